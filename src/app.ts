@@ -1,0 +1,131 @@
+/** Builds the Fastify application: plugins, error handling, routes, API docs and the web app. */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import cookie from '@fastify/cookie';
+import rateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance } from 'fastify';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Config } from './config.js';
+import { accountRoutes } from './modules/accounts/routes.js';
+import { registerAuth } from './modules/accounts/http.js';
+import { adminRoutes } from './modules/admin/routes.js';
+import { catalogRoutes } from './modules/catalog/routes.js';
+import type { Clock, TestClock } from './platform/clock.js';
+import type { AppContext } from './platform/context.js';
+import type { DbHandle } from './platform/db/dialect.js';
+import { registerProblemHandler, sendNotFound } from './platform/http/problem.js';
+import { problems } from './platform/http/schemas.js';
+import { loggerOptions } from './platform/logger.js';
+import { VERSION } from './version.js';
+
+export interface AppDeps {
+  config: Config;
+  handle: DbHandle;
+  clock: Clock;
+  testClock: TestClock | null;
+  /** Directory of the built web app; defaults to dist/web next to the package. */
+  webDir?: string;
+  /** false silences request logs (tests); default logs with redaction. */
+  logger?: boolean;
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const defaultWebDir = (): string => {
+  // src/app.ts (tsx) and dist/server/app.js (built) both sit two levels under the package root at most.
+  for (const candidate of [path.resolve(here, '../dist/web'), path.resolve(here, '../web')]) {
+    if (existsSync(path.join(candidate, 'index.html'))) return candidate;
+  }
+  return path.resolve(here, '../dist/web');
+};
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: deps.logger === false ? false : loggerOptions(deps.config),
+    trustProxy: true,
+    bodyLimit: 1024 * 1024,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  const ctx: AppContext = {
+    db: deps.handle.db,
+    engine: deps.handle.engine,
+    clock: deps.clock,
+    testClock: deps.testClock,
+    config: deps.config,
+    log: app.log,
+  };
+
+  registerProblemHandler(app);
+  await app.register(cookie);
+  await app.register(rateLimit, { global: false });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Kameng API',
+        version: VERSION,
+        description:
+          'Kameng 卡盟 virtual-goods platform. Errors are RFC 9457 problem+json with a stable `code` and zh-CN/en messages. ' +
+          'Browser sessions use the `kameng_sid` cookie plus the `x-csrf-token` header on writes; API clients use `Authorization: Bearer kmt_…`.',
+      },
+      components: {
+        securitySchemes: {
+          cookieSession: { type: 'apiKey', in: 'cookie', name: 'kameng_sid' },
+          apiToken: { type: 'http', scheme: 'bearer' },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+
+  registerAuth(app, ctx);
+
+  app.get(
+    '/api/health',
+    {
+      schema: {
+        tags: ['platform'],
+        summary: 'Liveness, version and database engine',
+        response: {
+          200: z.object({ status: z.literal('ok'), version: z.string(), database: z.enum(['sqlite', 'postgres']), time: z.string() }),
+          ...problems(503),
+        },
+      },
+    },
+    async () => {
+      await ctx.db.selectFrom('settings').select('key').limit(1).execute();
+      return { status: 'ok' as const, version: VERSION, database: ctx.engine, time: ctx.clock.now().toISOString() };
+    },
+  );
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(accountRoutes(ctx), { prefix: '/api' });
+  await app.register(catalogRoutes(ctx), { prefix: '/api' });
+  await app.register(adminRoutes(ctx), { prefix: '/api' });
+
+  const webDir = deps.webDir ?? defaultWebDir();
+  const hasWeb = existsSync(path.join(webDir, 'index.html'));
+  if (hasWeb) await app.register(fastifyStatic, { root: webDir, prefix: '/', wildcard: false, index: ['index.html'] });
+  // Client-side routes (/products/…, /login …) get the app shell; unknown /api paths are 404 problems.
+  app.setNotFoundHandler((req, reply) => {
+    if (hasWeb && req.method === 'GET' && !req.url.startsWith('/api/') && req.headers.accept?.includes('text/html')) {
+      return reply.type('text/html; charset=utf-8').sendFile('index.html');
+    }
+    return sendNotFound(req, reply);
+  });
+  return app;
+}

@@ -1,0 +1,130 @@
+/** The `kameng` operator CLI. Reads the same environment as the server (DATABASE_URL, KAMENG_DATA_DIR …). */
+import { readFile } from 'node:fs/promises';
+import { Command, InvalidArgumentError } from 'commander';
+import { boot, type Booted } from '../boot.js';
+import { ConfigError, loadConfig } from '../config.js';
+import { systemActor } from '../platform/actor.js';
+import { importCalendarYear, loadCalendar } from '../platform/calendar-store.js';
+import { DomainError } from '../platform/errors.js';
+import { verifyAuditChain } from '../modules/audit/index.js';
+import { createAccount } from '../modules/catalog/merchants.js';
+import { seedDemo } from '../modules/demo/seed.js';
+
+const out = (line: string): void => void process.stdout.write(`${line}\n`);
+
+async function withPlatform<T>(fn: (b: Booted) => Promise<T>): Promise<T> {
+  const booted = await boot(loadConfig());
+  try {
+    return await fn(booted);
+  } finally {
+    await booted.handle.close();
+  }
+}
+
+const wholeNumber = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number ≥ 0 / 必须是非负整数');
+  return n;
+};
+
+export function buildCli(): Command {
+  const program = new Command('kameng').description('Kameng 卡盟 platform operator commands').showHelpAfterError();
+
+  program
+    .command('migrate')
+    .description('apply database migrations (also done at every start)')
+    .action(() => withPlatform(async (b) => out(`migrated (${b.engine})`)));
+
+  program
+    .command('seed-demo')
+    .description('insert the demo accounts and products once')
+    .action(() => withPlatform(async (b) => out((await seedDemo(b)) ? 'demo data seeded' : 'demo data already present')));
+
+  program
+    .command('create-admin')
+    .description('create an admin account; the password comes from KAMENG_ADMIN_PASSWORD or --password')
+    .requiredOption('-u, --username <name>', 'login name')
+    .option('-p, --password <password>', 'password (prefer the KAMENG_ADMIN_PASSWORD variable: flags show in ps)')
+    .action((opts: { username: string; password?: string }) =>
+      withPlatform(async (b) => {
+        const password = opts.password ?? process.env.KAMENG_ADMIN_PASSWORD;
+        if (!password) throw new InvalidArgumentError('set KAMENG_ADMIN_PASSWORD or pass --password');
+        const { user } = await createAccount(b, systemActor('cli'), { username: opts.username, password, role: 'admin' });
+        out(`admin ${user.username} created (${user.id})`);
+      }),
+    );
+
+  const clock = program.command('clock').description('the test clock (not in production)');
+  clock
+    .command('show')
+    .description('print the platform time')
+    .action(() =>
+      withPlatform(async (b) => {
+        out(`now: ${b.clock.now().toISOString()}`);
+        out(`test clock: ${b.testClock ? `on, offset ${b.testClock.offset} ms` : 'off'}`);
+      }),
+    );
+  clock
+    .command('advance')
+    .description('move the test clock forward')
+    .option('--days <n>', 'days', wholeNumber, 0)
+    .option('--hours <n>', 'hours', wholeNumber, 0)
+    .option('--minutes <n>', 'minutes', wholeNumber, 0)
+    .action((opts: { days: number; hours: number; minutes: number }) =>
+      withPlatform(async (b) => {
+        if (!b.testClock) throw new InvalidArgumentError('the test clock is disabled in production');
+        const ms = ((opts.days * 24 + opts.hours) * 60 + opts.minutes) * 60_000;
+        if (ms <= 0) throw new InvalidArgumentError('give --days, --hours or --minutes');
+        out(`now: ${(await b.testClock.advance(ms)).toISOString()}`);
+      }),
+    );
+
+  const calendar = program.command('calendar').description('China working-day calendar');
+  calendar
+    .command('import <file>')
+    .description("load one year's official holiday arrangement from a JSON file")
+    .action((file: string) =>
+      withPlatform(async (b) => {
+        const json = JSON.parse(await readFile(file, 'utf8')) as unknown;
+        const r = await importCalendarYear(b, systemActor('cli'), json);
+        out(`imported ${r.year}: ${r.holidays} holidays, ${r.workdays} make-up workdays`);
+      }),
+    );
+  calendar
+    .command('deadline <days>')
+    .description('add N working days to now (Asia/Shanghai)')
+    .action((days: string) =>
+      withPlatform(async (b) => {
+        const r = (await loadCalendar(b.db)).addWorkingDays(b.clock.now(), wholeNumber(days));
+        out(`due: ${r.dueAt.toISOString()}`);
+        for (const w of r.warnings) out(`warning: ${w.messages['zh-CN']} / ${w.messages.en}`);
+      }),
+    );
+
+  program
+    .command('audit-verify')
+    .description('verify the audit log hash chain')
+    .action(() =>
+      withPlatform(async (b) => {
+        const r = await verifyAuditChain(b.db);
+        out(r.ok ? `audit chain OK (${r.count} events)` : `audit chain BROKEN at seq ${r.brokenAtSeq}`);
+        if (!r.ok) process.exitCode = 1;
+      }),
+    );
+  return program;
+}
+
+buildCli()
+  .parseAsync(process.argv)
+  .catch((error: unknown) => {
+    const message =
+      error instanceof DomainError
+        ? `${error.messages['zh-CN']} / ${error.messages.en}`
+        : error instanceof ConfigError || error instanceof InvalidArgumentError
+          ? error.message
+          : error instanceof Error
+            ? (error.stack ?? error.message)
+            : String(error);
+    process.stderr.write(`kameng: ${message}\n`);
+    process.exit(1);
+  });

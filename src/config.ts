@@ -1,0 +1,76 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/** Environment variables the server reads; validated once at start. */
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  KAMENG_DATA_DIR: z.string().min(1).default('./data'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  KAMENG_SEED_DEMO: z.enum(['auto', 'never']).default('auto'),
+  KAMENG_TEST_CLOCK: z.enum(['on', 'off']).optional(),
+  KAMENG_SESSION_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24 * 7),
+  KAMENG_COOKIE_SECURE: z.enum(['true', 'false']).default('false'),
+  KAMENG_PUBLIC_URL: z.string().url().optional(),
+});
+
+export type Engine = 'sqlite' | 'postgres';
+
+export interface Config {
+  env: 'development' | 'test' | 'production';
+  host: string;
+  port: number;
+  engine: Engine;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  sqlitePath: string;
+  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  seedDemo: boolean;
+  testClock: boolean;
+  sessionHours: number;
+  cookieSecure: boolean;
+  publicUrl: string | undefined;
+}
+
+export class ConfigError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`Invalid configuration / 配置无效:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads and validates configuration; the error names every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => `${i.path.join('.')}=${JSON.stringify(env[String(i.path[0])])}: ${i.message}`),
+    );
+  }
+  const e = parsed.data;
+  if (e.NODE_ENV === 'production' && e.KAMENG_TEST_CLOCK === 'on') {
+    throw new ConfigError(['KAMENG_TEST_CLOCK=on: the test clock cannot be enabled in production']);
+  }
+  const dataDir = path.resolve(e.KAMENG_DATA_DIR);
+  return {
+    env: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    engine: e.DATABASE_URL ? 'postgres' : 'sqlite',
+    databaseUrl: e.DATABASE_URL,
+    dataDir,
+    sqlitePath: path.join(dataDir, 'kameng.db'),
+    logLevel: e.LOG_LEVEL,
+    seedDemo: e.KAMENG_SEED_DEMO === 'auto',
+    // Outside production the test clock is on unless switched off explicitly.
+    testClock: e.NODE_ENV !== 'production' && e.KAMENG_TEST_CLOCK !== 'off',
+    sessionHours: e.KAMENG_SESSION_HOURS,
+    cookieSecure: e.KAMENG_COOKIE_SECURE === 'true',
+    publicUrl: e.KAMENG_PUBLIC_URL,
+  };
+}

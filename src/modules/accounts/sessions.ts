@@ -1,0 +1,123 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { Actor } from '../../platform/actor.js';
+import type { DataContext } from '../../platform/context.js';
+import { now } from '../../platform/db/dialect.js';
+import { fail } from '../../platform/errors.js';
+import { randomToken, sha256 } from '../../platform/ids.js';
+import { appendAudit } from '../audit/index.js';
+import { verifyPassword } from './passwords.js';
+import { clearFailures, lockedFor, recordFailure } from './throttle.js';
+import { findUserByUsername, merchantIdOf, toUserView, usernameKey, type UserView } from './users.js';
+
+export interface SessionResult {
+  token: string;
+  csrfToken: string;
+  user: UserView;
+  expiresAt: Date;
+}
+
+/** Creates a session row; only the SHA-256 of the cookie token is stored. */
+export async function createSession(
+  ctx: DataContext,
+  userId: string,
+  hours: number,
+): Promise<{ token: string; csrfToken: string; expiresAt: Date }> {
+  const at = ctx.clock.now();
+  const token = randomToken();
+  const csrfToken = randomToken(24);
+  const expiresAt = new Date(at.getTime() + hours * 3600_000);
+  await ctx.db
+    .insertInto('sessions')
+    .values({
+      id: sha256(token),
+      user_id: userId,
+      csrf_token: csrfToken,
+      created_at: now(at),
+      expires_at: now(expiresAt),
+      last_seen_at: now(at),
+    })
+    .execute();
+  return { token, csrfToken, expiresAt };
+}
+
+export async function login(
+  ctx: DataContext,
+  input: { username: string; password: string },
+  hours: number,
+): Promise<SessionResult> {
+  const at = ctx.clock.now();
+  const key = `user:${usernameKey(input.username)}`;
+  const wait = await lockedFor(ctx.db, key, at);
+  if (wait > 0) fail('auth.login_locked', { params: { seconds: wait }, headers: { 'retry-after': String(wait) } });
+  const user = await findUserByUsername(ctx.db, input.username);
+  const ok = await verifyPassword(user?.password_hash, input.password);
+  if (!user || !ok) {
+    await recordFailure(ctx.db, key, at);
+    fail('auth.invalid_credentials', { field: 'password' });
+  }
+  if (user.status !== 'ACTIVE') fail('auth.account_disabled');
+  await clearFailures(ctx.db, key);
+  const session = await createSession(ctx, user.id, hours);
+  const merchantId = await merchantIdOf(ctx.db, user.id);
+  await appendAudit(ctx.db, {
+    actor: { kind: 'user', id: user.id, role: user.role, memberLevel: user.member_level, merchantId },
+    action: 'session.created',
+    objectType: 'user',
+    objectId: user.id,
+    data: { expiresAt: now(session.expiresAt) },
+    at,
+  });
+  return { ...session, user: toUserView(user, merchantId) };
+}
+
+export async function logout(ctx: DataContext, token: string): Promise<void> {
+  await ctx.db.deleteFrom('sessions').where('id', '=', sha256(token)).execute();
+}
+
+export interface ResolvedSession {
+  actor: Extract<Actor, { kind: 'user' }>;
+  user: UserView;
+  csrfToken: string;
+}
+
+export async function resolveSession(ctx: DataContext, token: string): Promise<ResolvedSession | null> {
+  const at = ctx.clock.now();
+  const row = await ctx.db
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .leftJoin('merchants', 'merchants.owner_user_id', 'users.id')
+    .select([
+      'sessions.csrf_token',
+      'sessions.expires_at',
+      'users.id',
+      'users.username',
+      'users.display_name',
+      'users.role',
+      'users.member_level',
+      'users.status',
+      'merchants.id as merchant_id',
+    ])
+    .where('sessions.id', '=', sha256(token))
+    .executeTakeFirst();
+  if (!row || Date.parse(row.expires_at) <= at.getTime() || row.status !== 'ACTIVE') return null;
+  const user: UserView = {
+    id: row.id,
+    username: row.username,
+    displayName: row.display_name,
+    role: row.role,
+    memberLevel: row.member_level,
+    merchantId: row.merchant_id,
+  };
+  return {
+    actor: { kind: 'user', id: row.id, role: row.role, memberLevel: row.member_level, merchantId: row.merchant_id },
+    user,
+    csrfToken: row.csrf_token,
+  };
+}
+
+export function csrfMatches(expected: string, given: string | undefined): boolean {
+  if (!given) return false;
+  const a = Buffer.from(expected);
+  const b = Buffer.from(given);
+  return a.length === b.length && timingSafeEqual(a, b);
+}

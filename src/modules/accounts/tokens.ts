@@ -1,0 +1,77 @@
+/**
+ * API tokens for merchants, issuers and channel connectors. The token is shown once at creation;
+ * only its SHA-256 is stored, with a short prefix so owners can tell tokens apart.
+ */
+import type { Actor } from '../../platform/actor.js';
+import type { DataContext } from '../../platform/context.js';
+import { now } from '../../platform/db/dialect.js';
+import type { TokenScope } from '../../platform/db/schema.js';
+import { newId, randomToken, sha256 } from '../../platform/ids.js';
+import { appendAudit } from '../audit/index.js';
+
+export const TOKEN_PREFIX = 'kmt_';
+
+export async function createApiToken(
+  ctx: DataContext,
+  actor: Actor,
+  input: { name: string; scope: TokenScope; userId: string | null; merchantId: string | null; createdBy: string },
+): Promise<{ id: string; token: string; prefix: string }> {
+  const at = ctx.clock.now();
+  const token = `${TOKEN_PREFIX}${randomToken()}`;
+  const id = newId();
+  const prefix = token.slice(0, TOKEN_PREFIX.length + 6);
+  await ctx.db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('api_tokens')
+      .values({
+        id,
+        token_hash: sha256(token),
+        prefix,
+        name: input.name,
+        scope: input.scope,
+        user_id: input.userId,
+        merchant_id: input.merchantId,
+        created_by: input.createdBy,
+        created_at: now(at),
+        last_used_at: null,
+        revoked_at: null,
+      })
+      .execute();
+    await appendAudit(trx, {
+      actor,
+      action: 'api_token.created',
+      objectType: 'api_token',
+      objectId: id,
+      data: { name: input.name, scope: input.scope, merchantId: input.merchantId, prefix },
+      at,
+    });
+  });
+  return { id, token, prefix };
+}
+
+export async function resolveApiToken(ctx: DataContext, token: string): Promise<Extract<Actor, { kind: 'token' }> | null> {
+  if (!token.startsWith(TOKEN_PREFIX)) return null;
+  const row = await ctx.db
+    .selectFrom('api_tokens')
+    .select(['id', 'scope', 'user_id', 'merchant_id', 'revoked_at'])
+    .where('token_hash', '=', sha256(token))
+    .executeTakeFirst();
+  if (!row || row.revoked_at) return null;
+  await ctx.db.updateTable('api_tokens').set({ last_used_at: now(ctx.clock.now()) }).where('id', '=', row.id).execute();
+  return { kind: 'token', tokenId: row.id, scope: row.scope, userId: row.user_id, merchantId: row.merchant_id };
+}
+
+export async function revokeApiToken(ctx: DataContext, actor: Actor, id: string): Promise<boolean> {
+  const at = ctx.clock.now();
+  return ctx.db.transaction().execute(async (trx) => {
+    const res = await trx
+      .updateTable('api_tokens')
+      .set({ revoked_at: now(at) })
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    if (Number(res.numUpdatedRows) !== 1) return false;
+    await appendAudit(trx, { actor, action: 'api_token.revoked', objectType: 'api_token', objectId: id, at });
+    return true;
+  });
+}

@@ -1,0 +1,59 @@
+import type { Actor } from '../../platform/actor.js';
+import type { DataContext } from '../../platform/context.js';
+import { now } from '../../platform/db/dialect.js';
+import type { MemberLevel, Role, Row } from '../../platform/db/schema.js';
+import { newId } from '../../platform/ids.js';
+import { insertUser } from '../accounts/users.js';
+import { appendAudit } from '../audit/index.js';
+
+export interface NewAccount {
+  username: string;
+  password: string;
+  displayName?: string | undefined;
+  role: Role;
+  memberLevel?: MemberLevel | undefined;
+  /** For merchants: the shop name (defaults to the display name). */
+  merchantName?: string | undefined;
+  review24h?: boolean | undefined;
+  depositFen?: number | undefined;
+}
+
+/** Creates a user of any role; a merchant gets its shop (with the 保证金 deposit account) too. */
+export async function createAccount(
+  ctx: DataContext,
+  actor: Actor | null,
+  input: NewAccount,
+): Promise<{ user: Row<'users'>; merchantId: string | null }> {
+  const at = ctx.clock.now();
+  return ctx.db.transaction().execute(async (trx) => {
+    const user = await insertUser(trx, ctx, { ...input, ...(input.memberLevel ? { memberLevel: input.memberLevel } : {}) }, actor);
+    if (input.role !== 'merchant') return { user, merchantId: null };
+    const merchantId = newId();
+    const name = input.merchantName ?? user.display_name;
+    await trx
+      .insertInto('merchants')
+      .values({
+        id: merchantId,
+        owner_user_id: user.id,
+        name,
+        description: '',
+        status: 'ACTIVE',
+        deposit_fen: input.depositFen ?? 0,
+        commit_review_24h: input.review24h ? 1 : 0,
+        credit_score: 100,
+        version: 1,
+        created_at: now(at),
+        updated_at: now(at),
+      })
+      .execute();
+    await appendAudit(trx, {
+      actor: actor ?? { kind: 'user', id: user.id, role: 'merchant', memberLevel: user.member_level, merchantId },
+      action: 'merchant.created',
+      objectType: 'merchant',
+      objectId: merchantId,
+      data: { name, ownerUserId: user.id, depositFen: input.depositFen ?? 0 },
+      at,
+    });
+    return { user, merchantId };
+  });
+}

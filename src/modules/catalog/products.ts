@@ -1,0 +1,272 @@
+/**
+ * Product use cases: create (with its first policy version and prices), edit, new policy
+ * version, status changes. Each runs in one transaction with its audit events; edits are
+ * version-checked so two editors get one success and one clear conflict.
+ */
+import { z } from 'zod';
+import type { Actor } from '../../platform/actor.js';
+import type { DataContext } from '../../platform/context.js';
+import { forUpdate, now, type Db } from '../../platform/db/dialect.js';
+import type { MemberLevel, ProductStatus, Row } from '../../platform/db/schema.js';
+import { fail, fieldError } from '../../platform/errors.js';
+import { checkTransition, type Transitions } from '../../platform/fsm.js';
+import { newId } from '../../platform/ids.js';
+import { getPlatformRules } from '../../platform/settings.js';
+import { authorize } from '../accounts/authz.js';
+import { appendAudit } from '../audit/index.js';
+import {
+  policyContradiction,
+  policyInputSchema,
+  policyTextHash,
+  renderPolicy,
+  type PolicyTerms,
+} from './policy.js';
+import { LEVELS } from './views.js';
+
+export type StatusActor = 'merchant' | 'admin';
+
+/** Who may move a product between statuses. A product is never deleted: orders will point at it. */
+export const productTransitions = {
+  DRAFT: { ON_SALE: { by: ['merchant'] } },
+  ON_SALE: { OFF_SALE: { by: ['merchant', 'admin'] } },
+  OFF_SALE: { ON_SALE: { by: ['merchant'] } },
+} as const satisfies Transitions<ProductStatus, StatusActor>;
+
+const fen = z.number().int().min(0).max(100_000_000_00);
+export const pricesSchema = z.strictObject({
+  REGULAR: fen.min(1),
+  VIP: fen.min(1),
+  SUPER: fen.min(1),
+});
+
+export const productInputSchema = z.strictObject({
+  type: z.enum(['CARD_KEY', 'LICENSE_KEY', 'ACCOUNT', 'ENTITLEMENT']),
+  name: z.string().trim().min(1).max(120),
+  description: z.string().trim().max(5000),
+  faceValueFen: fen,
+  validityDays: z.number().int().min(1).max(36500).nullable(),
+  prices: pricesSchema,
+  policy: policyInputSchema,
+});
+export type ProductInput = z.infer<typeof productInputSchema>;
+
+export const productPatchSchema = z.strictObject({
+  version: z.number().int().min(1),
+  name: z.string().trim().min(1).max(120).optional(),
+  description: z.string().trim().max(5000).optional(),
+  faceValueFen: fen.optional(),
+  validityDays: z.number().int().min(1).max(36500).nullable().optional(),
+  prices: pricesSchema.optional(),
+});
+export type ProductPatch = z.infer<typeof productPatchSchema>;
+
+function assertPriceOrder(prices: Record<MemberLevel, number>): void {
+  if (!(prices.REGULAR >= prices.VIP && prices.VIP >= prices.SUPER)) fail('catalog.price_order_invalid', { field: 'prices' });
+}
+
+async function assertPolicyAllowed(db: Db, p: PolicyTerms): Promise<void> {
+  const contradiction = policyContradiction(p);
+  if (contradiction) fail('catalog.policy_inconsistent', { field: 'policy', params: { reason: contradiction.zh } });
+  const rules = await getPlatformRules(db);
+  if (p.windowHours !== null && (p.windowHours < rules.policyWindowMinHours || p.windowHours > rules.policyWindowMaxHours)) {
+    fail('catalog.policy_window_out_of_bounds', {
+      field: 'windowHours',
+      params: { min: rules.policyWindowMinHours, max: rules.policyWindowMaxHours },
+      errors: [fieldError('policy.windowHours', 'validation.invalid')],
+    });
+  }
+}
+
+function merchantOf(actor: Actor): string {
+  const id = actor.kind === 'user' && actor.role === 'merchant' ? actor.merchantId : actor.kind === 'token' && actor.scope === 'merchant' ? actor.merchantId : null;
+  if (!id) fail('catalog.not_merchant');
+  return id;
+}
+
+/** Inserts the next immutable policy version of `productId` and returns its id. */
+async function insertPolicyVersion(
+  trx: Db,
+  productId: string,
+  p: PolicyTerms,
+  actor: Actor,
+  at: Date,
+  id = newId(),
+): Promise<Row<'refund_policies'>> {
+  const last = await trx
+    .selectFrom('refund_policies')
+    .select((eb) => eb.fn.max('version').as('v'))
+    .where('product_id', '=', productId)
+    .executeTakeFirst();
+  const rules = await getPlatformRules(trx);
+  const rendered = renderPolicy(p, { qualityClaimDays: rules.qualityClaimDays });
+  const row: Row<'refund_policies'> = {
+    id,
+    product_id: productId,
+    version: Number(last?.v ?? 0) + 1,
+    unactivated_refund: p.unactivatedRefund ? 1 : 0,
+    window_hours: p.windowHours,
+    no_reason_refund: p.noReasonRefund ? 1 : 0,
+    revealed_refund: p.revealedRefund ? 1 : 0,
+    non_refundable: p.nonRefundable ? 1 : 0,
+    non_refundable_text: p.nonRefundable ? p.nonRefundableText : null,
+    text_zh: rendered.zh.text,
+    text_en: rendered.en.text,
+    text_hash: policyTextHash(rendered.zh.text, rendered.en.text),
+    created_by: actor.kind === 'user' ? actor.id : actor.kind === 'token' && actor.userId ? actor.userId : fail('auth.forbidden'),
+    created_at: now(at),
+  };
+  await trx.insertInto('refund_policies').values(row).execute();
+  await appendAudit(trx, {
+    actor,
+    action: 'refund_policy.version_created',
+    objectType: 'product',
+    objectId: productId,
+    data: { policyId: row.id, version: row.version, textHash: row.text_hash, terms: { ...p } },
+    at,
+  });
+  return row;
+}
+
+async function writePrices(trx: Db, productId: string, prices: Record<MemberLevel, number>): Promise<void> {
+  for (const level of LEVELS) {
+    await trx
+      .insertInto('product_prices')
+      .values({ product_id: productId, level, price_fen: prices[level] })
+      .onConflict((oc) => oc.columns(['product_id', 'level']).doUpdateSet({ price_fen: prices[level] }))
+      .execute();
+  }
+}
+
+export async function createProduct(ctx: DataContext, actor: Actor, input: ProductInput): Promise<string> {
+  const merchantId = merchantOf(actor);
+  assertPriceOrder(input.prices);
+  await assertPolicyAllowed(ctx.db, input.policy);
+  const at = ctx.clock.now();
+  const id = newId();
+  await ctx.db.transaction().execute(async (trx) => {
+    // The product points at its policy through a deferred foreign key, checked at commit.
+    const policyId = newId();
+    await trx
+      .insertInto('products')
+      .values({
+        id,
+        merchant_id: merchantId,
+        type: input.type,
+        name: input.name,
+        description: input.description,
+        face_value_fen: input.faceValueFen,
+        validity_days: input.validityDays,
+        status: 'DRAFT',
+        current_policy_id: policyId,
+        version: 1,
+        created_at: now(at),
+        updated_at: now(at),
+      })
+      .execute();
+    const policy = await insertPolicyVersion(trx, id, input.policy, actor, at, policyId);
+    await writePrices(trx, id, input.prices);
+    await appendAudit(trx, {
+      actor,
+      action: 'product.created',
+      objectType: 'product',
+      objectId: id,
+      data: { type: input.type, name: input.name, faceValueFen: input.faceValueFen, prices: input.prices, policyId: policy.id },
+      at,
+    });
+  });
+  return id;
+}
+
+async function loadForChange(db: Db, actor: Actor, id: string): Promise<Row<'products'>> {
+  const row = await db.selectFrom('products').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) fail('catalog.product_not_found');
+  authorize(actor, 'update', { type: 'product', merchantId: row.merchant_id, status: row.status }, 'catalog.product_not_found');
+  return row;
+}
+
+/** Version-checked update of the product row; zero rows changed means someone else got there first. */
+async function bumpVersion(trx: Db, id: string, expected: number, set: Partial<Row<'products'>>, at: Date): Promise<void> {
+  const res = await trx
+    .updateTable('products')
+    .set({ ...set, version: expected + 1, updated_at: now(at) })
+    .where('id', '=', id)
+    .where('version', '=', expected)
+    .executeTakeFirst();
+  if (Number(res.numUpdatedRows) !== 1) fail('request.conflict', { field: 'version' });
+}
+
+export async function updateProduct(ctx: DataContext, actor: Actor, id: string, patch: ProductPatch): Promise<void> {
+  const current = await loadForChange(ctx.db, actor, id);
+  if (patch.prices) assertPriceOrder(patch.prices);
+  const at = ctx.clock.now();
+  await ctx.db.transaction().execute(async (trx) => {
+    const set: Partial<Row<'products'>> = {};
+    if (patch.name !== undefined) set.name = patch.name;
+    if (patch.description !== undefined) set.description = patch.description;
+    if (patch.faceValueFen !== undefined) set.face_value_fen = patch.faceValueFen;
+    if (patch.validityDays !== undefined) set.validity_days = patch.validityDays;
+    await bumpVersion(trx, id, patch.version, set, at);
+    if (patch.prices) await writePrices(trx, id, patch.prices);
+    const { version: _v, ...changes } = patch;
+    await appendAudit(trx, {
+      actor,
+      action: 'product.updated',
+      objectType: 'product',
+      objectId: id,
+      data: { fromVersion: current.version, changes },
+      at,
+    });
+  });
+}
+
+export async function newPolicyVersion(ctx: DataContext, actor: Actor, id: string, terms: PolicyTerms): Promise<void> {
+  await loadForChange(ctx.db, actor, id);
+  await assertPolicyAllowed(ctx.db, terms);
+  const at = ctx.clock.now();
+  await ctx.db.transaction().execute(async (trx) => {
+    // Lock the product first so two editors cannot both claim the next policy version number.
+    const row = await forUpdate(trx.selectFrom('products').select('version').where('id', '=', id), ctx.engine)
+      .executeTakeFirstOrThrow();
+    const policy = await insertPolicyVersion(trx, id, terms, actor, at);
+    await bumpVersion(trx, id, row.version, { current_policy_id: policy.id }, at);
+  });
+}
+
+export async function changeStatus(
+  ctx: DataContext,
+  actor: Actor,
+  id: string,
+  input: { version: number; status: ProductStatus },
+): Promise<void> {
+  const row = await ctx.db.selectFrom('products').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) fail('catalog.product_not_found');
+  const by: StatusActor | null = actor.kind === 'user' && actor.role === 'admin' ? 'admin' : null;
+  if (by === null) authorize(actor, 'update', { type: 'product', merchantId: row.merchant_id, status: row.status }, 'catalog.product_not_found');
+  const check = checkTransition(productTransitions, row.status, input.status, by ?? 'merchant');
+  if (check !== 'ok') {
+    fail(check === 'forbidden' ? 'auth.forbidden' : 'catalog.transition_not_allowed', {
+      field: 'status',
+      params: { from: row.status, to: input.status },
+    });
+  }
+  const at = ctx.clock.now();
+  await ctx.db.transaction().execute(async (trx) => {
+    // The state is part of the WHERE too: the transition is taken from the state it was checked against.
+    const res = await trx
+      .updateTable('products')
+      .set({ status: input.status, version: input.version + 1, updated_at: now(at) })
+      .where('id', '=', id)
+      .where('version', '=', input.version)
+      .where('status', '=', row.status)
+      .executeTakeFirst();
+    if (Number(res.numUpdatedRows) !== 1) fail('request.conflict', { field: 'version' });
+    await appendAudit(trx, {
+      actor,
+      action: 'product.status_changed',
+      objectType: 'product',
+      objectId: id,
+      data: { from: row.status, to: input.status },
+      at,
+    });
+  });
+}

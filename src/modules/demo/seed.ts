@@ -1,0 +1,146 @@
+/**
+ * Demo data, seeded once (a `demo_seeded` setting records it): an admin, support and arbitrator
+ * staff, two merchants, a buyer at each member level, and products of every type with different
+ * refund policies. Passwords are printed at start; they are for local demos only.
+ */
+import { systemActor } from '../../platform/actor.js';
+import type { DataContext } from '../../platform/context.js';
+import type { MemberLevel, Role } from '../../platform/db/schema.js';
+import { getSetting, putSetting } from '../../platform/settings.js';
+import { createAccount } from '../catalog/merchants.js';
+import { changeStatus, createProduct, type ProductInput } from '../catalog/products.js';
+import type { PolicyTerms } from '../catalog/policy.js';
+
+export const DEMO_PASSWORD = 'kameng-demo-2026';
+
+export interface DemoLogin {
+  username: string;
+  role: Role;
+  memberLevel: MemberLevel;
+  note: string;
+}
+
+export const DEMO_LOGINS: DemoLogin[] = [
+  { username: 'admin', role: 'admin', memberLevel: 'REGULAR', note: '平台管理员 / platform admin' },
+  { username: 'support', role: 'support', memberLevel: 'REGULAR', note: '平台客服 / support' },
+  { username: 'arbitrator', role: 'arbitrator', memberLevel: 'REGULAR', note: '仲裁员 / arbitrator' },
+  { username: 'xingchen', role: 'merchant', memberLevel: 'REGULAR', note: '商家：星辰游戏卡铺 (24小时处理)' },
+  { username: 'jisu', role: 'merchant', memberLevel: 'REGULAR', note: '商家：极速软件授权' },
+  { username: 'buyer', role: 'buyer', memberLevel: 'REGULAR', note: '普通会员 / regular buyer' },
+  { username: 'vipbuyer', role: 'buyer', memberLevel: 'VIP', note: 'VIP 会员' },
+  { username: 'chaohui', role: 'buyer', memberLevel: 'SUPER', note: '超级会员（超会）' },
+];
+
+const refundable = (windowHours: number, extra: Partial<PolicyTerms> = {}): PolicyTerms => ({
+  unactivatedRefund: true,
+  windowHours,
+  noReasonRefund: false,
+  revealedRefund: false,
+  nonRefundable: false,
+  nonRefundableText: null,
+  ...extra,
+});
+
+const noRefund = (text: string): PolicyTerms => ({
+  unactivatedRefund: false,
+  windowHours: null,
+  noReasonRefund: false,
+  revealedRefund: false,
+  nonRefundable: true,
+  nonRefundableText: text,
+});
+
+const yuan = (y: number): number => Math.round(y * 100);
+
+const PRODUCTS: { merchant: 'xingchen' | 'jisu'; input: ProductInput }[] = [
+  {
+    merchant: 'xingchen',
+    input: {
+      type: 'CARD_KEY',
+      name: '腾讯Q币 100元 点卡',
+      description: '官方直充卡密，自动发货。卡号与密码在订单中查看。',
+      faceValueFen: yuan(100),
+      validityDays: 365,
+      prices: { REGULAR: yuan(98.5), VIP: yuan(97.8), SUPER: yuan(96.9) },
+      policy: refundable(72, { revealedRefund: true, noReasonRefund: true }),
+    },
+  },
+  {
+    merchant: 'xingchen',
+    input: {
+      type: 'CARD_KEY',
+      name: '网易一卡通 50元',
+      description: '网易游戏通用点卡，适用于梦幻西游、大话西游等。',
+      faceValueFen: yuan(50),
+      validityDays: 180,
+      prices: { REGULAR: yuan(49.2), VIP: yuan(48.8), SUPER: yuan(48.3) },
+      policy: refundable(24),
+    },
+  },
+  {
+    merchant: 'xingchen',
+    input: {
+      type: 'ENTITLEMENT',
+      name: '视频会员 月卡（30天）',
+      description: '会员权益自激活起计算 30 天，激活后按已使用处理。',
+      faceValueFen: yuan(30),
+      validityDays: 30,
+      prices: { REGULAR: yuan(22), VIP: yuan(20.5), SUPER: yuan(19) },
+      policy: refundable(48),
+    },
+  },
+  {
+    merchant: 'jisu',
+    input: {
+      type: 'LICENSE_KEY',
+      name: 'Office 专业版 永久授权序列号',
+      description: '正版序列号，一机一码，激活后不可转移。',
+      faceValueFen: yuan(398),
+      validityDays: null,
+      prices: { REGULAR: yuan(168), VIP: yuan(158), SUPER: yuan(148) },
+      policy: refundable(48, { noReasonRefund: true }),
+    },
+  },
+  {
+    merchant: 'jisu',
+    input: {
+      type: 'ACCOUNT',
+      name: '游戏成品账号（随机区服）',
+      description: '账号与密码一次性交付，请第一时间修改密码。',
+      faceValueFen: yuan(60),
+      validityDays: null,
+      prices: { REGULAR: yuan(45), VIP: yuan(42), SUPER: yuan(39) },
+      policy: noRefund('账号交付即可登录使用，一经售出不退不换（质量问题除外）。'),
+    },
+  },
+];
+
+/** Seeds the demo once; returns false when it was already there. */
+export async function seedDemo(ctx: DataContext): Promise<boolean> {
+  if (await getSetting<boolean>(ctx.db, 'demo_seeded')) return false;
+  const actor = systemActor('seed-demo');
+  const merchantActors = new Map<string, { userId: string; merchantId: string }>();
+  for (const login of DEMO_LOGINS) {
+    const { user, merchantId } = await createAccount(ctx, actor, {
+      username: login.username,
+      password: DEMO_PASSWORD,
+      displayName: login.note.split(/[:：/]/).pop()?.trim() || login.username,
+      role: login.role,
+      memberLevel: login.memberLevel,
+      merchantName: login.username === 'xingchen' ? '星辰游戏卡铺' : login.username === 'jisu' ? '极速软件授权' : undefined,
+      review24h: login.username === 'xingchen',
+      depositFen: login.role === 'merchant' ? yuan(5000) : 0,
+    });
+    if (merchantId) {
+      merchantActors.set(login.username, { userId: user.id, merchantId });
+    }
+  }
+  for (const p of PRODUCTS) {
+    const m = merchantActors.get(p.merchant)!;
+    const merchantActor = { kind: 'user' as const, id: m.userId, role: 'merchant' as const, memberLevel: 'REGULAR' as const, merchantId: m.merchantId };
+    const id = await createProduct(ctx, merchantActor, p.input);
+    await changeStatus(ctx, merchantActor, id, { version: 1, status: 'ON_SALE' });
+  }
+  await putSetting(ctx.db, 'demo_seeded', true, ctx.clock.now());
+  return true;
+}

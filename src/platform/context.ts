@@ -1,0 +1,18 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from '../config.js';
+import type { Clock, TestClock } from './clock.js';
+import type { Db, Engine } from './db/dialect.js';
+
+/** What services need from the platform; built once in app.ts and passed down explicitly. */
+export interface AppContext {
+  db: Db;
+  engine: Engine;
+  clock: Clock;
+  /** Present outside production: the clock admins can move forward. */
+  testClock: TestClock | null;
+  config: Config;
+  log: FastifyBaseLogger;
+}
+
+/** Service-level context: no logger or config needed for pure data work. */
+export type DataContext = Pick<AppContext, 'db' | 'engine' | 'clock'>;

@@ -1,0 +1,159 @@
+/**
+ * Every difference between SQLite and PostgreSQL lives here: connection set-up, value
+ * normalisation (time, booleans, JSON, bigint), DDL column types, row locking and triggers.
+ * The rest of the code writes one Kysely query for both engines.
+ */
+import Sqlite from 'better-sqlite3';
+import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, sql, type RawBuilder } from 'kysely';
+import pg from 'pg';
+import type { Engine } from '../../config.js';
+import type { Database } from './schema.js';
+
+export type Db = Kysely<Database>;
+export type { Engine };
+
+export interface DbHandle {
+  db: Db;
+  engine: Engine;
+  close(): Promise<void>;
+}
+
+const PG_INT8 = 20;
+const PG_BOOL = 16;
+const PG_TIMESTAMP = 1114;
+const PG_TIMESTAMPTZ = 1184;
+const PG_JSON = 114;
+const PG_JSONB = 3802;
+
+/** pg returns int8 as strings, booleans as booleans and JSON as objects; normalise to the SQLite shapes. */
+const pgTypes = {
+  getTypeParser(oid: number, format?: 'text' | 'binary'): (value: string) => unknown {
+    switch (oid) {
+      case PG_INT8:
+        return (v: string) => {
+          const n = Number(v);
+          if (!Number.isSafeInteger(n)) throw new RangeError(`int8 value ${v} exceeds 2^53`);
+          return n;
+        };
+      case PG_BOOL:
+        return (v: string) => (v === 't' ? 1 : 0);
+      case PG_TIMESTAMP:
+      case PG_TIMESTAMPTZ: {
+        const parseDate = pg.types.getTypeParser(oid, 'text') as (v: string) => Date;
+        return (v: string) => parseDate(v).toISOString();
+      }
+      case PG_JSON:
+      case PG_JSONB:
+        return (v: string) => v;
+      default:
+        return pg.types.getTypeParser(oid, format ?? 'text') as (value: string) => unknown;
+    }
+  },
+};
+
+export function openSqlite(file: string): DbHandle {
+  const raw = new Sqlite(file);
+  raw.pragma('journal_mode = WAL');
+  raw.pragma('foreign_keys = ON');
+  raw.pragma('busy_timeout = 5000');
+  raw.pragma('synchronous = NORMAL');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+  return { db, engine: 'sqlite', close: () => db.destroy() };
+}
+
+export function openPostgres(connectionString: string, options: { max?: number; schema?: string } = {}): DbHandle {
+  const pool = new pg.Pool({
+    connectionString,
+    max: options.max ?? 10,
+    types: pgTypes,
+    // A schema per test run keeps parallel test files apart on one database.
+    ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { db, engine: 'postgres', close: () => db.destroy() };
+}
+
+export function engineOf<T>(db: Kysely<T>): Engine {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
+}
+
+// ---- values -------------------------------------------------------------------------------
+
+export const now = (d: Date): string => d.toISOString();
+export const bool = (v: boolean): 0 | 1 => (v ? 1 : 0);
+export const toJson = (v: unknown): string => JSON.stringify(v);
+export function fromJson<T>(text: string): T {
+  return JSON.parse(text) as T;
+}
+
+// ---- DDL ----------------------------------------------------------------------------------
+
+export interface ColumnTypes {
+  time: 'timestamptz' | 'text';
+  bool: 'boolean' | 'integer';
+  json: 'jsonb' | 'text';
+  money: 'bigint' | 'integer';
+  /** SQL literal for true, for CHECK expressions */
+  true: RawBuilder<unknown>;
+  false: RawBuilder<unknown>;
+}
+
+export function columnTypes(engine: Engine): ColumnTypes {
+  const pgEngine = engine === 'postgres';
+  return {
+    time: pgEngine ? 'timestamptz' : 'text',
+    bool: pgEngine ? 'boolean' : 'integer',
+    json: pgEngine ? 'jsonb' : 'text',
+    money: pgEngine ? 'bigint' : 'integer',
+    true: sql.raw(pgEngine ? 'true' : '1'),
+    false: sql.raw(pgEngine ? 'false' : '0'),
+  };
+}
+
+/** Boolean column CHECK for SQLite (which has no boolean type); PostgreSQL's type already enforces it. */
+export function boolCheck(engine: Engine, column: string): RawBuilder<unknown> {
+  return engine === 'postgres' ? sql`true` : sql`${sql.ref(column)} in (0, 1)`;
+}
+
+/** Forbids UPDATE and DELETE on a table: immutable rows (policy versions, audit events). */
+export async function makeAppendOnly(db: Kysely<unknown>, table: string): Promise<void> {
+  const engine = engineOf(db);
+  const message = `${table} is append-only`;
+  if (engine === 'postgres') {
+    await sql`create or replace function kameng_append_only() returns trigger language plpgsql as $$
+      begin raise exception '% is append-only', tg_table_name using errcode = 'KM001'; end $$`.execute(db);
+    await sql`create trigger ${sql.id(`${table}_append_only`)} before update or delete on ${sql.table(table)}
+      for each row execute function kameng_append_only()`.execute(db);
+  } else {
+    for (const op of ['update', 'delete'] as const) {
+      await sql`create trigger ${sql.id(`${table}_no_${op}`)} before ${sql.raw(op)} on ${sql.table(table)}
+        begin select raise(abort, ${sql.lit(message)}); end`.execute(db);
+    }
+  }
+}
+
+/** Error classification across drivers, so services can map constraint violations to domain errors. */
+export type ConstraintKind = 'unique' | 'foreign_key' | 'check' | 'not_null' | 'append_only';
+
+export function constraintKind(error: unknown): ConstraintKind | null {
+  if (typeof error !== 'object' || error === null) return null;
+  const e = error as { code?: unknown; message?: unknown };
+  const code = typeof e.code === 'string' ? e.code : '';
+  const message = typeof e.message === 'string' ? e.message : '';
+  if (code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return 'unique';
+  if (code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY') return 'foreign_key';
+  if (code === '23514' || code === 'SQLITE_CONSTRAINT_CHECK') return 'check';
+  if (code === '23502' || code === 'SQLITE_CONSTRAINT_NOTNULL') return 'not_null';
+  if (code === 'KM001' || message.includes('is append-only')) return 'append_only';
+  return null;
+}
+
+// ---- locking ------------------------------------------------------------------------------
+
+/**
+ * Row lock for read-modify-write. PostgreSQL takes `FOR UPDATE`; SQLite rejects the clause and
+ * needs none, because its single writer transaction already serialises writers.
+ */
+export function forUpdate<T extends { forUpdate(): T }>(qb: T, engine: Engine): T {
+  return engine === 'postgres' ? qb.forUpdate() : qb;
+}

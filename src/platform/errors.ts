@@ -1,0 +1,156 @@
+/**
+ * Typed domain errors with stable codes. Services throw `DomainError`; the HTTP layer maps it to
+ * RFC 9457 problem+json in one place (src/platform/http/problem.ts). Services never import Fastify.
+ */
+export interface Messages {
+  'zh-CN': string;
+  en: string;
+}
+
+interface CatalogEntry {
+  status: number;
+  zh: string;
+  en: string;
+}
+
+const catalog = {
+  // generic
+  'request.invalid': { status: 400, zh: '请求参数有误', en: 'The request is invalid' },
+  'request.not_found': { status: 404, zh: '请求的资源不存在', en: 'The requested resource does not exist' },
+  'request.conflict': {
+    status: 409,
+    zh: '数据已被他人修改，请刷新后重试',
+    en: 'This record was changed by someone else; reload and try again',
+  },
+  'request.too_many': { status: 429, zh: '请求过于频繁，请稍后再试', en: 'Too many requests; try again later' },
+  'request.payload_too_large': { status: 413, zh: '请求内容过大', en: 'The request body is too large' },
+  'request.unsupported_media_type': {
+    status: 415,
+    zh: '不支持的内容类型',
+    en: 'Unsupported content type',
+  },
+  'internal.error': {
+    status: 500,
+    zh: '服务器内部错误，请稍后重试',
+    en: 'Internal server error; please try again later',
+  },
+  // validation (one per field problem)
+  'validation.required': { status: 400, zh: '此项为必填项', en: 'This field is required' },
+  'validation.invalid_type': { status: 400, zh: '类型不正确，应为 {expected}', en: 'Wrong type, expected {expected}' },
+  'validation.too_small': { status: 400, zh: '不能小于 {minimum}', en: 'Must be at least {minimum}' },
+  'validation.too_big': { status: 400, zh: '不能大于 {maximum}', en: 'Must be at most {maximum}' },
+  'validation.too_short': { status: 400, zh: '长度不能少于 {minimum}', en: 'Must be at least {minimum} long' },
+  'validation.too_long': { status: 400, zh: '长度不能超过 {maximum}', en: 'Must be at most {maximum} long' },
+  'validation.unknown_field': { status: 400, zh: '不允许的字段 {key}', en: 'Unknown field {key}' },
+  'validation.invalid_value': { status: 400, zh: '取值无效，可选：{options}', en: 'Invalid value; allowed: {options}' },
+  'validation.invalid_format': { status: 400, zh: '格式不正确', en: 'Invalid format' },
+  'validation.not_integer': { status: 400, zh: '必须是整数', en: 'Must be a whole number' },
+  'validation.invalid': { status: 400, zh: '取值无效', en: 'Invalid value' },
+  // auth
+  'auth.unauthenticated': { status: 401, zh: '请先登录', en: 'Please log in first' },
+  'auth.invalid_credentials': { status: 401, zh: '用户名或密码错误', en: 'Wrong username or password' },
+  'auth.login_locked': {
+    status: 429,
+    zh: '登录失败次数过多，请 {seconds} 秒后再试',
+    en: 'Too many failed logins; try again in {seconds} seconds',
+  },
+  'auth.forbidden': { status: 403, zh: '无权执行此操作', en: 'You are not allowed to do this' },
+  'auth.csrf_invalid': {
+    status: 403,
+    zh: '安全校验失败（CSRF），请刷新页面后重试',
+    en: 'Security check failed (CSRF); reload the page and try again',
+  },
+  'auth.username_taken': { status: 409, zh: '用户名已被注册', en: 'This username is already taken' },
+  'auth.token_invalid': { status: 401, zh: 'API 令牌无效或已吊销', en: 'The API token is invalid or revoked' },
+  'auth.account_disabled': { status: 403, zh: '账户已停用', en: 'This account is disabled' },
+  // catalog
+  'catalog.product_not_found': { status: 404, zh: '商品不存在', en: 'Product not found' },
+  'catalog.merchant_not_found': { status: 404, zh: '商家不存在', en: 'Merchant not found' },
+  'catalog.user_not_found': { status: 404, zh: '用户不存在', en: 'User not found' },
+  'catalog.policy_window_out_of_bounds': {
+    status: 400,
+    zh: '退款时限须在 {min} 到 {max} 小时之间',
+    en: 'The refund window must be between {min} and {max} hours',
+  },
+  'catalog.policy_inconsistent': {
+    status: 400,
+    zh: '退款政策自相矛盾：{reason}',
+    en: 'The refund policy contradicts itself: {reason}',
+  },
+  'catalog.price_order_invalid': {
+    status: 400,
+    zh: '会员等级越高价格应越低或相同（普通 ≥ VIP ≥ 超会）',
+    en: 'Higher member levels must not cost more (REGULAR ≥ VIP ≥ SUPER)',
+  },
+  'catalog.transition_not_allowed': {
+    status: 409,
+    zh: '商品状态不能从 {from} 变为 {to}',
+    en: 'Product status cannot change from {from} to {to}',
+  },
+  'catalog.not_merchant': { status: 403, zh: '仅商家可操作', en: 'Only merchants can do this' },
+  'membership.limits_not_ascending': {
+    status: 400,
+    zh: '会员等级越高，单笔限购数量不能越少',
+    en: 'A higher member level cannot have a smaller per-order limit',
+  },
+  'catalog.level_not_found': { status: 404, zh: '会员等级不存在', en: 'Member level not found' },
+  // clock and calendar
+  'clock.test_clock_disabled': {
+    status: 403,
+    zh: '测试时钟未启用（生产环境不可用）',
+    en: 'The test clock is disabled (not available in production)',
+  },
+  'clock.backwards': { status: 400, zh: '测试时钟只能向前推进', en: 'The test clock only moves forward' },
+  'calendar.import_invalid': { status: 400, zh: '节假日文件无效：{reason}', en: 'Invalid holiday file: {reason}' },
+} as const satisfies Record<string, CatalogEntry>;
+
+export type ErrorCode = keyof typeof catalog;
+export type Params = Record<string, string | number>;
+
+function interpolate(template: string, params: Params | undefined): string {
+  if (!params) return template;
+  return template.replace(/\{(\w+)\}/g, (whole, key: string) =>
+    params[key] === undefined ? whole : String(params[key]),
+  );
+}
+
+export function messagesFor(code: ErrorCode, params?: Params): Messages {
+  const entry: CatalogEntry = catalog[code];
+  return { 'zh-CN': interpolate(entry.zh, params), en: interpolate(entry.en, params) };
+}
+
+export function statusFor(code: ErrorCode): number {
+  return catalog[code].status;
+}
+
+export interface FieldError {
+  field: string;
+  code: ErrorCode;
+  messages: Messages;
+}
+
+export class DomainError extends Error {
+  readonly status: number;
+  readonly messages: Messages;
+  constructor(
+    readonly code: ErrorCode,
+    readonly options: { field?: string; params?: Params; errors?: FieldError[]; headers?: Record<string, string> } = {},
+  ) {
+    const messages = messagesFor(code, options.params);
+    super(`${code}: ${messages.en}`);
+    this.name = 'DomainError';
+    this.status = statusFor(code);
+    this.messages = messages;
+  }
+  get field(): string | undefined {
+    return this.options.field;
+  }
+}
+
+export function fail(code: ErrorCode, options?: DomainError['options']): never {
+  throw new DomainError(code, options);
+}
+
+export function fieldError(field: string, code: ErrorCode, params?: Params): FieldError {
+  return { field, code, messages: messagesFor(code, params) };
+}

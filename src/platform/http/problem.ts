@@ -1,0 +1,165 @@
+/**
+ * The one error handler: every error leaves as RFC 9457 problem+json with a stable `code`, the
+ * message in zh-CN and English, the field at fault and, for validation, one entry per field.
+ * 5xx details are logged and never sent.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import {
+  DomainError,
+  fieldError,
+  messagesFor,
+  statusFor,
+  type ErrorCode,
+  type FieldError,
+  type Messages,
+} from '../errors.js';
+
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    code: z.string(),
+    detail: z.string(),
+    messages: z.object({ 'zh-CN': z.string(), en: z.string() }),
+    field: z.string().optional(),
+    errors: z
+      .array(z.object({ field: z.string(), code: z.string(), messages: z.object({ 'zh-CN': z.string(), en: z.string() }) }))
+      .optional(),
+    instance: z.string().optional(),
+  })
+  .meta({ id: 'Problem' });
+
+export type Problem = z.infer<typeof problemSchema>;
+
+export function preferredLang(req: FastifyRequest): keyof Messages {
+  const header = req.headers['accept-language'];
+  return typeof header === 'string' && /^\s*en\b/i.test(header) ? 'en' : 'zh-CN';
+}
+
+export function problemBody(
+  req: FastifyRequest,
+  code: ErrorCode | string,
+  status: number,
+  messages: Messages,
+  extra: { field?: string | undefined; errors?: FieldError[] | undefined } = {},
+): Problem {
+  return {
+    type: `https://kameng.dev/problems/${code}`,
+    title: messages.en,
+    status,
+    code,
+    detail: messages[preferredLang(req)],
+    messages,
+    ...(extra.field !== undefined ? { field: extra.field } : {}),
+    ...(extra.errors?.length ? { errors: extra.errors } : {}),
+    instance: req.url,
+  };
+}
+
+function sendProblem(reply: FastifyReply, body: Problem, headers?: Record<string, string>): FastifyReply {
+  if (headers) void reply.headers(headers);
+  return reply.code(body.status).type('application/problem+json; charset=utf-8').send(body);
+}
+
+interface ZodIssueParams {
+  expected?: unknown;
+  minimum?: unknown;
+  maximum?: unknown;
+  keys?: unknown;
+  values?: unknown;
+  origin?: unknown;
+  format?: unknown;
+  input?: unknown;
+}
+
+/** Turns one zod issue (as fastify-type-provider-zod reports it) into a bilingual field error. */
+function issueToFieldError(
+  where: string,
+  issue: { keyword: string; instancePath: string; params: ZodIssueParams },
+): FieldError[] {
+  const path = issue.instancePath.replace(/^\//, '').replace(/\//g, '.');
+  const field = path || where;
+  const p = issue.params;
+  switch (issue.keyword) {
+    case 'unrecognized_keys': {
+      const keys = Array.isArray(p.keys) ? (p.keys as unknown[]).map(String) : [];
+      return keys.map((k) => fieldError(path ? `${path}.${k}` : k, 'validation.unknown_field', { key: k }));
+    }
+    case 'invalid_type':
+      if (p.input === undefined) return [fieldError(field, 'validation.required')];
+      if (p.expected === 'int') return [fieldError(field, 'validation.not_integer')];
+      return [fieldError(field, 'validation.invalid_type', { expected: String(p.expected) })];
+    case 'too_small':
+      return [
+        fieldError(field, p.origin === 'string' || p.origin === 'array' ? 'validation.too_short' : 'validation.too_small', {
+          minimum: String(p.minimum),
+        }),
+      ];
+    case 'too_big':
+      return [
+        fieldError(field, p.origin === 'string' || p.origin === 'array' ? 'validation.too_long' : 'validation.too_big', {
+          maximum: String(p.maximum),
+        }),
+      ];
+    case 'invalid_value':
+      return [
+        fieldError(field, 'validation.invalid_value', {
+          options: Array.isArray(p.values) ? (p.values as unknown[]).map(String).join(', ') : '',
+        }),
+      ];
+    case 'invalid_format':
+      return [fieldError(field, 'validation.invalid_format')];
+    default:
+      return [fieldError(field, 'validation.invalid')];
+  }
+}
+
+export function registerProblemHandler(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | DomainError | Error, req, reply) => {
+    if (error instanceof DomainError) {
+      return sendProblem(
+        reply,
+        problemBody(req, error.code, error.status, error.messages, { field: error.field, errors: error.options.errors }),
+        error.options.headers,
+      );
+    }
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const where = (error as FastifyError).validationContext ?? 'body';
+      const errors = error.validation.flatMap((v) => issueToFieldError(where, v as never));
+      const first = errors[0];
+      const messages = first
+        ? { 'zh-CN': `${first.field}：${first.messages['zh-CN']}`, en: `${first.field}: ${first.messages.en}` }
+        : messagesFor('request.invalid');
+      return sendProblem(reply, problemBody(req, 'request.invalid', 400, messages, { field: first?.field, errors }));
+    }
+    const fe = error as FastifyError;
+    const status = typeof fe.statusCode === 'number' ? fe.statusCode : 500;
+    if (status >= 500) {
+      req.log.error({ err: error }, 'unhandled error');
+      return sendProblem(reply, problemBody(req, 'internal.error', 500, messagesFor('internal.error')));
+    }
+    const code: ErrorCode =
+      status === 413
+        ? 'request.payload_too_large'
+        : status === 415
+          ? 'request.unsupported_media_type'
+          : status === 429
+            ? 'request.too_many'
+            : status === 404
+              ? 'request.not_found'
+              : 'request.invalid';
+    // Fastify's own 4xx (bad JSON, empty body …): keep its explanation in English detail.
+    const messages = messagesFor(code);
+    const body = problemBody(req, code, status, code === 'request.invalid' ? { ...messages, en: `${messages.en}: ${fe.message}` } : messages);
+    return sendProblem(reply, body);
+  });
+}
+
+export function sendNotFound(req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return sendProblem(reply, problemBody(req, 'request.not_found', 404, messagesFor('request.not_found')));
+}
+
+export { statusFor };

@@ -1,0 +1,46 @@
+/** `npm start`: migrate, seed the demo once, serve API, docs and web app on one port. */
+import { buildApp } from './app.js';
+import { boot } from './boot.js';
+import { ConfigError, loadConfig } from './config.js';
+import { DEMO_LOGINS, DEMO_PASSWORD, seedDemo } from './modules/demo/seed.js';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const booted = await boot(config);
+  const seeded = config.seedDemo ? await seedDemo(booted) : false;
+  const app = await buildApp({ config, handle: booted.handle, clock: booted.clock, testClock: booted.testClock });
+
+  // Refresh the shared test-clock offset so every instance sees an admin's advance.
+  const refresh = booted.testClock ? setInterval(() => void booted.testClock?.refresh(), 2000).unref() : null;
+  const close = async (): Promise<void> => {
+    if (refresh) clearInterval(refresh);
+    await app.close();
+    await booted.handle.close();
+  };
+  process.once('SIGINT', () => void close().then(() => process.exit(0)));
+  process.once('SIGTERM', () => void close().then(() => process.exit(0)));
+
+  const address = await app.listen({ host: config.host, port: config.port });
+  const url = config.publicUrl ?? address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');
+  const lines = [
+    '',
+    `  Kameng 卡盟 is running: ${url}/`,
+    `  API docs: ${url}/api/docs    health: ${url}/api/health`,
+    `  Database: ${booted.engine === 'sqlite' ? config.sqlitePath : 'PostgreSQL (DATABASE_URL)'}`,
+  ];
+  if (config.seedDemo) {
+    lines.push(`  Demo data ${seeded ? 'seeded now' : 'already present'}; logins (password "${DEMO_PASSWORD}"):`);
+    for (const l of DEMO_LOGINS) lines.push(`    ${l.username.padEnd(12)} ${l.note}`);
+  }
+  if (booted.testClock) lines.push('  Test clock: ON (admins can advance time; set NODE_ENV=production to disable)');
+  process.stdout.write(`${lines.join('\n')}\n\n`);
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(78);
+  }
+  process.stderr.write(`Kameng failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
