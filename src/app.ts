@@ -36,8 +36,8 @@ export interface AppDeps {
   testClock: TestClock | null;
   /** Directory of the built web app; defaults to dist/web next to the package. */
   webDir?: string;
-  /** false silences request logs (tests); default logs with redaction. */
-  logger?: boolean;
+  /** false silences logs; a stream receives them (tests scan it for secrets); default is stdout. */
+  logger?: false | { stream: { write(line: string): void } };
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -51,7 +51,10 @@ export const defaultWebDir = (): string => {
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: deps.logger === false ? false : loggerOptions(deps.config),
+    logger:
+      deps.logger === false
+        ? false
+        : { ...loggerOptions(deps.config), ...(deps.logger ? { stream: deps.logger.stream } : {}) },
     trustProxy: true,
     bodyLimit: 1024 * 1024,
   }).withTypeProvider<ZodTypeProvider>();

@@ -5,27 +5,31 @@ import type { Config } from '../config.js';
  * Paths pino censors wherever they appear in a log object: passwords, tokens, cookies, key
  * material. Request bodies are never logged by default; these guard what a developer adds.
  */
+const SECRET_KEYS = [
+  'password',
+  'passwordHash',
+  'password_hash',
+  'token',
+  'csrfToken',
+  'secret',
+  'cardSecret',
+  'keySecret',
+  'masterKey',
+  'privateKey',
+  'authorization',
+  'cookie',
+];
+
 export const REDACT_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
   'req.headers["x-csrf-token"]',
   'res.headers["set-cookie"]',
-  '*.password',
-  '*.passwordHash',
-  '*.password_hash',
-  '*.token',
-  '*.csrfToken',
-  '*.secret',
-  '*.cardSecret',
-  '*.keySecret',
-  '*.masterKey',
-  '*.privateKey',
-  'body.password',
-  'body.token',
-  'body.secret',
+  // the key at the top level, one level down and two levels down (e.g. { body: { user: { password } } })
+  ...SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]),
 ];
 
-export function loggerOptions(config: Pick<Config, 'logLevel' | 'env'>): FastifyServerOptions['logger'] {
+export function loggerOptions(config: Pick<Config, 'logLevel' | 'env'>): Exclude<FastifyServerOptions['logger'], boolean | undefined> {
   return {
     level: config.logLevel,
     redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },

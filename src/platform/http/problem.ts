@@ -78,7 +78,7 @@ interface ZodIssueParams {
 /** Turns one zod issue (as fastify-type-provider-zod reports it) into a bilingual field error. */
 function issueToFieldError(
   where: string,
-  issue: { keyword: string; instancePath: string; params: ZodIssueParams },
+  issue: { keyword: string; instancePath: string; message: string; params: ZodIssueParams },
 ): FieldError[] {
   const path = issue.instancePath.replace(/^\//, '').replace(/\//g, '.');
   const field = path || where;
@@ -89,7 +89,8 @@ function issueToFieldError(
       return keys.map((k) => fieldError(path ? `${path}.${k}` : k, 'validation.unknown_field', { key: k }));
     }
     case 'invalid_type':
-      if (p.input === undefined) return [fieldError(field, 'validation.required')];
+      // zod does not echo the input; its message names what it received.
+      if (/received undefined/.test(issue.message)) return [fieldError(field, 'validation.required')];
       if (p.expected === 'int') return [fieldError(field, 'validation.not_integer')];
       return [fieldError(field, 'validation.invalid_type', { expected: String(p.expected) })];
     case 'too_small':

@@ -94,6 +94,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addCheckConstraint('api_tokens_scope', sql`scope in ('merchant', 'issuer', 'channel')`)
     .addCheckConstraint('api_tokens_merchant_scope', sql`scope <> 'merchant' or merchant_id is not null`)
     .execute();
+  // A merchant cannot have two live tokens of the same name (revoked ones may repeat it).
+  await db.schema
+    .createIndex('api_tokens_live_name')
+    .on('api_tokens')
+    .columns(['merchant_id', 'name'])
+    .unique()
+    .where(sql.ref('revoked_at'), 'is', null)
+    .execute();
 
   // products.current_policy_id and refund_policies.product_id point at each other; the pointer is
   // a deferred foreign key so a product and its first policy are inserted in one transaction.

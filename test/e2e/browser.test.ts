@@ -1,0 +1,107 @@
+/**
+ * End to end in Debian's chromium (playwright-core, never a downloaded browser): register, log in,
+ * open a product and see its refund-policy badges in Chinese.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/app.js';
+import { boot, type Booted } from '../../src/boot.js';
+import { loadConfig } from '../../src/config.js';
+import { seedDemo } from '../../src/modules/demo/seed.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const webDir = path.resolve('dist/web');
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium && process.env.CI) throw new Error(`browser tests need ${CHROMIUM} (apt-get install chromium)`);
+if (!haveChromium) process.stderr.write(`\n!! SKIPPING browser tests: ${CHROMIUM} not found (apt-get install chromium fonts-wqy-microhei)\n\n`);
+
+let app: FastifyInstance;
+let booted: Booted;
+let browser: Browser;
+let base: string;
+let dataDir: string;
+
+beforeAll(async () => {
+  if (!haveChromium) return;
+  if (!existsSync(path.join(webDir, 'index.html'))) {
+    execFileSync('npx', ['vite', 'build', '--config', 'web/vite.config.ts'], { stdio: 'inherit' });
+  }
+  dataDir = mkdtempSync(path.join(os.tmpdir(), 'kameng-e2e-'));
+  const config = loadConfig({ NODE_ENV: 'test', KAMENG_DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
+  booted = await boot(config);
+  await seedDemo(booted);
+  app = await buildApp({ config, handle: booted.handle, clock: booted.clock, testClock: booted.testClock, logger: false, webDir });
+  base = await app.listen({ host: '127.0.0.1', port: 0 });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+  await booted?.handle.close();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function openProductByName(page: Page, name: string): Promise<void> {
+  await page.goto(`${base}/products`);
+  await page.getByText(name).first().click();
+  await page.waitForURL(/\/products\/[0-9a-f-]+$/);
+}
+
+describe.skipIf(!haveChromium)('browser', () => {
+  it('a new buyer registers, logs in again and sees the policy badges of a product in Chinese', async () => {
+    const context = await browser.newContext({ locale: 'zh-CN' });
+    const page = await context.newPage();
+    await page.goto(`${base}/register`);
+    await page.locator('#username').fill('e2e_buyer');
+    await page.locator('#password').fill('e2e-password-1');
+    await page.locator('#displayName').fill('端到端买家');
+    await page.getByTestId('register-submit').click();
+    await page.waitForURL(/\/products$/);
+    await expect.poll(() => page.getByTestId('current-user').textContent()).toContain('端到端买家');
+
+    await page.getByTestId('logout').click();
+    await page.goto(`${base}/login`);
+    await page.locator('#username').fill('e2e_buyer');
+    await page.locator('#password').fill('wrong-password');
+    await page.getByTestId('login-submit').click();
+    await expect.poll(() => page.locator('body').textContent()).toContain('用户名或密码错误');
+    await page.locator('#password').fill('e2e-password-1');
+    await page.getByTestId('login-submit').click();
+    await page.waitForURL(/\/products$/);
+
+    await openProductByName(page, '腾讯Q币 100元 点卡');
+    const badges = page.getByTestId('policy-badges');
+    await expect.poll(() => badges.textContent()).toContain('未激活可退');
+    expect(await badges.textContent()).toContain('24小时处理');
+    expect(await page.getByTestId('policy-text').textContent()).toContain('72 小时内可申请退款');
+    await page.screenshot({ path: 'test-results/product-detail.png', fullPage: true });
+
+    await openProductByName(page, '游戏成品账号（随机区服）');
+    await expect.poll(() => page.getByTestId('policy-badges').textContent()).toContain('不退不换');
+    await context.close();
+  });
+
+  it('the super member sees the 超会 price; English is one click away', async () => {
+    const context = await browser.newContext({ locale: 'zh-CN' });
+    const page = await context.newPage();
+    await page.goto(`${base}/login`);
+    await page.locator('#username').fill('chaohui');
+    await page.locator('#password').fill('kameng-demo-2026');
+    await page.getByTestId('login-submit').click();
+    await page.waitForURL(/\/products$/);
+    await openProductByName(page, '腾讯Q币 100元 点卡');
+    await expect.poll(() => page.getByTestId('viewer-price').textContent()).toContain('¥96.90');
+    await page.getByTestId('lang-switch').click();
+    await expect.poll(() => page.getByTestId('policy-badges').textContent()).toContain('Refundable if unactivated');
+    await context.close();
+  });
+});

@@ -1,0 +1,124 @@
+/** Builds a real app on a fresh test database, with a hand-moved clock and a log buffer. */
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { FixedClock, TestClock } from '../../src/platform/clock.js';
+import type { AppContext } from '../../src/platform/context.js';
+import { createAccount, type NewAccount } from '../../src/modules/catalog/merchants.js';
+import { systemActor } from '../../src/platform/actor.js';
+import { createTestDb, type TestDb } from './db.js';
+
+export const PASSWORD = 'correct-horse-1';
+/** Monday 2026-01-05 10:00 in Shanghai. */
+export const T0 = new Date('2026-01-05T02:00:00Z');
+
+export interface Harness {
+  app: FastifyInstance;
+  db: TestDb;
+  ctx: Pick<AppContext, 'db' | 'engine' | 'clock'>;
+  base: FixedClock;
+  testClock: TestClock;
+  logs: string[];
+  config: Config;
+  client(): Client;
+  account(input: Partial<NewAccount> & Pick<NewAccount, 'role'>): Promise<{ id: string; username: string; merchantId: string | null }>;
+  loggedIn(input: Partial<NewAccount> & Pick<NewAccount, 'role'>): Promise<Client & { userId: string; merchantId: string | null }>;
+  close(): Promise<void>;
+}
+
+let seq = 0;
+
+export async function harness(env: Record<string, string> = {}): Promise<Harness> {
+  const db = await createTestDb(T0);
+  const base = new FixedClock(T0);
+  const testClock = new TestClock(db.db, base);
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info', ...env });
+  const logs: string[] = [];
+  const app = await buildApp({
+    config,
+    handle: db,
+    clock: testClock,
+    testClock: config.testClock ? testClock : null,
+    logger: { stream: { write: (line: string) => void logs.push(line) } },
+    webDir: '/nonexistent',
+  });
+  await app.ready();
+  const ctx = { db: db.db, engine: db.engine, clock: testClock };
+  const h: Harness = {
+    app,
+    db,
+    ctx,
+    base,
+    testClock,
+    logs,
+    config,
+    client: () => new Client(app),
+    async account(input) {
+      const username = input.username ?? `${input.role}${++seq}x${Math.random().toString(36).slice(2, 6)}`;
+      const { user, merchantId } = await createAccount(ctx, systemActor('test'), { password: PASSWORD, ...input, username });
+      return { id: user.id, username, merchantId };
+    },
+    async loggedIn(input) {
+      const acc = await h.account(input);
+      const c = new Client(app);
+      await c.login(acc.username, input.password ?? PASSWORD);
+      return Object.assign(c, { userId: acc.id, merchantId: acc.merchantId });
+    },
+    async close() {
+      await app.close();
+      await db.destroy();
+    },
+  };
+  return h;
+}
+
+export interface Res<T = unknown> {
+  status: number;
+  body: T;
+  headers: Record<string, string | string[] | number | undefined>;
+}
+
+/** An HTTP client over app.inject that keeps the session cookie and sends the CSRF header. */
+export class Client {
+  cookie: string | undefined;
+  csrf: string | undefined;
+  bearer: string | undefined;
+  lang = 'zh-CN';
+  constructor(private readonly app: FastifyInstance) {}
+
+  async req<T = Record<string, unknown>>(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<Res<T>> {
+    const h: Record<string, string> = { 'accept-language': this.lang, ...headers };
+    if (this.cookie) h.cookie = this.cookie;
+    if (this.csrf && method !== 'GET') h['x-csrf-token'] = this.csrf;
+    if (this.bearer) h.authorization = `Bearer ${this.bearer}`;
+    const res = await this.app.inject({
+      method: method as 'GET',
+      url,
+      headers: h,
+      ...(body !== undefined ? { payload: body as Record<string, unknown> } : {}),
+    });
+    const setCookie = res.cookies.find((c) => c.name === 'kameng_sid');
+    if (setCookie) this.cookie = setCookie.value ? `kameng_sid=${setCookie.value}` : undefined;
+    const text = res.body;
+    let parsed: unknown = text;
+    if (text && /json/.test(String(res.headers['content-type']))) parsed = JSON.parse(text);
+    return { status: res.statusCode, body: parsed as T, headers: res.headers };
+  }
+  get<T = Record<string, unknown>>(url: string) {
+    return this.req<T>('GET', url);
+  }
+  post<T = Record<string, unknown>>(url: string, body?: unknown) {
+    return this.req<T>('POST', url, body ?? {});
+  }
+  patch<T = Record<string, unknown>>(url: string, body: unknown) {
+    return this.req<T>('PATCH', url, body);
+  }
+  delete<T = Record<string, unknown>>(url: string) {
+    return this.req<T>('DELETE', url);
+  }
+  async login(username: string, password: string): Promise<Res> {
+    const res = await this.post('/api/auth/login', { username, password });
+    if (res.status === 200) this.csrf = String(res.body.csrfToken);
+    return res;
+  }
+}

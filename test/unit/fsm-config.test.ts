@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+import { productTransitions } from '../../src/modules/catalog/products.js';
+import { checkTransition, reachableStates, terminalStates } from '../../src/platform/fsm.js';
+
+describe('product transition table', () => {
+  it('every state is reachable from DRAFT; no state is terminal (products are never deleted)', () => {
+    expect([...reachableStates(productTransitions, 'DRAFT')].sort()).toEqual(['DRAFT', 'OFF_SALE', 'ON_SALE']);
+    expect(terminalStates(productTransitions)).toEqual([]);
+  });
+  it('names who may take each edge', () => {
+    expect(checkTransition(productTransitions, 'ON_SALE', 'OFF_SALE', 'admin')).toBe('ok');
+    expect(checkTransition(productTransitions, 'OFF_SALE', 'ON_SALE', 'admin')).toBe('forbidden');
+    expect(checkTransition(productTransitions, 'DRAFT', 'OFF_SALE', 'merchant')).toBe('no_edge');
+    expect(checkTransition(productTransitions, 'ON_SALE', 'DRAFT', 'merchant')).toBe('no_edge');
+  });
+});
+
+describe('loadConfig', () => {
+  it('defaults to embedded SQLite under ./data with the test clock on outside production', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ engine: 'sqlite', port: 3000, testClock: true, seedDemo: true });
+    expect(c.sqlitePath).toMatch(/data[\\/]kameng\.db$/);
+  });
+  it('uses PostgreSQL when DATABASE_URL is set, and never a test clock in production', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db', NODE_ENV: 'production' })).toMatchObject({ engine: 'postgres', testClock: false });
+  });
+  it('names each bad variable', () => {
+    try {
+      loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', LOG_LEVEL: 'loud' });
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      const msg = (e as ConfigError).message;
+      expect(msg).toContain('PORT="eighty"');
+      expect(msg).toContain('DATABASE_URL="mysql://x"');
+      expect(msg).toContain('LOG_LEVEL="loud"');
+    }
+    expect(() => loadConfig({ NODE_ENV: 'production', KAMENG_TEST_CLOCK: 'on' })).toThrow(/KAMENG_TEST_CLOCK/);
+  });
+});

@@ -1,0 +1,50 @@
+import { App as AntApp, ConfigProvider, Layout, Typography } from 'antd';
+import enUS from 'antd/locale/en_US';
+import zhCN from 'antd/locale/zh_CN';
+import { lazy, Suspense } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Route, Routes } from 'react-router';
+import { AppHeader } from './components/AppHeader';
+import { Loading } from './components/QueryState';
+import { useLang } from './i18n';
+import { LoginPage } from './pages/Login';
+import { NotFoundPage } from './pages/NotFound';
+import { ProductDetailPage } from './pages/ProductDetail';
+import { ProductListPage } from './pages/ProductList';
+import { RegisterPage } from './pages/Register';
+
+const MerchantPage = lazy(() => import('./pages/merchant/MerchantPage'));
+
+export function App() {
+  const lang = useLang();
+  const { t } = useTranslation();
+  return (
+    <ConfigProvider
+      locale={lang === 'en' ? enUS : zhCN}
+      theme={{ token: { colorPrimary: '#d4380d' } }}
+      button={{ autoInsertSpace: false }}
+    >
+      <AntApp>
+        <Layout style={{ minHeight: '100vh' }}>
+          <AppHeader />
+          <Layout.Content style={{ padding: 24, maxWidth: 1200, width: '100%', margin: '0 auto' }}>
+            <Suspense fallback={<Loading />}>
+              <Routes>
+                <Route path="/" element={<ProductListPage />} />
+                <Route path="/products" element={<ProductListPage />} />
+                <Route path="/products/:id" element={<ProductDetailPage />} />
+                <Route path="/login" element={<LoginPage />} />
+                <Route path="/register" element={<RegisterPage />} />
+                <Route path="/merchant" element={<MerchantPage />} />
+                <Route path="*" element={<NotFoundPage />} />
+              </Routes>
+            </Suspense>
+          </Layout.Content>
+          <Layout.Footer style={{ textAlign: 'center' }}>
+            <Typography.Text type="secondary">{t('app.footer')}</Typography.Text>
+          </Layout.Footer>
+        </Layout>
+      </AntApp>
+    </ConfigProvider>
+  );
+}

@@ -1,0 +1,33 @@
+import { useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
+import { api } from './api';
+import type { AuthResponse, User } from './types';
+
+export const ME_KEY = ['auth', 'me'] as const;
+
+/** The logged-in user (null when logged out). */
+export function useMe() {
+  const q = useQuery({ queryKey: ME_KEY, queryFn: api.me, staleTime: 60_000 });
+  return { ...q, user: q.data?.user ?? null };
+}
+
+/** After login/register: cache the session and refetch viewer-dependent data (prices per level). */
+export function onAuthenticated(qc: QueryClient, r: AuthResponse): void {
+  qc.setQueryData(ME_KEY, r);
+  void qc.invalidateQueries({ predicate: (q) => q.queryKey[0] !== ME_KEY[0] });
+}
+
+export function useLogout() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: api.logout,
+    onSettled: () => {
+      qc.removeQueries({ predicate: (q) => q.queryKey[0] !== ME_KEY[0] });
+      qc.setQueryData(ME_KEY, null);
+    },
+  });
+}
+
+export const isMerchant = (u: User | null): u is User => u !== null && u.role === 'merchant';
+
+/** Where to land after logging in. */
+export const homeFor = (u: User): string => (u.role === 'merchant' ? '/merchant' : '/products');

@@ -1,0 +1,86 @@
+import { App as AntApp, Button, Flex, Layout, Menu, Space, Typography } from 'antd';
+import { useTranslation } from 'react-i18next';
+import { Link, useLocation, useNavigate } from 'react-router';
+import { isMerchant, useLogout, useMe } from '../auth';
+import { setLang, useLang } from '../i18n';
+import { LevelTag } from './tags';
+
+export function AppHeader() {
+  const { t } = useTranslation();
+  const lang = useLang();
+  const { user, isPending } = useMe();
+  const logout = useLogout();
+  const navigate = useNavigate();
+  const location = useLocation();
+  const { message } = AntApp.useApp();
+
+  const items = [{ key: '/products', label: <Link to="/products">{t('nav.products')}</Link> }];
+  if (isMerchant(user))
+    items.push({ key: '/merchant', label: <Link to="/merchant">{t('nav.merchant')}</Link> });
+  const selected = location.pathname.startsWith('/merchant')
+    ? ['/merchant']
+    : location.pathname === '/' || location.pathname.startsWith('/products')
+      ? ['/products']
+      : [];
+
+  const onLogout = () => {
+    logout.mutate(undefined, {
+      onSettled: () => {
+        void message.success(t('auth.loggedOut'));
+        void navigate('/products');
+      },
+    });
+  };
+
+  return (
+    <Layout.Header style={{ display: 'flex', alignItems: 'center', gap: 16, paddingInline: 24 }}>
+      <Link to="/" data-testid="logo" style={{ whiteSpace: 'nowrap' }}>
+        <Typography.Text strong style={{ color: '#fff', fontSize: 18 }}>
+          {t('app.logo')}
+        </Typography.Text>
+      </Link>
+      <Menu
+        theme="dark"
+        mode="horizontal"
+        selectedKeys={selected}
+        items={items}
+        style={{ flex: 1, minWidth: 0 }}
+      />
+      <Flex align="center" gap={12}>
+        {!isPending && user && (
+          <Space size={6} data-testid="current-user">
+            <Typography.Text style={{ color: '#fff' }} data-testid="current-user-name">
+              {user.displayName || user.username}
+            </Typography.Text>
+            <LevelTag level={user.memberLevel} />
+            <Button size="small" onClick={onLogout} loading={logout.isPending} data-testid="logout">
+              {t('nav.logout')}
+            </Button>
+          </Space>
+        )}
+        {!isPending && !user && (
+          <Space size={6}>
+            <Link to="/login" data-testid="nav-login">
+              <Button size="small" type="primary">
+                {t('nav.login')}
+              </Button>
+            </Link>
+            <Link to="/register" data-testid="nav-register">
+              <Button size="small">{t('nav.register')}</Button>
+            </Link>
+          </Space>
+        )}
+        <Button
+          size="small"
+          ghost
+          data-testid="lang-switch"
+          title={t('nav.langSwitchTitle')}
+          lang={lang === 'en' ? 'zh-CN' : 'en'}
+          onClick={() => setLang(lang === 'en' ? 'zh-CN' : 'en')}
+        >
+          {t('nav.langSwitch')}
+        </Button>
+      </Flex>
+    </Layout.Header>
+  );
+}

@@ -1,0 +1,74 @@
+import { Space, Tag } from 'antd';
+import { useTranslation } from 'react-i18next';
+import { contentKey, useLang } from '../i18n';
+import type { Badge, BadgeTone, MemberLevel, ProductStatus, ProductType } from '../types';
+
+const TONE_COLOR: Record<BadgeTone, string> = {
+  success: 'success',
+  warning: 'warning',
+  error: 'error',
+  info: 'processing',
+};
+
+/** Policy / merchant badges as coloured tags in the current language. */
+export function BadgeTags({ badges, testId }: { badges: Badge[]; testId?: string }) {
+  const lang = useLang();
+  const key = contentKey(lang);
+  return (
+    <Space size={[4, 4]} wrap data-testid={testId}>
+      {badges.map((b) => (
+        <Tag key={b.code} color={TONE_COLOR[b.tone]} data-badge-code={b.code}>
+          {b[key]}
+        </Tag>
+      ))}
+    </Space>
+  );
+}
+
+/** Union of badge lists, de-duplicated by code, first occurrence wins. */
+export function mergeBadges(...lists: Badge[][]): Badge[] {
+  const seen = new Set<string>();
+  const out: Badge[] = [];
+  for (const list of lists) {
+    for (const b of list) {
+      if (seen.has(b.code)) continue;
+      seen.add(b.code);
+      out.push(b);
+    }
+  }
+  return out;
+}
+
+const TYPE_COLOR: Record<ProductType, string> = {
+  CARD_KEY: 'geekblue',
+  LICENSE_KEY: 'purple',
+  ACCOUNT: 'cyan',
+  ENTITLEMENT: 'gold',
+};
+
+export function ProductTypeTag({ type }: { type: ProductType }) {
+  const { t } = useTranslation();
+  return <Tag color={TYPE_COLOR[type]}>{t(`productType.${type}`)}</Tag>;
+}
+
+const LEVEL_COLOR: Record<MemberLevel, string> = { REGULAR: 'default', VIP: 'blue', SUPER: 'volcano' };
+
+export function LevelTag({ level, long = false }: { level: MemberLevel; long?: boolean }) {
+  const { t } = useTranslation();
+  return (
+    <Tag color={LEVEL_COLOR[level]} data-level={level}>
+      {long ? t(`level.long.${level}`) : t(`level.short.${level}`)}
+    </Tag>
+  );
+}
+
+const STATUS_COLOR: Record<ProductStatus, string> = {
+  DRAFT: 'default',
+  ON_SALE: 'success',
+  OFF_SALE: 'warning',
+};
+
+export function StatusTag({ status }: { status: ProductStatus }) {
+  const { t } = useTranslation();
+  return <Tag color={STATUS_COLOR[status]}>{t(`status.${status}`)}</Tag>;
+}

@@ -1,0 +1,72 @@
+import type { Lang } from './types';
+
+const GROUPING = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0, useGrouping: true });
+
+/** Integer fen -> '¥1,234.56'. Integer arithmetic only; no float rounding involved. */
+export function formatFen(fen: number): string {
+  if (!Number.isSafeInteger(fen)) return '¥—';
+  const negative = fen < 0;
+  const abs = Math.abs(fen);
+  const cents = abs % 100;
+  const yuan = (abs - cents) / 100;
+  return `${negative ? '-' : ''}¥${GROUPING.format(yuan)}.${String(cents).padStart(2, '0')}`;
+}
+
+/** Integer fen -> plain yuan string for form inputs ('1234.50'). */
+export function fenToYuanString(fen: number): string {
+  const negative = fen < 0;
+  const abs = Math.abs(fen);
+  const cents = abs % 100;
+  return `${negative ? '-' : ''}${(abs - cents) / 100}.${String(cents).padStart(2, '0')}`;
+}
+
+export type ParseYuanError = 'empty' | 'invalid' | 'decimals' | 'tooLarge';
+export type ParseYuanResult = { ok: true; fen: number } | { ok: false; error: ParseYuanError };
+
+/**
+ * Yuan string -> integer fen with exact string math ('12.34' -> 1234, '5' -> 500, '0.5' -> 50).
+ * Accepts optional thousands separators; rejects negatives, exponents and more than 2 decimals.
+ */
+export function parseYuanToFen(input: string): ParseYuanResult {
+  const s = input.trim().replace(/[,，\s]/g, '');
+  if (s === '') return { ok: false, error: 'empty' };
+  const m = /^(\d*)(?:\.(\d*))?$/.exec(s);
+  if (!m) return { ok: false, error: 'invalid' };
+  const intPart = m[1] ?? '';
+  const fracPart = m[2] ?? '';
+  if (intPart === '' && fracPart === '') return { ok: false, error: 'invalid' };
+  if (fracPart.length > 2) return { ok: false, error: 'decimals' };
+  const digits = (intPart.replace(/^0+(?=\d)/, '') || '0') + fracPart.padEnd(2, '0');
+  if (digits.length > 15) return { ok: false, error: 'tooLarge' };
+  const fen = Number.parseInt(digits, 10);
+  if (!Number.isSafeInteger(fen)) return { ok: false, error: 'tooLarge' };
+  return { ok: true, fen };
+}
+
+const timeFormatters = new Map<Lang, Intl.DateTimeFormat>();
+
+/** ISO-8601 UTC -> local display in Asia/Shanghai, e.g. '2025/01/02 13:04'. */
+export function formatTime(iso: string | null | undefined, lang: Lang): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  let f = timeFormatters.get(lang);
+  if (!f) {
+    f = new Intl.DateTimeFormat(lang, {
+      timeZone: 'Asia/Shanghai',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hour12: false,
+    });
+    timeFormatters.set(lang, f);
+  }
+  return `${f.format(d)}${lang === 'en' ? ' (UTC+8)' : ''}`;
+}
+
+/** First characters of a hash for display. */
+export function shortHash(hash: string, length = 12): string {
+  return hash.length > length ? `${hash.slice(0, length)}…` : hash;
+}

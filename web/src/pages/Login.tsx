@@ -1,0 +1,6 @@
+import { api } from '../api';
+import { AuthForm } from './AuthForm';
+
+export function LoginPage() {
+  return <AuthForm mode="login" submit={(v) => api.login({ username: v.username, password: v.password })} />;
+}

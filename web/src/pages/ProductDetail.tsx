@@ -1,0 +1,237 @@
+import { useQuery } from '@tanstack/react-query';
+import { Alert, Button, Card, Col, Descriptions, Result, Row, Space, Table, Tooltip, Typography } from 'antd';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, useParams } from 'react-router';
+import { ApiError, api } from '../api';
+import { useMe } from '../auth';
+import { PolicyHistoryDrawer } from '../components/PolicyHistoryDrawer';
+import { ErrorResult, Loading } from '../components/QueryState';
+import { BadgeTags, LevelTag, mergeBadges, ProductTypeTag } from '../components/tags';
+import { formatFen, formatTime, shortHash } from '../format';
+import { contentKey, useLang } from '../i18n';
+import { MEMBER_LEVELS, type Price, type Product } from '../types';
+import { ValidityText } from './ProductList';
+
+function PriceTable({ product }: { product: Product }) {
+  const { t } = useTranslation();
+  const rows = MEMBER_LEVELS.map((level) => product.prices.find((p) => p.level === level)).filter(
+    (p): p is Price => p !== undefined,
+  );
+  return (
+    <Table<Price>
+      data-testid="price-table"
+      size="small"
+      pagination={false}
+      rowKey="level"
+      dataSource={rows}
+      rowClassName={(r) => (r.level === product.viewerPrice.level ? 'ant-table-row-selected' : '')}
+      columns={[
+        {
+          key: 'level',
+          title: t('product.level'),
+          render: (_, r) => (
+            <Space>
+              <LevelTag level={r.level} long />
+              {r.level === product.viewerPrice.level && (
+                <Typography.Text type="secondary">({t('product.yourLevel')})</Typography.Text>
+              )}
+            </Space>
+          ),
+        },
+        {
+          key: 'price',
+          title: t('product.price'),
+          align: 'right',
+          render: (_, r) => <Typography.Text strong>{formatFen(r.priceFen)}</Typography.Text>,
+        },
+        {
+          key: 'max',
+          title: t('product.maxQty'),
+          align: 'right',
+          render: (_, r) => t('product.maxQtyValue', { count: r.maxQtyPerOrder }),
+        },
+      ]}
+    />
+  );
+}
+
+function PolicySection({ product }: { product: Product }) {
+  const { t } = useTranslation();
+  const lang = useLang();
+  const [historyOpen, setHistoryOpen] = useState(false);
+  const { policy } = product;
+  const rendered = policy.rendered[contentKey(lang)];
+  // policy badges first, then merchant commitments (e.g. 24小时处理) from product.badges
+  const badges = mergeBadges(rendered.badges, product.badges);
+  return (
+    <Card
+      title={
+        <Typography.Title level={4} style={{ margin: 0 }} id="refund-policy">
+          {t('policy.title')}
+        </Typography.Title>
+      }
+      extra={
+        <Button size="small" onClick={() => setHistoryOpen(true)} data-testid="policy-history-open">
+          {t('policy.history')}
+        </Button>
+      }
+      data-testid="policy-section"
+    >
+      <Space orientation="vertical" size={12} style={{ width: '100%' }}>
+        <BadgeTags badges={badges} testId="policy-badges" />
+        <Typography.Paragraph
+          data-testid="policy-text"
+          style={{ whiteSpace: 'pre-wrap', fontSize: 15, margin: 0 }}
+        >
+          {rendered.text}
+        </Typography.Paragraph>
+        <Descriptions
+          size="small"
+          column={1}
+          items={[
+            {
+              key: 'version',
+              label: t('policy.version'),
+              children: (
+                <span data-testid="policy-version">
+                  {t('policy.versionValue', { version: policy.version })}
+                </span>
+              ),
+            },
+            {
+              key: 'hash',
+              label: t('policy.textHash'),
+              children: (
+                <Tooltip title={policy.textHash}>
+                  <Typography.Text code data-testid="policy-hash">
+                    {shortHash(policy.textHash)}
+                  </Typography.Text>
+                </Tooltip>
+              ),
+            },
+            { key: 'at', label: t('policy.effectiveAt'), children: formatTime(policy.createdAt, lang) },
+          ]}
+        />
+        <Alert type="info" showIcon title={t('policy.legalNote')} />
+      </Space>
+      <PolicyHistoryDrawer productId={product.id} open={historyOpen} onClose={() => setHistoryOpen(false)} />
+    </Card>
+  );
+}
+
+function ProductView({ product }: { product: Product }) {
+  const { t } = useTranslation();
+  const { viewerPrice, merchant } = product;
+  return (
+    <Row gutter={[16, 16]}>
+      <Col xs={24} lg={14}>
+        <Space orientation="vertical" size={16} style={{ width: '100%' }}>
+          <Card
+            title={
+              <Space wrap>
+                <Typography.Title level={3} style={{ margin: 0 }} data-testid="product-name">
+                  {product.name}
+                </Typography.Title>
+                <ProductTypeTag type={product.type} />
+              </Space>
+            }
+          >
+            <Descriptions
+              column={{ xs: 1, sm: 2 }}
+              items={[
+                {
+                  key: 'price',
+                  label: t(`level.price.${viewerPrice.level}`),
+                  children: (
+                    <Typography.Text
+                      strong
+                      style={{ fontSize: 20, color: '#d4380d' }}
+                      data-testid="viewer-price"
+                    >
+                      {formatFen(viewerPrice.priceFen)}
+                    </Typography.Text>
+                  ),
+                },
+                { key: 'face', label: t('product.faceValue'), children: formatFen(product.faceValueFen) },
+                {
+                  key: 'validity',
+                  label: t('product.validity'),
+                  children: <ValidityText days={product.validityDays} />,
+                },
+                {
+                  key: 'max',
+                  label: t('product.maxQty'),
+                  children: t('product.maxQtyValue', { count: viewerPrice.maxQtyPerOrder }),
+                },
+              ]}
+            />
+            <div style={{ marginTop: 8 }}>
+              <BadgeTags badges={product.badges} testId="product-badges" />
+            </div>
+            <Typography.Title level={5} style={{ marginTop: 16 }}>
+              {t('product.description')}
+            </Typography.Title>
+            <Typography.Paragraph style={{ whiteSpace: 'pre-wrap' }} data-testid="product-description">
+              {product.description}
+            </Typography.Paragraph>
+          </Card>
+          <Card title={t('product.priceTable')}>
+            <PriceTable product={product} />
+          </Card>
+        </Space>
+      </Col>
+      <Col xs={24} lg={10}>
+        <Space orientation="vertical" size={16} style={{ width: '100%' }}>
+          <PolicySection product={product} />
+          <Card title={t('product.merchant')} data-testid="merchant-card">
+            <Typography.Title level={5} style={{ marginTop: 0 }}>
+              {merchant.name}
+            </Typography.Title>
+            {merchant.description && (
+              <Typography.Paragraph type="secondary">{merchant.description}</Typography.Paragraph>
+            )}
+            <BadgeTags badges={merchant.badges} testId="merchant-badges" />
+          </Card>
+        </Space>
+      </Col>
+    </Row>
+  );
+}
+
+export function ProductDetailPage() {
+  const { t } = useTranslation();
+  const { id = '' } = useParams();
+  const me = useMe();
+  const query = useQuery({
+    enabled: !me.isPending && id !== '',
+    queryKey: ['products', 'detail', me.user?.memberLevel ?? 'ANON', id],
+    queryFn: () => api.product(id),
+  });
+  const back = (
+    <Link to="/products">
+      <Button>{t('common.back')}</Button>
+    </Link>
+  );
+  if (me.isPending || query.isPending) return <Loading />;
+  if (query.isError) {
+    if (query.error instanceof ApiError && query.error.status === 404) {
+      return (
+        <Result
+          status="404"
+          title="404"
+          subTitle={t('product.notFound')}
+          extra={back}
+          data-testid="not-found"
+        />
+      );
+    }
+    return <ErrorResult error={query.error} onRetry={() => void query.refetch()} extra={back} />;
+  }
+  return (
+    <Space orientation="vertical" size={16} style={{ width: '100%' }}>
+      <Link to="/products">← {t('product.listTitle')}</Link>
+      <ProductView product={query.data} />
+    </Space>
+  );
+}
