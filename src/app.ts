@@ -104,14 +104,24 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         tags: ['platform'],
         summary: 'Liveness, version and database engine',
         response: {
-          200: z.object({ status: z.literal('ok'), version: z.string(), database: z.enum(['sqlite', 'postgres']), time: z.string() }),
+          200: z.object({
+            status: z.literal('ok'),
+            version: z.string(),
+            database: z.enum(['sqlite', 'postgres']),
+            time: z.string(),
+          }),
           ...problems(503),
         },
       },
     },
     async () => {
       await ctx.db.selectFrom('settings').select('key').limit(1).execute();
-      return { status: 'ok' as const, version: VERSION, database: ctx.engine, time: ctx.clock.now().toISOString() };
+      return {
+        status: 'ok' as const,
+        version: VERSION,
+        database: ctx.engine,
+        time: ctx.clock.now().toISOString(),
+      };
     },
   );
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
@@ -122,10 +132,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const webDir = deps.webDir ?? defaultWebDir();
   const hasWeb = existsSync(path.join(webDir, 'index.html'));
-  if (hasWeb) await app.register(fastifyStatic, { root: webDir, prefix: '/', wildcard: false, index: ['index.html'] });
+  if (hasWeb)
+    await app.register(fastifyStatic, { root: webDir, prefix: '/', wildcard: false, index: ['index.html'] });
   // Client-side routes (/products/…, /login …) get the app shell; unknown /api paths are 404 problems.
   app.setNotFoundHandler((req, reply) => {
-    if (hasWeb && req.method === 'GET' && !req.url.startsWith('/api/') && req.headers.accept?.includes('text/html')) {
+    if (
+      hasWeb &&
+      req.method === 'GET' &&
+      !req.url.startsWith('/api/') &&
+      req.headers.accept?.includes('text/html')
+    ) {
       return reply.type('text/html; charset=utf-8').sendFile('index.html');
     }
     return sendNotFound(req, reply);

@@ -14,7 +14,12 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   KAMENG_SEED_DEMO: z.enum(['auto', 'never']).default('auto'),
   KAMENG_TEST_CLOCK: z.enum(['on', 'off']).optional(),
-  KAMENG_SESSION_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24 * 7),
+  KAMENG_SESSION_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 90)
+    .default(24 * 7),
   KAMENG_COOKIE_SECURE: z.enum(['true', 'false']).default('false'),
   KAMENG_PUBLIC_URL: z.string().url().optional(),
 });
@@ -49,7 +54,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(
-      parsed.error.issues.map((i) => `${i.path.join('.')}=${JSON.stringify(env[String(i.path[0])])}: ${i.message}`),
+      parsed.error.issues.map(
+        (i) => `${i.path.join('.')}=${JSON.stringify(env[String(i.path[0])])}: ${i.message}`,
+      ),
     );
   }
   const e = parsed.data;

@@ -8,7 +8,12 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const booted = await boot(config);
   const seeded = config.seedDemo ? await seedDemo(booted) : false;
-  const app = await buildApp({ config, handle: booted.handle, clock: booted.clock, testClock: booted.testClock });
+  const app = await buildApp({
+    config,
+    handle: booted.handle,
+    clock: booted.clock,
+    testClock: booted.testClock,
+  });
 
   // Refresh the shared test-clock offset so every instance sees an admin's advance.
   const refresh = booted.testClock ? setInterval(() => void booted.testClock?.refresh(), 2000).unref() : null;
@@ -29,10 +34,13 @@ async function main(): Promise<void> {
     `  Database: ${booted.engine === 'sqlite' ? config.sqlitePath : 'PostgreSQL (DATABASE_URL)'}`,
   ];
   if (config.seedDemo) {
-    lines.push(`  Demo data ${seeded ? 'seeded now' : 'already present'}; logins (password "${DEMO_PASSWORD}"):`);
+    lines.push(
+      `  Demo data ${seeded ? 'seeded now' : 'already present'}; logins (password "${DEMO_PASSWORD}"):`,
+    );
     for (const l of DEMO_LOGINS) lines.push(`    ${l.username.padEnd(12)} ${l.note}`);
   }
-  if (booted.testClock) lines.push('  Test clock: ON (admins can advance time; set NODE_ENV=production to disable)');
+  if (booted.testClock)
+    lines.push('  Test clock: ON (admins can advance time; set NODE_ENV=production to disable)');
   process.stdout.write(`${lines.join('\n')}\n\n`);
 }
 
@@ -41,6 +49,8 @@ main().catch((error: unknown) => {
     process.stderr.write(`${error.message}\n`);
     process.exit(78);
   }
-  process.stderr.write(`Kameng failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `Kameng failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exit(1);
 });

@@ -23,12 +23,15 @@ async function withPlatform<T>(fn: (b: Booted) => Promise<T>): Promise<T> {
 
 const wholeNumber = (v: string): number => {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number ≥ 0 / 必须是非负整数');
+  if (!Number.isInteger(n) || n < 0)
+    throw new InvalidArgumentError('must be a whole number ≥ 0 / 必须是非负整数');
   return n;
 };
 
 export function buildCli(): Command {
-  const program = new Command('kameng').description('Kameng 卡盟 platform operator commands').showHelpAfterError();
+  const program = new Command('kameng')
+    .description('Kameng 卡盟 platform operator commands')
+    .showHelpAfterError();
 
   program
     .command('migrate')
@@ -38,18 +41,27 @@ export function buildCli(): Command {
   program
     .command('seed-demo')
     .description('insert the demo accounts and products once')
-    .action(() => withPlatform(async (b) => out((await seedDemo(b)) ? 'demo data seeded' : 'demo data already present')));
+    .action(() =>
+      withPlatform(async (b) => out((await seedDemo(b)) ? 'demo data seeded' : 'demo data already present')),
+    );
 
   program
     .command('create-admin')
     .description('create an admin account; the password comes from KAMENG_ADMIN_PASSWORD or --password')
     .requiredOption('-u, --username <name>', 'login name')
-    .option('-p, --password <password>', 'password (prefer the KAMENG_ADMIN_PASSWORD variable: flags show in ps)')
+    .option(
+      '-p, --password <password>',
+      'password (prefer the KAMENG_ADMIN_PASSWORD variable: flags show in ps)',
+    )
     .action((opts: { username: string; password?: string }) =>
       withPlatform(async (b) => {
         const password = opts.password ?? process.env.KAMENG_ADMIN_PASSWORD;
         if (!password) throw new InvalidArgumentError('set KAMENG_ADMIN_PASSWORD or pass --password');
-        const { user } = await createAccount(b, systemActor('cli'), { username: opts.username, password, role: 'admin' });
+        const { user } = await createAccount(b, systemActor('cli'), {
+          username: opts.username,
+          password,
+          role: 'admin',
+        });
         out(`admin ${user.username} created (${user.id})`);
       }),
     );

@@ -19,7 +19,11 @@ export interface ImportResult {
 }
 
 /** Replaces the stored arrangement of one year with the file's, in one transaction. */
-export async function importCalendarYear(ctx: DataContext, actor: Actor, json: unknown): Promise<ImportResult> {
+export async function importCalendarYear(
+  ctx: DataContext,
+  actor: Actor,
+  json: unknown,
+): Promise<ImportResult> {
   let overrides;
   try {
     overrides = parseCalendarImport(json);

@@ -22,7 +22,11 @@ const catalog = {
     zh: '数据已被他人修改，请刷新后重试',
     en: 'This record was changed by someone else; reload and try again',
   },
-  'request.too_many': { status: 429, zh: '请求过于频繁，请稍后再试', en: 'Too many requests; try again later' },
+  'request.too_many': {
+    status: 429,
+    zh: '请求过于频繁，请稍后再试',
+    en: 'Too many requests; try again later',
+  },
   'request.payload_too_large': { status: 413, zh: '请求内容过大', en: 'The request body is too large' },
   'request.unsupported_media_type': {
     status: 415,
@@ -36,13 +40,25 @@ const catalog = {
   },
   // validation (one per field problem)
   'validation.required': { status: 400, zh: '此项为必填项', en: 'This field is required' },
-  'validation.invalid_type': { status: 400, zh: '类型不正确，应为 {expected}', en: 'Wrong type, expected {expected}' },
+  'validation.invalid_type': {
+    status: 400,
+    zh: '类型不正确，应为 {expected}',
+    en: 'Wrong type, expected {expected}',
+  },
   'validation.too_small': { status: 400, zh: '不能小于 {minimum}', en: 'Must be at least {minimum}' },
   'validation.too_big': { status: 400, zh: '不能大于 {maximum}', en: 'Must be at most {maximum}' },
-  'validation.too_short': { status: 400, zh: '长度不能少于 {minimum}', en: 'Must be at least {minimum} long' },
+  'validation.too_short': {
+    status: 400,
+    zh: '长度不能少于 {minimum}',
+    en: 'Must be at least {minimum} long',
+  },
   'validation.too_long': { status: 400, zh: '长度不能超过 {maximum}', en: 'Must be at most {maximum} long' },
   'validation.unknown_field': { status: 400, zh: '不允许的字段 {key}', en: 'Unknown field {key}' },
-  'validation.invalid_value': { status: 400, zh: '取值无效，可选：{options}', en: 'Invalid value; allowed: {options}' },
+  'validation.invalid_value': {
+    status: 400,
+    zh: '取值无效，可选：{options}',
+    en: 'Invalid value; allowed: {options}',
+  },
   'validation.invalid_format': { status: 400, zh: '格式不正确', en: 'Invalid format' },
   'validation.not_integer': { status: 400, zh: '必须是整数', en: 'Must be a whole number' },
   'validation.invalid': { status: 400, zh: '取值无效', en: 'Invalid value' },
@@ -61,7 +77,11 @@ const catalog = {
     en: 'Security check failed (CSRF); reload the page and try again',
   },
   'auth.username_taken': { status: 409, zh: '用户名已被注册', en: 'This username is already taken' },
-  'auth.token_invalid': { status: 401, zh: 'API 令牌无效或已吊销', en: 'The API token is invalid or revoked' },
+  'auth.token_invalid': {
+    status: 401,
+    zh: 'API 令牌无效或已吊销',
+    en: 'The API token is invalid or revoked',
+  },
   'auth.account_disabled': { status: 403, zh: '账户已停用', en: 'This account is disabled' },
   // catalog
   'catalog.product_not_found': { status: 404, zh: '商品不存在', en: 'Product not found' },
@@ -101,7 +121,11 @@ const catalog = {
     en: 'The test clock is disabled (not available in production)',
   },
   'clock.backwards': { status: 400, zh: '测试时钟只能向前推进', en: 'The test clock only moves forward' },
-  'calendar.import_invalid': { status: 400, zh: '节假日文件无效：{reason}', en: 'Invalid holiday file: {reason}' },
+  'calendar.import_invalid': {
+    status: 400,
+    zh: '节假日文件无效：{reason}',
+    en: 'Invalid holiday file: {reason}',
+  },
 } as const satisfies Record<string, CatalogEntry>;
 
 export type ErrorCode = keyof typeof catalog;
@@ -134,7 +158,12 @@ export class DomainError extends Error {
   readonly messages: Messages;
   constructor(
     readonly code: ErrorCode,
-    readonly options: { field?: string; params?: Params; errors?: FieldError[]; headers?: Record<string, string> } = {},
+    readonly options: {
+      field?: string;
+      params?: Params;
+      errors?: FieldError[];
+      headers?: Record<string, string>;
+    } = {},
   ) {
     const messages = messagesFor(code, options.params);
     super(`${code}: ${messages.en}`);

@@ -19,7 +19,10 @@ export function checkTransition<S extends string, By extends string>(
   return edge.by.includes(by) ? 'ok' : 'forbidden';
 }
 
-export function reachableStates<S extends string, By extends string>(table: Transitions<S, By>, initial: S): Set<S> {
+export function reachableStates<S extends string, By extends string>(
+  table: Transitions<S, By>,
+  initial: S,
+): Set<S> {
   const seen = new Set<S>([initial]);
   const queue: S[] = [initial];
   for (let s = queue.shift(); s !== undefined; s = queue.shift()) {

@@ -21,7 +21,11 @@ export interface PlatformRules {
   qualityClaimDays: number;
 }
 
-export const DEFAULT_RULES: PlatformRules = { policyWindowMinHours: 24, policyWindowMaxHours: 72, qualityClaimDays: 7 };
+export const DEFAULT_RULES: PlatformRules = {
+  policyWindowMinHours: 24,
+  policyWindowMaxHours: 72,
+  qualityClaimDays: 7,
+};
 
 export async function getPlatformRules(db: Db): Promise<PlatformRules> {
   return { ...DEFAULT_RULES, ...(await getSetting<Partial<PlatformRules>>(db, 'platform_rules')) };

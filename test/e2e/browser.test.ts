@@ -17,8 +17,12 @@ import { seedDemo } from '../../src/modules/demo/seed.js';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const webDir = path.resolve('dist/web');
 const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env.CI) throw new Error(`browser tests need ${CHROMIUM} (apt-get install chromium)`);
-if (!haveChromium) process.stderr.write(`\n!! SKIPPING browser tests: ${CHROMIUM} not found (apt-get install chromium fonts-wqy-microhei)\n\n`);
+if (!haveChromium && process.env.CI)
+  throw new Error(`browser tests need ${CHROMIUM} (apt-get install chromium)`);
+if (!haveChromium)
+  process.stderr.write(
+    `\n!! SKIPPING browser tests: ${CHROMIUM} not found (apt-get install chromium fonts-wqy-microhei)\n\n`,
+  );
 
 let app: FastifyInstance;
 let booted: Booted;
@@ -35,11 +39,26 @@ beforeAll(async () => {
   const config = loadConfig({ NODE_ENV: 'test', KAMENG_DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
   booted = await boot(config);
   await seedDemo(booted);
-  app = await buildApp({ config, handle: booted.handle, clock: booted.clock, testClock: booted.testClock, logger: false, webDir });
+  app = await buildApp({
+    config,
+    handle: booted.handle,
+    clock: booted.clock,
+    testClock: booted.testClock,
+    logger: false,
+    webDir,
+  });
   base = await app.listen({ host: '127.0.0.1', port: 0 });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 });
 
@@ -101,7 +120,9 @@ describe.skipIf(!haveChromium)('browser', () => {
     await openProductByName(page, '腾讯Q币 100元 点卡');
     await expect.poll(() => page.getByTestId('viewer-price').textContent()).toContain('¥96.90');
     await page.getByTestId('lang-switch').click();
-    await expect.poll(() => page.getByTestId('policy-badges').textContent()).toContain('Refundable if unactivated');
+    await expect
+      .poll(() => page.getByTestId('policy-badges').textContent())
+      .toContain('Refundable if unactivated');
     await context.close();
   });
 });

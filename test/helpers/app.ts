@@ -21,8 +21,12 @@ export interface Harness {
   logs: string[];
   config: Config;
   client(): Client;
-  account(input: Partial<NewAccount> & Pick<NewAccount, 'role'>): Promise<{ id: string; username: string; merchantId: string | null }>;
-  loggedIn(input: Partial<NewAccount> & Pick<NewAccount, 'role'>): Promise<Client & { userId: string; merchantId: string | null }>;
+  account(
+    input: Partial<NewAccount> & Pick<NewAccount, 'role'>,
+  ): Promise<{ id: string; username: string; merchantId: string | null }>;
+  loggedIn(
+    input: Partial<NewAccount> & Pick<NewAccount, 'role'>,
+  ): Promise<Client & { userId: string; merchantId: string | null }>;
   close(): Promise<void>;
 }
 
@@ -55,7 +59,11 @@ export async function harness(env: Record<string, string> = {}): Promise<Harness
     client: () => new Client(app),
     async account(input) {
       const username = input.username ?? `${input.role}${++seq}x${Math.random().toString(36).slice(2, 6)}`;
-      const { user, merchantId } = await createAccount(ctx, systemActor('test'), { password: PASSWORD, ...input, username });
+      const { user, merchantId } = await createAccount(ctx, systemActor('test'), {
+        password: PASSWORD,
+        ...input,
+        username,
+      });
       return { id: user.id, username, merchantId };
     },
     async loggedIn(input) {
@@ -86,7 +94,12 @@ export class Client {
   lang = 'zh-CN';
   constructor(private readonly app: FastifyInstance) {}
 
-  async req<T = Record<string, unknown>>(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<Res<T>> {
+  async req<T = Record<string, unknown>>(
+    method: string,
+    url: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<Res<T>> {
     const h: Record<string, string> = { 'accept-language': this.lang, ...headers };
     if (this.cookie) h.cookie = this.cookie;
     if (this.csrf && method !== 'GET') h['x-csrf-token'] = this.csrf;

@@ -8,7 +8,8 @@ import { openPostgres, openSqlite, type DbHandle, type Engine } from '../../src/
 import { migrateToLatest } from '../../src/platform/db/migrate.js';
 import { ensureLevels } from '../../src/modules/membership/levels.js';
 
-export const testEngine = (): Engine => (process.env.KAMENG_TEST_ENGINE === 'postgres' ? 'postgres' : 'sqlite');
+export const testEngine = (): Engine =>
+  process.env.KAMENG_TEST_ENGINE === 'postgres' ? 'postgres' : 'sqlite';
 
 export interface TestDb extends DbHandle {
   destroy(): Promise<void>;

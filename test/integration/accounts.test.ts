@@ -12,11 +12,14 @@ afterAll(() => h.close());
 describe('register, log in, log out', () => {
   it('registers a buyer at REGULAR level, sets an httpOnly SameSite cookie and returns a CSRF token', async () => {
     const c = h.client();
-    const res = await c.post<{ user: { role: string; memberLevel: string }; csrfToken: string }>('/api/auth/register', {
-      username: 'alice_01',
-      password: 'a-long-password',
-      displayName: '小爱',
-    });
+    const res = await c.post<{ user: { role: string; memberLevel: string }; csrfToken: string }>(
+      '/api/auth/register',
+      {
+        username: 'alice_01',
+        password: 'a-long-password',
+        displayName: '小爱',
+      },
+    );
     expect(res.status).toBe(201);
     expect(res.body.user).toMatchObject({ role: 'buyer', memberLevel: 'REGULAR' });
     const cookie = String(res.headers['set-cookie']);
@@ -26,12 +29,18 @@ describe('register, log in, log out', () => {
     const me = await c.get<{ user: { username: string } }>('/api/auth/me');
     expect(me.status).toBe(200);
     expect(me.body.user.username).toBe('alice_01');
-    const row = await h.db.db.selectFrom('users').select('password_hash').where('username', '=', 'alice_01').executeTakeFirstOrThrow();
+    const row = await h.db.db
+      .selectFrom('users')
+      .select('password_hash')
+      .where('username', '=', 'alice_01')
+      .executeTakeFirstOrThrow();
     expect(row.password_hash).toMatch(/^\$argon2id\$/);
   });
 
   it('refuses a taken username regardless of case, naming the field', async () => {
-    const res = await h.client().post('/api/auth/register', { username: 'ALICE_01', password: 'a-long-password' });
+    const res = await h
+      .client()
+      .post('/api/auth/register', { username: 'ALICE_01', password: 'a-long-password' });
     expect(res.status).toBe(409);
     expect(res.body).toMatchObject({ code: 'auth.username_taken', field: 'username' });
   });
@@ -80,7 +89,11 @@ describe('CSRF on cookie-authenticated writes', () => {
     const created = await m.post<{ token: string; id: string }>('/api/merchant/tokens', { name: 'sync' });
     expect(created.status).toBe(201);
     expect(created.body.token).toMatch(/^kmt_/);
-    const stored = await h.db.db.selectFrom('api_tokens').selectAll().where('id', '=', created.body.id).executeTakeFirstOrThrow();
+    const stored = await h.db.db
+      .selectFrom('api_tokens')
+      .selectAll()
+      .where('id', '=', created.body.id)
+      .executeTakeFirstOrThrow();
     expect(stored.token_hash).not.toContain(created.body.token);
     const api = h.client();
     api.bearer = created.body.token;
@@ -96,7 +109,8 @@ describe('login back-off', () => {
   it(`locks an account after ${FREE_ATTEMPTS} failures, doubling, even for the right password, and unlocks with time`, async () => {
     const acc = await h.account({ role: 'buyer' });
     const c = h.client();
-    for (let i = 0; i < FREE_ATTEMPTS; i++) expect((await c.login(acc.username, 'wrong-password')).status).toBe(401);
+    for (let i = 0; i < FREE_ATTEMPTS; i++)
+      expect((await c.login(acc.username, 'wrong-password')).status).toBe(401);
     const locked = await c.login(acc.username, PASSWORD);
     expect(locked.status).toBe(429);
     expect(locked.body).toMatchObject({ code: 'auth.login_locked' });
@@ -116,7 +130,8 @@ describe('login back-off', () => {
 
   it('unknown usernames are throttled the same way (no enumeration)', async () => {
     const c = h.client();
-    for (let i = 0; i < FREE_ATTEMPTS; i++) expect((await c.login('ghost-user', 'whatever-pw')).status).toBe(401);
+    for (let i = 0; i < FREE_ATTEMPTS; i++)
+      expect((await c.login('ghost-user', 'whatever-pw')).status).toBe(401);
     expect((await c.login('ghost-user', 'whatever-pw')).status).toBe(429);
   });
 
@@ -124,7 +139,14 @@ describe('login back-off', () => {
     const c = h.client();
     let last = 0;
     for (let i = 0; i < 35 && last !== 429; i++) {
-      last = (await c.req('POST', '/api/auth/login', { username: `nobody${i}`, password: 'x' }, { 'x-forwarded-for': '203.0.113.9' })).status;
+      last = (
+        await c.req(
+          'POST',
+          '/api/auth/login',
+          { username: `nobody${i}`, password: 'x' },
+          { 'x-forwarded-for': '203.0.113.9' },
+        )
+      ).status;
     }
     expect(last).toBe(429);
   });
@@ -136,6 +158,8 @@ describe('audit', () => {
     expect(report.ok).toBe(true);
     expect(report.count).toBeGreaterThan(5);
     const actions = await h.db.db.selectFrom('audit_events').select('action').distinct().execute();
-    expect(actions.map((a) => a.action)).toEqual(expect.arrayContaining(['user.created', 'session.created', 'api_token.created', 'api_token.revoked']));
+    expect(actions.map((a) => a.action)).toEqual(
+      expect.arrayContaining(['user.created', 'session.created', 'api_token.created', 'api_token.revoked']),
+    );
   });
 });

@@ -58,19 +58,29 @@ describe('merchants', () => {
       expect(res.status).toBe(404);
       expect(res.body).toMatchObject({ code: 'catalog.product_not_found' });
     }
-    const row = await h.db.db.selectFrom('products').select(['name', 'status', 'version']).where('id', '=', id).executeTakeFirstOrThrow();
+    const row = await h.db.db
+      .selectFrom('products')
+      .select(['name', 'status', 'version'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
     expect(row).toEqual({ name: productInput().name, status: 'DRAFT', version: 1 });
     expect((await rival.get('/api/merchant/products')).body).toEqual({ items: [] });
   });
 
-  it("a published product is public, but another merchant still cannot change it (403)", async () => {
+  it('a published product is public, but another merchant still cannot change it (403)', async () => {
     const owner = await h.loggedIn({ role: 'merchant' });
     const rival = await h.loggedIn({ role: 'merchant' });
     const p = (await owner.post<Product>('/api/merchant/products', productInput())).body;
-    const live = await owner.post<Product>(`/api/merchant/products/${p.id}/status`, { version: p.version, status: 'ON_SALE' });
+    const live = await owner.post<Product>(`/api/merchant/products/${p.id}/status`, {
+      version: p.version,
+      status: 'ON_SALE',
+    });
     expect(live.status).toBe(200);
     expect((await rival.get(`/api/products/${p.id}`)).status).toBe(200);
-    const res = await rival.patch(`/api/merchant/products/${p.id}`, { version: live.body.version, name: 'hijacked' });
+    const res = await rival.patch(`/api/merchant/products/${p.id}`, {
+      version: live.body.version,
+      name: 'hijacked',
+    });
     expect(res.status).toBe(403);
     expect(res.body).toMatchObject({ code: 'auth.forbidden' });
   });
@@ -90,7 +100,10 @@ describe('merchants', () => {
     const admin = await h.loggedIn({ role: 'admin' });
     const merchant = await h.loggedIn({ role: 'merchant' });
     expect((await merchant.post('/api/admin/tokens', { name: 'x', scope: 'issuer' })).status).toBe(403);
-    const t = await admin.post<{ token: string }>('/api/admin/tokens', { name: '某游戏运营商', scope: 'issuer' });
+    const t = await admin.post<{ token: string }>('/api/admin/tokens', {
+      name: '某游戏运营商',
+      scope: 'issuer',
+    });
     expect(t.status).toBe(201);
     const api = h.client();
     api.bearer = t.body.token;

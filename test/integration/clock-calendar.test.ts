@@ -12,7 +12,10 @@ describe('test clock', () => {
     const admin = await h.loggedIn({ role: 'admin' });
     const before = await admin.get<{ now: string; testClock: boolean }>('/api/admin/clock');
     expect(before.body).toMatchObject({ now: T0.toISOString(), testClock: true });
-    const res = await admin.post<{ now: string; offsetMs: number }>('/api/admin/clock/advance', { days: 1, hours: 2 });
+    const res = await admin.post<{ now: string; offsetMs: number }>('/api/admin/clock/advance', {
+      days: 1,
+      hours: 2,
+    });
     expect(res.status).toBe(200);
     expect(res.body.now).toBe(new Date(T0.getTime() + 26 * 3600_000).toISOString());
     const { TestClock } = await import('../../src/platform/clock.js');
@@ -45,9 +48,15 @@ describe('test clock', () => {
 
 describe('working-day deadlines and holiday import', () => {
   it('National Day 2025: a deadline set on 30 Sep jumps the holiday to the 调休 Saturday', async () => {
-    const res = await h.client().get<{ dueAt: string; warnings: unknown[] }>('/api/calendar/deadline?from=2025-09-30T02:00:00Z&days=3');
+    const res = await h
+      .client()
+      .get<{ dueAt: string; warnings: unknown[] }>('/api/calendar/deadline?from=2025-09-30T02:00:00Z&days=3');
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ from: '2025-09-30T02:00:00.000Z', dueAt: '2025-10-11T02:00:00.000Z', warnings: [] });
+    expect(res.body).toEqual({
+      from: '2025-09-30T02:00:00.000Z',
+      dueAt: '2025-10-11T02:00:00.000Z',
+      warnings: [],
+    });
   });
 
   it('beyond the bundled data it warns and counts Mon–Fri, until an admin imports the year', async () => {
@@ -68,18 +77,33 @@ describe('working-day deadlines and holiday import', () => {
     const after = await h.client().get<{ dueAt: string; warnings: unknown[] }>(url);
     expect(after.body).toMatchObject({ dueAt: '2030-01-04T02:00:00.000Z', warnings: [] });
     // re-importing a year replaces it
-    await admin.post('/api/admin/calendar/import', { ...file, holidays: [{ date: '2030-01-04', name: '改期' }] });
-    const rows = await h.db.db.selectFrom('calendar_days').select('date').where('year', '=', 2030).orderBy('date').execute();
+    await admin.post('/api/admin/calendar/import', {
+      ...file,
+      holidays: [{ date: '2030-01-04', name: '改期' }],
+    });
+    const rows = await h.db.db
+      .selectFrom('calendar_days')
+      .select('date')
+      .where('year', '=', 2030)
+      .orderBy('date')
+      .execute();
     expect(rows.map((r) => r.date)).toEqual(['2030-01-04', '2030-01-05']);
   });
 
   it('a bad import file is refused whole with the field at fault', async () => {
     const admin = await h.loggedIn({ role: 'admin' });
-    const res = await admin.post('/api/admin/calendar/import', { year: 2031, source: 'x', holidays: [{ date: '2031-02-30', name: 'bad' }], workdays: [] });
+    const res = await admin.post('/api/admin/calendar/import', {
+      year: 2031,
+      source: 'x',
+      holidays: [{ date: '2031-02-30', name: 'bad' }],
+      workdays: [],
+    });
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ code: 'calendar.import_invalid', field: 'holidays.0.date' });
     const rows = await h.db.db.selectFrom('calendar_days').select('date').where('year', '=', 2031).execute();
     expect(rows).toEqual([]);
-    expect((await (await h.loggedIn({ role: 'merchant' })).post('/api/admin/calendar/import', {})).status).toBe(403);
+    expect(
+      (await (await h.loggedIn({ role: 'merchant' })).post('/api/admin/calendar/import', {})).status,
+    ).toBe(403);
   });
 });

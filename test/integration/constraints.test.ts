@@ -27,8 +27,16 @@ beforeAll(async () => {
   const m = await h.account({ role: 'merchant' });
   merchantId = m.merchantId!;
   userId = m.id;
-  productId = await createProduct(h.ctx, { kind: 'user', id: userId, role: 'merchant', memberLevel: 'REGULAR', merchantId }, productInput());
-  const p = await h.db.db.selectFrom('products').select('current_policy_id').where('id', '=', productId).executeTakeFirstOrThrow();
+  productId = await createProduct(
+    h.ctx,
+    { kind: 'user', id: userId, role: 'merchant', memberLevel: 'REGULAR', merchantId },
+    productInput(),
+  );
+  const p = await h.db.db
+    .selectFrom('products')
+    .select('current_policy_id')
+    .where('id', '=', productId)
+    .executeTakeFirstOrThrow();
   policyId = p.current_policy_id;
 });
 afterAll(() => h.close());
@@ -51,30 +59,72 @@ describe(`constraints on ${process.env.KAMENG_TEST_ENGINE ?? 'sqlite'}`, () => {
   });
 
   it('accepts a valid row (the control case)', async () => {
-    expect(await rejects(() => h.db.db.insertInto('products').values(product({})).execute())).toBe('accepted');
+    expect(await rejects(() => h.db.db.insertInto('products').values(product({})).execute())).toBe(
+      'accepted',
+    );
   });
 
   it('foreign key: a product of a merchant that does not exist', async () => {
-    expect(await rejects(() => h.db.db.insertInto('products').values(product({ merchant_id: 'nope' })).execute())).toBe('foreign_key');
+    expect(
+      await rejects(() =>
+        h.db.db
+          .insertInto('products')
+          .values(product({ merchant_id: 'nope' }))
+          .execute(),
+      ),
+    ).toBe('foreign_key');
   });
 
   it('deferred foreign key: a product pointing at a missing policy fails at commit', async () => {
     const kind = await rejects(() =>
-      h.db.db.transaction().execute((trx) => trx.insertInto('products').values(product({ current_policy_id: 'missing' })).execute()),
+      h.db.db.transaction().execute((trx) =>
+        trx
+          .insertInto('products')
+          .values(product({ current_policy_id: 'missing' }))
+          .execute(),
+      ),
     );
     expect(kind).toBe('foreign_key');
   });
 
   it('CHECK on amounts: negative face value and zero price', async () => {
-    expect(await rejects(() => h.db.db.insertInto('products').values(product({ face_value_fen: -1 })).execute())).toBe('check');
     expect(
-      await rejects(() => h.db.db.updateTable('product_prices').set({ price_fen: 0 }).where('product_id', '=', productId).execute()),
+      await rejects(() =>
+        h.db.db
+          .insertInto('products')
+          .values(product({ face_value_fen: -1 }))
+          .execute(),
+      ),
+    ).toBe('check');
+    expect(
+      await rejects(() =>
+        h.db.db
+          .updateTable('product_prices')
+          .set({ price_fen: 0 })
+          .where('product_id', '=', productId)
+          .execute(),
+      ),
     ).toBe('check');
   });
 
   it('CHECK on states: an unknown product status and role', async () => {
-    expect(await rejects(() => h.db.db.insertInto('products').values(product({ status: 'SOLD' as never })).execute())).toBe('check');
-    expect(await rejects(() => h.db.db.updateTable('users').set({ role: 'god' as never }).where('id', '=', userId).execute())).toBe('check');
+    expect(
+      await rejects(() =>
+        h.db.db
+          .insertInto('products')
+          .values(product({ status: 'SOLD' }))
+          .execute(),
+      ),
+    ).toBe('check');
+    expect(
+      await rejects(() =>
+        h.db.db
+          .updateTable('users')
+          .set({ role: 'god' as never })
+          .where('id', '=', userId)
+          .execute(),
+      ),
+    ).toBe('check');
   });
 
   it('CHECK on policy consistency: a window without unactivated refunds', async () => {
@@ -104,7 +154,9 @@ describe(`constraints on ${process.env.KAMENG_TEST_ENGINE ?? 'sqlite'}`, () => {
 
   it('UNIQUE: two users whose names differ only in case', async () => {
     await h.account({ role: 'buyer', username: 'SameName' });
-    await expect(h.account({ role: 'buyer', username: 'samename' })).rejects.toMatchObject({ code: 'auth.username_taken' });
+    await expect(h.account({ role: 'buyer', username: 'samename' })).rejects.toMatchObject({
+      code: 'auth.username_taken',
+    });
   });
 
   it('partial UNIQUE index: two live tokens of one name, but a revoked one may repeat it', async () => {
@@ -122,21 +174,37 @@ describe(`constraints on ${process.env.KAMENG_TEST_ENGINE ?? 'sqlite'}`, () => {
       revoked_at: null,
       ...over,
     });
-    await h.db.db.insertInto('api_tokens').values(token({ revoked_at: now })).execute();
+    await h.db.db
+      .insertInto('api_tokens')
+      .values(token({ revoked_at: now }))
+      .execute();
     await h.db.db.insertInto('api_tokens').values(token({})).execute();
     expect(await rejects(() => h.db.db.insertInto('api_tokens').values(token({})).execute())).toBe('unique');
   });
 
   it('NOT NULL: a product without a name', async () => {
-    expect(await rejects(() => h.db.db.insertInto('products').values(product({ name: null as never })).execute())).toBe('not_null');
+    expect(
+      await rejects(() =>
+        h.db.db
+          .insertInto('products')
+          .values(product({ name: null }))
+          .execute(),
+      ),
+    ).toBe('not_null');
   });
 
   it('append-only: refund policy versions and audit events cannot be changed or deleted', async () => {
-    expect(await rejects(() => h.db.db.updateTable('refund_policies').set({ window_hours: 72 }).where('id', '=', policyId).execute())).toBe(
+    expect(
+      await rejects(() =>
+        h.db.db.updateTable('refund_policies').set({ window_hours: 72 }).where('id', '=', policyId).execute(),
+      ),
+    ).toBe('append_only');
+    expect(
+      await rejects(() => h.db.db.deleteFrom('refund_policies').where('id', '=', policyId).execute()),
+    ).toBe('append_only');
+    expect(await rejects(() => h.db.db.updateTable('audit_events').set({ action: 'forged' }).execute())).toBe(
       'append_only',
     );
-    expect(await rejects(() => h.db.db.deleteFrom('refund_policies').where('id', '=', policyId).execute())).toBe('append_only');
-    expect(await rejects(() => h.db.db.updateTable('audit_events').set({ action: 'forged' }).execute())).toBe('append_only');
     expect(await rejects(() => h.db.db.deleteFrom('audit_events').execute())).toBe('append_only');
   });
 });

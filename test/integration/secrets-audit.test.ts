@@ -13,7 +13,10 @@ describe('secrets never reach logs or the audit trail', () => {
   it('passwords, session cookies, CSRF and API tokens are absent from every log line and audit event', async () => {
     const secretPw = 'Sup3r-Secret-Passw0rd';
     const c = h.client();
-    const reg = await c.post<{ csrfToken: string }>('/api/auth/register', { username: 'leaky_user', password: secretPw });
+    const reg = await c.post<{ csrfToken: string }>('/api/auth/register', {
+      username: 'leaky_user',
+      password: secretPw,
+    });
     c.csrf = reg.body.csrfToken;
     await h.client().login('leaky_user', 'wrong-guess-pw');
     const m = await h.loggedIn({ role: 'merchant' });
@@ -25,8 +28,18 @@ describe('secrets never reach logs or the audit trail', () => {
 
     const logs = h.logs.join('\n');
     expect(logs).toContain('a careless log line');
-    const audit = (await h.db.db.selectFrom('audit_events').select('data').execute()).map((r) => r.data).join('\n');
-    for (const secret of [secretPw, PASSWORD, token, c.cookie!.split('=')[1]!, c.csrf, m.csrf!, 'card-secret-123']) {
+    const audit = (await h.db.db.selectFrom('audit_events').select('data').execute())
+      .map((r) => r.data)
+      .join('\n');
+    for (const secret of [
+      secretPw,
+      PASSWORD,
+      token,
+      c.cookie!.split('=')[1],
+      c.csrf,
+      m.csrf!,
+      'card-secret-123',
+    ]) {
       expect(logs).not.toContain(secret);
       expect(audit).not.toContain(secret);
     }
@@ -38,7 +51,13 @@ describe('audit hash chain', () => {
   it('detects a rewritten event even when someone bypasses the append-only trigger', async () => {
     await h.loggedIn({ role: 'merchant' });
     expect(await verifyAuditChain(h.db.db)).toMatchObject({ ok: true, brokenAtSeq: null });
-    const victim = await h.db.db.selectFrom('audit_events').select('seq').orderBy('seq').limit(1).offset(2).executeTakeFirstOrThrow();
+    const victim = await h.db.db
+      .selectFrom('audit_events')
+      .select('seq')
+      .orderBy('seq')
+      .limit(1)
+      .offset(2)
+      .executeTakeFirstOrThrow();
     if (h.db.engine === 'postgres') {
       await sql`alter table audit_events disable trigger user`.execute(h.db.db);
       await sql`update audit_events set data = '{"forged":true}' where seq = ${victim.seq}`.execute(h.db.db);

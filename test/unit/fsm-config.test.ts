@@ -5,7 +5,11 @@ import { checkTransition, reachableStates, terminalStates } from '../../src/plat
 
 describe('product transition table', () => {
   it('every state is reachable from DRAFT; no state is terminal (products are never deleted)', () => {
-    expect([...reachableStates(productTransitions, 'DRAFT')].sort()).toEqual(['DRAFT', 'OFF_SALE', 'ON_SALE']);
+    expect([...reachableStates(productTransitions, 'DRAFT')].sort()).toEqual([
+      'DRAFT',
+      'OFF_SALE',
+      'ON_SALE',
+    ]);
     expect(terminalStates(productTransitions)).toEqual([]);
   });
   it('names who may take each edge', () => {
@@ -23,7 +27,10 @@ describe('loadConfig', () => {
     expect(c.sqlitePath).toMatch(/data[\\/]kameng\.db$/);
   });
   it('uses PostgreSQL when DATABASE_URL is set, and never a test clock in production', () => {
-    expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db', NODE_ENV: 'production' })).toMatchObject({ engine: 'postgres', testClock: false });
+    expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db', NODE_ENV: 'production' })).toMatchObject({
+      engine: 'postgres',
+      testClock: false,
+    });
   });
   it('names each bad variable', () => {
     try {
@@ -36,6 +43,8 @@ describe('loadConfig', () => {
       expect(msg).toContain('DATABASE_URL="mysql://x"');
       expect(msg).toContain('LOG_LEVEL="loud"');
     }
-    expect(() => loadConfig({ NODE_ENV: 'production', KAMENG_TEST_CLOCK: 'on' })).toThrow(/KAMENG_TEST_CLOCK/);
+    expect(() => loadConfig({ NODE_ENV: 'production', KAMENG_TEST_CLOCK: 'on' })).toThrow(
+      /KAMENG_TEST_CLOCK/,
+    );
   });
 });

@@ -9,10 +9,21 @@ describe('docs/openapi.json', () => {
   });
 
   it('documents problem responses and the main routes', async () => {
-    const doc = JSON.parse(await generateOpenApi()) as { paths: Record<string, unknown>; components: { schemas: Record<string, unknown> } };
+    const doc = JSON.parse(await generateOpenApi()) as {
+      paths: Record<string, unknown>;
+      components: { schemas: Record<string, unknown> };
+    };
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(['/api/health', '/api/auth/login', '/api/products/{id}', '/api/merchant/products', '/api/admin/clock/advance']),
+      expect.arrayContaining([
+        '/api/health',
+        '/api/auth/login',
+        '/api/products/{id}',
+        '/api/merchant/products',
+        '/api/admin/clock/advance',
+      ]),
     );
-    expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['Problem', 'Product', 'RefundPolicy']));
+    expect(Object.keys(doc.components.schemas)).toEqual(
+      expect.arrayContaining(['Problem', 'Product', 'RefundPolicy']),
+    );
   });
 });

@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { policyContradiction, policyTextHash, renderPolicy, type PolicyTerms } from '../../src/modules/catalog/policy.js';
+import {
+  policyContradiction,
+  policyTextHash,
+  renderPolicy,
+  type PolicyTerms,
+} from '../../src/modules/catalog/policy.js';
 
 const base: PolicyTerms = {
   unactivatedRefund: true,
@@ -10,7 +15,8 @@ const base: PolicyTerms = {
   nonRefundable: false,
   nonRefundableText: null,
 };
-const codes = (p: PolicyTerms, review24h = false) => renderPolicy(p, { qualityClaimDays: 7, commitments: { review24h } }).zh.badges.map((b) => b.zh);
+const codes = (p: PolicyTerms, review24h = false) =>
+  renderPolicy(p, { qualityClaimDays: 7, commitments: { review24h } }).zh.badges.map((b) => b.zh);
 
 describe('renderPolicy', () => {
   it('未激活可退 with its window, and 24小时处理 when the merchant commits to it', () => {
@@ -19,7 +25,13 @@ describe('renderPolicy', () => {
   });
 
   it('不退不换 shows the merchant text and never a refundable badge', () => {
-    const p: PolicyTerms = { ...base, unactivatedRefund: false, windowHours: null, nonRefundable: true, nonRefundableText: '售出不退' };
+    const p: PolicyTerms = {
+      ...base,
+      unactivatedRefund: false,
+      windowHours: null,
+      nonRefundable: true,
+      nonRefundableText: '售出不退',
+    };
     const r = renderPolicy(p, { qualityClaimDays: 7 });
     expect(r.zh.badges.map((b) => b.zh)).toEqual(['不退不换']);
     expect(r.zh.text).toContain('售出不退');
@@ -36,7 +48,9 @@ describe('renderPolicy', () => {
 
   it('says what revealing a key means under this policy', () => {
     expect(renderPolicy(base, { qualityClaimDays: 7 }).zh.text).toContain('拆封后因个人原因不予退款');
-    expect(renderPolicy({ ...base, revealedRefund: true }, { qualityClaimDays: 7 }).zh.text).toContain('退款后该卡密作废');
+    expect(renderPolicy({ ...base, revealedRefund: true }, { qualityClaimDays: 7 }).zh.text).toContain(
+      '退款后该卡密作废',
+    );
   });
 
   it('the text hash changes whenever any term changes (property)', () => {
@@ -65,7 +79,10 @@ describe('policyContradiction', () => {
     [{ ...base, unactivatedRefund: false }, 'window'],
     [{ ...base, unactivatedRefund: false, windowHours: null, revealedRefund: true }, 'require unactivated'],
     [{ ...base, nonRefundable: true, nonRefundableText: 'x' }, 'cannot be combined'],
-    [{ ...base, unactivatedRefund: false, windowHours: null, nonRefundable: true, nonRefundableText: null }, 'needs the text'],
+    [
+      { ...base, unactivatedRefund: false, windowHours: null, nonRefundable: true, nonRefundableText: null },
+      'needs the text',
+    ],
   ])('refuses %o', (p, reason) => {
     expect(policyContradiction(p)?.en).toContain(reason);
   });

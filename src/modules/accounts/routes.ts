@@ -97,7 +97,13 @@ export function accountRoutes(ctx: AppContext): FastifyPluginAsyncZod {
 
     app.get(
       '/auth/me',
-      { schema: { tags: ['accounts'], summary: 'The logged-in user', response: { 200: sessionResponse, ...problems(401) } } },
+      {
+        schema: {
+          tags: ['accounts'],
+          summary: 'The logged-in user',
+          response: { 200: sessionResponse, ...problems(401) },
+        },
+      },
       async (req) => {
         const session = req.session ?? fail('auth.unauthenticated');
         return { user: session.user, csrfToken: session.csrfToken };
@@ -195,7 +201,12 @@ export function accountRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           .where('id', '=', req.params.id)
           .executeTakeFirst();
         if (!row) fail('request.not_found');
-        authorize(actor, 'update', { type: 'api_token', userId: row.user_id, merchantId: row.merchant_id }, 'request.not_found');
+        authorize(
+          actor,
+          'update',
+          { type: 'api_token', userId: row.user_id, merchantId: row.merchant_id },
+          'request.not_found',
+        );
         await revokeApiToken(ctx, actor, req.params.id);
         return reply.code(204).send(null);
       },

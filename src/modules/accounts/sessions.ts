@@ -48,7 +48,8 @@ export async function login(
   const at = ctx.clock.now();
   const key = `user:${usernameKey(input.username)}`;
   const wait = await lockedFor(ctx.db, key, at);
-  if (wait > 0) fail('auth.login_locked', { params: { seconds: wait }, headers: { 'retry-after': String(wait) } });
+  if (wait > 0)
+    fail('auth.login_locked', { params: { seconds: wait }, headers: { 'retry-after': String(wait) } });
   const user = await findUserByUsername(ctx.db, input.username);
   const ok = await verifyPassword(user?.password_hash, input.password);
   if (!user || !ok) {
@@ -109,7 +110,13 @@ export async function resolveSession(ctx: DataContext, token: string): Promise<R
     merchantId: row.merchant_id,
   };
   return {
-    actor: { kind: 'user', id: row.id, role: row.role, memberLevel: row.member_level, merchantId: row.merchant_id },
+    actor: {
+      kind: 'user',
+      id: row.id,
+      role: row.role,
+      memberLevel: row.member_level,
+      merchantId: row.merchant_id,
+    },
     user,
     csrfToken: row.csrf_token,
   };

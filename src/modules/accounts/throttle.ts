@@ -15,7 +15,11 @@ export function lockMsAfter(failures: number): number {
 
 /** Seconds until the key may try again, or 0. */
 export async function lockedFor(db: Db, key: string, at: Date): Promise<number> {
-  const row = await db.selectFrom('login_throttle').select('locked_until').where('key', '=', key).executeTakeFirst();
+  const row = await db
+    .selectFrom('login_throttle')
+    .select('locked_until')
+    .where('key', '=', key)
+    .executeTakeFirst();
   if (!row?.locked_until) return 0;
   const ms = Date.parse(row.locked_until) - at.getTime();
   return ms > 0 ? Math.ceil(ms / 1000) : 0;
@@ -23,7 +27,11 @@ export async function lockedFor(db: Db, key: string, at: Date): Promise<number> 
 
 export async function recordFailure(db: Db, key: string, at: Date): Promise<number> {
   return db.transaction().execute(async (trx) => {
-    const row = await trx.selectFrom('login_throttle').select('failures').where('key', '=', key).executeTakeFirst();
+    const row = await trx
+      .selectFrom('login_throttle')
+      .select('failures')
+      .where('key', '=', key)
+      .executeTakeFirst();
     const failures = (row?.failures ?? 0) + 1;
     const lockMs = lockMsAfter(failures);
     const values = {

@@ -14,7 +14,13 @@ export const TOKEN_PREFIX = 'kmt_';
 export async function createApiToken(
   ctx: DataContext,
   actor: Actor,
-  input: { name: string; scope: TokenScope; userId: string | null; merchantId: string | null; createdBy: string },
+  input: {
+    name: string;
+    scope: TokenScope;
+    userId: string | null;
+    merchantId: string | null;
+    createdBy: string;
+  },
 ): Promise<{ id: string; token: string; prefix: string }> {
   const at = ctx.clock.now();
   const token = `${TOKEN_PREFIX}${randomToken()}`;
@@ -49,7 +55,10 @@ export async function createApiToken(
   return { id, token, prefix };
 }
 
-export async function resolveApiToken(ctx: DataContext, token: string): Promise<Extract<Actor, { kind: 'token' }> | null> {
+export async function resolveApiToken(
+  ctx: DataContext,
+  token: string,
+): Promise<Extract<Actor, { kind: 'token' }> | null> {
   if (!token.startsWith(TOKEN_PREFIX)) return null;
   const row = await ctx.db
     .selectFrom('api_tokens')
@@ -57,8 +66,18 @@ export async function resolveApiToken(ctx: DataContext, token: string): Promise<
     .where('token_hash', '=', sha256(token))
     .executeTakeFirst();
   if (!row || row.revoked_at) return null;
-  await ctx.db.updateTable('api_tokens').set({ last_used_at: now(ctx.clock.now()) }).where('id', '=', row.id).execute();
-  return { kind: 'token', tokenId: row.id, scope: row.scope, userId: row.user_id, merchantId: row.merchant_id };
+  await ctx.db
+    .updateTable('api_tokens')
+    .set({ last_used_at: now(ctx.clock.now()) })
+    .where('id', '=', row.id)
+    .execute();
+  return {
+    kind: 'token',
+    tokenId: row.id,
+    scope: row.scope,
+    userId: row.user_id,
+    merchantId: row.merchant_id,
+  };
 }
 
 export async function revokeApiToken(ctx: DataContext, actor: Actor, id: string): Promise<boolean> {

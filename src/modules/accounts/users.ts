@@ -56,7 +56,12 @@ export interface NewUser {
 }
 
 /** Inserts a user and its audit event inside `trx`. Unique usernames are enforced by the database. */
-export async function insertUser(trx: Db, ctx: Pick<DataContext, 'clock'>, input: NewUser, actor: Actor | null) {
+export async function insertUser(
+  trx: Db,
+  ctx: Pick<DataContext, 'clock'>,
+  input: NewUser,
+  actor: Actor | null,
+) {
   const at = ctx.clock.now();
   const id = newId();
   const row: Row<'users'> = {
@@ -91,7 +96,11 @@ export async function insertUser(trx: Db, ctx: Pick<DataContext, 'clock'>, input
 }
 
 export async function merchantIdOf(db: Db, userId: string): Promise<string | null> {
-  const m = await db.selectFrom('merchants').select('id').where('owner_user_id', '=', userId).executeTakeFirst();
+  const m = await db
+    .selectFrom('merchants')
+    .select('id')
+    .where('owner_user_id', '=', userId)
+    .executeTakeFirst();
   return m?.id ?? null;
 }
 
@@ -100,5 +109,9 @@ export async function findUserById(db: Db, id: string) {
 }
 
 export async function findUserByUsername(db: Db, username: string) {
-  return db.selectFrom('users').selectAll().where('username_key', '=', usernameKey(username)).executeTakeFirst();
+  return db
+    .selectFrom('users')
+    .selectAll()
+    .where('username_key', '=', usernameKey(username))
+    .executeTakeFirst();
 }

@@ -21,7 +21,11 @@ const rulesSchema = z.object({
 const clockSchema = z.object({ now: z.string(), offsetMs: z.number(), testClock: z.boolean() });
 
 export function adminRoutes(ctx: AppContext): FastifyPluginAsyncZod {
-  const clockView = () => ({ now: ctx.clock.now().toISOString(), offsetMs: ctx.testClock?.offset ?? 0, testClock: ctx.testClock !== null });
+  const clockView = () => ({
+    now: ctx.clock.now().toISOString(),
+    offsetMs: ctx.testClock?.offset ?? 0,
+    testClock: ctx.testClock !== null,
+  });
 
   return async (app) => {
     app.get(
@@ -50,12 +54,20 @@ export function adminRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           response: { 200: z.object({ items: z.array(levelViewSchema) }), ...problems(400, 401, 403) },
         },
       },
-      async (req) => ({ items: await updateLevel(ctx, requireRole(req, 'admin'), req.params.level, req.body) }),
+      async (req) => ({
+        items: await updateLevel(ctx, requireRole(req, 'admin'), req.params.level, req.body),
+      }),
     );
 
     app.get(
       '/admin/rules',
-      { schema: { tags: ['admin'], summary: 'Platform rules', response: { 200: rulesSchema, ...problems(401, 403) } } },
+      {
+        schema: {
+          tags: ['admin'],
+          summary: 'Platform rules',
+          response: { 200: rulesSchema, ...problems(401, 403) },
+        },
+      },
       async (req) => {
         requireRole(req, 'admin', 'support');
         return getPlatformRules(ctx.db);
@@ -81,11 +93,21 @@ export function adminRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         const at = ctx.clock.now();
         const next: PlatformRules = { ...(await getPlatformRules(ctx.db)), ...req.body };
         if (next.policyWindowMinHours > next.policyWindowMaxHours) {
-          fail('validation.too_big', { field: 'policyWindowMinHours', params: { maximum: next.policyWindowMaxHours } });
+          fail('validation.too_big', {
+            field: 'policyWindowMinHours',
+            params: { maximum: next.policyWindowMaxHours },
+          });
         }
         await ctx.db.transaction().execute(async (trx) => {
           await putSetting(trx, 'platform_rules', next, at);
-          await appendAudit(trx, { actor, action: 'platform.rules_changed', objectType: 'settings', objectId: 'platform_rules', data: { ...next }, at });
+          await appendAudit(trx, {
+            actor,
+            action: 'platform.rules_changed',
+            objectType: 'settings',
+            objectId: 'platform_rules',
+            data: { ...next },
+            at,
+          });
         });
         return next;
       },
@@ -93,7 +115,13 @@ export function adminRoutes(ctx: AppContext): FastifyPluginAsyncZod {
 
     app.get(
       '/admin/clock',
-      { schema: { tags: ['admin'], summary: 'The platform clock', response: { 200: clockSchema, ...problems(401, 403) } } },
+      {
+        schema: {
+          tags: ['admin'],
+          summary: 'The platform clock',
+          response: { 200: clockSchema, ...problems(401, 403) },
+        },
+      },
       async (req) => {
         requireRole(req, 'admin');
         return clockView();
@@ -112,19 +140,31 @@ export function adminRoutes(ctx: AppContext): FastifyPluginAsyncZod {
               hours: z.number().int().min(0).max(100000).optional(),
               minutes: z.number().int().min(0).max(1000000).optional(),
             })
-            .refine((b) => (b.days ?? 0) + (b.hours ?? 0) + (b.minutes ?? 0) > 0, { message: 'advance by more than zero' }),
+            .refine((b) => (b.days ?? 0) + (b.hours ?? 0) + (b.minutes ?? 0) > 0, {
+              message: 'advance by more than zero',
+            }),
           response: { 200: clockSchema, ...problems(400, 401, 403) },
         },
       },
       async (req) => {
         const actor = requireRole(req, 'admin');
         const testClock = ctx.testClock ?? fail('clock.test_clock_disabled');
-        const ms = ((req.body.days ?? 0) * 24 * 60 + (req.body.hours ?? 0) * 60 + (req.body.minutes ?? 0)) * 60_000;
+        const ms =
+          ((req.body.days ?? 0) * 24 * 60 + (req.body.hours ?? 0) * 60 + (req.body.minutes ?? 0)) * 60_000;
         const before = ctx.clock.now();
         await testClock.advance(ms);
-        await ctx.db.transaction().execute((trx) =>
-          appendAudit(trx, { actor, action: 'clock.advanced', objectType: 'clock', objectId: 'test', data: { ms, from: before.toISOString() }, at: ctx.clock.now() }),
-        );
+        await ctx.db
+          .transaction()
+          .execute((trx) =>
+            appendAudit(trx, {
+              actor,
+              action: 'clock.advanced',
+              objectType: 'clock',
+              objectId: 'test',
+              data: { ms, from: before.toISOString() },
+              at: ctx.clock.now(),
+            }),
+          );
         return clockView();
       },
     );
@@ -136,7 +176,10 @@ export function adminRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           tags: ['admin'],
           summary: 'Load one year’s official holiday arrangement (JSON file body)',
           body: z.unknown(),
-          response: { 200: z.object({ year: z.number(), holidays: z.number(), workdays: z.number() }), ...problems(400, 401, 403) },
+          response: {
+            200: z.object({ year: z.number(), holidays: z.number(), workdays: z.number() }),
+            ...problems(400, 401, 403),
+          },
         },
       },
       async (req) => importCalendarYear(ctx, requireRole(req, 'admin'), req.body),
@@ -148,12 +191,21 @@ export function adminRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         schema: {
           tags: ['admin'],
           summary: 'Add N China working days to an instant (Asia/Shanghai)',
-          querystring: z.strictObject({ from: z.iso.datetime().optional(), days: z.coerce.number().int().min(0).max(60) }),
+          querystring: z.strictObject({
+            from: z.iso.datetime().optional(),
+            days: z.coerce.number().int().min(0).max(60),
+          }),
           response: {
             200: z.object({
               from: z.string(),
               dueAt: z.string(),
-              warnings: z.array(z.object({ code: z.string(), year: z.number(), messages: z.object({ 'zh-CN': z.string(), en: z.string() }) })),
+              warnings: z.array(
+                z.object({
+                  code: z.string(),
+                  year: z.number(),
+                  messages: z.object({ 'zh-CN': z.string(), en: z.string() }),
+                }),
+              ),
             }),
             ...problems(400),
           },
@@ -172,7 +224,10 @@ export function adminRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         schema: {
           tags: ['admin'],
           summary: 'Verify the hash chain of the audit log',
-          response: { 200: z.object({ ok: z.boolean(), count: z.number(), brokenAtSeq: z.number().nullable() }), ...problems(401, 403) },
+          response: {
+            200: z.object({ ok: z.boolean(), count: z.number(), brokenAtSeq: z.number().nullable() }),
+            ...problems(401, 403),
+          },
         },
       },
       async (req) => {
@@ -216,7 +271,10 @@ export function adminRoutes(ctx: AppContext): FastifyPluginAsyncZod {
             scope: z.enum(['issuer', 'channel']),
             merchantId: z.string().max(64).optional(),
           }),
-          response: { 201: z.object({ id: z.string(), token: z.string(), prefix: z.string() }), ...problems(400, 401, 403) },
+          response: {
+            201: z.object({ id: z.string(), token: z.string(), prefix: z.string() }),
+            ...problems(400, 401, 403),
+          },
         },
       },
       async (req, reply) => {

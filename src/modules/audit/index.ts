@@ -23,7 +23,9 @@ export interface AuditInput {
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => {
     if (v && typeof v === 'object' && !Array.isArray(v)) {
-      const entries = Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      const entries = Object.entries(v as Record<string, unknown>).sort(([a], [b]) =>
+        a < b ? -1 : a > b ? 1 : 0,
+      );
       return Object.fromEntries(entries);
     }
     return v;
@@ -43,15 +45,27 @@ interface HashedFields {
 }
 
 function chainHash(prevHash: string, f: HashedFields): string {
-  const body = canonicalJson([f.seq, f.id, f.at, f.actor_id, f.actor_role, f.action, f.object_type, f.object_id, f.data]);
+  const body = canonicalJson([
+    f.seq,
+    f.id,
+    f.at,
+    f.actor_id,
+    f.actor_role,
+    f.action,
+    f.object_type,
+    f.object_id,
+    f.data,
+  ]);
   return createHash('sha256').update(prevHash).update('\n').update(body).digest('hex');
 }
 
 /** Must be called with the transaction of the state change it records. */
 export async function appendAudit(trx: Db, input: AuditInput): Promise<void> {
   // The head row serialises writers on PostgreSQL (row lock); SQLite has one writer anyway.
-  const head = await forUpdate(trx.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1), engineOf(trx))
-    .executeTakeFirstOrThrow();
+  const head = await forUpdate(
+    trx.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1),
+    engineOf(trx),
+  ).executeTakeFirstOrThrow();
   const actor = actorLabel(input.actor);
   const fields: HashedFields = {
     seq: head.seq + 1,
@@ -65,7 +79,10 @@ export async function appendAudit(trx: Db, input: AuditInput): Promise<void> {
     data: canonicalJson(input.data ?? {}),
   };
   const hash = chainHash(head.hash, fields);
-  await trx.insertInto('audit_events').values({ ...fields, prev_hash: head.hash, hash }).execute();
+  await trx
+    .insertInto('audit_events')
+    .values({ ...fields, prev_hash: head.hash, hash })
+    .execute();
   await trx.updateTable('audit_head').set({ seq: fields.seq, hash }).where('id', '=', 1).execute();
 }
 
@@ -95,7 +112,11 @@ export async function verifyAuditChain(db: Db, batch = 1000): Promise<ChainRepor
     }
     if (rows.length < batch) break;
   }
-  const head = await db.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1).executeTakeFirstOrThrow();
+  const head = await db
+    .selectFrom('audit_head')
+    .select(['seq', 'hash'])
+    .where('id', '=', 1)
+    .executeTakeFirstOrThrow();
   const headOk = head.seq === expectedSeq - 1 && head.hash === prev;
   return { ok: headOk, count: expectedSeq - 1, brokenAtSeq: headOk ? null : expectedSeq };
 }

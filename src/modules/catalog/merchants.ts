@@ -26,7 +26,12 @@ export async function createAccount(
 ): Promise<{ user: Row<'users'>; merchantId: string | null }> {
   const at = ctx.clock.now();
   return ctx.db.transaction().execute(async (trx) => {
-    const user = await insertUser(trx, ctx, { ...input, ...(input.memberLevel ? { memberLevel: input.memberLevel } : {}) }, actor);
+    const user = await insertUser(
+      trx,
+      ctx,
+      { ...input, ...(input.memberLevel ? { memberLevel: input.memberLevel } : {}) },
+      actor,
+    );
     if (input.role !== 'merchant') return { user, merchantId: null };
     const merchantId = newId();
     const name = input.merchantName ?? user.display_name;
@@ -47,7 +52,13 @@ export async function createAccount(
       })
       .execute();
     await appendAudit(trx, {
-      actor: actor ?? { kind: 'user', id: user.id, role: 'merchant', memberLevel: user.member_level, merchantId },
+      actor: actor ?? {
+        kind: 'user',
+        id: user.id,
+        role: 'merchant',
+        memberLevel: user.member_level,
+        merchantId,
+      },
       action: 'merchant.created',
       objectType: 'merchant',
       objectId: merchantId,

@@ -54,13 +54,30 @@ export const commitmentBadges = (c: Commitments): Badge[] =>
 export function policyBadges(p: PolicyTerms): Badge[] {
   const badges: Badge[] = [];
   if (p.unactivatedRefund) {
-    badges.push({ code: 'UNACTIVATED_REFUND', zh: '未激活可退', en: 'Refundable if unactivated', tone: 'success' });
-    badges.push({ code: 'WINDOW', zh: `${p.windowHours}小时内可退`, en: `${p.windowHours} h refund window`, tone: 'info' });
+    badges.push({
+      code: 'UNACTIVATED_REFUND',
+      zh: '未激活可退',
+      en: 'Refundable if unactivated',
+      tone: 'success',
+    });
+    badges.push({
+      code: 'WINDOW',
+      zh: `${p.windowHours}小时内可退`,
+      en: `${p.windowHours} h refund window`,
+      tone: 'info',
+    });
   }
   if (p.revealedRefund)
-    badges.push({ code: 'REVEALED_REFUND', zh: '拆封未激活可退', en: 'Refundable once revealed if unactivated', tone: 'success' });
-  if (p.noReasonRefund) badges.push({ code: 'NO_REASON', zh: '支持无理由退款', en: 'No-reason refunds', tone: 'success' });
-  if (p.nonRefundable) badges.push({ code: 'NON_REFUNDABLE', zh: '不退不换', en: 'No refunds or exchanges', tone: 'error' });
+    badges.push({
+      code: 'REVEALED_REFUND',
+      zh: '拆封未激活可退',
+      en: 'Refundable once revealed if unactivated',
+      tone: 'success',
+    });
+  if (p.noReasonRefund)
+    badges.push({ code: 'NO_REASON', zh: '支持无理由退款', en: 'No-reason refunds', tone: 'success' });
+  if (p.nonRefundable)
+    badges.push({ code: 'NON_REFUNDABLE', zh: '不退不换', en: 'No refunds or exchanges', tone: 'error' });
   return badges;
 }
 
@@ -121,16 +138,25 @@ export function policyTextHash(textZh: string, textEn: string): string {
 /** Reasons a policy contradicts itself, as the database CHECKs would also refuse it. */
 export function policyContradiction(p: PolicyTerms): { zh: string; en: string } | null {
   if (p.unactivatedRefund && p.windowHours === null)
-    return { zh: '未激活可退款时必须设置退款时限', en: 'a refund window is required when unactivated units are refundable' };
+    return {
+      zh: '未激活可退款时必须设置退款时限',
+      en: 'a refund window is required when unactivated units are refundable',
+    };
   if (!p.unactivatedRefund && p.windowHours !== null)
-    return { zh: '不支持未激活退款时不应设置退款时限', en: 'a refund window only applies when unactivated units are refundable' };
+    return {
+      zh: '不支持未激活退款时不应设置退款时限',
+      en: 'a refund window only applies when unactivated units are refundable',
+    };
   if (!p.unactivatedRefund && (p.noReasonRefund || p.revealedRefund))
     return {
       zh: '无理由退款与拆封可退都以未激活可退款为前提',
       en: 'no-reason and revealed refunds both require unactivated refunds',
     };
   if (p.nonRefundable && p.unactivatedRefund)
-    return { zh: '不退不换与未激活可退款不能同时选择', en: 'non-refundable cannot be combined with unactivated refunds' };
+    return {
+      zh: '不退不换与未激活可退款不能同时选择',
+      en: 'non-refundable cannot be combined with unactivated refunds',
+    };
   if (p.nonRefundable && !p.nonRefundableText)
     return { zh: '不退不换必须填写向买家展示的说明', en: 'non-refundable needs the text shown to buyers' };
   return null;

@@ -26,11 +26,11 @@ import { LEVELS } from './views.js';
 export type StatusActor = 'merchant' | 'admin';
 
 /** Who may move a product between statuses. A product is never deleted: orders will point at it. */
-export const productTransitions = {
+export const productTransitions: Transitions<ProductStatus, StatusActor> = {
   DRAFT: { ON_SALE: { by: ['merchant'] } },
   ON_SALE: { OFF_SALE: { by: ['merchant', 'admin'] } },
   OFF_SALE: { ON_SALE: { by: ['merchant'] } },
-} as const satisfies Transitions<ProductStatus, StatusActor>;
+};
 
 const fen = z.number().int().min(0).max(100_000_000_00);
 export const pricesSchema = z.strictObject({
@@ -61,14 +61,19 @@ export const productPatchSchema = z.strictObject({
 export type ProductPatch = z.infer<typeof productPatchSchema>;
 
 function assertPriceOrder(prices: Record<MemberLevel, number>): void {
-  if (!(prices.REGULAR >= prices.VIP && prices.VIP >= prices.SUPER)) fail('catalog.price_order_invalid', { field: 'prices' });
+  if (!(prices.REGULAR >= prices.VIP && prices.VIP >= prices.SUPER))
+    fail('catalog.price_order_invalid', { field: 'prices' });
 }
 
 async function assertPolicyAllowed(db: Db, p: PolicyTerms): Promise<void> {
   const contradiction = policyContradiction(p);
-  if (contradiction) fail('catalog.policy_inconsistent', { field: 'policy', params: { reason: contradiction.zh } });
+  if (contradiction)
+    fail('catalog.policy_inconsistent', { field: 'policy', params: { reason: contradiction.zh } });
   const rules = await getPlatformRules(db);
-  if (p.windowHours !== null && (p.windowHours < rules.policyWindowMinHours || p.windowHours > rules.policyWindowMaxHours)) {
+  if (
+    p.windowHours !== null &&
+    (p.windowHours < rules.policyWindowMinHours || p.windowHours > rules.policyWindowMaxHours)
+  ) {
     fail('catalog.policy_window_out_of_bounds', {
       field: 'windowHours',
       params: { min: rules.policyWindowMinHours, max: rules.policyWindowMaxHours },
@@ -78,7 +83,12 @@ async function assertPolicyAllowed(db: Db, p: PolicyTerms): Promise<void> {
 }
 
 function merchantOf(actor: Actor): string {
-  const id = actor.kind === 'user' && actor.role === 'merchant' ? actor.merchantId : actor.kind === 'token' && actor.scope === 'merchant' ? actor.merchantId : null;
+  const id =
+    actor.kind === 'user' && actor.role === 'merchant'
+      ? actor.merchantId
+      : actor.kind === 'token' && actor.scope === 'merchant'
+        ? actor.merchantId
+        : null;
   if (!id) fail('catalog.not_merchant');
   return id;
 }
@@ -112,7 +122,12 @@ async function insertPolicyVersion(
     text_zh: rendered.zh.text,
     text_en: rendered.en.text,
     text_hash: policyTextHash(rendered.zh.text, rendered.en.text),
-    created_by: actor.kind === 'user' ? actor.id : actor.kind === 'token' && actor.userId ? actor.userId : fail('auth.forbidden'),
+    created_by:
+      actor.kind === 'user'
+        ? actor.id
+        : actor.kind === 'token' && actor.userId
+          ? actor.userId
+          : fail('auth.forbidden'),
     created_at: now(at),
   };
   await trx.insertInto('refund_policies').values(row).execute();
@@ -170,7 +185,13 @@ export async function createProduct(ctx: DataContext, actor: Actor, input: Produ
       action: 'product.created',
       objectType: 'product',
       objectId: id,
-      data: { type: input.type, name: input.name, faceValueFen: input.faceValueFen, prices: input.prices, policyId: policy.id },
+      data: {
+        type: input.type,
+        name: input.name,
+        faceValueFen: input.faceValueFen,
+        prices: input.prices,
+        policyId: policy.id,
+      },
       at,
     });
   });
@@ -180,12 +201,23 @@ export async function createProduct(ctx: DataContext, actor: Actor, input: Produ
 async function loadForChange(db: Db, actor: Actor, id: string): Promise<Row<'products'>> {
   const row = await db.selectFrom('products').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) fail('catalog.product_not_found');
-  authorize(actor, 'update', { type: 'product', merchantId: row.merchant_id, status: row.status }, 'catalog.product_not_found');
+  authorize(
+    actor,
+    'update',
+    { type: 'product', merchantId: row.merchant_id, status: row.status },
+    'catalog.product_not_found',
+  );
   return row;
 }
 
 /** Version-checked update of the product row; zero rows changed means someone else got there first. */
-async function bumpVersion(trx: Db, id: string, expected: number, set: Partial<Row<'products'>>, at: Date): Promise<void> {
+async function bumpVersion(
+  trx: Db,
+  id: string,
+  expected: number,
+  set: Partial<Row<'products'>>,
+  at: Date,
+): Promise<void> {
   const res = await trx
     .updateTable('products')
     .set({ ...set, version: expected + 1, updated_at: now(at) })
@@ -195,7 +227,12 @@ async function bumpVersion(trx: Db, id: string, expected: number, set: Partial<R
   if (Number(res.numUpdatedRows) !== 1) fail('request.conflict', { field: 'version' });
 }
 
-export async function updateProduct(ctx: DataContext, actor: Actor, id: string, patch: ProductPatch): Promise<void> {
+export async function updateProduct(
+  ctx: DataContext,
+  actor: Actor,
+  id: string,
+  patch: ProductPatch,
+): Promise<void> {
   const current = await loadForChange(ctx.db, actor, id);
   if (patch.prices) assertPriceOrder(patch.prices);
   const at = ctx.clock.now();
@@ -219,14 +256,21 @@ export async function updateProduct(ctx: DataContext, actor: Actor, id: string, 
   });
 }
 
-export async function newPolicyVersion(ctx: DataContext, actor: Actor, id: string, terms: PolicyTerms): Promise<void> {
+export async function newPolicyVersion(
+  ctx: DataContext,
+  actor: Actor,
+  id: string,
+  terms: PolicyTerms,
+): Promise<void> {
   await loadForChange(ctx.db, actor, id);
   await assertPolicyAllowed(ctx.db, terms);
   const at = ctx.clock.now();
   await ctx.db.transaction().execute(async (trx) => {
     // Lock the product first so two editors cannot both claim the next policy version number.
-    const row = await forUpdate(trx.selectFrom('products').select('version').where('id', '=', id), ctx.engine)
-      .executeTakeFirstOrThrow();
+    const row = await forUpdate(
+      trx.selectFrom('products').select('version').where('id', '=', id),
+      ctx.engine,
+    ).executeTakeFirstOrThrow();
     const policy = await insertPolicyVersion(trx, id, terms, actor, at);
     await bumpVersion(trx, id, row.version, { current_policy_id: policy.id }, at);
   });
@@ -241,7 +285,13 @@ export async function changeStatus(
   const row = await ctx.db.selectFrom('products').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) fail('catalog.product_not_found');
   const by: StatusActor | null = actor.kind === 'user' && actor.role === 'admin' ? 'admin' : null;
-  if (by === null) authorize(actor, 'update', { type: 'product', merchantId: row.merchant_id, status: row.status }, 'catalog.product_not_found');
+  if (by === null)
+    authorize(
+      actor,
+      'update',
+      { type: 'product', merchantId: row.merchant_id, status: row.status },
+      'catalog.product_not_found',
+    );
   const check = checkTransition(productTransitions, row.status, input.status, by ?? 'merchant');
   if (check !== 'ok') {
     fail(check === 'forbidden' ? 'auth.forbidden' : 'catalog.transition_not_allowed', {

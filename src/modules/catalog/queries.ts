@@ -7,16 +7,29 @@ import { fail } from '../../platform/errors.js';
 import { getPlatformRules } from '../../platform/settings.js';
 import { authorize } from '../accounts/authz.js';
 import { appendAudit } from '../audit/index.js';
-import { productViews, toMerchantView, toPolicyView, type MerchantView, type PolicyView, type ProductView } from './views.js';
+import {
+  productViews,
+  toMerchantView,
+  toPolicyView,
+  type MerchantView,
+  type PolicyView,
+  type ProductView,
+} from './views.js';
 
-const viewerLevel = (actor: Actor | null): MemberLevel => (actor?.kind === 'user' ? actor.memberLevel : 'REGULAR');
+const viewerLevel = (actor: Actor | null): MemberLevel =>
+  actor?.kind === 'user' ? actor.memberLevel : 'REGULAR';
 
 export async function getProduct(ctx: DataContext, actor: Actor | null, id: string): Promise<ProductView> {
   const row = await ctx.db.selectFrom('products').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) fail('catalog.product_not_found');
-  authorize(actor, 'read', { type: 'product', merchantId: row.merchant_id, status: row.status }, 'catalog.product_not_found');
+  authorize(
+    actor,
+    'read',
+    { type: 'product', merchantId: row.merchant_id, status: row.status },
+    'catalog.product_not_found',
+  );
   const [view] = await productViews(ctx.db, [row], viewerLevel(actor));
-  return view!;
+  return view;
 }
 
 export const productFilterSchema = z.strictObject({
@@ -50,12 +63,30 @@ export async function listMerchantProducts(ctx: DataContext, actor: Actor): Prom
   return productViews(ctx.db, rows, viewerLevel(actor));
 }
 
-export async function listPolicies(ctx: DataContext, actor: Actor | null, productId: string): Promise<PolicyView[]> {
-  const product = await ctx.db.selectFrom('products').selectAll().where('id', '=', productId).executeTakeFirst();
+export async function listPolicies(
+  ctx: DataContext,
+  actor: Actor | null,
+  productId: string,
+): Promise<PolicyView[]> {
+  const product = await ctx.db
+    .selectFrom('products')
+    .selectAll()
+    .where('id', '=', productId)
+    .executeTakeFirst();
   if (!product) fail('catalog.product_not_found');
-  authorize(actor, 'read', { type: 'product', merchantId: product.merchant_id, status: product.status }, 'catalog.product_not_found');
+  authorize(
+    actor,
+    'read',
+    { type: 'product', merchantId: product.merchant_id, status: product.status },
+    'catalog.product_not_found',
+  );
   const [rows, rules] = await Promise.all([
-    ctx.db.selectFrom('refund_policies').selectAll().where('product_id', '=', productId).orderBy('version', 'desc').execute(),
+    ctx.db
+      .selectFrom('refund_policies')
+      .selectAll()
+      .where('product_id', '=', productId)
+      .orderBy('version', 'desc')
+      .execute(),
     getPlatformRules(ctx.db),
   ]);
   return rows.map((r) => toPolicyView(r, rules.qualityClaimDays));
@@ -95,7 +126,14 @@ export async function updateMerchant(
       .where('id', '=', id)
       .executeTakeFirst();
     if (Number(res.numUpdatedRows) !== 1) fail('catalog.merchant_not_found');
-    await appendAudit(trx, { actor, action: 'merchant.updated', objectType: 'merchant', objectId: id, data: patch, at });
+    await appendAudit(trx, {
+      actor,
+      action: 'merchant.updated',
+      objectType: 'merchant',
+      objectId: id,
+      data: patch,
+      at,
+    });
   });
   return getMerchant(ctx, actor, id);
 }

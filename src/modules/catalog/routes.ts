@@ -5,7 +5,14 @@ import { fail } from '../../platform/errors.js';
 import { idParams, problems } from '../../platform/http/schemas.js';
 import { requireActor } from '../accounts/http.js';
 import { policyInputSchema } from './policy.js';
-import { changeStatus, createProduct, newPolicyVersion, productInputSchema, productPatchSchema, updateProduct } from './products.js';
+import {
+  changeStatus,
+  createProduct,
+  newPolicyVersion,
+  productInputSchema,
+  productPatchSchema,
+  updateProduct,
+} from './products.js';
 import {
   getMerchant,
   getProduct,

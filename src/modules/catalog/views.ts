@@ -3,7 +3,13 @@ import { z } from 'zod';
 import type { Db } from '../../platform/db/dialect.js';
 import type { MemberLevel, Row } from '../../platform/db/schema.js';
 import { getPlatformRules } from '../../platform/settings.js';
-import { badgeSchema, commitmentBadges, renderPolicy, renderedPolicySchema, type PolicyTerms } from './policy.js';
+import {
+  badgeSchema,
+  commitmentBadges,
+  renderPolicy,
+  renderedPolicySchema,
+  type PolicyTerms,
+} from './policy.js';
 
 export const LEVELS = ['REGULAR', 'VIP', 'SUPER'] as const satisfies readonly MemberLevel[];
 const levelSchema = z.enum(LEVELS);
@@ -87,7 +93,11 @@ export const policyTerms = (p: Row<'refund_policies'>): PolicyTerms => ({
   nonRefundableText: p.non_refundable_text,
 });
 
-export function toPolicyView(p: Row<'refund_policies'>, qualityClaimDays: number, review24h = false): PolicyView {
+export function toPolicyView(
+  p: Row<'refund_policies'>,
+  qualityClaimDays: number,
+  review24h = false,
+): PolicyView {
   return {
     id: p.id,
     productId: p.product_id,
@@ -100,13 +110,29 @@ export function toPolicyView(p: Row<'refund_policies'>, qualityClaimDays: number
 }
 
 /** Builds full product views for `rows` with four batched queries, whatever the number of rows. */
-export async function productViews(db: Db, rows: Row<'products'>[], viewerLevel: MemberLevel): Promise<ProductView[]> {
+export async function productViews(
+  db: Db,
+  rows: Row<'products'>[],
+  viewerLevel: MemberLevel,
+): Promise<ProductView[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
   const [merchants, prices, policies, levels, rules] = await Promise.all([
-    db.selectFrom('merchants').selectAll().where('id', 'in', [...new Set(rows.map((r) => r.merchant_id))]).execute(),
+    db
+      .selectFrom('merchants')
+      .selectAll()
+      .where('id', 'in', [...new Set(rows.map((r) => r.merchant_id))])
+      .execute(),
     db.selectFrom('product_prices').selectAll().where('product_id', 'in', ids).execute(),
-    db.selectFrom('refund_policies').selectAll().where('id', 'in', rows.map((r) => r.current_policy_id)).execute(),
+    db
+      .selectFrom('refund_policies')
+      .selectAll()
+      .where(
+        'id',
+        'in',
+        rows.map((r) => r.current_policy_id),
+      )
+      .execute(),
     db.selectFrom('member_levels').selectAll().orderBy('rank').execute(),
     getPlatformRules(db),
   ]);
@@ -116,7 +142,11 @@ export async function productViews(db: Db, rows: Row<'products'>[], viewerLevel:
   const priceOf = new Map(prices.map((p) => [`${p.product_id}/${p.level}`, p.price_fen]));
   return rows.map((r) => {
     const merchant = toMerchantView(merchantById.get(r.merchant_id)!);
-    const policy = toPolicyView(policyById.get(r.current_policy_id)!, rules.qualityClaimDays, merchant.commitments.review24h);
+    const policy = toPolicyView(
+      policyById.get(r.current_policy_id)!,
+      rules.qualityClaimDays,
+      merchant.commitments.review24h,
+    );
     const productPrices = LEVELS.map((level) => ({
       level,
       priceFen: priceOf.get(`${r.id}/${level}`) ?? 0,

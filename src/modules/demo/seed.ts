@@ -124,10 +124,19 @@ export async function seedDemo(ctx: DataContext): Promise<boolean> {
     const { user, merchantId } = await createAccount(ctx, actor, {
       username: login.username,
       password: DEMO_PASSWORD,
-      displayName: login.note.split(/[:：/]/).pop()?.trim() || login.username,
+      displayName:
+        login.note
+          .split(/[:：/]/)
+          .pop()
+          ?.trim() || login.username,
       role: login.role,
       memberLevel: login.memberLevel,
-      merchantName: login.username === 'xingchen' ? '星辰游戏卡铺' : login.username === 'jisu' ? '极速软件授权' : undefined,
+      merchantName:
+        login.username === 'xingchen'
+          ? '星辰游戏卡铺'
+          : login.username === 'jisu'
+            ? '极速软件授权'
+            : undefined,
       review24h: login.username === 'xingchen',
       depositFen: login.role === 'merchant' ? yuan(5000) : 0,
     });
@@ -137,7 +146,13 @@ export async function seedDemo(ctx: DataContext): Promise<boolean> {
   }
   for (const p of PRODUCTS) {
     const m = merchantActors.get(p.merchant)!;
-    const merchantActor = { kind: 'user' as const, id: m.userId, role: 'merchant' as const, memberLevel: 'REGULAR' as const, merchantId: m.merchantId };
+    const merchantActor = {
+      kind: 'user' as const,
+      id: m.userId,
+      role: 'merchant' as const,
+      memberLevel: 'REGULAR' as const,
+      merchantId: m.merchantId,
+    };
     const id = await createProduct(ctx, merchantActor, p.input);
     await changeStatus(ctx, merchantActor, id, { version: 1, status: 'ON_SALE' });
   }

@@ -68,7 +68,7 @@ export async function updateLevel(
     const target = levels.find((l) => l.level === level) ?? fail('catalog.level_not_found');
     const next = levels.map((l) => (l.level === level ? { ...l, maxQtyPerOrder: patch.maxQtyPerOrder } : l));
     for (let i = 1; i < next.length; i++) {
-      if (next[i]!.maxQtyPerOrder < next[i - 1]!.maxQtyPerOrder) {
+      if (next[i].maxQtyPerOrder < next[i - 1].maxQtyPerOrder) {
         fail('membership.limits_not_ascending', { field: 'maxQtyPerOrder' });
       }
     }

@@ -61,7 +61,10 @@ export function openSqlite(file: string): DbHandle {
   return { db, engine: 'sqlite', close: () => db.destroy() };
 }
 
-export function openPostgres(connectionString: string, options: { max?: number; schema?: string } = {}): DbHandle {
+export function openPostgres(
+  connectionString: string,
+  options: { max?: number; schema?: string } = {},
+): DbHandle {
   const pool = new pg.Pool({
     connectionString,
     max: options.max ?? 10,
@@ -140,7 +143,8 @@ export function constraintKind(error: unknown): ConstraintKind | null {
   const e = error as { code?: unknown; message?: unknown };
   const code = typeof e.code === 'string' ? e.code : '';
   const message = typeof e.message === 'string' ? e.message : '';
-  if (code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return 'unique';
+  if (code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY')
+    return 'unique';
   if (code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY') return 'foreign_key';
   if (code === '23514' || code === 'SQLITE_CONSTRAINT_CHECK') return 'check';
   if (code === '23502' || code === 'SQLITE_CONSTRAINT_NOTNULL') return 'not_null';

@@ -1,4 +1,5 @@
-import { Migrator, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
+import { Migrator, sql, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
+import { engineOf } from './dialect.js';
 import * as m0001 from './migrations/0001_foundation.js';
 
 // Migrations are imported statically: FileMigrationProvider cannot load .ts files under vitest.
@@ -7,14 +8,23 @@ const migrations: Record<string, Migration> = {
 };
 
 export async function migrateToLatest<T>(db: Kysely<T>): Promise<string[]> {
+  // Kysely looks for its own tables in every schema unless told which; name the current one so a
+  // database holding several Kameng schemas (tests, staging) migrates each on its own.
+  let migrationTableSchema: string | undefined;
+  if (engineOf(db) === 'postgres') {
+    const { rows } = await sql<{ s: string }>`select current_schema() as s`.execute(db);
+    migrationTableSchema = rows[0]?.s;
+  }
   const migrator = new Migrator({
     db,
     provider: { getMigrations: () => Promise.resolve(migrations) },
+    ...(migrationTableSchema ? { migrationTableSchema } : {}),
   });
   const result: MigrationResultSet = await migrator.migrateToLatest();
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new Error(`Migration ${failed} failed: ${String(result.error)}`, { cause: result.error });
+    const reason = result.error instanceof Error ? result.error.message : JSON.stringify(result.error);
+    throw new Error(`Migration ${failed} failed: ${reason}`, { cause: result.error });
   }
   return (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

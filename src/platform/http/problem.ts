@@ -26,7 +26,13 @@ export const problemSchema = z
     messages: z.object({ 'zh-CN': z.string(), en: z.string() }),
     field: z.string().optional(),
     errors: z
-      .array(z.object({ field: z.string(), code: z.string(), messages: z.object({ 'zh-CN': z.string(), en: z.string() }) }))
+      .array(
+        z.object({
+          field: z.string(),
+          code: z.string(),
+          messages: z.object({ 'zh-CN': z.string(), en: z.string() }),
+        }),
+      )
       .optional(),
     instance: z.string().optional(),
   })
@@ -41,7 +47,7 @@ export function preferredLang(req: FastifyRequest): keyof Messages {
 
 export function problemBody(
   req: FastifyRequest,
-  code: ErrorCode | string,
+  code: string,
   status: number,
   messages: Messages,
   extra: { field?: string | undefined; errors?: FieldError[] | undefined } = {},
@@ -95,15 +101,23 @@ function issueToFieldError(
       return [fieldError(field, 'validation.invalid_type', { expected: String(p.expected) })];
     case 'too_small':
       return [
-        fieldError(field, p.origin === 'string' || p.origin === 'array' ? 'validation.too_short' : 'validation.too_small', {
-          minimum: String(p.minimum),
-        }),
+        fieldError(
+          field,
+          p.origin === 'string' || p.origin === 'array' ? 'validation.too_short' : 'validation.too_small',
+          {
+            minimum: String(p.minimum),
+          },
+        ),
       ];
     case 'too_big':
       return [
-        fieldError(field, p.origin === 'string' || p.origin === 'array' ? 'validation.too_long' : 'validation.too_big', {
-          maximum: String(p.maximum),
-        }),
+        fieldError(
+          field,
+          p.origin === 'string' || p.origin === 'array' ? 'validation.too_long' : 'validation.too_big',
+          {
+            maximum: String(p.maximum),
+          },
+        ),
       ];
     case 'invalid_value':
       return [
@@ -123,7 +137,10 @@ export function registerProblemHandler(app: FastifyInstance): void {
     if (error instanceof DomainError) {
       return sendProblem(
         reply,
-        problemBody(req, error.code, error.status, error.messages, { field: error.field, errors: error.options.errors }),
+        problemBody(req, error.code, error.status, error.messages, {
+          field: error.field,
+          errors: error.options.errors,
+        }),
         error.options.headers,
       );
     }
@@ -132,9 +149,15 @@ export function registerProblemHandler(app: FastifyInstance): void {
       const errors = error.validation.flatMap((v) => issueToFieldError(where, v as never));
       const first = errors[0];
       const messages = first
-        ? { 'zh-CN': `${first.field}：${first.messages['zh-CN']}`, en: `${first.field}: ${first.messages.en}` }
+        ? {
+            'zh-CN': `${first.field}：${first.messages['zh-CN']}`,
+            en: `${first.field}: ${first.messages.en}`,
+          }
         : messagesFor('request.invalid');
-      return sendProblem(reply, problemBody(req, 'request.invalid', 400, messages, { field: first?.field, errors }));
+      return sendProblem(
+        reply,
+        problemBody(req, 'request.invalid', 400, messages, { field: first?.field, errors }),
+      );
     }
     const fe = error as FastifyError;
     const status = typeof fe.statusCode === 'number' ? fe.statusCode : 500;
@@ -154,7 +177,12 @@ export function registerProblemHandler(app: FastifyInstance): void {
               : 'request.invalid';
     // Fastify's own 4xx (bad JSON, empty body …): keep its explanation in English detail.
     const messages = messagesFor(code);
-    const body = problemBody(req, code, status, code === 'request.invalid' ? { ...messages, en: `${messages.en}: ${fe.message}` } : messages);
+    const body = problemBody(
+      req,
+      code,
+      status,
+      code === 'request.invalid' ? { ...messages, en: `${messages.en}: ${fe.message}` } : messages,
+    );
     return sendProblem(reply, body);
   });
 }

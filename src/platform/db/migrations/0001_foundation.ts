@@ -28,7 +28,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('password_hash', 'text', (c) => c.notNull())
     .addColumn('display_name', 'text', (c) => c.notNull())
     .addColumn('role', 'text', (c) => c.notNull())
-    .addColumn('member_level', 'text', (c) => c.notNull().defaultTo('REGULAR').references('member_levels.level'))
+    .addColumn('member_level', 'text', (c) =>
+      c.notNull().defaultTo('REGULAR').references('member_levels.level'),
+    )
     .addColumn('level_expires_at', t.time)
     .addColumn('status', 'text', (c) => c.notNull().defaultTo('ACTIVE'))
     .addColumn('version', 'integer', (c) => c.notNull().defaultTo(1))
@@ -127,8 +129,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .$call((b) =>
       // SQLite accepts a reference to a table created later; PostgreSQL gets it by ALTER below.
       engine === 'sqlite'
-        ? b.addForeignKeyConstraint('products_current_policy_fk', ['current_policy_id'], 'refund_policies', ['id'], (fk) =>
-            fk.deferrable().initiallyDeferred(),
+        ? b.addForeignKeyConstraint(
+            'products_current_policy_fk',
+            ['current_policy_id'],
+            'refund_policies',
+            ['id'],
+            (fk) => fk.deferrable().initiallyDeferred(),
           )
         : b,
     )
@@ -170,7 +176,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', t.time, (c) => c.notNull())
     .addUniqueConstraint('refund_policies_product_version', ['product_id', 'version'])
     .addCheckConstraint('refund_policies_version', sql`version >= 1`)
-    .addCheckConstraint('refund_policies_window_range', sql`window_hours is null or window_hours between 1 and 720`)
+    .addCheckConstraint(
+      'refund_policies_window_range',
+      sql`window_hours is null or window_hours between 1 and 720`,
+    )
     .addCheckConstraint(
       'refund_policies_window_iff_unactivated',
       sql`(unactivated_refund = ${T} and window_hours is not null) or (unactivated_refund = ${F} and window_hours is null)`,
@@ -216,12 +225,17 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('action', 'text', (c) => c.notNull())
     .addColumn('object_type', 'text', (c) => c.notNull())
     .addColumn('object_id', 'text', (c) => c.notNull())
-    .addColumn('data', t.json, (c) => c.notNull())
+    // text, not jsonb: the hash covers these exact bytes, and jsonb would re-order and re-space them
+    .addColumn('data', 'text', (c) => c.notNull())
     .addColumn('prev_hash', 'text', (c) => c.notNull())
     .addColumn('hash', 'text', (c) => c.notNull().unique())
     .addCheckConstraint('audit_events_seq', sql`seq >= 1`)
     .execute();
-  await db.schema.createIndex('audit_events_object').on('audit_events').columns(['object_type', 'object_id']).execute();
+  await db.schema
+    .createIndex('audit_events_object')
+    .on('audit_events')
+    .columns(['object_type', 'object_id'])
+    .execute();
   await makeAppendOnly(db, 'audit_events');
   await sql`insert into audit_head (id, seq, hash) values (1, 0, ${'0'.repeat(64)})`.execute(db);
 
@@ -246,6 +260,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
 }
 
-export async function down(): Promise<void> {
-  throw new Error('0001_foundation cannot be reverted: it is the base schema');
+export function down(): Promise<void> {
+  return Promise.reject( new Error('0001_foundation cannot be reverted: it is the base schema'));
 }
