@@ -69,7 +69,8 @@ export async function harness(env: Record<string, string> = {}): Promise<Harness
     async loggedIn(input) {
       const acc = await h.account(input);
       const c = new Client(app);
-      await c.login(acc.username, input.password ?? PASSWORD);
+      const res = await c.login(acc.username, input.password ?? PASSWORD);
+      if (res.status !== 200) throw new Error(`test login failed: ${JSON.stringify(res.body)}`);
       return Object.assign(c, { userId: acc.id, merchantId: acc.merchantId });
     },
     async close() {

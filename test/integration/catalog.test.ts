@@ -79,7 +79,12 @@ describe('products and prices per member level', () => {
     expect(res.body).toMatchObject({ code: 'catalog.price_order_invalid', field: 'prices' });
     const count = async () =>
       Number(
-        (await h.db.db.selectFrom('products').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n,
+        (
+          await h.db.db
+            .selectFrom('products')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
       );
     const before = await count();
     const frac = await merchant.post('/api/merchant/products', productInput({ faceValueFen: 12.5 }));

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { verifyAuditChain } from '../../src/modules/audit/index.js';
 import { harness, PASSWORD, type Harness } from '../helpers/app.js';
 
@@ -67,5 +67,29 @@ describe('audit hash chain', () => {
       await sql`update audit_events set data = '{"forged":true}' where seq = ${victim.seq}`.execute(h.db.db);
     }
     expect(await verifyAuditChain(h.db.db)).toMatchObject({ ok: false, brokenAtSeq: victim.seq });
+  });
+});
+
+describe('audit chain under concurrency', () => {
+  it('20 simultaneous product creations by different merchants leave one contiguous, verifying chain', async () => {
+    // a fresh database: the test above deliberately broke this file's chain
+    const h = await harness();
+    onTestFinished(() => h.close());
+    const merchants = await Promise.all(Array.from({ length: 4 }, () => h.loggedIn({ role: 'merchant' })));
+    const { productInput } = await import('../helpers/factories.js');
+    const before = await verifyAuditChain(h.db.db);
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        merchants[i % 4]!.post('/api/merchant/products', productInput({ name: `并发商品${i}` })),
+      ),
+    );
+    expect(results.filter((r) => r.status !== 201).map((r) => r.body)).toEqual([]);
+    const after = await verifyAuditChain(h.db.db);
+    // each creation writes two events: the policy version and the product
+    expect(after).toMatchObject({ ok: true, count: before.count + 40 });
+    const seqs = (await h.db.db.selectFrom('audit_events').select('seq').orderBy('seq').execute()).map(
+      (r) => r.seq,
+    );
+    expect(seqs).toEqual(seqs.map((_, i) => i + 1));
   });
 });

@@ -57,10 +57,18 @@ export function accountRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         config: { rateLimit: { max: 20, timeWindow: '1 minute' } },
       },
       async (req, reply) => {
-        const user = await ctx.db
-          .transaction()
-          .execute((trx) => insertUser(trx, ctx, { ...req.body, role: 'buyer' }, null));
-        const session = await createSession(ctx, user.id, ctx.config.sessionHours);
+        // The account, its first session and both audit events commit together or not at all.
+        const { user, session } = await ctx.db.transaction().execute(async (trx) => {
+          const user = await insertUser(trx, ctx, { ...req.body, role: 'buyer' }, null);
+          const actor = {
+            kind: 'user',
+            id: user.id,
+            role: user.role,
+            memberLevel: user.member_level,
+            merchantId: null,
+          } as const;
+          return { user, session: await createSession(trx, ctx, actor, ctx.config.sessionHours) };
+        });
         setCookie(reply, session.token, session.expiresAt);
         return reply.code(201).send({ user: toUserView(user, null), csrfToken: session.csrfToken });
       },

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Actor } from '../../platform/actor.js';
 import type { DataContext } from '../../platform/context.js';
-import { now } from '../../platform/db/dialect.js';
+import { now, type Db } from '../../platform/db/dialect.js';
 import { fail } from '../../platform/errors.js';
 import { randomToken, sha256 } from '../../platform/ids.js';
 import { appendAudit } from '../audit/index.js';
@@ -16,27 +16,39 @@ export interface SessionResult {
   expiresAt: Date;
 }
 
-/** Creates a session row; only the SHA-256 of the cookie token is stored. */
+/**
+ * Creates a session row and its audit event inside `trx`; only the SHA-256 of the cookie token
+ * is stored.
+ */
 export async function createSession(
-  ctx: DataContext,
-  userId: string,
+  trx: Db,
+  ctx: Pick<DataContext, 'clock'>,
+  actor: Extract<Actor, { kind: 'user' }>,
   hours: number,
 ): Promise<{ token: string; csrfToken: string; expiresAt: Date }> {
   const at = ctx.clock.now();
   const token = randomToken();
   const csrfToken = randomToken(24);
   const expiresAt = new Date(at.getTime() + hours * 3600_000);
-  await ctx.db
+  await trx
     .insertInto('sessions')
     .values({
       id: sha256(token),
-      user_id: userId,
+      user_id: actor.id,
       csrf_token: csrfToken,
       created_at: now(at),
       expires_at: now(expiresAt),
       last_seen_at: now(at),
     })
     .execute();
+  await appendAudit(trx, {
+    actor,
+    action: 'session.created',
+    objectType: 'user',
+    objectId: actor.id,
+    data: { expiresAt: now(expiresAt) },
+    at,
+  });
   return { token, csrfToken, expiresAt };
 }
 
@@ -58,16 +70,15 @@ export async function login(
   }
   if (user.status !== 'ACTIVE') fail('auth.account_disabled');
   await clearFailures(ctx.db, key);
-  const session = await createSession(ctx, user.id, hours);
   const merchantId = await merchantIdOf(ctx.db, user.id);
-  await appendAudit(ctx.db, {
-    actor: { kind: 'user', id: user.id, role: user.role, memberLevel: user.member_level, merchantId },
-    action: 'session.created',
-    objectType: 'user',
-    objectId: user.id,
-    data: { expiresAt: now(session.expiresAt) },
-    at,
-  });
+  const actor = {
+    kind: 'user',
+    id: user.id,
+    role: user.role,
+    memberLevel: user.member_level,
+    merchantId,
+  } as const;
+  const session = await ctx.db.transaction().execute((trx) => createSession(trx, ctx, actor, hours));
   return { ...session, user: toUserView(user, merchantId) };
 }
 

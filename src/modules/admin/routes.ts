@@ -153,18 +153,16 @@ export function adminRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           ((req.body.days ?? 0) * 24 * 60 + (req.body.hours ?? 0) * 60 + (req.body.minutes ?? 0)) * 60_000;
         const before = ctx.clock.now();
         await testClock.advance(ms);
-        await ctx.db
-          .transaction()
-          .execute((trx) =>
-            appendAudit(trx, {
-              actor,
-              action: 'clock.advanced',
-              objectType: 'clock',
-              objectId: 'test',
-              data: { ms, from: before.toISOString() },
-              at: ctx.clock.now(),
-            }),
-          );
+        await ctx.db.transaction().execute((trx) =>
+          appendAudit(trx, {
+            actor,
+            action: 'clock.advanced',
+            objectType: 'clock',
+            objectId: 'test',
+            data: { ms, from: before.toISOString() },
+            at: ctx.clock.now(),
+          }),
+        );
         return clockView();
       },
     );

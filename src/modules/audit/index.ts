@@ -61,6 +61,9 @@ function chainHash(prevHash: string, f: HashedFields): string {
 
 /** Must be called with the transaction of the state change it records. */
 export async function appendAudit(trx: Db, input: AuditInput): Promise<void> {
+  // Outside a transaction the head lock would end at once and the event would not commit with its change.
+  if (!trx.isTransaction)
+    throw new Error('appendAudit must run inside the transaction of the change it records');
   // The head row serialises writers on PostgreSQL (row lock); SQLite has one writer anyway.
   const head = await forUpdate(
     trx.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1),

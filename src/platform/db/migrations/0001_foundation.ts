@@ -261,5 +261,5 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export function down(): Promise<void> {
-  return Promise.reject( new Error('0001_foundation cannot be reverted: it is the base schema'));
+  return Promise.reject(new Error('0001_foundation cannot be reverted: it is the base schema'));
 }

@@ -1,0 +1,99 @@
+/** The `kameng` CLI against a real database of this run's engine. */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testEngine } from '../helpers/db.js';
+
+const run = promisify(execFile);
+let env: NodeJS.ProcessEnv;
+let dir: string;
+let schema: string | null = null;
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'kameng-cli-'));
+  env = { ...process.env, KAMENG_DATA_DIR: dir, NODE_ENV: 'development' };
+  delete env.DATABASE_URL;
+  if (testEngine() === 'postgres') {
+    const url = process.env.TEST_DATABASE_URL!;
+    schema = `cli_${Date.now().toString(36)}`;
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    await c.query(`create schema ${schema}`);
+    await c.end();
+    env.DATABASE_URL = `${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+  }
+});
+
+afterAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  if (schema) {
+    const c = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+    await c.connect();
+    await c.query(`drop schema ${schema} cascade`);
+    await c.end();
+  }
+});
+
+const kameng = async (...args: string[]) => {
+  try {
+    const r = await run('npx', ['tsx', 'src/cli/main.ts', ...args], { env });
+    return { code: 0, out: r.stdout, err: r.stderr };
+  } catch (e) {
+    const x = e as { code: number; stdout: string; stderr: string };
+    return { code: x.code, out: x.stdout, err: x.stderr };
+  }
+};
+
+describe('kameng CLI', () => {
+  it('migrates, seeds the demo once, creates an admin, and verifies the audit chain', async () => {
+    expect((await kameng('migrate')).out).toContain(`migrated (${testEngine()})`);
+    expect((await kameng('seed-demo')).out).toContain('demo data seeded');
+    expect((await kameng('seed-demo')).out).toContain('already present');
+    env.KAMENG_ADMIN_PASSWORD = 'ops-admin-password';
+    expect((await kameng('create-admin', '--username', 'ops')).out).toMatch(/admin ops created/);
+    const dup = await kameng('create-admin', '--username', 'ops');
+    expect(dup.code).toBe(1);
+    expect(dup.err).toContain('用户名已被注册 / This username is already taken');
+    expect((await kameng('audit-verify')).out).toMatch(/audit chain OK \(\d+ events\)/);
+  }, 60_000);
+
+  it('moves the test clock and imports a holiday year', async () => {
+    const before = (await kameng('clock', 'show')).out;
+    const t0 = Date.parse(/now: (\S+)/.exec(before)![1]!);
+    const after = (await kameng('clock', 'advance', '--days', '2')).out;
+    const t1 = Date.parse(/now: (\S+)/.exec(after)![1]!);
+    expect(t1 - t0).toBeGreaterThanOrEqual(2 * 86400_000);
+    expect(t1 - t0).toBeLessThan(2 * 86400_000 + 60_000);
+    expect((await kameng('clock', 'advance')).code).toBe(1);
+
+    const file = path.join(dir, '2031.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        year: 2031,
+        source: 'test',
+        holidays: [{ date: '2031-01-01', name: '元旦' }],
+        workdays: [],
+      }),
+    );
+    expect((await kameng('calendar', 'import', file)).out).toContain(
+      'imported 2031: 1 holidays, 0 make-up workdays',
+    );
+    writeFileSync(file, JSON.stringify({ year: 2031, holidays: [] }));
+    const bad = await kameng('calendar', 'import', file);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain('节假日文件无效');
+  }, 60_000);
+
+  it('names a bad configuration variable', async () => {
+    const r = await run('npx', ['tsx', 'src/cli/main.ts', 'migrate'], { env: { ...env, PORT: 'abc' } }).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect('code' in r ? r.code : 0).toBe(1);
+    expect('stderr' in r ? r.stderr : '').toContain('PORT="abc"');
+  }, 30_000);
+});
