@@ -80,7 +80,7 @@ describe('audit chain under concurrency', () => {
     const before = await verifyAuditChain(h.db.db);
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        merchants[i % 4]!.post('/api/merchant/products', productInput({ name: `并发商品${i}` })),
+        merchants[i % 4].post('/api/merchant/products', productInput({ name: `并发商品${i}` })),
       ),
     );
     expect(results.filter((r) => r.status !== 201).map((r) => r.body)).toEqual([]);
