@@ -12,7 +12,7 @@ const envSchema = z.object({
     .optional(),
   KAMENG_DATA_DIR: z.string().min(1).default('./data'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  KAMENG_SEED_DEMO: z.enum(['auto', 'never']).default('auto'),
+  KAMENG_SEED_DEMO: z.enum(['auto', 'never']).optional(),
   KAMENG_TEST_CLOCK: z.enum(['on', 'off']).optional(),
   KAMENG_SESSION_HOURS: z.coerce
     .number()
@@ -20,7 +20,15 @@ const envSchema = z.object({
     .min(1)
     .max(24 * 90)
     .default(24 * 7),
-  KAMENG_COOKIE_SECURE: z.enum(['true', 'false']).default('false'),
+  KAMENG_COOKIE_SECURE: z.enum(['true', 'false']).optional(),
+  /** Reverse proxies in front of the app: a hop count, or a comma-separated list of addresses/CIDRs. */
+  KAMENG_TRUST_PROXY: z
+    .string()
+    .regex(
+      /^(\d{1,2}|[0-9a-fA-F.:/]+(,[0-9a-fA-F.:/]+)*)$/,
+      'a hop count or a comma-separated list of addresses',
+    )
+    .optional(),
   KAMENG_PUBLIC_URL: z.string().url().optional(),
 });
 
@@ -39,8 +47,15 @@ export interface Config {
   testClock: boolean;
   sessionHours: number;
   cookieSecure: boolean;
+  /** false (default): the socket address is the client; a number or list: trust those proxies. */
+  trustProxy: boolean | number | string[];
   publicUrl: string | undefined;
 }
+
+/** Variables whose values must not be echoed in an error (they can carry credentials). */
+const SECRET_VARS = new Set(['DATABASE_URL']);
+const shown = (name: string, value: string | undefined): string =>
+  value === undefined ? 'unset' : SECRET_VARS.has(name) ? '(value hidden)' : JSON.stringify(value);
 
 export class ConfigError extends Error {
   constructor(public readonly problems: string[]) {
@@ -54,16 +69,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(
-      parsed.error.issues.map(
-        (i) => `${i.path.join('.')}=${JSON.stringify(env[String(i.path[0])])}: ${i.message}`,
-      ),
+      parsed.error.issues.map((i) => {
+        const name = String(i.path[0]);
+        return `${name}=${shown(name, env[name])}: ${i.message}`;
+      }),
     );
   }
   const e = parsed.data;
   if (e.NODE_ENV === 'production' && e.KAMENG_TEST_CLOCK === 'on') {
     throw new ConfigError(['KAMENG_TEST_CLOCK=on: the test clock cannot be enabled in production']);
   }
+  const production = e.NODE_ENV === 'production';
+  if (production && e.KAMENG_SEED_DEMO === 'auto') {
+    // The demo accounts have published passwords: never on a production database.
+    throw new ConfigError(['KAMENG_SEED_DEMO=auto: demo accounts cannot be seeded in production']);
+  }
   const dataDir = path.resolve(e.KAMENG_DATA_DIR);
+  const trust = e.KAMENG_TRUST_PROXY;
   return {
     env: e.NODE_ENV,
     host: e.HOST,
@@ -73,11 +95,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     sqlitePath: path.join(dataDir, 'kameng.db'),
     logLevel: e.LOG_LEVEL,
-    seedDemo: e.KAMENG_SEED_DEMO === 'auto',
+    seedDemo: (e.KAMENG_SEED_DEMO ?? (production ? 'never' : 'auto')) === 'auto',
     // Outside production the test clock is on unless switched off explicitly.
     testClock: e.NODE_ENV !== 'production' && e.KAMENG_TEST_CLOCK !== 'off',
     sessionHours: e.KAMENG_SESSION_HOURS,
-    cookieSecure: e.KAMENG_COOKIE_SECURE === 'true',
+    cookieSecure: (e.KAMENG_COOKIE_SECURE ?? (production ? 'true' : 'false')) === 'true',
+    trustProxy: trust === undefined ? false : /^\d+$/.test(trust) ? Number(trust) : trust.split(','),
     publicUrl: e.KAMENG_PUBLIC_URL,
   };
 }

@@ -87,7 +87,7 @@ export function buildCli(): Command {
         if (!b.testClock) throw new InvalidArgumentError('the test clock is disabled in production');
         const ms = ((opts.days * 24 + opts.hours) * 60 + opts.minutes) * 60_000;
         if (ms <= 0) throw new InvalidArgumentError('give --days, --hours or --minutes');
-        out(`now: ${(await b.testClock.advance(ms)).toISOString()}`);
+        out(`now: ${(await b.testClock.advance(ms, systemActor('cli'))).toISOString()}`);
       }),
     );
 

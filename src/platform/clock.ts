@@ -4,8 +4,10 @@
  * tests can watch windows and deadlines pass. Its offset is stored in `settings` so it survives a
  * restart and is picked up by every app instance on the same database.
  */
-import type { Db } from './db/dialect.js';
-import { getSetting, putSetting } from './settings.js';
+import { appendAudit } from '../modules/audit/index.js';
+import type { Actor } from './actor.js';
+import { engineOf, forUpdate, fromJson, now, toJson, type Db } from './db/dialect.js';
+import { getSetting } from './settings.js';
 
 export interface Clock {
   now(): Date;
@@ -54,12 +56,45 @@ export class TestClock implements Clock {
     this.offsetMs = state?.offsetMs ?? 0;
   }
 
-  /** Moves time forward by `ms` (never backwards: deadlines that fired cannot un-fire). */
-  async advance(ms: number): Promise<Date> {
+  /**
+   * Moves time forward by `ms` (never backwards: deadlines that fired cannot un-fire). The stored
+   * offset is read under a row lock and written with its audit event in one transaction, so two
+   * admins advancing at once both count.
+   */
+  async advance(ms: number, actor: Actor): Promise<Date> {
     if (!Number.isInteger(ms) || ms <= 0) throw new RangeError('advance needs a positive whole number of ms');
-    await this.refresh();
-    this.offsetMs += ms;
-    await putSetting(this.db, SETTING, { offsetMs: this.offsetMs } satisfies TestClockState, this.base.now());
+    const at = this.base.now();
+    this.offsetMs = await this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('settings')
+        .values({
+          key: SETTING,
+          value: toJson({ offsetMs: 0 } satisfies TestClockState),
+          updated_at: now(at),
+        })
+        .onConflict((oc) => oc.column('key').doNothing())
+        .execute();
+      const row = await forUpdate(
+        trx.selectFrom('settings').select('value').where('key', '=', SETTING),
+        engineOf(trx),
+      ).executeTakeFirstOrThrow();
+      const from = fromJson<TestClockState>(row.value).offsetMs;
+      const offsetMs = from + ms;
+      await trx
+        .updateTable('settings')
+        .set({ value: toJson({ offsetMs } satisfies TestClockState), updated_at: now(at) })
+        .where('key', '=', SETTING)
+        .execute();
+      await appendAudit(trx, {
+        actor,
+        action: 'clock.advanced',
+        objectType: 'clock',
+        objectId: 'test',
+        data: { ms, fromOffsetMs: from, toOffsetMs: offsetMs },
+        at: new Date(at.getTime() + offsetMs),
+      });
+      return offsetMs;
+    });
     return this.now();
   }
 }

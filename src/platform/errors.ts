@@ -77,6 +77,17 @@ const catalog = {
     en: 'Security check failed (CSRF); reload the page and try again',
   },
   'auth.username_taken': { status: 409, zh: '用户名已被注册', en: 'This username is already taken' },
+  'auth.token_name_taken': {
+    status: 409,
+    zh: '已有同名的有效令牌',
+    en: 'A live token with this name already exists',
+  },
+  'request.duplicate': { status: 409, zh: '记录已存在', en: 'This record already exists' },
+  'request.invalid_reference': {
+    status: 400,
+    zh: '引用的对象不存在',
+    en: 'A referenced object does not exist',
+  },
   'auth.token_invalid': {
     status: 401,
     zh: 'API 令牌无效或已吊销',
@@ -129,18 +140,21 @@ const catalog = {
 } as const satisfies Record<string, CatalogEntry>;
 
 export type ErrorCode = keyof typeof catalog;
-export type Params = Record<string, string | number>;
+/** A parameter is the same in both languages, or given per language. */
+export type Params = Record<string, string | number | { zh: string; en: string }>;
 
-function interpolate(template: string, params: Params | undefined): string {
+function interpolate(template: string, params: Params | undefined, lang: 'zh' | 'en'): string {
   if (!params) return template;
-  return template.replace(/\{(\w+)\}/g, (whole, key: string) =>
-    params[key] === undefined ? whole : String(params[key]),
-  );
+  return template.replace(/\{(\w+)\}/g, (whole, key: string) => {
+    const v = params[key];
+    if (v === undefined) return whole;
+    return typeof v === 'object' ? v[lang] : String(v);
+  });
 }
 
 export function messagesFor(code: ErrorCode, params?: Params): Messages {
   const entry: CatalogEntry = catalog[code];
-  return { 'zh-CN': interpolate(entry.zh, params), en: interpolate(entry.en, params) };
+  return { 'zh-CN': interpolate(entry.zh, params, 'zh'), en: interpolate(entry.en, params, 'en') };
 }
 
 export function statusFor(code: ErrorCode): number {

@@ -93,6 +93,8 @@ export class Client {
   csrf: string | undefined;
   bearer: string | undefined;
   lang = 'zh-CN';
+  /** Each client is its own caller address, so per-IP limits in one test do not leak into another. */
+  ip = `198.51.100.${Math.floor(Math.random() * 250) + 1}`;
   constructor(private readonly app: FastifyInstance) {}
 
   async req<T = Record<string, unknown>>(
@@ -109,6 +111,7 @@ export class Client {
       method: method as 'GET',
       url,
       headers: h,
+      remoteAddress: this.ip,
       ...(body !== undefined ? { payload: body as Record<string, unknown> } : {}),
     });
     const setCookie = res.cookies.find((c) => c.name === 'kameng_sid');

@@ -75,13 +75,17 @@ describe('CSRF on cookie-authenticated writes', () => {
     const c = await h.loggedIn({ role: 'merchant' });
     const csrf = c.csrf;
     c.csrf = undefined;
-    const res = await c.patch('/api/merchant/profile', { name: '新店名' });
+    const res = await c.patch('/api/merchant/profile', { version: 1, name: '新店名' });
     expect(res.status).toBe(403);
     expect(res.body).toMatchObject({ code: 'auth.csrf_invalid' });
     c.csrf = 'x'.repeat(csrf!.length);
-    expect((await c.patch('/api/merchant/profile', { name: '新店名' })).status).toBe(403);
+    expect((await c.patch('/api/merchant/profile', { version: 1, name: '新店名' })).status).toBe(403);
     c.csrf = csrf;
-    expect((await c.patch('/api/merchant/profile', { name: '新店名' })).status).toBe(200);
+    expect((await c.patch('/api/merchant/profile', { version: 1, name: '新店名' })).status).toBe(200);
+    // a stale version is a conflict, not a silent overwrite
+    const stale = await c.patch('/api/merchant/profile', { version: 1, name: '旧页面的改名' });
+    expect(stale.status).toBe(409);
+    expect(stale.body).toMatchObject({ code: 'request.conflict' });
   });
 
   it('API-token calls need no CSRF header; revoked tokens are refused', async () => {
@@ -97,7 +101,9 @@ describe('CSRF on cookie-authenticated writes', () => {
     expect(stored.token_hash).not.toContain(created.body.token);
     const api = h.client();
     api.bearer = created.body.token;
-    expect((await api.patch('/api/merchant/profile', { description: 'via token' })).status).toBe(200);
+    expect((await api.patch('/api/merchant/profile', { version: 1, description: 'via token' })).status).toBe(
+      200,
+    );
     expect((await m.delete(`/api/tokens/${created.body.id}`)).status).toBe(204);
     const after = await api.get('/api/merchant/profile');
     expect(after.status).toBe(401);
@@ -135,20 +141,35 @@ describe('login back-off', () => {
     expect((await c.login('ghost-user', 'whatever-pw')).status).toBe(429);
   });
 
-  it('per-IP rate limit on login answers 429 problem+json', async () => {
+  it('per-IP rate limit on login answers 429 problem+json, and a forged X-Forwarded-For does not dodge it', async () => {
     const c = h.client();
-    let last = 0;
-    for (let i = 0; i < 35 && last !== 429; i++) {
-      last = (
-        await c.req(
-          'POST',
-          '/api/auth/login',
-          { username: `nobody${i}`, password: 'x' },
-          { 'x-forwarded-for': '203.0.113.9' },
-        )
-      ).status;
+    const statuses: number[] = [];
+    for (let i = 0; i < 35; i++) {
+      // no proxy is trusted by default: each request claims a new address, but the socket's counts
+      const res = await c.req(
+        'POST',
+        '/api/auth/login',
+        { username: `nobody${i}`, password: 'x' },
+        { 'x-forwarded-for': `203.0.113.${i}` },
+      );
+      statuses.push(res.status);
+      if (res.status === 429) expect(res.body).toMatchObject({ code: 'request.too_many' });
     }
-    expect(last).toBe(429);
+    expect(statuses.slice(0, 30).every((s) => s === 401)).toBe(true);
+    expect(statuses.slice(30)).toEqual([429, 429, 429, 429, 429]);
+    // another caller is unaffected
+    expect((await h.client().login('nobody', 'x')).status).toBe(401);
+  });
+
+  it('parallel guesses cannot outrun the back-off: at most FREE_ATTEMPTS passwords are checked', async () => {
+    const acc = await h.account({ role: 'buyer' });
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => h.client().login(acc.username, 'parallel-guess')),
+    );
+    const checked = results.filter((r) => r.status === 401).length;
+    const locked = results.filter((r) => r.status === 429).length;
+    expect(checked).toBe(FREE_ATTEMPTS);
+    expect(locked).toBe(20 - FREE_ATTEMPTS);
   });
 });
 
@@ -159,7 +180,13 @@ describe('audit', () => {
     expect(report.count).toBeGreaterThan(5);
     const actions = await h.db.db.selectFrom('audit_events').select('action').distinct().execute();
     expect(actions.map((a) => a.action)).toEqual(
-      expect.arrayContaining(['user.created', 'session.created', 'api_token.created', 'api_token.revoked']),
+      expect.arrayContaining([
+        'user.created',
+        'session.created',
+        'session.ended',
+        'api_token.created',
+        'api_token.revoked',
+      ]),
     );
   });
 });

@@ -51,7 +51,7 @@ describe('merchants', () => {
       await rival.get(`/api/products/${id}`),
       await rival.get(`/api/products/${id}/policies`),
       await rival.patch(`/api/merchant/products/${id}`, { version: 1, name: 'hijacked' }),
-      await rival.post(`/api/merchant/products/${id}/policy`, productInput().policy),
+      await rival.post(`/api/merchant/products/${id}/policy`, { version: 1, ...productInput().policy }),
       await rival.post(`/api/merchant/products/${id}/status`, { version: 1, status: 'ON_SALE' }),
       await h.client().get(`/api/products/${id}`),
     ]) {
@@ -109,5 +109,35 @@ describe('merchants', () => {
     api.bearer = t.body.token;
     expect((await api.post('/api/merchant/products', productInput())).status).toBe(403);
     expect((await api.get('/api/products')).status).toBe(200);
+  });
+
+  it('token mistakes are 4xx answers naming the field, not crashes', async () => {
+    const admin = await h.loggedIn({ role: 'admin' });
+    const unknown = await admin.post('/api/admin/tokens', {
+      name: 'x',
+      scope: 'channel',
+      merchantId: 'no-such-shop',
+    });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toMatchObject({ code: 'catalog.merchant_not_found', field: 'merchantId' });
+    const m = await h.loggedIn({ role: 'merchant' });
+    expect((await m.post('/api/merchant/tokens', { name: 'erp' })).status).toBe(201);
+    const dup = await m.post('/api/merchant/tokens', { name: 'erp' });
+    expect(dup.status).toBe(409);
+    expect(dup.body).toMatchObject({ code: 'auth.token_name_taken', field: 'name' });
+  });
+
+  it("a suspended shop's tokens stop working", async () => {
+    const m = await h.loggedIn({ role: 'merchant' });
+    const token = (await m.post<{ token: string }>('/api/merchant/tokens', { name: 'sync' })).body.token;
+    const api = h.client();
+    api.bearer = token;
+    expect((await api.get('/api/merchant/profile')).status).toBe(200);
+    await h.db.db
+      .updateTable('merchants')
+      .set({ status: 'SUSPENDED' })
+      .where('id', '=', m.merchantId!)
+      .execute();
+    expect((await api.get('/api/merchant/profile')).status).toBe(401);
   });
 });

@@ -98,16 +98,27 @@ describe('refund policies are versioned and immutable', () => {
   it('a new policy makes a new version; the old one stays as it was; the product points at the new one', async () => {
     const p = await onSale();
     const v1 = p.policy;
-    const res = await merchant.post<Product>(`/api/merchant/products/${p.id}/policy`, {
+    const terms = {
       unactivatedRefund: true,
       windowHours: 72,
       noReasonRefund: true,
       revealedRefund: true,
       nonRefundable: false,
       nonRefundableText: null,
+    };
+    const res = await merchant.post<Product>(`/api/merchant/products/${p.id}/policy`, {
+      version: p.version,
+      ...terms,
     });
     expect(res.status).toBe(200);
     expect(res.body.policy.version).toBe(2);
+    // an editor still looking at the old product version is refused, and no version 3 appears
+    const stale = await merchant.post(`/api/merchant/products/${p.id}/policy`, {
+      version: p.version,
+      ...terms,
+      windowHours: 24,
+    });
+    expect(stale.status).toBe(409);
     expect(res.body.policy.id).not.toBe(v1.id);
     expect(res.body.policy.textHash).not.toBe(v1.textHash);
     const history = (
@@ -284,5 +295,41 @@ describe('listing', () => {
     const bad = await h.client().get('/api/products?type=BOGUS');
     expect(bad.status).toBe(400);
     expect(bad.body).toMatchObject({ field: 'type' });
+  });
+});
+
+describe('what buyers were shown stays what they are shown', () => {
+  it('a policy version keeps its stored text and hash after the platform rules change', async () => {
+    const p = await onSale();
+    const admin = await h.loggedIn({ role: 'admin' });
+    expect((await admin.patch('/api/admin/rules', { qualityClaimDays: 15 })).status).toBe(200);
+    const again = (await h.client().get<Product>(`/api/products/${p.id}`)).body;
+    expect(again.policy.textHash).toBe(p.policy.textHash);
+    expect(again.policy.rendered.zh.text).toBe(p.policy.rendered.zh.text);
+    expect(again.policy.rendered.zh.text).toContain('7 天内');
+    // a new version picks up the new rule
+    const next = await merchant.post<Product>(`/api/merchant/products/${p.id}/policy`, {
+      version: again.version,
+      ...productInput().policy,
+    });
+    expect(next.body.policy.rendered.zh.text).toContain('15 天内');
+    await admin.patch('/api/admin/rules', { qualityClaimDays: 7 });
+  });
+});
+
+describe('search', () => {
+  it('is case-insensitive and takes % and _ literally, the same on both engines', async () => {
+    await onSale({ name: 'Steam 钱包卡 100%到账' });
+    await onSale({ name: 'steam_key 批量' });
+    const find = async (q: string) =>
+      (
+        await h.client().get<{ items: { name: string }[] }>(`/api/products?q=${encodeURIComponent(q)}`)
+      ).body.items
+        .map((p) => p.name)
+        .sort();
+    expect(await find('STEAM')).toEqual(['Steam 钱包卡 100%到账', 'steam_key 批量']);
+    expect(await find('100%')).toEqual(['Steam 钱包卡 100%到账']);
+    expect(await find('m_k')).toEqual(['steam_key 批量']);
+    expect(await find('m%k')).toEqual([]);
   });
 });

@@ -25,6 +25,24 @@ describe('test clock', () => {
     expect((await h.client().get<{ time: string }>('/api/health')).body.time).toBe(res.body.now);
   });
 
+  it('two admins advancing at once both count, each with its audit event', async () => {
+    const admin = await h.loggedIn({ role: 'admin' });
+    const before = (await admin.get<{ offsetMs: number }>('/api/admin/clock')).body.offsetMs;
+    const results = await Promise.all([
+      admin.post('/api/admin/clock/advance', { hours: 1 }),
+      admin.post('/api/admin/clock/advance', { hours: 2 }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual([200, 200]);
+    await h.testClock.refresh();
+    expect(h.testClock.offset - before).toBe(3 * 3600_000);
+    const events = await h.db.db
+      .selectFrom('audit_events')
+      .select('data')
+      .where('action', '=', 'clock.advanced')
+      .execute();
+    expect(events.length).toBeGreaterThanOrEqual(3);
+  });
+
   it('refuses zero or negative moves, and non-admins', async () => {
     const admin = await h.loggedIn({ role: 'admin' });
     expect((await admin.post('/api/admin/clock/advance', {})).status).toBe(400);

@@ -75,15 +75,18 @@ describe(`constraints on ${process.env.KAMENG_TEST_ENGINE ?? 'sqlite'}`, () => {
     ).toBe('foreign_key');
   });
 
-  it('deferred foreign key: a product pointing at a missing policy fails at commit', async () => {
+  it('deferred foreign key: a product pointing at a missing policy is accepted inside the transaction, refused at commit', async () => {
+    let insertedInside = false;
     const kind = await rejects(() =>
-      h.db.db.transaction().execute((trx) =>
-        trx
+      h.db.db.transaction().execute(async (trx) => {
+        await trx
           .insertInto('products')
           .values(product({ current_policy_id: 'missing' }))
-          .execute(),
-      ),
+          .execute();
+        insertedInside = true;
+      }),
     );
+    expect(insertedInside).toBe(true);
     expect(kind).toBe('foreign_key');
   });
 

@@ -40,11 +40,38 @@ describe('loadConfig', () => {
       expect(e).toBeInstanceOf(ConfigError);
       const msg = (e as ConfigError).message;
       expect(msg).toContain('PORT="eighty"');
-      expect(msg).toContain('DATABASE_URL="mysql://x"');
+      expect(msg).toContain('DATABASE_URL=(value hidden)');
       expect(msg).toContain('LOG_LEVEL="loud"');
     }
     expect(() => loadConfig({ NODE_ENV: 'production', KAMENG_TEST_CLOCK: 'on' })).toThrow(
       /KAMENG_TEST_CLOCK/,
     );
+  });
+
+  it('production defaults: no demo seed, secure cookies, no trusted proxy; the demo cannot be forced on', () => {
+    expect(loadConfig({ NODE_ENV: 'production' })).toMatchObject({
+      seedDemo: false,
+      cookieSecure: true,
+      trustProxy: false,
+    });
+    expect(loadConfig({})).toMatchObject({ seedDemo: true, cookieSecure: false, trustProxy: false });
+    expect(() => loadConfig({ NODE_ENV: 'production', KAMENG_SEED_DEMO: 'auto' })).toThrow(
+      /KAMENG_SEED_DEMO/,
+    );
+    expect(loadConfig({ KAMENG_TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ KAMENG_TRUST_PROXY: '10.0.0.0/8,127.0.0.1' }).trustProxy).toEqual([
+      '10.0.0.0/8',
+      '127.0.0.1',
+    ]);
+  });
+  it('never echoes a database URL (it can hold a password)', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://admin:s3cret@db/kameng' })).toThrow(
+      /DATABASE_URL=\(value hidden\)/,
+    );
+    try {
+      loadConfig({ DATABASE_URL: 'mysql://admin:s3cret@db/kameng' });
+    } catch (e) {
+      expect((e as Error).message).not.toContain('s3cret');
+    }
   });
 });

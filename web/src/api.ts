@@ -191,8 +191,8 @@ export const api = {
   createProduct: (input: CreateProductInput) => request<Product>('POST', '/merchant/products', input),
   updateProduct: (id: string, input: UpdateProductInput) =>
     request<Product>('PATCH', `/merchant/products/${enc(id)}`, input),
-  createPolicy: (id: string, input: PolicyInput) =>
-    request<Product>('POST', `/merchant/products/${enc(id)}/policy`, input),
+  createPolicy: (id: string, version: number, input: PolicyInput) =>
+    request<Product>('POST', `/merchant/products/${enc(id)}/policy`, { version, ...input }),
   setStatus: (id: string, version: number, status: Exclude<ProductStatus, 'DRAFT'>) =>
     request<Product>('POST', `/merchant/products/${enc(id)}/status`, { version, status }),
   merchantProfile: () => request<Merchant>('GET', '/merchant/profile'),

@@ -77,6 +77,7 @@ export interface Merchant {
   description: string;
   commitments: { review24h: boolean };
   badges: Badge[];
+  version: number;
 }
 
 export interface Product {
@@ -124,6 +125,7 @@ export interface UpdateProductInput {
 }
 
 export interface ProfileInput {
+  version: number;
   name?: string;
   description?: string;
   commitments?: { review24h: boolean };

@@ -6,6 +6,7 @@ import { fail } from '../../platform/errors.js';
 import { idParams, noContent, problems } from '../../platform/http/schemas.js';
 import { authorize } from './authz.js';
 import { SESSION_COOKIE, requireActor, requireRole } from './http.js';
+import { hashPassword } from './passwords.js';
 import { createSession, login, logout } from './sessions.js';
 import { createApiToken, revokeApiToken } from './tokens.js';
 import {
@@ -58,8 +59,9 @@ export function accountRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       },
       async (req, reply) => {
         // The account, its first session and both audit events commit together or not at all.
+        const passwordHash = await hashPassword(req.body.password);
         const { user, session } = await ctx.db.transaction().execute(async (trx) => {
-          const user = await insertUser(trx, ctx, { ...req.body, role: 'buyer' }, null);
+          const user = await insertUser(trx, ctx, { ...req.body, passwordHash, role: 'buyer' }, null);
           const actor = {
             kind: 'user',
             id: user.id,
@@ -97,7 +99,7 @@ export function accountRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       { schema: { tags: ['accounts'], summary: 'Log out', response: { 204: noContent, ...problems(403) } } },
       async (req, reply) => {
         const token = req.cookies[SESSION_COOKIE];
-        if (token) await logout(ctx, token);
+        if (token) await logout(ctx, token, req.actor);
         void reply.clearCookie(SESSION_COOKIE, { path: '/' });
         return reply.code(204).send(null);
       },

@@ -6,7 +6,7 @@ import { fail } from '../../platform/errors.js';
 import { randomToken, sha256 } from '../../platform/ids.js';
 import { appendAudit } from '../audit/index.js';
 import { verifyPassword } from './passwords.js';
-import { clearFailures, lockedFor, recordFailure } from './throttle.js';
+import { claimAttempt, clearFailures } from './throttle.js';
 import { findUserByUsername, merchantIdOf, toUserView, usernameKey, type UserView } from './users.js';
 
 export interface SessionResult {
@@ -59,15 +59,12 @@ export async function login(
 ): Promise<SessionResult> {
   const at = ctx.clock.now();
   const key = `user:${usernameKey(input.username)}`;
-  const wait = await lockedFor(ctx.db, key, at);
+  const wait = await claimAttempt(ctx, key, at);
   if (wait > 0)
     fail('auth.login_locked', { params: { seconds: wait }, headers: { 'retry-after': String(wait) } });
   const user = await findUserByUsername(ctx.db, input.username);
   const ok = await verifyPassword(user?.password_hash, input.password);
-  if (!user || !ok) {
-    await recordFailure(ctx.db, key, at);
-    fail('auth.invalid_credentials', { field: 'password' });
-  }
+  if (!user || !ok) fail('auth.invalid_credentials', { field: 'password' });
   if (user.status !== 'ACTIVE') fail('auth.account_disabled');
   await clearFailures(ctx.db, key);
   const merchantId = await merchantIdOf(ctx.db, user.id);
@@ -82,8 +79,19 @@ export async function login(
   return { ...session, user: toUserView(user, merchantId) };
 }
 
-export async function logout(ctx: DataContext, token: string): Promise<void> {
-  await ctx.db.deleteFrom('sessions').where('id', '=', sha256(token)).execute();
+export async function logout(ctx: DataContext, token: string, actor: Actor | null): Promise<void> {
+  await ctx.db.transaction().execute(async (trx) => {
+    const res = await trx.deleteFrom('sessions').where('id', '=', sha256(token)).executeTakeFirst();
+    if (actor && actor.kind === 'user' && Number(res.numDeletedRows) === 1) {
+      await appendAudit(trx, {
+        actor,
+        action: 'session.ended',
+        objectType: 'user',
+        objectId: actor.id,
+        at: ctx.clock.now(),
+      });
+    }
+  });
 }
 
 export interface ResolvedSession {

@@ -3,7 +3,8 @@
  * (2 s, 4 s, 8 s … capped at 15 minutes). Keyed by the username asked for, whether or not it
  * exists, so the lock reveals nothing. Per-IP limits come on top, from @fastify/rate-limit.
  */
-import { now, type Db } from '../../platform/db/dialect.js';
+import type { DataContext } from '../../platform/context.js';
+import { forUpdate, now, type Db } from '../../platform/db/dialect.js';
 
 export const FREE_ATTEMPTS = 5;
 const MAX_LOCK_MS = 15 * 60 * 1000;
@@ -13,45 +14,41 @@ export function lockMsAfter(failures: number): number {
   return Math.min(MAX_LOCK_MS, 2 ** (failures - FREE_ATTEMPTS + 1) * 1000);
 }
 
-/** Seconds until the key may try again, or 0. */
-export async function lockedFor(db: Db, key: string, at: Date): Promise<number> {
-  const row = await db
-    .selectFrom('login_throttle')
-    .select('locked_until')
-    .where('key', '=', key)
-    .executeTakeFirst();
-  if (!row?.locked_until) return 0;
-  const ms = Date.parse(row.locked_until) - at.getTime();
-  return ms > 0 ? Math.ceil(ms / 1000) : 0;
-}
-
-export async function recordFailure(db: Db, key: string, at: Date): Promise<number> {
-  return db.transaction().execute(async (trx) => {
-    const row = await trx
-      .selectFrom('login_throttle')
-      .select('failures')
-      .where('key', '=', key)
-      .executeTakeFirst();
-    const failures = (row?.failures ?? 0) + 1;
-    const lockMs = lockMsAfter(failures);
-    const values = {
-      failures,
-      locked_until: lockMs > 0 ? now(new Date(at.getTime() + lockMs)) : null,
-      updated_at: now(at),
-    };
+/**
+ * Claims one login attempt for `key` before the password is checked, atomically: concurrent
+ * guesses each count, so no more than FREE_ATTEMPTS passwords are verified before the lock.
+ * Returns the seconds to wait when the key is locked (the attempt is then not counted), else 0.
+ * A successful login clears the count.
+ */
+export async function claimAttempt(
+  ctx: Pick<DataContext, 'db' | 'engine'>,
+  key: string,
+  at: Date,
+): Promise<number> {
+  return ctx.db.transaction().execute(async (trx) => {
     await trx
       .insertInto('login_throttle')
-      .values({ key, ...values })
-      .onConflict((oc) =>
-        // Concurrent failures each count: increment what is stored rather than overwrite it.
-        oc.column('key').doUpdateSet((eb) => ({
-          failures: eb('login_throttle.failures', '+', 1),
-          locked_until: values.locked_until,
-          updated_at: values.updated_at,
-        })),
-      )
+      .values({ key, failures: 0, locked_until: null, updated_at: now(at) })
+      .onConflict((oc) => oc.column('key').doNothing())
       .execute();
-    return failures;
+    const row = await forUpdate(
+      trx.selectFrom('login_throttle').select(['failures', 'locked_until']).where('key', '=', key),
+      ctx.engine,
+    ).executeTakeFirstOrThrow();
+    const lockedMs = row.locked_until ? Date.parse(row.locked_until) - at.getTime() : 0;
+    if (lockedMs > 0) return Math.ceil(lockedMs / 1000);
+    const failures = row.failures + 1;
+    const lockMs = lockMsAfter(failures);
+    await trx
+      .updateTable('login_throttle')
+      .set({
+        failures,
+        locked_until: lockMs > 0 ? now(new Date(at.getTime() + lockMs)) : null,
+        updated_at: now(at),
+      })
+      .where('key', '=', key)
+      .execute();
+    return 0;
   });
 }
 

@@ -4,7 +4,8 @@
  */
 import type { Actor } from '../../platform/actor.js';
 import type { DataContext } from '../../platform/context.js';
-import { now } from '../../platform/db/dialect.js';
+import { constraintKind, now } from '../../platform/db/dialect.js';
+import { fail } from '../../platform/errors.js';
 import type { TokenScope } from '../../platform/db/schema.js';
 import { newId, randomToken, sha256 } from '../../platform/ids.js';
 import { appendAudit } from '../audit/index.js';
@@ -27,22 +28,24 @@ export async function createApiToken(
   const id = newId();
   const prefix = token.slice(0, TOKEN_PREFIX.length + 6);
   await ctx.db.transaction().execute(async (trx) => {
-    await trx
-      .insertInto('api_tokens')
-      .values({
-        id,
-        token_hash: sha256(token),
-        prefix,
-        name: input.name,
-        scope: input.scope,
-        user_id: input.userId,
-        merchant_id: input.merchantId,
-        created_by: input.createdBy,
-        created_at: now(at),
-        last_used_at: null,
-        revoked_at: null,
-      })
-      .execute();
+    await insertToken(
+      trx
+        .insertInto('api_tokens')
+        .values({
+          id,
+          token_hash: sha256(token),
+          prefix,
+          name: input.name,
+          scope: input.scope,
+          user_id: input.userId,
+          merchant_id: input.merchantId,
+          created_by: input.createdBy,
+          created_at: now(at),
+          last_used_at: null,
+          revoked_at: null,
+        })
+        .execute(),
+    );
     await appendAudit(trx, {
       actor,
       action: 'api_token.created',
@@ -55,6 +58,18 @@ export async function createApiToken(
   return { id, token, prefix };
 }
 
+/** Runs the insert, turning constraint violations into answers naming the field. */
+async function insertToken(insert: Promise<unknown>): Promise<void> {
+  try {
+    await insert;
+  } catch (error) {
+    const kind = constraintKind(error);
+    if (kind === 'unique') fail('auth.token_name_taken', { field: 'name' });
+    if (kind === 'foreign_key') fail('catalog.merchant_not_found', { field: 'merchantId' });
+    throw error;
+  }
+}
+
 export async function resolveApiToken(
   ctx: DataContext,
   token: string,
@@ -62,10 +77,23 @@ export async function resolveApiToken(
   if (!token.startsWith(TOKEN_PREFIX)) return null;
   const row = await ctx.db
     .selectFrom('api_tokens')
-    .select(['id', 'scope', 'user_id', 'merchant_id', 'revoked_at'])
-    .where('token_hash', '=', sha256(token))
+    .leftJoin('users', 'users.id', 'api_tokens.user_id')
+    .leftJoin('merchants', 'merchants.id', 'api_tokens.merchant_id')
+    .select([
+      'api_tokens.id',
+      'api_tokens.scope',
+      'api_tokens.user_id',
+      'api_tokens.merchant_id',
+      'api_tokens.revoked_at',
+      'users.status as user_status',
+      'merchants.status as merchant_status',
+    ])
+    .where('api_tokens.token_hash', '=', sha256(token))
     .executeTakeFirst();
   if (!row || row.revoked_at) return null;
+  // A token is only as good as its owner: a disabled user or a suspended shop disables it too.
+  if (row.user_id && row.user_status !== 'ACTIVE') return null;
+  if (row.merchant_id && row.merchant_status !== 'ACTIVE') return null;
   await ctx.db
     .updateTable('api_tokens')
     .set({ last_used_at: now(ctx.clock.now()) })

@@ -6,7 +6,6 @@ import type { MemberLevel, Role, Row } from '../../platform/db/schema.js';
 import { fail } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { appendAudit } from '../audit/index.js';
-import { hashPassword } from './passwords.js';
 
 export const usernameSchema = z
   .string()
@@ -49,7 +48,8 @@ export function toUserView(row: Row<'users'>, merchantId: string | null): UserVi
 
 export interface NewUser {
   username: string;
-  password: string;
+  /** argon2 hash, computed before the transaction opens (hashing is slow and would hold it). */
+  passwordHash: string;
   displayName?: string | undefined;
   role: Role;
   memberLevel?: MemberLevel;
@@ -68,7 +68,7 @@ export async function insertUser(
     id,
     username: input.username.trim(),
     username_key: usernameKey(input.username),
-    password_hash: await hashPassword(input.password),
+    password_hash: input.passwordHash,
     display_name: input.displayName?.trim() || input.username.trim(),
     role: input.role,
     member_level: input.memberLevel ?? 'REGULAR',

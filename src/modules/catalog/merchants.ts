@@ -1,14 +1,17 @@
 import type { Actor } from '../../platform/actor.js';
 import type { DataContext } from '../../platform/context.js';
-import { now } from '../../platform/db/dialect.js';
+import { now, inTransaction } from '../../platform/db/dialect.js';
 import type { MemberLevel, Role, Row } from '../../platform/db/schema.js';
 import { newId } from '../../platform/ids.js';
+import { hashPassword } from '../accounts/passwords.js';
 import { insertUser } from '../accounts/users.js';
 import { appendAudit } from '../audit/index.js';
 
 export interface NewAccount {
   username: string;
   password: string;
+  /** A precomputed hash of `password` (the demo seed hashes its shared password once). */
+  passwordHash?: string | undefined;
   displayName?: string | undefined;
   role: Role;
   memberLevel?: MemberLevel | undefined;
@@ -25,11 +28,12 @@ export async function createAccount(
   input: NewAccount,
 ): Promise<{ user: Row<'users'>; merchantId: string | null }> {
   const at = ctx.clock.now();
-  return ctx.db.transaction().execute(async (trx) => {
+  const passwordHash = input.passwordHash ?? (await hashPassword(input.password));
+  return inTransaction(ctx.db, async (trx) => {
     const user = await insertUser(
       trx,
       ctx,
-      { ...input, ...(input.memberLevel ? { memberLevel: input.memberLevel } : {}) },
+      { ...input, passwordHash, ...(input.memberLevel ? { memberLevel: input.memberLevel } : {}) },
       actor,
     );
     if (input.role !== 'merchant') return { user, merchantId: null };

@@ -119,15 +119,30 @@ function lines(p: PolicyTerms, qualityClaimDays: number): { zh: string[]; en: st
   return { zh, en };
 }
 
+/**
+ * The one rendering of a policy: plain zh-CN / English text and badges. With `commitments`, the
+ * merchant's promises (24小时处理) are added after the policy's own text.
+ */
 export function renderPolicy(p: PolicyTerms, options: RenderOptions): RenderedPolicy {
   const { zh, en } = lines(p, options.qualityClaimDays);
-  const extra = options.commitments ? commitmentBadges(options.commitments) : [];
-  if (options.commitments?.review24h) {
-    zh.push('商家承诺 24 小时内处理退款申请。');
-    en.push('The merchant commits to reviewing refund requests within 24 hours.');
-  }
-  const badges = [...policyBadges(p), ...extra];
-  return { zh: { text: zh.join('\n'), badges }, en: { text: en.join('\n'), badges } };
+  const own: RenderedPolicy = {
+    zh: { text: zh.join('\n'), badges: policyBadges(p) },
+    en: { text: en.join('\n'), badges: policyBadges(p) },
+  };
+  return options.commitments ? withCommitments(own, options.commitments) : own;
+}
+
+/**
+ * Adds the merchant's commitments to a policy's text as it was stored with its version: the
+ * stored (hashed) text is shown verbatim, whatever the platform rules say today.
+ */
+export function withCommitments(policy: RenderedPolicy, c: Commitments): RenderedPolicy {
+  const badges = [...policy.zh.badges, ...commitmentBadges(c)];
+  const zh = c.review24h ? `${policy.zh.text}\n商家承诺 24 小时内处理退款申请。` : policy.zh.text;
+  const en = c.review24h
+    ? `${policy.en.text}\nThe merchant commits to reviewing refund requests within 24 hours.`
+    : policy.en.text;
+  return { zh: { text: zh, badges }, en: { text: en, badges } };
 }
 
 /** Hash of the exact bilingual text a buyer is shown for a policy version (without merchant commitments). */

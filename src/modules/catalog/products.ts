@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { Actor } from '../../platform/actor.js';
 import type { DataContext } from '../../platform/context.js';
-import { forUpdate, now, type Db } from '../../platform/db/dialect.js';
+import { now, type Db, inTransaction } from '../../platform/db/dialect.js';
 import type { MemberLevel, ProductStatus, Row } from '../../platform/db/schema.js';
 import { fail, fieldError } from '../../platform/errors.js';
 import { checkTransition, type Transitions } from '../../platform/fsm.js';
@@ -50,6 +50,8 @@ export const productInputSchema = z.strictObject({
 });
 export type ProductInput = z.infer<typeof productInputSchema>;
 
+export const policyVersionInputSchema = policyInputSchema.extend({ version: z.number().int().min(1) });
+
 export const productPatchSchema = z.strictObject({
   version: z.number().int().min(1),
   name: z.string().trim().min(1).max(120).optional(),
@@ -68,7 +70,7 @@ function assertPriceOrder(prices: Record<MemberLevel, number>): void {
 async function assertPolicyAllowed(db: Db, p: PolicyTerms): Promise<void> {
   const contradiction = policyContradiction(p);
   if (contradiction)
-    fail('catalog.policy_inconsistent', { field: 'policy', params: { reason: contradiction.zh } });
+    fail('catalog.policy_inconsistent', { field: 'policy', params: { reason: contradiction } });
   const rules = await getPlatformRules(db);
   if (
     p.windowHours !== null &&
@@ -158,7 +160,7 @@ export async function createProduct(ctx: DataContext, actor: Actor, input: Produ
   await assertPolicyAllowed(ctx.db, input.policy);
   const at = ctx.clock.now();
   const id = newId();
-  await ctx.db.transaction().execute(async (trx) => {
+  await inTransaction(ctx.db, async (trx) => {
     // The product points at its policy through a deferred foreign key, checked at commit.
     const policyId = newId();
     await trx
@@ -236,7 +238,7 @@ export async function updateProduct(
   const current = await loadForChange(ctx.db, actor, id);
   if (patch.prices) assertPriceOrder(patch.prices);
   const at = ctx.clock.now();
-  await ctx.db.transaction().execute(async (trx) => {
+  await inTransaction(ctx.db, async (trx) => {
     const set: Partial<Row<'products'>> = {};
     if (patch.name !== undefined) set.name = patch.name;
     if (patch.description !== undefined) set.description = patch.description;
@@ -256,23 +258,23 @@ export async function updateProduct(
   });
 }
 
+/** Publishes a new immutable policy version; version-checked against the product like any edit. */
 export async function newPolicyVersion(
   ctx: DataContext,
   actor: Actor,
   id: string,
-  terms: PolicyTerms,
+  input: PolicyTerms & { version: number },
 ): Promise<void> {
   await loadForChange(ctx.db, actor, id);
+  const { version, ...terms } = input;
   await assertPolicyAllowed(ctx.db, terms);
   const at = ctx.clock.now();
-  await ctx.db.transaction().execute(async (trx) => {
-    // Lock the product first so two editors cannot both claim the next policy version number.
-    const row = await forUpdate(
-      trx.selectFrom('products').select('version').where('id', '=', id),
-      ctx.engine,
-    ).executeTakeFirstOrThrow();
-    const policy = await insertPolicyVersion(trx, id, terms, actor, at);
-    await bumpVersion(trx, id, row.version, { current_policy_id: policy.id }, at);
+  await inTransaction(ctx.db, async (trx) => {
+    // The product row is claimed first (version check, row lock on PostgreSQL), so a stale or
+    // concurrent editor gets a 409 before any policy version number is taken.
+    const policyId = newId();
+    await bumpVersion(trx, id, version, { current_policy_id: policyId }, at);
+    await insertPolicyVersion(trx, id, terms, actor, at, policyId);
   });
 }
 
@@ -300,7 +302,7 @@ export async function changeStatus(
     });
   }
   const at = ctx.clock.now();
-  await ctx.db.transaction().execute(async (trx) => {
+  await inTransaction(ctx.db, async (trx) => {
     // The state is part of the WHERE too: the transition is taken from the state it was checked against.
     const res = await trx
       .updateTable('products')

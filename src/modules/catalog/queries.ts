@@ -1,10 +1,9 @@
 import { z } from 'zod';
 import type { Actor } from '../../platform/actor.js';
 import type { DataContext } from '../../platform/context.js';
-import { now } from '../../platform/db/dialect.js';
+import { containsText, now } from '../../platform/db/dialect.js';
 import type { MemberLevel } from '../../platform/db/schema.js';
 import { fail } from '../../platform/errors.js';
-import { getPlatformRules } from '../../platform/settings.js';
 import { authorize } from '../accounts/authz.js';
 import { appendAudit } from '../audit/index.js';
 import {
@@ -46,7 +45,7 @@ export async function listOnSale(
   let q = ctx.db.selectFrom('products').selectAll().where('status', '=', 'ON_SALE');
   if (filter.type) q = q.where('type', '=', filter.type);
   if (filter.merchantId) q = q.where('merchant_id', '=', filter.merchantId);
-  if (filter.q) q = q.where('name', 'like', `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+  if (filter.q) q = q.where(containsText('name', filter.q));
   const rows = await q.orderBy('created_at', 'desc').limit(200).execute();
   return productViews(ctx.db, rows, viewerLevel(actor));
 }
@@ -80,16 +79,14 @@ export async function listPolicies(
     { type: 'product', merchantId: product.merchant_id, status: product.status },
     'catalog.product_not_found',
   );
-  const [rows, rules] = await Promise.all([
-    ctx.db
-      .selectFrom('refund_policies')
-      .selectAll()
-      .where('product_id', '=', productId)
-      .orderBy('version', 'desc')
-      .execute(),
-    getPlatformRules(ctx.db),
-  ]);
-  return rows.map((r) => toPolicyView(r, rules.qualityClaimDays));
+  const rows = await ctx.db
+    .selectFrom('refund_policies')
+    .selectAll()
+    .where('product_id', '=', productId)
+    .orderBy('version', 'desc')
+    .execute();
+  // Each version exactly as it was stored and hashed.
+  return rows.map((r) => toPolicyView(r));
 }
 
 export async function getMerchant(ctx: DataContext, actor: Actor | null, id: string): Promise<MerchantView> {
@@ -100,6 +97,7 @@ export async function getMerchant(ctx: DataContext, actor: Actor | null, id: str
 }
 
 export const merchantPatchSchema = z.strictObject({
+  version: z.number().int().min(1),
   name: z.string().trim().min(1).max(60).optional(),
   description: z.string().trim().max(2000).optional(),
   commitments: z.strictObject({ review24h: z.boolean() }).optional(),
@@ -124,8 +122,9 @@ export async function updateMerchant(
         updated_at: now(at),
       }))
       .where('id', '=', id)
+      .where('version', '=', patch.version)
       .executeTakeFirst();
-    if (Number(res.numUpdatedRows) !== 1) fail('catalog.merchant_not_found');
+    if (Number(res.numUpdatedRows) !== 1) fail('request.conflict', { field: 'version' });
     await appendAudit(trx, {
       actor,
       action: 'merchant.updated',

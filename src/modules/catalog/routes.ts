@@ -4,11 +4,11 @@ import type { AppContext } from '../../platform/context.js';
 import { fail } from '../../platform/errors.js';
 import { idParams, problems } from '../../platform/http/schemas.js';
 import { requireActor } from '../accounts/http.js';
-import { policyInputSchema } from './policy.js';
 import {
   changeStatus,
   createProduct,
   newPolicyVersion,
+  policyVersionInputSchema,
   productInputSchema,
   productPatchSchema,
   updateProduct,
@@ -135,7 +135,7 @@ export function catalogRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           tags: ['merchant'],
           summary: 'Publish a new immutable refund policy version for a product',
           params: idParams,
-          body: policyInputSchema,
+          body: policyVersionInputSchema,
           response: { 200: productViewSchema, ...problems(400, 401, 403, 404, 409) },
         },
       },

@@ -2,12 +2,12 @@
 import { z } from 'zod';
 import type { Db } from '../../platform/db/dialect.js';
 import type { MemberLevel, Row } from '../../platform/db/schema.js';
-import { getPlatformRules } from '../../platform/settings.js';
 import {
   badgeSchema,
   commitmentBadges,
-  renderPolicy,
+  policyBadges,
   renderedPolicySchema,
+  withCommitments,
   type PolicyTerms,
 } from './policy.js';
 
@@ -22,6 +22,7 @@ export const merchantViewSchema = z
     status: z.enum(['ACTIVE', 'SUSPENDED']),
     commitments: z.object({ review24h: z.boolean() }),
     badges: z.array(badgeSchema),
+    version: z.number().int(),
   })
   .meta({ id: 'Merchant' });
 
@@ -81,6 +82,7 @@ export function toMerchantView(m: Row<'merchants'>): MerchantView {
     status: m.status,
     commitments,
     badges: commitmentBadges(commitments),
+    version: m.version,
   };
 }
 
@@ -93,19 +95,18 @@ export const policyTerms = (p: Row<'refund_policies'>): PolicyTerms => ({
   nonRefundableText: p.non_refundable_text,
 });
 
-export function toPolicyView(
-  p: Row<'refund_policies'>,
-  qualityClaimDays: number,
-  review24h = false,
-): PolicyView {
+export function toPolicyView(p: Row<'refund_policies'>, review24h = false): PolicyView {
+  const terms = policyTerms(p);
+  const badges = policyBadges(terms);
+  const stored = { zh: { text: p.text_zh, badges }, en: { text: p.text_en, badges } };
   return {
     id: p.id,
     productId: p.product_id,
     version: p.version,
-    ...policyTerms(p),
+    ...terms,
     textHash: p.text_hash,
     createdAt: p.created_at,
-    rendered: renderPolicy(policyTerms(p), { qualityClaimDays, commitments: { review24h } }),
+    rendered: withCommitments(stored, { review24h }),
   };
 }
 
@@ -117,7 +118,7 @@ export async function productViews(
 ): Promise<ProductView[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
-  const [merchants, prices, policies, levels, rules] = await Promise.all([
+  const [merchants, prices, policies, levels] = await Promise.all([
     db
       .selectFrom('merchants')
       .selectAll()
@@ -134,7 +135,6 @@ export async function productViews(
       )
       .execute(),
     db.selectFrom('member_levels').selectAll().orderBy('rank').execute(),
-    getPlatformRules(db),
   ]);
   const merchantById = new Map(merchants.map((m) => [m.id, m]));
   const policyById = new Map(policies.map((p) => [p.id, p]));
@@ -142,11 +142,7 @@ export async function productViews(
   const priceOf = new Map(prices.map((p) => [`${p.product_id}/${p.level}`, p.price_fen]));
   return rows.map((r) => {
     const merchant = toMerchantView(merchantById.get(r.merchant_id)!);
-    const policy = toPolicyView(
-      policyById.get(r.current_policy_id)!,
-      rules.qualityClaimDays,
-      merchant.commitments.review24h,
-    );
+    const policy = toPolicyView(policyById.get(r.current_policy_id)!, merchant.commitments.review24h);
     const productPrices = LEVELS.map((level) => ({
       level,
       priceFen: priceOf.get(`${r.id}/${level}`) ?? 0,

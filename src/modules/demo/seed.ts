@@ -3,10 +3,12 @@
  * staff, two merchants, a buyer at each member level, and products of every type with different
  * refund policies. Passwords are printed at start; they are for local demos only.
  */
-import { systemActor } from '../../platform/actor.js';
+import { systemActor, type Actor } from '../../platform/actor.js';
 import type { DataContext } from '../../platform/context.js';
 import type { MemberLevel, Role } from '../../platform/db/schema.js';
-import { getSetting, putSetting } from '../../platform/settings.js';
+import { now, toJson } from '../../platform/db/dialect.js';
+import { hashPassword } from '../accounts/passwords.js';
+import { appendAudit } from '../audit/index.js';
 import { createAccount } from '../catalog/merchants.js';
 import { changeStatus, createProduct, type ProductInput } from '../catalog/products.js';
 import type { PolicyTerms } from '../catalog/policy.js';
@@ -51,6 +53,8 @@ const noRefund = (text: string): PolicyTerms => ({
 });
 
 const yuan = (y: number): number => Math.round(y * 100);
+
+const MERCHANT_NAMES: Record<string, string> = { xingchen: '星辰游戏卡铺', jisu: '极速软件授权' };
 
 const PRODUCTS: { merchant: 'xingchen' | 'jisu'; input: ProductInput }[] = [
   {
@@ -115,47 +119,63 @@ const PRODUCTS: { merchant: 'xingchen' | 'jisu'; input: ProductInput }[] = [
   },
 ];
 
-/** Seeds the demo once; returns false when it was already there. */
+/**
+ * Seeds the demo once, all in one transaction: the `demo_seeded` flag is claimed first, so a
+ * crash leaves nothing behind and two instances starting together seed it once.
+ * Returns false when it was already there.
+ */
 export async function seedDemo(ctx: DataContext): Promise<boolean> {
-  if (await getSetting<boolean>(ctx.db, 'demo_seeded')) return false;
   const actor = systemActor('seed-demo');
-  const merchantActors = new Map<string, { userId: string; merchantId: string }>();
-  for (const login of DEMO_LOGINS) {
-    const { user, merchantId } = await createAccount(ctx, actor, {
-      username: login.username,
-      password: DEMO_PASSWORD,
-      displayName:
-        login.note
-          .split(/[:：/]/)
-          .pop()
-          ?.trim() || login.username,
-      role: login.role,
-      memberLevel: login.memberLevel,
-      merchantName:
-        login.username === 'xingchen'
-          ? '星辰游戏卡铺'
-          : login.username === 'jisu'
-            ? '极速软件授权'
-            : undefined,
-      review24h: login.username === 'xingchen',
-      depositFen: login.role === 'merchant' ? yuan(5000) : 0,
-    });
-    if (merchantId) {
-      merchantActors.set(login.username, { userId: user.id, merchantId });
+  const at = ctx.clock.now();
+  // One hash for the shared demo password, computed before the transaction holds the database.
+  const passwordHash = await hashPassword(DEMO_PASSWORD);
+  return ctx.db.transaction().execute(async (trx) => {
+    const claimed = await trx
+      .insertInto('settings')
+      .values({ key: 'demo_seeded', value: toJson(true), updated_at: now(at) })
+      .onConflict((oc) => oc.column('key').doNothing())
+      .executeTakeFirst();
+    if (Number(claimed.numInsertedOrUpdatedRows ?? 0) !== 1) return false;
+    const tx = { ...ctx, db: trx };
+    const merchantActors = new Map<string, Actor>();
+    for (const login of DEMO_LOGINS) {
+      const { user, merchantId } = await createAccount(tx, actor, {
+        username: login.username,
+        password: DEMO_PASSWORD,
+        passwordHash,
+        displayName:
+          login.note
+            .split(/[:：/]/)
+            .pop()
+            ?.trim() || login.username,
+        role: login.role,
+        memberLevel: login.memberLevel,
+        merchantName: MERCHANT_NAMES[login.username],
+        review24h: login.username === 'xingchen',
+        depositFen: login.role === 'merchant' ? yuan(5000) : 0,
+      });
+      if (merchantId) {
+        merchantActors.set(login.username, {
+          kind: 'user',
+          id: user.id,
+          role: 'merchant',
+          memberLevel: 'REGULAR',
+          merchantId,
+        });
+      }
     }
-  }
-  for (const p of PRODUCTS) {
-    const m = merchantActors.get(p.merchant)!;
-    const merchantActor = {
-      kind: 'user' as const,
-      id: m.userId,
-      role: 'merchant' as const,
-      memberLevel: 'REGULAR' as const,
-      merchantId: m.merchantId,
-    };
-    const id = await createProduct(ctx, merchantActor, p.input);
-    await changeStatus(ctx, merchantActor, id, { version: 1, status: 'ON_SALE' });
-  }
-  await putSetting(ctx.db, 'demo_seeded', true, ctx.clock.now());
-  return true;
+    for (const p of PRODUCTS) {
+      const merchant = merchantActors.get(p.merchant)!;
+      const id = await createProduct(tx, merchant, p.input);
+      await changeStatus(tx, merchant, id, { version: 1, status: 'ON_SALE' });
+    }
+    await appendAudit(trx, {
+      actor,
+      action: 'demo.seeded',
+      objectType: 'settings',
+      objectId: 'demo_seeded',
+      at,
+    });
+    return true;
+  });
 }

@@ -4,7 +4,20 @@
  * The rest of the code writes one Kysely query for both engines.
  */
 import Sqlite from 'better-sqlite3';
-import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, sql, type RawBuilder } from 'kysely';
+import {
+  CompiledQuery,
+  Kysely,
+  PostgresAdapter,
+  PostgresDialect,
+  SqliteDialect,
+  SqliteDriver,
+  sql,
+  type DatabaseConnection,
+  type Driver,
+  type RawBuilder,
+  type SqliteDialectConfig,
+  type SqlBool,
+} from 'kysely';
 import pg from 'pg';
 import type { Engine } from '../../config.js';
 import type { Database } from './schema.js';
@@ -51,13 +64,33 @@ const pgTypes = {
   },
 };
 
+/**
+ * SQLite transactions start with BEGIN IMMEDIATE: the write lock is taken up front, so a second
+ * process (the CLI beside the server) waits on busy_timeout instead of failing mid-transaction
+ * when a deferred read lock cannot be upgraded.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly settings: SqliteDialectConfig) {
+    super(settings);
+  }
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.settings);
+  }
+}
+
 export function openSqlite(file: string): DbHandle {
   const raw = new Sqlite(file);
   raw.pragma('journal_mode = WAL');
   raw.pragma('foreign_keys = ON');
   raw.pragma('busy_timeout = 5000');
   raw.pragma('synchronous = NORMAL');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: raw }) });
   return { db, engine: 'sqlite', close: () => db.destroy() };
 }
 
@@ -76,7 +109,7 @@ export function openPostgres(
   return { db, engine: 'postgres', close: () => db.destroy() };
 }
 
-export function engineOf<T>(db: Kysely<T>): Engine {
+export function engineOf(db: { getExecutor(): { readonly adapter: object } }): Engine {
   return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
 }
 
@@ -160,4 +193,22 @@ export function constraintKind(error: unknown): ConstraintKind | null {
  */
 export function forUpdate<T extends { forUpdate(): T }>(qb: T, engine: Engine): T {
   return engine === 'postgres' ? qb.forUpdate() : qb;
+}
+
+/**
+ * Runs `fn` in a transaction, joining the caller's when `db` already is one, so a use case can
+ * also be composed into a larger atomic unit (e.g. the demo seed).
+ */
+export function inTransaction<T>(db: Db, fn: (trx: Db) => Promise<T>): Promise<T> {
+  return db.isTransaction ? fn(db) : db.transaction().execute(fn);
+}
+
+/**
+ * Case-insensitive substring match with `%`, `_` and `\` in the needle taken literally. Spelled
+ * out because SQLite's LIKE has no default escape character and ignores ASCII case while
+ * PostgreSQL's LIKE honours case.
+ */
+export function containsText(column: string, needle: string): RawBuilder<SqlBool> {
+  const pattern = `%${needle.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return sql<SqlBool>`lower(${sql.ref(column)}) like ${pattern} escape '\\'`;
 }

@@ -6,6 +6,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { constraintKind } from '../db/dialect.js';
 import {
   DomainError,
   fieldError,
@@ -159,6 +160,18 @@ export function registerProblemHandler(app: FastifyInstance): void {
         problemBody(req, 'request.invalid', 400, messages, { field: first?.field, errors }),
       );
     }
+    // A database constraint that a service did not translate still means bad input, not a crash.
+    const kind = constraintKind(error);
+    if (kind === 'unique' || kind === 'foreign_key' || kind === 'check' || kind === 'not_null') {
+      req.log.warn({ err: error }, 'constraint violation reached the error handler');
+      const code: ErrorCode =
+        kind === 'unique'
+          ? 'request.duplicate'
+          : kind === 'foreign_key'
+            ? 'request.invalid_reference'
+            : 'request.invalid';
+      return sendProblem(reply, problemBody(req, code, statusFor(code), messagesFor(code)));
+    }
     const fe = error as FastifyError;
     const status = typeof fe.statusCode === 'number' ? fe.statusCode : 500;
     if (status >= 500) {
@@ -190,5 +203,3 @@ export function registerProblemHandler(app: FastifyInstance): void {
 export function sendNotFound(req: FastifyRequest, reply: FastifyReply): FastifyReply {
   return sendProblem(reply, problemBody(req, 'request.not_found', 404, messagesFor('request.not_found')));
 }
-
-export { statusFor };

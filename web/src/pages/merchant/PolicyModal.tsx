@@ -49,7 +49,7 @@ export function PolicyModal({
   const mutation = useMutation({
     mutationFn: (v: PolicyFormValues) => {
       if (!product) throw new Error('no product');
-      return api.createPolicy(product.id, formToPolicy(v));
+      return api.createPolicy(product.id, product.version, formToPolicy(v));
     },
     onSuccess: (p) => onSaved(p),
     onError: (err) => {

@@ -38,6 +38,7 @@ export function ProfileCard() {
   const mutation = useMutation({
     mutationFn: (v: ProfileValues) =>
       api.updateMerchantProfile({
+        version: query.data?.version ?? 0,
         name: v.name.trim(),
         description: (v.description ?? '').trim(),
         commitments: { review24h: v.review24h },
