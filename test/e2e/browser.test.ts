@@ -125,4 +125,39 @@ describe.skipIf(!haveChromium)('browser', () => {
       .toContain('Refundable if unactivated');
     await context.close();
   });
+
+  it('a merchant creates a product with prices, puts it on sale and publishes a new policy version', async () => {
+    const context = await browser.newContext({ locale: 'zh-CN' });
+    const page = await context.newPage();
+    await page.goto(`${base}/login`);
+    await page.locator('#username').fill('xingchen');
+    await page.locator('#password').fill('kameng-demo-2026');
+    await page.getByTestId('login-submit').click();
+    await page.waitForURL(/\/merchant$/);
+
+    await page.getByTestId('product-create').click();
+    await page.locator('#product_name').fill('端到端测试月卡');
+    await page.locator('#product_faceValue').fill('30');
+    await page.locator('#product_prices_REGULAR').fill('29.50');
+    await page.locator('#product_prices_VIP').fill('28');
+    await page.locator('#product_prices_SUPER').fill('27.10');
+    await page.getByTestId('product-form-submit').click();
+    const row = page.locator('tr', { hasText: '端到端测试月卡' });
+    await row.waitFor();
+    await row.getByTestId('product-put-on-sale').click();
+    await expect.poll(() => row.textContent()).toContain('在售');
+
+    await row.getByTestId('product-edit-policy').click();
+    await page.locator('#policy_windowHours').fill('48');
+    await page.getByTestId('policy-form-submit').click();
+    await expect.poll(() => row.textContent()).toContain('v2');
+
+    // the shop front shows the new version, its badges and the exact prices in fen
+    const anon = await browser.newPage();
+    await openProductByName(anon, '端到端测试月卡');
+    await expect.poll(() => anon.getByTestId('policy-badges').textContent()).toContain('48小时内可退');
+    expect(await anon.getByTestId('viewer-price').textContent()).toContain('¥29.50');
+    await anon.close();
+    await context.close();
+  });
 });
