@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { boot, type Booted } from '../../src/boot.js';
 import { loadConfig } from '../../src/config.js';
-import { seedDemo } from '../../src/modules/demo/seed.js';
+import { DEMO_PASSWORD, seedDemo } from '../../src/modules/demo/seed.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const webDir = path.resolve('dist/web');
@@ -69,6 +69,13 @@ afterAll(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
+async function logIn(page: Page, username: string, password: string): Promise<void> {
+  await page.goto(`${base}/login`);
+  await page.locator('#username').fill(username);
+  await page.locator('#password').fill(password);
+  await page.getByTestId('login-submit').click();
+}
+
 async function openProductByName(page: Page, name: string): Promise<void> {
   await page.goto(`${base}/products`);
   await page.getByText(name).first().click();
@@ -88,10 +95,7 @@ describe.skipIf(!haveChromium)('browser', () => {
     await expect.poll(() => page.getByTestId('current-user').textContent()).toContain('端到端买家');
 
     await page.getByTestId('logout').click();
-    await page.goto(`${base}/login`);
-    await page.locator('#username').fill('e2e_buyer');
-    await page.locator('#password').fill('wrong-password');
-    await page.getByTestId('login-submit').click();
+    await logIn(page, 'e2e_buyer', 'wrong-password');
     await expect.poll(() => page.locator('body').textContent()).toContain('用户名或密码错误');
     await page.locator('#password').fill('e2e-password-1');
     await page.getByTestId('login-submit').click();
@@ -112,10 +116,7 @@ describe.skipIf(!haveChromium)('browser', () => {
   it('the super member sees the 超会 price; English is one click away', async () => {
     const context = await browser.newContext({ locale: 'zh-CN' });
     const page = await context.newPage();
-    await page.goto(`${base}/login`);
-    await page.locator('#username').fill('chaohui');
-    await page.locator('#password').fill('kameng-demo-2026');
-    await page.getByTestId('login-submit').click();
+    await logIn(page, 'chaohui', DEMO_PASSWORD);
     await page.waitForURL(/\/products$/);
     await openProductByName(page, '腾讯Q币 100元 点卡');
     await expect.poll(() => page.getByTestId('viewer-price').textContent()).toContain('¥96.90');
@@ -129,10 +130,7 @@ describe.skipIf(!haveChromium)('browser', () => {
   it('a merchant creates a product with prices, puts it on sale and publishes a new policy version', async () => {
     const context = await browser.newContext({ locale: 'zh-CN' });
     const page = await context.newPage();
-    await page.goto(`${base}/login`);
-    await page.locator('#username').fill('xingchen');
-    await page.locator('#password').fill('kameng-demo-2026');
-    await page.getByTestId('login-submit').click();
+    await logIn(page, 'xingchen', DEMO_PASSWORD);
     await page.waitForURL(/\/merchant$/);
 
     await page.getByTestId('product-create').click();
