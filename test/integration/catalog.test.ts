@@ -333,3 +333,15 @@ describe('search', () => {
     expect(await find('m%k')).toEqual([]);
   });
 });
+
+describe('merchant profile', () => {
+  it('the owner sees its 保证金 deposit and credit score; the public profile does not show them', async () => {
+    const m = await h.loggedIn({ role: 'merchant', depositFen: 500000 });
+    const own = await m.get('/api/merchant/profile');
+    expect(own.body).toMatchObject({ depositFen: 500000, creditScore: 100 });
+    const pub = await h.client().get(`/api/merchants/${m.merchantId}`);
+    expect(pub.status).toBe(200);
+    expect(pub.body).not.toHaveProperty('depositFen');
+    expect(pub.body).not.toHaveProperty('creditScore');
+  });
+});

@@ -6,7 +6,7 @@ import type {
   CreateProductInput,
   ItemList,
   Lang,
-  Merchant,
+  MerchantProfile,
   Messages,
   Policy,
   PolicyInput,
@@ -195,8 +195,9 @@ export const api = {
     request<Product>('POST', `/merchant/products/${enc(id)}/policy`, { version, ...input }),
   setStatus: (id: string, version: number, status: Exclude<ProductStatus, 'DRAFT'>) =>
     request<Product>('POST', `/merchant/products/${enc(id)}/status`, { version, status }),
-  merchantProfile: () => request<Merchant>('GET', '/merchant/profile'),
-  updateMerchantProfile: (input: ProfileInput) => request<Merchant>('PATCH', '/merchant/profile', input),
+  merchantProfile: () => request<MerchantProfile>('GET', '/merchant/profile'),
+  updateMerchantProfile: (input: ProfileInput) =>
+    request<MerchantProfile>('PATCH', '/merchant/profile', input),
 };
 
 export const isConflict = (err: unknown): boolean => err instanceof ApiError && err.status === 409;

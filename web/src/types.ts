@@ -124,6 +124,11 @@ export interface UpdateProductInput {
   prices?: LevelPrices;
 }
 
+export interface MerchantProfile extends Merchant {
+  depositFen: number;
+  creditScore: number;
+}
+
 export interface ProfileInput {
   version: number;
   name?: string;

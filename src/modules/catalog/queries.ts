@@ -10,6 +10,8 @@ import {
   productViews,
   toMerchantView,
   toPolicyView,
+  toMerchantProfile,
+  type MerchantProfile,
   type MerchantView,
   type PolicyView,
   type ProductView,
@@ -96,6 +98,18 @@ export async function getMerchant(ctx: DataContext, actor: Actor | null, id: str
   return toMerchantView(row);
 }
 
+/** The owner's view of its shop: the public profile plus the 保证金 deposit and credit score. */
+export async function getMerchantProfile(
+  ctx: DataContext,
+  actor: Actor,
+  id: string,
+): Promise<MerchantProfile> {
+  authorize(actor, 'update', { type: 'merchant', id }, 'catalog.merchant_not_found');
+  const row = await ctx.db.selectFrom('merchants').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) fail('catalog.merchant_not_found');
+  return toMerchantProfile(row);
+}
+
 export const merchantPatchSchema = z.strictObject({
   version: z.number().int().min(1),
   name: z.string().trim().min(1).max(60).optional(),
@@ -108,7 +122,7 @@ export async function updateMerchant(
   actor: Actor,
   id: string,
   patch: z.infer<typeof merchantPatchSchema>,
-): Promise<MerchantView> {
+): Promise<MerchantProfile> {
   authorize(actor, 'update', { type: 'merchant', id }, 'catalog.merchant_not_found');
   const at = ctx.clock.now();
   await ctx.db.transaction().execute(async (trx) => {
@@ -134,5 +148,5 @@ export async function updateMerchant(
       at,
     });
   });
-  return getMerchant(ctx, actor, id);
+  return getMerchantProfile(ctx, actor, id);
 }

@@ -15,6 +15,7 @@ import {
 } from './products.js';
 import {
   getMerchant,
+  getMerchantProfile,
   getProduct,
   listMerchantProducts,
   listOnSale,
@@ -23,7 +24,7 @@ import {
   productFilterSchema,
   updateMerchant,
 } from './queries.js';
-import { merchantViewSchema, policyViewSchema, productViewSchema } from './views.js';
+import { merchantProfileSchema, merchantViewSchema, policyViewSchema, productViewSchema } from './views.js';
 
 const productList = z.object({ items: z.array(productViewSchema) });
 
@@ -170,13 +171,13 @@ export function catalogRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         schema: {
           tags: ['merchant'],
           summary: 'The merchant’s own profile',
-          response: { 200: merchantViewSchema, ...problems(401, 403) },
+          response: { 200: merchantProfileSchema, ...problems(401, 403) },
         },
       },
       async (req) => {
         const actor = requireActor(req);
         const id = (actor.kind !== 'system' ? actor.merchantId : null) ?? fail('catalog.not_merchant');
-        return getMerchant(ctx, actor, id);
+        return getMerchantProfile(ctx, actor, id);
       },
     );
 
@@ -187,7 +188,7 @@ export function catalogRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           tags: ['merchant'],
           summary: 'Edit the merchant profile and commitments (e.g. 24-hour review)',
           body: merchantPatchSchema,
-          response: { 200: merchantViewSchema, ...problems(400, 401, 403) },
+          response: { 200: merchantProfileSchema, ...problems(400, 401, 403, 409) },
         },
       },
       async (req) => {

@@ -26,6 +26,18 @@ export const merchantViewSchema = z
   })
   .meta({ id: 'Merchant' });
 
+/** What the shop owner (and staff) see beyond the public profile. */
+export const merchantProfileSchema = merchantViewSchema
+  .extend({ depositFen: z.number().int(), creditScore: z.number().int() })
+  .meta({ id: 'MerchantProfile' });
+export type MerchantProfile = z.infer<typeof merchantProfileSchema>;
+
+export const toMerchantProfile = (m: Row<'merchants'>): MerchantProfile => ({
+  ...toMerchantView(m),
+  depositFen: m.deposit_fen,
+  creditScore: m.credit_score,
+});
+
 export const policyViewSchema = z
   .object({
     id: z.string(),

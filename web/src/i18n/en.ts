@@ -170,6 +170,8 @@ const en: Messages = {
       current: 'Current version: v{{version}}',
     },
     profile: {
+      deposit: 'Deposit (保证金)',
+      creditScore: 'Credit score',
       title: 'Shop profile',
       name: 'Shop name',
       description: 'Shop description',

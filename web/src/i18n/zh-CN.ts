@@ -166,6 +166,8 @@ const zhCN = {
       current: '当前版本：v{{version}}',
     },
     profile: {
+      deposit: '保证金',
+      creditScore: '信用分',
       title: '店铺资料',
       name: '店铺名称',
       description: '店铺简介',

@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { App as AntApp, Button, Card, Form, Input, Switch } from 'antd';
+import { App as AntApp, Button, Card, Descriptions, Form, Input, Switch } from 'antd';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api';
@@ -7,7 +7,8 @@ import { ErrorAlert, ErrorResult, Loading } from '../../components/QueryState';
 import { BadgeTags } from '../../components/tags';
 import { applyServerErrors } from '../../forms';
 import { useLang } from '../../i18n';
-import type { Merchant } from '../../types';
+import { formatFen } from '../../format';
+import type { MerchantProfile } from '../../types';
 
 interface ProfileValues {
   name: string;
@@ -43,7 +44,7 @@ export function ProfileCard() {
         description: (v.description ?? '').trim(),
         commitments: { review24h: v.review24h },
       }),
-    onSuccess: (m: Merchant) => {
+    onSuccess: (m: MerchantProfile) => {
       qc.setQueryData(PROFILE_KEY, m);
       // merchant badges (24小时处理) appear on every product
       void qc.invalidateQueries({ queryKey: ['products'] });
@@ -67,6 +68,19 @@ export function ProfileCard() {
       ) : (
         <>
           <BadgeTags badges={query.data.badges} testId="merchant-profile-badges" />
+          <Descriptions
+            size="small"
+            column={2}
+            style={{ marginTop: 12 }}
+            items={[
+              {
+                key: 'deposit',
+                label: t('merchant.profile.deposit'),
+                children: <span data-testid="merchant-deposit">{formatFen(query.data.depositFen)}</span>,
+              },
+              { key: 'credit', label: t('merchant.profile.creditScore'), children: query.data.creditScore },
+            ]}
+          />
           <ErrorAlert error={error} />
           <Form<ProfileValues>
             form={form}
