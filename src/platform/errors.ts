@@ -131,7 +131,6 @@ const catalog = {
     zh: '测试时钟未启用（生产环境不可用）',
     en: 'The test clock is disabled (not available in production)',
   },
-  'clock.backwards': { status: 400, zh: '测试时钟只能向前推进', en: 'The test clock only moves forward' },
   'calendar.import_invalid': {
     status: 400,
     zh: '节假日文件无效：{reason}',

@@ -1,4 +1,4 @@
-// Mirrors docs/api-contract-stage1.md (the OpenAPI at /api/openapi.json is authoritative).
+// Mirrors the server's response schemas (the OpenAPI document at /api/openapi.json is authoritative).
 
 export type Lang = 'zh-CN' | 'en';
 export type Role = 'buyer' | 'merchant' | 'support' | 'arbitrator' | 'admin';
