@@ -42,7 +42,7 @@ export interface AppDeps {
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const defaultWebDir = (): string => {
-  // src/app.ts (tsx) and dist/server/app.js (built) both sit two levels under the package root at most.
+  // From src/app.ts (run by tsx) the build is ../dist/web; from dist/server/app.js it is ../web.
   for (const candidate of [path.resolve(here, '../dist/web'), path.resolve(here, '../web')]) {
     if (existsSync(path.join(candidate, 'index.html'))) return candidate;
   }
@@ -50,18 +50,14 @@ export const defaultWebDir = (): string => {
 };
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const trust = deps.config.trustProxy;
   const app = Fastify({
     logger:
       deps.logger === false
         ? false
         : { ...loggerOptions(deps.config), ...(deps.logger ? { stream: deps.logger.stream } : {}) },
-    trustProxy:
-      typeof deps.config.trustProxy === 'number'
-        ? (
-            (hops: number) => (_addr: string, hop: number) =>
-              hop < hops
-          )(deps.config.trustProxy)
-        : deps.config.trustProxy,
+    // Fastify's types take no hop count, so a count becomes the equivalent trust function.
+    trustProxy: typeof trust === 'number' ? (_addr: string, hop: number) => hop < trust : trust,
     bodyLimit: 1024 * 1024,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
