@@ -31,6 +31,12 @@ export interface Harness {
 }
 
 let seq = 0;
+let addresses = 0;
+/** Distinct caller addresses from the benchmarking range 198.18.0.0/15 (inject sends no traffic). */
+const nextAddress = (): string => {
+  const n = ++addresses;
+  return `198.18.${(n >> 8) & 255}.${n & 255}`;
+};
 
 export async function harness(env: Record<string, string> = {}): Promise<Harness> {
   const db = await createTestDb(T0);
@@ -94,7 +100,7 @@ export class Client {
   bearer: string | undefined;
   lang = 'zh-CN';
   /** Each client is its own caller address, so per-IP limits in one test do not leak into another. */
-  ip = `198.51.100.${Math.floor(Math.random() * 250) + 1}`;
+  ip = nextAddress();
   constructor(private readonly app: FastifyInstance) {}
 
   async req<T = Record<string, unknown>>(

@@ -161,6 +161,30 @@ describe('login back-off', () => {
     expect((await h.client().login('nobody', 'x')).status).toBe(401);
   });
 
+  it('behind a trusted proxy (KAMENG_TRUST_PROXY=1) the forwarded address is the client', async () => {
+    const proxied = await harness({ KAMENG_TRUST_PROXY: '1' });
+    try {
+      const c = proxied.client();
+      let n = 0;
+      // a different username each time keeps the per-account back-off out of the picture
+      const forwarded = async (ip: string) =>
+        (
+          await c.req(
+            'POST',
+            '/api/auth/login',
+            { username: `proxied${++n}`, password: 'x' },
+            { 'x-forwarded-for': ip },
+          )
+        ).status;
+      for (let i = 0; i < 30; i++) expect(await forwarded(`203.0.113.${i}`)).not.toBe(429);
+      // the 31st from one forwarded address is over its own limit
+      for (let i = 0; i < 30; i++) await forwarded('203.0.113.200');
+      expect(await forwarded('203.0.113.200')).toBe(429);
+    } finally {
+      await proxied.close();
+    }
+  });
+
   it('parallel guesses cannot outrun the back-off: at most FREE_ATTEMPTS passwords are checked', async () => {
     const acc = await h.account({ role: 'buyer' });
     const results = await Promise.all(
