@@ -17,10 +17,22 @@ const DURATION_S = Number(process.env.BENCH_SECONDS ?? 5);
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kameng-bench-'));
-  const config = loadConfig({ ...process.env, NODE_ENV: 'production', KAMENG_DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
+  const config = loadConfig({
+    ...process.env,
+    NODE_ENV: 'production',
+    KAMENG_DATA_DIR: dataDir,
+    LOG_LEVEL: 'silent',
+  });
   const booted = await boot(config);
   await seedDemo(booted);
-  const app = await buildApp({ config, handle: booted.handle, clock: booted.clock, testClock: null, logger: false });
+  const app = await buildApp({
+    config,
+    handle: booted.handle,
+    clock: booted.clock,
+    testClock: null,
+    vault: booted.vault,
+    logger: false,
+  });
   const base = await app.listen({ host: '127.0.0.1', port: 0 });
   const product = await booted.db.selectFrom('products').select('id').limit(1).executeTakeFirstOrThrow();
 

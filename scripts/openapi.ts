@@ -6,6 +6,8 @@ import { loadConfig } from '../src/config.js';
 import { FixedClock } from '../src/platform/clock.js';
 import { openSqlite } from '../src/platform/db/dialect.js';
 import { migrateToLatest } from '../src/platform/db/migrate.js';
+import { MasterKey } from '../src/platform/crypto.js';
+import { KeyVault } from '../src/modules/inventory/vault.js';
 
 export const OPENAPI_FILE = fileURLToPath(new URL('../docs/openapi.json', import.meta.url));
 
@@ -16,6 +18,7 @@ export async function generateOpenApi(): Promise<string> {
     config: loadConfig({ NODE_ENV: 'test' }),
     handle,
     clock: new FixedClock(new Date(0)),
+    vault: new KeyVault(MasterKey.generate()),
     testClock: null,
     logger: false,
     webDir: '/nonexistent',

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cookie from '@fastify/cookie';
+import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
@@ -22,6 +23,8 @@ import { registerAuth } from './modules/accounts/http.js';
 import { adminRoutes } from './modules/admin/routes.js';
 import { catalogRoutes } from './modules/catalog/routes.js';
 import type { Clock, TestClock } from './platform/clock.js';
+import type { KeyVault } from './modules/inventory/vault.js';
+import { inventoryRoutes } from './modules/inventory/routes.js';
 import type { AppContext } from './platform/context.js';
 import type { DbHandle } from './platform/db/dialect.js';
 import { registerProblemHandler, sendNotFound } from './platform/http/problem.js';
@@ -34,6 +37,7 @@ export interface AppDeps {
   handle: DbHandle;
   clock: Clock;
   testClock: TestClock | null;
+  vault: KeyVault;
   /** Directory of the built web app; defaults to dist/web next to the package. */
   webDir?: string;
   /** false silences logs; a stream receives them (tests scan it for secrets); default is stdout. */
@@ -70,11 +74,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     testClock: deps.testClock,
     config: deps.config,
     log: app.log,
+    vault: deps.vault,
   };
 
   registerProblemHandler(app);
   await app.register(cookie);
   await app.register(rateLimit, { global: false });
+  await app.register(multipart, { limits: { files: 1, fields: 4, fileSize: deps.config.importMaxBytes } });
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -131,6 +137,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(accountRoutes(ctx), { prefix: '/api' });
   await app.register(catalogRoutes(ctx), { prefix: '/api' });
   await app.register(adminRoutes(ctx), { prefix: '/api' });
+  await app.register(inventoryRoutes(ctx), { prefix: '/api' });
 
   const webDir = deps.webDir ?? defaultWebDir();
   const hasWeb = existsSync(path.join(webDir, 'index.html'));

@@ -5,10 +5,16 @@ import { systemClock, TestClock, type Clock } from './platform/clock.js';
 import type { DataContext } from './platform/context.js';
 import type { DbHandle } from './platform/db/dialect.js';
 import { openDatabase } from './platform/db/open.js';
+import { loadMasterKey, type MasterKey } from './platform/crypto.js';
+import { assertMasterKeyMatches, KeyVault } from './modules/inventory/vault.js';
 
 export interface Booted extends DataContext {
   handle: DbHandle;
   testClock: TestClock | null;
+  vault: KeyVault;
+  masterKey: MasterKey;
+  /** The demo key file when the master key was generated into the data directory. */
+  masterKeyFile: string | null;
 }
 
 export async function boot(config: Config, base: Clock = systemClock): Promise<Booted> {
@@ -17,5 +23,12 @@ export async function boot(config: Config, base: Clock = systemClock): Promise<B
   await testClock?.refresh();
   const clock = testClock ?? base;
   await ensureLevels(handle.db, clock.now());
-  return { handle, db: handle.db, engine: handle.engine, clock, testClock };
+  const { key: masterKey, file: masterKeyFile } = loadMasterKey(config.masterKey, {
+    production: config.env === 'production',
+    dataDir: config.dataDir,
+    warn: (m) => void process.stderr.write(`${m}\n`),
+  });
+  await assertMasterKeyMatches(handle.db, masterKey);
+  const vault = new KeyVault(masterKey);
+  return { handle, db: handle.db, engine: handle.engine, clock, testClock, vault, masterKey, masterKeyFile };
 }

@@ -30,6 +30,14 @@ const envSchema = z.object({
     )
     .optional(),
   KAMENG_PUBLIC_URL: z.string().url().optional(),
+  /** 32 random bytes, base64; wraps the keys that encrypt card secrets. Required in production. */
+  KAMENG_MASTER_KEY: z.string().min(1).optional(),
+  /** Largest key file accepted over HTTP (bytes); the CLI reads any size. */
+  KAMENG_IMPORT_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(256 * 1024 * 1024),
 });
 
 export type Engine = 'sqlite' | 'postgres';
@@ -50,10 +58,12 @@ export interface Config {
   /** false (default): the socket address is the client; a number or list: trust those proxies. */
   trustProxy: boolean | number | string[];
   publicUrl: string | undefined;
+  masterKey: string | undefined;
+  importMaxBytes: number;
 }
 
 /** Variables whose values must not be echoed in an error (they can carry credentials). */
-const SECRET_VARS = new Set(['DATABASE_URL']);
+const SECRET_VARS = new Set(['DATABASE_URL', 'KAMENG_MASTER_KEY']);
 const shown = (name: string, value: string | undefined): string =>
   value === undefined ? 'unset' : SECRET_VARS.has(name) ? '(value hidden)' : JSON.stringify(value);
 
@@ -84,6 +94,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // The demo accounts have published passwords: never on a production database.
     throw new ConfigError(['KAMENG_SEED_DEMO=auto: demo accounts cannot be seeded in production']);
   }
+  if (production && !e.KAMENG_MASTER_KEY) {
+    throw new ConfigError([
+      'KAMENG_MASTER_KEY=unset: production needs a master key (openssl rand -base64 32)',
+    ]);
+  }
   const dataDir = path.resolve(e.KAMENG_DATA_DIR);
   const trust = e.KAMENG_TRUST_PROXY;
   return {
@@ -102,5 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     cookieSecure: (e.KAMENG_COOKIE_SECURE ?? (production ? 'true' : 'false')) === 'true',
     trustProxy: trust === undefined ? false : /^\d+$/.test(trust) ? Number(trust) : trust.split(','),
     publicUrl: e.KAMENG_PUBLIC_URL,
+    masterKey: e.KAMENG_MASTER_KEY,
+    importMaxBytes: e.KAMENG_IMPORT_MAX_BYTES,
   };
 }

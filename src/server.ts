@@ -2,18 +2,23 @@
 import { buildApp } from './app.js';
 import { boot } from './boot.js';
 import { ConfigError, loadConfig } from './config.js';
-import { DEMO_LOGINS, DEMO_PASSWORD, seedDemo } from './modules/demo/seed.js';
+import { interruptStaleBatches } from './modules/inventory/import.js';
+import { DEMO_LOGINS, DEMO_PASSWORD, seedDemo, seedDemoKeys } from './modules/demo/seed.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const booted = await boot(config);
   const seeded = config.seedDemo ? await seedDemo(booted) : false;
+  if (config.seedDemo) await seedDemoKeys(booted);
   const app = await buildApp({
     config,
     handle: booted.handle,
     clock: booted.clock,
     testClock: booted.testClock,
+    vault: booted.vault,
   });
+  // Imports left RUNNING by a process that died are marked INTERRUPTED (their chunks stay).
+  await interruptStaleBatches(booted, 2 * 60_000);
 
   // Refresh the shared test-clock offset so every instance sees an admin's advance.
   const refresh = booted.testClock ? setInterval(() => void booted.testClock?.refresh(), 2000).unref() : null;

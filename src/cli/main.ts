@@ -8,7 +8,9 @@ import { importCalendarYear, loadCalendar } from '../platform/calendar-store.js'
 import { DomainError } from '../platform/errors.js';
 import { verifyAuditChain } from '../modules/audit/index.js';
 import { createAccount } from '../modules/catalog/merchants.js';
-import { seedDemo } from '../modules/demo/seed.js';
+import { seedDemo, seedDemoKeys } from '../modules/demo/seed.js';
+import { interruptStaleBatches } from '../modules/inventory/import.js';
+import { importKeyFile, rotateMasterKey } from './keys.js';
 
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
 
@@ -42,7 +44,10 @@ export function buildCli(): Command {
     .command('seed-demo')
     .description('insert the demo accounts and products once')
     .action(() =>
-      withPlatform(async (b) => out((await seedDemo(b)) ? 'demo data seeded' : 'demo data already present')),
+      withPlatform(async (b) => {
+        out((await seedDemo(b)) ? 'demo data seeded' : 'demo data already present');
+        if (await seedDemoKeys(b)) out('demo keys imported');
+      }),
     );
 
   program
@@ -111,6 +116,49 @@ export function buildCli(): Command {
         out(`due: ${r.dueAt.toISOString()}`);
         for (const w of r.warnings) out(`warning: ${w.messages['zh-CN']} / ${w.messages.en}`);
       }),
+    );
+
+  const keys = program.command('keys').description('card-key inventory');
+  keys
+    .command('import <file>')
+    .description(
+      'import a key file (text: one key per line, card number and password separated by space/tab/comma; or CSV with a header)',
+    )
+    .requiredOption('--product <id>', 'product id')
+    .option('--format <format>', 'auto | text | csv', 'auto')
+    .option('--merchant <username>', 'import as this merchant user (default: the product owner)')
+    .option('--max-bytes <n>', 'refuse files larger than this', wholeNumber, 4 * 2 ** 30)
+    .action((file: string, opts: { product: string; format: string; merchant?: string; maxBytes: number }) =>
+      withPlatform(async (b) => {
+        const format = opts.format === 'text' || opts.format === 'csv' ? opts.format : 'auto';
+        const report = await importKeyFile(b, {
+          file,
+          productId: opts.product,
+          format,
+          merchant: opts.merchant,
+          maxBytes: opts.maxBytes,
+        });
+        out(report);
+        if (!report.startsWith('COMPLETED')) process.exitCode = 1;
+      }),
+    );
+  keys
+    .command('rotate-master')
+    .description('re-wrap every stored key under a new master key (secrets are not touched)')
+    .requiredOption(
+      '--new-key-file <path>',
+      'file holding the new key (base64); created with a fresh key (mode 0600) if absent',
+    )
+    .action((newKeyFile: { newKeyFile: string }) =>
+      withPlatform(async (b) => {
+        out(await rotateMasterKey(b, newKeyFile.newKeyFile));
+      }),
+    );
+  keys
+    .command('recover')
+    .description('mark imports whose process died (RUNNING, silent for 2 minutes) as INTERRUPTED')
+    .action(() =>
+      withPlatform(async (b) => out(`${await interruptStaleBatches(b, 2 * 60_000)} batch(es) interrupted`)),
     );
 
   program

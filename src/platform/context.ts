@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.js';
 import type { Clock, TestClock } from './clock.js';
 import type { Db, Engine } from './db/dialect.js';
+import type { KeyVault } from '../modules/inventory/vault.js';
 
 /** What services need from the platform; built once in app.ts and passed down explicitly. */
 export interface AppContext {
@@ -12,6 +13,7 @@ export interface AppContext {
   testClock: TestClock | null;
   config: Config;
   log: FastifyBaseLogger;
+  vault: KeyVault;
 }
 
 /** Service-level context: no logger or config needed for pure data work. */

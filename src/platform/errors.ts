@@ -125,6 +125,87 @@ const catalog = {
     en: 'A higher member level cannot have a smaller per-order limit',
   },
   'catalog.level_not_found': { status: 404, zh: '会员等级不存在', en: 'Member level not found' },
+  // inventory
+  'inventory.transition_not_allowed': {
+    status: 409,
+    zh: '卡密状态不能从 {from} 变为 {to}',
+    en: 'A key cannot move from {from} to {to}',
+  },
+  'inventory.key_conflict': {
+    status: 409,
+    zh: '卡密状态已被其他操作改变，请刷新后重试',
+    en: 'The key was changed by another operation; reload and try again',
+  },
+  'inventory.out_of_stock': {
+    status: 409,
+    zh: '库存不足：需要 {wanted} 个，仅有 {available} 个',
+    en: 'Not enough stock: {wanted} wanted, {available} available',
+  },
+  'inventory.key_not_found': { status: 404, zh: '卡密不存在', en: 'Key not found' },
+  'inventory.unit_not_found': { status: 404, zh: '购买的商品单元不存在', en: 'Unit not found' },
+  'inventory.batch_not_found': { status: 404, zh: '导入批次不存在', en: 'Import batch not found' },
+  'inventory.not_text_file': {
+    status: 415,
+    zh: '文件不是文本文件（支持 UTF-8 / GBK 的 TXT 或 CSV）',
+    en: 'Not a text file (TXT or CSV in UTF-8 or GBK expected)',
+  },
+  'inventory.csv_header_invalid': {
+    status: 400,
+    zh: 'CSV 表头缺少密码/卡密列',
+    en: 'The CSV header has no password/secret column',
+  },
+  'inventory.file_too_large': {
+    status: 413,
+    zh: '文件过大，上限为 {limit}',
+    en: 'The file is too large; the limit is {limit}',
+  },
+  'inventory.file_empty': { status: 400, zh: '文件为空', en: 'The file is empty' },
+  'inventory.file_missing': { status: 400, zh: '请上传卡密文件', en: 'Upload a key file' },
+  'inventory.import_failed': {
+    status: 500,
+    zh: '导入中断，已写入的整块保留',
+    en: 'The import stopped; whole chunks already written are kept',
+  },
+  'inventory.not_revealable': {
+    status: 409,
+    zh: '该卡密已{state}，不能查看',
+    en: 'This key is {state} and cannot be revealed',
+  },
+  'inventory.break_glass_reason': {
+    status: 400,
+    zh: '紧急查看必须填写至少 10 个字的理由',
+    en: 'A break-glass reveal needs a written reason of at least 10 characters',
+  },
+  'registry.key_not_found': {
+    status: 404,
+    zh: '卡号或密码不正确',
+    en: 'Unknown card number or password',
+  },
+  'registry.key_voided': {
+    status: 409,
+    zh: '该卡密已作废，不能激活',
+    en: 'This key was voided and cannot be activated',
+  },
+  'registry.key_invalid': {
+    status: 409,
+    zh: '该卡密已被确认无效，不能激活',
+    en: 'This key was marked invalid and cannot be activated',
+  },
+  'registry.already_activated': {
+    status: 409,
+    zh: '该卡密已于 {at} 激活',
+    en: 'This key was already activated at {at}',
+  },
+  'registry.activation_before_import': {
+    status: 400,
+    zh: '激活时间早于卡密导入时间，不可能成立',
+    en: 'The activation time is before the key was imported',
+  },
+  'registry.activation_in_future': {
+    status: 400,
+    zh: '激活时间不能晚于当前时间',
+    en: 'The activation time is in the future',
+  },
   // clock and calendar
   'clock.test_clock_disabled': {
     status: 403,

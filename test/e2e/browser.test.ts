@@ -43,6 +43,7 @@ beforeAll(async () => {
     config,
     handle: booted.handle,
     clock: booted.clock,
+    vault: booted.vault,
     testClock: booted.testClock,
     logger: false,
     webDir,

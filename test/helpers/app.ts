@@ -7,6 +7,8 @@ import type { AppContext } from '../../src/platform/context.js';
 import { createAccount, type NewAccount } from '../../src/modules/catalog/merchants.js';
 import { systemActor } from '../../src/platform/actor.js';
 import { createTestDb, type TestDb } from './db.js';
+import { MasterKey } from '../../src/platform/crypto.js';
+import { KeyVault } from '../../src/modules/inventory/vault.js';
 
 export const PASSWORD = 'correct-horse-1';
 /** Monday 2026-01-05 10:00 in Shanghai. */
@@ -15,7 +17,7 @@ export const T0 = new Date('2026-01-05T02:00:00Z');
 export interface Harness {
   app: FastifyInstance;
   db: TestDb;
-  ctx: Pick<AppContext, 'db' | 'engine' | 'clock'>;
+  ctx: Pick<AppContext, 'db' | 'engine' | 'clock' | 'vault'>;
   base: FixedClock;
   testClock: TestClock;
   logs: string[];
@@ -29,6 +31,9 @@ export interface Harness {
   ): Promise<Client & { userId: string; merchantId: string | null }>;
   close(): Promise<void>;
 }
+
+/** A fixed master key for tests (never used outside them). */
+export const TEST_MASTER_KEY = new MasterKey(Buffer.alloc(32, 7));
 
 let seq = 0;
 let addresses = 0;
@@ -44,16 +49,18 @@ export async function harness(env: Record<string, string> = {}): Promise<Harness
   const testClock = new TestClock(db.db, base);
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info', ...env });
   const logs: string[] = [];
+  const vault = new KeyVault(TEST_MASTER_KEY);
   const app = await buildApp({
     config,
     handle: db,
     clock: testClock,
+    vault,
     testClock: config.testClock ? testClock : null,
     logger: { stream: { write: (line: string) => void logs.push(line) } },
     webDir: '/nonexistent',
   });
   await app.ready();
-  const ctx = { db: db.db, engine: db.engine, clock: testClock };
+  const ctx = { db: db.db, engine: db.engine, clock: testClock, vault };
   const h: Harness = {
     app,
     db,

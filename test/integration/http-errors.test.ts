@@ -81,6 +81,7 @@ describe('problem+json', () => {
       config: h.config,
       handle: h.db,
       clock: h.ctx.clock,
+      vault: h.ctx.vault,
       testClock: null,
       logger: { stream: { write: (l: string) => void logs.push(l) } },
       webDir: '/nonexistent',

@@ -20,6 +20,8 @@ describe('product transition table', () => {
   });
 });
 
+const MK = Buffer.alloc(32, 1).toString('base64');
+
 describe('loadConfig', () => {
   it('defaults to embedded SQLite under ./data with the test clock on outside production', () => {
     const c = loadConfig({});
@@ -27,7 +29,7 @@ describe('loadConfig', () => {
     expect(c.sqlitePath).toMatch(/data[\\/]kameng\.db$/);
   });
   it('uses PostgreSQL when DATABASE_URL is set, and never a test clock in production', () => {
-    expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db', NODE_ENV: 'production' })).toMatchObject({
+    expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db', NODE_ENV: 'production', KAMENG_MASTER_KEY: MK })).toMatchObject({
       engine: 'postgres',
       testClock: false,
     });
@@ -49,7 +51,8 @@ describe('loadConfig', () => {
   });
 
   it('production defaults: no demo seed, secure cookies, no trusted proxy; the demo cannot be forced on', () => {
-    expect(loadConfig({ NODE_ENV: 'production' })).toMatchObject({
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/KAMENG_MASTER_KEY/);
+    expect(loadConfig({ NODE_ENV: 'production', KAMENG_MASTER_KEY: MK })).toMatchObject({
       seedDemo: false,
       cookieSecure: true,
       trustProxy: false,

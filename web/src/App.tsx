@@ -14,6 +14,8 @@ import { ProductListPage } from './pages/ProductList';
 import { RegisterPage } from './pages/Register';
 
 const MerchantPage = lazy(() => import('./pages/merchant/MerchantPage'));
+const KeysPage = lazy(() => import('./pages/merchant/KeysPage'));
+const MyKeysPage = lazy(() => import('./pages/buyer/MyKeysPage'));
 
 export function App() {
   const lang = useLang();
@@ -36,6 +38,8 @@ export function App() {
                 <Route path="/login" element={<LoginPage />} />
                 <Route path="/register" element={<RegisterPage />} />
                 <Route path="/merchant" element={<MerchantPage />} />
+                <Route path="/merchant/products/:id/keys" element={<KeysPage />} />
+                <Route path="/me/keys" element={<MyKeysPage />} />
                 <Route path="*" element={<NotFoundPage />} />
               </Routes>
             </Suspense>

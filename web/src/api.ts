@@ -5,6 +5,10 @@ import type {
   AuthResponse,
   CreateProductInput,
   ItemList,
+  ImportBatch,
+  KeyRow,
+  KeyState,
+  KeyTimeline,
   Lang,
   MerchantProfile,
   Messages,
@@ -16,16 +20,25 @@ import type {
   ProductStatus,
   ProductType,
   ProfileInput,
+  RevealResult,
+  StockItem,
+  Unit,
   UpdateProductInput,
 } from './types';
 
-const BASE = '/api';
+export const API_BASE = '/api';
+const BASE = API_BASE;
 
 /** CSRF token from register/login/me; kept in memory only. */
 let csrfToken: string | null = null;
 
 export function setCsrfToken(token: string | null): void {
   csrfToken = token;
+}
+
+/** For requests not made through `request` (the XHR file upload). */
+export function getCsrfToken(): string | null {
+  return csrfToken;
 }
 
 /** Error carrying a parsed application/problem+json body (or a synthesised one). */
@@ -94,26 +107,35 @@ function httpMessages(status: number): Messages {
   return { 'zh-CN': fill(zhCN.errors.http), en: fill(en.errors.http) };
 }
 
-async function toApiError(res: Response): Promise<ApiError> {
+/**
+ * ApiError from a response body (problem+json when possible). `fallback` words the error when the
+ * server sent no localized messages (e.g. 413 from the body-size limit).
+ */
+export function errorFromBody(status: number, text: string, fallback?: Messages): ApiError {
   let body: unknown;
   try {
-    const text = await res.text();
     body = text ? (JSON.parse(text) as unknown) : undefined;
   } catch {
     body = undefined;
   }
   const problem = asProblem(body);
   const rateLimited =
-    res.status === 429 ? { 'zh-CN': zhCN.auth.rateLimited, en: en.auth.rateLimited } : undefined;
-  const fallback = problem?.detail
-    ? { 'zh-CN': problem.detail, en: problem.detail }
-    : (rateLimited ?? httpMessages(res.status));
+    status === 429 ? { 'zh-CN': zhCN.auth.rateLimited, en: en.auth.rateLimited } : undefined;
+  const detail = problem?.detail ? { 'zh-CN': problem.detail, en: problem.detail } : undefined;
   return new ApiError(
-    res.status,
-    problem?.code ?? `HTTP_${res.status}`,
-    problem?.messages ?? fallback,
+    status,
+    problem?.code ?? `HTTP_${status}`,
+    problem?.messages ?? fallback ?? detail ?? rateLimited ?? httpMessages(status),
     problem,
   );
+}
+
+export const networkError = (): ApiError =>
+  new ApiError(0, 'NETWORK_ERROR', { 'zh-CN': zhCN.errors.network, en: en.errors.network });
+
+async function toApiError(res: Response): Promise<ApiError> {
+  const text = await res.text().catch(() => '');
+  return errorFromBody(res.status, text);
 }
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -134,7 +156,7 @@ export async function request<T>(method: Method, path: string, body?: unknown): 
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {
-    throw new ApiError(0, 'NETWORK_ERROR', { 'zh-CN': zhCN.errors.network, en: en.errors.network });
+    throw networkError();
   }
   if (!res.ok) throw await toApiError(res);
   if (res.status === 204) return undefined as T;
@@ -153,6 +175,9 @@ export interface ProductQuery {
 }
 
 const enc = encodeURIComponent;
+
+/** Rows per merchant key listing (the API has no paging yet). */
+export const KEYS_PAGE_SIZE = 50;
 
 export const api = {
   register: async (input: { username: string; password: string; displayName?: string }) =>
@@ -198,6 +223,26 @@ export const api = {
   merchantProfile: () => request<MerchantProfile>('GET', '/merchant/profile'),
   updateMerchantProfile: (input: ProfileInput) =>
     request<MerchantProfile>('PATCH', '/merchant/profile', input),
+  // keys (卡密); the import upload itself is `uploadImport` in upload.ts (XHR, for progress)
+  importBatches: (productId: string) =>
+    request<ItemList<ImportBatch>>('GET', `/merchant/imports?productId=${enc(productId)}`),
+  importBatch: (batchId: string) => request<ImportBatch>('GET', `/merchant/imports/${enc(batchId)}`),
+  stock: () => request<ItemList<StockItem>>('GET', '/merchant/stock'),
+  updateStockSettings: (productId: string, lowStockThreshold: number | null) =>
+    request<StockItem>('PATCH', `/merchant/products/${enc(productId)}/stock-settings`, { lowStockThreshold }),
+  productKeys: (productId: string, state?: KeyState) => {
+    const params = new URLSearchParams({ limit: String(KEYS_PAGE_SIZE) });
+    if (state) params.set('state', state);
+    return request<ItemList<KeyRow>>('GET', `/merchant/products/${enc(productId)}/keys?${params.toString()}`);
+  },
+  voidKey: (keyId: string) => request<KeyRow>('POST', `/merchant/keys/${enc(keyId)}/void`, {}),
+  markKeyInvalid: (keyId: string, input: { reason: string; replace: boolean }) =>
+    request<KeyRow>('POST', `/merchant/keys/${enc(keyId)}/invalid`, input),
+  keyTimeline: (keyId: string) => request<KeyTimeline>('GET', `/keys/${enc(keyId)}/timeline`),
+  unitTimeline: (unitId: string) => request<KeyTimeline>('GET', `/units/${enc(unitId)}/timeline`),
+  myUnits: () => request<ItemList<Unit>>('GET', '/me/units'),
+  /** The secret: keep the result in component state only (never in the query cache). */
+  revealUnit: (unitId: string) => request<RevealResult>('POST', `/units/${enc(unitId)}/reveal`, {}),
 };
 
 export const isConflict = (err: unknown): boolean => err instanceof ApiError && err.status === 409;

@@ -43,14 +43,18 @@ export function parseYuanToFen(input: string): ParseYuanResult {
   return { ok: true, fen };
 }
 
-const timeFormatters = new Map<Lang, Intl.DateTimeFormat>();
+const timeFormatters = new Map<string, Intl.DateTimeFormat>();
 
-/** ISO-8601 UTC -> local display in Asia/Shanghai, e.g. '2025/01/02 13:04'. */
-export function formatTime(iso: string | null | undefined, lang: Lang): string {
+/**
+ * ISO-8601 UTC -> local display in Asia/Shanghai, e.g. '2025/01/02 13:04'
+ * (with `seconds`, '2025/01/02 13:04:05' — for audit timelines).
+ */
+export function formatTime(iso: string | null | undefined, lang: Lang, seconds = false): string {
   if (!iso) return '—';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  let f = timeFormatters.get(lang);
+  const key = `${lang}${seconds ? ':s' : ''}`;
+  let f = timeFormatters.get(key);
   if (!f) {
     f = new Intl.DateTimeFormat(lang, {
       timeZone: 'Asia/Shanghai',
@@ -59,11 +63,33 @@ export function formatTime(iso: string | null | undefined, lang: Lang): string {
       day: '2-digit',
       hour: '2-digit',
       minute: '2-digit',
+      ...(seconds ? { second: '2-digit' } : {}),
       hour12: false,
     });
-    timeFormatters.set(lang, f);
+    timeFormatters.set(key, f);
   }
   return `${f.format(d)}${lang === 'en' ? ' (UTC+8)' : ''}`;
+}
+
+const BYTE_UNITS = ['KB', 'MB', 'GB'] as const;
+
+/** 1536 -> '1.5 KB'; bytes below 1 KB stay exact ('512 B'). */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes < 1024) return `${Number.isFinite(bytes) ? bytes : 0} B`;
+  let value = bytes;
+  let unit: (typeof BYTE_UNITS)[number] = 'KB';
+  for (const u of BYTE_UNITS) {
+    value /= 1024;
+    unit = u;
+    if (value < 1024) break;
+  }
+  return `${value.toFixed(value < 10 ? 1 : 0)} ${unit}`;
+}
+
+/** Share of done/total as a whole percent for <Progress>, 0 when total is unknown. */
+export function percentOf(done: number, total: number): number {
+  if (!(total > 0)) return 0;
+  return Math.min(100, Math.floor((done / total) * 100));
 }
 
 /** First characters of a hash for display. */

@@ -152,3 +152,138 @@ export interface Problem {
   field?: string;
   errors?: ProblemFieldError[];
 }
+
+// ---- keys (卡密): import batches, stock, key lifecycle, the buyer's units ----
+
+export type KeyState = 'AVAILABLE' | 'RESERVED' | 'SEALED' | 'REVEALED' | 'ACTIVATED' | 'VOIDED' | 'INVALID';
+export const KEY_STATES: readonly KeyState[] = [
+  'AVAILABLE',
+  'RESERVED',
+  'SEALED',
+  'REVEALED',
+  'ACTIVATED',
+  'VOIDED',
+  'INVALID',
+];
+export type ImportFormat = 'auto' | 'text' | 'csv';
+export const IMPORT_FORMATS: readonly ImportFormat[] = ['auto', 'text', 'csv'];
+export type BatchStatus = 'RUNNING' | 'COMPLETED' | 'FAILED' | 'INTERRUPTED';
+export type BatchSource = 'API' | 'CLI';
+
+export interface ImportReject {
+  lineNo: number;
+  /** Reject code, e.g. DUPLICATE_IN_BATCH; `messages` is the server's wording of it. */
+  reason: string;
+  messages?: Messages | null;
+}
+
+export interface ImportBatch {
+  id: string;
+  productId: string;
+  status: BatchStatus;
+  source: BatchSource;
+  fileName: string | null;
+  format: ImportFormat;
+  bytesTotal: number;
+  bytesRead: number;
+  linesRead: number;
+  imported: number;
+  duplicates: number;
+  rejected: number;
+  error: { code: string; messages: Messages } | null;
+  createdAt: string;
+  finishedAt: string | null;
+  rejects: ImportReject[];
+  rejectsTruncated: boolean;
+}
+
+export interface StockItem {
+  productId: string;
+  available: number;
+  reserved: number;
+  sold: number;
+  invalid: number;
+  voided: number;
+  /** null = no low-stock warning. */
+  lowStockThreshold: number | null;
+  lowStock: boolean;
+}
+
+/** A key as its merchant sees it: never the secret. */
+export interface KeyRow {
+  id: string;
+  state: KeyState;
+  serialMasked: string;
+  createdAt: string;
+  deliveredAt: string | null;
+  firstRevealedAt: string | null;
+  activatedAt: string | null;
+  activatedBeforeDelivery: boolean;
+}
+
+export type KeyEventKind =
+  | 'IMPORTED'
+  | 'RESERVED'
+  | 'RELEASED'
+  | 'DELIVERED'
+  | 'REVEALED'
+  | 'ACTIVATED'
+  | 'VOIDED'
+  | 'RETURNED'
+  | 'INVALIDATED'
+  | 'REPLACED'
+  | 'BREAK_GLASS_REVEAL';
+
+export interface KeyEvent {
+  at: string;
+  kind: KeyEventKind;
+  actor: string;
+  ip?: string;
+  userAgent?: string;
+  detail?: string;
+}
+
+export interface KeyTimeline {
+  key: {
+    id: string;
+    productId: string;
+    state: KeyState;
+    serialMasked: string;
+    activatedBeforeDelivery: boolean;
+    partiallyUsed: boolean;
+  };
+  events: KeyEvent[];
+}
+
+/** The refund terms a unit was bought under. */
+export interface UnitPolicy {
+  unactivatedRefund: boolean;
+  windowHours: number | null;
+  revealedRefund: boolean;
+  nonRefundable: boolean;
+  version: number;
+}
+
+/** One delivered key of the logged-in buyer. */
+export interface Unit {
+  unitId: string;
+  productId: string;
+  productName: string;
+  productType: ProductType;
+  state: KeyState;
+  serialMasked: string;
+  deliveredAt: string | null;
+  firstRevealedAt: string | null;
+  activatedAt: string | null;
+  reveals: number;
+  policy: UnitPolicy;
+}
+
+/** Held in component state only: never cached, never stored. */
+export interface RevealResult {
+  unitId: string;
+  serial: string | null;
+  secret: string;
+  firstReveal: boolean;
+  revealedAt: string;
+}

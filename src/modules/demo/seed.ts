@@ -9,6 +9,9 @@ import type { MemberLevel, Role } from '../../platform/db/schema.js';
 import { now, toJson } from '../../platform/db/dialect.js';
 import { hashPassword } from '../accounts/passwords.js';
 import { appendAudit } from '../audit/index.js';
+import { Readable } from 'node:stream';
+import { createUnits, deliverKeys, reserveKeys } from '../inventory/allocation.js';
+import { runImport, startBatch, type InventoryContext } from '../inventory/import.js';
 import { createAccount } from '../catalog/merchants.js';
 import { changeStatus, createProduct, type ProductInput } from '../catalog/products.js';
 import type { PolicyTerms } from '../catalog/policy.js';
@@ -178,4 +181,72 @@ export async function seedDemo(ctx: DataContext): Promise<boolean> {
     });
     return true;
   });
+}
+
+/** Demo card keys: 30 per product, and two delivered (sealed) Q币 units for the 超会 buyer. */
+export async function seedDemoKeys(ctx: InventoryContext): Promise<boolean> {
+  const at = ctx.clock.now();
+  const claimed = await ctx.db
+    .insertInto('settings')
+    .values({ key: 'demo_keys_seeded', value: toJson(true), updated_at: now(at) })
+    .onConflict((oc) => oc.column('key').doNothing())
+    .executeTakeFirst();
+  if (Number(claimed.numInsertedOrUpdatedRows ?? 0) !== 1) return false;
+  const products = await ctx.db
+    .selectFrom('products')
+    .innerJoin('merchants', 'merchants.id', 'products.merchant_id')
+    .select([
+      'products.id',
+      'products.type',
+      'products.name',
+      'products.current_policy_id',
+      'products.merchant_id',
+      'merchants.owner_user_id',
+    ])
+    .orderBy('products.created_at')
+    .execute();
+  for (const [i, p] of products.entries()) {
+    const actor: Actor = {
+      kind: 'user',
+      id: p.owner_user_id,
+      role: 'merchant',
+      memberLevel: 'REGULAR',
+      merchantId: p.merchant_id,
+    };
+    const lines = Array.from({ length: 30 }, (_, n) => {
+      const code = `${i}${String(n).padStart(3, '0')}`;
+      return p.type === 'LICENSE_KEY'
+        ? `DEMO${i}-${code}-KMNG-${(n * 7919).toString(36).toUpperCase()}`
+        : `${9000_0000_0000 + i * 1000 + n} demo${code}pw`;
+    });
+    const batch = await startBatch(ctx, actor, {
+      productId: p.id,
+      source: 'CLI',
+      fileName: 'demo.txt',
+      format: 'text',
+      bytesTotal: 0,
+    });
+    await runImport(ctx, actor, batch, Readable.from([Buffer.from(lines.join('\n'))]));
+  }
+  const buyer = await ctx.db
+    .selectFrom('users')
+    .select('id')
+    .where('username', '=', 'chaohui')
+    .executeTakeFirst();
+  const qb = products.find((p) => p.name.startsWith('腾讯Q币'));
+  if (buyer && qb) {
+    await ctx.db.transaction().execute(async (trx) => {
+      const c = { engine: ctx.engine, actor: systemActor('seed-demo'), at };
+      const unitIds = await createUnits(trx, {
+        productId: qb.id,
+        buyerId: buyer.id,
+        policyId: qb.current_policy_id,
+        count: 2,
+        at,
+      });
+      await reserveKeys(trx, c, { productId: qb.id, buyerId: buyer.id, unitIds });
+      await deliverKeys(trx, c, unitIds);
+    });
+  }
+  return true;
 }

@@ -129,6 +129,7 @@ export interface ColumnTypes {
   bool: 'boolean' | 'integer';
   json: 'jsonb' | 'text';
   money: 'bigint' | 'integer';
+  bytes: 'bytea' | 'blob';
   /** SQL literal for true, for CHECK expressions */
   true: RawBuilder<unknown>;
   false: RawBuilder<unknown>;
@@ -141,6 +142,7 @@ export function columnTypes(engine: Engine): ColumnTypes {
     bool: pgEngine ? 'boolean' : 'integer',
     json: pgEngine ? 'jsonb' : 'text',
     money: pgEngine ? 'bigint' : 'integer',
+    bytes: pgEngine ? 'bytea' : 'blob',
     true: sql.raw(pgEngine ? 'true' : '1'),
     false: sql.raw(pgEngine ? 'false' : '0'),
   };

@@ -91,6 +91,7 @@ export interface ProductsTable {
   validity_days: number | null;
   status: ProductStatus;
   current_policy_id: string;
+  low_stock_threshold: number | null;
   version: number;
   created_at: Timestamp;
   updated_at: Timestamp;
@@ -155,6 +156,109 @@ export interface CalendarDaysTable {
   imported_at: Timestamp;
 }
 
+export type KeyState = 'AVAILABLE' | 'RESERVED' | 'SEALED' | 'REVEALED' | 'ACTIVATED' | 'VOIDED' | 'INVALID';
+export type BatchStatus = 'RUNNING' | 'COMPLETED' | 'FAILED' | 'INTERRUPTED';
+export type KeyEventKind =
+  | 'RESERVED'
+  | 'RELEASED'
+  | 'DELIVERED'
+  | 'REVEALED'
+  | 'ACTIVATED'
+  | 'VOIDED'
+  | 'RETURNED'
+  | 'INVALIDATED'
+  | 'REPLACED'
+  | 'BREAK_GLASS_REVEAL';
+
+export interface CryptoKeysTable {
+  id: string;
+  purpose: 'DATA' | 'HMAC';
+  wrapped: Buffer;
+  master_fingerprint: string;
+  created_at: Timestamp;
+  rewrapped_at: Timestamp | null;
+}
+
+export interface UnitsTable {
+  id: string;
+  product_id: string;
+  buyer_id: string;
+  policy_id: string;
+  created_at: Timestamp;
+}
+
+export interface KeyBatchesTable {
+  id: string;
+  product_id: string;
+  merchant_id: string;
+  source: 'API' | 'CLI';
+  file_name: string | null;
+  format: 'auto' | 'text' | 'csv';
+  status: BatchStatus;
+  bytes_total: number;
+  bytes_read: number;
+  lines_read: number;
+  imported: number;
+  duplicates: number;
+  rejected: number;
+  error_code: string | null;
+  data_key_id: string | null;
+  created_by: string;
+  version: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  finished_at: Timestamp | null;
+}
+
+export interface KeyBatchRejectsTable {
+  batch_id: string;
+  line_no: number;
+  reason: string;
+}
+
+export interface KeysTable {
+  id: string;
+  product_id: string;
+  merchant_id: string;
+  batch_id: string;
+  line_no: number;
+  state: KeyState;
+  serial_masked: string;
+  lookup_hmac: Buffer;
+  secret_hmac: Buffer;
+  data_key_id: string;
+  ciphertext: Buffer;
+  unit_id: string | null;
+  buyer_id: string | null;
+  reserved_at: Timestamp | null;
+  delivered_at: Timestamp | null;
+  first_revealed_at: Timestamp | null;
+  activated_at: Timestamp | null;
+  activated_by: string | null;
+  activation_source: 'REDEEM' | 'REPORT' | null;
+  activated_before_delivery: Bool;
+  voided_at: Timestamp | null;
+  invalid_at: Timestamp | null;
+  invalid_reason: string | null;
+  replacement_key_id: string | null;
+  version: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface KeyEventsTable {
+  id: string;
+  key_id: string;
+  unit_id: string | null;
+  at: Timestamp;
+  kind: KeyEventKind;
+  actor_id: string | null;
+  actor_role: string;
+  ip: string | null;
+  user_agent: string | null;
+  detail: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   member_levels: MemberLevelsTable;
@@ -169,6 +273,12 @@ export interface Database {
   audit_head: AuditHeadTable;
   settings: SettingsTable;
   calendar_days: CalendarDaysTable;
+  crypto_keys: CryptoKeysTable;
+  units: UnitsTable;
+  key_batches: KeyBatchesTable;
+  key_batch_rejects: KeyBatchRejectsTable;
+  keys: KeysTable;
+  key_events: KeyEventsTable;
 }
 
 export type Row<T extends keyof Database> = Selectable<Database[T]>;

@@ -15,13 +15,24 @@ export function AppHeader() {
   const { message } = AntApp.useApp();
 
   const items = [{ key: '/products', label: <Link to="/products">{t('nav.products')}</Link> }];
+  if (user)
+    items.push({
+      key: '/me/keys',
+      label: (
+        <Link to="/me/keys" data-testid="nav-my-keys">
+          {t('nav.myKeys')}
+        </Link>
+      ),
+    });
   if (isMerchant(user))
     items.push({ key: '/merchant', label: <Link to="/merchant">{t('nav.merchant')}</Link> });
   const selected = location.pathname.startsWith('/merchant')
     ? ['/merchant']
-    : location.pathname === '/' || location.pathname.startsWith('/products')
-      ? ['/products']
-      : [];
+    : location.pathname.startsWith('/me/keys')
+      ? ['/me/keys']
+      : location.pathname === '/' || location.pathname.startsWith('/products')
+        ? ['/products']
+        : [];
 
   const onLogout = () => {
     logout.mutate(undefined, {

@@ -1,7 +1,7 @@
-import { Space, Tag } from 'antd';
+import { Space, Tag, Tooltip } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { contentKey, useLang } from '../i18n';
-import type { Badge, BadgeTone, MemberLevel, ProductStatus, ProductType } from '../types';
+import type { Badge, BadgeTone, KeyState, MemberLevel, ProductStatus, ProductType } from '../types';
 
 const TONE_COLOR: Record<BadgeTone, string> = {
   success: 'success',
@@ -71,4 +71,36 @@ const STATUS_COLOR: Record<ProductStatus, string> = {
 export function StatusTag({ status }: { status: ProductStatus }) {
   const { t } = useTranslation();
   return <Tag color={STATUS_COLOR[status]}>{t(`status.${status}`)}</Tag>;
+}
+
+const KEY_STATE_COLOR: Record<KeyState, string> = {
+  AVAILABLE: 'green',
+  RESERVED: 'gold',
+  SEALED: 'blue',
+  REVEALED: 'orange',
+  ACTIVATED: 'purple',
+  VOIDED: 'default',
+  INVALID: 'red',
+};
+
+/** 卡密 state (未拆封 / 已拆封 …); `data-state` carries the code. */
+export function KeyStateTag({ state }: { state: KeyState }) {
+  const { t } = useTranslation();
+  return (
+    <Tag color={KEY_STATE_COLOR[state]} data-state={state} data-testid="key-state">
+      {t(`keyState.${state}`)}
+    </Tag>
+  );
+}
+
+/** Red 提前激活 tag: the key was activated before it was delivered. */
+export function EarlyActivationTag() {
+  const { t } = useTranslation();
+  return (
+    <Tooltip title={t('keys.activatedBeforeDeliveryHelp')}>
+      <Tag color="red" data-testid="activated-before-delivery">
+        {t('keys.activatedBeforeDelivery')}
+      </Tag>
+    </Tooltip>
+  );
 }

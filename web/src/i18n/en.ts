@@ -1,3 +1,4 @@
+import keysEn from './en.keys';
 import type { Messages } from './zh-CN';
 
 const en: Messages = {
@@ -9,6 +10,7 @@ const en: Messages = {
   nav: {
     products: 'Products',
     merchant: 'Merchant center',
+    myKeys: 'My keys',
     login: 'Log in',
     register: 'Sign up',
     logout: 'Log out',
@@ -181,6 +183,7 @@ const en: Messages = {
       saved: 'Shop profile saved',
     },
   },
+  ...keysEn,
 };
 
 export default en;

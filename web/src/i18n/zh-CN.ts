@@ -1,4 +1,7 @@
+import keysZhCN from './zh-CN.keys';
+
 // Simplified Chinese (default). en.ts must have exactly the same keys (typed by `Messages`).
+// Key (卡密) strings live in zh-CN.keys.ts / en.keys.ts and are spread in at the end.
 const zhCN = {
   app: {
     logo: 'Kameng 卡盟',
@@ -8,6 +11,7 @@ const zhCN = {
   nav: {
     products: '商品',
     merchant: '商家后台',
+    myKeys: '我的卡密',
     login: '登录',
     register: '注册',
     logout: '退出登录',
@@ -176,6 +180,7 @@ const zhCN = {
       saved: '店铺资料已保存',
     },
   },
+  ...keysZhCN,
 };
 
 export type Messages = typeof zhCN;

@@ -1,12 +1,12 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { App as AntApp, Button, Card, Result, Space, Table, Typography, type TableColumnsType } from 'antd';
+import { App as AntApp, Button, Card, Space, Table, Typography, type TableColumnsType } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { api, isConflict } from '../../api';
-import { isMerchant, useMe } from '../../auth';
 import { policiesKey } from '../../components/PolicyHistoryDrawer';
 import { EmptyState, ErrorAlert, ErrorResult, Loading, useErrorText } from '../../components/QueryState';
+import { RequireUser } from '../../components/RequireUser';
 import { BadgeTags, ProductTypeTag, StatusTag } from '../../components/tags';
 import { formatFen, formatTime } from '../../format';
 import { contentKey, useLang } from '../../i18n';
@@ -15,8 +15,10 @@ import { ValidityText } from '../ProductList';
 import { PolicyModal } from './PolicyModal';
 import { ProductFormModal } from './ProductFormModal';
 import { ProfileCard } from './ProfileCard';
+import { PRODUCTS_KEY } from './queries';
+import { useStockColumns } from './stockColumns';
 
-const PRODUCTS_KEY = ['merchant', 'products'] as const;
+const keysPath = (p: Product) => `/merchant/products/${encodeURIComponent(p.id)}/keys`;
 
 type Editing = { mode: 'closed' } | { mode: 'create' } | { mode: 'edit'; product: Product };
 
@@ -30,6 +32,7 @@ function MerchantDashboard() {
   const [policyProduct, setPolicyProduct] = useState<Product | null>(null);
   const [pageError, setPageError] = useState<unknown>(null);
   const query = useQuery({ queryKey: PRODUCTS_KEY, queryFn: api.merchantProducts });
+  const stockColumns = useStockColumns();
 
   const reload = () => {
     setPageError(null);
@@ -91,6 +94,7 @@ function MerchantDashboard() {
     },
     { key: 'status', title: t('merchant.statusColumn'), render: (_, p) => <StatusTag status={p.status} /> },
     { key: 'version', title: t('common.version'), align: 'right', render: (_, p) => p.version },
+    ...stockColumns,
     {
       key: 'face',
       title: t('product.faceValue'),
@@ -148,6 +152,16 @@ function MerchantDashboard() {
           <Button size="small" onClick={() => setPolicyProduct(p)} data-testid="product-edit-policy">
             {t('merchant.editPolicy')}
           </Button>
+          <Link to={`${keysPath(p)}#import`}>
+            <Button size="small" data-testid="product-import-keys">
+              {t('keys.import')}
+            </Button>
+          </Link>
+          <Link to={keysPath(p)}>
+            <Button size="small" data-testid="product-manage-keys">
+              {t('keys.manage')}
+            </Button>
+          </Link>
         </Space>
       ),
     },
@@ -178,7 +192,7 @@ function MerchantDashboard() {
           data-testid="merchant-products"
           rowKey="id"
           size="middle"
-          scroll={{ x: 1000 }}
+          scroll={{ x: 1400 }}
           dataSource={query.data.items}
           pagination={{ pageSize: 20, hideOnSinglePage: true }}
           columns={columns}
@@ -212,31 +226,15 @@ function MerchantDashboard() {
 /** /merchant: merchant role only. */
 export default function MerchantPage() {
   const { t } = useTranslation();
-  const me = useMe();
-  if (me.isPending) return <Loading />;
-  if (me.isError) return <ErrorResult error={me.error} onRetry={() => void me.refetch()} />;
-  if (!isMerchant(me.user)) {
-    return (
-      <Result
-        status="403"
-        title={t('errors.forbiddenTitle')}
-        subTitle={me.user ? t('errors.forbidden') : t('errors.loginRequired')}
-        data-testid="forbidden"
-        extra={
-          <Link to={me.user ? '/products' : '/login'}>
-            <Button type="primary">{me.user ? t('errors.goHome') : t('nav.login')}</Button>
-          </Link>
-        }
-      />
-    );
-  }
   return (
-    <Space orientation="vertical" size={16} style={{ width: '100%' }}>
-      <Typography.Title level={3} style={{ margin: 0 }}>
-        {t('merchant.title')}
-      </Typography.Title>
-      <MerchantDashboard />
-      <ProfileCard />
-    </Space>
+    <RequireUser merchant>
+      <Space orientation="vertical" size={16} style={{ width: '100%' }}>
+        <Typography.Title level={3} style={{ margin: 0 }}>
+          {t('merchant.title')}
+        </Typography.Title>
+        <MerchantDashboard />
+        <ProfileCard />
+      </Space>
+    </RequireUser>
   );
 }

@@ -1,0 +1,436 @@
+/** Read side of the inventory: stock, masked key lists, key timelines, a buyer's units. */
+import { z } from 'zod';
+import type { Actor } from '../../platform/actor.js';
+import type { DataContext } from '../../platform/context.js';
+import { now } from '../../platform/db/dialect.js';
+import type { KeyState, Row } from '../../platform/db/schema.js';
+import { fail, messagesFor, type ErrorCode } from '../../platform/errors.js';
+import { authorize } from '../accounts/authz.js';
+import { appendAudit } from '../audit/index.js';
+
+const keyStateSchema = z.enum([
+  'AVAILABLE',
+  'RESERVED',
+  'SEALED',
+  'REVEALED',
+  'ACTIVATED',
+  'VOIDED',
+  'INVALID',
+]);
+const messagesSchema = z.object({ 'zh-CN': z.string(), en: z.string() });
+
+export const stockSchema = z
+  .object({
+    productId: z.string(),
+    available: z.number().int(),
+    reserved: z.number().int(),
+    sold: z.number().int(),
+    invalid: z.number().int(),
+    voided: z.number().int(),
+    lowStockThreshold: z.number().int().nullable(),
+    lowStock: z.boolean(),
+  })
+  .meta({ id: 'Stock' });
+export type Stock = z.infer<typeof stockSchema>;
+
+export const keyRowSchema = z
+  .object({
+    id: z.string(),
+    state: keyStateSchema,
+    serialMasked: z.string(),
+    createdAt: z.string(),
+    deliveredAt: z.string().nullable(),
+    firstRevealedAt: z.string().nullable(),
+    activatedAt: z.string().nullable(),
+    activatedBeforeDelivery: z.boolean(),
+  })
+  .meta({ id: 'KeyRow' });
+
+export const timelineSchema = z
+  .object({
+    key: z.object({
+      id: z.string(),
+      productId: z.string(),
+      state: keyStateSchema,
+      serialMasked: z.string(),
+      activatedBeforeDelivery: z.boolean(),
+      partiallyUsed: z.boolean(),
+    }),
+    events: z.array(
+      z.object({
+        at: z.string(),
+        kind: z.string(),
+        actor: z.string(),
+        ip: z.string().optional(),
+        userAgent: z.string().optional(),
+        detail: z.string().optional(),
+      }),
+    ),
+  })
+  .meta({ id: 'KeyTimeline' });
+
+export const batchSchema = z
+  .object({
+    id: z.string(),
+    productId: z.string(),
+    status: z.enum(['RUNNING', 'COMPLETED', 'FAILED', 'INTERRUPTED']),
+    source: z.enum(['API', 'CLI']),
+    fileName: z.string().nullable(),
+    format: z.enum(['auto', 'text', 'csv']),
+    bytesTotal: z.number().int(),
+    bytesRead: z.number().int(),
+    linesRead: z.number().int(),
+    imported: z.number().int(),
+    duplicates: z.number().int(),
+    rejected: z.number().int(),
+    error: z.object({ code: z.string(), messages: messagesSchema }).nullable(),
+    createdAt: z.string(),
+    finishedAt: z.string().nullable(),
+    rejects: z.array(z.object({ lineNo: z.number().int(), reason: z.string(), messages: messagesSchema })),
+    rejectsTruncated: z.boolean(),
+  })
+  .meta({ id: 'KeyBatch' });
+export type BatchView = z.infer<typeof batchSchema>;
+
+export const REJECT_MESSAGES: Record<string, { 'zh-CN': string; en: string }> = {
+  INVALID_ENCODING: {
+    'zh-CN': '编码无法识别（仅支持 UTF-8 / GBK）',
+    en: 'Unrecognised encoding (UTF-8 or GBK only)',
+  },
+  CONTROL_CHARACTERS: {
+    'zh-CN': '含有控制字符或二进制内容',
+    en: 'Contains control characters or binary data',
+  },
+  LINE_TOO_LONG: { 'zh-CN': '行过长', en: 'Line too long' },
+  MISSING_PASSWORD: { 'zh-CN': '缺少密码', en: 'Password missing' },
+  TOO_MANY_FIELDS: { 'zh-CN': '字段过多', en: 'Too many fields' },
+  FIELD_TOO_LONG: { 'zh-CN': '字段过长', en: 'Field too long' },
+  EMPTY_FIELD: { 'zh-CN': '字段为空', en: 'Empty field' },
+  CSV_QUOTE_ERROR: { 'zh-CN': 'CSV 引号不匹配', en: 'Unbalanced CSV quote' },
+  DUPLICATE_IN_BATCH: {
+    'zh-CN': '与本文件中前面的卡密重复',
+    en: 'Duplicate of an earlier line in this file',
+  },
+  DUPLICATE_EXISTING: { 'zh-CN': '与平台已有卡密重复', en: 'Duplicate of a key already on the platform' },
+};
+
+const REPORT_REJECTS = 200;
+
+export async function batchView(ctx: DataContext, batch: Row<'key_batches'>): Promise<BatchView> {
+  const rejects = await ctx.db
+    .selectFrom('key_batch_rejects')
+    .select(['line_no', 'reason'])
+    .where('batch_id', '=', batch.id)
+    .orderBy('line_no')
+    .limit(REPORT_REJECTS)
+    .execute();
+  const problems = batch.rejected + batch.duplicates;
+  return {
+    id: batch.id,
+    productId: batch.product_id,
+    status: batch.status,
+    source: batch.source,
+    fileName: batch.file_name,
+    format: batch.format,
+    bytesTotal: batch.bytes_total,
+    bytesRead: batch.bytes_read,
+    linesRead: batch.lines_read,
+    imported: batch.imported,
+    duplicates: batch.duplicates,
+    rejected: batch.rejected,
+    error: batch.error_code
+      ? { code: batch.error_code, messages: messagesFor(batch.error_code as ErrorCode, { limit: '' }) }
+      : null,
+    createdAt: batch.created_at,
+    finishedAt: batch.finished_at,
+    rejects: rejects.map((r) => ({
+      lineNo: r.line_no,
+      reason: r.reason,
+      messages: REJECT_MESSAGES[r.reason] ?? { 'zh-CN': r.reason, en: r.reason },
+    })),
+    rejectsTruncated: problems > rejects.length,
+  };
+}
+
+export async function getBatch(ctx: DataContext, actor: Actor, id: string): Promise<BatchView> {
+  const batch = await ctx.db.selectFrom('key_batches').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!batch) fail('inventory.batch_not_found');
+  authorize(actor, 'update', { type: 'merchant', id: batch.merchant_id }, 'inventory.batch_not_found');
+  return batchView(ctx, batch);
+}
+
+export async function listBatches(
+  ctx: DataContext,
+  actor: Actor,
+  productId: string | undefined,
+): Promise<BatchView[]> {
+  const merchantId = actor.kind === 'system' ? null : actor.merchantId;
+  if (!merchantId) fail('catalog.not_merchant');
+  let q = ctx.db.selectFrom('key_batches').selectAll().where('merchant_id', '=', merchantId);
+  if (productId) q = q.where('product_id', '=', productId);
+  const rows = await q.orderBy('created_at', 'desc').limit(50).execute();
+  return Promise.all(rows.map((b) => batchView(ctx, b)));
+}
+
+const SOLD: KeyState[] = ['SEALED', 'REVEALED', 'ACTIVATED'];
+
+export async function stockOf(ctx: DataContext, merchantId: string, productId?: string): Promise<Stock[]> {
+  let products = ctx.db
+    .selectFrom('products')
+    .select(['id', 'low_stock_threshold'])
+    .where('merchant_id', '=', merchantId);
+  if (productId) products = products.where('id', '=', productId);
+  const rows = await products.execute();
+  if (rows.length === 0) return [];
+  const counts = await ctx.db
+    .selectFrom('keys')
+    .select(['product_id', 'state', (eb) => eb.fn.countAll().as('n')])
+    .where(
+      'product_id',
+      'in',
+      rows.map((r) => r.id),
+    )
+    .groupBy(['product_id', 'state'])
+    .execute();
+  return rows.map((p) => {
+    const n = (states: KeyState[]) =>
+      counts
+        .filter((c) => c.product_id === p.id && states.includes(c.state))
+        .reduce((sum, c) => sum + Number(c.n), 0);
+    const available = n(['AVAILABLE']);
+    return {
+      productId: p.id,
+      available,
+      reserved: n(['RESERVED']),
+      sold: n(SOLD),
+      invalid: n(['INVALID']),
+      voided: n(['VOIDED']),
+      lowStockThreshold: p.low_stock_threshold,
+      lowStock: p.low_stock_threshold !== null && available <= p.low_stock_threshold,
+    };
+  });
+}
+
+export async function setLowStockThreshold(
+  ctx: DataContext,
+  actor: Actor,
+  productId: string,
+  threshold: number | null,
+): Promise<Stock> {
+  const product = await ctx.db
+    .selectFrom('products')
+    .selectAll()
+    .where('id', '=', productId)
+    .executeTakeFirst();
+  if (!product) fail('catalog.product_not_found');
+  authorize(
+    actor,
+    'update',
+    { type: 'product', merchantId: product.merchant_id, status: product.status },
+    'catalog.product_not_found',
+  );
+  const at = ctx.clock.now();
+  await ctx.db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('products')
+      .set({ low_stock_threshold: threshold, updated_at: now(at) })
+      .where('id', '=', productId)
+      .execute();
+    await appendAudit(trx, {
+      actor,
+      action: 'product.low_stock_threshold_set',
+      objectType: 'product',
+      objectId: productId,
+      data: { threshold },
+      at,
+    });
+  });
+  return (await stockOf(ctx, product.merchant_id, productId))[0];
+}
+
+export function toKeyRow(k: Row<'keys'>): z.infer<typeof keyRowSchema> {
+  return {
+    id: k.id,
+    state: k.state,
+    serialMasked: k.serial_masked,
+    createdAt: k.created_at,
+    deliveredAt: k.delivered_at,
+    firstRevealedAt: k.first_revealed_at,
+    activatedAt: k.activated_at,
+    activatedBeforeDelivery: k.activated_before_delivery === 1,
+  };
+}
+
+export async function listProductKeys(
+  ctx: DataContext,
+  actor: Actor,
+  productId: string,
+  filter: { state?: KeyState | undefined; limit: number; after?: string | undefined },
+) {
+  const product = await ctx.db
+    .selectFrom('products')
+    .selectAll()
+    .where('id', '=', productId)
+    .executeTakeFirst();
+  if (!product) fail('catalog.product_not_found');
+  authorize(
+    actor,
+    'update',
+    { type: 'product', merchantId: product.merchant_id, status: product.status },
+    'catalog.product_not_found',
+  );
+  let q = ctx.db.selectFrom('keys').selectAll().where('product_id', '=', productId);
+  if (filter.state) q = q.where('state', '=', filter.state);
+  if (filter.after) q = q.where('id', '>', filter.after);
+  return (await q.orderBy('id').limit(filter.limit).execute()).map(toKeyRow);
+}
+
+/**
+ * A key's history. The buyer sees their own unit's key with their reveal IPs; the merchant sees
+ * its keys without buyers' IPs; support and admins see everything. Never the secret.
+ */
+export async function timeline(
+  ctx: DataContext,
+  actor: Actor,
+  where: { keyId: string } | { unitId: string },
+) {
+  const isStaff = actor.kind === 'user' && (actor.role === 'support' || actor.role === 'admin');
+  let q = ctx.db
+    .selectFrom('keys')
+    .innerJoin('products', 'products.id', 'keys.product_id')
+    .selectAll('keys')
+    .select('products.type as product_type');
+  q = 'keyId' in where ? q.where('keys.id', '=', where.keyId) : q.where('keys.unit_id', '=', where.unitId);
+  const keys = await q.execute();
+  const key = keys.find((k) => k.state !== 'INVALID') ?? keys[0];
+  const notFound: ErrorCode = 'keyId' in where ? 'inventory.key_not_found' : 'inventory.unit_not_found';
+  if (!key) fail(notFound);
+  const isBuyer = actor.kind === 'user' && key.buyer_id === actor.id;
+  const isOwner =
+    actor.kind !== 'system' &&
+    actor.merchantId === key.merchant_id &&
+    !(actor.kind === 'user' && actor.role !== 'merchant');
+  if (!isStaff && !isOwner && !(isBuyer && 'unitId' in where)) fail(notFound);
+  const events = await ctx.db
+    .selectFrom('key_events')
+    .selectAll()
+    .where('key_id', '=', key.id)
+    .orderBy('at')
+    .orderBy('id')
+    .execute();
+  const showIp = isStaff || isBuyer;
+  return {
+    key: {
+      id: key.id,
+      productId: key.product_id,
+      state: key.state,
+      serialMasked: key.serial_masked,
+      activatedBeforeDelivery: key.activated_before_delivery === 1,
+      partiallyUsed: key.state === 'ACTIVATED' && key.product_type === 'ENTITLEMENT',
+    },
+    events: [
+      {
+        at: key.created_at,
+        kind: 'IMPORTED',
+        actor: 'merchant',
+        detail: `batch ${key.batch_id} line ${key.line_no}`,
+      },
+      ...events.map((e) => ({
+        at: e.at,
+        kind: e.kind,
+        actor: e.actor_role,
+        ...(showIp && e.ip ? { ip: e.ip } : {}),
+        ...(showIp && e.user_agent ? { userAgent: e.user_agent } : {}),
+        // break-glass reasons are for staff; other details are not sensitive
+        ...(e.detail && (e.kind !== 'BREAK_GLASS_REVEAL' || isStaff) ? { detail: e.detail } : {}),
+      })),
+    ],
+  };
+}
+
+export const unitSchema = z
+  .object({
+    unitId: z.string(),
+    productId: z.string(),
+    productName: z.string(),
+    productType: z.enum(['CARD_KEY', 'LICENSE_KEY', 'ACCOUNT', 'ENTITLEMENT']),
+    state: keyStateSchema,
+    serialMasked: z.string(),
+    deliveredAt: z.string().nullable(),
+    firstRevealedAt: z.string().nullable(),
+    activatedAt: z.string().nullable(),
+    reveals: z.number().int(),
+    policy: z.object({
+      unactivatedRefund: z.boolean(),
+      windowHours: z.number().int().nullable(),
+      revealedRefund: z.boolean(),
+      nonRefundable: z.boolean(),
+      version: z.number().int(),
+    }),
+  })
+  .meta({ id: 'BuyerUnit' });
+
+/** The buyer's delivered units with the key state and the policy version they bought under. */
+export async function myUnits(ctx: DataContext, actor: Actor) {
+  if (actor.kind !== 'user') fail('auth.forbidden');
+  const rows = await ctx.db
+    .selectFrom('keys')
+    .innerJoin('units', 'units.id', 'keys.unit_id')
+    .innerJoin('products', 'products.id', 'units.product_id')
+    .innerJoin('refund_policies', 'refund_policies.id', 'units.policy_id')
+    .select([
+      'keys.id as key_id',
+      'units.id as unit_id',
+      'products.id as product_id',
+      'products.name as product_name',
+      'products.type as product_type',
+      'keys.state',
+      'keys.serial_masked',
+      'keys.delivered_at',
+      'keys.first_revealed_at',
+      'keys.activated_at',
+      'refund_policies.unactivated_refund',
+      'refund_policies.window_hours',
+      'refund_policies.revealed_refund',
+      'refund_policies.non_refundable',
+      'refund_policies.version as policy_version',
+    ])
+    .where('units.buyer_id', '=', actor.id)
+    .where('keys.state', 'in', ['SEALED', 'REVEALED', 'ACTIVATED', 'VOIDED'])
+    .orderBy('keys.delivered_at', 'desc')
+    .limit(500)
+    .execute();
+  const reveals = rows.length
+    ? await ctx.db
+        .selectFrom('key_events')
+        .select(['key_id', (eb) => eb.fn.countAll().as('n')])
+        .where('kind', '=', 'REVEALED')
+        .where(
+          'key_id',
+          'in',
+          rows.map((r) => r.key_id),
+        )
+        .groupBy('key_id')
+        .execute()
+    : [];
+  const revealCount = new Map(reveals.map((r) => [r.key_id, Number(r.n)]));
+  return rows.map((r) => ({
+    unitId: r.unit_id,
+    productId: r.product_id,
+    productName: r.product_name,
+    productType: r.product_type,
+    state: r.state,
+    serialMasked: r.serial_masked,
+    deliveredAt: r.delivered_at,
+    firstRevealedAt: r.first_revealed_at,
+    activatedAt: r.activated_at,
+    reveals: revealCount.get(r.key_id) ?? 0,
+    policy: {
+      unactivatedRefund: r.unactivated_refund === 1,
+      windowHours: r.window_hours,
+      revealedRefund: r.revealed_refund === 1,
+      nonRefundable: r.non_refundable === 1,
+      version: r.policy_version,
+    },
+  }));
+}

@@ -1,0 +1,164 @@
+/**
+ * The key vault: stored data keys and the HMAC key, unwrapped on demand and cached in memory.
+ * Secrets are encrypted with the batch's data key and bound to their key id (AAD), so a
+ * ciphertext copied onto another row does not decrypt.
+ */
+import type { Actor } from '../../platform/actor.js';
+import { appendAudit } from '../audit/index.js';
+import { CryptoError, hmac, newDataKey, open, seal, type MasterKey } from '../../platform/crypto.js';
+import { now, type Db } from '../../platform/db/dialect.js';
+import { newId } from '../../platform/ids.js';
+import { normaliseSecret, normaliseSerial, type ProductType } from './parse.js';
+
+const HMAC_KEY_ID = 'hmac-v1';
+
+export interface SecretPayload {
+  serial: string | null;
+  secret: string;
+}
+
+export class KeyVault {
+  private readonly cache = new Map<string, Buffer>();
+  constructor(private readonly master: MasterKey) {}
+
+  get fingerprint(): string {
+    return this.master.fingerprint;
+  }
+
+  private async unwrapRow(db: Db, id: string): Promise<Buffer> {
+    const cached = this.cache.get(id);
+    if (cached) return cached;
+    const row = await db.selectFrom('crypto_keys').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) throw new CryptoError(`key ${id} not found`);
+    if (row.master_fingerprint !== this.master.fingerprint) {
+      throw new CryptoError(
+        `key ${id} is wrapped by master key ${row.master_fingerprint}, but ${this.master.fingerprint} is loaded: restart with the current KAMENG_MASTER_KEY`,
+      );
+    }
+    const key = this.master.unwrap(id, row.wrapped);
+    this.cache.set(id, key);
+    return key;
+  }
+
+  /** The HMAC key, created on first use (insert-if-absent, so concurrent first uses agree). */
+  async hmacKey(db: Db, at: Date): Promise<Buffer> {
+    if (!this.cache.has(HMAC_KEY_ID)) {
+      await db
+        .insertInto('crypto_keys')
+        .values({
+          id: HMAC_KEY_ID,
+          purpose: 'HMAC',
+          wrapped: this.master.wrap(HMAC_KEY_ID, newDataKey()),
+          master_fingerprint: this.master.fingerprint,
+          created_at: now(at),
+          rewrapped_at: null,
+        })
+        .onConflict((oc) => oc.column('id').doNothing())
+        .execute();
+    }
+    return this.unwrapRow(db, HMAC_KEY_ID);
+  }
+
+  async createDataKey(db: Db, at: Date): Promise<string> {
+    const id = newId();
+    const key = newDataKey();
+    await db
+      .insertInto('crypto_keys')
+      .values({
+        id,
+        purpose: 'DATA',
+        wrapped: this.master.wrap(id, key),
+        master_fingerprint: this.master.fingerprint,
+        created_at: now(at),
+        rewrapped_at: null,
+      })
+      .execute();
+    this.cache.set(id, key);
+    return id;
+  }
+
+  dataKey(db: Db, id: string): Promise<Buffer> {
+    return this.unwrapRow(db, id);
+  }
+
+  encrypt(dataKey: Buffer, keyId: string, payload: SecretPayload): Buffer {
+    return seal(
+      dataKey,
+      Buffer.from(JSON.stringify([payload.serial, payload.secret]), 'utf8'),
+      Buffer.from(keyId),
+    );
+  }
+
+  decrypt(dataKey: Buffer, keyId: string, sealed: Buffer): SecretPayload {
+    const [serial, secret] = JSON.parse(open(dataKey, sealed, Buffer.from(keyId)).toString('utf8')) as [
+      string | null,
+      string,
+    ];
+    return { serial, secret };
+  }
+
+  /** Duplicate detection: a keyed hash of the normalised card number and secret. */
+  static secretHmac(hmacKey: Buffer, type: ProductType, payload: SecretPayload): Buffer {
+    const serial = payload.serial === null ? '' : normaliseSerial(payload.serial);
+    return hmac(hmacKey, `secret\u0000${serial}\u0000${normaliseSecret(type, payload.secret)}`);
+  }
+
+  /** Activation look-up: by card number when there is one, else by the secret itself. */
+  static lookupHmac(hmacKey: Buffer, type: ProductType, payload: SecretPayload): Buffer {
+    return payload.serial === null
+      ? KeyVault.secretHmac(hmacKey, type, payload)
+      : hmac(hmacKey, `serial\u0000${normaliseSerial(payload.serial)}`);
+  }
+}
+
+/**
+ * Re-wraps every stored key under a new master key in one transaction, after proving each one
+ * unwraps under the current key. Secrets are not touched.
+ */
+export async function rewrapAll(
+  db: Db,
+  actor: Actor,
+  from: MasterKey,
+  to: MasterKey,
+  at: Date,
+): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    const rows = await trx.selectFrom('crypto_keys').selectAll().execute();
+    for (const row of rows) {
+      if (row.master_fingerprint !== from.fingerprint) {
+        throw new CryptoError(
+          `key ${row.id} is not wrapped by the current master key (${row.master_fingerprint})`,
+        );
+      }
+      const key = from.unwrap(row.id, row.wrapped);
+      await trx
+        .updateTable('crypto_keys')
+        .set({ wrapped: to.wrap(row.id, key), master_fingerprint: to.fingerprint, rewrapped_at: now(at) })
+        .where('id', '=', row.id)
+        .execute();
+    }
+    await appendAudit(trx, {
+      actor,
+      action: 'crypto.master_key_rotated',
+      objectType: 'crypto',
+      objectId: 'master',
+      data: { from: from.fingerprint, to: to.fingerprint, keys: rows.length },
+      at,
+    });
+    return rows.length;
+  });
+}
+
+/** Refuses to start with a master key that did not wrap the stored keys (e.g. after a rotation). */
+export async function assertMasterKeyMatches(db: Db, master: MasterKey): Promise<void> {
+  const other = await db
+    .selectFrom('crypto_keys')
+    .select('master_fingerprint')
+    .where('master_fingerprint', '<>', master.fingerprint)
+    .executeTakeFirst();
+  if (other) {
+    throw new CryptoError(
+      `stored keys are wrapped by master key ${other.master_fingerprint} but ${master.fingerprint} is configured: set KAMENG_MASTER_KEY to the current (rotated) key`,
+    );
+  }
+}
