@@ -1,5 +1,5 @@
 /** `kameng keys …`: the CLI path of key import (with a progress bar) and master-key rotation. */
-import { createReadStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import cliProgress from 'cli-progress';
 import type { Booted } from '../boot.js';
@@ -58,16 +58,10 @@ export async function importKeyFile(
   );
   const tty = process.stderr.isTTY;
   if (tty) bar.start(Math.max(size, 1), 0, { imported: 0, duplicates: 0, rejected: 0 });
-  const done = await runImport(
-    b,
-    actor,
-    batch,
-    createReadStream(opts.file, { highWaterMark: 256 * 1024 }),
-    (p) => {
-      if (tty)
-        bar.update(p.bytesRead, { imported: p.imported, duplicates: p.duplicates, rejected: p.rejected });
-    },
-  );
+  const done = await runImport(b, actor, batch, { file: opts.file }, (p) => {
+    if (tty)
+      bar.update(p.bytesRead, { imported: p.imported, duplicates: p.duplicates, rejected: p.rejected });
+  });
   if (tty) bar.stop();
   const view = await batchView(b, done);
   const lines = [

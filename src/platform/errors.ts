@@ -141,6 +141,11 @@ const catalog = {
     zh: '库存不足：需要 {wanted} 个，仅有 {available} 个',
     en: 'Not enough stock: {wanted} wanted, {available} available',
   },
+  'inventory.unit_already_allocated': {
+    status: 409,
+    zh: '该商品单元已分配卡密',
+    en: 'This unit already holds a key',
+  },
   'inventory.key_not_found': { status: 404, zh: '卡密不存在', en: 'Key not found' },
   'inventory.unit_not_found': { status: 404, zh: '购买的商品单元不存在', en: 'Unit not found' },
   'inventory.batch_not_found': { status: 404, zh: '导入批次不存在', en: 'Import batch not found' },

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomFillSync, randomUUID } from 'node:crypto';
 
 export const newId = (): string => randomUUID();
 
@@ -23,11 +23,29 @@ export function newOrderedId(nowMs: number): string {
     lastMs += 1; // borrow the next millisecond rather than repeat or go backwards
     counter = 0;
   }
-  const b = randomBytes(16);
+  const b = randomFromPool(16);
   b.writeUIntBE(lastMs, 0, 6);
   b[6] = 0x70 | ((counter >> 8) & 0x0f);
   b[7] = counter & 0xff;
   b[8] = 0x80 | (b[8] & 0x3f);
   const h = b.toString('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+// Bulk import needs two random values per key (id, IV); one CSPRNG call per 64 KiB instead of
+// per value removed a fifth of the import's CPU time.
+const POOL_BYTES = 64 * 1024;
+const pool = Buffer.allocUnsafe(POOL_BYTES);
+let poolOffset = POOL_BYTES;
+
+/** `n` bytes from the OS CSPRNG, served from a pool; each byte is handed out once. */
+export function randomFromPool(n: number): Buffer {
+  if (n > POOL_BYTES) return randomBytes(n);
+  if (poolOffset + n > POOL_BYTES) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const out = Buffer.from(pool.subarray(poolOffset, poolOffset + n));
+  poolOffset += n;
+  return out;
 }

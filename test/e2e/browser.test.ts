@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { boot, type Booted } from '../../src/boot.js';
 import { loadConfig } from '../../src/config.js';
-import { DEMO_PASSWORD, seedDemo } from '../../src/modules/demo/seed.js';
+import { DEMO_PASSWORD, seedDemo, seedDemoKeys } from '../../src/modules/demo/seed.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const webDir = path.resolve('dist/web');
@@ -39,6 +39,7 @@ beforeAll(async () => {
   const config = loadConfig({ NODE_ENV: 'test', KAMENG_DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
   booted = await boot(config);
   await seedDemo(booted);
+  await seedDemoKeys(booted);
   app = await buildApp({
     config,
     handle: booted.handle,
@@ -157,6 +158,50 @@ describe.skipIf(!haveChromium)('browser', () => {
     await expect.poll(() => anon.getByTestId('policy-badges').textContent()).toContain('48小时内可退');
     expect(await anon.getByTestId('viewer-price').textContent()).toContain('¥29.50');
     await anon.close();
+    await context.close();
+  });
+
+  it('a merchant imports a key file and sees the batch report and stock', async () => {
+    const context = await browser.newContext({ locale: 'zh-CN' });
+    const page = await context.newPage();
+    await logIn(page, 'xingchen', DEMO_PASSWORD);
+    await page.waitForURL(/\/merchant$/);
+    await page.locator('tr', { hasText: '网易一卡通 50元' }).getByTestId('product-manage-keys').click();
+    await page.getByTestId('import-file').setInputFiles({
+      name: 'keys.txt',
+      mimeType: 'text/plain',
+      buffer: Buffer.from('E2E-0001 e2e-pw-1\nE2E-0002 e2e-pw-2\nE2E-0001 e2e-pw-1\nno-password\n'),
+    });
+    await page.getByTestId('import-submit').click();
+    await expect
+      .poll(() => page.getByTestId('import-status').getAttribute('data-status'), { timeout: 15_000 })
+      .toBe('COMPLETED');
+    expect(await page.getByTestId('import-imported').getAttribute('data-value')).toBe('2');
+    expect(await page.getByTestId('import-duplicates').getAttribute('data-value')).toBe('1');
+    expect(await page.getByTestId('import-rejected').getAttribute('data-value')).toBe('1');
+    expect(await page.getByTestId('import-rejects-table').textContent()).toContain('缺少密码');
+    // masked keys only: the page never shows a secret
+    expect(await page.locator('body').textContent()).not.toContain('e2e-pw-1');
+    await page.screenshot({ path: 'test-results/merchant-import.png', fullPage: true });
+    await context.close();
+  });
+
+  it('the 超会 buyer is warned before the first reveal (拆封) and then sees the key', async () => {
+    const context = await browser.newContext({ locale: 'zh-CN' });
+    const page = await context.newPage();
+    await logIn(page, 'chaohui', DEMO_PASSWORD);
+    await page.waitForURL(/\/products$/);
+    await page.getByTestId('nav-my-keys').click();
+    await page.getByTestId('unit-reveal').first().click();
+    const warning = page.getByTestId('reveal-confirm');
+    await expect.poll(() => warning.textContent()).toContain('拆封');
+    await page.screenshot({ path: 'test-results/reveal-warning.png' });
+    await page.getByTestId('reveal-ok').click();
+    await expect.poll(() => page.getByTestId('revealed-secret').textContent()).toMatch(/^demo000\dpw$/);
+    await page.getByTestId('revealed-close').click();
+    // a second reveal of the same unit needs no warning
+    await page.getByTestId('unit-reveal').first().click();
+    await expect.poll(() => page.getByTestId('revealed-secret').textContent()).toMatch(/^demo000\dpw$/);
     await context.close();
   });
 });

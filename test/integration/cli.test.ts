@@ -38,6 +38,22 @@ afterAll(async () => {
   }
 });
 
+async function firstProduct(): Promise<string> {
+  const { boot } = await import('../../src/boot.js');
+  const { loadConfig } = await import('../../src/config.js');
+  const b = await boot(loadConfig(env));
+  try {
+    const p = await b.db
+      .selectFrom('products')
+      .select('id')
+      .where('type', '=', 'CARD_KEY')
+      .executeTakeFirstOrThrow();
+    return p.id;
+  } finally {
+    await b.handle.close();
+  }
+}
+
 const kameng = async (...args: string[]) => {
   try {
     const r = await run('npx', ['tsx', 'src/cli/main.ts', ...args], { env });
@@ -88,6 +104,32 @@ describe('kameng CLI', () => {
     expect(bad.code).toBe(1);
     expect(bad.err).toContain('节假日文件无效');
   }, 60_000);
+
+  it('imports a key file with a report, and rotates the master key without touching secrets', async () => {
+    // the demo seed above made products; take the first card-key product
+    const list = await kameng('keys', 'import', '--product', 'no-such-product', path.join(dir, 'none.txt'));
+    expect(list.code).toBe(1);
+    const file = path.join(dir, 'keys.txt');
+    writeFileSync(
+      file,
+      ['CLI-0001 cli-secret-1', 'CLI-0002 cli-secret-2', 'CLI-0001 cli-secret-1', 'only-one-field'].join(
+        '\n',
+      ),
+    );
+    const productId = await firstProduct();
+    const r = await kameng('keys', 'import', '--product', productId, file);
+    expect(r.code).toBe(0); // completed; the report lists what did not go in
+    expect(r.out).toMatch(/COMPLETED batch \S+: 2 imported, 1 duplicate, 1 rejected, 4 lines/);
+    expect(r.out).toContain('line 3: DUPLICATE_IN_BATCH');
+    expect(r.out + r.err).not.toContain('cli-secret');
+    const newKey = path.join(dir, 'next.key');
+    const rot = await kameng('keys', 'rotate-master', '--new-key-file', newKey);
+    expect(rot.out).toMatch(/re-wrapped \d+ stored key\(s\)/);
+    // the demo key file now holds the new key, so the platform still opens and decrypts
+    expect((await kameng('audit-verify')).out).toMatch(/audit chain OK/);
+    const again = await kameng('keys', 'import', '--product', productId, file);
+    expect(again.out).toMatch(/0 imported, 3 duplicate, 1 rejected/);
+  }, 90_000);
 
   it('names a bad configuration variable', async () => {
     const r = await run('npx', ['tsx', 'src/cli/main.ts', 'migrate'], { env: { ...env, PORT: 'abc' } }).catch(

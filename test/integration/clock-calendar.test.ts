@@ -52,7 +52,10 @@ describe('test clock', () => {
   });
 
   it('is unavailable in production', async () => {
-    const prod = await harness({ NODE_ENV: 'production', KAMENG_MASTER_KEY: Buffer.alloc(32, 3).toString('base64') });
+    const prod = await harness({
+      NODE_ENV: 'production',
+      KAMENG_MASTER_KEY: Buffer.alloc(32, 3).toString('base64'),
+    });
     try {
       const admin = await prod.loggedIn({ role: 'admin' });
       const res = await admin.post('/api/admin/clock/advance', { hours: 1 });

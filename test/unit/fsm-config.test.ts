@@ -29,7 +29,9 @@ describe('loadConfig', () => {
     expect(c.sqlitePath).toMatch(/data[\\/]kameng\.db$/);
   });
   it('uses PostgreSQL when DATABASE_URL is set, and never a test clock in production', () => {
-    expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db', NODE_ENV: 'production', KAMENG_MASTER_KEY: MK })).toMatchObject({
+    expect(
+      loadConfig({ DATABASE_URL: 'postgres://u@h/db', NODE_ENV: 'production', KAMENG_MASTER_KEY: MK }),
+    ).toMatchObject({
       engine: 'postgres',
       testClock: false,
     });

@@ -11,7 +11,9 @@ export type ObjectRef =
   | { type: 'user'; id: string }
   | { type: 'merchant'; id: string }
   | { type: 'product'; merchantId: string; status: ProductStatus }
-  | { type: 'api_token'; userId: string | null; merchantId: string | null };
+  | { type: 'api_token'; userId: string | null; merchantId: string | null }
+  /** A shop's internal records (import batches, keys in stock): its owner and staff only. */
+  | { type: 'shop_record'; merchantId: string };
 
 export type Action = 'read' | 'update';
 
@@ -39,6 +41,10 @@ export function can(actor: Actor | null, action: Action, obj: ObjectRef): boolea
       const owner = actingMerchant(actor) === obj.merchantId;
       if (action === 'update') return owner;
       return owner || obj.status !== 'DRAFT' || (actor !== null && isStaff(actor));
+    }
+    case 'shop_record': {
+      const owner = actingMerchant(actor) === obj.merchantId;
+      return action === 'read' ? owner || (actor !== null && isStaff(actor)) : owner;
     }
     case 'api_token': {
       const mine =

@@ -9,7 +9,7 @@ import { now, type Db } from '../../platform/db/dialect.js';
 import type { Row } from '../../platform/db/schema.js';
 import { fail } from '../../platform/errors.js';
 import { newId, newOrderedId } from '../../platform/ids.js';
-import { moveKeys } from './lifecycle.js';
+import { LIVE_STATES, moveKeys } from './lifecycle.js';
 
 type KeyRef = Pick<Row<'keys'>, 'id' | 'state' | 'unit_id'>;
 
@@ -53,6 +53,13 @@ export async function reserveKeys(
   input: { productId: string; buyerId: string; unitIds: string[] },
 ): Promise<{ unitId: string; keyId: string }[]> {
   const wanted = input.unitIds.length;
+  const held = await trx
+    .selectFrom('keys')
+    .select('unit_id')
+    .where('unit_id', 'in', input.unitIds)
+    .where('state', 'in', LIVE_STATES)
+    .executeTakeFirst();
+  if (held) fail('inventory.unit_already_allocated', { params: { unit: held.unit_id ?? '' } });
   let q = trx
     .selectFrom('keys')
     .select('id')

@@ -6,7 +6,7 @@
  */
 import type { Actor } from '../../platform/actor.js';
 import type { DataContext } from '../../platform/context.js';
-import { now, type Db } from '../../platform/db/dialect.js';
+import { insertIgnoringConflicts, now, type Db } from '../../platform/db/dialect.js';
 import type { Row } from '../../platform/db/schema.js';
 import { DomainError, fail } from '../../platform/errors.js';
 import { newId, newOrderedId } from '../../platform/ids.js';
@@ -18,12 +18,48 @@ import {
   NotTextFileError,
   parseKeyStream,
   type ImportFormat,
-  type KeyRecord,
+  type ProductType,
 } from './parse.js';
-import { KeyVault } from './vault.js';
+import { KeyVault, sealSecret } from './vault.js';
+import { encodeInWorker } from './import-pool.js';
+import { HmacSha256 } from '../../platform/crypto.js';
 
-export const CHUNK_LINES = 2000;
-const INSERT_ROWS = 400;
+export const CHUNK_LINES = 5000;
+const KEY_COLUMNS = [
+  'id',
+  'product_id',
+  'merchant_id',
+  'batch_id',
+  'line_no',
+  'state',
+  'serial_masked',
+  'lookup_hmac',
+  'secret_hmac',
+  'data_key_id',
+  'ciphertext',
+  'activated_before_delivery',
+  'version',
+  'created_at',
+  'updated_at',
+] as const;
+/** One key row's values in KEY_COLUMNS order. */
+export type KeyRowValues = [
+  id: string,
+  productId: string,
+  merchantId: string,
+  batchId: string,
+  lineNo: number,
+  state: 'AVAILABLE',
+  serialMasked: string,
+  lookupHmac: Buffer,
+  secretHmac: Buffer,
+  dataKeyId: string,
+  ciphertext: Buffer,
+  activatedBeforeDelivery: 0,
+  version: 1,
+  createdAt: string,
+  updatedAt: string,
+];
 /** Rejected lines kept per batch for the report; all of them are counted. */
 export const MAX_STORED_REJECTS = 10_000;
 
@@ -99,13 +135,6 @@ export async function startBatch(
   });
 }
 
-interface Pending {
-  records: KeyRecord[];
-  rejects: { lineNo: number; reason: string }[];
-  linesRead: number;
-  bytesRead: number;
-}
-
 export interface ImportProgress {
   bytesRead: number;
   linesRead: number;
@@ -114,15 +143,94 @@ export interface ImportProgress {
   rejected: number;
 }
 
+/** What the encoder needs: everything to turn parsed lines into ready-to-insert rows. */
+export interface EncodeParams {
+  productType: ProductType;
+  format: ImportFormat;
+  fileName: string | undefined;
+  productId: string;
+  merchantId: string;
+  batchId: string;
+  dataKeyId: string;
+  hmacKey: Buffer;
+  dataKey: Buffer;
+}
+
+/** One chunk of a file, encrypted and hashed, ready for one transaction. */
+export interface EncodedChunk {
+  rows: KeyRowValues[];
+  rejects: { lineNo: number; reason: string }[];
+  linesRead: number;
+  bytesRead: number;
+}
+
 /**
- * Runs a started batch over `input` to the end. Returns the finished batch row; a file-level
- * problem (not text, bad CSV header) ends it FAILED with that code rather than throwing.
+ * Parses and encrypts a stream into chunks of CHUNK_LINES lines. Pure CPU work with no database:
+ * it runs in-process for in-memory input and in a worker thread for files (import-worker.ts), so
+ * parsing and encryption overlap with the database writes on another core.
+ */
+export async function* encodeChunks(
+  input: AsyncIterable<Uint8Array>,
+  p: EncodeParams,
+  clock: () => Date,
+): AsyncGenerator<EncodedChunk> {
+  const hmacKey = new HmacSha256(p.hmacKey);
+  let chunk: EncodedChunk = { rows: [], rejects: [], linesRead: 0, bytesRead: 0 };
+  let bytesSeen = 0;
+  let linesSeen = 0;
+  let stamp = now(clock());
+  for await (const line of parseKeyStream(
+    input,
+    { productType: p.productType, format: p.format, fileName: p.fileName },
+    (pr) => {
+      bytesSeen = pr.bytesRead;
+      linesSeen = pr.linesRead;
+    },
+  )) {
+    if (line.ok) {
+      const id = newOrderedId(Date.parse(stamp));
+      const payload = { serial: line.serial, secret: line.secret };
+      // Positional values in KEY_COLUMNS order: built once, bound directly.
+      chunk.rows.push([
+        id,
+        p.productId,
+        p.merchantId,
+        p.batchId,
+        line.lineNo,
+        'AVAILABLE',
+        maskSerial(line.serial ?? line.secret),
+        KeyVault.lookupHmac(hmacKey, p.productType, payload),
+        KeyVault.secretHmac(hmacKey, p.productType, payload),
+        p.dataKeyId,
+        sealSecret(p.dataKey, id, payload),
+        0,
+        1,
+        stamp,
+        stamp,
+      ]);
+    } else {
+      chunk.rejects.push({ lineNo: line.lineNo, reason: line.reason });
+    }
+    linesSeen = Math.max(linesSeen, line.lineNo);
+    if (chunk.rows.length + chunk.rejects.length >= CHUNK_LINES) {
+      yield { ...chunk, linesRead: linesSeen, bytesRead: bytesSeen };
+      chunk = { rows: [], rejects: [], linesRead: 0, bytesRead: 0 };
+      stamp = now(clock());
+    }
+  }
+  yield { ...chunk, linesRead: linesSeen, bytesRead: bytesSeen };
+}
+
+/**
+ * Runs a started batch over `input` to the end: a file path (parsed and encrypted in a worker
+ * thread) or an in-memory stream. Returns the finished batch row; a file-level problem (not
+ * text, bad CSV header) ends it FAILED with that code rather than throwing.
  */
 export async function runImport(
   ctx: InventoryContext,
   actor: Actor,
   batch: Row<'key_batches'>,
-  input: AsyncIterable<Uint8Array>,
+  input: AsyncIterable<Uint8Array> | { file: string },
   onProgress?: (p: ImportProgress) => void,
 ): Promise<Row<'key_batches'>> {
   const product = await ctx.db
@@ -131,131 +239,37 @@ export async function runImport(
     .where('id', '=', batch.product_id)
     .executeTakeFirstOrThrow();
   const hmacKey = await ctx.vault.hmacKey(ctx.db, ctx.clock.now());
-  const dataKey = await ctx.vault.dataKey(ctx.db, batch.data_key_id!);
+  const params: EncodeParams = {
+    productType: product.type,
+    format: batch.format,
+    fileName: batch.file_name ?? undefined,
+    productId: batch.product_id,
+    merchantId: batch.merchant_id,
+    batchId: batch.id,
+    dataKeyId: batch.data_key_id!,
+    hmacKey: hmacKey.key,
+    dataKey: await ctx.vault.dataKey(ctx.db, batch.data_key_id!),
+  };
   const totals: ImportProgress = { bytesRead: 0, linesRead: 0, imported: 0, duplicates: 0, rejected: 0 };
   let storedRejects = 0;
-  let pending: Pending = { records: [], rejects: [], linesRead: 0, bytesRead: 0 };
-  let bytesSeen = 0;
-  let linesSeen = 0;
-
-  const flush = async (): Promise<void> => {
-    const chunk = pending;
-    pending = { records: [], rejects: [], linesRead: linesSeen, bytesRead: bytesSeen };
-    const at = ctx.clock.now();
-    // Crypto happens before the transaction opens, so the single SQLite writer is held briefly.
-    const rows = chunk.records.map((r) => {
-      const id = newOrderedId(at.getTime());
-      const payload = { serial: r.serial, secret: r.secret };
-      return {
-        id,
-        product_id: batch.product_id,
-        merchant_id: batch.merchant_id,
-        batch_id: batch.id,
-        line_no: r.lineNo,
-        state: 'AVAILABLE' as const,
-        serial_masked: maskSerial(r.serial ?? r.secret),
-        lookup_hmac: KeyVault.lookupHmac(hmacKey, product.type, payload),
-        secret_hmac: KeyVault.secretHmac(hmacKey, product.type, payload),
-        data_key_id: batch.data_key_id!,
-        ciphertext: ctx.vault.encrypt(dataKey, id, payload),
-        activated_before_delivery: 0 as const,
-        version: 1,
-        created_at: now(at),
-        updated_at: now(at),
-      };
-    });
-    const result = await ctx.db.transaction().execute(async (trx) => {
-      const inserted = new Set<string>();
-      for (let i = 0; i < rows.length; i += INSERT_ROWS) {
-        const res = await trx
-          .insertInto('keys')
-          .values(rows.slice(i, i + INSERT_ROWS))
-          .onConflict((oc) => oc.column('secret_hmac').doNothing())
-          .returning('id')
-          .execute();
-        for (const r of res) inserted.add(r.id);
-      }
-      const dupes = rows.filter((r) => !inserted.has(r.id));
-      const dupReasons = await classifyDuplicates(trx, batch.id, dupes);
-      const rejects = [...chunk.rejects, ...dupReasons.map((d) => ({ lineNo: d.lineNo, reason: d.reason }))];
-      const keep = rejects.slice(0, Math.max(0, MAX_STORED_REJECTS - storedRejects));
-      for (let i = 0; i < keep.length; i += 500) {
-        await trx
-          .insertInto('key_batch_rejects')
-          .values(
-            keep.slice(i, i + 500).map((r) => ({ batch_id: batch.id, line_no: r.lineNo, reason: r.reason })),
-          )
-          .execute();
-      }
-      const counts = { imported: inserted.size, duplicates: dupes.length, rejected: chunk.rejects.length };
-      const res = await trx
-        .updateTable('key_batches')
-        .set((eb) => ({
-          imported: eb('imported', '+', counts.imported),
-          duplicates: eb('duplicates', '+', counts.duplicates),
-          rejected: eb('rejected', '+', counts.rejected),
-          lines_read: chunk.linesRead,
-          bytes_read: chunk.bytesRead,
-          updated_at: now(at),
-          version: eb('version', '+', 1),
-        }))
-        .where('id', '=', batch.id)
-        .where('status', '=', 'RUNNING')
-        .executeTakeFirst();
-      if (Number(res.numUpdatedRows) !== 1) fail('inventory.key_conflict');
-      if (counts.imported > 0) {
-        await appendAudit(trx, {
-          actor,
-          action: 'keys.imported',
-          objectType: 'key_batch',
-          objectId: batch.id,
-          data: {
-            ...counts,
-            throughLine: chunk.linesRead,
-            firstKeyId: rows[0]?.id ?? null,
-            lastKeyId: rows.at(-1)?.id ?? null,
-          },
-          at,
-        });
-      }
-      return { ...counts, stored: keep.length };
-    });
-    storedRejects += result.stored;
-    totals.imported += result.imported;
-    totals.duplicates += result.duplicates;
-    totals.rejected += result.rejected;
-    totals.linesRead = chunk.linesRead;
-    totals.bytesRead = chunk.bytesRead;
-    onProgress?.({ ...totals });
-  };
-
+  const chunks =
+    'file' in input
+      ? encodeInWorker(input.file, params, ctx.clock.now().getTime() - Date.now())
+      : encodeChunks(input, params, () => ctx.clock.now());
   try {
-    for await (const line of parseKeyStream(
-      input,
-      { productType: product.type, format: batch.format, fileName: batch.file_name ?? undefined },
-      (p) => {
-        bytesSeen = p.bytesRead;
-        linesSeen = p.linesRead;
-      },
-    )) {
-      if (line.ok) pending.records.push(line);
-      else pending.rejects.push({ lineNo: line.lineNo, reason: line.reason });
-      linesSeen = Math.max(linesSeen, line.lineNo);
-      pending.linesRead = linesSeen;
-      pending.bytesRead = bytesSeen;
-      if (pending.records.length + pending.rejects.length >= CHUNK_LINES) await flush();
+    for await (const chunk of chunks) {
+      const result = await writeChunk(ctx, actor, batch.id, chunk, storedRejects);
+      storedRejects += result.stored;
+      totals.imported += result.imported;
+      totals.duplicates += result.duplicates;
+      totals.rejected += result.rejected;
+      totals.linesRead = chunk.linesRead;
+      totals.bytesRead = chunk.bytesRead;
+      onProgress?.({ ...totals });
     }
-    pending.linesRead = linesSeen;
-    pending.bytesRead = bytesSeen;
-    await flush();
     return await finishBatch(ctx, actor, batch.id, 'COMPLETED', null);
   } catch (error) {
-    const code =
-      error instanceof NotTextFileError || error instanceof CsvHeaderError
-        ? error.code
-        : error instanceof DomainError
-          ? error.code
-          : 'inventory.import_failed';
+    const code = errorCodeOf(error);
     await finishBatch(ctx, actor, batch.id, 'FAILED', code);
     if (code === 'inventory.import_failed') throw error;
     return await ctx.db
@@ -264,6 +278,75 @@ export async function runImport(
       .where('id', '=', batch.id)
       .executeTakeFirstOrThrow();
   }
+}
+
+function errorCodeOf(error: unknown): string {
+  if (error instanceof NotTextFileError || error instanceof CsvHeaderError || error instanceof DomainError)
+    return error.code;
+  // errors from the worker arrive as plain objects carrying the code
+  const code = (error as { code?: unknown }).code;
+  return code === 'inventory.not_text_file' || code === 'inventory.csv_header_invalid'
+    ? code
+    : 'inventory.import_failed';
+}
+
+/** One chunk: its keys, rejects, batch counters and audit event in one transaction. */
+async function writeChunk(
+  ctx: InventoryContext,
+  actor: Actor,
+  batchId: string,
+  chunk: EncodedChunk,
+  storedRejects: number,
+): Promise<{ imported: number; duplicates: number; rejected: number; stored: number }> {
+  const at = ctx.clock.now();
+  const rows = chunk.rows;
+  return ctx.db.transaction().execute(async (trx) => {
+    const inserted = await insertIgnoringConflicts(ctx.db, trx, 'keys', KEY_COLUMNS, rows, 'secret_hmac', 0);
+    const dupes = rows.filter((_, i) => !inserted.has(i)).map((r) => ({ line_no: r[4], secret_hmac: r[8] }));
+    const dupReasons = await classifyDuplicates(trx, batchId, dupes);
+    const rejects = [...chunk.rejects, ...dupReasons.map((d) => ({ lineNo: d.lineNo, reason: d.reason }))];
+    const keep = rejects.slice(0, Math.max(0, MAX_STORED_REJECTS - storedRejects));
+    for (let i = 0; i < keep.length; i += 500) {
+      await trx
+        .insertInto('key_batch_rejects')
+        .values(
+          keep.slice(i, i + 500).map((r) => ({ batch_id: batchId, line_no: r.lineNo, reason: r.reason })),
+        )
+        .execute();
+    }
+    const counts = { imported: inserted.size, duplicates: dupes.length, rejected: chunk.rejects.length };
+    const res = await trx
+      .updateTable('key_batches')
+      .set((eb) => ({
+        imported: eb('imported', '+', counts.imported),
+        duplicates: eb('duplicates', '+', counts.duplicates),
+        rejected: eb('rejected', '+', counts.rejected),
+        lines_read: chunk.linesRead,
+        bytes_read: chunk.bytesRead,
+        updated_at: now(at),
+        version: eb('version', '+', 1),
+      }))
+      .where('id', '=', batchId)
+      .where('status', '=', 'RUNNING')
+      .executeTakeFirst();
+    if (Number(res.numUpdatedRows) !== 1) fail('inventory.key_conflict');
+    if (counts.imported > 0) {
+      await appendAudit(trx, {
+        actor,
+        action: 'keys.imported',
+        objectType: 'key_batch',
+        objectId: batchId,
+        data: {
+          ...counts,
+          throughLine: chunk.linesRead,
+          firstKeyId: rows[0]?.[0] ?? null,
+          lastKeyId: rows.at(-1)?.[0] ?? null,
+        },
+        at,
+      });
+    }
+    return { ...counts, stored: keep.length };
+  });
 }
 
 /** Tells a duplicate of a key from this same file apart from one already in the platform. */

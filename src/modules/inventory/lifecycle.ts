@@ -5,7 +5,7 @@
  */
 import type { Actor } from '../../platform/actor.js';
 import { actorLabel } from '../../platform/actor.js';
-import { now, type Db } from '../../platform/db/dialect.js';
+import { constraintKind, now, type Db } from '../../platform/db/dialect.js';
 import type { KeyEventKind, KeyState, Row } from '../../platform/db/schema.js';
 import { fail } from '../../platform/errors.js';
 import { checkTransition, type Transitions } from '../../platform/fsm.js';
@@ -85,7 +85,13 @@ export async function moveKeys(trx: Db, m: KeyMove): Promise<void> {
         .set((eb) => ({ ...m.set, state: m.to, version: eb('version', '+', 1), updated_at: at }))
         .where('id', 'in', slice)
         .where('state', '=', from)
-        .executeTakeFirst();
+        .executeTakeFirst()
+        .catch((error: unknown) => {
+          // the live-unit index: a concurrent allocation gave this unit a key first
+          if (constraintKind(error) === 'unique')
+            fail('inventory.unit_already_allocated', { params: { unit: String(m.set?.unit_id) } });
+          throw error;
+        });
       // Someone else moved one of these keys first: the whole change rolls back.
       if (Number(res.numUpdatedRows) !== slice.length) fail('inventory.key_conflict');
     }

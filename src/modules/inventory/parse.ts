@@ -372,10 +372,10 @@ class LineInterpreter {
   }
 
   /**
- * Fields in order: 1 = secret, 2 = serial + secret. Fields are only trimmed, never NFKC'd: the
- * stored secret must be exactly what the merchant supplied (a full-width password is a different
- * password); normalisation is for the duplicate and look-up hashes only.
- */
+   * Fields in order: 1 = secret, 2 = serial + secret. Fields are only trimmed, never NFKC'd: the
+   * stored secret must be exactly what the merchant supplied (a full-width password is a different
+   * password); normalisation is for the duplicate and look-up hashes only.
+   */
   private positional(fields: string[], lineNo: number): ParsedLine {
     for (const f of fields) if (f === '') return { ok: false, lineNo, reason: 'EMPTY_FIELD' };
     const n = fields.length;

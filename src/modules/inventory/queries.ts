@@ -155,7 +155,12 @@ export async function batchView(ctx: DataContext, batch: Row<'key_batches'>): Pr
 export async function getBatch(ctx: DataContext, actor: Actor, id: string): Promise<BatchView> {
   const batch = await ctx.db.selectFrom('key_batches').selectAll().where('id', '=', id).executeTakeFirst();
   if (!batch) fail('inventory.batch_not_found');
-  authorize(actor, 'update', { type: 'merchant', id: batch.merchant_id }, 'inventory.batch_not_found');
+  authorize(
+    actor,
+    'read',
+    { type: 'shop_record', merchantId: batch.merchant_id },
+    'inventory.batch_not_found',
+  );
   return batchView(ctx, batch);
 }
 

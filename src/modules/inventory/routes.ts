@@ -1,4 +1,4 @@
-import { createWriteStream, createReadStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -125,7 +125,7 @@ export function inventoryRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           await rm(dir, { recursive: true, force: true });
           throw error;
         }
-        const job = runImport(ctx, actor, batch, createReadStream(file, { highWaterMark: 256 * 1024 }))
+        const job = runImport(ctx, actor, batch, { file })
           .catch((error: unknown) => req.log.error({ err: error, batchId: batch.id }, 'key import failed'))
           .finally(() => rm(dir, { recursive: true, force: true }));
         running.add(job);
@@ -214,7 +214,12 @@ export function inventoryRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       const actor = requireActor(req);
       const key = await ctx.db.selectFrom('keys').selectAll().where('id', '=', id).executeTakeFirst();
       if (!key) fail('inventory.key_not_found');
-      authorize(actor, 'update', { type: 'merchant', id: key.merchant_id }, 'inventory.key_not_found');
+      authorize(
+        actor,
+        'update',
+        { type: 'shop_record', merchantId: key.merchant_id },
+        'inventory.key_not_found',
+      );
       return { actor, key };
     };
 

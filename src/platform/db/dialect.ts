@@ -84,13 +84,23 @@ class ImmediateSqliteDialect extends SqliteDialect {
   }
 }
 
+/** The better-sqlite3 handle behind each SQLite Kysely instance, for the bulk-insert fast path. */
+const rawHandles = new WeakMap<object, Sqlite.Database>();
+
 export function openSqlite(file: string): DbHandle {
   const raw = new Sqlite(file);
   raw.pragma('journal_mode = WAL');
   raw.pragma('foreign_keys = ON');
   raw.pragma('busy_timeout = 5000');
   raw.pragma('synchronous = NORMAL');
+  // 24 MiB page cache: the unique HMAC indexes take random inserts, and with the 2 MiB default a
+  // large import spends its time re-reading index pages.
+  raw.pragma('cache_size = -24576');
+  // Checkpoint the WAL every ~40 MiB instead of 4 MiB: index pages touched again and again by a
+  // bulk import are then written back once per checkpoint rather than many times.
+  raw.pragma('wal_autocheckpoint = 10000');
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: raw }) });
+  rawHandles.set(db, raw);
   return { db, engine: 'sqlite', close: () => db.destroy() };
 }
 
@@ -213,4 +223,67 @@ export function inTransaction<T>(db: Db, fn: (trx: Db) => Promise<T>): Promise<T
 export function containsText(column: string, needle: string): RawBuilder<SqlBool> {
   const pattern = `%${needle.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   return sql<SqlBool>`lower(${sql.ref(column)}) like ${pattern} escape '\\'`;
+}
+
+type SqlValue = string | number | Buffer | null;
+
+/**
+ * Inserts rows, skipping those that conflict on `conflictColumn`, and returns the indexes of the
+ * rows actually inserted. Must run inside a transaction opened on `db`.
+ * - SQLite: one cached single-row prepared statement on the same (only) connection, called in a
+ *   loop; measured ~4x faster than building 400-row statements through the query builder, which
+ *   is what lets an import reach its throughput target.
+ * - PostgreSQL: multi-row INSERT … ON CONFLICT DO NOTHING RETURNING, through the transaction.
+ */
+export async function insertIgnoringConflicts(
+  db: Db,
+  trx: Db,
+  table: 'keys',
+  columns: readonly string[],
+  rows: readonly SqlValue[][],
+  conflictColumn: string,
+  returnColumnIndex: number,
+): Promise<Set<number>> {
+  const inserted = new Set<number>();
+  const raw = rawHandles.get(db);
+  if (raw) {
+    const stmt = preparedInsert(raw, table, columns, conflictColumn);
+    rows.forEach((r, i) => {
+      if (stmt.run(r).changes === 1) inserted.add(i);
+    });
+    return inserted;
+  }
+  const BATCH = 400;
+  for (let start = 0; start < rows.length; start += BATCH) {
+    const slice = rows.slice(start, start + BATCH);
+    const values = sql.join(slice.map((r) => sql`(${sql.join(r.map((v) => sql`${v}`))})`));
+    const res = await sql<{
+      v: string;
+    }>`insert into ${sql.table(table)} (${sql.join(columns.map((c) => sql.id(c)))})
+      values ${values} on conflict (${sql.id(conflictColumn)}) do nothing
+      returning ${sql.id(columns[returnColumnIndex])} as v`.execute(trx);
+    const returned = new Set(res.rows.map((x) => x.v));
+    slice.forEach((r, i) => {
+      if (returned.has(r[returnColumnIndex] as string)) inserted.add(start + i);
+    });
+  }
+  return inserted;
+}
+
+const statementCache = new WeakMap<Sqlite.Database, Map<string, Sqlite.Statement>>();
+function preparedInsert(
+  raw: Sqlite.Database,
+  table: string,
+  columns: readonly string[],
+  conflict: string,
+): Sqlite.Statement {
+  const cache = statementCache.get(raw) ?? new Map<string, Sqlite.Statement>();
+  statementCache.set(raw, cache);
+  const text = `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values (${columns.map(() => '?').join(', ')}) on conflict ("${conflict}") do nothing`;
+  let stmt = cache.get(text);
+  if (!stmt) {
+    stmt = raw.prepare(text);
+    cache.set(text, stmt);
+  }
+  return stmt;
 }

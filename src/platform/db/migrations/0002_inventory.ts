@@ -146,7 +146,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`create index keys_available on keys (product_id, id) where state = 'AVAILABLE'`.execute(db);
   await db.schema.createIndex('keys_lookup').on('keys').column('lookup_hmac').execute();
   await db.schema.createIndex('keys_product_state').on('keys').columns(['product_id', 'state']).execute();
-  await db.schema.createIndex('keys_buyer').on('keys').column('buyer_id').execute();
+  // Partial: keys in stock have no buyer or unit, so a bulk import adds nothing to these two.
+  await sql`create index keys_buyer on keys (buyer_id) where buyer_id is not null`.execute(db);
+  await sql`create index keys_unit on keys (unit_id) where unit_id is not null`.execute(db);
 
   // Append-only per-key history: reserve, deliver, every reveal (with IP and user agent), activation …
   await db.schema
