@@ -1,6 +1,6 @@
 /** The `kameng` CLI against a real database of this run's engine. */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -127,6 +127,16 @@ describe('kameng CLI', () => {
     expect(rot.out).toMatch(/re-wrapped \d+ stored key\(s\)/);
     // the demo key file now holds the new key, so the platform still opens and decrypts
     expect((await kameng('audit-verify')).out).toMatch(/audit chain OK/);
+    // a 2 GB file (sparse: zeros) is refused as not text in its first bytes, with a batch report
+    const huge = path.join(dir, 'huge.txt');
+    writeFileSync(huge, '');
+    truncateSync(huge, 2 * 1024 ** 3);
+    const big = await kameng('keys', 'import', '--product', productId, huge);
+    expect(big.code).toBe(1);
+    expect(big.out).toMatch(/FAILED batch \S+: 0 imported/);
+    expect(big.out).toContain('文件不是文本文件');
+    const tooBig = await kameng('keys', 'import', '--product', productId, '--max-bytes', '1000000', huge);
+    expect(tooBig.err).toContain('文件过大');
     const again = await kameng('keys', 'import', '--product', productId, file);
     expect(again.out).toMatch(/0 imported, 3 duplicate, 1 rejected/);
   }, 90_000);

@@ -7,7 +7,8 @@
 import type { Actor } from '../../platform/actor.js';
 import type { DataContext } from '../../platform/context.js';
 import { insertIgnoringConflicts, now, type Db } from '../../platform/db/dialect.js';
-import type { Row } from '../../platform/db/schema.js';
+import type { BatchStatus, Row } from '../../platform/db/schema.js';
+import { checkTransition, type Transitions } from '../../platform/fsm.js';
 import { DomainError, fail } from '../../platform/errors.js';
 import { newId, newOrderedId } from '../../platform/ids.js';
 import { authorize } from '../accounts/authz.js';
@@ -373,6 +374,14 @@ async function classifyDuplicates(
   }));
 }
 
+/** An import batch runs once and ends one way; the runner (system) or recovery takes each edge. */
+export const batchTransitions: Transitions<BatchStatus, 'system'> = {
+  RUNNING: { COMPLETED: { by: ['system'] }, FAILED: { by: ['system'] }, INTERRUPTED: { by: ['system'] } },
+  COMPLETED: {},
+  FAILED: {},
+  INTERRUPTED: {},
+};
+
 async function finishBatch(
   ctx: InventoryContext,
   actor: Actor,
@@ -380,6 +389,7 @@ async function finishBatch(
   status: 'COMPLETED' | 'FAILED' | 'INTERRUPTED',
   errorCode: string | null,
 ): Promise<Row<'key_batches'>> {
+  if (checkTransition(batchTransitions, 'RUNNING', status, 'system') !== 'ok') fail('inventory.key_conflict');
   const at = ctx.clock.now();
   return ctx.db.transaction().execute(async (trx) => {
     const res = await trx
