@@ -30,5 +30,6 @@ export async function boot(config: Config, base: Clock = systemClock): Promise<B
   });
   await assertMasterKeyMatches(handle.db, masterKey);
   const vault = new KeyVault(masterKey);
+  await vault.hmacKey(handle.db, clock.now()); // created and committed once, before any request
   return { handle, db: handle.db, engine: handle.engine, clock, testClock, vault, masterKey, masterKeyFile };
 }

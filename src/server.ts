@@ -2,7 +2,7 @@
 import { buildApp } from './app.js';
 import { boot } from './boot.js';
 import { ConfigError, loadConfig } from './config.js';
-import { interruptStaleBatches } from './modules/inventory/import.js';
+import { interruptStaleBatches, sweepUploads } from './modules/inventory/import.js';
 import { DEMO_LOGINS, DEMO_PASSWORD, seedDemo, seedDemoKeys } from './modules/demo/seed.js';
 
 async function main(): Promise<void> {
@@ -17,13 +17,23 @@ async function main(): Promise<void> {
     testClock: booted.testClock,
     vault: booted.vault,
   });
-  // Imports left RUNNING by a process that died are marked INTERRUPTED (their chunks stay).
+  // Imports left RUNNING by a process that died are marked INTERRUPTED (their chunks stay), now
+  // and every minute (another instance may die while this one runs); their uploads are removed.
+  await sweepUploads(config.dataDir);
   await interruptStaleBatches(booted, 2 * 60_000);
+  const recovery = setInterval(
+    () =>
+      void interruptStaleBatches(booted, 2 * 60_000).catch((err: unknown) =>
+        app.log.error({ err }, 'import recovery failed'),
+      ),
+    60_000,
+  ).unref();
 
   // Refresh the shared test-clock offset so every instance sees an admin's advance.
   const refresh = booted.testClock ? setInterval(() => void booted.testClock?.refresh(), 2000).unref() : null;
   const close = async (): Promise<void> => {
     if (refresh) clearInterval(refresh);
+    clearInterval(recovery);
     await app.close();
     await booted.handle.close();
   };

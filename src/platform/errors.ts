@@ -211,6 +211,11 @@ const catalog = {
     zh: '激活时间不能晚于当前时间',
     en: 'The activation time is in the future',
   },
+  'crypto.rotation_busy': {
+    status: 409,
+    zh: '有导入正在进行，不能轮换主密钥',
+    en: 'An import is running; the master key cannot be rotated now',
+  },
   // clock and calendar
   'clock.test_clock_disabled': {
     status: 403,

@@ -1,4 +1,7 @@
 /** Builds a real app on a fresh test database, with a hand-moved clock and a log buffer. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
@@ -47,9 +50,11 @@ export async function harness(env: Record<string, string> = {}): Promise<Harness
   const db = await createTestDb(T0);
   const base = new FixedClock(T0);
   const testClock = new TestClock(db.db, base);
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info', ...env });
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kameng-data-'));
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info', KAMENG_DATA_DIR: dataDir, ...env });
   const logs: string[] = [];
   const vault = new KeyVault(TEST_MASTER_KEY);
+  await vault.hmacKey(db.db, T0); // as boot does: created and committed before any request
   const app = await buildApp({
     config,
     handle: db,
@@ -89,6 +94,7 @@ export async function harness(env: Record<string, string> = {}): Promise<Harness
     async close() {
       await app.close();
       await db.destroy();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
   return h;

@@ -151,11 +151,21 @@ describe('batches', () => {
     expect(terminalStates(batchTransitions).sort()).toEqual(['COMPLETED', 'FAILED', 'INTERRUPTED']);
     expect(reachableStates(batchTransitions, 'RUNNING').size).toBe(4);
     const p = await product(h, s);
-    const batch = await startBatch(h.ctx, s.actor, { productId: p.id, source: 'API', fileName: null, format: 'auto', bytesTotal: 10 });
+    const batch = await startBatch(h.ctx, s.actor, {
+      productId: p.id,
+      source: 'API',
+      fileName: null,
+      format: 'auto',
+      bytesTotal: 10,
+    });
     expect(await interruptStaleBatches(h.ctx, 120_000)).toBe(0);
     h.base.advance(121_000);
     expect(await interruptStaleBatches(h.ctx, 120_000)).toBe(1);
-    const row = await h.db.db.selectFrom('key_batches').select(['status', 'error_code']).where('id', '=', batch.id).executeTakeFirstOrThrow();
+    const row = await h.db.db
+      .selectFrom('key_batches')
+      .select(['status', 'error_code'])
+      .where('id', '=', batch.id)
+      .executeTakeFirstOrThrow();
     expect(row).toEqual({ status: 'INTERRUPTED', error_code: 'inventory.import_failed' });
   });
 });

@@ -8,6 +8,9 @@ import {
 } from '../../src/modules/inventory/allocation.js';
 import { systemActor } from '../../src/platform/actor.js';
 import { DomainError } from '../../src/platform/errors.js';
+import { constraintKind } from '../../src/platform/db/dialect.js';
+import { redeemKey } from '../../src/modules/inventory/registry.js';
+import type { Actor } from '../../src/platform/actor.js';
 import { verifyAuditChain } from '../../src/modules/audit/index.js';
 import { harness, type Client, type Harness } from '../helpers/app.js';
 import { importLines, product, shop, units, type Shop } from '../helpers/inventory.js';
@@ -165,7 +168,68 @@ describe('allocation', () => {
         .set({ state: 'RESERVED', unit_id: unitIds[0], buyer_id: buyer.buyer_id })
         .where('id', '=', spare.id)
         .execute(),
-    ).rejects.toThrow();
+    ).rejects.toSatisfy((e: unknown) => constraintKind(e) === 'unique');
+  });
+
+  it('a key activated while only reserved leaves the reservation, and nothing undelivered can be revealed', async () => {
+    const p = await product(h, s);
+    await importLines(h, s, p.id, ['RSV-0001 rsv-secret']);
+    const buyer = await h.loggedIn({ role: 'buyer' });
+    const u = await units(h, p.id, p.policyId, buyer.userId, 1);
+    await h.db.db
+      .transaction()
+      .execute((trx) => reserveKeys(trx, sys(), { productId: p.id, buyerId: buyer.userId, unitIds: u }));
+    expect((await buyer.post(`/api/units/${u[0]}/reveal`)).status).toBe(409); // reserved, not delivered
+    const issuer: Actor = { kind: 'token', tokenId: 't', scope: 'issuer', userId: null, merchantId: null };
+    await redeemKey(h.ctx, issuer, { cardNo: 'RSV-0001', password: 'rsv-secret' });
+    const key = await h.db.db
+      .selectFrom('keys')
+      .selectAll()
+      .where('product_id', '=', p.id)
+      .executeTakeFirstOrThrow();
+    expect(key).toMatchObject({
+      state: 'ACTIVATED',
+      unit_id: null,
+      buyer_id: null,
+      activated_before_delivery: 1,
+    });
+    const res = await buyer.post(`/api/units/${u[0]}/reveal`);
+    expect(res.status).toBe(404);
+    expect(JSON.stringify(res.body)).not.toContain('rsv-secret');
+    // and delivery of that unit now fails instead of handing over a used key
+    await expect(h.db.db.transaction().execute((trx) => deliverKeys(trx, sys(), u))).rejects.toMatchObject({
+      code: 'inventory.key_conflict',
+    });
+  });
+
+  it("a resold key's timeline shows its new buyer only their own unit's history", async () => {
+    // sold sealed to a first buyer, refunded back to stock, then sold to a second buyer
+    const p2 = await delivered(['RS-0002 resold-pw2'], 1);
+    await h.db.db.transaction().execute((trx) => returnToStock(trx, sys(), p2.unitIds));
+    const second = await h.loggedIn({ role: 'buyer' });
+    const policy = await h.db.db
+      .selectFrom('products')
+      .select('current_policy_id')
+      .where('id', '=', p2.productId)
+      .executeTakeFirstOrThrow();
+    const u2 = await units(h, p2.productId, policy.current_policy_id, second.userId, 1);
+    await h.db.db.transaction().execute(async (trx) => {
+      await reserveKeys(trx, sys(), { productId: p2.productId, buyerId: second.userId, unitIds: u2 });
+      await deliverKeys(trx, sys(), u2);
+    });
+    const tl = await second.get<{ events: { kind: string }[] }>(`/api/units/${u2[0]}/timeline`);
+    expect(tl.body.events.map((e) => e.kind)).toEqual(['IMPORTED', 'RESERVED', 'DELIVERED']);
+    // staff still see the whole history
+    const support = await h.loggedIn({ role: 'support' });
+    const all = await support.get<{ events: { kind: string }[] }>(`/api/units/${u2[0]}/timeline`);
+    expect(all.body.events.map((e) => e.kind)).toEqual([
+      'IMPORTED',
+      'RESERVED',
+      'DELIVERED',
+      'RETURNED',
+      'RESERVED',
+      'DELIVERED',
+    ]);
   });
 });
 

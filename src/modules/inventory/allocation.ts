@@ -3,7 +3,7 @@
  * transaction, moves keys through `moveKeys` (edge check + affected-row check + history + audit),
  * and never half-applies: a shortfall or a race throws and the caller's transaction rolls back.
  */
-import type { Actor } from '../../platform/actor.js';
+import { actorLabel, type Actor } from '../../platform/actor.js';
 import type { Engine } from '../../config.js';
 import { now, type Db } from '../../platform/db/dialect.js';
 import type { Row } from '../../platform/db/schema.js';
@@ -200,8 +200,8 @@ export async function markInvalid(
       unit_id: key.unit_id,
       at: now(c.at),
       kind: 'REPLACED',
-      actor_id: null,
-      actor_role: `system`,
+      actor_id: actorLabel(c.actor).id,
+      actor_role: actorLabel(c.actor).role,
       ip: null,
       user_agent: null,
       detail: pair.keyId,

@@ -54,13 +54,15 @@ export async function* encodeInWorker(
     wake?.();
   });
   worker.on('exit', (code) => {
-    if (code !== 0 && !failure) failure = new Error(`import worker exited with code ${code}`);
+    // Any exit before `done` is a failure, whatever the exit code: never wait forever.
+    if (!failure) failure = new Error(`import worker exited (code ${code}) before finishing`);
     wake?.();
   });
   try {
     for (;;) {
       while (queue.length === 0 && !failure) await new Promise<void>((r) => (wake = r));
       wake = null;
+      // messages sent before the worker exited are still delivered first
       const m = queue.shift();
       if (!m) throw failure ?? new Error('import worker stopped');
       if (m.type === 'done') return;

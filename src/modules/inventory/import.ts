@@ -4,6 +4,8 @@
  * leaves whole chunks or nothing — never a half-written key — and memory stays flat however
  * large the file. Duplicates are found by the database's unique HMAC index, never by decrypting.
  */
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
 import type { Actor } from '../../platform/actor.js';
 import type { DataContext } from '../../platform/context.js';
 import { insertIgnoringConflicts, now, type Db } from '../../platform/db/dialect.js';
@@ -26,6 +28,13 @@ import { encodeInWorker } from './import-pool.js';
 import { HmacSha256 } from '../../platform/crypto.js';
 
 export const CHUNK_LINES = 5000;
+
+/** A key with no card number is all secret: show only its last four characters. */
+export function maskSecretOnly(secret: string): string {
+  const chars = [...secret];
+  const shown = chars.length >= 12 ? 4 : chars.length >= 8 ? 2 : 0;
+  return `${'*'.repeat(Math.max(4, chars.length - shown))}${chars.slice(chars.length - shown).join('')}`;
+}
 const KEY_COLUMNS = [
   'id',
   'product_id',
@@ -69,6 +78,34 @@ export interface InventoryContext extends DataContext {
 }
 
 export type DuplicateReason = 'DUPLICATE_IN_BATCH' | 'DUPLICATE_EXISTING';
+
+/** Where uploads wait for their import; emptied at every start (see sweepUploads). */
+export const uploadRoot = (dataDir: string): string => path.join(dataDir, 'tmp', 'imports');
+
+/** Removes uploads a crashed process left behind: they hold plaintext keys. */
+export async function sweepUploads(dataDir: string): Promise<void> {
+  await rm(uploadRoot(dataDir), { recursive: true, force: true });
+}
+
+export async function assertCanImport(
+  ctx: DataContext,
+  actor: Actor,
+  productId: string,
+): Promise<Row<'products'>> {
+  const product = await ctx.db
+    .selectFrom('products')
+    .selectAll()
+    .where('id', '=', productId)
+    .executeTakeFirst();
+  if (!product) fail('catalog.product_not_found');
+  authorize(
+    actor,
+    'update',
+    { type: 'product', merchantId: product.merchant_id, status: product.status },
+    'catalog.product_not_found',
+  );
+  return product;
+}
 
 export async function startBatch(
   ctx: InventoryContext,
@@ -199,7 +236,7 @@ export async function* encodeChunks(
         p.batchId,
         line.lineNo,
         'AVAILABLE',
-        maskSerial(line.serial ?? line.secret),
+        line.serial === null ? maskSecretOnly(line.secret) : maskSerial(line.serial),
         KeyVault.lookupHmac(hmacKey, p.productType, payload),
         KeyVault.secretHmac(hmacKey, p.productType, payload),
         p.dataKeyId,
@@ -234,30 +271,31 @@ export async function runImport(
   input: AsyncIterable<Uint8Array> | { file: string },
   onProgress?: (p: ImportProgress) => void,
 ): Promise<Row<'key_batches'>> {
-  const product = await ctx.db
-    .selectFrom('products')
-    .select(['type'])
-    .where('id', '=', batch.product_id)
-    .executeTakeFirstOrThrow();
-  const hmacKey = await ctx.vault.hmacKey(ctx.db, ctx.clock.now());
-  const params: EncodeParams = {
-    productType: product.type,
-    format: batch.format,
-    fileName: batch.file_name ?? undefined,
-    productId: batch.product_id,
-    merchantId: batch.merchant_id,
-    batchId: batch.id,
-    dataKeyId: batch.data_key_id!,
-    hmacKey: hmacKey.key,
-    dataKey: await ctx.vault.dataKey(ctx.db, batch.data_key_id!),
-  };
   const totals: ImportProgress = { bytesRead: 0, linesRead: 0, imported: 0, duplicates: 0, rejected: 0 };
   let storedRejects = 0;
-  const chunks =
-    'file' in input
-      ? encodeInWorker(input.file, params, ctx.clock.now().getTime() - Date.now())
-      : encodeChunks(input, params, () => ctx.clock.now());
   try {
+    // Set-up failures end the batch too: a batch must never stay RUNNING because of them.
+    const product = await ctx.db
+      .selectFrom('products')
+      .select(['type'])
+      .where('id', '=', batch.product_id)
+      .executeTakeFirstOrThrow();
+    const hmacKey = await ctx.vault.hmacKey(ctx.db, ctx.clock.now());
+    const params: EncodeParams = {
+      productType: product.type,
+      format: batch.format,
+      fileName: batch.file_name ?? undefined,
+      productId: batch.product_id,
+      merchantId: batch.merchant_id,
+      batchId: batch.id,
+      dataKeyId: batch.data_key_id!,
+      hmacKey: hmacKey.key,
+      dataKey: await ctx.vault.dataKey(ctx.db, batch.data_key_id!),
+    };
+    const chunks =
+      'file' in input
+        ? encodeInWorker(input.file, params, ctx.clock.now().getTime() - Date.now())
+        : encodeChunks(input, params, () => ctx.clock.now());
     for await (const chunk of chunks) {
       const result = await writeChunk(ctx, actor, batch.id, chunk, storedRejects);
       storedRejects += result.stored;

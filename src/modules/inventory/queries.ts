@@ -316,14 +316,20 @@ export async function timeline(
     actor.merchantId === key.merchant_id &&
     !(actor.kind === 'user' && actor.role !== 'merchant');
   if (!isStaff && !isOwner && !(isBuyer && 'unitId' in where)) fail(notFound);
-  const events = await ctx.db
+  const all = await ctx.db
     .selectFrom('key_events')
     .selectAll()
     .where('key_id', '=', key.id)
     .orderBy('at')
     .orderBy('id')
     .execute();
-  const showIp = isStaff || isBuyer;
+  // The buyer sees their own unit's history only: not a previous holder's (a key returned to
+  // stock and sold again), not staff break-glass reads, and IP addresses of their own actions.
+  const buyerView = !isStaff && !isOwner;
+  const buyerId = actor.kind === 'user' ? actor.id : null;
+  const events = buyerView
+    ? all.filter((e) => e.unit_id === key.unit_id && e.kind !== 'BREAK_GLASS_REVEAL')
+    : all;
   return {
     key: {
       id: key.id,
@@ -340,15 +346,19 @@ export async function timeline(
         actor: 'merchant',
         detail: `batch ${key.batch_id} line ${key.line_no}`,
       },
-      ...events.map((e) => ({
-        at: e.at,
-        kind: e.kind,
-        actor: e.actor_role,
-        ...(showIp && e.ip ? { ip: e.ip } : {}),
-        ...(showIp && e.user_agent ? { userAgent: e.user_agent } : {}),
-        // break-glass reasons are for staff; other details are not sensitive
-        ...(e.detail && (e.kind !== 'BREAK_GLASS_REVEAL' || isStaff) ? { detail: e.detail } : {}),
-      })),
+      ...events.map((e) => {
+        const showIp = isStaff || (buyerView && e.actor_id === buyerId);
+        return {
+          at: e.at,
+          kind: e.kind,
+          // staff see who exactly (user or token id); others see the role
+          actor: isStaff && e.actor_id ? `${e.actor_role} ${e.actor_id}` : e.actor_role,
+          ...(showIp && e.ip ? { ip: e.ip } : {}),
+          ...(showIp && e.user_agent ? { userAgent: e.user_agent } : {}),
+          // break-glass reasons are for staff; other details are not sensitive
+          ...(e.detail && (e.kind !== 'BREAK_GLASS_REVEAL' || isStaff) ? { detail: e.detail } : {}),
+        };
+      }),
     ],
   };
 }

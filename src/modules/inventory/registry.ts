@@ -125,6 +125,8 @@ async function activate(
         activation_source: source,
         activated_by: actor.kind === 'token' ? actor.tokenId : actor.kind === 'user' ? actor.id : null,
         activated_before_delivery: before ? 1 : 0,
+        // a key used while only reserved never reaches that buyer: the unit loses it
+        ...(key.state === 'RESERVED' ? { unit_id: null, buyer_id: null } : {}),
       },
       detail: `${source}${before ? ' before delivery' : ''} at ${now(activatedAt)}`,
       action: source === 'REDEEM' ? 'key.activated' : 'key.activation_reported',

@@ -4,7 +4,7 @@
  * (SEALED → REVEALED, 拆封), which the refund rules later read.
  */
 import type { Actor } from '../../platform/actor.js';
-import { now } from '../../platform/db/dialect.js';
+import { forUpdate, now } from '../../platform/db/dialect.js';
 import { fail } from '../../platform/errors.js';
 import { actorLabel } from '../../platform/actor.js';
 import { newOrderedId } from '../../platform/ids.js';
@@ -34,24 +34,26 @@ export async function revealUnit(
   info: RequestInfo,
 ): Promise<Revealed> {
   if (actor.kind !== 'user') fail('auth.forbidden');
-  // A unit whose key was replaced also keeps the invalid one on record: prefer the live key.
-  const keys = await ctx.db
-    .selectFrom('keys')
-    .selectAll()
-    .where('unit_id', '=', unitId)
-    .where('buyer_id', '=', actor.id)
-    .execute();
-  const key = keys.find((k) => (REVEALABLE as readonly string[]).includes(k.state)) ?? keys[0];
-  // Someone else's unit and a unit that does not exist look the same.
-  if (!key) fail('inventory.unit_not_found');
-  if (!(REVEALABLE as readonly string[]).includes(key.state)) {
-    fail('inventory.not_revealable', {
-      params: { state: { zh: STATE_ZH[key.state] ?? key.state, en: key.state } },
-    });
-  }
   const at = ctx.clock.now();
-  const firstReveal = key.state === 'SEALED';
-  await ctx.db.transaction().execute(async (trx) => {
+  // Read, check, record and decrypt in one transaction (row-locked on PostgreSQL): a key voided
+  // or returned meanwhile is not shown, and a key is never marked unsealed unless the buyer
+  // actually receives the secret.
+  return ctx.db.transaction().execute(async (trx) => {
+    // A unit whose key was replaced also keeps the invalid one on record: prefer the live key.
+    const keys = await forUpdate(
+      trx.selectFrom('keys').selectAll().where('unit_id', '=', unitId).where('buyer_id', '=', actor.id),
+      ctx.engine,
+    ).execute();
+    const key = keys.find((k) => (REVEALABLE as readonly string[]).includes(k.state)) ?? keys[0];
+    // Someone else's unit and a unit that does not exist look the same.
+    if (!key) fail('inventory.unit_not_found');
+    // Only a delivered key can be shown: a reservation not yet paid has no secret to reveal.
+    if (!(REVEALABLE as readonly string[]).includes(key.state) || key.delivered_at === null) {
+      fail('inventory.not_revealable', {
+        params: { state: { zh: STATE_ZH[key.state] ?? key.state, en: key.state } },
+      });
+    }
+    const firstReveal = key.state === 'SEALED';
     const event = { actor, at, kind: 'REVEALED' as const, ip: info.ip, userAgent: info.userAgent };
     if (firstReveal) {
       await moveKeys(trx, {
@@ -63,36 +65,36 @@ export async function revealUnit(
         action: 'key.revealed',
         auditData: { unitId, first: true },
       });
-      return;
+    } else {
+      // Later reveals change no state but are recorded all the same.
+      const label = actorLabel(actor);
+      await trx
+        .insertInto('key_events')
+        .values({
+          id: newOrderedId(at.getTime()),
+          key_id: key.id,
+          unit_id: unitId,
+          at: now(at),
+          kind: 'REVEALED',
+          actor_id: label.id,
+          actor_role: label.role,
+          ip: info.ip,
+          user_agent: info.userAgent,
+          detail: null,
+        })
+        .execute();
+      await appendAudit(trx, {
+        actor,
+        action: 'key.revealed',
+        objectType: 'keys',
+        objectId: key.id,
+        data: { unitId, first: false },
+        at,
+      });
     }
-    // Later reveals change no state but are recorded all the same.
-    const label = actorLabel(actor);
-    await trx
-      .insertInto('key_events')
-      .values({
-        id: newOrderedId(at.getTime()),
-        key_id: key.id,
-        unit_id: unitId,
-        at: now(at),
-        kind: 'REVEALED',
-        actor_id: label.id,
-        actor_role: label.role,
-        ip: info.ip,
-        user_agent: info.userAgent,
-        detail: null,
-      })
-      .execute();
-    await appendAudit(trx, {
-      actor,
-      action: 'key.revealed',
-      objectType: 'keys',
-      objectId: key.id,
-      data: { unitId, first: false },
-      at,
-    });
+    const payload = ctx.vault.decrypt(await ctx.vault.dataKey(trx, key.data_key_id), key.id, key.ciphertext);
+    return { unitId, serial: payload.serial, secret: payload.secret, firstReveal, revealedAt: now(at) };
   });
-  const payload = ctx.vault.decrypt(await ctx.vault.dataKey(ctx.db, key.data_key_id), key.id, key.ciphertext);
-  return { unitId, serial: payload.serial, secret: payload.secret, firstReveal, revealedAt: now(at) };
 }
 
 /** An admin reads a secret for a written reason; audited, and the key's state is unchanged. */

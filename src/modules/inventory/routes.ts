@@ -1,6 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyRequest } from 'fastify';
@@ -11,7 +10,7 @@ import { fail } from '../../platform/errors.js';
 import { idParams, problems } from '../../platform/http/schemas.js';
 import { requireActor, requireRole } from '../accounts/http.js';
 import { markInvalid, voidStockKey } from './allocation.js';
-import { runImport, startBatch } from './import.js';
+import { assertCanImport, runImport, startBatch, uploadRoot } from './import.js';
 import {
   batchSchema,
   getBatch,
@@ -61,8 +60,12 @@ export function inventoryRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       async (req, reply) => {
         const actor = requireActor(req);
         if (!req.isMultipart()) fail('request.unsupported_media_type');
-        // Stream the upload to a private temp file (bounded memory, size-limited), then import from it.
-        const dir = await mkdtemp(path.join(os.tmpdir(), 'kameng-import-'));
+        // Who may import is settled before a byte of the upload is stored.
+        await assertCanImport(ctx, actor, req.params.id);
+        // Stream the upload to a private temp file (bounded memory, size-limited) under the data
+        // directory, swept at start, so a crash cannot leave plaintext keys behind for long.
+        await mkdir(uploadRoot(ctx.config.dataDir), { recursive: true, mode: 0o700 });
+        const dir = await mkdtemp(path.join(uploadRoot(ctx.config.dataDir), 'import-'));
         const file = path.join(dir, 'upload');
         let format: 'auto' | 'text' | 'csv' = 'auto';
         let fileName: string | null = null;

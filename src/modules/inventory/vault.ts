@@ -4,6 +4,7 @@
  * ciphertext copied onto another row does not decrypt.
  */
 import type { Actor } from '../../platform/actor.js';
+import { fail } from '../../platform/errors.js';
 import { appendAudit } from '../audit/index.js';
 import { CryptoError, HmacSha256, newDataKey, open, seal, type MasterKey } from '../../platform/crypto.js';
 import { now, type Db } from '../../platform/db/dialect.js';
@@ -52,7 +53,7 @@ export class KeyVault {
       );
     }
     const key = this.master.unwrap(id, row.wrapped);
-    this.cache.set(id, key);
+    if (!db.isTransaction) this.cache.set(id, key); // a row read inside a transaction may yet roll back
     return key;
   }
 
@@ -61,22 +62,23 @@ export class KeyVault {
   /** The HMAC key, created on first use (insert-if-absent, so concurrent first uses agree). */
   async hmacKey(db: Db, at: Date): Promise<HmacSha256> {
     if (this.hmacInstance) return this.hmacInstance;
-    if (!this.cache.has(HMAC_KEY_ID)) {
-      await db
-        .insertInto('crypto_keys')
-        .values({
-          id: HMAC_KEY_ID,
-          purpose: 'HMAC',
-          wrapped: this.master.wrap(HMAC_KEY_ID, newDataKey()),
-          master_fingerprint: this.master.fingerprint,
-          created_at: now(at),
-          rewrapped_at: null,
-        })
-        .onConflict((oc) => oc.column('id').doNothing())
-        .execute();
-    }
-    this.hmacInstance = new HmacSha256(await this.unwrapRow(db, HMAC_KEY_ID));
-    return this.hmacInstance;
+    await db
+      .insertInto('crypto_keys')
+      .values({
+        id: HMAC_KEY_ID,
+        purpose: 'HMAC',
+        wrapped: this.master.wrap(HMAC_KEY_ID, newDataKey()),
+        master_fingerprint: this.master.fingerprint,
+        created_at: now(at),
+        rewrapped_at: null,
+      })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
+    const instance = new HmacSha256(await this.unwrapRow(db, HMAC_KEY_ID));
+    // Only a committed key may be remembered: inside a transaction the row could still roll back,
+    // and hashes made with a key that was never stored would match nothing after a restart.
+    if (!db.isTransaction) this.hmacInstance = instance;
+    return instance;
   }
 
   async createDataKey(db: Db, at: Date): Promise<string> {
@@ -93,7 +95,7 @@ export class KeyVault {
         rewrapped_at: null,
       })
       .execute();
-    this.cache.set(id, key);
+    if (!db.isTransaction) this.cache.set(id, key);
     return id;
   }
 
@@ -152,6 +154,14 @@ export async function rewrapAll(
   at: Date,
 ): Promise<number> {
   return db.transaction().execute(async (trx) => {
+    // A running import holds an unwrapped data key and would keep wrapping new ones with the old
+    // master key: rotate only when none runs (and restart every instance with the new key after).
+    const running = await trx
+      .selectFrom('key_batches')
+      .select('id')
+      .where('status', '=', 'RUNNING')
+      .executeTakeFirst();
+    if (running) fail('crypto.rotation_busy');
     const rows = await trx.selectFrom('crypto_keys').selectAll().execute();
     for (const row of rows) {
       if (row.master_fingerprint !== from.fingerprint) {

@@ -253,9 +253,16 @@ export async function insertIgnoringConflicts(
     });
     return inserted;
   }
+  // Insert in conflict-key order: two transactions inserting overlapping keys then wait for each
+  // other in the same order instead of deadlocking.
+  const conflictIndex = columns.indexOf(conflictColumn);
+  const order = rows
+    .map((_, i) => i)
+    .sort((a, b) => Buffer.compare(asBuffer(rows[a][conflictIndex]), asBuffer(rows[b][conflictIndex])));
   const BATCH = 400;
-  for (let start = 0; start < rows.length; start += BATCH) {
-    const slice = rows.slice(start, start + BATCH);
+  for (let start = 0; start < order.length; start += BATCH) {
+    const idx = order.slice(start, start + BATCH);
+    const slice = idx.map((i) => rows[i]);
     const values = sql.join(slice.map((r) => sql`(${sql.join(r.map((v) => sql`${v}`))})`));
     const res = await sql<{
       v: string;
@@ -263,12 +270,14 @@ export async function insertIgnoringConflicts(
       values ${values} on conflict (${sql.id(conflictColumn)}) do nothing
       returning ${sql.id(columns[returnColumnIndex])} as v`.execute(trx);
     const returned = new Set(res.rows.map((x) => x.v));
-    slice.forEach((r, i) => {
-      if (returned.has(r[returnColumnIndex] as string)) inserted.add(start + i);
+    idx.forEach((rowIndex) => {
+      if (returned.has(rows[rowIndex][returnColumnIndex] as string)) inserted.add(rowIndex);
     });
   }
   return inserted;
 }
+
+const asBuffer = (v: SqlValue): Buffer => (Buffer.isBuffer(v) ? v : Buffer.from(String(v)));
 
 const statementCache = new WeakMap<Sqlite.Database, Map<string, Sqlite.Statement>>();
 function preparedInsert(
