@@ -3,6 +3,7 @@
  * version, status changes. Each runs in one transaction with its audit events; edits are
  * version-checked so two editors get one success and one clear conflict.
  */
+import { productFor } from './access.js';
 import { z } from 'zod';
 import type { Actor } from '../../platform/actor.js';
 import type { DataContext } from '../../platform/context.js';
@@ -200,17 +201,8 @@ export async function createProduct(ctx: DataContext, actor: Actor, input: Produ
   return id;
 }
 
-async function loadForChange(db: Db, actor: Actor, id: string): Promise<Row<'products'>> {
-  const row = await db.selectFrom('products').selectAll().where('id', '=', id).executeTakeFirst();
-  if (!row) fail('catalog.product_not_found');
-  authorize(
-    actor,
-    'update',
-    { type: 'product', merchantId: row.merchant_id, status: row.status },
-    'catalog.product_not_found',
-  );
-  return row;
-}
+const loadForChange = (db: Db, actor: Actor, id: string): Promise<Row<'products'>> =>
+  productFor(db, actor, 'update', id);
 
 /** Version-checked update of the product row; zero rows changed means someone else got there first. */
 async function bumpVersion(

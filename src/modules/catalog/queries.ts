@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { productFor } from './access.js';
 import type { Actor } from '../../platform/actor.js';
 import type { DataContext } from '../../platform/context.js';
 import { containsText, now } from '../../platform/db/dialect.js';
@@ -21,14 +22,7 @@ const viewerLevel = (actor: Actor | null): MemberLevel =>
   actor?.kind === 'user' ? actor.memberLevel : 'REGULAR';
 
 export async function getProduct(ctx: DataContext, actor: Actor | null, id: string): Promise<ProductView> {
-  const row = await ctx.db.selectFrom('products').selectAll().where('id', '=', id).executeTakeFirst();
-  if (!row) fail('catalog.product_not_found');
-  authorize(
-    actor,
-    'read',
-    { type: 'product', merchantId: row.merchant_id, status: row.status },
-    'catalog.product_not_found',
-  );
+  const row = await productFor(ctx.db, actor, 'read', id);
   const [view] = await productViews(ctx.db, [row], viewerLevel(actor));
   return view;
 }
@@ -69,18 +63,7 @@ export async function listPolicies(
   actor: Actor | null,
   productId: string,
 ): Promise<PolicyView[]> {
-  const product = await ctx.db
-    .selectFrom('products')
-    .selectAll()
-    .where('id', '=', productId)
-    .executeTakeFirst();
-  if (!product) fail('catalog.product_not_found');
-  authorize(
-    actor,
-    'read',
-    { type: 'product', merchantId: product.merchant_id, status: product.status },
-    'catalog.product_not_found',
-  );
+  await productFor(ctx.db, actor, 'read', productId);
   const rows = await ctx.db
     .selectFrom('refund_policies')
     .selectAll()

@@ -4,6 +4,7 @@
  * leaves whole chunks or nothing — never a half-written key — and memory stays flat however
  * large the file. Duplicates are found by the database's unique HMAC index, never by decrypting.
  */
+import { productFor } from '../catalog/access.js';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Actor } from '../../platform/actor.js';
@@ -92,19 +93,7 @@ export async function assertCanImport(
   actor: Actor,
   productId: string,
 ): Promise<Row<'products'>> {
-  const product = await ctx.db
-    .selectFrom('products')
-    .selectAll()
-    .where('id', '=', productId)
-    .executeTakeFirst();
-  if (!product) fail('catalog.product_not_found');
-  authorize(
-    actor,
-    'update',
-    { type: 'product', merchantId: product.merchant_id, status: product.status },
-    'catalog.product_not_found',
-  );
-  return product;
+  return productFor(ctx.db, actor, 'update', productId);
 }
 
 export async function startBatch(

@@ -1,4 +1,5 @@
 /** Read side of the inventory: stock, masked key lists, key timelines, a buyer's units. */
+import { productFor } from '../catalog/access.js';
 import { z } from 'zod';
 import type { Actor } from '../../platform/actor.js';
 import type { DataContext } from '../../platform/context.js';
@@ -222,18 +223,7 @@ export async function setLowStockThreshold(
   productId: string,
   threshold: number | null,
 ): Promise<Stock> {
-  const product = await ctx.db
-    .selectFrom('products')
-    .selectAll()
-    .where('id', '=', productId)
-    .executeTakeFirst();
-  if (!product) fail('catalog.product_not_found');
-  authorize(
-    actor,
-    'update',
-    { type: 'product', merchantId: product.merchant_id, status: product.status },
-    'catalog.product_not_found',
-  );
+  const product = await productFor(ctx.db, actor, 'update', productId);
   const at = ctx.clock.now();
   await ctx.db.transaction().execute(async (trx) => {
     await trx
@@ -272,18 +262,7 @@ export async function listProductKeys(
   productId: string,
   filter: { state?: KeyState | undefined; limit: number; after?: string | undefined },
 ) {
-  const product = await ctx.db
-    .selectFrom('products')
-    .selectAll()
-    .where('id', '=', productId)
-    .executeTakeFirst();
-  if (!product) fail('catalog.product_not_found');
-  authorize(
-    actor,
-    'update',
-    { type: 'product', merchantId: product.merchant_id, status: product.status },
-    'catalog.product_not_found',
-  );
+  await productFor(ctx.db, actor, 'update', productId);
   let q = ctx.db.selectFrom('keys').selectAll().where('product_id', '=', productId);
   if (filter.state) q = q.where('state', '=', filter.state);
   if (filter.after) q = q.where('id', '>', filter.after);
