@@ -169,3 +169,40 @@ describe('batches', () => {
     expect(row).toEqual({ status: 'INTERRUPTED', error_code: 'inventory.import_failed' });
   });
 });
+
+describe('the worker path', () => {
+  it('imports a file through the worker thread, and a worker failure ends the batch FAILED (never RUNNING)', async () => {
+    const { writeFileSync, mkdtempSync } = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'kameng-worker-'));
+    const file = path.join(dir, 'keys.txt');
+    writeFileSync(file, cardLines(CHUNK_LINES + 10, 'WRK').join('\n'));
+    const p = await product(h, s);
+    const ok = await startBatch(h.ctx, s.actor, {
+      productId: p.id,
+      source: 'CLI',
+      fileName: 'keys.txt',
+      format: 'text',
+      bytesTotal: 1,
+    });
+    expect(await runImport(h.ctx, s.actor, ok, { file })).toMatchObject({
+      status: 'COMPLETED',
+      imported: CHUNK_LINES + 10,
+    });
+    const gone = await startBatch(h.ctx, s.actor, {
+      productId: p.id,
+      source: 'CLI',
+      fileName: 'x',
+      format: 'text',
+      bytesTotal: 1,
+    });
+    await expect(runImport(h.ctx, s.actor, gone, { file: path.join(dir, 'missing.txt') })).rejects.toThrow();
+    const row = await h.db.db
+      .selectFrom('key_batches')
+      .select(['status', 'error_code'])
+      .where('id', '=', gone.id)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ status: 'FAILED', error_code: 'inventory.import_failed' });
+  });
+});

@@ -430,3 +430,32 @@ describe('activation registry', () => {
     expect((await buyer.post('/api/registry/check', { password: 'VIPCODE-0001' })).status).toBe(403);
   });
 });
+
+describe('support and stock', () => {
+  it('support can confirm a key defective and replace it; stock tells sold keys from keys used in stock', async () => {
+    const { unitIds, productId, buyer } = await delivered(
+      ['SP-0001 sp-1', 'SP-0002 sp-2', 'SP-0003 sp-3'],
+      1,
+    );
+    const key = await stateOf(unitIds[0]!);
+    const support = await h.loggedIn({ role: 'support' });
+    const res = await support.post(`/api/support/keys/${key.id}/invalid`, {
+      reason: '发卡方确认无效',
+      replace: true,
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ state: 'INVALID' });
+    // the unit now holds a fresh sealed key, which its buyer can reveal
+    const replacement = await buyer.post<{ secret: string }>(`/api/units/${unitIds[0]}/reveal`);
+    expect(replacement.body.secret).toBe('sp-2');
+    expect(
+      (await buyer.post(`/api/support/keys/${key.id}/invalid`, { reason: 'xx', replace: false })).status,
+    ).toBe(403);
+    // a key used while in stock is not "sold"
+    const issuer: Actor = { kind: 'token', tokenId: 'i', scope: 'issuer', userId: null, merchantId: null };
+    await redeemKey(h.ctx, issuer, { cardNo: 'SP-0003', password: 'sp-3' });
+    const { stockOf } = await import('../../src/modules/inventory/queries.js');
+    const [stock] = await stockOf(h.ctx, s.merchantId, productId);
+    expect(stock).toMatchObject({ available: 0, sold: 1, invalid: 1, activatedUnsold: 1 });
+  });
+});

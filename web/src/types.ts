@@ -204,6 +204,7 @@ export interface StockItem {
   sold: number;
   invalid: number;
   voided: number;
+  activatedUnsold: number;
   /** null = no low-stock warning. */
   lowStockThreshold: number | null;
   lowStock: boolean;

@@ -1,5 +1,6 @@
 /** Read side of the inventory: stock, masked key lists, key timelines, a buyer's units. */
 import { productFor } from '../catalog/access.js';
+import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Actor } from '../../platform/actor.js';
 import type { DataContext } from '../../platform/context.js';
@@ -28,6 +29,8 @@ export const stockSchema = z
     sold: z.number().int(),
     invalid: z.number().int(),
     voided: z.number().int(),
+    /** Keys reported used while still in stock or reserved: never sold, never sellable. */
+    activatedUnsold: z.number().int(),
     lowStockThreshold: z.number().int().nullable(),
     lowStock: z.boolean(),
   })
@@ -190,27 +193,39 @@ export async function stockOf(ctx: DataContext, merchantId: string, productId?: 
   if (rows.length === 0) return [];
   const counts = await ctx.db
     .selectFrom('keys')
-    .select(['product_id', 'state', (eb) => eb.fn.countAll().as('n')])
+    .select([
+      'product_id',
+      'state',
+      sql<number>`case when delivered_at is null then 0 else 1 end`.as('delivered'),
+      (eb) => eb.fn.countAll().as('n'),
+    ])
     .where(
       'product_id',
       'in',
       rows.map((r) => r.id),
     )
-    .groupBy(['product_id', 'state'])
+    .groupBy(['product_id', 'state', sql`case when delivered_at is null then 0 else 1 end`])
     .execute();
   return rows.map((p) => {
-    const n = (states: KeyState[]) =>
+    const n = (states: KeyState[], delivered?: boolean) =>
       counts
-        .filter((c) => c.product_id === p.id && states.includes(c.state))
+        .filter(
+          (c) =>
+            c.product_id === p.id &&
+            states.includes(c.state) &&
+            (delivered === undefined || (Number(c.delivered) === 1) === delivered),
+        )
         .reduce((sum, c) => sum + Number(c.n), 0);
     const available = n(['AVAILABLE']);
     return {
       productId: p.id,
       available,
       reserved: n(['RESERVED']),
-      sold: n(SOLD),
+      // sold = delivered to a buyer; a key activated in stock was never sold
+      sold: n(SOLD, true),
       invalid: n(['INVALID']),
       voided: n(['VOIDED']),
+      activatedUnsold: n(['ACTIVATED'], false),
       lowStockThreshold: p.low_stock_threshold,
       lowStock: p.low_stock_threshold !== null && available <= p.low_stock_threshold,
     };

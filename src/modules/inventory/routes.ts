@@ -248,6 +248,35 @@ export function inventoryRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       },
     );
 
+    const invalidBody = z.strictObject({
+      reason: z.string().trim().min(2).max(500),
+      replace: z.boolean().default(false),
+    });
+    /** Marks a key INVALID (merchant for its own keys, support for any), optionally replacing it. */
+    const invalidate = async (
+      req: FastifyRequest,
+      by: 'merchant' | 'support',
+      body: z.infer<typeof invalidBody>,
+    ): Promise<z.infer<typeof keyRowSchema>> => {
+      const { actor, key } =
+        by === 'merchant'
+          ? await ownKey(req, (req.params as { id: string }).id)
+          : await staffKey(req, (req.params as { id: string }).id);
+      await ctx.db
+        .transaction()
+        .execute((trx) =>
+          markInvalid(trx, { engine: ctx.engine, actor, at: ctx.clock.now(), by }, key, body),
+        );
+      return toKeyRow(
+        await ctx.db.selectFrom('keys').selectAll().where('id', '=', key.id).executeTakeFirstOrThrow(),
+      );
+    };
+    const staffKey = async (req: FastifyRequest, id: string) => {
+      const actor = requireRole(req, 'support', 'admin');
+      const key = await ctx.db.selectFrom('keys').selectAll().where('id', '=', id).executeTakeFirst();
+      return { actor, key: key ?? fail('inventory.key_not_found') };
+    };
+
     app.post(
       '/merchant/keys/:id/invalid',
       {
@@ -255,29 +284,25 @@ export function inventoryRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           tags: ['inventory'],
           summary: 'Confirm a key defective (→ INVALID), optionally delivering a replacement to its unit',
           params: idParams,
-          body: z.strictObject({
-            reason: z.string().trim().min(2).max(500),
-            replace: z.boolean().default(false),
-          }),
+          body: invalidBody,
           response: { 200: keyRowSchema, ...problems(400, 401, 404, 409) },
         },
       },
-      async (req) => {
-        const { actor, key } = await ownKey(req, req.params.id);
-        await ctx.db
-          .transaction()
-          .execute((trx) =>
-            markInvalid(
-              trx,
-              { engine: ctx.engine, actor, at: ctx.clock.now(), by: 'merchant' },
-              key,
-              req.body,
-            ),
-          );
-        return toKeyRow(
-          await ctx.db.selectFrom('keys').selectAll().where('id', '=', key.id).executeTakeFirstOrThrow(),
-        );
+      async (req) => invalidate(req, 'merchant', req.body),
+    );
+
+    app.post(
+      '/support/keys/:id/invalid',
+      {
+        schema: {
+          tags: ['inventory'],
+          summary: 'Support confirms a key defective (→ INVALID), optionally delivering a replacement',
+          params: idParams,
+          body: invalidBody,
+          response: { 200: keyRowSchema, ...problems(400, 401, 403, 404, 409) },
+        },
       },
+      async (req) => invalidate(req, 'support', req.body),
     );
 
     app.get(
