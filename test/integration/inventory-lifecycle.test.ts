@@ -437,7 +437,7 @@ describe('support and stock', () => {
       ['SP-0001 sp-1', 'SP-0002 sp-2', 'SP-0003 sp-3'],
       1,
     );
-    const key = await stateOf(unitIds[0]!);
+    const key = await stateOf(unitIds[0]);
     const support = await h.loggedIn({ role: 'support' });
     const res = await support.post(`/api/support/keys/${key.id}/invalid`, {
       reason: '发卡方确认无效',
