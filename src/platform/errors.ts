@@ -216,6 +216,17 @@ const catalog = {
     zh: '有导入正在进行，不能轮换主密钥',
     en: 'An import is running; the master key cannot be rotated now',
   },
+  // ledger
+  'ledger.insufficient_funds': {
+    status: 409,
+    zh: '余额不足',
+    en: 'Insufficient balance',
+  },
+  'ledger.idempotency_conflict': {
+    status: 422,
+    zh: '同一幂等键已用于不同的资金操作',
+    en: 'This idempotency key was already used for a different money movement',
+  },
   // clock and calendar
   'clock.test_clock_disabled': {
     status: 403,

@@ -259,6 +259,43 @@ export interface KeyEventsTable {
   detail: string | null;
 }
 
+export type AccountKind =
+  | 'WALLET'
+  | 'MERCHANT_PAYABLE'
+  | 'MERCHANT_DEPOSIT'
+  | 'ESCROW'
+  | 'PLATFORM_REVENUE'
+  | 'GATEWAY_CLEARING';
+
+export interface LedgerAccountsTable {
+  id: string;
+  kind: AccountKind;
+  owner_id: string;
+  balance_fen: number;
+  allow_negative: Bool;
+  version: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface LedgerTransactionsTable {
+  id: string;
+  idempotency_key: string;
+  kind: string;
+  reference_type: string;
+  reference_id: string;
+  fingerprint: string;
+  created_at: Timestamp;
+}
+
+export interface LedgerPostingsTable {
+  id: string;
+  transaction_id: string;
+  account_id: string;
+  amount_fen: number;
+  created_at: Timestamp;
+}
+
 export interface Database {
   users: UsersTable;
   member_levels: MemberLevelsTable;
@@ -279,6 +316,9 @@ export interface Database {
   key_batch_rejects: KeyBatchRejectsTable;
   keys: KeysTable;
   key_events: KeyEventsTable;
+  ledger_accounts: LedgerAccountsTable;
+  ledger_transactions: LedgerTransactionsTable;
+  ledger_postings: LedgerPostingsTable;
 }
 
 export type Row<T extends keyof Database> = Selectable<Database[T]>;

@@ -1,0 +1,197 @@
+/**
+ * Double-entry ledger in integer fen. Every money movement is one transaction of postings that sum
+ * to zero, applied with its audit event inside the caller's transaction and keyed by a unique
+ * idempotency key: a replay returns the first result, a different movement under the same key is
+ * refused. Balances change by conditional UPDATE (never read-then-write), so a wallet cannot go
+ * negative however many spends race; accounts are locked in id order so two movements over the
+ * same accounts never deadlock.
+ */
+import { createHash } from 'node:crypto';
+import type { Actor } from '../../platform/actor.js';
+import { now, type Db } from '../../platform/db/dialect.js';
+import type { AccountKind, Row } from '../../platform/db/schema.js';
+import { fail } from '../../platform/errors.js';
+import { newId, newOrderedId } from '../../platform/ids.js';
+import { appendAudit, canonicalJson } from '../audit/index.js';
+
+/** Accounts that may run negative: money the platform is owed by an outside party. */
+const MAY_GO_NEGATIVE: ReadonlySet<AccountKind> = new Set(['GATEWAY_CLEARING']);
+
+export async function ensureAccount(
+  trx: Db,
+  kind: AccountKind,
+  ownerId: string,
+  at: Date,
+): Promise<Row<'ledger_accounts'>> {
+  await trx
+    .insertInto('ledger_accounts')
+    .values({
+      id: newId(),
+      kind,
+      owner_id: ownerId,
+      balance_fen: 0,
+      allow_negative: MAY_GO_NEGATIVE.has(kind) ? 1 : 0,
+      version: 1,
+      created_at: now(at),
+      updated_at: now(at),
+    })
+    .onConflict((oc) => oc.columns(['kind', 'owner_id']).doNothing())
+    .execute();
+  return trx
+    .selectFrom('ledger_accounts')
+    .selectAll()
+    .where('kind', '=', kind)
+    .where('owner_id', '=', ownerId)
+    .executeTakeFirstOrThrow();
+}
+
+export interface Posting {
+  accountId: string;
+  amountFen: number;
+}
+
+export interface MoneyMovement {
+  idempotencyKey: string;
+  kind: string;
+  reference: { type: string; id: string };
+  postings: Posting[];
+}
+
+export interface Posted {
+  transactionId: string;
+  replayed: boolean;
+}
+
+/** Programming errors, not user errors: an unbalanced or fractional movement never reaches the DB. */
+function assertWellFormed(m: MoneyMovement): void {
+  if (m.postings.length < 2) throw new Error('a ledger transaction needs at least two postings');
+  let sum = 0;
+  for (const p of m.postings) {
+    if (!Number.isSafeInteger(p.amountFen) || p.amountFen === 0)
+      throw new Error('postings are non-zero whole fen');
+    sum += p.amountFen;
+  }
+  if (sum !== 0) throw new Error(`ledger transaction does not balance (sum ${sum})`);
+}
+
+const fingerprintOf = (m: MoneyMovement): string =>
+  createHash('sha256')
+    .update(
+      canonicalJson({
+        kind: m.kind,
+        reference: m.reference,
+        postings: [...m.postings].sort(
+          (a, b) => a.accountId.localeCompare(b.accountId) || a.amountFen - b.amountFen,
+        ),
+      }),
+    )
+    .digest('hex');
+
+export async function postTransaction(trx: Db, actor: Actor, at: Date, m: MoneyMovement): Promise<Posted> {
+  if (!trx.isTransaction)
+    throw new Error('postTransaction must run inside the transaction of the change that causes it');
+  assertWellFormed(m);
+  const fingerprint = fingerprintOf(m);
+  const id = newOrderedId(at.getTime());
+  const inserted = await trx
+    .insertInto('ledger_transactions')
+    .values({
+      id,
+      idempotency_key: m.idempotencyKey,
+      kind: m.kind,
+      reference_type: m.reference.type,
+      reference_id: m.reference.id,
+      fingerprint,
+      created_at: now(at),
+    })
+    .onConflict((oc) => oc.column('idempotency_key').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (!inserted) {
+    const first = await trx
+      .selectFrom('ledger_transactions')
+      .select(['id', 'fingerprint'])
+      .where('idempotency_key', '=', m.idempotencyKey)
+      .executeTakeFirstOrThrow();
+    if (first.fingerprint !== fingerprint) fail('ledger.idempotency_conflict');
+    return { transactionId: first.id, replayed: true };
+  }
+  // Net per account, then lock (update) in id order.
+  const net = new Map<string, number>();
+  for (const p of m.postings) net.set(p.accountId, (net.get(p.accountId) ?? 0) + p.amountFen);
+  for (const accountId of [...net.keys()].sort()) {
+    const amount = net.get(accountId)!;
+    if (amount === 0) continue;
+    const res = await trx
+      .updateTable('ledger_accounts')
+      .set((eb) => ({
+        balance_fen: eb('balance_fen', '+', amount),
+        version: eb('version', '+', 1),
+        updated_at: now(at),
+      }))
+      .where('id', '=', accountId)
+      .where((eb) => eb.or([eb('allow_negative', '=', 1), eb(eb('balance_fen', '+', amount), '>=', 0)]))
+      .executeTakeFirst();
+    if (Number(res.numUpdatedRows) !== 1)
+      fail('ledger.insufficient_funds', { params: { account: accountId } });
+  }
+  await trx
+    .insertInto('ledger_postings')
+    .values(
+      m.postings.map((p) => ({
+        id: newId(),
+        transaction_id: id,
+        account_id: p.accountId,
+        amount_fen: p.amountFen,
+        created_at: now(at),
+      })),
+    )
+    .execute();
+  await appendAudit(trx, {
+    actor,
+    action: 'ledger.posted',
+    objectType: m.reference.type,
+    objectId: m.reference.id,
+    data: { transactionId: id, kind: m.kind, idempotencyKey: m.idempotencyKey, postings: m.postings },
+    at,
+  });
+  return { transactionId: id, replayed: false };
+}
+
+export interface LedgerReport {
+  ok: boolean;
+  accounts: number;
+  transactions: number;
+  mismatchedAccounts: string[];
+  unbalancedTransactions: string[];
+}
+
+/** Every balance equals the sum of its postings, and every transaction sums to zero. */
+export async function verifyLedger(db: Db): Promise<LedgerReport> {
+  const accounts = await db
+    .selectFrom('ledger_accounts')
+    .leftJoin('ledger_postings', 'ledger_postings.account_id', 'ledger_accounts.id')
+    .select([
+      'ledger_accounts.id',
+      'ledger_accounts.balance_fen',
+      (eb) => eb.fn.coalesce(eb.fn.sum<number>('ledger_postings.amount_fen'), eb.val(0)).as('posted'),
+    ])
+    .groupBy(['ledger_accounts.id', 'ledger_accounts.balance_fen'])
+    .execute();
+  const sums = await db
+    .selectFrom('ledger_postings')
+    .select(['transaction_id', (eb) => eb.fn.sum<number>('amount_fen').as('total')])
+    .groupBy('transaction_id')
+    .execute();
+  const mismatchedAccounts = accounts
+    .filter((a) => Number(a.balance_fen) !== Number(a.posted))
+    .map((a) => a.id);
+  const unbalancedTransactions = sums.filter((s) => Number(s.total) !== 0).map((s) => s.transaction_id);
+  return {
+    ok: mismatchedAccounts.length === 0 && unbalancedTransactions.length === 0,
+    accounts: accounts.length,
+    transactions: sums.length,
+    mismatchedAccounts,
+    unbalancedTransactions,
+  };
+}
