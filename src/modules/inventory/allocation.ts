@@ -6,10 +6,10 @@
 import { actorLabel, type Actor } from '../../platform/actor.js';
 import type { Engine } from '../../config.js';
 import { now, type Db } from '../../platform/db/dialect.js';
-import type { Row } from '../../platform/db/schema.js';
+import type { KeyEventKind, KeyState, Row } from '../../platform/db/schema.js';
 import { fail } from '../../platform/errors.js';
 import { newId, newOrderedId } from '../../platform/ids.js';
-import { LIVE_STATES, moveKeys } from './lifecycle.js';
+import { LIVE_STATES, moveKeys, type KeyMove } from './lifecycle.js';
 
 type KeyRef = Pick<Row<'keys'>, 'id' | 'state' | 'unit_id'>;
 
@@ -102,65 +102,63 @@ async function keysOfUnits(trx: Db, unitIds: string[], states: Row<'keys'>['stat
   return rows;
 }
 
-/** An unpaid order expired: its reserved keys go back to stock. */
-export async function releaseReservation(trx: Db, c: AllocContext, unitIds: string[]): Promise<void> {
-  const keys = await keysOfUnits(trx, unitIds, ['RESERVED']);
-  await moveKeys(trx, {
-    keys,
-    to: 'AVAILABLE',
-    by: 'system',
-    actor: c.actor,
-    at: c.at,
-    kind: 'RELEASED',
-    set: { unit_id: null, buyer_id: null, reserved_at: null },
-    action: 'keys.released',
-  });
+/** Moves the keys of `unitIds`, which must all be in `from`, along one system edge. */
+async function moveUnitKeys(
+  trx: Db,
+  c: AllocContext,
+  unitIds: string[],
+  from: KeyState,
+  to: KeyState,
+  kind: KeyEventKind,
+  set: KeyMove['set'],
+  action: string,
+): Promise<void> {
+  const keys = await keysOfUnits(trx, unitIds, [from]);
+  await moveKeys(trx, { keys, to, by: 'system', actor: c.actor, at: c.at, kind, set, action });
 }
+
+/** An unpaid order expired: its reserved keys go back to stock. */
+export const releaseReservation = (trx: Db, c: AllocContext, unitIds: string[]): Promise<void> =>
+  moveUnitKeys(
+    trx,
+    c,
+    unitIds,
+    'RESERVED',
+    'AVAILABLE',
+    'RELEASED',
+    { unit_id: null, buyer_id: null, reserved_at: null },
+    'keys.released',
+  );
 
 /** Payment confirmed: RESERVED → SEALED, recording the delivery time (电子商务法 §51). */
-export async function deliverKeys(trx: Db, c: AllocContext, unitIds: string[]): Promise<void> {
-  const keys = await keysOfUnits(trx, unitIds, ['RESERVED']);
-  await moveKeys(trx, {
-    keys,
-    to: 'SEALED',
-    by: 'system',
-    actor: c.actor,
-    at: c.at,
-    kind: 'DELIVERED',
-    set: { delivered_at: now(c.at) },
-    action: 'keys.delivered',
-  });
-}
+export const deliverKeys = (trx: Db, c: AllocContext, unitIds: string[]): Promise<void> =>
+  moveUnitKeys(
+    trx,
+    c,
+    unitIds,
+    'RESERVED',
+    'SEALED',
+    'DELIVERED',
+    { delivered_at: now(c.at) },
+    'keys.delivered',
+  );
 
 /** A sealed unit was refunded: its key returns to stock (the only way back to stock after sale). */
-export async function returnToStock(trx: Db, c: AllocContext, unitIds: string[]): Promise<void> {
-  const keys = await keysOfUnits(trx, unitIds, ['SEALED']);
-  await moveKeys(trx, {
-    keys,
-    to: 'AVAILABLE',
-    by: 'system',
-    actor: c.actor,
-    at: c.at,
-    kind: 'RETURNED',
-    set: { unit_id: null, buyer_id: null, reserved_at: null, delivered_at: null },
-    action: 'keys.returned',
-  });
-}
+export const returnToStock = (trx: Db, c: AllocContext, unitIds: string[]): Promise<void> =>
+  moveUnitKeys(
+    trx,
+    c,
+    unitIds,
+    'SEALED',
+    'AVAILABLE',
+    'RETURNED',
+    { unit_id: null, buyer_id: null, reserved_at: null, delivered_at: null },
+    'keys.returned',
+  );
 
 /** A revealed unit was refunded: its key is voided and can never be activated. */
-export async function voidUnitKeys(trx: Db, c: AllocContext, unitIds: string[]): Promise<void> {
-  const keys = await keysOfUnits(trx, unitIds, ['REVEALED']);
-  await moveKeys(trx, {
-    keys,
-    to: 'VOIDED',
-    by: 'system',
-    actor: c.actor,
-    at: c.at,
-    kind: 'VOIDED',
-    set: { voided_at: now(c.at) },
-    action: 'keys.voided',
-  });
-}
+export const voidUnitKeys = (trx: Db, c: AllocContext, unitIds: string[]): Promise<void> =>
+  moveUnitKeys(trx, c, unitIds, 'REVEALED', 'VOIDED', 'VOIDED', { voided_at: now(c.at) }, 'keys.voided');
 
 /**
  * The merchant (or support) confirms a key defective. With `replace`, a key it held for a unit

@@ -14,7 +14,6 @@ import type { BatchStatus, Row } from '../../platform/db/schema.js';
 import { checkTransition, type Transitions } from '../../platform/fsm.js';
 import { DomainError, fail } from '../../platform/errors.js';
 import { newId, newOrderedId } from '../../platform/ids.js';
-import { authorize } from '../accounts/authz.js';
 import { appendAudit } from '../audit/index.js';
 import {
   CsvHeaderError,
@@ -107,18 +106,7 @@ export async function startBatch(
     bytesTotal: number;
   },
 ): Promise<Row<'key_batches'>> {
-  const product = await ctx.db
-    .selectFrom('products')
-    .selectAll()
-    .where('id', '=', input.productId)
-    .executeTakeFirst();
-  if (!product) fail('catalog.product_not_found');
-  authorize(
-    actor,
-    'update',
-    { type: 'product', merchantId: product.merchant_id, status: product.status },
-    'catalog.product_not_found',
-  );
+  const product = await assertCanImport(ctx, actor, input.productId);
   const at = ctx.clock.now();
   return ctx.db.transaction().execute(async (trx) => {
     const dataKeyId = await ctx.vault.createDataKey(trx, at);

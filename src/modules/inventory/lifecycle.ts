@@ -3,6 +3,7 @@
  * goes through: edge check, conditional UPDATE whose affected-row count must match, the per-key
  * history rows and the audit event, all inside the caller's transaction.
  */
+import { z } from 'zod';
 import type { Actor } from '../../platform/actor.js';
 import { actorLabel } from '../../platform/actor.js';
 import { constraintKind, now, type Db } from '../../platform/db/dialect.js';
@@ -45,6 +46,17 @@ export const keyTransitions: Transitions<KeyState, KeyActor> = {
 };
 
 export const LIVE_STATES: KeyState[] = ['RESERVED', 'SEALED', 'REVEALED', 'ACTIVATED'];
+
+/** The key states as an API schema, one list for every route and view. */
+export const keyStateSchema = z.enum([
+  'AVAILABLE',
+  'RESERVED',
+  'SEALED',
+  'REVEALED',
+  'ACTIVATED',
+  'VOIDED',
+  'INVALID',
+]);
 
 export interface KeyMove {
   keys: Pick<Row<'keys'>, 'id' | 'state' | 'unit_id'>[];

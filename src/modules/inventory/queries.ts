@@ -1,4 +1,5 @@
 /** Read side of the inventory: stock, masked key lists, key timelines, a buyer's units. */
+import { keyStateSchema } from './lifecycle.js';
 import { productFor } from '../catalog/access.js';
 import { sql } from 'kysely';
 import { z } from 'zod';
@@ -10,15 +11,6 @@ import { fail, messagesFor, type ErrorCode } from '../../platform/errors.js';
 import { authorize } from '../accounts/authz.js';
 import { appendAudit } from '../audit/index.js';
 
-const keyStateSchema = z.enum([
-  'AVAILABLE',
-  'RESERVED',
-  'SEALED',
-  'REVEALED',
-  'ACTIVATED',
-  'VOIDED',
-  'INVALID',
-]);
 const messagesSchema = z.object({ 'zh-CN': z.string(), en: z.string() });
 
 export const stockSchema = z

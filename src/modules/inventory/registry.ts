@@ -10,7 +10,7 @@ import { now, type Db } from '../../platform/db/dialect.js';
 import type { Row } from '../../platform/db/schema.js';
 import { fail } from '../../platform/errors.js';
 import type { InventoryContext } from './import.js';
-import { moveKeys, type KeyActor } from './lifecycle.js';
+import { moveKeys, type KeyActor, keyStateSchema } from './lifecycle.js';
 import type { ProductType } from './parse.js';
 import { KeyVault } from './vault.js';
 
@@ -24,7 +24,7 @@ export const keyStatusSchema = z.object({
   keyId: z.string(),
   productId: z.string(),
   productType: z.enum(['CARD_KEY', 'LICENSE_KEY', 'ACCOUNT', 'ENTITLEMENT']),
-  state: z.enum(['AVAILABLE', 'RESERVED', 'SEALED', 'REVEALED', 'ACTIVATED', 'VOIDED', 'INVALID']),
+  state: keyStateSchema,
   deliveredAt: z.string().nullable(),
   activatedAt: z.string().nullable(),
   activationSource: z.enum(['REDEEM', 'REPORT']).nullable(),

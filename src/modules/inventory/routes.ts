@@ -1,4 +1,5 @@
 import { createWriteStream } from 'node:fs';
+import { keyStateSchema } from './lifecycle.js';
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -30,7 +31,6 @@ import { credentialsSchema, checkKey, keyStatusSchema, redeemKey, reportActivati
 import { breakGlassReveal, revealUnit } from './reveal.js';
 import { authorize } from '../accounts/authz.js';
 
-const keyStates = z.enum(['AVAILABLE', 'RESERVED', 'SEALED', 'REVEALED', 'ACTIVATED', 'VOIDED', 'INVALID']);
 const requestInfo = (req: FastifyRequest) => ({
   ip: req.ip,
   userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'].slice(0, 300) : null,
@@ -203,7 +203,7 @@ export function inventoryRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           summary: 'The product’s keys, masked, in import order',
           params: idParams,
           querystring: z.strictObject({
-            state: keyStates.optional(),
+            state: keyStateSchema.optional(),
             limit: z.coerce.number().int().min(1).max(500).default(50),
             after: z.string().max(64).optional(),
           }),

@@ -260,12 +260,7 @@ export interface KeyEventsTable {
 }
 
 export type AccountKind =
-  | 'WALLET'
-  | 'MERCHANT_PAYABLE'
-  | 'MERCHANT_DEPOSIT'
-  | 'ESCROW'
-  | 'PLATFORM_REVENUE'
-  | 'GATEWAY_CLEARING';
+  'WALLET' | 'MERCHANT_PAYABLE' | 'MERCHANT_DEPOSIT' | 'ESCROW' | 'PLATFORM_REVENUE' | 'GATEWAY_CLEARING';
 
 export interface LedgerAccountsTable {
   id: string;

@@ -42,7 +42,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('fingerprint', 'text', (c) => c.notNull())
     .addColumn('created_at', t.time, (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('ledger_transactions_ref').on('ledger_transactions').columns(['reference_type', 'reference_id']).execute();
+  await db.schema
+    .createIndex('ledger_transactions_ref')
+    .on('ledger_transactions')
+    .columns(['reference_type', 'reference_id'])
+    .execute();
 
   await db.schema
     .createTable('ledger_postings')
@@ -54,7 +58,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addCheckConstraint('ledger_postings_nonzero', sql`amount_fen <> 0`)
     .execute();
   await db.schema.createIndex('ledger_postings_account').on('ledger_postings').column('account_id').execute();
-  await db.schema.createIndex('ledger_postings_transaction').on('ledger_postings').column('transaction_id').execute();
+  await db.schema
+    .createIndex('ledger_postings_transaction')
+    .on('ledger_postings')
+    .column('transaction_id')
+    .execute();
   await makeAppendOnly(db, 'ledger_transactions');
   await makeAppendOnly(db, 'ledger_postings');
 }
