@@ -25,6 +25,12 @@ import { catalogRoutes } from './modules/catalog/routes.js';
 import type { Clock, TestClock } from './platform/clock.js';
 import type { KeyVault } from './modules/inventory/vault.js';
 import { inventoryRoutes } from './modules/inventory/routes.js';
+import { orderRoutes } from './modules/orders/routes.js';
+import { sweep, type SweepReport } from './modules/orders/sweep.js';
+import { GatewayRegistry } from './modules/payments/registry.js';
+import { paymentRoutes } from './modules/payments/routes.js';
+import { createSandboxGateways, type SandboxGateways } from './modules/payments/sandbox/index.js';
+import { sandboxRoutes } from './modules/payments/sandbox/routes.js';
 import type { AppContext } from './platform/context.js';
 import type { DbHandle } from './platform/db/dialect.js';
 import { registerProblemHandler, sendNotFound } from './platform/http/problem.js';
@@ -53,6 +59,17 @@ export const defaultWebDir = (): string => {
   return path.resolve(here, '../dist/web');
 };
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    kameng: {
+      ctx: AppContext;
+      sandbox: SandboxGateways;
+      /** Fires due deadlines, sends waiting payouts, runs the sandbox gateways' timed work. */
+      sweep(): Promise<SweepReport>;
+    };
+  }
+}
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const trust = deps.config.trustProxy;
   const app = Fastify({
@@ -67,6 +84,23 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
+  // The sandbox gateways deliver their notifications through the real notify route (raw body,
+  // signature check and all), in process: no listening socket is needed, in tests or in the demo.
+  const sandbox = await createSandboxGateways({
+    db: deps.handle.db,
+    clock: deps.clock,
+    vault: deps.vault,
+    publicUrl: deps.config.publicUrl ?? '',
+    deliver: async (provider, n) => {
+      const res = await app.inject({
+        method: 'POST',
+        url: `/api/payments/notify/${provider}`,
+        headers: { ...n.headers, 'content-type': n.contentType },
+        payload: n.rawBody,
+      });
+      return { status: res.statusCode, body: res.body };
+    },
+  });
   const ctx: AppContext = {
     db: deps.handle.db,
     engine: deps.handle.engine,
@@ -75,7 +109,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     config: deps.config,
     log: app.log,
     vault: deps.vault,
+    gateways: new GatewayRegistry(sandbox.gateways.values()),
   };
+  app.decorate('kameng', {
+    ctx,
+    sandbox,
+    sweep: () =>
+      sweep(
+        { ...ctx, sandbox },
+        {
+          onError: (err, d) =>
+            app.log.error({ err, deadline: d.id, kind: d.kind }, 'deadline failed; retrying later'),
+        },
+      ),
+  });
 
   registerProblemHandler(app);
   await app.register(cookie);
@@ -138,6 +185,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(catalogRoutes(ctx), { prefix: '/api' });
   await app.register(adminRoutes(ctx), { prefix: '/api' });
   await app.register(inventoryRoutes(ctx), { prefix: '/api' });
+  await app.register(orderRoutes(ctx), { prefix: '/api' });
+  await app.register(paymentRoutes(ctx), { prefix: '/api' });
+  await app.register(sandboxRoutes(ctx, sandbox), { prefix: '/api' });
 
   const webDir = deps.webDir ?? defaultWebDir();
   const hasWeb = existsSync(path.join(webDir, 'index.html'));

@@ -38,6 +38,8 @@ const envSchema = z.object({
     .int()
     .min(1024)
     .default(256 * 1024 * 1024),
+  /** How often the sweeper fires due deadlines and sends waiting payouts (ms). */
+  KAMENG_SWEEP_INTERVAL_MS: z.coerce.number().int().min(200).max(600_000).default(2000),
 });
 
 export type Engine = 'sqlite' | 'postgres';
@@ -60,6 +62,7 @@ export interface Config {
   publicUrl: string | undefined;
   masterKey: string | undefined;
   importMaxBytes: number;
+  sweepIntervalMs: number;
 }
 
 /** Variables whose values must not be echoed in an error (they can carry credentials). */
@@ -119,5 +122,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: e.KAMENG_PUBLIC_URL,
     masterKey: e.KAMENG_MASTER_KEY,
     importMaxBytes: e.KAMENG_IMPORT_MAX_BYTES,
+    sweepIntervalMs: e.KAMENG_SWEEP_INTERVAL_MS,
   };
 }

@@ -29,11 +29,24 @@ async function main(): Promise<void> {
     60_000,
   ).unref();
 
+  // Deadlines (order expiry, settlement, membership expiry), waiting payouts and the sandbox
+  // gateways' timed work. Overlapping runs are skipped; several instances may sweep at once.
+  let sweeping = false;
+  const sweeper = setInterval(() => {
+    if (sweeping) return;
+    sweeping = true;
+    void app.kameng
+      .sweep()
+      .catch((err: unknown) => app.log.error({ err }, 'sweep failed'))
+      .finally(() => (sweeping = false));
+  }, config.sweepIntervalMs).unref();
+
   // Refresh the shared test-clock offset so every instance sees an admin's advance.
   const refresh = booted.testClock ? setInterval(() => void booted.testClock?.refresh(), 2000).unref() : null;
   const close = async (): Promise<void> => {
     if (refresh) clearInterval(refresh);
     clearInterval(recovery);
+    clearInterval(sweeper);
     await app.close();
     await booted.handle.close();
   };

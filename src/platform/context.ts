@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import type { Clock, TestClock } from './clock.js';
 import type { Db, Engine } from './db/dialect.js';
 import type { KeyVault } from '../modules/inventory/vault.js';
+import type { GatewayRegistry } from '../modules/payments/registry.js';
 
 /** What services need from the platform; built once in app.ts and passed down explicitly. */
 export interface AppContext {
@@ -14,6 +15,7 @@ export interface AppContext {
   config: Config;
   log: FastifyBaseLogger;
   vault: KeyVault;
+  gateways: GatewayRegistry;
 }
 
 /** Service-level context: no logger or config needed for pure data work. */

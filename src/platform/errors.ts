@@ -227,6 +227,121 @@ const catalog = {
     zh: '同一幂等键已用于不同的资金操作',
     en: 'This idempotency key was already used for a different money movement',
   },
+  // orders and checkout
+  'order.not_found': { status: 404, zh: '订单不存在', en: 'Order not found' },
+  'order.transition_not_allowed': {
+    status: 409,
+    zh: '订单当前状态（{from}）不能变为 {to}',
+    en: 'The order cannot go from {from} to {to}',
+  },
+  'payment.transition_not_allowed': {
+    status: 409,
+    zh: '支付/退款记录当前状态（{from}）不能变为 {to}',
+    en: 'The payment record cannot go from {from} to {to}',
+  },
+  'order.idempotency_key_required': {
+    status: 400,
+    zh: '请求头缺少 Idempotency-Key（8–64 位字母、数字、- 或 _）',
+    en: 'The Idempotency-Key header is missing or malformed (8–64 letters, digits, - or _)',
+  },
+  'order.idempotency_mismatch': {
+    status: 422,
+    zh: '该 Idempotency-Key 已用于内容不同的请求',
+    en: 'This Idempotency-Key was already used for a different request',
+  },
+  'order.policy_not_confirmed': {
+    status: 400,
+    zh: '请先阅读并勾选确认退款规则',
+    en: 'Read and confirm the refund policy first',
+  },
+  'order.policy_changed': {
+    status: 409,
+    zh: '商品的退款规则已更新（第 {version} 版），请阅读新规则后重新确认',
+    en: 'The refund policy has changed (version {version}); read the new policy and confirm again',
+  },
+  'order.terms_changed': {
+    status: 409,
+    zh: '商品的面额或有效期已变更，请刷新后重新确认',
+    en: 'The face value or validity changed; reload and confirm again',
+  },
+  'order.product_not_on_sale': { status: 409, zh: '该商品当前不可购买', en: 'This product is not on sale' },
+  'order.quantity_over_limit': {
+    status: 400,
+    zh: '{level}每单最多购买 {max} 件',
+    en: 'At most {max} per order at level {level}',
+  },
+  'order.method_not_allowed': {
+    status: 400,
+    zh: '该订单不支持此支付方式',
+    en: 'This payment method is not available for this order',
+  },
+  'order.not_cancellable': {
+    status: 409,
+    zh: '只有待支付的订单可以取消',
+    en: 'Only orders awaiting payment can be cancelled',
+  },
+  'order.own_product': { status: 403, zh: '不能购买自己店铺的商品', en: 'You cannot buy from your own shop' },
+  'order.buyers_only': {
+    status: 403,
+    zh: '只有买家账号可以下单',
+    en: 'Only buyer accounts can place orders',
+  },
+  'order.export_format': {
+    status: 400,
+    zh: '导出格式仅支持 csv 或 xlsx',
+    en: 'Export format must be csv or xlsx',
+  },
+  // membership
+  'membership.offer_not_found': {
+    status: 404,
+    zh: '该会员等级暂未开放购买',
+    en: 'This membership level is not on sale',
+  },
+  'membership.lower_than_current': {
+    status: 409,
+    zh: '您当前的会员等级更高（{current}），无需购买',
+    en: 'Your current level ({current}) is already higher',
+  },
+  // top-ups
+  'topup.amount_invalid': {
+    status: 400,
+    zh: '充值金额须在 ¥{min} 至 ¥{max} 之间',
+    en: 'Top-up amount must be between ¥{min} and ¥{max}',
+  },
+  // payments and gateways
+  'payment.unknown_provider': { status: 404, zh: '未知的支付渠道', en: 'Unknown payment provider' },
+  'payment.gateway_unavailable': {
+    status: 503,
+    zh: '支付渠道暂时不可用，请稍后重试或选择其他支付方式',
+    en: 'The payment provider is unavailable; try again later or choose another method',
+  },
+  'payment.notification_forged': {
+    status: 401,
+    zh: '支付通知验签失败',
+    en: 'The payment notification failed signature verification',
+  },
+  'payment.notification_mismatch': {
+    status: 400,
+    zh: '支付通知与订单不符（{reason}）',
+    en: 'The payment notification does not match the order ({reason})',
+  },
+  'sandbox.payment_not_found': { status: 404, zh: '支付单不存在', en: 'Payment not found' },
+  'sandbox.payment_not_payable': {
+    status: 409,
+    zh: '该支付单已关闭或已支付',
+    en: 'This payment is closed or already paid',
+  },
+  'sandbox.unknown_payer': { status: 400, zh: '未知的测试付款人', en: 'Unknown test payer' },
+  'sandbox.refund_exceeds': {
+    status: 400,
+    zh: '退款金额超过可退金额',
+    en: 'The refund exceeds the refundable amount',
+  },
+  'sandbox.payment_not_paid': {
+    status: 409,
+    zh: '原支付未成功，不能退款',
+    en: 'The payment did not succeed; nothing to refund',
+  },
   // clock and calendar
   'clock.test_clock_disabled': {
     status: 403,
@@ -278,6 +393,8 @@ export class DomainError extends Error {
       params?: Params;
       errors?: FieldError[];
       headers?: Record<string, string>;
+      /** Extra facts the client needs to recover (e.g. the new refund policy to confirm). */
+      data?: Record<string, unknown>;
     } = {},
   ) {
     const messages = messagesFor(code, options.params);

@@ -19,12 +19,19 @@ export interface PlatformRules {
   policyWindowMinHours: number;
   policyWindowMaxHours: number;
   qualityClaimDays: number;
+  /** How long a WeChat/Alipay order waits for payment before its reservation is released. */
+  paymentTimeoutMinutes: number;
+  topupMinFen: number;
+  topupMaxFen: number;
 }
 
 export const DEFAULT_RULES: PlatformRules = {
   policyWindowMinHours: 24,
   policyWindowMaxHours: 72,
   qualityClaimDays: 7,
+  paymentTimeoutMinutes: 15,
+  topupMinFen: 100,
+  topupMaxFen: 500_000,
 };
 
 export async function getPlatformRules(db: Db): Promise<PlatformRules> {

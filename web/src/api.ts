@@ -3,15 +3,24 @@ import en from './i18n/en';
 import zhCN from './i18n/zh-CN';
 import type {
   AuthResponse,
+  CheckoutInput,
   CreateProductInput,
+  GatewayMethod,
   ItemList,
   ImportBatch,
   KeyRow,
   KeyState,
   KeyTimeline,
   Lang,
+  MerchantFinance,
   MerchantProfile,
+  Membership,
+  MembershipOffer,
   Messages,
+  OrderDetail,
+  OrderFilter,
+  OrderPage,
+  PaidLevel,
   Policy,
   PolicyInput,
   Problem,
@@ -21,9 +30,12 @@ import type {
   ProductType,
   ProfileInput,
   RevealResult,
+  SandboxPayment,
+  SandboxProvider,
   StockItem,
   Unit,
   UpdateProductInput,
+  Wallet,
 } from './types';
 
 export const API_BASE = '/api';
@@ -99,6 +111,7 @@ function asProblem(v: unknown): Problem | undefined {
     messages: asMessages(v.messages),
     field: typeof v.field === 'string' ? v.field : undefined,
     errors,
+    data: isRecord(v.data) ? v.data : undefined,
   };
 }
 
@@ -140,10 +153,16 @@ async function toApiError(res: Response): Promise<ApiError> {
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
-export async function request<T>(method: Method, path: string, body?: unknown): Promise<T> {
+export async function request<T>(
+  method: Method,
+  path: string,
+  body?: unknown,
+  extraHeaders: Record<string, string> = {},
+): Promise<T> {
   const headers: Record<string, string> = {
     Accept: 'application/json, application/problem+json',
     'Accept-Language': currentLang(),
+    ...extraHeaders,
   };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
@@ -243,6 +262,77 @@ export const api = {
   myUnits: () => request<ItemList<Unit>>('GET', '/me/units'),
   /** The secret: keep the result in component state only (never in the query cache). */
   revealUnit: (unitId: string) => request<RevealResult>('POST', `/units/${enc(unitId)}/reveal`, {}),
+  // orders, wallet and membership: creating calls carry an Idempotency-Key (see useIdempotencyKey)
+  checkout: (input: CheckoutInput, idempotencyKey: string) =>
+    request<OrderDetail>('POST', '/orders', input, { 'Idempotency-Key': idempotencyKey }),
+  orders: (filter: OrderFilter, cursor?: string, limit = ORDERS_PAGE_SIZE) =>
+    request<OrderPage>('GET', `/orders?${orderQuery(filter, cursor, limit)}`),
+  order: (id: string) => request<OrderDetail>('GET', `/orders/${enc(id)}`),
+  payOrder: (id: string) => request<OrderDetail>('POST', `/orders/${enc(id)}/pay`, {}),
+  cancelOrder: (id: string) => request<OrderDetail>('POST', `/orders/${enc(id)}/cancel`, {}),
+  wallet: () => request<Wallet>('GET', '/me/wallet'),
+  topUp: (input: { amountFen: number; paymentMethod: GatewayMethod }, idempotencyKey: string) =>
+    request<OrderDetail>('POST', '/me/topups', input, { 'Idempotency-Key': idempotencyKey }),
+  membershipOffers: () => request<ItemList<MembershipOffer>>('GET', '/membership/offers'),
+  memberships: () => request<ItemList<Membership>>('GET', '/me/memberships'),
+  buyMembership: (level: PaidLevel, idempotencyKey: string) =>
+    request<OrderDetail>('POST', '/me/membership', { level }, { 'Idempotency-Key': idempotencyKey }),
+  merchantOrders: (filter: OrderFilter, cursor?: string, limit = ORDERS_PAGE_SIZE) =>
+    request<OrderPage>('GET', `/merchant/orders?${orderQuery(filter, cursor, limit)}`),
+  merchantFinance: () => request<MerchantFinance>('GET', '/merchant/finance'),
+  // the sandbox cashier (public: the payment id in the pay URL is the capability)
+  sandboxPayment: (id: string) => request<SandboxPayment>('GET', `/sandbox/payments/${enc(id)}`),
+  sandboxPay: (id: string, payerId: string) =>
+    request<SandboxPayment>('POST', `/sandbox/payments/${enc(id)}/pay`, { payerId }),
+  sandboxSettings: (provider: SandboxProvider) =>
+    request<SandboxSettings>('GET', `/admin/sandbox/${enc(provider)}`),
+  updateSandboxSettings: (provider: SandboxProvider, input: Omit<SandboxSettings, 'provider'>) =>
+    request<SandboxSettings>('PUT', `/admin/sandbox/${enc(provider)}`, input),
 };
+
+export interface SandboxSettings {
+  provider: SandboxProvider;
+  down: boolean;
+  notificationDelaySeconds: number;
+}
+
+/** Rows per page of an order listing ("加载更多" fetches the next page). */
+export const ORDERS_PAGE_SIZE = 20;
+
+function orderQuery(filter: OrderFilter, cursor: string | undefined, limit: number): string {
+  const params = new URLSearchParams({ limit: String(limit) });
+  if (filter.kind) params.set('kind', filter.kind);
+  if (filter.state) params.set('state', filter.state);
+  if (filter.q) params.set('q', filter.q);
+  if (filter.from) params.set('from', filter.from);
+  if (filter.to) params.set('to', filter.to);
+  if (cursor) params.set('cursor', cursor);
+  return params.toString();
+}
+
+export type RecordsDataset = 'orders' | 'payments' | 'keys';
+
+/** Plain download links (the browser saves the file; the session cookie authorises it). */
+export const recordsUrl = (format: 'xlsx' | { csv: RecordsDataset }): string =>
+  format === 'xlsx'
+    ? `${BASE}/me/records?format=xlsx`
+    : `${BASE}/me/records?format=csv&dataset=${enc(format.csv)}`;
+
+/** The problem's `data.policy` of a 409 `order.policy_changed`, when it looks like a policy. */
+export function changedPolicy(err: unknown): Policy | null {
+  if (!(err instanceof ApiError) || err.code !== 'order.policy_changed') return null;
+  const p = err.problem?.data?.policy;
+  if (!isRecord(p) || typeof p.version !== 'number' || !isRecord(p.rendered)) return null;
+  return p as unknown as Policy;
+}
+
+/** The problem's `data` of a 409 `order.terms_changed`: the product's current face value and validity. */
+export function changedTerms(err: unknown): { faceValueFen: number; validityDays: number | null } | null {
+  if (!(err instanceof ApiError) || err.code !== 'order.terms_changed') return null;
+  const d = err.problem?.data;
+  if (!d || typeof d.faceValueFen !== 'number') return null;
+  const v = d.validityDays;
+  return { faceValueFen: d.faceValueFen, validityDays: typeof v === 'number' ? v : null };
+}
 
 export const isConflict = (err: unknown): boolean => err instanceof ApiError && err.status === 409;

@@ -151,6 +151,8 @@ export interface Problem {
   messages?: Messages;
   field?: string;
   errors?: ProblemFieldError[];
+  /** Extra machine-readable context, e.g. the new policy of `order.policy_changed`. */
+  data?: Record<string, unknown>;
 }
 
 // ---- keys (卡密): import batches, stock, key lifecycle, the buyer's units ----
@@ -287,4 +289,226 @@ export interface RevealResult {
   secret: string;
   firstReveal: boolean;
   revealedAt: string;
+}
+
+// ---- orders, payments, wallet, membership (Stage 3) ----
+
+export type OrderKind = 'GOODS' | 'MEMBERSHIP' | 'TOPUP';
+export const ORDER_KINDS: readonly OrderKind[] = ['GOODS', 'MEMBERSHIP', 'TOPUP'];
+export type OrderState = 'PENDING_PAYMENT' | 'DELIVERED' | 'EXPIRED' | 'CANCELLED' | 'REFUNDED';
+export const ORDER_STATES: readonly OrderState[] = [
+  'PENDING_PAYMENT',
+  'DELIVERED',
+  'EXPIRED',
+  'CANCELLED',
+  'REFUNDED',
+];
+export type PaymentMethod = 'BALANCE' | 'WECHAT' | 'ALIPAY' | 'CHANNEL';
+/** What a buyer can choose at checkout. */
+export type CheckoutMethod = Exclude<PaymentMethod, 'CHANNEL'>;
+/** Gateways for top-ups. */
+export type GatewayMethod = 'WECHAT' | 'ALIPAY';
+export type PaidLevel = Exclude<MemberLevel, 'REGULAR'>;
+
+export interface OrderSummary {
+  id: string;
+  orderNo: string;
+  kind: OrderKind;
+  state: OrderState;
+  productId: string | null;
+  productName: string | null;
+  merchantId: string | null;
+  quantity: number;
+  unitPriceFen: number;
+  totalFen: number;
+  buyerLevel: MemberLevel;
+  memberPrice: boolean;
+  membershipLevel: PaidLevel | null;
+  paymentMethod: PaymentMethod;
+  expiresAt: string | null;
+  paidAt: string | null;
+  deliveredAt: string | null;
+  settleAfter: string | null;
+  settledAt: string | null;
+  createdAt: string;
+  version: number;
+}
+
+export interface OrderPage {
+  items: OrderSummary[];
+  nextCursor: string | null;
+}
+
+export interface OrderSnapshot {
+  productType: ProductType;
+  faceValueFen: number;
+  validityDays: number | null;
+  policyVersion: number;
+  policyTextHash: string;
+  policyConfirmedAt: string;
+  policy: Policy;
+}
+
+export type PaymentState = 'PENDING' | 'PAID' | 'CLOSED';
+
+export interface OrderPayment {
+  id: string;
+  method: PaymentMethod;
+  provider: string;
+  amountFen: number;
+  state: PaymentState;
+  /** Only while PENDING; relative (`/sandbox/pay/<id>`) unless the server has a public URL. */
+  payUrl: string | null;
+  providerTradeNo: string | null;
+  paidAt: string | null;
+}
+
+export type PayoutPurpose = 'LATE_PAYMENT' | 'REFUND';
+export type PayoutState = 'PENDING' | 'PROCESSING' | 'SUCCESS' | 'ABNORMAL' | 'CLOSED';
+
+export interface OrderPayout {
+  id: string;
+  purpose: PayoutPurpose;
+  provider: string;
+  amountFen: number;
+  state: PayoutState;
+  destination: string | null;
+  expectedArrivalAt: string | null;
+  finishedAt: string | null;
+  createdAt: string;
+}
+
+export interface OrderUnitEvent {
+  at: string;
+  /** A KeyEventKind, as a plain string (the server may add kinds). */
+  kind: string;
+  actor: string;
+}
+
+export interface OrderUnit {
+  unitId: string;
+  keyState: KeyState | null;
+  serialMasked: string | null;
+  deliveredAt: string | null;
+  firstRevealedAt: string | null;
+  activatedAt: string | null;
+  voidedAt: string | null;
+  events: OrderUnitEvent[];
+}
+
+export interface OrderTimelineEntry {
+  at: string;
+  /** Audit action, e.g. order.created, payment.paid, order.delivered. */
+  action: string;
+  actor: string;
+}
+
+export interface OrderDetail extends OrderSummary {
+  snapshot: OrderSnapshot | null;
+  merchantName: string | null;
+  membershipTermDays: number | null;
+  commissionFen: number | null;
+  payment: OrderPayment;
+  payouts: OrderPayout[];
+  units: OrderUnit[];
+  timeline: OrderTimelineEntry[];
+}
+
+export interface CheckoutInput {
+  productId: string;
+  quantity: number;
+  paymentMethod: CheckoutMethod;
+  policyVersion: number;
+  policyConfirmed: boolean;
+  faceValueFen: number;
+  validityDays: number | null;
+}
+
+export interface OrderFilter {
+  kind?: OrderKind;
+  state?: OrderState;
+  q?: string;
+  /** ISO-8601 UTC instants. */
+  from?: string;
+  to?: string;
+}
+
+export interface WalletEntry {
+  at: string;
+  /** Ledger transaction kind: TOPUP, ORDER_PAYMENT, MEMBERSHIP_PAYMENT, PAYOUT, … */
+  kind: string;
+  amountFen: number;
+  orderId: string | null;
+  orderNo: string | null;
+}
+
+export interface Wallet {
+  balanceFen: number;
+  entries: WalletEntry[];
+}
+
+export interface MembershipOffer {
+  level: PaidLevel;
+  priceFen: number;
+  termDays: number;
+}
+
+export type MembershipState = 'ACTIVE' | 'EXPIRED' | 'REFUNDED';
+
+export interface Membership {
+  id: string;
+  orderId: string;
+  level: PaidLevel;
+  startsAt: string;
+  endsAt: string;
+  state: MembershipState;
+  refundable: boolean;
+}
+
+export interface MerchantSettlement {
+  orderId: string;
+  orderNo: string;
+  productName: string | null;
+  amountFen: number;
+  commissionFen: number;
+  netFen: number;
+  settledAt: string;
+}
+
+export interface MerchantFinance {
+  payableFen: number;
+  depositFen: number;
+  escrowFen: number;
+  /** Basis points: 100 = 1%. */
+  commissionBp: number;
+  sales: { orders: number; units: number; amountFen: number };
+  settlements: MerchantSettlement[];
+}
+
+// ---- the sandbox cashier (沙箱收银台) ----
+
+export type SandboxProvider = 'sandbox-wechat' | 'sandbox-alipay';
+export type SandboxPaymentState = 'NOTPAY' | 'SUCCESS' | 'CLOSED';
+
+export interface SandboxPayer {
+  id: string;
+  name: Messages;
+  destination: string;
+  notes: Messages;
+}
+
+export interface SandboxPayment {
+  id: string;
+  provider: SandboxProvider;
+  method: GatewayMethod;
+  outTradeNo: string;
+  amountFen: number;
+  description: string;
+  state: SandboxPaymentState;
+  /** NOTPAY and not yet expired. */
+  payable: boolean;
+  expiresAt: string;
+  paidAt: string | null;
+  payerId: string | null;
+  payers: SandboxPayer[];
 }

@@ -17,6 +17,9 @@ const rulesSchema = z.object({
   policyWindowMinHours: z.number().int(),
   policyWindowMaxHours: z.number().int(),
   qualityClaimDays: z.number().int(),
+  paymentTimeoutMinutes: z.number().int(),
+  topupMinFen: z.number().int(),
+  topupMaxFen: z.number().int(),
 });
 const clockSchema = z.object({ now: z.string(), offsetMs: z.number(), testClock: z.boolean() });
 
@@ -84,6 +87,14 @@ export function adminRoutes(ctx: AppContext): FastifyPluginAsyncZod {
             policyWindowMinHours: z.number().int().min(1).max(720).optional(),
             policyWindowMaxHours: z.number().int().min(1).max(720).optional(),
             qualityClaimDays: z.number().int().min(1).max(90).optional(),
+            paymentTimeoutMinutes: z
+              .number()
+              .int()
+              .min(1)
+              .max(24 * 60)
+              .optional(),
+            topupMinFen: z.number().int().min(1).optional(),
+            topupMaxFen: z.number().int().min(1).max(100_000_000).optional(),
           }),
           response: { 200: rulesSchema, ...problems(400, 401, 403) },
         },
@@ -92,6 +103,9 @@ export function adminRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         const actor = requireRole(req, 'admin');
         const at = ctx.clock.now();
         const next: PlatformRules = { ...(await getPlatformRules(ctx.db)), ...req.body };
+        if (next.topupMinFen > next.topupMaxFen) {
+          fail('validation.too_big', { field: 'topupMinFen', params: { maximum: next.topupMaxFen } });
+        }
         if (next.policyWindowMinHours > next.policyWindowMaxHours) {
           fail('validation.too_big', {
             field: 'policyWindowMinHours',

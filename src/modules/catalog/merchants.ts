@@ -50,6 +50,7 @@ export async function createAccount(
         deposit_fen: input.depositFen ?? 0,
         commit_review_24h: input.review24h ? 1 : 0,
         credit_score: 100,
+        commission_bp: 0,
         version: 1,
         created_at: now(at),
         updated_at: now(at),

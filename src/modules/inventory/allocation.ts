@@ -22,7 +22,14 @@ export interface AllocContext {
 /** Creates `count` units of a product for a buyer under the policy version they confirmed. */
 export async function createUnits(
   trx: Db,
-  input: { productId: string; buyerId: string; policyId: string; count: number; at: Date },
+  input: {
+    productId: string;
+    buyerId: string;
+    policyId: string;
+    count: number;
+    at: Date;
+    orderId?: string;
+  },
 ): Promise<string[]> {
   const ids = Array.from({ length: input.count }, () => newId());
   for (let i = 0; i < ids.length; i += 500) {
@@ -34,6 +41,7 @@ export async function createUnits(
           product_id: input.productId,
           buyer_id: input.buyerId,
           policy_id: input.policyId,
+          order_id: input.orderId ?? null,
           created_at: now(input.at),
         })),
       )

@@ -12,6 +12,8 @@ import { newId } from '../../platform/ids.js';
 import { normaliseSecret, normaliseSerial, type ProductType } from './parse.js';
 
 const HMAC_KEY_ID = 'hmac-v1';
+/** The data key that seals small secret blobs (gateway credentials), created on first use. */
+const BLOB_KEY_ID = 'blob-v1';
 /**
  * HMAC-SHA256 truncated to 128 bits: collisions stay out of reach (~2^64 keys for a birthday
  * collision) and the two random-order indexes over them are half the size, which is what keeps a
@@ -33,6 +35,8 @@ export function sealSecret(dataKey: Buffer, keyId: string, payload: SecretPayloa
     Buffer.from(keyId),
   );
 }
+
+const blobAad = (aad: string): Buffer => Buffer.from(`kameng-blob:${aad}`);
 
 export class KeyVault {
   private readonly cache = new Map<string, Buffer>();
@@ -79,6 +83,32 @@ export class KeyVault {
     // and hashes made with a key that was never stored would match nothing after a restart.
     if (!db.isTransaction) this.hmacInstance = instance;
     return instance;
+  }
+
+  /**
+   * Seals a small secret (e.g. a gateway's private key) bound to `aad`. It is encrypted with a
+   * stored data key that the master key wraps, not with the master key itself, so rotating the
+   * master key (which re-wraps `crypto_keys` only) keeps every sealed blob readable.
+   */
+  async sealBlob(db: Db, at: Date, aad: string, plaintext: Buffer): Promise<Buffer> {
+    await db
+      .insertInto('crypto_keys')
+      .values({
+        id: BLOB_KEY_ID,
+        purpose: 'DATA',
+        wrapped: this.master.wrap(BLOB_KEY_ID, newDataKey()),
+        master_fingerprint: this.master.fingerprint,
+        created_at: now(at),
+        rewrapped_at: null,
+      })
+      .onConflict((oc) => oc.column('id').doNothing()) // concurrent first uses agree on one key
+      .execute();
+    return seal(await this.unwrapRow(db, BLOB_KEY_ID), plaintext, blobAad(aad));
+  }
+
+  /** Opens what `sealBlob` sealed under the same `aad`; throws CryptoError if either was altered. */
+  async openBlob(db: Db, aad: string, sealed: Buffer): Promise<Buffer> {
+    return open(await this.unwrapRow(db, BLOB_KEY_ID), sealed, blobAad(aad));
   }
 
   async createDataKey(db: Db, at: Date): Promise<string> {

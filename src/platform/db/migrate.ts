@@ -3,12 +3,14 @@ import { engineOf } from './dialect.js';
 import * as m0001 from './migrations/0001_foundation.js';
 import * as m0002 from './migrations/0002_inventory.js';
 import * as m0003 from './migrations/0003_ledger.js';
+import * as m0004 from './migrations/0004_orders.js';
 
 // Migrations are imported statically: FileMigrationProvider cannot load .ts files under vitest.
 const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
   '0002_inventory': m0002,
   '0003_ledger': m0003,
+  '0004_orders': m0004,
 };
 
 export async function migrateToLatest<T>(db: Kysely<T>): Promise<string[]> {

@@ -76,6 +76,8 @@ export interface MerchantsTable {
   deposit_fen: number;
   commit_review_24h: Bool;
   credit_score: number;
+  /** Platform commission on settlement, in basis points (1/100 of a percent). */
+  commission_bp: number;
   version: number;
   created_at: Timestamp;
   updated_at: Timestamp;
@@ -185,6 +187,7 @@ export interface UnitsTable {
   buyer_id: string;
   policy_id: string;
   created_at: Timestamp;
+  order_id: string | null;
 }
 
 export interface KeyBatchesTable {
@@ -291,6 +294,177 @@ export interface LedgerPostingsTable {
   created_at: Timestamp;
 }
 
+export type OrderKind = 'GOODS' | 'MEMBERSHIP' | 'TOPUP';
+export type OrderState = 'PENDING_PAYMENT' | 'DELIVERED' | 'EXPIRED' | 'CANCELLED' | 'REFUNDED';
+export type PaymentMethod = 'BALANCE' | 'WECHAT' | 'ALIPAY' | 'CHANNEL';
+export type PaymentState = 'PENDING' | 'PAID' | 'CLOSED';
+export type PayoutState = 'PENDING' | 'PROCESSING' | 'SUCCESS' | 'ABNORMAL' | 'CLOSED';
+export type GatewayPaymentState = 'NOTPAY' | 'SUCCESS' | 'CLOSED';
+export type GatewayRefundState = 'PROCESSING' | 'SUCCESS' | 'ABNORMAL' | 'CLOSED';
+
+export interface OrdersTable {
+  id: string;
+  order_no: string;
+  kind: OrderKind;
+  buyer_id: string;
+  merchant_id: string | null;
+  product_id: string | null;
+  quantity: number;
+  unit_price_fen: number;
+  total_fen: number;
+  buyer_level: MemberLevel;
+  member_price: Bool;
+  product_name: string | null;
+  product_type: ProductType | null;
+  face_value_fen: number | null;
+  validity_days: number | null;
+  policy_id: string | null;
+  policy_version: number | null;
+  policy_text_hash: string | null;
+  policy_confirmed_at: Timestamp | null;
+  membership_level: MemberLevel | null;
+  membership_term_days: number | null;
+  payment_method: PaymentMethod;
+  state: OrderState;
+  expires_at: Timestamp | null;
+  paid_at: Timestamp | null;
+  delivered_at: Timestamp | null;
+  settle_after: Timestamp | null;
+  settled_at: Timestamp | null;
+  commission_fen: number | null;
+  idempotency_key: string;
+  request_hash: string;
+  version: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface PaymentsTable {
+  id: string;
+  order_id: string;
+  buyer_id: string;
+  method: PaymentMethod;
+  provider: string;
+  amount_fen: number;
+  state: PaymentState;
+  provider_trade_no: string | null;
+  payer_ref: string | null;
+  pay_url: string | null;
+  paid_at: Timestamp | null;
+  closed_at: Timestamp | null;
+  version: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface PaymentNotificationsTable {
+  id: string;
+  provider: string;
+  received_at: Timestamp;
+  verified: Bool;
+  outcome: string;
+  reference: string | null;
+  detail: string | null;
+  ip: string | null;
+}
+
+export interface PayoutsTable {
+  id: string;
+  order_id: string;
+  payment_id: string;
+  buyer_id: string;
+  purpose: 'LATE_PAYMENT' | 'REFUND';
+  provider: string;
+  amount_fen: number;
+  state: PayoutState;
+  replaces_id: string | null;
+  destination: string | null;
+  provider_refund_id: string | null;
+  expected_arrival_at: Timestamp | null;
+  error_code: string | null;
+  attempts: number;
+  version: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  finished_at: Timestamp | null;
+}
+
+export interface MembershipsTable {
+  id: string;
+  user_id: string;
+  order_id: string;
+  level: 'VIP' | 'SUPER';
+  starts_at: Timestamp;
+  ends_at: Timestamp;
+  state: 'ACTIVE' | 'EXPIRED' | 'REFUNDED';
+  version: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface DeadlinesTable {
+  id: string;
+  kind: string;
+  object_id: string;
+  due_at: Timestamp;
+  state: 'OPEN' | 'DONE' | 'CANCELLED';
+  attempts: number;
+  last_error: string | null;
+  fired_at: Timestamp | null;
+  created_at: Timestamp;
+}
+
+export interface SandboxGatewayPaymentsTable {
+  id: string;
+  provider: string;
+  out_trade_no: string;
+  amount_fen: number;
+  description: string;
+  state: GatewayPaymentState;
+  payer_id: string | null;
+  refunded_fen: number;
+  expires_at: Timestamp;
+  paid_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface SandboxGatewayRefundsTable {
+  id: string;
+  provider: string;
+  out_refund_no: string;
+  payment_id: string;
+  amount_fen: number;
+  state: GatewayRefundState;
+  destination: string;
+  outcome: string;
+  complete_at: Timestamp;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  finished_at: Timestamp | null;
+}
+
+export interface GatewayCredentialsTable {
+  provider: string;
+  public_key_pem: string;
+  sealed_secrets: Buffer;
+  created_at: Timestamp;
+}
+
+export interface SandboxGatewayNotificationsTable {
+  id: string;
+  provider: string;
+  kind: 'PAYMENT' | 'REFUND';
+  target_id: string;
+  state: 'PENDING' | 'DELIVERED' | 'GAVE_UP';
+  attempts: number;
+  extra_deliveries: number;
+  next_attempt_at: Timestamp;
+  last_status: number | null;
+  created_at: Timestamp;
+  delivered_at: Timestamp | null;
+}
+
 export interface Database {
   users: UsersTable;
   member_levels: MemberLevelsTable;
@@ -314,6 +488,16 @@ export interface Database {
   ledger_accounts: LedgerAccountsTable;
   ledger_transactions: LedgerTransactionsTable;
   ledger_postings: LedgerPostingsTable;
+  orders: OrdersTable;
+  payments: PaymentsTable;
+  payment_notifications: PaymentNotificationsTable;
+  payouts: PayoutsTable;
+  memberships: MembershipsTable;
+  deadlines: DeadlinesTable;
+  gateway_credentials: GatewayCredentialsTable;
+  sandbox_gateway_payments: SandboxGatewayPaymentsTable;
+  sandbox_gateway_refunds: SandboxGatewayRefundsTable;
+  sandbox_gateway_notifications: SandboxGatewayNotificationsTable;
 }
 
 export type Row<T extends keyof Database> = Selectable<Database[T]>;

@@ -36,6 +36,7 @@ export const problemSchema = z
       )
       .optional(),
     instance: z.string().optional(),
+    data: z.record(z.string(), z.unknown()).optional(),
   })
   .meta({ id: 'Problem' });
 
@@ -51,7 +52,11 @@ export function problemBody(
   code: string,
   status: number,
   messages: Messages,
-  extra: { field?: string | undefined; errors?: FieldError[] | undefined } = {},
+  extra: {
+    field?: string | undefined;
+    errors?: FieldError[] | undefined;
+    data?: Record<string, unknown> | undefined;
+  } = {},
 ): Problem {
   return {
     type: `https://kameng.dev/problems/${code}`,
@@ -63,6 +68,7 @@ export function problemBody(
     ...(extra.field !== undefined ? { field: extra.field } : {}),
     ...(extra.errors?.length ? { errors: extra.errors } : {}),
     instance: req.url,
+    ...(extra.data ? { data: extra.data } : {}),
   };
 }
 
@@ -141,6 +147,7 @@ export function registerProblemHandler(app: FastifyInstance): void {
         problemBody(req, error.code, error.status, error.messages, {
           field: error.field,
           errors: error.options.errors,
+          data: error.options.data,
         }),
         error.options.headers,
       );

@@ -1,0 +1,155 @@
+/**
+ * Checkout of goods (spec §4): the buyer confirms the current refund policy (its version), face
+ * value and validity; the price and per-order limit are those of the buyer's member level; keys
+ * are reserved in the same transaction (never oversold); a wallet payment is taken and the keys
+ * delivered sealed in that transaction too. WeChat/Alipay orders wait for payment until they expire.
+ */
+import { z } from 'zod';
+import type { Actor } from '../../platform/actor.js';
+import { scheduleDeadline } from '../../platform/deadlines.js';
+import { forUpdate, now } from '../../platform/db/dialect.js';
+import { fail } from '../../platform/errors.js';
+import { getPlatformRules } from '../../platform/settings.js';
+import { createUnits, reserveKeys } from '../inventory/allocation.js';
+import { effectiveLevel } from '../membership/offers.js';
+import { toPolicyView } from '../catalog/views.js';
+import { recordPayment } from '../payments/apply.js';
+import { BALANCE_PROVIDER, type PaymentsContext } from '../payments/registry.js';
+import { ensurePayUrl, idempotent, insertOrder, requestHash } from './create.js';
+
+export const checkoutSchema = z.strictObject({
+  productId: z.string().min(1).max(64),
+  quantity: z.number().int().min(1).max(100_000),
+  paymentMethod: z.enum(['BALANCE', 'WECHAT', 'ALIPAY']),
+  /** The policy version the buyer read and confirmed on the checkout page. */
+  policyVersion: z.number().int().min(1),
+  policyConfirmed: z.boolean(),
+  /** Face value and validity as the buyer confirmed them. */
+  faceValueFen: z.number().int().min(0),
+  validityDays: z.number().int().nullable(),
+});
+export type CheckoutInput = z.infer<typeof checkoutSchema>;
+
+type Buyer = Extract<Actor, { kind: 'user' }>;
+
+export async function checkout(
+  ctx: PaymentsContext,
+  buyer: Buyer,
+  key: string,
+  input: CheckoutInput,
+): Promise<{ orderId: string; replayed: boolean }> {
+  if (buyer.role !== 'buyer') fail('order.buyers_only');
+  if (!input.policyConfirmed) fail('order.policy_not_confirmed', { field: 'policyConfirmed' });
+  const hash = requestHash({ kind: 'GOODS', ...input });
+  const result = await idempotent(ctx.db, buyer.id, key, hash, () =>
+    ctx.db.transaction().execute(async (trx) => {
+      const at = ctx.clock.now();
+      const product = await trx
+        .selectFrom('products')
+        .selectAll()
+        .where('id', '=', input.productId)
+        .executeTakeFirst();
+      if (!product) fail('catalog.product_not_found', { field: 'productId' });
+      if (product.status !== 'ON_SALE') fail('order.product_not_on_sale');
+      const merchant = await trx
+        .selectFrom('merchants')
+        .select(['status', 'owner_user_id', 'commit_review_24h'])
+        .where('id', '=', product.merchant_id)
+        .executeTakeFirstOrThrow();
+      if (merchant.status !== 'ACTIVE') fail('order.product_not_on_sale');
+      if (merchant.owner_user_id === buyer.id) fail('order.own_product');
+      const policy = await trx
+        .selectFrom('refund_policies')
+        .selectAll()
+        .where('id', '=', product.current_policy_id)
+        .executeTakeFirstOrThrow();
+      if (policy.version !== input.policyVersion)
+        fail('order.policy_changed', {
+          field: 'policyVersion',
+          params: { version: policy.version },
+          data: { policy: toPolicyView(policy, merchant.commit_review_24h === 1) },
+        });
+      if (product.face_value_fen !== input.faceValueFen || product.validity_days !== input.validityDays)
+        fail('order.terms_changed', {
+          data: { faceValueFen: product.face_value_fen, validityDays: product.validity_days },
+        });
+      // The level is read now, not from the session: a membership may have just ended.
+      const user = await forUpdate(
+        trx.selectFrom('users').select(['member_level', 'level_expires_at']).where('id', '=', buyer.id),
+        ctx.engine,
+      ).executeTakeFirstOrThrow();
+      const level = effectiveLevel(user, at);
+      const limit = await trx
+        .selectFrom('member_levels')
+        .select(['max_qty_per_order', 'name_zh', 'name_en'])
+        .where('level', '=', level)
+        .executeTakeFirstOrThrow();
+      if (input.quantity > limit.max_qty_per_order)
+        fail('order.quantity_over_limit', {
+          field: 'quantity',
+          params: { max: limit.max_qty_per_order, level: { zh: limit.name_zh, en: limit.name_en } },
+        });
+      const prices = await trx
+        .selectFrom('product_prices')
+        .select(['level', 'price_fen'])
+        .where('product_id', '=', product.id)
+        .execute();
+      const priceOf = (l: string) => prices.find((p) => p.level === l)?.price_fen;
+      const unitPrice = priceOf(level) ?? fail('order.product_not_on_sale');
+      const regular = priceOf('REGULAR') ?? unitPrice;
+      const rules = await getPlatformRules(trx);
+      const viaGateway = input.paymentMethod !== 'BALANCE';
+      const c = { actor: buyer as Actor, at, engine: ctx.engine };
+      const { order, payment } = await insertOrder(
+        trx,
+        c,
+        {
+          kind: 'GOODS',
+          buyer_id: buyer.id,
+          merchant_id: product.merchant_id,
+          product_id: product.id,
+          quantity: input.quantity,
+          unit_price_fen: unitPrice,
+          total_fen: unitPrice * input.quantity,
+          buyer_level: level,
+          member_price: unitPrice < regular ? 1 : 0,
+          product_name: product.name,
+          product_type: product.type,
+          face_value_fen: product.face_value_fen,
+          validity_days: product.validity_days,
+          policy_id: policy.id,
+          policy_version: policy.version,
+          policy_text_hash: policy.text_hash,
+          policy_confirmed_at: now(at),
+          payment_method: input.paymentMethod,
+          expires_at: viaGateway ? now(new Date(at.getTime() + rules.paymentTimeoutMinutes * 60_000)) : null,
+          idempotency_key: key,
+          request_hash: hash,
+        },
+        viaGateway ? ctx.gateways.forMethod(input.paymentMethod).provider : BALANCE_PROVIDER,
+      );
+      const units = await createUnits(trx, {
+        productId: product.id,
+        buyerId: buyer.id,
+        policyId: policy.id,
+        count: input.quantity,
+        at,
+        orderId: order.id,
+      });
+      await reserveKeys(trx, c, { productId: product.id, buyerId: buyer.id, unitIds: units });
+      if (viaGateway) {
+        await scheduleDeadline(trx, {
+          kind: 'ORDER_EXPIRY',
+          objectId: order.id,
+          dueAt: new Date(order.expires_at!),
+          at,
+        });
+      } else {
+        await recordPayment(trx, c, order, payment, { providerTradeNo: null, payerRef: null });
+      }
+      return order.id;
+    }),
+  );
+  if (input.paymentMethod !== 'BALANCE') await ensurePayUrl(ctx, result.orderId).catch(() => null);
+  return result;
+}

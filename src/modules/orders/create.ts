@@ -1,0 +1,189 @@
+/**
+ * What every order creation shares: the Idempotency-Key contract (a replay returns the first
+ * result; the same key with a different body is a 422), the order and payment rows, and the
+ * gateway call made after commit (local row first, its id as the out_trade_no).
+ */
+import { createHash } from 'node:crypto';
+import type { Actor } from '../../platform/actor.js';
+import { constraintKind, now, type Db } from '../../platform/db/dialect.js';
+import type { NewRow, Row } from '../../platform/db/schema.js';
+import { DomainError, fail } from '../../platform/errors.js';
+import { newOrderedId } from '../../platform/ids.js';
+import { appendAudit, canonicalJson } from '../audit/index.js';
+import { BALANCE_PROVIDER, type PaymentsContext } from '../payments/registry.js';
+import { IDEMPOTENCY_KEY, newOrderNo } from './numbers.js';
+
+export const requestHash = (body: unknown): string =>
+  createHash('sha256').update(canonicalJson(body)).digest('hex');
+
+export function checkIdempotencyKey(key: string | undefined): string {
+  if (!key || !IDEMPOTENCY_KEY.test(key))
+    fail('order.idempotency_key_required', { field: 'Idempotency-Key' });
+  return key;
+}
+
+async function existing(db: Db, buyerId: string, key: string, hash: string): Promise<string | null> {
+  const row = await db
+    .selectFrom('orders')
+    .select(['id', 'request_hash'])
+    .where('buyer_id', '=', buyerId)
+    .where('idempotency_key', '=', key)
+    .executeTakeFirst();
+  if (!row) return null;
+  if (row.request_hash !== hash) fail('order.idempotency_mismatch', { field: 'Idempotency-Key' });
+  return row.id;
+}
+
+/**
+ * Runs `create` once per (buyer, key). Two identical requests racing each other give one order:
+ * the loser hits the unique index, rolls back, and returns the winner's order as a replay. A rare
+ * order-number collision is retried with a fresh number.
+ */
+export async function idempotent(
+  db: Db,
+  buyerId: string,
+  key: string,
+  hash: string,
+  create: () => Promise<string>,
+): Promise<{ orderId: string; replayed: boolean }> {
+  for (let attempt = 0; ; attempt++) {
+    const first = await existing(db, buyerId, key, hash);
+    if (first) return { orderId: first, replayed: true };
+    try {
+      return { orderId: await create(), replayed: false };
+    } catch (error) {
+      if (error instanceof DomainError || constraintKind(error) !== 'unique' || attempt >= 3) throw error;
+    }
+  }
+}
+
+export type OrderFields = Omit<
+  NewRow<'orders'>,
+  | 'id'
+  | 'order_no'
+  | 'state'
+  | 'version'
+  | 'created_at'
+  | 'updated_at'
+  | 'paid_at'
+  | 'delivered_at'
+  | 'settle_after'
+  | 'settled_at'
+  | 'commission_fen'
+>;
+
+/** Inserts the order (PENDING_PAYMENT) and its payment row (PENDING), with the audit event. */
+export async function insertOrder(
+  trx: Db,
+  c: { actor: Actor; at: Date },
+  fields: OrderFields,
+  provider: string,
+): Promise<{ order: Row<'orders'>; payment: Row<'payments'> }> {
+  const id = newOrderedId(c.at.getTime());
+  const order: Row<'orders'> = {
+    merchant_id: null,
+    product_id: null,
+    product_name: null,
+    product_type: null,
+    face_value_fen: null,
+    validity_days: null,
+    policy_id: null,
+    policy_version: null,
+    policy_text_hash: null,
+    policy_confirmed_at: null,
+    membership_level: null,
+    membership_term_days: null,
+    expires_at: null,
+    ...fields,
+    id,
+    order_no: newOrderNo(c.at),
+    state: 'PENDING_PAYMENT',
+    paid_at: null,
+    delivered_at: null,
+    settle_after: null,
+    settled_at: null,
+    commission_fen: null,
+    version: 1,
+    created_at: now(c.at),
+    updated_at: now(c.at),
+  };
+  await trx.insertInto('orders').values(order).execute();
+  const payment: Row<'payments'> = {
+    id: newOrderedId(c.at.getTime()),
+    order_id: id,
+    buyer_id: order.buyer_id,
+    method: order.payment_method,
+    provider,
+    amount_fen: order.total_fen,
+    state: 'PENDING',
+    provider_trade_no: null,
+    payer_ref: null,
+    pay_url: null,
+    paid_at: null,
+    closed_at: null,
+    version: 1,
+    created_at: now(c.at),
+    updated_at: now(c.at),
+  };
+  await trx.insertInto('payments').values(payment).execute();
+  await appendAudit(trx, {
+    actor: c.actor,
+    action: 'order.created',
+    objectType: 'order',
+    objectId: id,
+    data: {
+      orderNo: order.order_no,
+      kind: order.kind,
+      productId: order.product_id,
+      quantity: order.quantity,
+      totalFen: order.total_fen,
+      method: order.payment_method,
+      policyVersion: order.policy_version,
+      policyTextHash: order.policy_text_hash,
+    },
+    at: c.at,
+  });
+  return { order, payment };
+}
+
+/**
+ * Asks the gateway for a pay URL for an unpaid order's payment (idempotent on out_trade_no, so a
+ * retry after a timeout cannot create a second charge). A gateway that is down leaves the order
+ * waiting; the buyer can try again until it expires.
+ */
+export async function ensurePayUrl(ctx: PaymentsContext, orderId: string): Promise<string | null> {
+  const payment = await ctx.db
+    .selectFrom('payments')
+    .innerJoin('orders', 'orders.id', 'payments.order_id')
+    .select([
+      'payments.id',
+      'payments.provider',
+      'payments.amount_fen',
+      'payments.pay_url',
+      'payments.state',
+      'orders.state as order_state',
+      'orders.order_no',
+      'orders.expires_at',
+      'orders.product_name',
+      'orders.kind',
+    ])
+    .where('payments.order_id', '=', orderId)
+    .executeTakeFirstOrThrow();
+  if (payment.provider === BALANCE_PROVIDER) return null;
+  if (payment.pay_url || payment.state !== 'PENDING' || payment.order_state !== 'PENDING_PAYMENT')
+    return payment.pay_url;
+  const what =
+    payment.kind === 'TOPUP' ? '余额充值' : payment.kind === 'MEMBERSHIP' ? '会员' : payment.product_name;
+  const created = await ctx.gateways.get(payment.provider).createPayment({
+    outTradeNo: payment.id,
+    amountFen: payment.amount_fen,
+    description: `Kameng 卡盟 ${payment.order_no} ${what ?? ''}`.trim(),
+    expiresAt: new Date(payment.expires_at!),
+  });
+  await ctx.db
+    .updateTable('payments')
+    .set({ pay_url: created.payUrl })
+    .where('id', '=', payment.id)
+    .execute();
+  return created.payUrl;
+}

@@ -1,0 +1,114 @@
+/**
+ * Unpaid orders: expiry (sweeper) and cancellation (buyer). Before giving an order up, Kameng asks
+ * the gateway — a payment whose notification is late is applied, not lost — then closes the
+ * gateway payment so it can no longer be paid, and only then releases the reservation.
+ */
+import { systemActor, type Actor } from '../../platform/actor.js';
+import { cancelDeadline, completeDeadline } from '../../platform/deadlines.js';
+import { forUpdate, now, type Db } from '../../platform/db/dialect.js';
+import type { OrderState, Row } from '../../platform/db/schema.js';
+import { fail } from '../../platform/errors.js';
+import { releaseReservation } from '../inventory/allocation.js';
+import { applyPaymentNotice } from '../payments/apply.js';
+import { transitionPayment } from '../payments/lifecycle.js';
+import { BALANCE_PROVIDER, type PaymentsContext } from '../payments/registry.js';
+import { transitionOrder } from './lifecycle.js';
+
+const SWEEPER = systemActor('order-expiry');
+
+/** Returns true when the gateway says the payment succeeded (and it has been applied). */
+async function reconcileThenClose(ctx: PaymentsContext, payment: Row<'payments'>): Promise<boolean> {
+  if (payment.provider === BALANCE_PROVIDER || payment.state !== 'PENDING') return false;
+  const gateway = ctx.gateways.get(payment.provider);
+  const status = await gateway.queryPayment(payment.id);
+  if (status?.state === 'SUCCESS') {
+    await applyPaymentNotice(ctx, payment.provider, {
+      type: 'PAYMENT',
+      ...status,
+      providerTradeNo: status.providerTradeNo ?? '',
+    });
+    return true;
+  }
+  if (status && status.state !== 'CLOSED') await gateway.closePayment(payment.id);
+  return false;
+}
+
+async function giveUp(
+  trx: Db,
+  ctx: PaymentsContext,
+  c: { actor: Actor; at: Date },
+  orderId: string,
+  to: Extract<OrderState, 'EXPIRED' | 'CANCELLED'>,
+): Promise<boolean> {
+  const order = await forUpdate(
+    trx.selectFrom('orders').selectAll().where('id', '=', orderId),
+    ctx.engine,
+  ).executeTakeFirstOrThrow();
+  if (order.state !== 'PENDING_PAYMENT') return false;
+  const payment = await trx
+    .selectFrom('payments')
+    .selectAll()
+    .where('order_id', '=', orderId)
+    .executeTakeFirstOrThrow();
+  await transitionOrder(trx, {
+    order,
+    to,
+    by: to === 'CANCELLED' ? 'buyer' : 'system',
+    actor: c.actor,
+    at: c.at,
+  });
+  if (payment.state === 'PENDING')
+    await transitionPayment(trx, {
+      row: payment,
+      to: 'CLOSED',
+      by: 'system',
+      actor: c.actor,
+      at: c.at,
+      set: { closed_at: now(c.at) },
+    });
+  if (order.kind === 'GOODS') {
+    const units = await trx.selectFrom('units').select('id').where('order_id', '=', orderId).execute();
+    await releaseReservation(
+      trx,
+      { engine: ctx.engine, actor: c.actor, at: c.at },
+      units.map((u) => u.id),
+    );
+  }
+  return true;
+}
+
+export async function expireOrder(
+  ctx: PaymentsContext,
+  deadline: Pick<Row<'deadlines'>, 'id' | 'object_id'>,
+): Promise<void> {
+  const payment = await ctx.db
+    .selectFrom('payments')
+    .selectAll()
+    .where('order_id', '=', deadline.object_id)
+    .executeTakeFirstOrThrow();
+  // Gateway down: this throws, and the sweeper tries again a little later.
+  if (await reconcileThenClose(ctx, payment)) return; // paid after all: fulfilment cancelled the deadline
+  await ctx.db.transaction().execute(async (trx) => {
+    await giveUp(trx, ctx, { actor: SWEEPER, at: ctx.clock.now() }, deadline.object_id, 'EXPIRED');
+    await completeDeadline(trx, deadline.id, ctx.clock.now());
+  });
+}
+
+export async function cancelOrder(
+  ctx: PaymentsContext,
+  buyer: Actor & { kind: 'user' },
+  order: Row<'orders'>,
+): Promise<void> {
+  if (order.state !== 'PENDING_PAYMENT') fail('order.not_cancellable');
+  const payment = await ctx.db
+    .selectFrom('payments')
+    .selectAll()
+    .where('order_id', '=', order.id)
+    .executeTakeFirstOrThrow();
+  if (await reconcileThenClose(ctx, payment)) fail('order.not_cancellable');
+  await ctx.db.transaction().execute(async (trx) => {
+    if (!(await giveUp(trx, ctx, { actor: buyer, at: ctx.clock.now() }, order.id, 'CANCELLED')))
+      fail('order.not_cancellable');
+    await cancelDeadline(trx, 'ORDER_EXPIRY', order.id);
+  });
+}

@@ -1,0 +1,106 @@
+/**
+ * What happens to an order once its money is in: goods are delivered sealed (or, for a payment
+ * that arrived after the reservation was released and stock has run out, paid back), a top-up is
+ * credited. Runs inside the transaction that records the payment.
+ */
+import type { Actor } from '../../platform/actor.js';
+import { cancelDeadline, scheduleDeadline } from '../../platform/deadlines.js';
+import { now, type Db, type Engine } from '../../platform/db/dialect.js';
+import type { Row } from '../../platform/db/schema.js';
+import { DomainError } from '../../platform/errors.js';
+import { getPlatformRules } from '../../platform/settings.js';
+import { deliverKeys, reserveKeys } from '../inventory/allocation.js';
+import { createPayout } from '../payments/payouts.js';
+import { transitionOrder } from './lifecycle.js';
+
+const HOUR = 3600_000;
+
+export interface FulfilContext {
+  engine: Engine;
+  actor: Actor;
+  at: Date;
+}
+
+export type Fulfilment = { outcome: 'DELIVERED' } | { outcome: 'PAID_BACK'; payoutId: string };
+
+/** Escrow is released once the refund window and the quality-claim period have both passed. */
+async function settleAfter(trx: Db, order: Row<'orders'>, deliveredAt: Date): Promise<Date> {
+  const rules = await getPlatformRules(trx);
+  const policy = order.policy_id
+    ? await trx
+        .selectFrom('refund_policies')
+        .select(['window_hours', 'unactivated_refund'])
+        .where('id', '=', order.policy_id)
+        .executeTakeFirst()
+    : undefined;
+  const windowMs = policy?.unactivated_refund ? (policy.window_hours ?? 0) * HOUR : 0;
+  return new Date(deliveredAt.getTime() + Math.max(windowMs, rules.qualityClaimDays * 24 * HOUR));
+}
+
+export async function fulfilPaidOrder(
+  trx: Db,
+  c: FulfilContext,
+  order: Row<'orders'>,
+  payment: Pick<Row<'payments'>, 'id' | 'provider' | 'amount_fen'>,
+): Promise<Fulfilment> {
+  const late = order.state !== 'PENDING_PAYMENT';
+  if (!late) await cancelDeadline(trx, 'ORDER_EXPIRY', order.id);
+  const alloc = { engine: c.engine, actor: c.actor, at: c.at };
+  if (order.kind === 'GOODS') {
+    const units = (
+      await trx.selectFrom('units').select('id').where('order_id', '=', order.id).orderBy('id').execute()
+    ).map((u) => u.id);
+    if (late) {
+      try {
+        await reserveKeys(trx, alloc, {
+          productId: order.product_id!,
+          buyerId: order.buyer_id,
+          unitIds: units,
+        });
+      } catch (error) {
+        if (!(error instanceof DomainError && error.code === 'inventory.out_of_stock')) throw error;
+        // Sold out since the reservation was released: the late payment goes back, never kept.
+        await transitionOrder(trx, {
+          order,
+          to: 'REFUNDED',
+          by: 'system',
+          actor: c.actor,
+          at: c.at,
+          set: { paid_at: now(c.at) },
+          data: { reason: 'LATE_PAYMENT_OUT_OF_STOCK' },
+        });
+        const payoutId = await createPayout(trx, c, {
+          order,
+          payment,
+          purpose: 'LATE_PAYMENT',
+          amountFen: payment.amount_fen,
+        });
+        return { outcome: 'PAID_BACK', payoutId };
+      }
+    }
+    await deliverKeys(trx, alloc, units);
+    const settle = await settleAfter(trx, order, c.at);
+    await transitionOrder(trx, {
+      order,
+      to: 'DELIVERED',
+      by: 'system',
+      actor: c.actor,
+      at: c.at,
+      set: { paid_at: now(c.at), delivered_at: now(c.at), settle_after: now(settle) },
+      data: { late, units: units.length },
+    });
+    await scheduleDeadline(trx, { kind: 'SETTLEMENT', objectId: order.id, dueAt: settle, at: c.at });
+    return { outcome: 'DELIVERED' };
+  }
+  // TOPUP (the wallet was credited by the payment's ledger transaction) and MEMBERSHIP.
+  await transitionOrder(trx, {
+    order,
+    to: 'DELIVERED',
+    by: 'system',
+    actor: c.actor,
+    at: c.at,
+    set: { paid_at: now(c.at), delivered_at: now(c.at) },
+    data: { late },
+  });
+  return { outcome: 'DELIVERED' };
+}

@@ -1,0 +1,118 @@
+/**
+ * The two other things a buyer pays for: a wallet top-up (充值, through WeChat Pay or Alipay) and a
+ * membership (VIP / 超会, with balance). Both are orders, so they share idempotency, payment,
+ * expiry and the records export with goods.
+ */
+import { z } from 'zod';
+import type { Actor } from '../../platform/actor.js';
+import { scheduleDeadline } from '../../platform/deadlines.js';
+import { now } from '../../platform/db/dialect.js';
+import { fail } from '../../platform/errors.js';
+import { getPlatformRules } from '../../platform/settings.js';
+import { effectiveLevel, listOffers, startMembership } from '../membership/offers.js';
+import { recordPayment } from '../payments/apply.js';
+import { BALANCE_PROVIDER, type PaymentsContext } from '../payments/registry.js';
+import { ensurePayUrl, idempotent, insertOrder, requestHash } from './create.js';
+
+type Buyer = Extract<Actor, { kind: 'user' }>;
+const yuan = (fen: number) => (fen / 100).toFixed(2);
+
+export const topupSchema = z.strictObject({
+  amountFen: z.number().int().min(1),
+  paymentMethod: z.enum(['WECHAT', 'ALIPAY']),
+});
+
+export async function topUp(
+  ctx: PaymentsContext,
+  buyer: Buyer,
+  key: string,
+  input: z.infer<typeof topupSchema>,
+): Promise<{ orderId: string; replayed: boolean }> {
+  if (buyer.role !== 'buyer') fail('order.buyers_only');
+  const hash = requestHash({ kind: 'TOPUP', ...input });
+  const result = await idempotent(ctx.db, buyer.id, key, hash, () =>
+    ctx.db.transaction().execute(async (trx) => {
+      const at = ctx.clock.now();
+      const rules = await getPlatformRules(trx);
+      if (input.amountFen < rules.topupMinFen || input.amountFen > rules.topupMaxFen)
+        fail('topup.amount_invalid', {
+          field: 'amountFen',
+          params: { min: yuan(rules.topupMinFen), max: yuan(rules.topupMaxFen) },
+        });
+      const expires = new Date(at.getTime() + rules.paymentTimeoutMinutes * 60_000);
+      const { order } = await insertOrder(
+        trx,
+        { actor: buyer, at },
+        {
+          kind: 'TOPUP',
+          buyer_id: buyer.id,
+          quantity: 1,
+          unit_price_fen: input.amountFen,
+          total_fen: input.amountFen,
+          buyer_level: buyer.memberLevel,
+          member_price: 0,
+          payment_method: input.paymentMethod,
+          expires_at: now(expires),
+          idempotency_key: key,
+          request_hash: hash,
+        },
+        ctx.gateways.forMethod(input.paymentMethod).provider,
+      );
+      await scheduleDeadline(trx, { kind: 'ORDER_EXPIRY', objectId: order.id, dueAt: expires, at });
+      return order.id;
+    }),
+  );
+  await ensurePayUrl(ctx, result.orderId).catch(() => null);
+  return result;
+}
+
+export const membershipPurchaseSchema = z.strictObject({ level: z.enum(['VIP', 'SUPER']) });
+
+const RANK = { REGULAR: 1, VIP: 2, SUPER: 3 } as const;
+
+export async function buyMembership(
+  ctx: PaymentsContext,
+  buyer: Buyer,
+  key: string,
+  input: z.infer<typeof membershipPurchaseSchema>,
+): Promise<{ orderId: string; replayed: boolean }> {
+  if (buyer.role !== 'buyer') fail('order.buyers_only');
+  const hash = requestHash({ kind: 'MEMBERSHIP', ...input });
+  return idempotent(ctx.db, buyer.id, key, hash, () =>
+    ctx.db.transaction().execute(async (trx) => {
+      const at = ctx.clock.now();
+      const offer =
+        (await listOffers(trx)).find((o) => o.level === input.level) ?? fail('membership.offer_not_found');
+      const user = await trx
+        .selectFrom('users')
+        .select(['member_level', 'level_expires_at'])
+        .where('id', '=', buyer.id)
+        .executeTakeFirstOrThrow();
+      const current = effectiveLevel(user, at);
+      if (RANK[current] > RANK[offer.level]) fail('membership.lower_than_current', { params: { current } });
+      const c = { actor: buyer as Actor, at, engine: ctx.engine };
+      const { order, payment } = await insertOrder(
+        trx,
+        c,
+        {
+          kind: 'MEMBERSHIP',
+          buyer_id: buyer.id,
+          quantity: 1,
+          unit_price_fen: offer.priceFen,
+          total_fen: offer.priceFen,
+          buyer_level: current,
+          member_price: 0,
+          membership_level: offer.level,
+          membership_term_days: offer.termDays,
+          payment_method: 'BALANCE',
+          idempotency_key: key,
+          request_hash: hash,
+        },
+        BALANCE_PROVIDER,
+      );
+      await recordPayment(trx, c, order, payment, { providerTradeNo: null, payerRef: null });
+      await startMembership(trx, c, order);
+      return order.id;
+    }),
+  );
+}

@@ -1,0 +1,73 @@
+/**
+ * One sweep: fire due deadlines (order expiry, settlement, membership expiry), send payouts still
+ * waiting for their gateway, reconcile payouts whose notification is overdue, and let the sandbox
+ * gateways do their own time-based work. The server runs it every few seconds; tests and the CLI
+ * call it directly. Each deadline fires in its own transaction, exactly once across instances.
+ */
+import { systemActor } from '../../platform/actor.js';
+import { claimDeadline, dueDeadlines, postponeDeadline } from '../../platform/deadlines.js';
+import type { Row } from '../../platform/db/schema.js';
+import { DomainError } from '../../platform/errors.js';
+import { expireMembership } from '../membership/offers.js';
+import { reconcileProcessingPayouts, submitPendingPayouts } from '../payments/payouts.js';
+import type { PaymentsContext } from '../payments/registry.js';
+import { settleOrder } from '../payments/settlement.js';
+import { expireOrder } from './expiry.js';
+
+export interface SweepReport {
+  fired: number;
+  postponed: number;
+  payoutsSent: number;
+}
+
+const RETRY_MS = 60_000;
+
+async function fire(ctx: PaymentsContext, d: Row<'deadlines'>): Promise<boolean> {
+  const at = ctx.clock.now();
+  const c = { actor: systemActor('sweeper'), at, engine: ctx.engine };
+  switch (d.kind) {
+    case 'ORDER_EXPIRY':
+      await expireOrder(ctx, d);
+      return true;
+    case 'SETTLEMENT':
+    case 'MEMBERSHIP_EXPIRY':
+      return ctx.db.transaction().execute(async (trx) => {
+        const claimed = await claimDeadline(trx, ctx.engine, d.id);
+        if (!claimed) return false; // another instance has it, or it already fired
+        if (d.kind === 'SETTLEMENT') await settleOrder(trx, c, claimed);
+        else await expireMembership(trx, c, claimed);
+        return true;
+      });
+    default:
+      throw new Error(`no handler for deadline kind ${d.kind}`);
+  }
+}
+
+export async function sweep(
+  ctx: PaymentsContext & { sandbox?: { tick(at: Date): Promise<unknown> } | undefined },
+  options: { limit?: number; onError?: (error: unknown, deadline: Row<'deadlines'>) => void } = {},
+): Promise<SweepReport> {
+  const report: SweepReport = { fired: 0, postponed: 0, payoutsSent: 0 };
+  const due = await dueDeadlines(ctx.db, ctx.clock.now(), options.limit ?? 200);
+  for (const d of due) {
+    try {
+      if (await fire(ctx, d)) report.fired++;
+    } catch (error) {
+      // A lost race (another instance fired it) is not an error; anything else is retried later.
+      if (error instanceof DomainError && error.code === 'request.conflict') continue;
+      options.onError?.(error, d);
+      const message = error instanceof Error ? error.message : String(error);
+      await postponeDeadline(
+        ctx.db,
+        d.id,
+        new Date(ctx.clock.now().getTime() + RETRY_MS),
+        message.slice(0, 300),
+      );
+      report.postponed++;
+    }
+  }
+  report.payoutsSent = await submitPendingPayouts(ctx);
+  await reconcileProcessingPayouts(ctx, new Date(ctx.clock.now().getTime() - 10 * 60_000));
+  if (ctx.sandbox) await ctx.sandbox.tick(ctx.clock.now());
+  return report;
+}

@@ -1,0 +1,97 @@
+/**
+ * Payment and payout lifecycles as transition tables, each with its one version-checked
+ * transition function (conditional UPDATE + audit event in the caller's transaction).
+ */
+import type { Actor } from '../../platform/actor.js';
+import { now, type Db } from '../../platform/db/dialect.js';
+import type { PaymentState, PayoutState, Row } from '../../platform/db/schema.js';
+import { fail } from '../../platform/errors.js';
+import { checkTransition, type Transitions } from '../../platform/fsm.js';
+import { appendAudit } from '../audit/index.js';
+
+export type MoneyActor = 'system' | 'support';
+
+export const paymentTransitions: Transitions<PaymentState, MoneyActor> = {
+  PENDING: { PAID: { by: ['system'] }, CLOSED: { by: ['system'] } },
+  // The gateway reports a payment Kameng had already given up on (late payment): it is recorded.
+  CLOSED: { PAID: { by: ['system'] } },
+  PAID: {},
+};
+
+/** Spec §8: PROCESSING → SUCCESS | ABNORMAL | CLOSED; ABNORMAL may be settled by hand by support. */
+export const payoutTransitions: Transitions<PayoutState, MoneyActor> = {
+  PENDING: {
+    PROCESSING: { by: ['system'] },
+    SUCCESS: { by: ['system'] },
+    ABNORMAL: { by: ['system'] },
+    CLOSED: { by: ['system'] },
+  },
+  PROCESSING: { SUCCESS: { by: ['system'] }, ABNORMAL: { by: ['system'] }, CLOSED: { by: ['system'] } },
+  ABNORMAL: { SUCCESS: { by: ['support'] }, CLOSED: { by: ['support'] } },
+  SUCCESS: {},
+  CLOSED: {},
+};
+
+interface Move<S extends string, R> {
+  row: { id: string; state: S; version: number };
+  to: S;
+  by: MoneyActor;
+  actor: Actor;
+  at: Date;
+  set?: Partial<R>;
+  data?: Record<string, unknown>;
+}
+
+function check<S extends string>(table: Transitions<S, MoneyActor>, from: S, to: S, by: MoneyActor): void {
+  const result = checkTransition(table, from, to, by);
+  if (result !== 'ok')
+    fail(result === 'forbidden' ? 'auth.forbidden' : 'payment.transition_not_allowed', {
+      params: { from, to },
+    });
+}
+
+export async function transitionPayment(
+  trx: Db,
+  m: Move<PaymentState, Omit<Row<'payments'>, 'id' | 'state' | 'version'>>,
+): Promise<void> {
+  check(paymentTransitions, m.row.state, m.to, m.by);
+  const res = await trx
+    .updateTable('payments')
+    .set({ ...m.set, state: m.to, version: m.row.version + 1, updated_at: now(m.at) })
+    .where('id', '=', m.row.id)
+    .where('state', '=', m.row.state)
+    .where('version', '=', m.row.version)
+    .executeTakeFirst();
+  if (Number(res.numUpdatedRows) !== 1) fail('request.conflict', { field: 'version' });
+  await appendAudit(trx, {
+    actor: m.actor,
+    action: `payment.${m.to.toLowerCase()}`,
+    objectType: 'payment',
+    objectId: m.row.id,
+    data: { from: m.row.state, to: m.to, ...m.data },
+    at: m.at,
+  });
+}
+
+export async function transitionPayout(
+  trx: Db,
+  m: Move<PayoutState, Omit<Row<'payouts'>, 'id' | 'state' | 'version'>>,
+): Promise<void> {
+  check(payoutTransitions, m.row.state, m.to, m.by);
+  const res = await trx
+    .updateTable('payouts')
+    .set({ ...m.set, state: m.to, version: m.row.version + 1, updated_at: now(m.at) })
+    .where('id', '=', m.row.id)
+    .where('state', '=', m.row.state)
+    .where('version', '=', m.row.version)
+    .executeTakeFirst();
+  if (Number(res.numUpdatedRows) !== 1) fail('request.conflict', { field: 'version' });
+  await appendAudit(trx, {
+    actor: m.actor,
+    action: `payout.${m.to.toLowerCase()}`,
+    objectType: 'payout',
+    objectId: m.row.id,
+    data: { from: m.row.state, to: m.to, ...m.data },
+    at: m.at,
+  });
+}

@@ -1,0 +1,270 @@
+/**
+ * Payouts: money going back to the payer along the original path (spec §8). The local row is
+ * written first (state PENDING) in the transaction that decides the refund; its id is the
+ * out_refund_no the gateway sees, so every retry of the call reuses it and the gateway refunds
+ * once. Results — synchronous or by notification — move the row through the payout table; only a
+ * gateway-CLOSED payout is retried, as a new row under a new key.
+ */
+import type { Actor } from '../../platform/actor.js';
+import { systemActor } from '../../platform/actor.js';
+import { forUpdate, now, type Db, type Engine } from '../../platform/db/dialect.js';
+import type { PayoutState, Row } from '../../platform/db/schema.js';
+import { DomainError, fail } from '../../platform/errors.js';
+import { newOrderedId } from '../../platform/ids.js';
+import { appendAudit } from '../audit/index.js';
+import type { RefundNotice, RefundStatus } from './gateway.js';
+import { postPayout } from './flows.js';
+import { transitionPayout } from './lifecycle.js';
+import { BALANCE_PROVIDER, type PaymentsContext } from './registry.js';
+
+const SWEEPER = systemActor('payouts');
+
+export async function createPayout(
+  trx: Db,
+  c: { actor: Actor; at: Date; engine: Engine },
+  input: {
+    order: Pick<Row<'orders'>, 'id' | 'buyer_id'>;
+    payment: Pick<Row<'payments'>, 'id' | 'provider'>;
+    purpose: Row<'payouts'>['purpose'];
+    amountFen: number;
+    replacesId?: string;
+  },
+): Promise<string> {
+  // Under the payment's lock: successful plus in-flight payouts never exceed what was paid.
+  const paid = await forUpdate(
+    trx.selectFrom('payments').select(['amount_fen', 'state']).where('id', '=', input.payment.id),
+    c.engine,
+  ).executeTakeFirstOrThrow();
+  const out = await trx
+    .selectFrom('payouts')
+    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('amount_fen'), eb.val(0)).as('total'))
+    .where('payment_id', '=', input.payment.id)
+    .where('state', 'in', ['PENDING', 'PROCESSING', 'SUCCESS', 'ABNORMAL'])
+    .executeTakeFirstOrThrow();
+  if (paid.state !== 'PAID' || Number(out.total) + input.amountFen > paid.amount_fen)
+    fail('sandbox.refund_exceeds');
+  const id = newOrderedId(c.at.getTime());
+  await trx
+    .insertInto('payouts')
+    .values({
+      id,
+      order_id: input.order.id,
+      payment_id: input.payment.id,
+      buyer_id: input.order.buyer_id,
+      purpose: input.purpose,
+      provider: input.payment.provider,
+      amount_fen: input.amountFen,
+      state: 'PENDING',
+      replaces_id: input.replacesId ?? null,
+      destination: null,
+      provider_refund_id: null,
+      expected_arrival_at: null,
+      error_code: null,
+      attempts: 0,
+      version: 1,
+      created_at: now(c.at),
+      updated_at: now(c.at),
+      finished_at: null,
+    })
+    .execute();
+  await appendAudit(trx, {
+    actor: c.actor,
+    action: 'payout.created',
+    objectType: 'payout',
+    objectId: id,
+    data: {
+      orderId: input.order.id,
+      purpose: input.purpose,
+      amountFen: input.amountFen,
+      replaces: input.replacesId,
+    },
+    at: c.at,
+  });
+  return id;
+}
+
+/** Applies what the gateway says about a payout (from the refund call, a query or a notification). */
+async function applyRefundStatus(
+  trx: Db,
+  engine: Engine,
+  at: Date,
+  payout: Row<'payouts'>,
+  status: RefundStatus,
+): Promise<{ replacement: string | null }> {
+  if (status.amountFen !== payout.amount_fen)
+    fail('payment.notification_mismatch', { params: { reason: 'amount' } });
+  const to: PayoutState = status.state;
+  if (payout.state === to) return { replacement: null }; // duplicate: nothing changes
+  const set = {
+    destination: status.destination,
+    provider_refund_id: status.providerRefundId,
+    expected_arrival_at: status.expectedArrivalAt ? now(status.expectedArrivalAt) : null,
+    ...(to === 'PROCESSING' ? {} : { finished_at: now(status.finishedAt ?? at) }),
+  };
+  await transitionPayout(trx, { row: payout, to, by: 'system', actor: SWEEPER, at, set });
+  if (to === 'SUCCESS') await postPayout(trx, SWEEPER, at, payout);
+  if (to === 'CLOSED') {
+    const replacement = await createPayout(
+      trx,
+      { actor: SWEEPER, at, engine },
+      {
+        order: { id: payout.order_id, buyer_id: payout.buyer_id },
+        payment: { id: payout.payment_id, provider: payout.provider },
+        purpose: payout.purpose,
+        amountFen: payout.amount_fen,
+        replacesId: payout.id,
+      },
+    );
+    return { replacement };
+  }
+  return { replacement: null };
+}
+
+/**
+ * Sends a PENDING payout to its gateway (or pays it into the wallet). Safe to call again and
+ * again: the gateway sees the same out_refund_no each time. Returns the payout's state after.
+ */
+export async function submitPayout(ctx: PaymentsContext, payoutId: string): Promise<PayoutState> {
+  const first = await ctx.db
+    .selectFrom('payouts')
+    .selectAll()
+    .where('id', '=', payoutId)
+    .executeTakeFirstOrThrow();
+  if (first.state !== 'PENDING') return first.state;
+  if (first.provider === BALANCE_PROVIDER) {
+    await ctx.db.transaction().execute(async (trx) => {
+      const at = ctx.clock.now();
+      const payout = await trx
+        .selectFrom('payouts')
+        .selectAll()
+        .where('id', '=', payoutId)
+        .executeTakeFirstOrThrow();
+      await transitionPayout(trx, {
+        row: payout,
+        to: 'SUCCESS',
+        by: 'system',
+        actor: SWEEPER,
+        at,
+        set: { destination: '平台余额', finished_at: now(at), expected_arrival_at: now(at) },
+      });
+      await postPayout(trx, SWEEPER, at, payout);
+    });
+    return 'SUCCESS';
+  }
+  const gateway = ctx.gateways.get(first.provider);
+  const payment = await ctx.db
+    .selectFrom('payments')
+    .selectAll()
+    .where('id', '=', first.payment_id)
+    .executeTakeFirstOrThrow();
+  let status: RefundStatus;
+  try {
+    status = await gateway.createRefund({
+      outRefundNo: first.id,
+      outTradeNo: payment.id,
+      amountFen: first.amount_fen,
+      totalFen: payment.amount_fen,
+      reason: first.purpose === 'LATE_PAYMENT' ? '订单已过期且库存不足，自动退款' : '售后退款',
+    });
+  } catch (error) {
+    if (!(error instanceof DomainError)) throw error;
+    // Gateway down or refusing: the row stays PENDING and the sweeper tries again with the same key.
+    await ctx.db
+      .updateTable('payouts')
+      .set((eb) => ({
+        attempts: eb('attempts', '+', 1),
+        error_code: error.code,
+        updated_at: now(ctx.clock.now()),
+      }))
+      .where('id', '=', first.id)
+      .where('state', '=', 'PENDING')
+      .execute();
+    return 'PENDING';
+  }
+  const replacement = await ctx.db.transaction().execute(async (trx) => {
+    const payout = await forUpdate(
+      trx.selectFrom('payouts').selectAll().where('id', '=', payoutId),
+      ctx.engine,
+    ).executeTakeFirstOrThrow();
+    if (payout.state !== 'PENDING') return null; // a notification got there first
+    await trx
+      .updateTable('payouts')
+      .set({ attempts: payout.attempts + 1 })
+      .where('id', '=', payout.id)
+      .execute();
+    return (
+      await applyRefundStatus(
+        trx,
+        ctx.engine,
+        ctx.clock.now(),
+        { ...payout, attempts: payout.attempts + 1 },
+        status,
+      )
+    ).replacement;
+  });
+  if (replacement) await submitPayout(ctx, replacement);
+  return status.state;
+}
+
+/** A verified refund notification from the gateway: applied once, whatever order it comes in. */
+export async function applyRefundNotice(
+  ctx: PaymentsContext,
+  notice: RefundNotice,
+): Promise<'APPLIED' | 'DUPLICATE'> {
+  const replacement = await ctx.db.transaction().execute(async (trx) => {
+    const payout = await forUpdate(
+      trx.selectFrom('payouts').selectAll().where('id', '=', notice.outRefundNo),
+      ctx.engine,
+    ).executeTakeFirst();
+    if (!payout) fail('payment.notification_mismatch', { params: { reason: 'unknown out_refund_no' } });
+    // Final states never move again; PROCESSING after a final result is a stale, reordered notice.
+    if (
+      ['SUCCESS', 'CLOSED'].includes(payout.state) ||
+      (notice.state === 'PROCESSING' && payout.state !== 'PENDING')
+    )
+      return { applied: false, replacement: null };
+    if (payout.state === notice.state) return { applied: false, replacement: null };
+    const r = await applyRefundStatus(trx, ctx.engine, ctx.clock.now(), payout, notice);
+    return { applied: true, replacement: r.replacement };
+  });
+  if (replacement.replacement) await submitPayout(ctx, replacement.replacement);
+  return replacement.applied ? 'APPLIED' : 'DUPLICATE';
+}
+
+/** Payouts still PENDING (gateway was down, or the process stopped after deciding): send them. */
+export async function submitPendingPayouts(ctx: PaymentsContext, limit = 50): Promise<number> {
+  const rows = await ctx.db
+    .selectFrom('payouts')
+    .select('id')
+    .where('state', '=', 'PENDING')
+    .orderBy('created_at')
+    .limit(limit)
+    .execute();
+  let sent = 0;
+  for (const r of rows) if ((await submitPayout(ctx, r.id)) !== 'PENDING') sent++;
+  return sent;
+}
+
+/** Asks the gateway about payouts still PROCESSING (a notification may have been lost). */
+export async function reconcileProcessingPayouts(
+  ctx: PaymentsContext,
+  olderThan: Date,
+  limit = 50,
+): Promise<void> {
+  const rows = await ctx.db
+    .selectFrom('payouts')
+    .selectAll()
+    .where('state', '=', 'PROCESSING')
+    .where('updated_at', '<=', now(olderThan))
+    .limit(limit)
+    .execute();
+  for (const p of rows) {
+    if (p.provider === BALANCE_PROVIDER) continue;
+    const status = await ctx.gateways
+      .get(p.provider)
+      .queryRefund(p.id)
+      .catch(() => null);
+    if (!status || status.state === 'PROCESSING') continue;
+    await applyRefundNotice(ctx, { type: 'REFUND', ...status });
+  }
+}

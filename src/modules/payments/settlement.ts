@@ -1,0 +1,63 @@
+/**
+ * Escrow settlement (spec §4): a delivered order's money moves to the merchant once the refund
+ * window and the quality-claim period have passed (the SETTLEMENT deadline set at delivery), less
+ * the merchant's commission rate. Stage 4 holds it back while an after-sales request is open.
+ */
+import type { Actor } from '../../platform/actor.js';
+import { completeDeadline } from '../../platform/deadlines.js';
+import { forUpdate, now, type Db, type Engine } from '../../platform/db/dialect.js';
+import type { Row } from '../../platform/db/schema.js';
+import { fail } from '../../platform/errors.js';
+import { appendAudit } from '../audit/index.js';
+import { postSettlement } from './flows.js';
+
+/** Commission in whole fen, rounded down (the merchant never pays a fraction more). */
+export const commissionOf = (amountFen: number, bp: number): number => Math.floor((amountFen * bp) / 10_000);
+
+export async function settleOrder(
+  trx: Db,
+  c: { actor: Actor; at: Date; engine: Engine },
+  deadline: Pick<Row<'deadlines'>, 'id' | 'object_id'>,
+): Promise<void> {
+  const order = await forUpdate(
+    trx.selectFrom('orders').selectAll().where('id', '=', deadline.object_id),
+    c.engine,
+  ).executeTakeFirstOrThrow();
+  if (order.state === 'DELIVERED' && order.settled_at === null && order.merchant_id) {
+    const merchant = await trx
+      .selectFrom('merchants')
+      .select('commission_bp')
+      .where('id', '=', order.merchant_id)
+      .executeTakeFirstOrThrow();
+    const commission = commissionOf(order.total_fen, merchant.commission_bp);
+    await postSettlement(
+      trx,
+      c.actor,
+      c.at,
+      { ...order, merchant_id: order.merchant_id },
+      order.total_fen,
+      commission,
+    );
+    const res = await trx
+      .updateTable('orders')
+      .set({
+        settled_at: now(c.at),
+        commission_fen: commission,
+        version: order.version + 1,
+        updated_at: now(c.at),
+      })
+      .where('id', '=', order.id)
+      .where('version', '=', order.version)
+      .executeTakeFirst();
+    if (Number(res.numUpdatedRows) !== 1) fail('request.conflict');
+    await appendAudit(trx, {
+      actor: c.actor,
+      action: 'order.settled',
+      objectType: 'order',
+      objectId: order.id,
+      data: { amountFen: order.total_fen, commissionFen: commission, commissionBp: merchant.commission_bp },
+      at: c.at,
+    });
+  }
+  await completeDeadline(trx, deadline.id, c.at);
+}

@@ -1,0 +1,89 @@
+/**
+ * Deadlines as data (architecture §8): a row per (kind, object) with its due time, written in the
+ * transaction that creates the obligation. The sweeper fires due rows; a handler's effects and the
+ * row's OPEN → DONE update commit together, and that update is conditional, so with several
+ * instances on one database each deadline fires exactly once.
+ */
+import { now, type Db, type Engine } from './db/dialect.js';
+import type { Row } from './db/schema.js';
+import { fail } from './errors.js';
+import { newOrderedId } from './ids.js';
+
+export type DeadlineKind = 'ORDER_EXPIRY' | 'SETTLEMENT' | 'MEMBERSHIP_EXPIRY';
+
+export async function scheduleDeadline(
+  trx: Db,
+  input: { kind: DeadlineKind; objectId: string; dueAt: Date; at: Date },
+): Promise<void> {
+  await trx
+    .insertInto('deadlines')
+    .values({
+      id: newOrderedId(input.at.getTime()),
+      kind: input.kind,
+      object_id: input.objectId,
+      due_at: now(input.dueAt),
+      state: 'OPEN',
+      attempts: 0,
+      last_error: null,
+      fired_at: null,
+      created_at: now(input.at),
+    })
+    .execute();
+}
+
+/** Marks a deadline fired; fails (rolling back the handler's work) if another run fired it first. */
+export async function completeDeadline(trx: Db, id: string, at: Date): Promise<void> {
+  const res = await trx
+    .updateTable('deadlines')
+    .set({ state: 'DONE', fired_at: now(at) })
+    .where('id', '=', id)
+    .where('state', '=', 'OPEN')
+    .executeTakeFirst();
+  if (Number(res.numUpdatedRows) !== 1) fail('request.conflict', { field: 'deadline' });
+}
+
+/** The obligation went away (order paid before expiry …): the deadline will never fire. */
+export async function cancelDeadline(trx: Db, kind: DeadlineKind, objectId: string): Promise<void> {
+  await trx
+    .updateTable('deadlines')
+    .set({ state: 'CANCELLED' })
+    .where('kind', '=', kind)
+    .where('object_id', '=', objectId)
+    .where('state', '=', 'OPEN')
+    .execute();
+}
+
+/** Moves an open deadline (a settlement held back by an open request, a failed attempt …). */
+export async function postponeDeadline(db: Db, id: string, dueAt: Date, error: string | null): Promise<void> {
+  await db
+    .updateTable('deadlines')
+    .set((eb) => ({ due_at: now(dueAt), attempts: eb('attempts', '+', 1), last_error: error }))
+    .where('id', '=', id)
+    .where('state', '=', 'OPEN')
+    .execute();
+}
+
+/** Due deadlines, oldest first (a candidate list; each is claimed in its own transaction). */
+export async function dueDeadlines(db: Db, at: Date, limit: number): Promise<Row<'deadlines'>[]> {
+  return db
+    .selectFrom('deadlines')
+    .selectAll()
+    .where('state', '=', 'OPEN')
+    .where('due_at', '<=', now(at))
+    .orderBy('due_at')
+    .limit(limit)
+    .execute();
+}
+
+/**
+ * Claims one open deadline inside the firing transaction. PostgreSQL skips a row another instance
+ * holds (`FOR UPDATE SKIP LOCKED`) instead of waiting for it; SQLite's single writer needs no lock.
+ */
+export async function claimDeadline(
+  trx: Db,
+  engine: Engine,
+  id: string,
+): Promise<Row<'deadlines'> | undefined> {
+  const q = trx.selectFrom('deadlines').selectAll().where('id', '=', id).where('state', '=', 'OPEN');
+  return (engine === 'postgres' ? q.forUpdate().skipLocked() : q).executeTakeFirst();
+}
