@@ -1,23 +1,27 @@
 /** The `kameng` operator CLI. Reads the same environment as the server (DATABASE_URL, KAMENG_DATA_DIR …). */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError } from 'commander';
+import { buildApp } from '../app.js';
 import { boot, type Booted } from '../boot.js';
-import { ConfigError, loadConfig } from '../config.js';
+import { ConfigError, loadConfig, type Config } from '../config.js';
 import { systemActor } from '../platform/actor.js';
 import { importCalendarYear, loadCalendar } from '../platform/calendar-store.js';
-import { DomainError } from '../platform/errors.js';
+import { DomainError, fail } from '../platform/errors.js';
 import { verifyAuditChain } from '../modules/audit/index.js';
+import { findUserByUsername } from '../modules/accounts/users.js';
 import { createAccount } from '../modules/catalog/merchants.js';
 import { seedDemo, seedDemoKeys } from '../modules/demo/seed.js';
 import { interruptStaleBatches } from '../modules/inventory/import.js';
+import { exportRecords, type Dataset } from '../modules/orders/export.js';
 import { importKeyFile, rotateMasterKey } from './keys.js';
 
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
 
-async function withPlatform<T>(fn: (b: Booted) => Promise<T>): Promise<T> {
-  const booted = await boot(loadConfig());
+async function withPlatform<T>(fn: (b: Booted, config: Config) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const booted = await boot(config);
   try {
-    return await fn(booted);
+    return await fn(booted, config);
   } finally {
     await booted.handle.close();
   }
@@ -169,6 +173,50 @@ export function buildCli(): Command {
         const r = await verifyAuditChain(b.db);
         out(r.ok ? `audit chain OK (${r.count} events)` : `audit chain BROKEN at seq ${r.brokenAtSeq}`);
         if (!r.ok) process.exitCode = 1;
+      }),
+    );
+  program
+    .command('sweep')
+    .description(
+      'fire due deadlines (order expiry, settlement, membership expiry) and send waiting payouts once',
+    )
+    .action(() =>
+      withPlatform(async (b, config) => {
+        const app = await buildApp({
+          config,
+          handle: b.handle,
+          clock: b.clock,
+          testClock: b.testClock,
+          vault: b.vault,
+          logger: false,
+          webDir: '/nonexistent',
+        });
+        try {
+          const r = await app.kameng.sweep();
+          out(`fired ${r.fired} deadline(s), postponed ${r.postponed}, sent ${r.payoutsSent} payout(s)`);
+        } finally {
+          await app.close();
+        }
+      }),
+    );
+
+  const records = program.command('records').description('buyers’ transaction records (电子商务法 §31)');
+  records
+    .command('export')
+    .description('write a buyer’s records (orders, payments, key timelines; never secrets) to a file')
+    .requiredOption('-u, --user <username>', 'the buyer')
+    .requiredOption('-o, --out <file>', 'output file')
+    .option('-f, --format <format>', 'xlsx or csv', 'xlsx')
+    .option('-d, --dataset <dataset>', 'for csv: orders, payments or keys', 'orders')
+    .action((opts: { user: string; out: string; format: string; dataset: string }) =>
+      withPlatform(async (b) => {
+        if (opts.format !== 'xlsx' && opts.format !== 'csv') fail('order.export_format');
+        if (!['orders', 'payments', 'keys'].includes(opts.dataset)) fail('order.export_format');
+        const user = await findUserByUsername(b.db, opts.user);
+        if (!user) fail('catalog.user_not_found');
+        const body = await exportRecords(b.db, user.id, opts.format, opts.dataset as Dataset);
+        await writeFile(opts.out, body);
+        out(`wrote ${body.length} bytes to ${opts.out}`);
       }),
     );
   return program;

@@ -1,11 +1,13 @@
 /**
  * End to end in Debian's chromium (playwright-core, never a downloaded browser): register, log in,
- * open a product and see its refund-policy badges in Chinese.
+ * open a product and see its refund-policy badges in Chinese; top up through the sandbox cashier,
+ * buy 超会, check out at the 超会 price, reveal a key and download the records.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import ExcelJS from 'exceljs';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,6 +31,7 @@ let booted: Booted;
 let browser: Browser;
 let base: string;
 let dataDir: string;
+let sweeper: NodeJS.Timeout | undefined;
 
 beforeAll(async () => {
   if (!haveChromium) return;
@@ -50,6 +53,17 @@ beforeAll(async () => {
     webDir,
   });
   base = await app.listen({ host: '127.0.0.1', port: 0 });
+  // What server.ts does every KAMENG_SWEEP_INTERVAL_MS: fire deadlines and let the sandbox
+  // gateways deliver their (asynchronous) payment notifications. Fast here, so tests only poll.
+  let sweeping = false;
+  sweeper = setInterval(() => {
+    if (sweeping) return;
+    sweeping = true;
+    void app.kameng
+      .sweep()
+      .catch((err: unknown) => process.stderr.write(`sweep failed: ${String(err)}\n`))
+      .finally(() => (sweeping = false));
+  }, 300);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -65,6 +79,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  if (sweeper) clearInterval(sweeper);
   await browser?.close();
   await app?.close();
   await booted?.handle.close();
@@ -202,6 +217,196 @@ describe.skipIf(!haveChromium)('browser', () => {
     // a second reveal of the same unit needs no warning
     await page.getByTestId('unit-reveal').first().click();
     await expect.poll(() => page.getByTestId('revealed-secret').textContent()).toMatch(/^demo000\dpw$/);
+    await context.close();
+  });
+  it('a buyer tops up through the sandbox cashier, buys 超会, checks out 3 keys at the 超会 price, reveals one and downloads the records', async () => {
+    const context = await browser.newContext({ locale: 'zh-CN', acceptDownloads: true });
+    const page = await context.newPage();
+    await page.goto(`${base}/register`);
+    await page.locator('#username').fill('e2e_wallet');
+    await page.locator('#password').fill('e2e-password-2');
+    await page.getByTestId('register-submit').click();
+    await page.waitForURL(/\/products$/);
+    await expect.poll(() => page.getByTestId('current-user').textContent()).toContain('普通会员');
+
+    // 充值 ¥500 through WeChat Pay: the wallet page hands over to the sandbox cashier
+    await page.getByTestId('nav-wallet').click();
+    await expect.poll(() => page.getByTestId('wallet-balance').getAttribute('data-fen')).toBe('0');
+    await page.getByTestId('topup-amount').fill('500');
+    await page.getByTestId('topup-method-WECHAT').click();
+    await page.getByTestId('topup-submit').click();
+    await page.waitForURL(/\/sandbox\/pay\/[0-9a-f-]+$/);
+    expect(await page.getByTestId('sandbox-label').textContent()).toContain('沙箱');
+    expect(await page.getByTestId('cashier-brand').textContent()).toContain('微信支付');
+    await expect.poll(() => page.getByTestId('cashier-amount').getAttribute('data-fen')).toBe('50000');
+    expect(await page.getByTestId('cashier-countdown').textContent()).toMatch(/\d\d:\d\d/);
+    await page.getByTestId('cashier-payer-wx-lingqian').click();
+    await page.screenshot({ path: 'test-results/sandbox-cashier.png', fullPage: true });
+    await page.getByTestId('cashier-pay').click();
+    await page.getByTestId('cashier-success').waitFor();
+    // back in Kameng the money arrives with the asynchronous notification (the sweeper delivers it)
+    await page.getByTestId('cashier-back-wallet').click();
+    await page.waitForURL(/\/me\/wallet$/);
+    await expect
+      .poll(() => page.getByTestId('wallet-balance').getAttribute('data-fen'), { timeout: 15_000 })
+      .toBe('50000');
+    expect(await page.getByTestId('wallet-entries').textContent()).toContain('充值');
+    await page.screenshot({ path: 'test-results/wallet.png', fullPage: true });
+
+    // 超会 (SUPER) for ¥99.00 from the balance, after a confirmation dialog
+    await page.getByTestId('nav-membership').click();
+    await page.getByTestId('membership-buy-SUPER').click();
+    await expect.poll(() => page.getByTestId('membership-confirm').textContent()).toContain('¥99.00');
+    await page.getByTestId('membership-confirm-ok').click();
+    await expect
+      .poll(() => page.getByTestId('membership-current-level').getAttribute('data-level'))
+      .toBe('SUPER');
+    await expect.poll(() => page.getByTestId('current-user').textContent()).toContain('超会');
+    await expect
+      .poll(() => page.getByTestId('membership-refundable').first().getAttribute('data-refundable'))
+      .toBe('true');
+    await page.screenshot({ path: 'test-results/membership.png', fullPage: true });
+
+    // 3 keys at the 超会 price, confirming the policy, face value and validity at checkout
+    await openProductByName(page, '腾讯Q币 100元 点卡');
+    await expect.poll(() => page.getByTestId('viewer-price').textContent()).toContain('¥96.90');
+    await page.locator('#buy-qty').fill('3');
+    await page.getByTestId('buy-now').click();
+    await page.waitForURL(/\/checkout\/[0-9a-f-]+\?qty=3$/);
+    await expect.poll(() => page.getByTestId('checkout-total').getAttribute('data-fen')).toBe('29070');
+    expect(await page.getByTestId('checkout-face-value').textContent()).toContain('¥100.00');
+    expect(await page.getByTestId('checkout-validity').textContent()).toContain('365天');
+    expect(await page.getByTestId('checkout-policy-badges').textContent()).toContain('未激活可退');
+    expect(await page.getByTestId('checkout-policy-text').textContent()).toContain('72 小时内可申请退款');
+    expect(await page.getByTestId('member-price-tag').textContent()).toContain('会员价');
+    await expect.poll(() => page.getByTestId('checkout-balance').textContent()).toContain('¥401.00');
+    // nothing is bought before the policy is confirmed
+    expect(await page.getByTestId('checkout-submit').isDisabled()).toBe(true);
+    await page.getByTestId('checkout-confirm').click();
+    await page.screenshot({ path: 'test-results/checkout.png', fullPage: true });
+    await page.getByTestId('checkout-submit').click();
+
+    // the order: delivered at once (balance), 3 sealed keys, the policy as confirmed
+    await page.waitForURL(/\/me\/orders\/[0-9a-f-]+$/);
+    await expect
+      .poll(() => page.getByTestId('order-state').first().getAttribute('data-state'))
+      .toBe('DELIVERED');
+    expect(await page.getByTestId('order-total').getAttribute('data-fen')).toBe('29070');
+    expect(await page.getByTestId('order-snapshot').textContent()).toContain('会员价');
+    expect(await page.getByTestId('order-policy-version').getAttribute('data-version')).toBe('1');
+    const units = page.getByTestId('order-units');
+    await expect.poll(() => units.getByTestId('key-state').count()).toBe(3);
+    expect(await units.locator('[data-testid="key-state"][data-state="SEALED"]').count()).toBe(3);
+
+    await units.getByTestId('unit-reveal').first().click();
+    await expect.poll(() => page.getByTestId('reveal-confirm').textContent()).toContain('拆封');
+    await page.getByTestId('reveal-ok').click();
+    const secret = (await page.getByTestId('revealed-secret').textContent()) ?? '';
+    expect(secret).toMatch(/^demo\d+pw$/);
+    await page.getByTestId('revealed-close').click();
+    await expect
+      .poll(() => units.locator('[data-testid="key-state"][data-state="REVEALED"]').count())
+      .toBe(1);
+    await page.getByTestId('order-after-sales').click();
+    await expect
+      .poll(() => page.getByTestId('after-sales-modal').textContent())
+      .toContain('售后申请功能即将上线');
+    await page.getByTestId('after-sales-close').click();
+    await page.screenshot({ path: 'test-results/order-detail.png', fullPage: true });
+
+    // records: the order list offers the XLSX download; it is a real workbook without any secret
+    await page.getByTestId('nav-my-orders').click();
+    await page.waitForURL(/\/me\/orders$/);
+    await expect.poll(() => page.getByTestId('orders-table').textContent()).toContain('腾讯Q币 100元 点卡');
+    await page.screenshot({ path: 'test-results/orders.png', fullPage: true });
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('records-xlsx').click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(/\.xlsx$/);
+    const file = await download.path();
+    const bytes = readFileSync(file);
+    expect(bytes.length).toBeGreaterThan(100);
+    expect(bytes.subarray(0, 2).toString('latin1')).toBe('PK');
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(bytes as unknown as ArrayBuffer);
+    const cells: string[] = [];
+    workbook.eachSheet((sheet) =>
+      sheet.eachRow((row) => row.eachCell((cell) => cells.push(String(cell.text)))),
+    );
+    const text = cells.join('\n');
+    expect(text).toContain('腾讯Q币');
+    expect(text).not.toContain(secret);
+    await context.close();
+  });
+  it('checkout asks again when the refund policy changed meanwhile; an unpaid WeChat order can be cancelled', async () => {
+    const context = await browser.newContext({ locale: 'zh-CN' });
+    const page = await context.newPage();
+    await logIn(page, 'vipbuyer', DEMO_PASSWORD);
+    await page.waitForURL(/\/products$/);
+    await openProductByName(page, '网易一卡通 50元');
+    await page.getByTestId('buy-now').click();
+    await page.waitForURL(/\/checkout\/[0-9a-f-]+\?qty=1$/);
+    await expect
+      .poll(() => page.getByTestId('checkout-policy-version').getAttribute('data-version'))
+      .toBe('1');
+    await page.getByTestId('checkout-method-WECHAT').click();
+    await page.getByTestId('checkout-confirm').click();
+
+    // meanwhile the merchant publishes policy v2 (48 h instead of 24 h)
+    const login = await app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { username: 'xingchen', password: DEMO_PASSWORD },
+    });
+    const cookie = login.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
+    const { csrfToken } = login.json<{ csrfToken: string }>();
+    const mine = await app.inject({ method: 'GET', url: '/api/merchant/products', headers: { cookie } });
+    const product = mine
+      .json<{ items: { id: string; name: string; version: number; policy: Record<string, unknown> }[] }>()
+      .items.find((p) => p.name === '网易一卡通 50元');
+    if (!product) throw new Error('demo product missing');
+    const published = await app.inject({
+      method: 'POST',
+      url: `/api/merchant/products/${product.id}/policy`,
+      headers: { cookie, 'x-csrf-token': csrfToken },
+      payload: {
+        version: product.version,
+        unactivatedRefund: true,
+        windowHours: 48,
+        noReasonRefund: false,
+        revealedRefund: false,
+        nonRefundable: false,
+        nonRefundableText: null,
+      },
+    });
+    expect(published.statusCode).toBe(200);
+
+    // the order is refused with the new policy, which must be read and confirmed again
+    await page.getByTestId('checkout-submit').click();
+    await expect.poll(() => page.getByTestId('checkout-policy-changed').textContent()).toContain('第 2 版');
+    expect(await page.getByTestId('checkout-policy-version').getAttribute('data-version')).toBe('2');
+    expect(await page.getByTestId('checkout-policy-badges').textContent()).toContain('48小时内可退');
+    expect(await page.getByTestId('checkout-submit').isDisabled()).toBe(true);
+    await page.getByTestId('checkout-confirm').click();
+    await page.getByTestId('checkout-submit').click();
+
+    // WeChat: the sandbox cashier; the buyer goes back without paying and cancels the order
+    await page.waitForURL(/\/sandbox\/pay\/[0-9a-f-]+$/);
+    await page.getByTestId('cashier-amount').waitFor();
+    await page.goto(`${base}/me/orders`);
+    await page.getByTestId('order-link').first().click();
+    await page.waitForURL(/\/me\/orders\/[0-9a-f-]+$/);
+    await expect
+      .poll(() => page.getByTestId('order-state').first().getAttribute('data-state'))
+      .toBe('PENDING_PAYMENT');
+    expect(await page.getByTestId('order-countdown').textContent()).toMatch(/\d\d:\d\d/);
+    expect(await page.getByTestId('order-policy-version').getAttribute('data-version')).toBe('2');
+    await page.getByTestId('order-cancel').click();
+    await page.locator('.ant-popconfirm .ant-btn-dangerous').click();
+    await expect
+      .poll(() => page.getByTestId('order-state').first().getAttribute('data-state'))
+      .toBe('CANCELLED');
     await context.close();
   });
 });

@@ -141,6 +141,23 @@ describe('kameng CLI', () => {
     expect(again.out).toMatch(/0 imported, 3 duplicate, 1 rejected/);
   }, 90_000);
 
+  it('sweeps deadlines once and exports a buyer’s records without secrets', async () => {
+    expect((await kameng('sweep')).out).toMatch(/fired \d+ deadline\(s\), postponed 0, sent 0 payout\(s\)/);
+    const file = path.join(dir, 'chaohui.xlsx');
+    const r = await kameng('records', 'export', '--user', 'chaohui', '--out', file);
+    expect(r.out).toContain(`to ${file}`);
+    const { readFileSync } = await import('node:fs');
+    const body = readFileSync(file);
+    expect(body.subarray(0, 2).toString()).toBe('PK');
+    const csv = path.join(dir, 'keys.csv');
+    await kameng('records', 'export', '-u', 'chaohui', '-o', csv, '-f', 'csv', '-d', 'keys');
+    const text = readFileSync(csv, 'utf8');
+    expect(text).toContain('DELIVERED');
+    expect(text).not.toMatch(/demo\d+pw/); // demo passwords end in "pw"
+    const bad = await kameng('records', 'export', '-u', 'nobody', '-o', csv);
+    expect(bad.code).toBe(1);
+  }, 60_000);
+
   it('names a bad configuration variable', async () => {
     const r = await run('npx', ['tsx', 'src/cli/main.ts', 'migrate'], { env: { ...env, PORT: 'abc' } }).catch(
       (e: { code: number; stderr: string }) => e,

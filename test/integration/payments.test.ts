@@ -261,3 +261,101 @@ describe('top-ups', () => {
     expect((bad.body as { code: string }).code).toBe('topup.amount_invalid');
   });
 });
+
+/** An expired order whose key was sold meanwhile, then paid at the gateway by `payer`. */
+async function latePaidOutOfStock(payer: string) {
+  const p = await stocked(h, 1);
+  const { b, order } = await pending(p, 1);
+  h.base.advance(16 * MIN);
+  await h.app.kameng.sweep();
+  const other = await h.loggedIn({ role: 'buyer' });
+  const { fund } = await import('../helpers/orders.js');
+  await fund(h, other.userId, 100_000);
+  expect((await buy(other, p, 1)).status).toBe(201);
+  await h.db.db
+    .updateTable('sandbox_gateway_payments')
+    .set({ state: 'NOTPAY', expires_at: new Date(h.ctx.clock.now().getTime() + MIN).toISOString() })
+    .where('out_trade_no', '=', order.payment.id)
+    .execute();
+  await h.app.kameng.sandbox.get('sandbox-wechat').pay(sandboxId(order), payer);
+  return { b, order };
+}
+
+describe('automatic refunds of late payments', () => {
+  it('duplicated and reordered refund notifications change the payout once', async () => {
+    const { b, order } = await latePaidOutOfStock('wx-dup-notify');
+    for (let i = 0; i < 8; i++) {
+      await h.app.kameng.sweep();
+      h.base.advance(MIN);
+    }
+    const final = await get(b, order.id);
+    expect(final.payouts.map((p) => p.state)).toEqual(['SUCCESS']);
+    const moves = await h.db.db
+      .selectFrom('ledger_transactions')
+      .select('kind')
+      .where('reference_id', '=', order.id)
+      .execute();
+    expect(moves.map((m) => m.kind).sort()).toEqual(['ORDER_PAYMENT', 'PAYOUT']);
+    expect((await verifyLedger(h.db.db)).ok).toBe(true);
+  });
+
+  it('a frozen 零钱 makes the payout ABNORMAL (money stays in escrow); a gateway-CLOSED one is retried under a new key', async () => {
+    const settle = async () => {
+      for (let i = 0; i < 3; i++) {
+        await h.app.kameng.sweep(); // delivers the payment notice: the refund starts
+        h.base.advance(2 * MIN); // the gateway finishes it a minute later
+      }
+    };
+    const frozen = await latePaidOutOfStock('wx-frozen');
+    await settle();
+    const f = await get(frozen.b, frozen.order.id);
+    expect(f.payouts.map((p) => p.state)).toEqual(['ABNORMAL']);
+
+    const closed = await latePaidOutOfStock('wx-refund-closed');
+    await settle();
+    await settle();
+    const c = await get(closed.b, closed.order.id);
+    // each CLOSED attempt is retried under a new out_refund_no, three times, then left to support
+    expect(c.payouts.map((p) => p.state)).toEqual(['CLOSED', 'CLOSED', 'CLOSED']);
+    const ids = await h.db.db
+      .selectFrom('payouts')
+      .select(['id', 'replaces_id'])
+      .where('order_id', '=', closed.order.id)
+      .orderBy('created_at')
+      .execute();
+    expect(ids[1].replaces_id).toBe(ids[0].id);
+    expect((await verifyLedger(h.db.db)).ok).toBe(true);
+  });
+});
+
+describe('gateway down', () => {
+  it('the order waits without a pay URL; paying is retried once the gateway is back', async () => {
+    const p = await stocked(h, 1);
+    const gw = h.app.kameng.sandbox.get('sandbox-alipay');
+    await gw.updateSettings({ down: true });
+    const b = await h.loggedIn({ role: 'buyer' });
+    const res = await buy(b, p, 1, 'ALIPAY');
+    expect(res.status).toBe(201);
+    const order = res.body as Order;
+    expect(order.payment.payUrl).toBeNull();
+    const retry = await b.post(`/api/orders/${order.id}/pay`);
+    expect(retry.status).toBe(503);
+    expect((retry.body as { code: string }).code).toBe('payment.gateway_unavailable');
+    await gw.updateSettings({ down: false });
+    const ok = await b.post<Order>(`/api/orders/${order.id}/pay`);
+    expect(ok.status).toBe(200);
+    expect(ok.body.payment.payUrl).toMatch(/\/sandbox\/pay\//);
+  });
+
+  it('a buyer can cancel an unpaid order; its keys go back to stock at once', async () => {
+    const p = await stocked(h, 1);
+    const { b, order } = await pending(p, 1);
+    const res = await b.post<Order>(`/api/orders/${order.id}/cancel`);
+    expect(res.status).toBe(200);
+    expect(res.body.state).toBe('CANCELLED');
+    expect(await stockOf(p.productId)).toBe(1);
+    const stranger = await h.loggedIn({ role: 'buyer' });
+    expect((await stranger.post(`/api/orders/${order.id}/cancel`)).status).toBe(404);
+    expect((await stranger.get(`/api/orders/${order.id}`)).status).toBe(404);
+  });
+});

@@ -80,3 +80,38 @@ describe('loadConfig', () => {
     }
   });
 });
+
+describe('order, payment and payout transition tables', async () => {
+  const { orderTransitions } = await import('../../src/modules/orders/lifecycle.js');
+  const { paymentTransitions, payoutTransitions } = await import('../../src/modules/payments/lifecycle.js');
+  it('every order state is reachable; REFUNDED is the only terminal one', () => {
+    expect([...reachableStates(orderTransitions, 'PENDING_PAYMENT')].sort()).toEqual([
+      'CANCELLED',
+      'DELIVERED',
+      'EXPIRED',
+      'PENDING_PAYMENT',
+      'REFUNDED',
+    ]);
+    expect(terminalStates(orderTransitions)).toEqual(['REFUNDED']);
+  });
+  it('only the buyer cancels; only the system delivers, expires or refunds', () => {
+    expect(checkTransition(orderTransitions, 'PENDING_PAYMENT', 'CANCELLED', 'buyer')).toBe('ok');
+    expect(checkTransition(orderTransitions, 'PENDING_PAYMENT', 'DELIVERED', 'buyer')).toBe('forbidden');
+    expect(checkTransition(orderTransitions, 'DELIVERED', 'EXPIRED', 'system')).toBe('no_edge');
+    expect(checkTransition(orderTransitions, 'EXPIRED', 'DELIVERED', 'system')).toBe('ok'); // late payment
+  });
+  it('a payment is paid at most once; payouts end in SUCCESS or CLOSED, ABNORMAL is settled by support', () => {
+    expect(terminalStates(paymentTransitions)).toEqual(['PAID']);
+    expect(checkTransition(paymentTransitions, 'PAID', 'PAID', 'system')).toBe('no_edge');
+    expect(terminalStates(payoutTransitions).sort()).toEqual(['CLOSED', 'SUCCESS']);
+    expect([...reachableStates(payoutTransitions, 'PENDING')].sort()).toEqual([
+      'ABNORMAL',
+      'CLOSED',
+      'PENDING',
+      'PROCESSING',
+      'SUCCESS',
+    ]);
+    expect(checkTransition(payoutTransitions, 'ABNORMAL', 'SUCCESS', 'system')).toBe('forbidden');
+    expect(checkTransition(payoutTransitions, 'ABNORMAL', 'SUCCESS', 'support')).toBe('ok');
+  });
+});

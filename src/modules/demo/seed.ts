@@ -6,15 +6,17 @@
 import { systemActor, type Actor } from '../../platform/actor.js';
 import type { DataContext } from '../../platform/context.js';
 import type { MemberLevel, Role } from '../../platform/db/schema.js';
-import { now, toJson } from '../../platform/db/dialect.js';
+import { now, toJson, type Db } from '../../platform/db/dialect.js';
 import { hashPassword } from '../accounts/passwords.js';
 import { appendAudit } from '../audit/index.js';
 import { Readable } from 'node:stream';
-import { createUnits, deliverKeys, reserveKeys } from '../inventory/allocation.js';
 import { runImport, startBatch, type InventoryContext } from '../inventory/import.js';
 import { createAccount } from '../catalog/merchants.js';
 import { changeStatus, createProduct, type ProductInput } from '../catalog/products.js';
 import type { PolicyTerms } from '../catalog/policy.js';
+import { checkout } from '../orders/checkout.js';
+import { ensureAccount, postTransaction } from '../payments/ledger.js';
+import { GatewayRegistry } from '../payments/registry.js';
 
 export const DEMO_PASSWORD = 'kameng-demo-2026';
 
@@ -122,6 +124,23 @@ const PRODUCTS: { merchant: 'xingchen' | 'jisu'; input: ProductInput }[] = [
   },
 ];
 
+/** Starting balances (余额) so demo buyers can check out at once; top-ups go through the sandbox. */
+const DEMO_BALANCES: Record<string, number> = { buyer: yuan(200), vipbuyer: yuan(500), chaohui: yuan(1000) };
+
+async function creditDemoWallet(trx: Db, actor: Actor, at: Date, userId: string, fen: number): Promise<void> {
+  const wallet = await ensureAccount(trx, 'WALLET', userId, at);
+  const source = await ensureAccount(trx, 'GATEWAY_CLEARING', 'demo', at);
+  await postTransaction(trx, actor, at, {
+    idempotencyKey: `demo-credit:${userId}`,
+    kind: 'DEMO_CREDIT',
+    reference: { type: 'user', id: userId },
+    postings: [
+      { accountId: source.id, amountFen: -fen },
+      { accountId: wallet.id, amountFen: fen },
+    ],
+  });
+}
+
 /**
  * Seeds the demo once, all in one transaction: the `demo_seeded` flag is claimed first, so a
  * crash leaves nothing behind and two instances starting together seed it once.
@@ -167,6 +186,14 @@ export async function seedDemo(ctx: DataContext): Promise<boolean> {
         });
       }
     }
+    for (const [username, fen] of Object.entries(DEMO_BALANCES)) {
+      const u = await trx
+        .selectFrom('users')
+        .select('id')
+        .where('username', '=', username)
+        .executeTakeFirstOrThrow();
+      await creditDemoWallet(trx, actor, at, u.id, fen);
+    }
     for (const p of PRODUCTS) {
       const merchant = merchantActors.get(p.merchant)!;
       const id = await createProduct(tx, merchant, p.input);
@@ -195,12 +222,16 @@ export async function seedDemoKeys(ctx: InventoryContext): Promise<boolean> {
   const products = await ctx.db
     .selectFrom('products')
     .innerJoin('merchants', 'merchants.id', 'products.merchant_id')
+    .innerJoin('refund_policies', 'refund_policies.id', 'products.current_policy_id')
     .select([
       'products.id',
       'products.type',
       'products.name',
       'products.current_policy_id',
       'products.merchant_id',
+      'products.face_value_fen',
+      'products.validity_days',
+      'refund_policies.version as policy_version',
       'merchants.owner_user_id',
     ])
     .orderBy('products.created_at')
@@ -228,24 +259,25 @@ export async function seedDemoKeys(ctx: InventoryContext): Promise<boolean> {
     });
     await runImport(ctx, actor, batch, Readable.from([Buffer.from(lines.join('\n'))]));
   }
-  const buyer = await ctx.db
+  const chaohui = await ctx.db
     .selectFrom('users')
-    .select('id')
+    .select(['id', 'member_level'])
     .where('username', '=', 'chaohui')
     .executeTakeFirst();
+  const buyer: Actor | null = chaohui
+    ? { kind: 'user', id: chaohui.id, role: 'buyer', memberLevel: chaohui.member_level, merchantId: null }
+    : null;
   const qb = products.find((p) => p.name.startsWith('腾讯Q币'));
   if (buyer && qb) {
-    await ctx.db.transaction().execute(async (trx) => {
-      const c = { engine: ctx.engine, actor: systemActor('seed-demo'), at };
-      const unitIds = await createUnits(trx, {
-        productId: qb.id,
-        buyerId: buyer.id,
-        policyId: qb.current_policy_id,
-        count: 2,
-        at,
-      });
-      await reserveKeys(trx, c, { productId: qb.id, buyerId: buyer.id, unitIds });
-      await deliverKeys(trx, c, unitIds);
+    // A real order through checkout (balance), so the demo's order pages have something to show.
+    await checkout({ ...ctx, gateways: new GatewayRegistry([]) }, buyer, 'demo-seed-order-1', {
+      productId: qb.id,
+      quantity: 2,
+      paymentMethod: 'BALANCE',
+      policyVersion: qb.policy_version,
+      policyConfirmed: true,
+      faceValueFen: qb.face_value_fen,
+      validityDays: qb.validity_days,
     });
   }
   return true;

@@ -18,6 +18,8 @@ import { transitionPayout } from './lifecycle.js';
 import { BALANCE_PROVIDER, type PaymentsContext } from './registry.js';
 
 const SWEEPER = systemActor('payouts');
+/** Gateway-closed attempts after which a payout is left to support instead of retried again. */
+export const MAX_CLOSED_ATTEMPTS = 3;
 
 export async function createPayout(
   trx: Db,
@@ -104,6 +106,25 @@ async function applyRefundStatus(
   await transitionPayout(trx, { row: payout, to, by: 'system', actor: SWEEPER, at, set });
   if (to === 'SUCCESS') await postPayout(trx, SWEEPER, at, payout);
   if (to === 'CLOSED') {
+    // The gateway closed it: a new attempt under a new key — but a payer whose refunds keep closing
+    // is a case for support, not an endless loop.
+    const closed = await trx
+      .selectFrom('payouts')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('payment_id', '=', payout.payment_id)
+      .where('state', '=', 'CLOSED')
+      .executeTakeFirstOrThrow();
+    if (Number(closed.n) >= MAX_CLOSED_ATTEMPTS) {
+      await appendAudit(trx, {
+        actor: SWEEPER,
+        action: 'payout.retries_exhausted',
+        objectType: 'payout',
+        objectId: payout.id,
+        data: { orderId: payout.order_id, closedAttempts: Number(closed.n) },
+        at,
+      });
+      return { replacement: null };
+    }
     const replacement = await createPayout(
       trx,
       { actor: SWEEPER, at, engine },

@@ -1,0 +1,167 @@
+import ExcelJS from 'exceljs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyLedger } from '../../src/modules/payments/ledger.js';
+import { harness, type Harness } from '../helpers/app.js';
+import { buy, fund, idem, stocked, walletBalance } from '../helpers/orders.js';
+
+let h: Harness;
+beforeAll(async () => {
+  // Sessions outlive the weeks this file moves the clock through.
+  h = await harness({ KAMENG_SESSION_HOURS: String(24 * 90) });
+});
+afterAll(() => h.close());
+
+const DAY = 86_400_000;
+const balanceOf = async (kind: 'ESCROW' | 'MERCHANT_PAYABLE' | 'PLATFORM_REVENUE', owner: string) =>
+  Number(
+    (
+      await h.db.db
+        .selectFrom('ledger_accounts')
+        .select('balance_fen')
+        .where('kind', '=', kind)
+        .where('owner_id', '=', owner)
+        .executeTakeFirst()
+    )?.balance_fen ?? 0,
+  );
+
+describe('escrow and settlement', () => {
+  it('holds order money until the window and quality-claim period pass, then settles less commission', async () => {
+    const p = await stocked(h, 3);
+    const admin = await h.loggedIn({ role: 'admin' });
+    const set = await admin.req('PUT', `/api/admin/merchants/${p.shop.merchantId}/commission`, {
+      commissionBp: 250,
+    });
+    expect(set.status).toBe(200);
+    const b = await h.loggedIn({ role: 'buyer' });
+    await fund(h, b.userId, 100_000);
+    const o = (await buy(b, p, 3)).body as {
+      id: string;
+      totalFen: number;
+      settleAfter: string;
+      deliveredAt: string;
+    };
+    // 24 h policy window, 7-day quality-claim period: the longer one wins
+    expect(new Date(o.settleAfter).getTime() - new Date(o.deliveredAt).getTime()).toBe(7 * DAY);
+    const escrowBefore = await balanceOf('ESCROW', 'platform');
+    h.base.advance(6 * DAY);
+    await h.app.kameng.sweep();
+    expect(await balanceOf('MERCHANT_PAYABLE', p.shop.merchantId)).toBe(0);
+    h.base.advance(DAY + 1000);
+    await h.app.kameng.sweep();
+    await h.app.kameng.sweep(); // a second sweep fires nothing again
+    const commission = Math.floor((o.totalFen * 250) / 10_000);
+    expect(await balanceOf('MERCHANT_PAYABLE', p.shop.merchantId)).toBe(o.totalFen - commission);
+    expect(await balanceOf('ESCROW', 'platform')).toBe(escrowBefore - o.totalFen);
+    const detail = (await b.get<{ settledAt: string | null; commissionFen: number }>(`/api/orders/${o.id}`))
+      .body;
+    expect(detail.settledAt).not.toBeNull();
+    expect(detail.commissionFen).toBe(commission);
+    const settlements = await h.db.db
+      .selectFrom('ledger_transactions')
+      .select('id')
+      .where('kind', '=', 'SETTLEMENT')
+      .where('reference_id', '=', o.id)
+      .execute();
+    expect(settlements).toHaveLength(1);
+    expect((await verifyLedger(h.db.db)).ok).toBe(true);
+  });
+});
+
+describe('membership (超会)', () => {
+  it('is bought with balance, prices later orders at SUPER, is refundable only until the first member-price order, and expires', async () => {
+    const p = await stocked(h, 5);
+    const b = await h.loggedIn({ role: 'buyer' });
+    await fund(h, b.userId, 100_000);
+    const offers = (
+      await b.get<{ items: { level: string; priceFen: number; termDays: number }[] }>(
+        '/api/membership/offers',
+      )
+    ).body.items;
+    const sup = offers.find((o) => o.level === 'SUPER')!;
+    const bought = await b.req(
+      'POST',
+      '/api/me/membership',
+      { level: 'SUPER' },
+      { 'idempotency-key': idem() },
+    );
+    expect(bought.status, JSON.stringify(bought.body)).toBe(201);
+    expect(await walletBalance(h, b.userId)).toBe(100_000 - sup.priceFen);
+    type M = { items: { refundable: boolean; state: string; endsAt: string }[] };
+    expect((await b.get<M>('/api/me/memberships')).body.items[0].refundable).toBe(true);
+    const o = (await buy(b, p, 2)).body as { unitPriceFen: number; memberPrice: boolean };
+    expect(o).toMatchObject({ unitPriceFen: p.prices.SUPER, memberPrice: true });
+    expect((await b.get<M>('/api/me/memberships')).body.items[0].refundable).toBe(false);
+    // a lower level cannot be bought while SUPER runs
+    const lower = await b.req('POST', '/api/me/membership', { level: 'VIP' }, { 'idempotency-key': idem() });
+    expect((lower.body as { code: string }).code).toBe('membership.lower_than_current');
+    h.base.advance(sup.termDays * DAY + 1000);
+    await h.app.kameng.sweep();
+    const items = (await b.get<M>('/api/me/memberships')).body.items;
+    expect(items[0].state).toBe('EXPIRED');
+    const after = (await buy(b, p, 1)).body as { unitPriceFen: number; buyerLevel: string };
+    expect(after).toMatchObject({ unitPriceFen: p.prices.REGULAR, buyerLevel: 'REGULAR' });
+  });
+
+  it('buying the same level again extends it from its current end', async () => {
+    const b = await h.loggedIn({ role: 'buyer' });
+    await fund(h, b.userId, 100_000);
+    for (let i = 0; i < 2; i++)
+      expect(
+        (await b.req('POST', '/api/me/membership', { level: 'VIP' }, { 'idempotency-key': idem() })).status,
+      ).toBe(201);
+    const user = await h.db.db
+      .selectFrom('users')
+      .select(['member_level', 'level_expires_at'])
+      .where('id', '=', b.userId)
+      .executeTakeFirstOrThrow();
+    expect(user.member_level).toBe('VIP');
+    expect(new Date(user.level_expires_at!).getTime() - h.ctx.clock.now().getTime()).toBe(60 * DAY);
+  });
+});
+
+describe('records export', () => {
+  it('XLSX and CSV hold the buyer’s orders, payments and key timelines, and never a secret', async () => {
+    const p = await stocked(h, 2);
+    const b = await h.loggedIn({ role: 'buyer' });
+    await fund(h, b.userId, 100_000);
+    const o = (await buy(b, p, 2)).body as { id: string; orderNo: string; units: { unitId: string }[] };
+    const reveal = await b.post<{ secret?: string; password?: string }>(
+      `/api/units/${o.units[0].unitId}/reveal`,
+      {},
+    );
+    const secretText = JSON.stringify(reveal.body);
+    const res = await h.app.inject({
+      method: 'GET',
+      url: '/api/me/records?format=xlsx',
+      headers: { cookie: b.cookie! },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-disposition']).toMatch(/attachment; filename="kameng-records-.*\.xlsx"/);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(res.rawPayload as unknown as ArrayBuffer);
+    expect(wb.worksheets.map((w) => w.name)).toEqual([
+      '订单 Orders',
+      '支付与退款 Payments',
+      '卡密记录 Key timelines',
+    ]);
+    const cells: string[] = [];
+    wb.eachSheet((ws) => ws.eachRow((row) => row.eachCell((c) => cells.push(String(c.value)))));
+    expect(cells).toContain(o.orderNo);
+    expect(cells).toContain('DELIVERED');
+    const all = cells.join('\n');
+    expect(all).not.toContain('secret'); // the imported passwords are pw-…-secret
+    expect(all).not.toMatch(/pw-P\d+x-\d/);
+    for (const dataset of ['orders', 'payments', 'keys']) {
+      const csv = await h.app.inject({
+        method: 'GET',
+        url: `/api/me/records?format=csv&dataset=${dataset}`,
+        headers: { cookie: b.cookie! },
+      });
+      expect(csv.statusCode).toBe(200);
+      expect(csv.body.charCodeAt(0)).toBe(0xfeff);
+      expect(csv.body).toContain(o.orderNo);
+      expect(csv.body).not.toContain('secret');
+    }
+    expect(secretText.length).toBeGreaterThan(0);
+  });
+});
