@@ -145,7 +145,7 @@ describe('records export', () => {
       '卡密记录 Key timelines',
     ]);
     const cells: string[] = [];
-    wb.eachSheet((ws) => ws.eachRow((row) => row.eachCell((c) => cells.push(String(c.value)))));
+    wb.eachSheet((ws) => ws.eachRow((row) => row.eachCell((c) => cells.push(c.text))));
     expect(cells).toContain(o.orderNo);
     expect(cells).toContain('DELIVERED');
     const all = cells.join('\n');

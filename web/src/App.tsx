@@ -16,6 +16,13 @@ import { RegisterPage } from './pages/Register';
 const MerchantPage = lazy(() => import('./pages/merchant/MerchantPage'));
 const KeysPage = lazy(() => import('./pages/merchant/KeysPage'));
 const MyKeysPage = lazy(() => import('./pages/buyer/MyKeysPage'));
+const CheckoutPage = lazy(() => import('./pages/buyer/CheckoutPage'));
+const OrdersPage = lazy(() => import('./pages/buyer/OrdersPage'));
+const OrderDetailPage = lazy(() => import('./pages/buyer/OrderDetailPage'));
+const WalletPage = lazy(() => import('./pages/buyer/WalletPage'));
+const MembershipPage = lazy(() => import('./pages/buyer/MembershipPage'));
+const FinancePage = lazy(() => import('./pages/merchant/FinancePage'));
+const SandboxPayPage = lazy(() => import('./pages/sandbox/SandboxPayPage'));
 
 export function App() {
   const lang = useLang();
@@ -39,7 +46,14 @@ export function App() {
                 <Route path="/register" element={<RegisterPage />} />
                 <Route path="/merchant" element={<MerchantPage />} />
                 <Route path="/merchant/products/:id/keys" element={<KeysPage />} />
+                <Route path="/merchant/finance" element={<FinancePage />} />
                 <Route path="/me/keys" element={<MyKeysPage />} />
+                <Route path="/checkout/:productId" element={<CheckoutPage />} />
+                <Route path="/me/orders" element={<OrdersPage />} />
+                <Route path="/me/orders/:id" element={<OrderDetailPage />} />
+                <Route path="/me/wallet" element={<WalletPage />} />
+                <Route path="/me/membership" element={<MembershipPage />} />
+                <Route path="/sandbox/pay/:id" element={<SandboxPayPage />} />
                 <Route path="*" element={<NotFoundPage />} />
               </Routes>
             </Suspense>

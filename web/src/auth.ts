@@ -28,6 +28,15 @@ export function useLogout() {
 }
 
 export const isMerchant = (u: User | null): u is User => u !== null && u.role === 'merchant';
+export const isBuyer = (u: User | null): u is User => u !== null && u.role === 'buyer';
+
+/** A same-site path to return to after logging in (never another origin). */
+export function safeNext(next: string | null): string | null {
+  return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : null;
+}
+
+/** The login page, coming back to `next` afterwards. */
+export const loginPath = (next: string): string => `/login?next=${encodeURIComponent(next)}`;
 
 /** Where to land after logging in. */
 export const homeFor = (u: User): string => (u.role === 'merchant' ? '/merchant' : '/products');

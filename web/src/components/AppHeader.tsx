@@ -1,7 +1,7 @@
 import { App as AntApp, Button, Flex, Layout, Menu, Space, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { Link, useLocation, useNavigate } from 'react-router';
-import { isMerchant, useLogout, useMe } from '../auth';
+import { isBuyer, isMerchant, useLogout, useMe } from '../auth';
 import { setLang, useLang } from '../i18n';
 import { LevelTag } from './tags';
 
@@ -14,25 +14,34 @@ export function AppHeader() {
   const location = useLocation();
   const { message } = AntApp.useApp();
 
+  const link = (to: string, label: string, testId: string) => ({
+    key: to,
+    label: (
+      <Link to={to} data-testid={testId}>
+        {label}
+      </Link>
+    ),
+  });
   const items = [{ key: '/products', label: <Link to="/products">{t('nav.products')}</Link> }];
-  if (user)
-    items.push({
-      key: '/me/keys',
-      label: (
-        <Link to="/me/keys" data-testid="nav-my-keys">
-          {t('nav.myKeys')}
-        </Link>
-      ),
-    });
+  if (isBuyer(user))
+    items.push(
+      link('/me/orders', t('nav.myOrders'), 'nav-my-orders'),
+      link('/me/wallet', t('nav.wallet'), 'nav-wallet'),
+      link('/me/membership', t('nav.membership'), 'nav-membership'),
+    );
+  if (user) items.push(link('/me/keys', t('nav.myKeys'), 'nav-my-keys'));
   if (isMerchant(user))
-    items.push({ key: '/merchant', label: <Link to="/merchant">{t('nav.merchant')}</Link> });
-  const selected = location.pathname.startsWith('/merchant')
-    ? ['/merchant']
-    : location.pathname.startsWith('/me/keys')
-      ? ['/me/keys']
-      : location.pathname === '/' || location.pathname.startsWith('/products')
-        ? ['/products']
-        : [];
+    items.push(
+      { key: '/merchant', label: <Link to="/merchant">{t('nav.merchant')}</Link> },
+      link('/merchant/finance', t('nav.finance'), 'nav-finance'),
+    );
+  // the longest menu path that prefixes the current one ('/merchant/finance' over '/merchant')
+  const path = location.pathname === '/' ? '/products' : location.pathname;
+  const match = items
+    .map((i) => i.key)
+    .filter((k) => path === k || path.startsWith(`${k}/`))
+    .sort((a, b) => b.length - a.length)[0];
+  const selected = match ? [match] : path.startsWith('/checkout') ? ['/products'] : [];
 
   const onLogout = () => {
     logout.mutate(undefined, {

@@ -1,38 +1,47 @@
 import { Button, Result } from 'antd';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link } from 'react-router';
-import { isMerchant, useMe } from '../auth';
+import { Link, useLocation } from 'react-router';
+import { isBuyer, isMerchant, loginPath, useMe } from '../auth';
 import { ErrorResult, Loading } from './QueryState';
 
 /**
- * Renders `children` only for a logged-in user (with `merchant`, only for the merchant role);
- * otherwise a 403 with a way to log in or go home.
+ * Renders `children` only for a logged-in user (with `merchant`, only for the merchant role; with
+ * `buyer`, only for buyers); otherwise a 403 with a way to log in (and come back) or go home.
  */
 export function RequireUser({
   merchant = false,
+  buyer = false,
   loginText,
   children,
 }: {
   merchant?: boolean;
+  buyer?: boolean;
   /** Shown to anonymous visitors (default: the merchant login hint). */
   loginText?: string;
   children: ReactNode;
 }) {
   const { t } = useTranslation();
   const me = useMe();
+  const location = useLocation();
   if (me.isPending) return <Loading />;
   if (me.isError) return <ErrorResult error={me.error} onRetry={() => void me.refetch()} />;
-  const allowed = merchant ? isMerchant(me.user) : me.user !== null;
+  const allowed = merchant ? isMerchant(me.user) : buyer ? isBuyer(me.user) : me.user !== null;
   if (allowed) return <>{children}</>;
   return (
     <Result
       status="403"
       title={t('errors.forbiddenTitle')}
-      subTitle={me.user ? t('errors.forbidden') : (loginText ?? t('errors.loginRequired'))}
+      subTitle={
+        me.user
+          ? buyer
+            ? t('errors.buyersOnly')
+            : t('errors.forbidden')
+          : (loginText ?? t('errors.loginRequired'))
+      }
       data-testid="forbidden"
       extra={
-        <Link to={me.user ? '/products' : '/login'}>
+        <Link to={me.user ? '/products' : loginPath(`${location.pathname}${location.search}`)}>
           <Button type="primary">{me.user ? t('errors.goHome') : t('nav.login')}</Button>
         </Link>
       }

@@ -1,4 +1,5 @@
 import keysEn from './en.keys';
+import ordersEn from './en.orders';
 import type { Messages } from './zh-CN';
 
 const en: Messages = {
@@ -11,6 +12,10 @@ const en: Messages = {
     products: 'Products',
     merchant: 'Merchant center',
     myKeys: 'My keys',
+    myOrders: 'My orders',
+    wallet: 'Wallet',
+    membership: 'Membership',
+    finance: 'Sales & settlement',
     login: 'Log in',
     register: 'Sign up',
     logout: 'Log out',
@@ -112,6 +117,7 @@ const en: Messages = {
     forbiddenTitle: 'Access denied',
     forbidden: 'This page is only available to merchants.',
     loginRequired: 'Please log in with a merchant account.',
+    buyersOnly: 'Only buyer accounts can order, top up and buy memberships.',
     notFoundTitle: 'Page not found',
     notFound: 'The page you are looking for does not exist.',
     goHome: 'Back to home',
@@ -184,6 +190,7 @@ const en: Messages = {
     },
   },
   ...keysEn,
+  ...ordersEn,
 };
 
 export default en;

@@ -1,4 +1,5 @@
 import keysZhCN from './zh-CN.keys';
+import ordersZhCN from './zh-CN.orders';
 
 // Simplified Chinese (default). en.ts must have exactly the same keys (typed by `Messages`).
 // Key (卡密) strings live in zh-CN.keys.ts / en.keys.ts and are spread in at the end.
@@ -12,6 +13,10 @@ const zhCN = {
     products: '商品',
     merchant: '商家后台',
     myKeys: '我的卡密',
+    myOrders: '我的订单',
+    wallet: '钱包',
+    membership: '会员',
+    finance: '销售与结算',
     login: '登录',
     register: '注册',
     logout: '退出登录',
@@ -112,6 +117,7 @@ const zhCN = {
     forbiddenTitle: '无权访问',
     forbidden: '此页面仅对商家开放。',
     loginRequired: '请先登录商家账号。',
+    buyersOnly: '只有买家账号可以下单、充值和开通会员。',
     notFoundTitle: '页面不存在',
     notFound: '您访问的页面不存在。',
     goHome: '返回首页',
@@ -181,6 +187,7 @@ const zhCN = {
     },
   },
   ...keysZhCN,
+  ...ordersZhCN,
 };
 
 export type Messages = typeof zhCN;

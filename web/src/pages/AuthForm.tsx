@@ -2,9 +2,9 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Alert, Button, Card, Flex, Form, Input, Typography } from 'antd';
 import { useEffect, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link, useNavigate } from 'react-router';
+import { Link, useNavigate, useSearchParams } from 'react-router';
 import { ApiError } from '../api';
-import { homeFor, onAuthenticated } from '../auth';
+import { homeFor, onAuthenticated, safeNext } from '../auth';
 import { useErrorText } from '../components/QueryState';
 import { applyServerErrors } from '../forms';
 import { useLang } from '../i18n';
@@ -30,6 +30,8 @@ export function AuthForm({
   const [form] = Form.useForm<AuthValues>();
   const qc = useQueryClient();
   const navigate = useNavigate();
+  const [params] = useSearchParams();
+  const next = safeNext(params.get('next'));
   const [generalError, setGeneralError] = useState<unknown>(null);
   const [lastError, setLastError] = useState<unknown>(null);
   const known =
@@ -44,7 +46,7 @@ export function AuthForm({
     mutationFn: submit,
     onSuccess: (r) => {
       onAuthenticated(qc, r);
-      void navigate(homeFor(r.user), { replace: true });
+      void navigate(next ?? homeFor(r.user), { replace: true });
     },
     onError: (err) => {
       setLastError(err);
@@ -67,11 +69,15 @@ export function AuthForm({
   const footer: ReactNode =
     mode === 'login' ? (
       <>
-        {t('auth.noAccount')} <Link to="/register">{t('auth.goRegister')}</Link>
+        {t('auth.noAccount')}{' '}
+        <Link to={next ? `/register?next=${encodeURIComponent(next)}` : '/register'}>
+          {t('auth.goRegister')}
+        </Link>
       </>
     ) : (
       <>
-        {t('auth.haveAccount')} <Link to="/login">{t('auth.goLogin')}</Link>
+        {t('auth.haveAccount')}{' '}
+        <Link to={next ? `/login?next=${encodeURIComponent(next)}` : '/login'}>{t('auth.goLogin')}</Link>
       </>
     );
 

@@ -1,10 +1,24 @@
 import { useQuery } from '@tanstack/react-query';
-import { Alert, Button, Card, Col, Descriptions, Result, Row, Space, Table, Tooltip, Typography } from 'antd';
+import {
+  Alert,
+  Button,
+  Card,
+  Col,
+  Descriptions,
+  Flex,
+  InputNumber,
+  Result,
+  Row,
+  Space,
+  Table,
+  Tooltip,
+  Typography,
+} from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link, useParams } from 'react-router';
+import { Link, useNavigate, useParams } from 'react-router';
 import { ApiError, api } from '../api';
-import { useMe } from '../auth';
+import { isBuyer, loginPath, useMe } from '../auth';
 import { PolicyHistoryDrawer } from '../components/PolicyHistoryDrawer';
 import { ErrorResult, Loading } from '../components/QueryState';
 import { BadgeTags, LevelTag, mergeBadges, ProductTypeTag } from '../components/tags';
@@ -120,6 +134,45 @@ function PolicySection({ product }: { product: Product }) {
   );
 }
 
+/** 立即购买: buyers go to checkout; visitors log in first and come back; other roles cannot buy. */
+function BuyBox({ product }: { product: Product }) {
+  const { t } = useTranslation();
+  const navigate = useNavigate();
+  const { user } = useMe();
+  const max = product.viewerPrice.maxQtyPerOrder;
+  const [qty, setQty] = useState(1);
+  const checkout = `/checkout/${encodeURIComponent(product.id)}?qty=${qty}`;
+  const canBuy = user === null || isBuyer(user);
+  const onBuy = () => void navigate(user === null ? loginPath(checkout) : checkout);
+  return (
+    <Card data-testid="buy-box">
+      <Space orientation="vertical" size={12} style={{ width: '100%' }}>
+        <Flex align="center" gap={12} wrap>
+          <Typography.Text>{t('checkout.quantity')}</Typography.Text>
+          <InputNumber
+            min={1}
+            max={max}
+            precision={0}
+            value={qty}
+            onChange={(v) => setQty(v === null ? 1 : Math.min(Math.max(1, v), max))}
+            data-testid="buy-qty"
+            id="buy-qty"
+          />
+          <Typography.Text type="secondary">
+            {t('checkout.limit', { level: t(`level.short.${product.viewerPrice.level}`), count: max })}
+          </Typography.Text>
+        </Flex>
+        <Tooltip title={canBuy ? undefined : t('errors.buyersOnly')}>
+          <Button type="primary" size="large" block disabled={!canBuy} onClick={onBuy} data-testid="buy-now">
+            {t('checkout.buyNow')} · {formatFen(product.viewerPrice.priceFen * qty)}
+          </Button>
+        </Tooltip>
+        {user === null && <Typography.Text type="secondary">{t('checkout.loginToBuy')}</Typography.Text>}
+      </Space>
+    </Card>
+  );
+}
+
 function ProductView({ product }: { product: Product }) {
   const { t } = useTranslation();
   const { viewerPrice, merchant } = product;
@@ -183,6 +236,7 @@ function ProductView({ product }: { product: Product }) {
       </Col>
       <Col xs={24} lg={10}>
         <Space orientation="vertical" size={16} style={{ width: '100%' }}>
+          <BuyBox product={product} />
           <PolicySection product={product} />
           <Card title={t('product.merchant')} data-testid="merchant-card">
             <Typography.Title level={5} style={{ marginTop: 0 }}>
