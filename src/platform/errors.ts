@@ -320,6 +320,11 @@ const catalog = {
     zh: '支付通知验签失败',
     en: 'The payment notification failed signature verification',
   },
+  'payment.refund_exceeds_paid': {
+    status: 409,
+    zh: '退款金额超过该笔支付的剩余可退金额',
+    en: 'The refund exceeds what is left refundable of this payment',
+  },
   'payment.notification_mismatch': {
     status: 400,
     zh: '支付通知与订单不符（{reason}）',

@@ -339,7 +339,7 @@ describe.skipIf(!haveChromium)('browser', () => {
     expect(text).not.toContain(secret);
     await context.close();
   });
-  it('checkout asks again when the refund policy changed meanwhile; an unpaid WeChat order can be cancelled', async () => {
+  it('checkout asks again when the refund policy changed meanwhile; an unpaid WeChat order can be cancelled; the shop sees its sales', async () => {
     const context = await browser.newContext({ locale: 'zh-CN' });
     const page = await context.newPage();
     await logIn(page, 'vipbuyer', DEMO_PASSWORD);
@@ -408,5 +408,19 @@ describe.skipIf(!haveChromium)('browser', () => {
       .poll(() => page.getByTestId('order-state').first().getAttribute('data-state'))
       .toBe('CANCELLED');
     await context.close();
+
+    // the merchant sees the shop's orders (delivered and cancelled) and the money held in escrow
+    const merchant = await browser.newContext({ locale: 'zh-CN' });
+    const shop = await merchant.newPage();
+    await logIn(shop, 'xingchen', DEMO_PASSWORD);
+    await shop.waitForURL(/\/merchant$/);
+    await shop.getByTestId('nav-finance').click();
+    await shop.waitForURL(/\/merchant\/finance$/);
+    await expect.poll(() => shop.getByTestId('finance-escrow').textContent()).toMatch(/¥[1-9][\d,]*\.\d\d/);
+    const shopOrders = shop.getByTestId('shop-orders');
+    await expect.poll(() => shopOrders.textContent()).toContain('腾讯Q币 100元 点卡');
+    expect(await shopOrders.textContent()).toContain('已取消');
+    await shop.screenshot({ path: 'test-results/merchant-finance.png', fullPage: true });
+    await merchant.close();
   });
 });

@@ -6,6 +6,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyAuditChain } from '../../src/modules/audit/index.js';
 import { verifyLedger } from '../../src/modules/payments/ledger.js';
 import { harness, type Harness } from '../helpers/app.js';
 import { buy, idem, stocked, type Stocked } from '../helpers/orders.js';
@@ -120,6 +121,7 @@ const sum = (rows: { v: unknown }[]) => rows.reduce((s, r) => s + Number(r.v ?? 
 async function checkInvariants(): Promise<void> {
   const db = h.db.db;
   expect(await verifyLedger(db)).toMatchObject({ ok: true });
+  expect(await verifyAuditChain(db)).toMatchObject({ ok: true });
   const bal = async (kind: string, owner: string) =>
     Number(
       (

@@ -4,6 +4,7 @@
  * are reserved in the same transaction (never oversold); a wallet payment is taken and the keys
  * delivered sealed in that transaction too. WeChat/Alipay orders wait for payment until they expire.
  */
+import { withDeferredAudit } from '../audit/index.js';
 import { z } from 'zod';
 import type { Actor } from '../../platform/actor.js';
 import { scheduleDeadline } from '../../platform/deadlines.js';
@@ -42,7 +43,7 @@ export async function checkout(
   if (!input.policyConfirmed) fail('order.policy_not_confirmed', { field: 'policyConfirmed' });
   const hash = requestHash({ kind: 'GOODS', ...input });
   const result = await idempotent(ctx.db, buyer.id, key, hash, () =>
-    ctx.db.transaction().execute(async (trx) => {
+    withDeferredAudit(ctx.db, async (trx) => {
       const at = ctx.clock.now();
       const product = await trx
         .selectFrom('products')

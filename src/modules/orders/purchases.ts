@@ -3,6 +3,7 @@
  * membership (VIP / 超会, with balance). Both are orders, so they share idempotency, payment,
  * expiry and the records export with goods.
  */
+import { withDeferredAudit } from '../audit/index.js';
 import { z } from 'zod';
 import type { Actor } from '../../platform/actor.js';
 import { scheduleDeadline } from '../../platform/deadlines.js';
@@ -31,7 +32,7 @@ export async function topUp(
   if (buyer.role !== 'buyer') fail('order.buyers_only');
   const hash = requestHash({ kind: 'TOPUP', ...input });
   const result = await idempotent(ctx.db, buyer.id, key, hash, () =>
-    ctx.db.transaction().execute(async (trx) => {
+    withDeferredAudit(ctx.db, async (trx) => {
       const at = ctx.clock.now();
       const rules = await getPlatformRules(trx);
       if (input.amountFen < rules.topupMinFen || input.amountFen > rules.topupMaxFen)
@@ -79,7 +80,7 @@ export async function buyMembership(
   if (buyer.role !== 'buyer') fail('order.buyers_only');
   const hash = requestHash({ kind: 'MEMBERSHIP', ...input });
   return idempotent(ctx.db, buyer.id, key, hash, () =>
-    ctx.db.transaction().execute(async (trx) => {
+    withDeferredAudit(ctx.db, async (trx) => {
       const at = ctx.clock.now();
       const offer =
         (await listOffers(trx)).find((o) => o.level === input.level) ?? fail('membership.offer_not_found');

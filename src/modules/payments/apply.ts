@@ -5,6 +5,7 @@
  * payment row's PENDING/CLOSED → PAID transition is the gate, so duplicates and reordered
  * deliveries change nothing.
  */
+import { withDeferredAudit } from '../audit/index.js';
 import { systemActor, type Actor } from '../../platform/actor.js';
 import { forUpdate, now, type Db, type Engine } from '../../platform/db/dialect.js';
 import type { Row } from '../../platform/db/schema.js';
@@ -76,7 +77,7 @@ export async function applyPaymentNotice(
   provider: string,
   notice: PaymentNotice,
 ): Promise<{ outcome: NoticeOutcome; detail: string | null }> {
-  const result = await ctx.db.transaction().execute(async (trx) => {
+  const result = await withDeferredAudit(ctx.db, async (trx) => {
     const at = ctx.clock.now();
     const payment = await forUpdate(
       trx.selectFrom('payments').selectAll().where('id', '=', notice.outTradeNo),

@@ -44,7 +44,7 @@ export async function createPayout(
     .where('state', 'in', ['PENDING', 'PROCESSING', 'SUCCESS', 'ABNORMAL'])
     .executeTakeFirstOrThrow();
   if (paid.state !== 'PAID' || Number(out.total) + input.amountFen > paid.amount_fen)
-    fail('sandbox.refund_exceeds');
+    fail('payment.refund_exceeds_paid');
   const id = newOrderedId(c.at.getTime());
   await trx
     .insertInto('payouts')
