@@ -169,6 +169,7 @@ describe('under concurrency', () => {
       .execute();
     expect(sealed).toHaveLength(25);
     expect(new Set(sealed.map((k) => k.unit_id)).size).toBe(25);
+    expect((await verifyAuditChain(h.db.db)).ok).toBe(true);
     const negative = await h.db.db
       .selectFrom('ledger_accounts')
       .select('id')
