@@ -153,7 +153,12 @@ async function checkInvariants(): Promise<void> {
   const escrowExpected = paidGoods
     .filter((o) => o.settled_at === null)
     .reduce((s, o) => s + o.total_fen - (paidBack.get(o.id) ?? 0), 0);
-  expect(await bal('ESCROW', 'platform')).toBe(escrowExpected);
+  const escrow = await db
+    .selectFrom('ledger_accounts')
+    .select('balance_fen')
+    .where('kind', '=', 'ESCROW')
+    .execute();
+  expect(escrow.reduce((s, r) => s + Number(r.balance_fen), 0)).toBe(escrowExpected);
   const settledNet = paidGoods
     .filter((o) => o.settled_at !== null)
     .reduce((s, o) => s + o.total_fen - (o.commission_fen ?? 0), 0);

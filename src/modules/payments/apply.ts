@@ -35,8 +35,11 @@ export async function recordPayment(
     set: { paid_at: now(c.at), provider_trade_no: facts.providerTradeNo, payer_ref: facts.payerRef },
     data: { orderId: order.id, amountFen: payment.amount_fen, late: payment.state === 'CLOSED' },
   });
+  const done = await fulfilPaidOrder(trx, c, order, payment);
+  // Last: the escrow and wallet rows are shared, so their row locks are held for as short a time
+  // as possible (a flash sale updates them from every checkout).
   await postOrderPayment(trx, c.actor, c.at, order, payment);
-  return fulfilPaidOrder(trx, c, order, payment);
+  return done;
 }
 
 export type NoticeOutcome = 'APPLIED' | 'DUPLICATE' | 'IGNORED' | 'UNKNOWN_PAYMENT' | 'MISMATCH';

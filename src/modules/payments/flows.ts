@@ -9,8 +9,20 @@ import type { Row } from '../../platform/db/schema.js';
 import { ensureAccount, postTransaction } from './ledger.js';
 import { BALANCE_PROVIDER } from './registry.js';
 
-/** Owner id of the platform's own accounts (escrow, revenue). */
+/** Owner id of the platform's own accounts (revenue). */
 export const PLATFORM = 'platform';
+
+/**
+ * Escrow is split over 16 accounts by order, so concurrent checkouts (a flash sale) do not all
+ * update — and on PostgreSQL lock — one balance row. Their sum is the platform's escrow; an order's
+ * money always stays in its own shard, from payment to settlement or payout.
+ */
+export const ESCROW_SHARDS = 16;
+export function escrowOwner(orderId: string): string {
+  let h = 0;
+  for (let i = 0; i < orderId.length; i++) h = (h * 31 + orderId.charCodeAt(i)) >>> 0;
+  return `escrow-${h % ESCROW_SHARDS}`;
+}
 
 type Order = Pick<Row<'orders'>, 'id' | 'kind' | 'buyer_id' | 'merchant_id' | 'total_fen'>;
 type Payment = Pick<Row<'payments'>, 'id' | 'provider' | 'amount_fen'>;
@@ -25,7 +37,7 @@ const sourceAccount = (trx: Db, payment: Payment, buyerId: string, at: Date) =>
 function destination(trx: Db, order: Order, at: Date) {
   switch (order.kind) {
     case 'GOODS':
-      return ensureAccount(trx, 'ESCROW', PLATFORM, at);
+      return ensureAccount(trx, 'ESCROW', escrowOwner(order.id), at);
     case 'TOPUP':
       return ensureAccount(trx, 'WALLET', order.buyer_id, at);
     case 'MEMBERSHIP':
@@ -65,7 +77,7 @@ export async function postSettlement(
   amountFen: number,
   commissionFen: number,
 ): Promise<void> {
-  const escrow = await ensureAccount(trx, 'ESCROW', PLATFORM, at);
+  const escrow = await ensureAccount(trx, 'ESCROW', escrowOwner(order.id), at);
   const payable = await ensureAccount(trx, 'MERCHANT_PAYABLE', order.merchant_id, at);
   const postings = [
     { accountId: escrow.id, amountFen: -amountFen },
@@ -90,7 +102,7 @@ export async function postPayout(
   at: Date,
   payout: Pick<Row<'payouts'>, 'id' | 'order_id' | 'provider' | 'amount_fen' | 'buyer_id'>,
 ): Promise<void> {
-  const escrow = await ensureAccount(trx, 'ESCROW', PLATFORM, at);
+  const escrow = await ensureAccount(trx, 'ESCROW', escrowOwner(payout.order_id), at);
   const back = await sourceAccount(
     trx,
     { id: payout.id, provider: payout.provider, amount_fen: payout.amount_fen },

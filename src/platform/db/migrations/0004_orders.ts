@@ -156,6 +156,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addCheckConstraint('payouts_amount', sql`amount_fen > 0`)
     .execute();
   await db.schema.createIndex('payouts_order').on('payouts').column('order_id').execute();
+  await db.schema.createIndex('payouts_payment').on('payouts').column('payment_id').execute();
+  await sql`create index payouts_open on payouts (created_at) where state in ('PENDING', 'PROCESSING')`.execute(
+    db,
+  );
+  // Order pages and exports read key histories by unit.
+  await sql`create index key_events_unit on key_events (unit_id) where unit_id is not null`.execute(db);
 
   await db.schema
     .createTable('memberships')
