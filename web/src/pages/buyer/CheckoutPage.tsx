@@ -1,0 +1,384 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import {
+  Alert,
+  Button,
+  Card,
+  Checkbox,
+  Col,
+  Descriptions,
+  Flex,
+  InputNumber,
+  Radio,
+  Result,
+  Row,
+  Space,
+  Tag,
+  Typography,
+} from 'antd';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
+import { ApiError, api, changedPolicy, changedTerms } from '../../api';
+import { useMe } from '../../auth';
+import { PolicyPlain } from '../../components/PolicyPlain';
+import { ErrorResult, Loading, useErrorText } from '../../components/QueryState';
+import { RequireUser } from '../../components/RequireUser';
+import { LevelTag, ProductTypeTag } from '../../components/tags';
+import { formatFen } from '../../format';
+import { useIdempotencyKey } from '../../idempotency';
+import type { CheckoutInput, CheckoutMethod, Policy, Product } from '../../types';
+import { ValidityText } from '../ProductList';
+import { goToPayUrl, invalidateMoney, orderPath, WALLET_KEY } from './orderQueries';
+
+const METHODS: readonly CheckoutMethod[] = ['BALANCE', 'WECHAT', 'ALIPAY'];
+
+/** ?qty=N clamped to 1..max (1 when missing or not a number). */
+function initialQty(raw: string | null, max: number): number {
+  const n = raw === null ? 1 : Number.parseInt(raw, 10);
+  if (!Number.isSafeInteger(n) || n < 1) return 1;
+  return Math.min(n, max);
+}
+
+type Terms = { faceValueFen: number; validityDays: number | null };
+
+function CheckoutForm({ product }: { product: Product }) {
+  const { t } = useTranslation();
+  const qc = useQueryClient();
+  const navigate = useNavigate();
+  const errorText = useErrorText();
+  const [params] = useSearchParams();
+  const idem = useIdempotencyKey();
+  const { viewerPrice } = product;
+  const max = viewerPrice.maxQtyPerOrder;
+  const [quantity, setQuantity] = useState(() => initialQty(params.get('qty'), max));
+  const [method, setMethod] = useState<CheckoutMethod>('BALANCE');
+  const [confirmed, setConfirmed] = useState(false);
+  // What the buyer is asked to confirm: the product's policy and terms, or the newer ones a 409 sent back.
+  const [policyUpdate, setPolicyUpdate] = useState<Policy | null>(null);
+  const [termsUpdate, setTermsUpdate] = useState<Terms | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const wallet = useQuery({ queryKey: WALLET_KEY, queryFn: api.wallet, staleTime: 0 });
+
+  const policy =
+    policyUpdate && policyUpdate.version >= product.policy.version ? policyUpdate : product.policy;
+  const terms: Terms = termsUpdate ?? {
+    faceValueFen: product.faceValueFen,
+    validityDays: product.validityDays,
+  };
+  const regular = product.prices.find((p) => p.level === 'REGULAR')?.priceFen ?? viewerPrice.priceFen;
+  const memberPrice = viewerPrice.priceFen < regular;
+  const total = viewerPrice.priceFen * quantity;
+  const balance = wallet.data?.balanceFen;
+  const short = method === 'BALANCE' && balance !== undefined && balance < total;
+
+  const submit = useMutation({
+    mutationFn: (input: CheckoutInput) => api.checkout(input, idem.keyFor(input)),
+    onSuccess: (order) => {
+      idem.settle();
+      invalidateMoney(qc);
+      if (order.state === 'PENDING_PAYMENT' && order.payment.payUrl) {
+        goToPayUrl(navigate, order.payment.payUrl);
+      } else {
+        // BALANCE: paid and delivered; a gateway order without a pay URL retries from the detail page
+        void navigate(orderPath(order.id));
+      }
+    },
+    onError: (err) => {
+      idem.settle(err);
+      const newPolicy = changedPolicy(err);
+      const newTerms = changedTerms(err);
+      if (newPolicy || newTerms) {
+        // the buyer must read and confirm again
+        if (newPolicy) setPolicyUpdate(newPolicy);
+        if (newTerms) setTermsUpdate(newTerms);
+        setConfirmed(false);
+        void qc.invalidateQueries({ queryKey: ['products'] });
+      }
+      if (err instanceof ApiError && err.code === 'ledger.insufficient_funds') {
+        void qc.invalidateQueries({ queryKey: WALLET_KEY });
+      }
+      setError(err);
+    },
+  });
+
+  const onSubmit = () => {
+    setError(null);
+    submit.mutate({
+      productId: product.id,
+      quantity,
+      paymentMethod: method,
+      policyVersion: policy.version,
+      policyConfirmed: confirmed,
+      faceValueFen: terms.faceValueFen,
+      validityDays: terms.validityDays,
+    });
+  };
+
+  const code = error instanceof ApiError ? error.code : null;
+  const reconfirm = code === 'order.policy_changed' || code === 'order.terms_changed';
+
+  return (
+    <Row gutter={[16, 16]}>
+      <Col xs={24} lg={14}>
+        <Space orientation="vertical" size={16} style={{ width: '100%' }}>
+          <Card
+            title={
+              <Space wrap>
+                <Typography.Text strong style={{ fontSize: 18 }} data-testid="checkout-product-name">
+                  {product.name}
+                </Typography.Text>
+                <ProductTypeTag type={product.type} />
+              </Space>
+            }
+            extra={<Typography.Text type="secondary">{product.merchant.name}</Typography.Text>}
+          >
+            <Alert
+              type="warning"
+              showIcon
+              title={t('checkout.termsTitle')}
+              description={t('checkout.termsHint')}
+              style={{ marginBottom: 12 }}
+            />
+            <Descriptions
+              bordered
+              size="small"
+              column={1}
+              data-testid="checkout-terms"
+              items={[
+                {
+                  key: 'face',
+                  label: t('product.faceValue'),
+                  children: (
+                    <Typography.Text strong data-testid="checkout-face-value">
+                      {formatFen(terms.faceValueFen)}
+                    </Typography.Text>
+                  ),
+                },
+                {
+                  key: 'validity',
+                  label: t('product.validity'),
+                  children: (
+                    <Typography.Text strong data-testid="checkout-validity">
+                      <ValidityText days={terms.validityDays} />
+                    </Typography.Text>
+                  ),
+                },
+              ]}
+            />
+          </Card>
+          <Card
+            title={t('checkout.policyTitle', { version: policy.version })}
+            data-testid="checkout-policy-card"
+          >
+            {policyUpdate && (
+              <Alert
+                type="warning"
+                showIcon
+                data-testid="checkout-policy-changed"
+                title={t('checkout.policyChanged', { version: policyUpdate.version })}
+                style={{ marginBottom: 12 }}
+              />
+            )}
+            {termsUpdate && (
+              <Alert
+                type="warning"
+                showIcon
+                data-testid="checkout-terms-changed"
+                title={t('checkout.termsChanged')}
+                style={{ marginBottom: 12 }}
+              />
+            )}
+            <PolicyPlain policy={policy} extraBadges={product.badges} testId="checkout-policy" />
+            <Alert type="info" showIcon title={t('policy.legalNote')} style={{ marginTop: 12 }} />
+          </Card>
+        </Space>
+      </Col>
+      <Col xs={24} lg={10}>
+        <Card title={t('checkout.summary')}>
+          <Space orientation="vertical" size={16} style={{ width: '100%' }}>
+            <Descriptions
+              size="small"
+              column={1}
+              items={[
+                {
+                  key: 'price',
+                  label: t(`level.price.${viewerPrice.level}`),
+                  children: (
+                    <Space size={4} wrap>
+                      <Typography.Text data-testid="checkout-unit-price">
+                        {formatFen(viewerPrice.priceFen)}
+                      </Typography.Text>
+                      <LevelTag level={viewerPrice.level} />
+                      {memberPrice && (
+                        <Tag color="red" data-testid="member-price-tag">
+                          {t('order.memberPrice')}
+                        </Tag>
+                      )}
+                    </Space>
+                  ),
+                },
+                {
+                  key: 'qty',
+                  label: t('checkout.quantity'),
+                  children: (
+                    <Space orientation="vertical" size={2}>
+                      <InputNumber
+                        id="checkout-quantity"
+                        data-testid="checkout-quantity"
+                        min={1}
+                        max={max}
+                        precision={0}
+                        value={quantity}
+                        onChange={(v) => setQuantity(v === null ? 1 : Math.min(Math.max(1, v), max))}
+                      />
+                      <Typography.Text type="secondary">
+                        {t('checkout.limit', { level: t(`level.short.${viewerPrice.level}`), count: max })}
+                      </Typography.Text>
+                    </Space>
+                  ),
+                },
+                {
+                  key: 'total',
+                  label: t('checkout.total'),
+                  children: (
+                    <Typography.Text
+                      strong
+                      style={{ fontSize: 22, color: '#d4380d' }}
+                      data-testid="checkout-total"
+                      data-fen={total}
+                    >
+                      {formatFen(total)}
+                    </Typography.Text>
+                  ),
+                },
+              ]}
+            />
+            <div>
+              <Typography.Text strong>{t('checkout.method')}</Typography.Text>
+              <Radio.Group
+                value={method}
+                onChange={(e) => setMethod(e.target.value as CheckoutMethod)}
+                style={{ display: 'flex', flexDirection: 'column', gap: 8, marginTop: 8 }}
+              >
+                {METHODS.map((m) => (
+                  <Radio key={m} value={m} data-testid={`checkout-method-${m}`}>
+                    {t(`payMethod.${m}`)}
+                    {m === 'BALANCE' && (
+                      <Typography.Text type="secondary" data-testid="checkout-balance">
+                        {' '}
+                        (
+                        {wallet.isPending
+                          ? t('common.loading')
+                          : wallet.isError
+                            ? '—'
+                            : t('checkout.balance', { amount: formatFen(wallet.data.balanceFen) })}
+                        )
+                      </Typography.Text>
+                    )}
+                  </Radio>
+                ))}
+              </Radio.Group>
+              {short && (
+                <Alert
+                  type="warning"
+                  showIcon
+                  style={{ marginTop: 8 }}
+                  data-testid="checkout-balance-short"
+                  title={t('checkout.balanceShort')}
+                  action={
+                    <Link to="/me/wallet">
+                      <Button size="small">{t('wallet.topUpLink')}</Button>
+                    </Link>
+                  }
+                />
+              )}
+            </div>
+            <Checkbox
+              checked={confirmed}
+              onChange={(e) => setConfirmed(e.target.checked)}
+              data-testid="checkout-confirm"
+            >
+              <Typography.Text strong>{t('checkout.confirm', { version: policy.version })}</Typography.Text>
+            </Checkbox>
+            {error !== null && (
+              <Alert
+                type={reconfirm ? 'warning' : 'error'}
+                showIcon
+                data-testid="checkout-error"
+                data-code={code ?? ''}
+                title={errorText(error)}
+                action={
+                  code === 'ledger.insufficient_funds' && (
+                    <Link to="/me/wallet">
+                      <Button size="small" type="primary">
+                        {t('wallet.topUpLink')}
+                      </Button>
+                    </Link>
+                  )
+                }
+              />
+            )}
+            <Button
+              type="primary"
+              size="large"
+              block
+              disabled={!confirmed}
+              loading={submit.isPending}
+              onClick={onSubmit}
+              data-testid="checkout-submit"
+            >
+              {method === 'BALANCE'
+                ? t('checkout.submitBalance', { amount: formatFen(total) })
+                : t('checkout.submitGateway', { amount: formatFen(total) })}
+            </Button>
+            {!confirmed && <Typography.Text type="secondary">{t('checkout.confirmFirst')}</Typography.Text>}
+          </Space>
+        </Card>
+      </Col>
+    </Row>
+  );
+}
+
+function Checkout() {
+  const { t } = useTranslation();
+  const { productId = '' } = useParams();
+  const me = useMe();
+  const query = useQuery({
+    enabled: !me.isPending && productId !== '',
+    queryKey: ['products', 'detail', me.user?.memberLevel ?? 'ANON', productId],
+    queryFn: () => api.product(productId),
+  });
+  const back = (
+    <Link to={`/products/${encodeURIComponent(productId)}`}>
+      <Button>{t('common.back')}</Button>
+    </Link>
+  );
+  if (query.isPending) return <Loading />;
+  if (query.isError) {
+    if (query.error instanceof ApiError && query.error.status === 404) {
+      return <Result status="404" title="404" subTitle={t('product.notFound')} data-testid="not-found" />;
+    }
+    return <ErrorResult error={query.error} onRetry={() => void query.refetch()} extra={back} />;
+  }
+  return (
+    <Space orientation="vertical" size={16} style={{ width: '100%' }}>
+      <Flex justify="space-between" align="center" wrap>
+        <Typography.Title level={3} style={{ margin: 0 }}>
+          {t('checkout.title')}
+        </Typography.Title>
+        <Link to={`/products/${encodeURIComponent(productId)}`}>← {t('checkout.backToProduct')}</Link>
+      </Flex>
+      <CheckoutForm product={query.data} />
+    </Space>
+  );
+}
+
+/** /checkout/:productId?qty=N — buyers only. */
+export default function CheckoutPage() {
+  const { t } = useTranslation();
+  return (
+    <RequireUser buyer loginText={t('checkout.loginRequired')}>
+      <Checkout />
+    </RequireUser>
+  );
+}

@@ -1,0 +1,566 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import {
+  App as AntApp,
+  Alert,
+  Button,
+  Card,
+  Descriptions,
+  Flex,
+  Modal,
+  Popconfirm,
+  Result,
+  Space,
+  Table,
+  Tag,
+  Timeline,
+  Typography,
+  type TableColumnsType,
+} from 'antd';
+import { useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, useNavigate, useParams } from 'react-router';
+import { ApiError, api } from '../../api';
+import { modalTestId } from '../../components/modalTestId';
+import {
+  Countdown,
+  OrderKindTag,
+  OrderStateTag,
+  PaymentMethodText,
+  PaymentStateTag,
+  PayoutStateTag,
+} from '../../components/orderTags';
+import { PolicyPlain } from '../../components/PolicyPlain';
+import { EmptyState, ErrorResult, Loading, useErrorText } from '../../components/QueryState';
+import { RequireUser } from '../../components/RequireUser';
+import { KeyStateTag, LevelTag, ProductTypeTag } from '../../components/tags';
+import { formatFen, formatTime } from '../../format';
+import { useLang } from '../../i18n';
+import type { KeyEventKind, OrderDetail, OrderPayout, OrderState, OrderUnit, Unit } from '../../types';
+import { ValidityText } from '../ProductList';
+import { goToPayUrl, invalidateMoney, orderKey, UNITS_KEY, WALLET_KEY } from './orderQueries';
+import { OrderGoods } from './OrderList';
+import { RevealButton } from './RevealButton';
+
+const KEY_EVENT_KINDS: readonly KeyEventKind[] = [
+  'IMPORTED',
+  'RESERVED',
+  'RELEASED',
+  'DELIVERED',
+  'REVEALED',
+  'ACTIVATED',
+  'VOIDED',
+  'RETURNED',
+  'INVALIDATED',
+  'REPLACED',
+  'BREAK_GLASS_REVEAL',
+];
+const isKeyEventKind = (k: string): k is KeyEventKind => (KEY_EVENT_KINDS as readonly string[]).includes(k);
+
+const ORDER_ACTIONS = [
+  'order.created',
+  'order.delivered',
+  'order.expired',
+  'order.cancelled',
+  'order.refunded',
+  'order.settled',
+  'payment.paid',
+  'payment.closed',
+  'payout.created',
+  'payout.processing',
+  'payout.success',
+  'payout.abnormal',
+  'payout.closed',
+  'membership.started',
+  'ledger.posted',
+] as const;
+type OrderAction = (typeof ORDER_ACTIONS)[number];
+const isOrderAction = (a: string): a is OrderAction => (ORDER_ACTIONS as readonly string[]).includes(a);
+
+const ACTORS = [
+  'buyer',
+  'merchant',
+  'system',
+  'support',
+  'arbitrator',
+  'admin',
+  'issuer',
+  'channel',
+] as const;
+type KnownActor = (typeof ACTORS)[number];
+const isKnownActor = (a: string): a is KnownActor => (ACTORS as readonly string[]).includes(a);
+
+function ActorText({ actor }: { actor: string }) {
+  const { t } = useTranslation();
+  return <>{isKnownActor(actor) ? t(`actor.${actor}`) : actor}</>;
+}
+
+/** The order's unit as RevealButton wants it (the policy bought under comes from the snapshot). */
+function toUnit(order: OrderDetail, u: OrderUnit): Unit | null {
+  if (!order.snapshot || !u.keyState) return null;
+  const p = order.snapshot.policy;
+  return {
+    unitId: u.unitId,
+    productId: order.productId ?? '',
+    productName: order.productName ?? '',
+    productType: order.snapshot.productType,
+    state: u.keyState,
+    serialMasked: u.serialMasked ?? '',
+    deliveredAt: u.deliveredAt,
+    firstRevealedAt: u.firstRevealedAt,
+    activatedAt: u.activatedAt,
+    reveals: u.events.filter((e) => e.kind === 'REVEALED').length,
+    policy: {
+      unactivatedRefund: p.unactivatedRefund,
+      windowHours: p.windowHours,
+      revealedRefund: p.revealedRefund,
+      nonRefundable: p.nonRefundable,
+      version: order.snapshot.policyVersion,
+    },
+  };
+}
+
+function UnitEvents({ unit }: { unit: OrderUnit }) {
+  const { t } = useTranslation();
+  const lang = useLang();
+  if (unit.events.length === 0) return <EmptyState description={t('timeline.empty')} />;
+  return (
+    <Timeline
+      data-testid="unit-events"
+      items={unit.events.map((e, i) => ({
+        key: `${i}-${e.at}`,
+        title: formatTime(e.at, lang, true),
+        content: (
+          <span data-testid="unit-event" data-kind={e.kind}>
+            {isKeyEventKind(e.kind) ? t(`keyEvent.${e.kind}`) : e.kind} · <ActorText actor={e.actor} />
+          </span>
+        ),
+      }))}
+    />
+  );
+}
+
+function UnitsCard({ order }: { order: OrderDetail }) {
+  const { t } = useTranslation();
+  const lang = useLang();
+  const qc = useQueryClient();
+  const revealed = () => {
+    void qc.invalidateQueries({ queryKey: orderKey(order.id) });
+    void qc.invalidateQueries({ queryKey: UNITS_KEY });
+  };
+  const columns: TableColumnsType<OrderUnit> = [
+    {
+      key: 'serial',
+      title: t('myKeys.serial'),
+      render: (_, u) => <Typography.Text code>{u.serialMasked ?? '—'}</Typography.Text>,
+    },
+    {
+      key: 'state',
+      title: t('keys.state'),
+      render: (_, u) => (u.keyState ? <KeyStateTag state={u.keyState} /> : '—'),
+    },
+    { key: 'delivered', title: t('keys.deliveredAt'), render: (_, u) => formatTime(u.deliveredAt, lang) },
+    {
+      key: 'revealed',
+      title: t('keys.firstRevealedAt'),
+      render: (_, u) => formatTime(u.firstRevealedAt, lang),
+    },
+    { key: 'activated', title: t('keys.activatedAt'), render: (_, u) => formatTime(u.activatedAt, lang) },
+    {
+      key: 'actions',
+      title: t('common.actions'),
+      render: (_, u) => {
+        const unit = toUnit(order, u);
+        return unit &&
+          (u.keyState === 'SEALED' || u.keyState === 'REVEALED' || u.keyState === 'ACTIVATED') ? (
+          <RevealButton unit={unit} onRevealed={revealed} />
+        ) : null;
+      },
+    },
+  ];
+  return (
+    <Card title={t('order.units', { count: order.units.length })}>
+      <Table<OrderUnit>
+        data-testid="order-units"
+        rowKey="unitId"
+        size="middle"
+        scroll={{ x: 900 }}
+        dataSource={order.units}
+        pagination={{ pageSize: 20, hideOnSinglePage: true }}
+        columns={columns}
+        expandable={{
+          expandedRowRender: (u) => <UnitEvents unit={u} />,
+          rowExpandable: (u) => u.events.length > 0,
+        }}
+      />
+      <Typography.Text type="secondary">{t('order.unitsHint')}</Typography.Text>
+    </Card>
+  );
+}
+
+function SnapshotCard({ order }: { order: OrderDetail }) {
+  const { t } = useTranslation();
+  const s = order.snapshot;
+  if (!s) return null;
+  return (
+    <Card title={t('order.snapshot')} data-testid="order-snapshot">
+      <Descriptions
+        size="small"
+        column={{ xs: 1, sm: 2 }}
+        items={[
+          {
+            key: 'goods',
+            label: t('orders.goods'),
+            children: (
+              <Space size={4} wrap>
+                {order.productId ? (
+                  <Link to={`/products/${encodeURIComponent(order.productId)}`}>{order.productName}</Link>
+                ) : (
+                  order.productName
+                )}
+                <ProductTypeTag type={s.productType} />
+              </Space>
+            ),
+          },
+          { key: 'merchant', label: t('product.merchant'), children: order.merchantName ?? '—' },
+          {
+            key: 'face',
+            label: t('product.faceValue'),
+            children: <span data-testid="order-face-value">{formatFen(s.faceValueFen)}</span>,
+          },
+          { key: 'validity', label: t('product.validity'), children: <ValidityText days={s.validityDays} /> },
+          {
+            key: 'price',
+            label: t('order.unitPrice'),
+            children: (
+              <Space size={4} wrap>
+                <span data-testid="order-unit-price">{formatFen(order.unitPriceFen)}</span>
+                <LevelTag level={order.buyerLevel} />
+                {order.memberPrice && (
+                  <Tag color="red" data-testid="member-price-tag">
+                    {t('order.memberPrice')}
+                  </Tag>
+                )}
+              </Space>
+            ),
+          },
+          { key: 'qty', label: t('orders.quantity'), children: order.quantity },
+        ]}
+      />
+      <Typography.Title level={5}>{t('order.policyAtPurchase')}</Typography.Title>
+      <PolicyPlain
+        policy={s.policy}
+        textHash={s.policyTextHash}
+        confirmedAt={s.policyConfirmedAt}
+        testId="order-policy"
+      />
+    </Card>
+  );
+}
+
+function PaymentCard({ order }: { order: OrderDetail }) {
+  const { t } = useTranslation();
+  const lang = useLang();
+  const p = order.payment;
+  const payoutColumns: TableColumnsType<OrderPayout> = [
+    { key: 'purpose', title: t('order.payoutPurpose'), render: (_, x) => t(`payoutPurpose.${x.purpose}`) },
+    { key: 'amount', title: t('order.amount'), align: 'right', render: (_, x) => formatFen(x.amountFen) },
+    { key: 'state', title: t('orders.state'), render: (_, x) => <PayoutStateTag state={x.state} /> },
+    { key: 'dest', title: t('order.destination'), render: (_, x) => x.destination ?? '—' },
+    {
+      key: 'expected',
+      title: t('order.expectedArrival'),
+      render: (_, x) => formatTime(x.expectedArrivalAt, lang),
+    },
+    { key: 'finished', title: t('order.finishedAt'), render: (_, x) => formatTime(x.finishedAt, lang) },
+  ];
+  return (
+    <Card title={t('order.payment')} data-testid="order-payment">
+      <Descriptions
+        size="small"
+        column={{ xs: 1, sm: 2 }}
+        items={[
+          { key: 'method', label: t('orders.method'), children: <PaymentMethodText method={p.method} /> },
+          { key: 'state', label: t('orders.state'), children: <PaymentStateTag state={p.state} /> },
+          { key: 'amount', label: t('order.amount'), children: formatFen(p.amountFen) },
+          { key: 'paidAt', label: t('order.paidAt'), children: formatTime(p.paidAt, lang, true) },
+          ...(p.providerTradeNo
+            ? [{ key: 'trade', label: t('order.providerTradeNo'), children: p.providerTradeNo }]
+            : []),
+        ]}
+      />
+      {order.payouts.length > 0 && (
+        <>
+          <Typography.Title level={5}>{t('order.payouts')}</Typography.Title>
+          <Table<OrderPayout>
+            data-testid="order-payouts"
+            rowKey="id"
+            size="small"
+            pagination={false}
+            scroll={{ x: 760 }}
+            dataSource={order.payouts}
+            columns={payoutColumns}
+          />
+        </>
+      )}
+    </Card>
+  );
+}
+
+function OrderTimelineCard({ order }: { order: OrderDetail }) {
+  const { t } = useTranslation();
+  const lang = useLang();
+  return (
+    <Card title={t('order.timeline')}>
+      {order.timeline.length === 0 ? (
+        <EmptyState description={t('timeline.empty')} />
+      ) : (
+        <Timeline
+          data-testid="order-timeline"
+          items={order.timeline.map((e, i) => ({
+            key: `${i}-${e.at}`,
+            title: formatTime(e.at, lang, true),
+            content: (
+              <span data-testid="order-timeline-entry" data-action={e.action}>
+                {isOrderAction(e.action) ? t(`orderAction.${e.action}`) : e.action} ·{' '}
+                <ActorText actor={e.actor} />
+              </span>
+            ),
+          }))}
+        />
+      )}
+    </Card>
+  );
+}
+
+/** Countdown, 去支付 (pay URL, or ask for one again) and 取消订单 for an unpaid order. */
+function PendingActions({ order }: { order: OrderDetail }) {
+  const { t } = useTranslation();
+  const qc = useQueryClient();
+  const navigate = useNavigate();
+  const { message } = AntApp.useApp();
+  const errorText = useErrorText();
+  const pay = useMutation({
+    mutationFn: () => api.payOrder(order.id),
+    onSuccess: (o) => {
+      qc.setQueryData(orderKey(order.id), o);
+      if (o.payment.payUrl) goToPayUrl(navigate, o.payment.payUrl);
+      else void message.error(t('order.noPayUrl'));
+    },
+    onError: (err) => void message.error(errorText(err)),
+  });
+  const cancel = useMutation({
+    mutationFn: () => api.cancelOrder(order.id),
+    onSuccess: (o) => {
+      qc.setQueryData(orderKey(order.id), o);
+      invalidateMoney(qc);
+      void message.success(t('order.cancelled'));
+    },
+    onError: (err) => {
+      void message.error(errorText(err));
+      void qc.invalidateQueries({ queryKey: orderKey(order.id) });
+    },
+  });
+  const onPay = () => {
+    if (order.payment.payUrl) goToPayUrl(navigate, order.payment.payUrl);
+    else pay.mutate();
+  };
+  return (
+    <Alert
+      type="warning"
+      showIcon
+      data-testid="order-pending"
+      title={
+        <Space wrap>
+          <span>{t('order.pendingTitle')}</span>
+          {order.expiresAt && <Countdown to={order.expiresAt} testId="order-countdown" />}
+        </Space>
+      }
+      description={order.paymentMethod === 'BALANCE' ? undefined : t('order.pendingHint')}
+      action={
+        <Space>
+          <Button type="primary" onClick={onPay} loading={pay.isPending} data-testid="order-pay">
+            {t('order.pay')}
+          </Button>
+          <Popconfirm
+            title={t('order.cancelConfirm')}
+            okText={t('order.cancel')}
+            cancelText={t('common.back')}
+            onConfirm={() => cancel.mutate()}
+            okButtonProps={{ danger: true }}
+          >
+            <Button danger loading={cancel.isPending} data-testid="order-cancel">
+              {t('order.cancel')}
+            </Button>
+          </Popconfirm>
+        </Space>
+      }
+    />
+  );
+}
+
+function AfterSalesButton() {
+  const { t } = useTranslation();
+  const [open, setOpen] = useState(false);
+  return (
+    <>
+      <Button onClick={() => setOpen(true)} data-testid="order-after-sales">
+        {t('order.afterSales')}
+      </Button>
+      <Modal
+        open={open}
+        title={t('order.afterSales')}
+        onCancel={() => setOpen(false)}
+        footer={
+          <Button type="primary" onClick={() => setOpen(false)} data-testid="after-sales-close">
+            {t('myKeys.close')}
+          </Button>
+        }
+        modalRender={modalTestId('after-sales-modal')}
+      >
+        <Typography.Paragraph>{t('order.afterSalesSoon')}</Typography.Paragraph>
+        <Typography.Paragraph type="secondary">{t('policy.legalNote')}</Typography.Paragraph>
+      </Modal>
+    </>
+  );
+}
+
+function OrderView({ order }: { order: OrderDetail }) {
+  const { t } = useTranslation();
+  const lang = useLang();
+  return (
+    <Space orientation="vertical" size={16} style={{ width: '100%' }}>
+      <Card
+        data-testid="order-header"
+        title={
+          <Space wrap>
+            <span>{t('order.title')}</span>
+            <Typography.Text copyable code data-testid="order-no">
+              {order.orderNo}
+            </Typography.Text>
+            <OrderStateTag state={order.state} />
+            <OrderKindTag kind={order.kind} />
+          </Space>
+        }
+        extra={order.kind === 'GOODS' && order.state === 'DELIVERED' ? <AfterSalesButton /> : undefined}
+      >
+        <Space orientation="vertical" size={12} style={{ width: '100%' }}>
+          {order.state === 'PENDING_PAYMENT' && <PendingActions order={order} />}
+          <Descriptions
+            size="small"
+            column={{ xs: 1, sm: 2, lg: 3 }}
+            items={[
+              { key: 'goods', label: t('orders.goods'), children: <OrderGoods order={order} /> },
+              {
+                key: 'total',
+                label: t('orders.total'),
+                children: (
+                  <Typography.Text
+                    strong
+                    style={{ color: '#d4380d' }}
+                    data-testid="order-total"
+                    data-fen={order.totalFen}
+                  >
+                    {formatFen(order.totalFen)}
+                  </Typography.Text>
+                ),
+              },
+              {
+                key: 'method',
+                label: t('orders.method'),
+                children: <PaymentMethodText method={order.paymentMethod} />,
+              },
+              {
+                key: 'created',
+                label: t('common.createdAt'),
+                children: formatTime(order.createdAt, lang, true),
+              },
+              { key: 'paid', label: t('order.paidAt'), children: formatTime(order.paidAt, lang, true) },
+              {
+                key: 'delivered',
+                label: t('order.deliveredAt'),
+                children: formatTime(order.deliveredAt, lang, true),
+              },
+              ...(order.kind === 'MEMBERSHIP' && order.membershipTermDays !== null
+                ? [
+                    {
+                      key: 'term',
+                      label: t('membership.term'),
+                      children: t('membership.termDays', { count: order.membershipTermDays }),
+                    },
+                  ]
+                : []),
+            ]}
+          />
+        </Space>
+      </Card>
+      <SnapshotCard order={order} />
+      {order.kind === 'GOODS' && order.units.length > 0 && <UnitsCard order={order} />}
+      <PaymentCard order={order} />
+      <OrderTimelineCard order={order} />
+    </Space>
+  );
+}
+
+function OrderDetailView() {
+  const { t } = useTranslation();
+  const { id = '' } = useParams();
+  const qc = useQueryClient();
+  const query = useQuery({
+    queryKey: orderKey(id),
+    queryFn: () => api.order(id),
+    enabled: id !== '',
+    staleTime: 0,
+    // payment arrives asynchronously (gateway notification): poll while it is awaited
+    refetchInterval: (q) => (q.state.data?.state === 'PENDING_PAYMENT' ? 2000 : false),
+  });
+  // once the payment has landed, balances and lists elsewhere are stale too
+  const state = query.data?.state;
+  const previous = useRef<OrderState | undefined>(undefined);
+  useEffect(() => {
+    if (previous.current === 'PENDING_PAYMENT' && state !== undefined && state !== 'PENDING_PAYMENT') {
+      void qc.invalidateQueries({ queryKey: WALLET_KEY });
+      void qc.invalidateQueries({ queryKey: ['orders', 'list'] });
+      void qc.invalidateQueries({ queryKey: UNITS_KEY });
+    }
+    previous.current = state;
+  }, [state, qc]);
+  const back = (
+    <Link to="/me/orders">
+      <Button>{t('orders.backToList')}</Button>
+    </Link>
+  );
+  return (
+    <Space orientation="vertical" size={16} style={{ width: '100%' }}>
+      <Flex justify="space-between" align="center">
+        <Link to="/me/orders">← {t('orders.title')}</Link>
+      </Flex>
+      {query.isPending ? (
+        <Loading />
+      ) : query.isError ? (
+        query.error instanceof ApiError && query.error.status === 404 ? (
+          <Result
+            status="404"
+            title="404"
+            subTitle={t('order.notFound')}
+            extra={back}
+            data-testid="not-found"
+          />
+        ) : (
+          <ErrorResult error={query.error} onRetry={() => void query.refetch()} extra={back} />
+        )
+      ) : (
+        <OrderView order={query.data} />
+      )}
+    </Space>
+  );
+}
+
+/** /me/orders/:id (订单详情). */
+export default function OrderDetailPage() {
+  const { t } = useTranslation();
+  return (
+    <RequireUser loginText={t('orders.loginRequired')}>
+      <OrderDetailView />
+    </RequireUser>
+  );
+}
