@@ -73,6 +73,14 @@ describe('membership (超会)', () => {
       )
     ).body.items;
     const sup = offers.find((o) => o.level === 'SUPER')!;
+    const levels = (
+      await b.get<{ items: { level: string; maxQtyPerOrder: number }[] }>('/api/membership/levels')
+    ).body.items;
+    expect(levels.map((l) => [l.level, l.maxQtyPerOrder])).toEqual([
+      ['REGULAR', 10],
+      ['VIP', 100],
+      ['SUPER', 1000],
+    ]);
     const bought = await b.req(
       'POST',
       '/api/me/membership',

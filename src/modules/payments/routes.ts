@@ -6,6 +6,7 @@ import { problems } from '../../platform/http/schemas.js';
 import { putSetting } from '../../platform/settings.js';
 import { requireRole } from '../accounts/http.js';
 import { appendAudit } from '../audit/index.js';
+import { levelViewSchema, listLevels } from '../membership/levels.js';
 import { listOffers, membershipRefundable, offerSchema, OFFERS_SETTING } from '../membership/offers.js';
 import { applyPaymentNotice, logNotification } from './apply.js';
 import { applyRefundNotice } from './payouts.js';
@@ -138,6 +139,18 @@ export function paymentRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         },
       },
       async () => ({ items: await listOffers(ctx.db) }),
+    );
+
+    app.get(
+      '/membership/levels',
+      {
+        schema: {
+          tags: ['membership'],
+          summary: 'Member levels and their per-order quantity limits',
+          response: { 200: z.object({ items: z.array(levelViewSchema) }) },
+        },
+      },
+      async () => ({ items: await listLevels(ctx.db) }),
     );
 
     app.get(
