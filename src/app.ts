@@ -63,7 +63,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     kameng: {
       ctx: AppContext;
-      sandbox: SandboxGateways;
+      sandbox: SandboxGateways | null;
       /** Fires due deadlines, sends waiting payouts, runs the sandbox gateways' timed work. */
       sweep(): Promise<SweepReport>;
     };
@@ -86,21 +86,23 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // The sandbox gateways deliver their notifications through the real notify route (raw body,
   // signature check and all), in process: no listening socket is needed, in tests or in the demo.
-  const sandbox = await createSandboxGateways({
-    db: deps.handle.db,
-    clock: deps.clock,
-    vault: deps.vault,
-    publicUrl: deps.config.publicUrl ?? '',
-    deliver: async (provider, n) => {
-      const res = await app.inject({
-        method: 'POST',
-        url: `/api/payments/notify/${provider}`,
-        headers: { ...n.headers, 'content-type': n.contentType },
-        payload: n.rawBody,
-      });
-      return { status: res.statusCode, body: res.body };
-    },
-  });
+  const sandbox = deps.config.sandboxGateways
+    ? await createSandboxGateways({
+        db: deps.handle.db,
+        clock: deps.clock,
+        vault: deps.vault,
+        publicUrl: deps.config.publicUrl ?? '',
+        deliver: async (provider, n) => {
+          const res = await app.inject({
+            method: 'POST',
+            url: `/api/payments/notify/${provider}`,
+            headers: { ...n.headers, 'content-type': n.contentType },
+            payload: n.rawBody,
+          });
+          return { status: res.statusCode, body: res.body };
+        },
+      })
+    : null;
   const ctx: AppContext = {
     db: deps.handle.db,
     engine: deps.handle.engine,
@@ -109,14 +111,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     config: deps.config,
     log: app.log,
     vault: deps.vault,
-    gateways: new GatewayRegistry(sandbox.gateways.values()),
+    gateways: new GatewayRegistry(sandbox ? sandbox.gateways.values() : []),
   };
   app.decorate('kameng', {
     ctx,
     sandbox,
     sweep: () =>
       sweep(
-        { ...ctx, sandbox },
+        { ...ctx, sandbox: sandbox ?? undefined },
         {
           onError: (err, d) =>
             app.log.error({ err, deadline: d.id, kind: d.kind }, 'deadline failed; retrying later'),
@@ -187,7 +189,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(inventoryRoutes(ctx), { prefix: '/api' });
   await app.register(orderRoutes(ctx), { prefix: '/api' });
   await app.register(paymentRoutes(ctx), { prefix: '/api' });
-  await app.register(sandboxRoutes(ctx, sandbox), { prefix: '/api' });
+  if (sandbox) await app.register(sandboxRoutes(ctx, sandbox), { prefix: '/api' });
 
   const webDir = deps.webDir ?? defaultWebDir();
   const hasWeb = existsSync(path.join(webDir, 'index.html'));

@@ -38,6 +38,8 @@ const envSchema = z.object({
     .int()
     .min(1024)
     .default(256 * 1024 * 1024),
+  /** The built-in sandbox WeChat Pay / Alipay: on by default outside production, off in it. */
+  KAMENG_SANDBOX_GATEWAYS: z.enum(['on', 'off']).optional(),
   /** How often the sweeper fires due deadlines and sends waiting payouts (ms). */
   KAMENG_SWEEP_INTERVAL_MS: z.coerce.number().int().min(200).max(600_000).default(2000),
 });
@@ -63,6 +65,8 @@ export interface Config {
   masterKey: string | undefined;
   importMaxBytes: number;
   sweepIntervalMs: number;
+  /** Whether the simulated gateways (and their public cashier) are mounted. */
+  sandboxGateways: boolean;
 }
 
 /** Variables whose values must not be echoed in an error (they can carry credentials). */
@@ -123,5 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     masterKey: e.KAMENG_MASTER_KEY,
     importMaxBytes: e.KAMENG_IMPORT_MAX_BYTES,
     sweepIntervalMs: e.KAMENG_SWEEP_INTERVAL_MS,
+    // The sandbox cashier lets anyone "pay": in production it would create money from nothing.
+    sandboxGateways: (e.KAMENG_SANDBOX_GATEWAYS ?? (production ? 'off' : 'on')) === 'on',
   };
 }

@@ -275,6 +275,11 @@ const catalog = {
     zh: '该订单不支持此支付方式',
     en: 'This payment method is not available for this order',
   },
+  'order.not_payable': {
+    status: 409,
+    zh: '该订单已不在待支付状态',
+    en: 'This order is no longer awaiting payment',
+  },
   'order.not_cancellable': {
     status: 409,
     zh: '只有待支付的订单可以取消',

@@ -39,6 +39,18 @@ async function pay(o: Order, payer: string): Promise<void> {
   const res = await h.client().post(`/api/sandbox/payments/${id}/pay`, { payerId: payer });
   expect(res.status, JSON.stringify(res.body)).toBe(200);
 }
+/**
+ * The gateway accepts a payment Kameng had already given up on (its close had not taken effect
+ * when the payer confirmed): simulated by reopening the sandbox's own record, then paying.
+ */
+async function reopenAndPay(o: Order, payer: string): Promise<void> {
+  await h.db.db
+    .updateTable('sandbox_gateway_payments')
+    .set({ state: 'NOTPAY', expires_at: new Date(h.ctx.clock.now().getTime() + MIN).toISOString() })
+    .where('out_trade_no', '=', o.payment.id)
+    .execute();
+  await h.app.kameng.sandbox!.get(o.payment.provider).pay(sandboxId(o), payer);
+}
 const get = async (c: Client, id: string) => (await c.get<Order>(`/api/orders/${id}`)).body;
 const notifications = (ref: string) =>
   h.db.db.selectFrom('payment_notifications').selectAll().where('reference', '=', ref).execute();
@@ -103,7 +115,7 @@ describe('notifications', () => {
     expect(postings).toHaveLength(1);
   });
 
-  it('a forged notification is refused (401) and logged; a tampered amount changes nothing', async () => {
+  it('a forged notification is refused (401) and logged', async () => {
     const p = await stocked(h, 2);
     const { b, order } = await pending(p, 1);
     const forged = JSON.stringify({
@@ -142,6 +154,35 @@ describe('notifications', () => {
   });
 });
 
+describe('a correctly signed notification that disagrees with the order', () => {
+  it('is not applied or acknowledged; the log says why; expiry does not release the keys either', async () => {
+    const p = await stocked(h, 1);
+    const { b, order } = await pending(p, 1);
+    // The gateway's record says another amount (a bug or tampering on its side).
+    await h.db.db
+      .updateTable('sandbox_gateway_payments')
+      .set({ amount_fen: order.totalFen - 1 })
+      .where('out_trade_no', '=', order.payment.id)
+      .execute();
+    await pay(order, 'wx-lingqian');
+    await h.app.kameng.sweep();
+    expect((await get(b, order.id)).state).toBe('PENDING_PAYMENT');
+    const log = await notifications(order.payment.id);
+    expect(log.map((l) => l.outcome)).toContain('MISMATCH');
+    expect(log.find((l) => l.outcome === 'MISMATCH')?.detail).toContain(`expected ${order.totalFen}`);
+    h.base.advance(16 * MIN);
+    await h.app.kameng.sweep();
+    expect((await get(b, order.id)).state).toBe('PENDING_PAYMENT');
+    const deadline = await h.db.db
+      .selectFrom('deadlines')
+      .select(['state', 'attempts', 'last_error'])
+      .where('object_id', '=', order.id)
+      .executeTakeFirstOrThrow();
+    expect(deadline).toMatchObject({ state: 'OPEN', attempts: 1 });
+    expect(deadline.last_error).toContain('does not match');
+  });
+});
+
 describe('expiry and late payment', () => {
   it('an unpaid order expires after 15 minutes and its keys go back to stock', async () => {
     const p = await stocked(h, 2);
@@ -171,24 +212,56 @@ describe('expiry and late payment', () => {
     expect((await get(b, order.id)).state).toBe('DELIVERED');
   });
 
-  it('a late payment is delivered when stock allows, and paid back automatically when not', async () => {
+  it('with the gateway down at expiry, nothing is released while money may be on its way', async () => {
     const p = await stocked(h, 1);
     const first = await pending(p, 1);
     const second = await pending(p, 1).catch(() => null);
     expect(second).toBeNull(); // the only key is reserved by the first order
-    const sandbox = h.app.kameng.sandbox;
-    // The buyer pays at the gateway a moment before expiry, but the notification is slow to come
-    // and Kameng's close races it: simulate by paying, then expiring with the gateway "down" for queries.
+    const sandbox = h.app.kameng.sandbox!;
+    // Paid at the gateway, notification lost, and the gateway is down when the order expires.
     await pay(first.order, 'wx-lost-notify');
     await sandbox.get('sandbox-wechat').updateSettings({ down: true });
     h.base.advance(16 * MIN);
     await h.app.kameng.sweep(); // query fails: the expiry is retried later, nothing is lost
     expect((await get(first.b, first.order.id)).state).toBe('PENDING_PAYMENT');
+    expect(await stockOf(p.productId)).toBe(0);
     await sandbox.get('sandbox-wechat').updateSettings({ down: false });
     h.base.advance(2 * MIN);
     await h.app.kameng.sweep();
     expect((await get(first.b, first.order.id)).state).toBe('DELIVERED');
     expect((await verifyLedger(h.db.db)).ok).toBe(true);
+  });
+
+  it('a payment arriving after expiry is delivered when stock allows (keys reserved again)', async () => {
+    const p = await stocked(h, 2);
+    const { b, order } = await pending(p, 2);
+    h.base.advance(16 * MIN);
+    await h.app.kameng.sweep();
+    expect((await get(b, order.id)).state).toBe('EXPIRED');
+    expect(await stockOf(p.productId)).toBe(2);
+    await reopenAndPay(order, 'wx-lingqian');
+    await h.app.kameng.sweep();
+    const late = await get(b, order.id);
+    expect(late.state).toBe('DELIVERED');
+    expect(late.units.map((u) => u.keyState)).toEqual(['SEALED', 'SEALED']);
+    expect(late.payouts).toHaveLength(0);
+    expect(await stockOf(p.productId)).toBe(0);
+    expect((await verifyLedger(h.db.db)).ok).toBe(true);
+  });
+
+  it('a payment arriving after the buyer cancelled is paid back, not delivered', async () => {
+    const p = await stocked(h, 1);
+    const { b, order } = await pending(p, 1);
+    expect((await b.post(`/api/orders/${order.id}/cancel`)).status).toBe(200);
+    await reopenAndPay(order, 'wx-lingqian');
+    for (let i = 0; i < 3; i++) {
+      await h.app.kameng.sweep();
+      h.base.advance(2 * MIN);
+    }
+    const back = await get(b, order.id);
+    expect(back.state).toBe('REFUNDED');
+    expect(back.payouts.map((x) => x.state)).toEqual(['SUCCESS']);
+    expect(await stockOf(p.productId)).toBe(1);
   });
 
   it('a payment for an expired order whose stock is gone is refunded through the gateway', async () => {
@@ -203,7 +276,7 @@ describe('expiry and late payment', () => {
     await fund(h, other.userId, 100_000);
     expect((await buy(other, p, 1)).status).toBe(201);
     // the late payment arrives: a signed notification for a payment Kameng had closed
-    const gw = h.app.kameng.sandbox.get('sandbox-wechat');
+    const gw = h.app.kameng.sandbox!.get('sandbox-wechat');
     // The gateway took the payment although Kameng had closed it (its close was not yet effective
     // when the payer confirmed): simulated by reopening the sandbox's own record, then paying.
     await h.db.db
@@ -277,7 +350,7 @@ async function latePaidOutOfStock(payer: string) {
     .set({ state: 'NOTPAY', expires_at: new Date(h.ctx.clock.now().getTime() + MIN).toISOString() })
     .where('out_trade_no', '=', order.payment.id)
     .execute();
-  await h.app.kameng.sandbox.get('sandbox-wechat').pay(sandboxId(order), payer);
+  await h.app.kameng.sandbox!.get('sandbox-wechat').pay(sandboxId(order), payer);
   return { b, order };
 }
 
@@ -331,7 +404,7 @@ describe('automatic refunds of late payments', () => {
 describe('gateway down', () => {
   it('the order waits without a pay URL; paying is retried once the gateway is back', async () => {
     const p = await stocked(h, 1);
-    const gw = h.app.kameng.sandbox.get('sandbox-alipay');
+    const gw = h.app.kameng.sandbox!.get('sandbox-alipay');
     await gw.updateSettings({ down: true });
     const b = await h.loggedIn({ role: 'buyer' });
     const res = await buy(b, p, 1, 'ALIPAY');
@@ -357,5 +430,25 @@ describe('gateway down', () => {
     const stranger = await h.loggedIn({ role: 'buyer' });
     expect((await stranger.post(`/api/orders/${order.id}/cancel`)).status).toBe(404);
     expect((await stranger.get(`/api/orders/${order.id}`)).status).toBe(404);
+  });
+});
+
+describe('without the sandbox gateways (production default)', () => {
+  it('offers no cashier, and WeChat/Alipay checkouts are refused clearly', async () => {
+    const prod = await harness({ KAMENG_SANDBOX_GATEWAYS: 'off' });
+    try {
+      const p = await stocked(prod, 1);
+      const b = await prod.loggedIn({ role: 'buyer' });
+      const res = await buy(b, p, 1, 'WECHAT');
+      expect(res.status).toBe(404);
+      expect((res.body as { code: string }).code).toBe('payment.unknown_provider');
+      expect(
+        (await prod.client().get('/api/sandbox/payments/00000000-0000-0000-0000-000000000000')).status,
+      ).toBe(404);
+      const left = await prod.db.db.selectFrom('orders').select('id').execute();
+      expect(left).toHaveLength(0);
+    } finally {
+      await prod.close();
+    }
   });
 });

@@ -100,7 +100,7 @@ describe('order, payment and payout transition tables', async () => {
     expect(checkTransition(orderTransitions, 'DELIVERED', 'EXPIRED', 'system')).toBe('no_edge');
     expect(checkTransition(orderTransitions, 'EXPIRED', 'DELIVERED', 'system')).toBe('ok'); // late payment
   });
-  it('a payment is paid at most once; payouts end in SUCCESS or CLOSED, ABNORMAL is settled by support', () => {
+  it('a payment is paid at most once; payouts end in SUCCESS or CLOSED; ABNORMAL is settled by support or the gateway', () => {
     expect(terminalStates(paymentTransitions)).toEqual(['PAID']);
     expect(checkTransition(paymentTransitions, 'PAID', 'PAID', 'system')).toBe('no_edge');
     expect(terminalStates(payoutTransitions).sort()).toEqual(['CLOSED', 'SUCCESS']);
@@ -111,7 +111,18 @@ describe('order, payment and payout transition tables', async () => {
       'PROCESSING',
       'SUCCESS',
     ]);
-    expect(checkTransition(payoutTransitions, 'ABNORMAL', 'SUCCESS', 'system')).toBe('forbidden');
+    expect(checkTransition(payoutTransitions, 'ABNORMAL', 'SUCCESS', 'system')).toBe('ok');
+    expect(checkTransition(payoutTransitions, 'SUCCESS', 'ABNORMAL', 'system')).toBe('no_edge');
+    expect(checkTransition(payoutTransitions, 'PENDING', 'SUCCESS', 'support')).toBe('forbidden');
     expect(checkTransition(payoutTransitions, 'ABNORMAL', 'SUCCESS', 'support')).toBe('ok');
+  });
+});
+
+describe('sandbox gateways and production', () => {
+  it('are on outside production, off in production unless switched on explicitly', () => {
+    expect(loadConfig({}).sandboxGateways).toBe(true);
+    const prod = { NODE_ENV: 'production', KAMENG_MASTER_KEY: Buffer.alloc(32, 1).toString('base64') };
+    expect(loadConfig(prod).sandboxGateways).toBe(false);
+    expect(loadConfig({ ...prod, KAMENG_SANDBOX_GATEWAYS: 'on' }).sandboxGateways).toBe(true);
   });
 });

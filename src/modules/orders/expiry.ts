@@ -3,6 +3,7 @@
  * the gateway — a payment whose notification is late is applied, not lost — then closes the
  * gateway payment so it can no longer be paid, and only then releases the reservation.
  */
+import { withDeferredAudit } from '../audit/index.js';
 import { systemActor, type Actor } from '../../platform/actor.js';
 import { cancelDeadline, completeDeadline } from '../../platform/deadlines.js';
 import { forUpdate, now, type Db } from '../../platform/db/dialect.js';
@@ -22,12 +23,15 @@ async function reconcileThenClose(ctx: PaymentsContext, payment: Row<'payments'>
   const gateway = ctx.gateways.get(payment.provider);
   const status = await gateway.queryPayment(payment.id);
   if (status?.state === 'SUCCESS') {
-    await applyPaymentNotice(ctx, payment.provider, {
+    const r = await applyPaymentNotice(ctx, payment.provider, {
       type: 'PAYMENT',
       ...status,
       providerTradeNo: status.providerTradeNo ?? '',
     });
-    return true;
+    if (r.outcome === 'APPLIED' || r.outcome === 'DUPLICATE') return true;
+    // The gateway's record disagrees with ours (amount, currency): nothing is released or
+    // applied; the deadline is retried and the error logged for staff.
+    fail('payment.notification_mismatch', { params: { reason: r.detail ?? r.outcome } });
   }
   if (status && status.state !== 'CLOSED') await gateway.closePayment(payment.id);
   return false;
@@ -88,7 +92,7 @@ export async function expireOrder(
     .executeTakeFirstOrThrow();
   // Gateway down: this throws, and the sweeper tries again a little later.
   if (await reconcileThenClose(ctx, payment)) return; // paid after all: fulfilment cancelled the deadline
-  await ctx.db.transaction().execute(async (trx) => {
+  await withDeferredAudit(ctx.db, async (trx) => {
     await giveUp(trx, ctx, { actor: SWEEPER, at: ctx.clock.now() }, deadline.object_id, 'EXPIRED');
     await completeDeadline(trx, deadline.id, ctx.clock.now());
   });
@@ -106,7 +110,7 @@ export async function cancelOrder(
     .where('order_id', '=', order.id)
     .executeTakeFirstOrThrow();
   if (await reconcileThenClose(ctx, payment)) fail('order.not_cancellable');
-  await ctx.db.transaction().execute(async (trx) => {
+  await withDeferredAudit(ctx.db, async (trx) => {
     if (!(await giveUp(trx, ctx, { actor: buyer, at: ctx.clock.now() }, order.id, 'CANCELLED')))
       fail('order.not_cancellable');
     await cancelDeadline(trx, 'ORDER_EXPIRY', order.id);

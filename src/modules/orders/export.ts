@@ -198,11 +198,18 @@ const builders: Record<Dataset, (db: Db, buyerId: string) => Promise<Sheet>> = {
   keys: keysSheet,
 };
 
+/**
+ * A text cell starting with = + - @ (or a tab/CR) would run as a formula when the file is opened in
+ * a spreadsheet (CSV injection through a merchant-chosen product name): such text gets a leading '.
+ */
+const inert = (v: string | number): string | number =>
+  typeof v === 'string' && /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
+
 function addSheet(wb: ExcelJS.Workbook, s: Sheet): void {
   const ws = wb.addWorksheet(s.name);
   ws.columns = s.columns;
   ws.getRow(1).font = { bold: true };
-  ws.addRows(s.rows);
+  ws.addRows(s.rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, inert(v)]))));
 }
 
 /** XLSX: every dataset as a sheet. CSV: one dataset, UTF-8 with a BOM so Excel reads Chinese. */

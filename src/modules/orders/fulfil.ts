@@ -37,6 +37,31 @@ async function settleAfter(trx: Db, order: Row<'orders'>, deliveredAt: Date): Pr
   return new Date(deliveredAt.getTime() + Math.max(windowMs, rules.qualityClaimDays * 24 * HOUR));
 }
 
+async function payBack(
+  trx: Db,
+  c: FulfilContext,
+  order: Row<'orders'>,
+  payment: Pick<Row<'payments'>, 'id' | 'provider' | 'amount_fen'>,
+  reason: string,
+): Promise<Fulfilment> {
+  await transitionOrder(trx, {
+    order,
+    to: 'REFUNDED',
+    by: 'system',
+    actor: c.actor,
+    at: c.at,
+    set: { paid_at: now(c.at) },
+    data: { reason },
+  });
+  const payoutId = await createPayout(trx, c, {
+    order,
+    payment,
+    purpose: 'LATE_PAYMENT',
+    amountFen: payment.amount_fen,
+  });
+  return { outcome: 'PAID_BACK', payoutId };
+}
+
 export async function fulfilPaidOrder(
   trx: Db,
   c: FulfilContext,
@@ -50,6 +75,8 @@ export async function fulfilPaidOrder(
     const units = (
       await trx.selectFrom('units').select('id').where('order_id', '=', order.id).orderBy('id').execute()
     ).map((u) => u.id);
+    // A buyer who cancelled does not want the goods: their late payment goes back.
+    if (order.state === 'CANCELLED') return payBack(trx, c, order, payment, 'LATE_PAYMENT_CANCELLED');
     if (late) {
       try {
         await reserveKeys(trx, alloc, {
@@ -60,22 +87,7 @@ export async function fulfilPaidOrder(
       } catch (error) {
         if (!(error instanceof DomainError && error.code === 'inventory.out_of_stock')) throw error;
         // Sold out since the reservation was released: the late payment goes back, never kept.
-        await transitionOrder(trx, {
-          order,
-          to: 'REFUNDED',
-          by: 'system',
-          actor: c.actor,
-          at: c.at,
-          set: { paid_at: now(c.at) },
-          data: { reason: 'LATE_PAYMENT_OUT_OF_STOCK' },
-        });
-        const payoutId = await createPayout(trx, c, {
-          order,
-          payment,
-          purpose: 'LATE_PAYMENT',
-          amountFen: payment.amount_fen,
-        });
-        return { outcome: 'PAID_BACK', payoutId };
+        return payBack(trx, c, order, payment, 'LATE_PAYMENT_OUT_OF_STOCK');
       }
     }
     await deliverKeys(trx, alloc, units);

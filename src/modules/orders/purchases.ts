@@ -7,7 +7,7 @@ import { withDeferredAudit } from '../audit/index.js';
 import { z } from 'zod';
 import type { Actor } from '../../platform/actor.js';
 import { scheduleDeadline } from '../../platform/deadlines.js';
-import { now } from '../../platform/db/dialect.js';
+import { forUpdate, now } from '../../platform/db/dialect.js';
 import { fail } from '../../platform/errors.js';
 import { getPlatformRules } from '../../platform/settings.js';
 import { effectiveLevel, listOffers, startMembership } from '../membership/offers.js';
@@ -84,11 +84,12 @@ export async function buyMembership(
       const at = ctx.clock.now();
       const offer =
         (await listOffers(trx)).find((o) => o.level === input.level) ?? fail('membership.offer_not_found');
-      const user = await trx
-        .selectFrom('users')
-        .select(['member_level', 'level_expires_at'])
-        .where('id', '=', buyer.id)
-        .executeTakeFirstOrThrow();
+      // The user row is locked first, as checkout does: the order's foreign key and the level
+      // change later take locks on it too, and two purchases must not wait on each other's.
+      const user = await forUpdate(
+        trx.selectFrom('users').select(['member_level', 'level_expires_at']).where('id', '=', buyer.id),
+        ctx.engine,
+      ).executeTakeFirstOrThrow();
       const current = effectiveLevel(user, at);
       if (RANK[current] > RANK[offer.level]) fail('membership.lower_than_current', { params: { current } });
       const c = { actor: buyer as Actor, at, engine: ctx.engine };

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../platform/context.js';
+import { shanghaiDate } from '../../platform/calendar.js';
 import { fail } from '../../platform/errors.js';
 import { idParams, problems } from '../../platform/http/schemas.js';
 import { requireActor, requireRole } from '../accounts/http.js';
@@ -104,8 +105,7 @@ export function orderRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         const buyer = requireRole(req, 'buyer');
         const order = await loadOrder(ctx.db, buyer, req.params.id);
         if (order.buyer_id !== buyer.id) fail('order.not_found');
-        if (order.state !== 'PENDING_PAYMENT')
-          fail('order.transition_not_allowed', { params: { from: order.state, to: 'PAID' } });
+        if (order.state !== 'PENDING_PAYMENT') fail('order.not_payable');
         await ensurePayUrl(ctx, order.id);
         return orderDetail(ctx.db, buyer, order.id);
       },
@@ -177,7 +177,7 @@ export function orderRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         const buyer = requireRole(req, 'buyer');
         const { format, dataset } = req.query;
         const body = await exportRecords(ctx.db, buyer.id, format, dataset);
-        const stamp = ctx.clock.now().toISOString().slice(0, 10);
+        const stamp = shanghaiDate(ctx.clock.now());
         const name = format === 'xlsx' ? `kameng-records-${stamp}.xlsx` : `kameng-${dataset}-${stamp}.csv`;
         return reply
           .header('content-disposition', `attachment; filename="${name}"`)

@@ -4,6 +4,7 @@
  * gateways do their own time-based work. The server runs it every few seconds; tests and the CLI
  * call it directly. Each deadline fires in its own transaction, exactly once across instances.
  */
+import { withDeferredAudit } from '../audit/index.js';
 import { systemActor } from '../../platform/actor.js';
 import { claimDeadline, dueDeadlines, postponeDeadline } from '../../platform/deadlines.js';
 import type { Row } from '../../platform/db/schema.js';
@@ -31,7 +32,7 @@ async function fire(ctx: PaymentsContext, d: Row<'deadlines'>): Promise<boolean>
       return true;
     case 'SETTLEMENT':
     case 'MEMBERSHIP_EXPIRY':
-      return ctx.db.transaction().execute(async (trx) => {
+      return withDeferredAudit(ctx.db, async (trx) => {
         const claimed = await claimDeadline(trx, ctx.engine, d.id);
         if (!claimed) return false; // another instance has it, or it already fired
         if (d.kind === 'SETTLEMENT') await settleOrder(trx, c, claimed);
@@ -45,7 +46,11 @@ async function fire(ctx: PaymentsContext, d: Row<'deadlines'>): Promise<boolean>
 
 export async function sweep(
   ctx: PaymentsContext & { sandbox?: { tick(at: Date): Promise<unknown> } | undefined },
-  options: { limit?: number; onError?: (error: unknown, deadline: Row<'deadlines'>) => void } = {},
+  options: {
+    limit?: number;
+    onError?: (error: unknown, deadline: Row<'deadlines'>) => void;
+    onPayoutError?: (error: unknown, payoutId: string) => void;
+  } = {},
 ): Promise<SweepReport> {
   const report: SweepReport = { fired: 0, postponed: 0, payoutsSent: 0 };
   const due = await dueDeadlines(ctx.db, ctx.clock.now(), options.limit ?? 200);
@@ -66,8 +71,9 @@ export async function sweep(
       report.postponed++;
     }
   }
-  report.payoutsSent = await submitPendingPayouts(ctx);
-  await reconcileProcessingPayouts(ctx, new Date(ctx.clock.now().getTime() - 10 * 60_000));
+  const payoutError = (error: unknown, payoutId: string) => options.onPayoutError?.(error, payoutId);
+  report.payoutsSent = await submitPendingPayouts(ctx, 50, payoutError);
+  await reconcileProcessingPayouts(ctx, new Date(ctx.clock.now().getTime() - 10 * 60_000), 50, payoutError);
   if (ctx.sandbox) await ctx.sandbox.tick(ctx.clock.now());
   return report;
 }

@@ -1,7 +1,7 @@
 /** Order views for buyers, merchants and staff: never a key secret, only masked serials and states. */
 import { z } from 'zod';
 import type { Actor } from '../../platform/actor.js';
-import type { Db } from '../../platform/db/dialect.js';
+import { containsText, type Db } from '../../platform/db/dialect.js';
 import type { Row } from '../../platform/db/schema.js';
 import { fail } from '../../platform/errors.js';
 import { auditTrail } from '../audit/index.js';
@@ -139,6 +139,8 @@ export async function loadOrder(db: Db, actor: Actor, id: string): Promise<Row<'
 
 export async function orderDetail(db: Db, actor: Actor, id: string): Promise<OrderDetail> {
   const o = await loadOrder(db, actor, id);
+  // The buyer and staff see where money went (card tail, trade number); the merchant does not.
+  const payerView = actor.kind === 'system' || (actor.kind === 'user' && actor.role !== 'merchant');
   const [payment, payouts, policy, merchant, units, trail] = await Promise.all([
     db.selectFrom('payments').selectAll().where('order_id', '=', id).executeTakeFirstOrThrow(),
     db.selectFrom('payouts').selectAll().where('order_id', '=', id).orderBy('created_at').execute(),
@@ -208,7 +210,7 @@ export async function orderDetail(db: Db, actor: Actor, id: string): Promise<Ord
       amountFen: payment.amount_fen,
       state: payment.state,
       payUrl: payment.state === 'PENDING' ? payment.pay_url : null,
-      providerTradeNo: payment.provider_trade_no,
+      providerTradeNo: payerView ? payment.provider_trade_no : null,
       paidAt: payment.paid_at,
     },
     payouts: payouts.map((p) => ({
@@ -217,7 +219,7 @@ export async function orderDetail(db: Db, actor: Actor, id: string): Promise<Ord
       provider: p.provider,
       amountFen: p.amount_fen,
       state: p.state,
-      destination: p.destination,
+      destination: payerView ? p.destination : null,
       expectedArrivalAt: p.expected_arrival_at,
       finishedAt: p.finished_at,
       createdAt: p.created_at,
@@ -262,10 +264,12 @@ export async function listOrders(
       : q.where('merchant_id', '=', scope.merchantId);
   if (f.kind) q = q.where('kind', '=', f.kind);
   if (f.state) q = q.where('state', '=', f.state);
-  if (f.q)
+  if (f.q) {
+    const needle = f.q;
     q = q.where((eb) =>
-      eb.or([eb('order_no', '=', f.q!), eb('product_name', 'like', `%${f.q!.replace(/[%_]/g, '')}%`)]),
+      eb.or([eb('order_no', '=', needle.toUpperCase()), containsText('product_name', needle)]),
     );
+  }
   if (f.from) q = q.where('created_at', '>=', new Date(f.from).toISOString());
   if (f.to) q = q.where('created_at', '<', new Date(f.to).toISOString());
   if (f.cursor) q = q.where('id', '<', f.cursor);

@@ -79,6 +79,7 @@ export async function applyPaymentNotice(
   ctx: PaymentsContext,
   provider: string,
   notice: PaymentNotice,
+  ip: string | null = null,
 ): Promise<{ outcome: NoticeOutcome; detail: string | null }> {
   const result = await withDeferredAudit(ctx.db, async (trx) => {
     const at = ctx.clock.now();
@@ -122,7 +123,7 @@ export async function applyPaymentNotice(
     outcome: result.outcome,
     reference: notice.outTradeNo,
     detail: result.detail,
-    ip: null,
+    ip,
   });
   if (result.payout) await submitPayout(ctx, result.payout);
   return { outcome: result.outcome, detail: result.detail };

@@ -18,7 +18,10 @@ export const paymentTransitions: Transitions<PaymentState, MoneyActor> = {
   PAID: {},
 };
 
-/** Spec §8: PROCESSING → SUCCESS | ABNORMAL | CLOSED; ABNORMAL may be settled by hand by support. */
+/**
+ * Spec §8: PROCESSING → SUCCESS | ABNORMAL | CLOSED. An ABNORMAL payout is settled by support by
+ * hand, or by the gateway itself when it later reports the money arrived (or closes the refund).
+ */
 export const payoutTransitions: Transitions<PayoutState, MoneyActor> = {
   PENDING: {
     PROCESSING: { by: ['system'] },
@@ -27,7 +30,7 @@ export const payoutTransitions: Transitions<PayoutState, MoneyActor> = {
     CLOSED: { by: ['system'] },
   },
   PROCESSING: { SUCCESS: { by: ['system'] }, ABNORMAL: { by: ['system'] }, CLOSED: { by: ['system'] } },
-  ABNORMAL: { SUCCESS: { by: ['support'] }, CLOSED: { by: ['support'] } },
+  ABNORMAL: { SUCCESS: { by: ['system', 'support'] }, CLOSED: { by: ['system', 'support'] } },
   SUCCESS: {},
   CLOSED: {},
 };

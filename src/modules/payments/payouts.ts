@@ -11,14 +11,14 @@ import { forUpdate, now, type Db, type Engine } from '../../platform/db/dialect.
 import type { PayoutState, Row } from '../../platform/db/schema.js';
 import { DomainError, fail } from '../../platform/errors.js';
 import { newOrderedId } from '../../platform/ids.js';
-import { appendAudit } from '../audit/index.js';
+import { appendAudit, withDeferredAudit } from '../audit/index.js';
 import type { RefundNotice, RefundStatus } from './gateway.js';
 import { postPayout } from './flows.js';
 import { transitionPayout } from './lifecycle.js';
 import { BALANCE_PROVIDER, type PaymentsContext } from './registry.js';
 
 const SWEEPER = systemActor('payouts');
-/** Gateway-closed attempts after which a payout is left to support instead of retried again. */
+/** Attempts (the first and its retries) a gateway may close before the payout is left to support. */
 export const MAX_CLOSED_ATTEMPTS = 3;
 
 export async function createPayout(
@@ -153,7 +153,7 @@ export async function submitPayout(ctx: PaymentsContext, payoutId: string): Prom
     .executeTakeFirstOrThrow();
   if (first.state !== 'PENDING') return first.state;
   if (first.provider === BALANCE_PROVIDER) {
-    await ctx.db.transaction().execute(async (trx) => {
+    await withDeferredAudit(ctx.db, async (trx) => {
       const at = ctx.clock.now();
       const payout = await trx
         .selectFrom('payouts')
@@ -189,20 +189,29 @@ export async function submitPayout(ctx: PaymentsContext, payoutId: string): Prom
     });
   } catch (error) {
     if (!(error instanceof DomainError)) throw error;
-    // Gateway down or refusing: the row stays PENDING and the sweeper tries again with the same key.
-    await ctx.db
-      .updateTable('payouts')
-      .set((eb) => ({
-        attempts: eb('attempts', '+', 1),
-        error_code: error.code,
-        updated_at: now(ctx.clock.now()),
-      }))
-      .where('id', '=', first.id)
-      .where('state', '=', 'PENDING')
-      .execute();
+    // Gateway down or refusing: the row stays PENDING and the sweeper tries again with the same
+    // key — up to MAX_SUBMIT_ATTEMPTS, then support is alerted (audit) and handles it by hand.
+    await withDeferredAudit(ctx.db, async (trx) => {
+      const at = ctx.clock.now();
+      await trx
+        .updateTable('payouts')
+        .set({ attempts: first.attempts + 1, error_code: error.code, updated_at: now(at) })
+        .where('id', '=', first.id)
+        .where('state', '=', 'PENDING')
+        .execute();
+      if (first.attempts + 1 >= MAX_SUBMIT_ATTEMPTS)
+        await appendAudit(trx, {
+          actor: SWEEPER,
+          action: 'payout.submit_gave_up',
+          objectType: 'payout',
+          objectId: first.id,
+          data: { orderId: first.order_id, attempts: first.attempts + 1, lastError: error.code },
+          at,
+        });
+    });
     return 'PENDING';
   }
-  const replacement = await ctx.db.transaction().execute(async (trx) => {
+  const replacement = await withDeferredAudit(ctx.db, async (trx) => {
     const payout = await forUpdate(
       trx.selectFrom('payouts').selectAll().where('id', '=', payoutId),
       ctx.engine,
@@ -230,14 +239,16 @@ export async function submitPayout(ctx: PaymentsContext, payoutId: string): Prom
 /** A verified refund notification from the gateway: applied once, whatever order it comes in. */
 export async function applyRefundNotice(
   ctx: PaymentsContext,
+  provider: string,
   notice: RefundNotice,
 ): Promise<'APPLIED' | 'DUPLICATE'> {
-  const replacement = await ctx.db.transaction().execute(async (trx) => {
+  const replacement = await withDeferredAudit(ctx.db, async (trx) => {
     const payout = await forUpdate(
       trx.selectFrom('payouts').selectAll().where('id', '=', notice.outRefundNo),
       ctx.engine,
     ).executeTakeFirst();
-    if (!payout) fail('payment.notification_mismatch', { params: { reason: 'unknown out_refund_no' } });
+    if (!payout || payout.provider !== provider)
+      fail('payment.notification_mismatch', { params: { reason: 'unknown out_refund_no' } });
     // Final states never move again; PROCESSING after a final result is a stale, reordered notice.
     if (
       ['SUCCESS', 'CLOSED'].includes(payout.state) ||
@@ -252,40 +263,73 @@ export async function applyRefundNotice(
   return replacement.applied ? 'APPLIED' : 'DUPLICATE';
 }
 
-/** Payouts still PENDING (gateway was down, or the process stopped after deciding): send them. */
-export async function submitPendingPayouts(ctx: PaymentsContext, limit = 50): Promise<number> {
+/** After this many failed submissions a payout is left to support (and an alert is audited). */
+export const MAX_SUBMIT_ATTEMPTS = 20;
+
+/**
+ * Payouts still PENDING (gateway was down, or the process stopped after deciding): sent again,
+ * least recently tried first, so one payout the gateway keeps refusing cannot starve the others.
+ * One failure never stops the rest of the sweep.
+ */
+export async function submitPendingPayouts(
+  ctx: PaymentsContext,
+  limit = 50,
+  onError: (error: unknown, payoutId: string) => void = () => undefined,
+): Promise<number> {
   const rows = await ctx.db
     .selectFrom('payouts')
     .select('id')
     .where('state', '=', 'PENDING')
-    .orderBy('created_at')
+    .where('attempts', '<', MAX_SUBMIT_ATTEMPTS)
+    .orderBy('updated_at')
     .limit(limit)
     .execute();
   let sent = 0;
-  for (const r of rows) if ((await submitPayout(ctx, r.id)) !== 'PENDING') sent++;
+  for (const r of rows) {
+    try {
+      if ((await submitPayout(ctx, r.id)) !== 'PENDING') sent++;
+    } catch (error) {
+      onError(error, r.id);
+    }
+  }
   return sent;
 }
 
-/** Asks the gateway about payouts still PROCESSING (a notification may have been lost). */
+/**
+ * Asks the gateway about payouts PROCESSING for a while (a notification may have been lost).
+ * Each one asked is pushed to the back (its `updated_at` moves), so a bank-card refund that takes
+ * days is asked about every `olderThan` interval, and more than `limit` of them are all reached.
+ */
 export async function reconcileProcessingPayouts(
   ctx: PaymentsContext,
   olderThan: Date,
   limit = 50,
+  onError: (error: unknown, payoutId: string) => void = () => undefined,
 ): Promise<void> {
   const rows = await ctx.db
     .selectFrom('payouts')
     .selectAll()
     .where('state', '=', 'PROCESSING')
     .where('updated_at', '<=', now(olderThan))
+    .orderBy('updated_at')
     .limit(limit)
     .execute();
   for (const p of rows) {
-    if (p.provider === BALANCE_PROVIDER) continue;
-    const status = await ctx.gateways
-      .get(p.provider)
-      .queryRefund(p.id)
-      .catch(() => null);
-    if (!status || status.state === 'PROCESSING') continue;
-    await applyRefundNotice(ctx, { type: 'REFUND', ...status });
+    try {
+      const status =
+        p.provider === BALANCE_PROVIDER ? null : await ctx.gateways.get(p.provider).queryRefund(p.id);
+      if (status && status.state !== 'PROCESSING') {
+        await applyRefundNotice(ctx, p.provider, { type: 'REFUND', ...status });
+        continue;
+      }
+    } catch (error) {
+      onError(error, p.id);
+    }
+    await ctx.db
+      .updateTable('payouts')
+      .set({ updated_at: now(ctx.clock.now()) })
+      .where('id', '=', p.id)
+      .where('state', '=', 'PROCESSING')
+      .execute();
   }
 }

@@ -73,7 +73,21 @@ function notifyRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         }
         let ok = true;
         if (notice.type === 'PAYMENT') {
-          const r = await applyPaymentNotice(ctx, gateway.provider, notice);
+          const r = await applyPaymentNotice(ctx, gateway.provider, notice, req.ip).catch(
+            async (error: unknown) => {
+              // Not applied (e.g. a database failure): logged, not acknowledged, so the gateway retries.
+              await logNotification(ctx.db, {
+                provider: gateway.provider,
+                at,
+                verified: true,
+                outcome: 'ERROR',
+                reference: notice.outTradeNo,
+                detail: error instanceof DomainError ? error.code : 'internal',
+                ip: req.ip,
+              });
+              throw error;
+            },
+          );
           ok = r.outcome !== 'MISMATCH' && r.outcome !== 'UNKNOWN_PAYMENT';
           if (!ok)
             req.log.warn(
@@ -82,7 +96,7 @@ function notifyRoutes(ctx: AppContext): FastifyPluginAsyncZod {
             );
         } else {
           try {
-            await applyRefundNotice(ctx, notice);
+            await applyRefundNotice(ctx, gateway.provider, notice);
             await logNotification(ctx.db, {
               provider: gateway.provider,
               at,
