@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { actorLabel, type Actor } from '../../platform/actor.js';
 import { engineOf, forUpdate, now, type Db } from '../../platform/db/dialect.js';
+import { writeTransaction } from '../../platform/db/group-commit.js';
 import { newId } from '../../platform/ids.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -63,13 +64,16 @@ function chainHash(prevHash: string, f: HashedFields): string {
 const deferred = new WeakMap<object, AuditInput[]>();
 
 /**
- * Runs `fn` in a transaction whose audit events are chained and written together at its end.
+ * Runs `fn` in a write transaction (group-committed on SQLite, see group-commit.ts) whose audit
+ * events are chained and written together at its end.
  * The chain head is one row, so on PostgreSQL its lock serialises writers from their first event
  * until commit; deferring the events shortens that to the last three statements of the
  * transaction. Used by the hot paths (checkout, payment notifications).
  */
 export function withDeferredAudit<T>(db: Db, fn: (trx: Db) => Promise<T>): Promise<T> {
-  return db.transaction().execute(async (trx) => {
+  // Inside a transaction already: its events go wherever that transaction's go.
+  if (db.isTransaction) return fn(db);
+  return writeTransaction(db, async (trx) => {
     const buffer: AuditInput[] = [];
     deferred.set(trx, buffer);
     const result = await fn(trx);
