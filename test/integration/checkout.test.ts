@@ -17,7 +17,8 @@ describe('checkout with balance', () => {
     await fund(h, b.userId, 100_000);
     const res = await buy(b, p, 3);
     expect(res.status, JSON.stringify(res.body)).toBe(201);
-    const o = res.body as {
+    expect(res.headers.location).toBe(`/api/orders/${(res.body as { id: string }).id}`);
+    const o = (await b.get(String(res.headers.location))).body as {
       state: string;
       totalFen: number;
       units: { keyState: string }[];
@@ -77,7 +78,9 @@ describe('checkout rules', () => {
     expect(await walletBalance(h, b.userId)).toBe(100_000);
     const again = await buy(b, { ...p, policyVersion: 2 }, 1);
     expect(again.status).toBe(201);
-    const o = again.body as { snapshot: { policyVersion: number; policyTextHash: string } };
+    const o = (await b.get(String(again.headers.location))).body as {
+      snapshot: { policyVersion: number; policyTextHash: string };
+    };
     expect(o.snapshot.policyVersion).toBe(2);
   });
 

@@ -70,7 +70,7 @@ async function pending(p: Stocked, qty: number, method: 'WECHAT' | 'ALIPAY' = 'W
   const b = await h.loggedIn({ role: 'buyer' });
   const res = await buy(b, p, qty, method);
   expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return { b, order: res.body as Order };
+  return { b, order: await get(b, (res.body as { id: string }).id) };
 }
 
 describe.each(['WECHAT', 'ALIPAY'] as const)('%s orders', (method) => {

@@ -147,7 +147,9 @@ describe('records export', () => {
     const p = await stocked(h, 2);
     const b = await h.loggedIn({ role: 'buyer' });
     await fund(h, b.userId, 100_000);
-    const o = (await buy(b, p, 2)).body as { id: string; orderNo: string; units: { unitId: string }[] };
+    const created = (await buy(b, p, 2)).body as { id: string };
+    type Detail = { id: string; orderNo: string; units: { unitId: string }[] };
+    const o = (await b.get<Detail>(`/api/orders/${created.id}`)).body;
     const reveal = await b.post<{ secret: string }>(`/api/units/${o.units[0].unitId}/reveal`, {});
     expect(reveal.status).toBe(200);
     const secret = reveal.body.secret;

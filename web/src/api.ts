@@ -17,6 +17,7 @@ import type {
   Membership,
   MembershipOffer,
   Messages,
+  OrderCreated,
   OrderDetail,
   OrderFilter,
   OrderPage,
@@ -264,7 +265,7 @@ export const api = {
   revealUnit: (unitId: string) => request<RevealResult>('POST', `/units/${enc(unitId)}/reveal`, {}),
   // orders, wallet and membership: creating calls carry an Idempotency-Key (see useIdempotencyKey)
   checkout: (input: CheckoutInput, idempotencyKey: string) =>
-    request<OrderDetail>('POST', '/orders', input, { 'Idempotency-Key': idempotencyKey }),
+    request<OrderCreated>('POST', '/orders', input, { 'Idempotency-Key': idempotencyKey }),
   orders: (filter: OrderFilter, cursor?: string, limit = ORDERS_PAGE_SIZE) =>
     request<OrderPage>('GET', `/orders?${orderQuery(filter, cursor, limit)}`),
   order: (id: string) => request<OrderDetail>('GET', `/orders/${enc(id)}`),
@@ -272,11 +273,11 @@ export const api = {
   cancelOrder: (id: string) => request<OrderDetail>('POST', `/orders/${enc(id)}/cancel`, {}),
   wallet: () => request<Wallet>('GET', '/me/wallet'),
   topUp: (input: { amountFen: number; paymentMethod: GatewayMethod }, idempotencyKey: string) =>
-    request<OrderDetail>('POST', '/me/topups', input, { 'Idempotency-Key': idempotencyKey }),
+    request<OrderCreated>('POST', '/me/topups', input, { 'Idempotency-Key': idempotencyKey }),
   membershipOffers: () => request<ItemList<MembershipOffer>>('GET', '/membership/offers'),
   memberships: () => request<ItemList<Membership>>('GET', '/me/memberships'),
   buyMembership: (level: PaidLevel, idempotencyKey: string) =>
-    request<OrderDetail>('POST', '/me/membership', { level }, { 'Idempotency-Key': idempotencyKey }),
+    request<OrderCreated>('POST', '/me/membership', { level }, { 'Idempotency-Key': idempotencyKey }),
   merchantOrders: (filter: OrderFilter, cursor?: string, limit = ORDERS_PAGE_SIZE) =>
     request<OrderPage>('GET', `/merchant/orders?${orderQuery(filter, cursor, limit)}`),
   merchantFinance: () => request<MerchantFinance>('GET', '/merchant/finance'),

@@ -403,6 +403,12 @@ export interface OrderTimelineEntry {
   actor: string;
 }
 
+/** What creating an order answers (201); the full detail is at `orderUrl`. */
+export interface OrderCreated extends OrderSummary {
+  orderUrl: string;
+  payment: OrderPayment;
+}
+
 export interface OrderDetail extends OrderSummary {
   snapshot: OrderSnapshot | null;
   merchantName: string | null;

@@ -69,7 +69,8 @@ export async function fulfilPaidOrder(
   payment: Pick<Row<'payments'>, 'id' | 'provider' | 'amount_fen'>,
 ): Promise<Fulfilment> {
   const late = order.state !== 'PENDING_PAYMENT';
-  if (!late) await cancelDeadline(trx, 'ORDER_EXPIRY', order.id);
+  // Only gateway orders wait for payment, so only they have an expiry to cancel.
+  if (!late && order.expires_at) await cancelDeadline(trx, 'ORDER_EXPIRY', order.id);
   const alloc = { engine: c.engine, actor: c.actor, at: c.at };
   if (order.kind === 'GOODS') {
     const units = (

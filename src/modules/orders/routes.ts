@@ -14,6 +14,8 @@ import { buyMembership, membershipPurchaseSchema, topUp, topupSchema } from './p
 import {
   listOrders,
   loadOrder,
+  orderCreated,
+  orderCreatedSchema,
   orderDetail,
   orderDetailSchema,
   orderFilterSchema,
@@ -33,14 +35,13 @@ function keyOf(req: FastifyRequest): string {
   return checkIdempotencyKey(Array.isArray(v) ? v[0] : v);
 }
 
-async function created(
-  ctx: AppContext,
-  req: FastifyRequest,
-  reply: FastifyReply,
-  r: { orderId: string; replayed: boolean },
-) {
+/** 201 with the order's summary and payment (pay URL); the full detail is at `Location`. */
+async function created(ctx: AppContext, reply: FastifyReply, r: { orderId: string; replayed: boolean }) {
   if (r.replayed) void reply.header('idempotency-replayed', 'true');
-  return reply.code(201).send(await orderDetail(ctx.db, requireActor(req), r.orderId));
+  return reply
+    .code(201)
+    .header('location', `/api/orders/${r.orderId}`)
+    .send(await orderCreated(ctx.db, r.orderId));
 }
 
 export function orderRoutes(ctx: AppContext): FastifyPluginAsyncZod {
@@ -56,12 +57,12 @@ export function orderRoutes(ctx: AppContext): FastifyPluginAsyncZod {
             'A changed policy gives 409 `order.policy_changed` with the new policy in `data.policy`.',
           headers: idempotencyHeaders,
           body: checkoutSchema,
-          response: { 201: orderDetailSchema, ...problems(400, 401, 403, 404, 409, 422) },
+          response: { 201: orderCreatedSchema, ...problems(400, 401, 403, 404, 409, 422) },
         },
       },
       async (req, reply) => {
         const buyer = requireRole(req, 'buyer');
-        return created(ctx, req, reply, await checkout(ctx, buyer, keyOf(req), req.body));
+        return created(ctx, reply, await checkout(ctx, buyer, keyOf(req), req.body));
       },
     );
 
@@ -138,11 +139,11 @@ export function orderRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           summary: 'Top up the wallet (充值) through WeChat Pay or Alipay',
           headers: idempotencyHeaders,
           body: topupSchema,
-          response: { 201: orderDetailSchema, ...problems(400, 401, 403, 422) },
+          response: { 201: orderCreatedSchema, ...problems(400, 401, 403, 422) },
         },
       },
       async (req, reply) =>
-        created(ctx, req, reply, await topUp(ctx, requireRole(req, 'buyer'), keyOf(req), req.body)),
+        created(ctx, reply, await topUp(ctx, requireRole(req, 'buyer'), keyOf(req), req.body)),
     );
 
     app.post(
@@ -153,11 +154,11 @@ export function orderRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           summary: 'Buy VIP or 超会 (SUPER) with balance for the configured term',
           headers: idempotencyHeaders,
           body: membershipPurchaseSchema,
-          response: { 201: orderDetailSchema, ...problems(400, 401, 403, 404, 409, 422) },
+          response: { 201: orderCreatedSchema, ...problems(400, 401, 403, 404, 409, 422) },
         },
       },
       async (req, reply) =>
-        created(ctx, req, reply, await buyMembership(ctx, requireRole(req, 'buyer'), keyOf(req), req.body)),
+        created(ctx, reply, await buyMembership(ctx, requireRole(req, 'buyer'), keyOf(req), req.body)),
     );
 
     app.get(

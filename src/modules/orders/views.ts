@@ -62,6 +62,33 @@ export const orderSummarySchema = z
   .meta({ id: 'OrderSummary' });
 export type OrderSummary = z.infer<typeof orderSummarySchema>;
 
+/** What a create call answers (201, with `Location` to the full detail): cheap to build. */
+export const orderCreatedSchema = orderSummarySchema
+  .extend({ orderUrl: z.string(), payment: paymentViewSchema })
+  .meta({ id: 'OrderCreated' });
+export type OrderCreated = z.infer<typeof orderCreatedSchema>;
+
+export async function orderCreated(db: Db, id: string): Promise<OrderCreated> {
+  const [o, payment] = await Promise.all([
+    db.selectFrom('orders').selectAll().where('id', '=', id).executeTakeFirstOrThrow(),
+    db.selectFrom('payments').selectAll().where('order_id', '=', id).executeTakeFirstOrThrow(),
+  ]);
+  return {
+    ...toOrderSummary(o),
+    orderUrl: `/api/orders/${o.id}`,
+    payment: {
+      id: payment.id,
+      method: payment.method,
+      provider: payment.provider,
+      amountFen: payment.amount_fen,
+      state: payment.state,
+      payUrl: payment.state === 'PENDING' ? payment.pay_url : null,
+      providerTradeNo: payment.provider_trade_no,
+      paidAt: payment.paid_at,
+    },
+  };
+}
+
 export const orderUnitSchema = z.object({
   unitId: z.string(),
   keyState: keyStateSchema.nullable(),

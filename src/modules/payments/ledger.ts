@@ -23,6 +23,14 @@ export async function ensureAccount(
   ownerId: string,
   at: Date,
 ): Promise<Row<'ledger_accounts'>> {
+  // Nearly always the account exists: one indexed read, and the insert only the first time.
+  const found = await trx
+    .selectFrom('ledger_accounts')
+    .selectAll()
+    .where('kind', '=', kind)
+    .where('owner_id', '=', ownerId)
+    .executeTakeFirst();
+  if (found) return found;
   await trx
     .insertInto('ledger_accounts')
     .values({
