@@ -35,6 +35,11 @@ describe('escrow and settlement', () => {
       settleAfter: string;
       deliveredAt: string;
     };
+    // a later rate change does not reach orders already paid
+    expect(
+      (await admin.req('PUT', `/api/admin/merchants/${p.shop.merchantId}/commission`, { commissionBp: 1000 }))
+        .status,
+    ).toBe(200);
     // 24 h policy window, 7-day quality-claim period: the longer one wins
     expect(new Date(o.settleAfter).getTime() - new Date(o.deliveredAt).getTime()).toBe(7 * DAY);
     const escrowBefore = await balanceOf('ESCROW');

@@ -54,7 +54,7 @@ export async function checkout(
       if (product.status !== 'ON_SALE') fail('order.product_not_on_sale');
       const merchant = await trx
         .selectFrom('merchants')
-        .select(['status', 'owner_user_id', 'commit_review_24h'])
+        .select(['status', 'owner_user_id', 'commit_review_24h', 'commission_bp'])
         .where('id', '=', product.merchant_id)
         .executeTakeFirstOrThrow();
       if (merchant.status !== 'ACTIVE') fail('order.product_not_on_sale');
@@ -122,6 +122,7 @@ export async function checkout(
           policy_version: policy.version,
           policy_text_hash: policy.text_hash,
           policy_confirmed_at: now(at),
+          commission_bp: merchant.commission_bp,
           payment_method: input.paymentMethod,
           expires_at: viaGateway ? now(new Date(at.getTime() + rules.paymentTimeoutMinutes * 60_000)) : null,
           idempotency_key: key,

@@ -94,6 +94,7 @@ export async function insertOrder(
     membership_level: null,
     membership_term_days: null,
     expires_at: null,
+    commission_bp: null,
     ...fields,
     id,
     order_no: newOrderNo(c.at),

@@ -24,20 +24,33 @@ export async function settleOrder(
     c.engine,
   ).executeTakeFirstOrThrow();
   if (order.state === 'DELIVERED' && order.settled_at === null && order.merchant_id) {
-    const merchant = await trx
-      .selectFrom('merchants')
-      .select('commission_bp')
-      .where('id', '=', order.merchant_id)
+    // What was paid back (or is on its way back) is not the merchant's.
+    const out = await trx
+      .selectFrom('payouts')
+      .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('amount_fen'), eb.val(0)).as('total'))
+      .where('order_id', '=', order.id)
+      .where('state', 'in', ['PENDING', 'PROCESSING', 'SUCCESS', 'ABNORMAL'])
       .executeTakeFirstOrThrow();
-    const commission = commissionOf(order.total_fen, merchant.commission_bp);
-    await postSettlement(
-      trx,
-      c.actor,
-      c.at,
-      { ...order, merchant_id: order.merchant_id },
-      order.total_fen,
-      commission,
-    );
+    const amount = order.total_fen - Number(out.total);
+    const bp =
+      order.commission_bp ??
+      (
+        await trx
+          .selectFrom('merchants')
+          .select('commission_bp')
+          .where('id', '=', order.merchant_id)
+          .executeTakeFirstOrThrow()
+      ).commission_bp;
+    const commission = commissionOf(amount, bp);
+    if (amount > 0)
+      await postSettlement(
+        trx,
+        c.actor,
+        c.at,
+        { ...order, merchant_id: order.merchant_id },
+        amount,
+        commission,
+      );
     const res = await trx
       .updateTable('orders')
       .set({
@@ -55,7 +68,7 @@ export async function settleOrder(
       action: 'order.settled',
       objectType: 'order',
       objectId: order.id,
-      data: { amountFen: order.total_fen, commissionFen: commission, commissionBp: merchant.commission_bp },
+      data: { amountFen: amount, commissionFen: commission, commissionBp: bp },
       at: c.at,
     });
   }

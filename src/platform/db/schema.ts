@@ -331,6 +331,7 @@ export interface OrdersTable {
   delivered_at: Timestamp | null;
   settle_after: Timestamp | null;
   settled_at: Timestamp | null;
+  commission_bp: number | null;
   commission_fen: number | null;
   idempotency_key: string;
   request_hash: string;

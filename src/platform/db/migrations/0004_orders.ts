@@ -47,6 +47,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('delivered_at', t.time)
     .addColumn('settle_after', t.time)
     .addColumn('settled_at', t.time)
+    // the merchant's commission rate when the buyer paid: a later change does not reach back
+    .addColumn('commission_bp', 'integer')
     .addColumn('commission_fen', t.money)
     .addColumn('idempotency_key', 'text', (c) => c.notNull())
     .addColumn('request_hash', 'text', (c) => c.notNull())
