@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../platform/context.js';
 import { shanghaiDate } from '../../platform/calendar.js';
+import type { Row } from '../../platform/db/schema.js';
 import { fail } from '../../platform/errors.js';
 import { idParams, problems } from '../../platform/http/schemas.js';
 import { requireActor, requireRole } from '../accounts/http.js';
@@ -45,6 +46,17 @@ async function created(ctx: AppContext, reply: FastifyReply, r: { orderId: strin
 }
 
 export function orderRoutes(ctx: AppContext): FastifyPluginAsyncZod {
+  /** An action by the order's own buyer (anyone else gets the same 404), answered with the detail. */
+  const onOwnOrder = async (
+    req: FastifyRequest<{ Params: { id: string } }>,
+    action: (buyer: ReturnType<typeof requireRole>, order: Row<'orders'>) => Promise<void>,
+  ) => {
+    const buyer = requireRole(req, 'buyer');
+    const order = await loadOrder(ctx.db, buyer, req.params.id);
+    if (order.buyer_id !== buyer.id) fail('order.not_found');
+    await action(buyer, order);
+    return orderDetail(ctx.db, buyer, order.id);
+  };
   return async (app) => {
     app.post(
       '/orders',
@@ -102,14 +114,11 @@ export function orderRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           response: { 200: orderDetailSchema, ...problems(401, 404, 409, 503) },
         },
       },
-      async (req) => {
-        const buyer = requireRole(req, 'buyer');
-        const order = await loadOrder(ctx.db, buyer, req.params.id);
-        if (order.buyer_id !== buyer.id) fail('order.not_found');
-        if (order.state !== 'PENDING_PAYMENT') fail('order.not_payable');
-        await ensurePayUrl(ctx, order.id);
-        return orderDetail(ctx.db, buyer, order.id);
-      },
+      async (req) =>
+        onOwnOrder(req, async (_buyer, order) => {
+          if (order.state !== 'PENDING_PAYMENT') fail('order.not_payable');
+          await ensurePayUrl(ctx, order.id);
+        }),
     );
 
     app.post(
@@ -122,13 +131,7 @@ export function orderRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           response: { 200: orderDetailSchema, ...problems(401, 404, 409, 503) },
         },
       },
-      async (req) => {
-        const buyer = requireRole(req, 'buyer');
-        const order = await loadOrder(ctx.db, buyer, req.params.id);
-        if (order.buyer_id !== buyer.id) fail('order.not_found');
-        await cancelOrder(ctx, buyer, order);
-        return orderDetail(ctx.db, buyer, order.id);
-      },
+      async (req) => onOwnOrder(req, (buyer, order) => cancelOrder(ctx, buyer, order)),
     );
 
     app.post(

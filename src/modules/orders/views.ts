@@ -62,6 +62,18 @@ export const orderSummarySchema = z
   .meta({ id: 'OrderSummary' });
 export type OrderSummary = z.infer<typeof orderSummarySchema>;
 
+/** The pay URL only while payable; the gateway's trade number only for the payer and staff. */
+const toPaymentView = (p: Row<'payments'>, payerView: boolean): z.infer<typeof paymentViewSchema> => ({
+  id: p.id,
+  method: p.method,
+  provider: p.provider,
+  amountFen: p.amount_fen,
+  state: p.state,
+  payUrl: p.state === 'PENDING' ? p.pay_url : null,
+  providerTradeNo: payerView ? p.provider_trade_no : null,
+  paidAt: p.paid_at,
+});
+
 /** What a create call answers (201, with `Location` to the full detail): cheap to build. */
 export const orderCreatedSchema = orderSummarySchema
   .extend({ orderUrl: z.string(), payment: paymentViewSchema })
@@ -76,16 +88,7 @@ export async function orderCreated(db: Db, id: string): Promise<OrderCreated> {
   return {
     ...toOrderSummary(o),
     orderUrl: `/api/orders/${o.id}`,
-    payment: {
-      id: payment.id,
-      method: payment.method,
-      provider: payment.provider,
-      amountFen: payment.amount_fen,
-      state: payment.state,
-      payUrl: payment.state === 'PENDING' ? payment.pay_url : null,
-      providerTradeNo: payment.provider_trade_no,
-      paidAt: payment.paid_at,
-    },
+    payment: toPaymentView(payment, true),
   };
 }
 
@@ -230,16 +233,7 @@ export async function orderDetail(db: Db, actor: Actor, id: string): Promise<Ord
     merchantName: merchant?.name ?? null,
     membershipTermDays: o.membership_term_days,
     commissionFen: o.commission_fen,
-    payment: {
-      id: payment.id,
-      method: payment.method,
-      provider: payment.provider,
-      amountFen: payment.amount_fen,
-      state: payment.state,
-      payUrl: payment.state === 'PENDING' ? payment.pay_url : null,
-      providerTradeNo: payerView ? payment.provider_trade_no : null,
-      paidAt: payment.paid_at,
-    },
+    payment: toPaymentView(payment, payerView),
     payouts: payouts.map((p) => ({
       id: p.id,
       purpose: p.purpose,

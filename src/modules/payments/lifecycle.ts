@@ -53,48 +53,44 @@ function check<S extends string>(table: Transitions<S, MoneyActor>, from: S, to:
     });
 }
 
-export async function transitionPayment(
+/**
+ * The one version-checked move both aggregates share: edge check, `UPDATE … WHERE id, state,
+ * version` (zero rows is a 409) and the audit event. Both tables have the same id / state /
+ * version / updated_at columns; the update is typed against `payments` for both.
+ */
+async function move<S extends string>(
   trx: Db,
-  m: Move<PaymentState, Omit<Row<'payments'>, 'id' | 'state' | 'version'>>,
+  table: 'payments' | 'payouts',
+  transitions: Transitions<S, MoneyActor>,
+  m: Move<S, object>,
 ): Promise<void> {
-  check(paymentTransitions, m.row.state, m.to, m.by);
+  check(transitions, m.row.state, m.to, m.by);
+  const set = { ...m.set, state: m.to, version: m.row.version + 1, updated_at: now(m.at) };
   const res = await trx
-    .updateTable('payments')
-    .set({ ...m.set, state: m.to, version: m.row.version + 1, updated_at: now(m.at) })
+    .updateTable(table as 'payments')
+    .set(set as Partial<Row<'payments'>>)
     .where('id', '=', m.row.id)
-    .where('state', '=', m.row.state)
+    .where('state', '=', m.row.state as PaymentState)
     .where('version', '=', m.row.version)
     .executeTakeFirst();
   if (Number(res.numUpdatedRows) !== 1) fail('request.conflict', { field: 'version' });
+  const kind = table === 'payments' ? 'payment' : 'payout';
   await appendAudit(trx, {
     actor: m.actor,
-    action: `payment.${m.to.toLowerCase()}`,
-    objectType: 'payment',
+    action: `${kind}.${m.to.toLowerCase()}`,
+    objectType: kind,
     objectId: m.row.id,
     data: { from: m.row.state, to: m.to, ...m.data },
     at: m.at,
   });
 }
 
-export async function transitionPayout(
+export const transitionPayment = (
+  trx: Db,
+  m: Move<PaymentState, Omit<Row<'payments'>, 'id' | 'state' | 'version'>>,
+): Promise<void> => move(trx, 'payments', paymentTransitions, m);
+
+export const transitionPayout = (
   trx: Db,
   m: Move<PayoutState, Omit<Row<'payouts'>, 'id' | 'state' | 'version'>>,
-): Promise<void> {
-  check(payoutTransitions, m.row.state, m.to, m.by);
-  const res = await trx
-    .updateTable('payouts')
-    .set({ ...m.set, state: m.to, version: m.row.version + 1, updated_at: now(m.at) })
-    .where('id', '=', m.row.id)
-    .where('state', '=', m.row.state)
-    .where('version', '=', m.row.version)
-    .executeTakeFirst();
-  if (Number(res.numUpdatedRows) !== 1) fail('request.conflict', { field: 'version' });
-  await appendAudit(trx, {
-    actor: m.actor,
-    action: `payout.${m.to.toLowerCase()}`,
-    objectType: 'payout',
-    objectId: m.row.id,
-    data: { from: m.row.state, to: m.to, ...m.data },
-    at: m.at,
-  });
-}
+): Promise<void> => move(trx, 'payouts', payoutTransitions, m);
