@@ -452,3 +452,29 @@ describe('without the sandbox gateways (production default)', () => {
     }
   });
 });
+
+describe('cancel racing a payment', () => {
+  it('the payer pays between Kameng’s query and its close: the payment is applied and the cancel refused', async () => {
+    const p = await stocked(h, 1);
+    const { b, order } = await pending(p, 1);
+    const gw = h.app.kameng.sandbox!.get('sandbox-wechat');
+    const realQuery = gw.queryPayment.bind(gw);
+    let raced = false;
+    gw.queryPayment = async (outTradeNo: string) => {
+      const status = await realQuery(outTradeNo);
+      if (raced || !status) return status;
+      raced = true;
+      await gw.pay(sandboxId(order), 'wx-lost-notify'); // just after we looked
+      return status; // what we saw: NOTPAY
+    };
+    try {
+      const res = await b.post(`/api/orders/${order.id}/cancel`);
+      expect(res.status).toBe(409);
+      expect((res.body as { code: string }).code).toBe('order.not_cancellable');
+    } finally {
+      gw.queryPayment = realQuery;
+    }
+    expect(raced).toBe(true);
+    expect((await get(b, order.id)).state).toBe('DELIVERED');
+  });
+});

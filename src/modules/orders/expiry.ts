@@ -11,29 +11,42 @@ import type { OrderState, Row } from '../../platform/db/schema.js';
 import { fail } from '../../platform/errors.js';
 import { releaseReservation } from '../inventory/allocation.js';
 import { applyPaymentNotice } from '../payments/apply.js';
+import type { PaymentStatus } from '../payments/gateway.js';
 import { transitionPayment } from '../payments/lifecycle.js';
 import { BALANCE_PROVIDER, type PaymentsContext } from '../payments/registry.js';
 import { transitionOrder } from './lifecycle.js';
 
 const SWEEPER = systemActor('order-expiry');
 
+/** Applies a payment the gateway reports as SUCCESS; a record that disagrees with ours is an error. */
+async function applyFound(ctx: PaymentsContext, provider: string, status: PaymentStatus): Promise<true> {
+  const r = await applyPaymentNotice(ctx, provider, {
+    type: 'PAYMENT',
+    ...status,
+    providerTradeNo: status.providerTradeNo ?? '',
+  });
+  if (r.outcome === 'APPLIED' || r.outcome === 'DUPLICATE') return true;
+  // The gateway's record disagrees with ours (amount, currency): nothing is released or applied;
+  // the deadline is retried and the error logged for staff.
+  fail('payment.notification_mismatch', { params: { reason: r.detail ?? r.outcome } });
+}
+
 /** Returns true when the gateway says the payment succeeded (and it has been applied). */
 async function reconcileThenClose(ctx: PaymentsContext, payment: Row<'payments'>): Promise<boolean> {
   if (payment.provider === BALANCE_PROVIDER || payment.state !== 'PENDING') return false;
   const gateway = ctx.gateways.get(payment.provider);
   const status = await gateway.queryPayment(payment.id);
-  if (status?.state === 'SUCCESS') {
-    const r = await applyPaymentNotice(ctx, payment.provider, {
-      type: 'PAYMENT',
-      ...status,
-      providerTradeNo: status.providerTradeNo ?? '',
-    });
-    if (r.outcome === 'APPLIED' || r.outcome === 'DUPLICATE') return true;
-    // The gateway's record disagrees with ours (amount, currency): nothing is released or
-    // applied; the deadline is retried and the error logged for staff.
-    fail('payment.notification_mismatch', { params: { reason: r.detail ?? r.outcome } });
+  if (status?.state === 'SUCCESS') return applyFound(ctx, payment.provider, status);
+  if (status && status.state !== 'CLOSED') {
+    try {
+      await gateway.closePayment(payment.id);
+    } catch (error) {
+      // The payer paid between our query and our close (WeChat answers ORDERPAID): apply it.
+      const again = await gateway.queryPayment(payment.id);
+      if (again?.state === 'SUCCESS') return applyFound(ctx, payment.provider, again);
+      throw error;
+    }
   }
-  if (status && status.state !== 'CLOSED') await gateway.closePayment(payment.id);
   return false;
 }
 
