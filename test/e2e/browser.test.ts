@@ -237,7 +237,7 @@ describe.skipIf(!haveChromium)('browser', () => {
     await page.getByTestId('topup-submit').click();
     await page.waitForURL(/\/sandbox\/pay\/[0-9a-f-]+$/);
     expect(await page.getByTestId('sandbox-label').textContent()).toContain('沙箱');
-    expect(await page.getByTestId('cashier-brand').textContent()).toContain('微信支付');
+    await expect.poll(() => page.getByTestId('cashier-brand').textContent()).toContain('微信支付');
     await expect.poll(() => page.getByTestId('cashier-amount').getAttribute('data-fen')).toBe('50000');
     expect(await page.getByTestId('cashier-countdown').textContent()).toMatch(/\d\d:\d\d/);
     await page.getByTestId('cashier-payer-wx-lingqian').click();
@@ -422,5 +422,76 @@ describe.skipIf(!haveChromium)('browser', () => {
     expect(await shopOrders.textContent()).toContain('已取消');
     await shop.screenshot({ path: 'test-results/merchant-finance.png', fullPage: true });
     await merchant.close();
+  });
+
+  it('the admin takes the WeChat sandbox down on the sandbox page, it stays down after a reload, and brings it back up', async () => {
+    // The e2e tests share one server: whatever happens here, WeChat must end up as it was (up).
+    const adminLogin = await app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { username: 'admin', password: DEMO_PASSWORD },
+    });
+    expect(adminLogin.statusCode).toBe(200);
+    const cookie = adminLogin.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
+    const { csrfToken } = adminLogin.json<{ csrfToken: string }>();
+    const initial = await app.inject({
+      method: 'GET',
+      url: '/api/admin/sandbox/sandbox-wechat',
+      headers: { cookie },
+    });
+    const { notificationDelaySeconds } = initial.json<{ down: boolean; notificationDelaySeconds: number }>();
+    expect(initial.json<{ down: boolean }>().down).toBe(false);
+
+    const context = await browser.newContext({ locale: 'zh-CN' });
+    try {
+      const page = await context.newPage();
+      await logIn(page, 'admin', DEMO_PASSWORD);
+      await page.waitForURL(/\/products$/);
+      await page.getByTestId('nav-admin-sandbox').click();
+      await page.waitForURL(/\/admin\/sandbox$/);
+      expect(await page.getByTestId('sandbox-admin-note').textContent()).toContain('生产环境');
+      expect(await page.getByTestId('sandbox-provider-sandbox-wechat').textContent()).toContain(
+        '微信支付沙箱',
+      );
+      expect(await page.getByTestId('sandbox-provider-sandbox-alipay').textContent()).toContain('支付宝沙箱');
+
+      const wechatDown = page.getByTestId('sandbox-down-sandbox-wechat');
+      const wechatStatus = page.getByTestId('sandbox-status-sandbox-wechat');
+      await expect.poll(() => wechatDown.getAttribute('aria-checked')).toBe('false');
+      await wechatDown.click();
+      await page.getByTestId('sandbox-save-sandbox-wechat').click();
+      await expect.poll(() => wechatStatus.getAttribute('data-down')).toBe('true');
+      expect(await wechatStatus.textContent()).toContain('故障中');
+
+      // saved on the server: still down after a reload; Alipay is untouched
+      await page.reload();
+      await expect.poll(() => wechatDown.getAttribute('aria-checked')).toBe('true');
+      expect(await page.getByTestId('sandbox-down-sandbox-alipay').getAttribute('aria-checked')).toBe(
+        'false',
+      );
+      // the notification log (the earlier top-up's payment notification, when that test ran too)
+      await page.getByTestId('sandbox-notifications').or(page.getByTestId('empty-state')).first().waitFor();
+      await page.screenshot({ path: 'test-results/admin-sandbox.png', fullPage: true });
+
+      await wechatDown.click();
+      await page.getByTestId('sandbox-save-sandbox-wechat').click();
+      await expect.poll(() => wechatStatus.getAttribute('data-down')).toBe('false');
+      await page.reload();
+      await expect.poll(() => wechatDown.getAttribute('aria-checked')).toBe('false');
+      await page.getByTestId('lang-switch').click();
+      await expect
+        .poll(() => page.getByTestId('sandbox-admin-note').textContent())
+        .toContain('disabled in production');
+      await page.screenshot({ path: 'test-results/admin-sandbox-en.png', fullPage: true });
+    } finally {
+      await context.close();
+      const reset = await app.inject({
+        method: 'PUT',
+        url: '/api/admin/sandbox/sandbox-wechat',
+        headers: { cookie, 'x-csrf-token': csrfToken },
+        payload: { down: false, notificationDelaySeconds },
+      });
+      expect(reset.statusCode).toBe(200);
+    }
   });
 });

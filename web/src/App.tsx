@@ -23,6 +23,7 @@ const WalletPage = lazy(() => import('./pages/buyer/WalletPage'));
 const MembershipPage = lazy(() => import('./pages/buyer/MembershipPage'));
 const FinancePage = lazy(() => import('./pages/merchant/FinancePage'));
 const SandboxPayPage = lazy(() => import('./pages/sandbox/SandboxPayPage'));
+const SandboxAdminPage = lazy(() => import('./pages/admin/SandboxAdminPage'));
 
 export function App() {
   const lang = useLang();
@@ -54,6 +55,7 @@ export function App() {
                 <Route path="/me/wallet" element={<WalletPage />} />
                 <Route path="/me/membership" element={<MembershipPage />} />
                 <Route path="/sandbox/pay/:id" element={<SandboxPayPage />} />
+                <Route path="/admin/sandbox" element={<SandboxAdminPage />} />
                 <Route path="*" element={<NotFoundPage />} />
               </Routes>
             </Suspense>

@@ -31,6 +31,7 @@ import type {
   ProductType,
   ProfileInput,
   RevealResult,
+  SandboxNotification,
   SandboxPayment,
   SandboxProvider,
   StockItem,
@@ -289,6 +290,8 @@ export const api = {
     request<SandboxSettings>('GET', `/admin/sandbox/${enc(provider)}`),
   updateSandboxSettings: (provider: SandboxProvider, input: Omit<SandboxSettings, 'provider'>) =>
     request<SandboxSettings>('PUT', `/admin/sandbox/${enc(provider)}`, input),
+  sandboxNotifications: (limit = 50) =>
+    request<ItemList<SandboxNotification>>('GET', `/admin/sandbox/notifications?limit=${limit}`),
 };
 
 export interface SandboxSettings {

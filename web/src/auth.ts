@@ -29,6 +29,7 @@ export function useLogout() {
 
 export const isMerchant = (u: User | null): u is User => u !== null && u.role === 'merchant';
 export const isBuyer = (u: User | null): u is User => u !== null && u.role === 'buyer';
+export const isAdmin = (u: User | null): u is User => u !== null && u.role === 'admin';
 
 /** A same-site path to return to after logging in (never another origin). */
 export function safeNext(next: string | null): string | null {

@@ -518,3 +518,26 @@ export interface SandboxPayment {
   payerId: string | null;
   payers: SandboxPayer[];
 }
+
+// ---- the sandbox gateways' admin switches (沙箱支付管理) ----
+
+export type SandboxNotificationKind = 'PAYMENT' | 'REFUND';
+export type SandboxNotificationState = 'PENDING' | 'DELIVERED' | 'GAVE_UP';
+
+/** One asynchronous notification of a sandbox gateway to Kameng, with its delivery attempts. */
+export interface SandboxNotification {
+  id: string;
+  /** 'sandbox-wechat' | 'sandbox-alipay' (a plain string in the API). */
+  provider: string;
+  kind: SandboxNotificationKind;
+  /** out_trade_no / out_refund_no, when the target still exists. */
+  reference: string | null;
+  state: SandboxNotificationState;
+  attempts: number;
+  /** Duplicate copies still to be sent after delivery (real gateways notify more than once). */
+  duplicatesLeft: number;
+  lastStatus: number | null;
+  nextAttemptAt: string;
+  createdAt: string;
+  deliveredAt: string | null;
+}

@@ -1,7 +1,7 @@
 import { App as AntApp, Button, Flex, Layout, Menu, Space, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { Link, useLocation, useNavigate } from 'react-router';
-import { isBuyer, isMerchant, useLogout, useMe } from '../auth';
+import { isAdmin, isBuyer, isMerchant, useLogout, useMe } from '../auth';
 import { setLang, useLang } from '../i18n';
 import { LevelTag } from './tags';
 
@@ -35,6 +35,7 @@ export function AppHeader() {
       { key: '/merchant', label: <Link to="/merchant">{t('nav.merchant')}</Link> },
       link('/merchant/finance', t('nav.finance'), 'nav-finance'),
     );
+  if (isAdmin(user)) items.push(link('/admin/sandbox', t('nav.sandboxAdmin'), 'nav-admin-sandbox'));
   // the longest menu path that prefixes the current one ('/merchant/finance' over '/merchant')
   const path = location.pathname === '/' ? '/products' : location.pathname;
   const match = items

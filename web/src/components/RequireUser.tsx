@@ -2,21 +2,24 @@ import { Button, Result } from 'antd';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useLocation } from 'react-router';
-import { isBuyer, isMerchant, loginPath, useMe } from '../auth';
+import { isAdmin, isBuyer, isMerchant, loginPath, useMe } from '../auth';
 import { ErrorResult, Loading } from './QueryState';
 
 /**
  * Renders `children` only for a logged-in user (with `merchant`, only for the merchant role; with
- * `buyer`, only for buyers); otherwise a 403 with a way to log in (and come back) or go home.
+ * `buyer`, only for buyers; with `admin`, only for platform admins); otherwise a 403 with a way to
+ * log in (and come back) or go home.
  */
 export function RequireUser({
   merchant = false,
   buyer = false,
+  admin = false,
   loginText,
   children,
 }: {
   merchant?: boolean;
   buyer?: boolean;
+  admin?: boolean;
   /** Shown to anonymous visitors (default: the merchant login hint). */
   loginText?: string;
   children: ReactNode;
@@ -26,7 +29,13 @@ export function RequireUser({
   const location = useLocation();
   if (me.isPending) return <Loading />;
   if (me.isError) return <ErrorResult error={me.error} onRetry={() => void me.refetch()} />;
-  const allowed = merchant ? isMerchant(me.user) : buyer ? isBuyer(me.user) : me.user !== null;
+  const allowed = merchant
+    ? isMerchant(me.user)
+    : buyer
+      ? isBuyer(me.user)
+      : admin
+        ? isAdmin(me.user)
+        : me.user !== null;
   if (allowed) return <>{children}</>;
   return (
     <Result
@@ -36,7 +45,9 @@ export function RequireUser({
         me.user
           ? buyer
             ? t('errors.buyersOnly')
-            : t('errors.forbidden')
+            : admin
+              ? t('errors.adminOnly')
+              : t('errors.forbidden')
           : (loginText ?? t('errors.loginRequired'))
       }
       data-testid="forbidden"

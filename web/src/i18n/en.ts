@@ -1,3 +1,4 @@
+import adminEn from './en.admin';
 import keysEn from './en.keys';
 import ordersEn from './en.orders';
 import type { Messages } from './zh-CN';
@@ -16,6 +17,7 @@ const en: Messages = {
     wallet: 'Wallet',
     membership: 'Membership',
     finance: 'Sales & settlement',
+    sandboxAdmin: 'Sandbox payments',
     login: 'Log in',
     register: 'Sign up',
     logout: 'Log out',
@@ -118,6 +120,7 @@ const en: Messages = {
     forbidden: 'This page is only available to merchants.',
     loginRequired: 'Please log in with a merchant account.',
     buyersOnly: 'Only buyer accounts can order, top up and buy memberships.',
+    adminOnly: 'This page is for platform admins only.',
     notFoundTitle: 'Page not found',
     notFound: 'The page you are looking for does not exist.',
     goHome: 'Back to home',
@@ -191,6 +194,7 @@ const en: Messages = {
   },
   ...keysEn,
   ...ordersEn,
+  ...adminEn,
 };
 
 export default en;

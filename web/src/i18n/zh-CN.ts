@@ -1,4 +1,5 @@
 import keysZhCN from './zh-CN.keys';
+import adminZhCN from './zh-CN.admin';
 import ordersZhCN from './zh-CN.orders';
 
 // Simplified Chinese (default). en.ts must have exactly the same keys (typed by `Messages`).
@@ -17,6 +18,7 @@ const zhCN = {
     wallet: '钱包',
     membership: '会员',
     finance: '销售与结算',
+    sandboxAdmin: '沙箱支付',
     login: '登录',
     register: '注册',
     logout: '退出登录',
@@ -118,6 +120,7 @@ const zhCN = {
     forbidden: '此页面仅对商家开放。',
     loginRequired: '请先登录商家账号。',
     buyersOnly: '只有买家账号可以下单、充值和开通会员。',
+    adminOnly: '此页面仅对平台管理员开放。',
     notFoundTitle: '页面不存在',
     notFound: '您访问的页面不存在。',
     goHome: '返回首页',
@@ -188,6 +191,7 @@ const zhCN = {
   },
   ...keysZhCN,
   ...ordersZhCN,
+  ...adminZhCN,
 };
 
 export type Messages = typeof zhCN;
