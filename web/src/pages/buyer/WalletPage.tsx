@@ -14,7 +14,7 @@ import {
   Typography,
   type TableColumnsType,
 } from 'antd';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate } from 'react-router';
 import { api } from '../../api';
@@ -164,6 +164,12 @@ function WalletView() {
     staleTime: 0,
     refetchInterval: waiting > 0 ? 2000 : false,
   });
+  // When a waiting top-up is paid, the pending list shrinks: read the balance once more, or the
+  // last poll (taken just before the payment landed) would stay on screen.
+  const { refetch: refetchWallet } = wallet;
+  useEffect(() => {
+    if (pending.isSuccess) void refetchWallet();
+  }, [waiting, pending.isSuccess, refetchWallet]);
   const columns: TableColumnsType<WalletEntry> = [
     { key: 'at', title: t('wallet.time'), render: (_, e) => formatTime(e.at, lang, true) },
     {
