@@ -114,23 +114,26 @@ export function openSqlite(file: string): DbHandle {
  * kept by SQL text (least recently used dropped past 500); one that is still iterating (a stream)
  * is not handed out twice.
  */
+const statementCache = new WeakMap<Sqlite.Database, Map<string, Sqlite.Statement>>();
+
+/** The one statement cache of a SQLite handle, shared by Kysely's queries and the bulk-insert path. */
+function cachedStatement(raw: Sqlite.Database, text: string): Sqlite.Statement {
+  let cache = statementCache.get(raw);
+  if (!cache) statementCache.set(raw, (cache = new Map<string, Sqlite.Statement>()));
+  const hit = cache.get(text);
+  if (hit && !hit.busy) {
+    cache.delete(text);
+    cache.set(text, hit);
+    return hit;
+  }
+  const stmt = raw.prepare(text);
+  cache.set(text, stmt);
+  if (cache.size > 500) cache.delete(cache.keys().next().value!);
+  return stmt;
+}
+
 function cachingStatements(raw: Sqlite.Database): SqliteDialectConfig['database'] {
-  const cache = new Map<string, Sqlite.Statement>();
-  return {
-    close: () => raw.close(),
-    prepare(text: string) {
-      const hit = cache.get(text);
-      if (hit && !hit.busy) {
-        cache.delete(text);
-        cache.set(text, hit);
-        return hit;
-      }
-      const stmt = raw.prepare(text);
-      cache.set(text, stmt);
-      if (cache.size > 500) cache.delete(cache.keys().next().value!);
-      return stmt;
-    },
-  };
+  return { close: () => raw.close(), prepare: (text: string) => cachedStatement(raw, text) };
 }
 
 const PREPARED_PER_CONNECTION = 300;
@@ -348,20 +351,12 @@ export async function insertIgnoringConflicts(
 
 const asBuffer = (v: SqlValue): Buffer => (Buffer.isBuffer(v) ? v : Buffer.from(String(v)));
 
-const statementCache = new WeakMap<Sqlite.Database, Map<string, Sqlite.Statement>>();
 function preparedInsert(
   raw: Sqlite.Database,
   table: string,
   columns: readonly string[],
   conflict: string,
 ): Sqlite.Statement {
-  const cache = statementCache.get(raw) ?? new Map<string, Sqlite.Statement>();
-  statementCache.set(raw, cache);
   const text = `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values (${columns.map(() => '?').join(', ')}) on conflict ("${conflict}") do nothing`;
-  let stmt = cache.get(text);
-  if (!stmt) {
-    stmt = raw.prepare(text);
-    cache.set(text, stmt);
-  }
-  return stmt;
+  return cachedStatement(raw, text);
 }
