@@ -32,7 +32,8 @@ export async function listOffers(db: Db): Promise<Offer[]> {
   return (await getSetting<Offer[]>(db, OFFERS_SETTING)) ?? DEFAULT_OFFERS;
 }
 
-const RANK: Record<MemberLevel, number> = { REGULAR: 1, VIP: 2, SUPER: 3 };
+/** REGULAR < VIP < SUPER. */
+export const LEVEL_RANK: Record<MemberLevel, number> = { REGULAR: 1, VIP: 2, SUPER: 3 };
 
 /** The level that prices an order now: a lapsed term counts as REGULAR even before the sweeper runs. */
 export function effectiveLevel(
@@ -119,7 +120,7 @@ export async function recomputeLevel(
     .executeTakeFirst();
   // A level granted by an admin without a membership (no rows at all) is left as it is.
   if (!has) return;
-  const best = running.sort((a, b) => RANK[b.level] - RANK[a.level])[0];
+  const best = running.sort((a, b) => LEVEL_RANK[b.level] - LEVEL_RANK[a.level])[0];
   const level: MemberLevel = best?.level ?? 'REGULAR';
   // Consecutive periods of the same level chain into one end time.
   let end = best ? new Date(best.ends_at).getTime() : null;

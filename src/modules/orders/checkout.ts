@@ -7,7 +7,6 @@
 import { withDeferredAudit } from '../audit/index.js';
 import { z } from 'zod';
 import type { Actor } from '../../platform/actor.js';
-import { scheduleDeadline } from '../../platform/deadlines.js';
 import { forUpdate, now } from '../../platform/db/dialect.js';
 import { fail } from '../../platform/errors.js';
 import { getPlatformRules } from '../../platform/settings.js';
@@ -16,7 +15,7 @@ import { effectiveLevel } from '../membership/offers.js';
 import { toPolicyView } from '../catalog/views.js';
 import { recordPayment } from '../payments/apply.js';
 import { BALANCE_PROVIDER, type PaymentsContext } from '../payments/registry.js';
-import { ensurePayUrl, idempotent, insertOrder, requestHash } from './create.js';
+import { ensurePayUrl, idempotent, insertOrder, paymentExpiry, requestHash } from './create.js';
 
 export const checkoutSchema = z.strictObject({
   productId: z.string().min(1).max(64),
@@ -124,7 +123,7 @@ export async function checkout(
           policy_confirmed_at: now(at),
           commission_bp: merchant.commission_bp,
           payment_method: input.paymentMethod,
-          expires_at: viaGateway ? now(new Date(at.getTime() + rules.paymentTimeoutMinutes * 60_000)) : null,
+          expires_at: viaGateway ? paymentExpiry(rules, at) : null,
           idempotency_key: key,
           request_hash: hash,
         },
@@ -139,16 +138,7 @@ export async function checkout(
         orderId: order.id,
       });
       await reserveKeys(trx, c, { productId: product.id, buyerId: buyer.id, unitIds: units });
-      if (viaGateway) {
-        await scheduleDeadline(trx, {
-          kind: 'ORDER_EXPIRY',
-          objectId: order.id,
-          dueAt: new Date(order.expires_at!),
-          at,
-        });
-      } else {
-        await recordPayment(trx, c, order, payment, { providerTradeNo: null, payerRef: null });
-      }
+      if (!viaGateway) await recordPayment(trx, c, order, payment, { providerTradeNo: null, payerRef: null });
       return order.id;
     }),
   );

@@ -5,10 +5,12 @@
  */
 import { createHash } from 'node:crypto';
 import type { Actor } from '../../platform/actor.js';
+import { scheduleDeadline } from '../../platform/deadlines.js';
 import { constraintKind, now, type Db } from '../../platform/db/dialect.js';
 import type { NewRow, Row } from '../../platform/db/schema.js';
 import { DomainError, fail } from '../../platform/errors.js';
 import { newOrderedId } from '../../platform/ids.js';
+import type { PlatformRules } from '../../platform/settings.js';
 import { appendAudit, canonicalJson } from '../audit/index.js';
 import { BALANCE_PROVIDER, type PaymentsContext } from '../payments/registry.js';
 import { IDEMPOTENCY_KEY, newOrderNo } from './numbers.js';
@@ -72,7 +74,14 @@ export type OrderFields = Omit<
   | 'commission_fen'
 >;
 
-/** Inserts the order (PENDING_PAYMENT) and its payment row (PENDING), with the audit event. */
+/** When an order paid through a gateway stops waiting for its payment. */
+export const paymentExpiry = (rules: PlatformRules, at: Date): string =>
+  now(new Date(at.getTime() + rules.paymentTimeoutMinutes * 60_000));
+
+/**
+ * Inserts the order (PENDING_PAYMENT) and its payment row (PENDING), with the audit event; an
+ * order that waits for a gateway payment (`expires_at` set) gets its expiry deadline too.
+ */
 export async function insertOrder(
   trx: Db,
   c: { actor: Actor; at: Date },
@@ -127,6 +136,13 @@ export async function insertOrder(
     updated_at: now(c.at),
   };
   await trx.insertInto('payments').values(payment).execute();
+  if (order.expires_at)
+    await scheduleDeadline(trx, {
+      kind: 'ORDER_EXPIRY',
+      objectId: id,
+      dueAt: new Date(order.expires_at),
+      at: c.at,
+    });
   await appendAudit(trx, {
     actor: c.actor,
     action: 'order.created',

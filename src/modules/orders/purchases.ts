@@ -6,14 +6,13 @@
 import { withDeferredAudit } from '../audit/index.js';
 import { z } from 'zod';
 import type { Actor } from '../../platform/actor.js';
-import { scheduleDeadline } from '../../platform/deadlines.js';
-import { forUpdate, now } from '../../platform/db/dialect.js';
+import { forUpdate } from '../../platform/db/dialect.js';
 import { fail } from '../../platform/errors.js';
 import { getPlatformRules } from '../../platform/settings.js';
-import { effectiveLevel, listOffers, startMembership } from '../membership/offers.js';
+import { effectiveLevel, LEVEL_RANK, listOffers, startMembership } from '../membership/offers.js';
 import { recordPayment } from '../payments/apply.js';
 import { BALANCE_PROVIDER, type PaymentsContext } from '../payments/registry.js';
-import { ensurePayUrl, idempotent, insertOrder, requestHash } from './create.js';
+import { ensurePayUrl, idempotent, insertOrder, paymentExpiry, requestHash } from './create.js';
 
 type Buyer = Extract<Actor, { kind: 'user' }>;
 const yuan = (fen: number) => (fen / 100).toFixed(2);
@@ -40,7 +39,6 @@ export async function topUp(
           field: 'amountFen',
           params: { min: yuan(rules.topupMinFen), max: yuan(rules.topupMaxFen) },
         });
-      const expires = new Date(at.getTime() + rules.paymentTimeoutMinutes * 60_000);
       const { order } = await insertOrder(
         trx,
         { actor: buyer, at },
@@ -53,13 +51,12 @@ export async function topUp(
           buyer_level: buyer.memberLevel,
           member_price: 0,
           payment_method: input.paymentMethod,
-          expires_at: now(expires),
+          expires_at: paymentExpiry(rules, at),
           idempotency_key: key,
           request_hash: hash,
         },
         ctx.gateways.forMethod(input.paymentMethod).provider,
       );
-      await scheduleDeadline(trx, { kind: 'ORDER_EXPIRY', objectId: order.id, dueAt: expires, at });
       return order.id;
     }),
   );
@@ -68,8 +65,6 @@ export async function topUp(
 }
 
 export const membershipPurchaseSchema = z.strictObject({ level: z.enum(['VIP', 'SUPER']) });
-
-const RANK = { REGULAR: 1, VIP: 2, SUPER: 3 } as const;
 
 export async function buyMembership(
   ctx: PaymentsContext,
@@ -91,7 +86,8 @@ export async function buyMembership(
         ctx.engine,
       ).executeTakeFirstOrThrow();
       const current = effectiveLevel(user, at);
-      if (RANK[current] > RANK[offer.level]) fail('membership.lower_than_current', { params: { current } });
+      if (LEVEL_RANK[current] > LEVEL_RANK[offer.level])
+        fail('membership.lower_than_current', { params: { current } });
       const c = { actor: buyer as Actor, at, engine: ctx.engine };
       const { order, payment } = await insertOrder(
         trx,
