@@ -21,6 +21,25 @@ const SWEEPER = systemActor('payouts');
 /** Attempts (the first and its retries) a gateway may close before the payout is left to support. */
 export const MAX_CLOSED_ATTEMPTS = 3;
 
+/**
+ * Money paid back or on its way back (spec §8: successful plus in-flight payouts count; an
+ * ABNORMAL one still holds its amount until support settles it; only CLOSED frees it).
+ */
+export async function committedPayoutsFen(
+  trx: Db,
+  of: { paymentId: string } | { orderId: string },
+): Promise<number> {
+  const row = await trx
+    .selectFrom('payouts')
+    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('amount_fen'), eb.val(0)).as('total'))
+    .$call((q) =>
+      'paymentId' in of ? q.where('payment_id', '=', of.paymentId) : q.where('order_id', '=', of.orderId),
+    )
+    .where('state', 'in', ['PENDING', 'PROCESSING', 'SUCCESS', 'ABNORMAL'])
+    .executeTakeFirstOrThrow();
+  return Number(row.total);
+}
+
 export async function createPayout(
   trx: Db,
   c: { actor: Actor; at: Date; engine: Engine },
@@ -37,14 +56,8 @@ export async function createPayout(
     trx.selectFrom('payments').select(['amount_fen', 'state']).where('id', '=', input.payment.id),
     c.engine,
   ).executeTakeFirstOrThrow();
-  const out = await trx
-    .selectFrom('payouts')
-    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('amount_fen'), eb.val(0)).as('total'))
-    .where('payment_id', '=', input.payment.id)
-    .where('state', 'in', ['PENDING', 'PROCESSING', 'SUCCESS', 'ABNORMAL'])
-    .executeTakeFirstOrThrow();
-  if (paid.state !== 'PAID' || Number(out.total) + input.amountFen > paid.amount_fen)
-    fail('payment.refund_exceeds_paid');
+  const out = await committedPayoutsFen(trx, { paymentId: input.payment.id });
+  if (paid.state !== 'PAID' || out + input.amountFen > paid.amount_fen) fail('payment.refund_exceeds_paid');
   const id = newOrderedId(c.at.getTime());
   await trx
     .insertInto('payouts')

@@ -10,6 +10,7 @@ import type { Row } from '../../platform/db/schema.js';
 import { fail } from '../../platform/errors.js';
 import { appendAudit } from '../audit/index.js';
 import { postSettlement } from './flows.js';
+import { committedPayoutsFen } from './payouts.js';
 
 /** Commission in whole fen, rounded down (the merchant never pays a fraction more). */
 export const commissionOf = (amountFen: number, bp: number): number => Math.floor((amountFen * bp) / 10_000);
@@ -25,13 +26,7 @@ export async function settleOrder(
   ).executeTakeFirstOrThrow();
   if (order.state === 'DELIVERED' && order.settled_at === null && order.merchant_id) {
     // What was paid back (or is on its way back) is not the merchant's.
-    const out = await trx
-      .selectFrom('payouts')
-      .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('amount_fen'), eb.val(0)).as('total'))
-      .where('order_id', '=', order.id)
-      .where('state', 'in', ['PENDING', 'PROCESSING', 'SUCCESS', 'ABNORMAL'])
-      .executeTakeFirstOrThrow();
-    const amount = order.total_fen - Number(out.total);
+    const amount = order.total_fen - (await committedPayoutsFen(trx, { orderId: order.id }));
     const bp =
       order.commission_bp ??
       (
