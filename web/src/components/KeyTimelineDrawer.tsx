@@ -7,6 +7,7 @@ import { useLang } from '../i18n';
 import type { KeyEvent, KeyEventKind, KeyTimeline } from '../types';
 import { EmptyState, ErrorResult, Loading } from './QueryState';
 import { EarlyActivationTag, KeyStateTag } from './tags';
+import { ActorText } from './ActorText';
 
 /** Whose timeline: a merchant's key (GET /keys/:id/timeline) or a buyer's unit (GET /units/:id/timeline). */
 export interface TimelineTarget {
@@ -35,19 +36,6 @@ const EVENT_COLOR: Record<KeyEventKind, string> = {
   BREAK_GLASS_REVEAL: 'red',
 };
 
-const ACTORS = [
-  'buyer',
-  'merchant',
-  'system',
-  'support',
-  'arbitrator',
-  'admin',
-  'issuer',
-  'channel',
-] as const;
-type KnownActor = (typeof ACTORS)[number];
-const isKnownActor = (a: string): a is KnownActor => (ACTORS as readonly string[]).includes(a);
-
 function EventContent({ event }: { event: KeyEvent }) {
   const { t } = useTranslation();
   const known = event.kind in EVENT_COLOR;
@@ -55,7 +43,7 @@ function EventContent({ event }: { event: KeyEvent }) {
     <Space orientation="vertical" size={0} data-testid="timeline-event" data-kind={event.kind}>
       <Typography.Text strong>{known ? t(`keyEvent.${event.kind}`) : event.kind}</Typography.Text>
       <Typography.Text type="secondary">
-        {t('timeline.actor')}: {isKnownActor(event.actor) ? t(`actor.${event.actor}`) : event.actor}
+        {t('timeline.actor')}: <ActorText actor={event.actor} />
       </Typography.Text>
       {event.ip && (
         <Typography.Text type="secondary" data-testid="timeline-ip">

@@ -40,6 +40,7 @@ import { ValidityText } from '../ProductList';
 import { goToPayUrl, invalidateMoney, orderKey, UNITS_KEY, WALLET_KEY } from './orderQueries';
 import { OrderGoods } from './OrderList';
 import { RevealButton } from './RevealButton';
+import { ActorText } from '../../components/ActorText';
 
 const KEY_EVENT_KINDS: readonly KeyEventKind[] = [
   'IMPORTED',
@@ -75,24 +76,6 @@ const ORDER_ACTIONS = [
 ] as const;
 type OrderAction = (typeof ORDER_ACTIONS)[number];
 const isOrderAction = (a: string): a is OrderAction => (ORDER_ACTIONS as readonly string[]).includes(a);
-
-const ACTORS = [
-  'buyer',
-  'merchant',
-  'system',
-  'support',
-  'arbitrator',
-  'admin',
-  'issuer',
-  'channel',
-] as const;
-type KnownActor = (typeof ACTORS)[number];
-const isKnownActor = (a: string): a is KnownActor => (ACTORS as readonly string[]).includes(a);
-
-function ActorText({ actor }: { actor: string }) {
-  const { t } = useTranslation();
-  return <>{isKnownActor(actor) ? t(`actor.${actor}`) : actor}</>;
-}
 
 /** The order's unit as RevealButton wants it (the policy bought under comes from the snapshot). */
 function toUnit(order: OrderDetail, u: OrderUnit): Unit | null {
