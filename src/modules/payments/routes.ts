@@ -50,6 +50,16 @@ function notifyRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v[0] : v]),
         );
         const at = ctx.clock.now();
+        const log = (verified: boolean, outcome: string, reference: string | null, detail: string) =>
+          logNotification(ctx.db, {
+            provider: gateway.provider,
+            at,
+            verified,
+            outcome,
+            reference,
+            detail,
+            ip: req.ip,
+          });
         let notice;
         try {
           notice = gateway.verifyNotification({ headers, rawBody });
@@ -59,15 +69,7 @@ function notifyRoutes(ctx: AppContext): FastifyPluginAsyncZod {
             { provider: gateway.provider, code: error.code, ip: req.ip },
             'payment notification refused',
           );
-          await logNotification(ctx.db, {
-            provider: gateway.provider,
-            at,
-            verified: false,
-            outcome: 'FORGED',
-            reference: null,
-            detail: error.code,
-            ip: req.ip,
-          });
+          await log(false, 'FORGED', null, error.code);
           const ack = gateway.ack(false);
           return reply.code(401).type(ack.contentType).send(ack.body);
         }
@@ -76,15 +78,12 @@ function notifyRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           const r = await applyPaymentNotice(ctx, gateway.provider, notice, req.ip).catch(
             async (error: unknown) => {
               // Not applied (e.g. a database failure): logged, not acknowledged, so the gateway retries.
-              await logNotification(ctx.db, {
-                provider: gateway.provider,
-                at,
-                verified: true,
-                outcome: 'ERROR',
-                reference: notice.outTradeNo,
-                detail: error instanceof DomainError ? error.code : 'internal',
-                ip: req.ip,
-              });
+              await log(
+                true,
+                'ERROR',
+                notice.outTradeNo,
+                error instanceof DomainError ? error.code : 'internal',
+              );
               throw error;
             },
           );
@@ -97,27 +96,11 @@ function notifyRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         } else {
           try {
             await applyRefundNotice(ctx, gateway.provider, notice);
-            await logNotification(ctx.db, {
-              provider: gateway.provider,
-              at,
-              verified: true,
-              outcome: 'REFUND',
-              reference: notice.outRefundNo,
-              detail: notice.state,
-              ip: req.ip,
-            });
+            await log(true, 'REFUND', notice.outRefundNo, notice.state);
           } catch (error) {
             if (!(error instanceof DomainError)) throw error;
             ok = false;
-            await logNotification(ctx.db, {
-              provider: gateway.provider,
-              at,
-              verified: true,
-              outcome: 'MISMATCH',
-              reference: notice.outRefundNo,
-              detail: error.code,
-              ip: req.ip,
-            });
+            await log(true, 'MISMATCH', notice.outRefundNo, error.code);
           }
         }
         const ack = gateway.ack(ok);
