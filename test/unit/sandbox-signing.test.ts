@@ -25,7 +25,7 @@ import {
   wechatSignatureMessage,
 } from '../../src/modules/payments/sandbox/wechat.js';
 import type { NoticeFacts, PaymentRow, RefundRow } from '../../src/modules/payments/sandbox/wire.js';
-import { fenToYuan, yuanToFen } from '../../src/modules/payments/sandbox/yuan.js';
+import { fenToYuan, yuanToFen } from '../../src/platform/money.js';
 import { DomainError } from '../../src/platform/errors.js';
 
 function keysFor(provider: 'sandbox-wechat' | 'sandbox-alipay'): GatewayKeys {

@@ -5,6 +5,7 @@
  */
 import ExcelJS from 'exceljs';
 import type { Db } from '../../platform/db/dialect.js';
+import { fenToYuan } from '../../platform/money.js';
 
 export type ExportFormat = 'csv' | 'xlsx';
 export type Dataset = 'orders' | 'payments' | 'keys';
@@ -19,7 +20,7 @@ const fmt = new Intl.DateTimeFormat('sv-SE', {
   second: '2-digit',
 });
 const time = (iso: string | null): string => (iso ? fmt.format(new Date(iso)) : '');
-const yuan = (fen: number | null): string => (fen === null ? '' : (fen / 100).toFixed(2));
+const yuan = (fen: number | null): string => (fen === null ? '' : fenToYuan(fen));
 
 interface Sheet {
   name: string;

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { Actor } from '../../platform/actor.js';
 import { forUpdate } from '../../platform/db/dialect.js';
 import { fail } from '../../platform/errors.js';
+import { fenToYuan } from '../../platform/money.js';
 import { getPlatformRules } from '../../platform/settings.js';
 import { effectiveLevel, LEVEL_RANK, listOffers, startMembership } from '../membership/offers.js';
 import { recordPayment } from '../payments/apply.js';
@@ -15,7 +16,6 @@ import { BALANCE_PROVIDER, type PaymentsContext } from '../payments/registry.js'
 import { ensurePayUrl, idempotent, insertOrder, paymentExpiry, requestHash } from './create.js';
 
 type Buyer = Extract<Actor, { kind: 'user' }>;
-const yuan = (fen: number) => (fen / 100).toFixed(2);
 
 export const topupSchema = z.strictObject({
   amountFen: z.number().int().min(1),
@@ -37,7 +37,7 @@ export async function topUp(
       if (input.amountFen < rules.topupMinFen || input.amountFen > rules.topupMaxFen)
         fail('topup.amount_invalid', {
           field: 'amountFen',
-          params: { min: yuan(rules.topupMinFen), max: yuan(rules.topupMaxFen) },
+          params: { min: fenToYuan(rules.topupMinFen), max: fenToYuan(rules.topupMaxFen) },
         });
       const { order } = await insertOrder(
         trx,

@@ -24,7 +24,7 @@ import {
   type RefundRow,
   type Wire,
 } from './wire.js';
-import { fenToYuan, yuanToFen } from './yuan.js';
+import { fenToYuan, yuanToFen } from '../../../platform/money.js';
 
 /** The sandbox merchant's app id (what a real 2021… app id would be). */
 export const ALIPAY_APP_ID = '9021000140600001';

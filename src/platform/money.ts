@@ -1,6 +1,6 @@
 /**
- * Alipay speaks yuan as decimal strings ("12.34"); Kameng counts integer fen. Converting through
- * floating point would turn 0.29 yuan into 28.999… fen, so both directions work on the digits.
+ * Yuan as decimal strings ("12.34") and integer fen, converted on the digits: through floating point
+ * 0.29 yuan would become 28.999… fen. Used by the gateways (Alipay amounts), exports and messages.
  */
 
 /** 1234 → "12.34", 5 → "0.05", -150 → "-1.50". */
