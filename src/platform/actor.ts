@@ -6,6 +6,9 @@ export type Actor =
   | { kind: 'token'; tokenId: string; scope: TokenScope; userId: string | null; merchantId: string | null }
   | { kind: 'system'; name: string };
 
+/** A logged-in person (not an API token or the system). */
+export type UserActor = Extract<Actor, { kind: 'user' }>;
+
 export const systemActor = (name: string): Actor => ({ kind: 'system', name });
 
 export function actorLabel(actor: Actor): { id: string | null; role: string } {

@@ -4,7 +4,7 @@
  * `x-csrf-token`; token-authenticated calls carry no ambient credentials and need none.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Actor } from '../../platform/actor.js';
+import type { Actor, UserActor } from '../../platform/actor.js';
 import type { AppContext } from '../../platform/context.js';
 import type { Role } from '../../platform/db/schema.js';
 import { fail } from '../../platform/errors.js';
@@ -54,7 +54,7 @@ export function requireActor(req: FastifyRequest): Actor {
 }
 
 /** A logged-in user (not a token) with one of `roles`. */
-export function requireRole(req: FastifyRequest, ...roles: Role[]): Extract<Actor, { kind: 'user' }> {
+export function requireRole(req: FastifyRequest, ...roles: Role[]): UserActor {
   const actor = requireActor(req);
   if (actor.kind !== 'user' || !roles.includes(actor.role)) fail('auth.forbidden');
   return actor;

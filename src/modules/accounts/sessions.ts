@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { Actor } from '../../platform/actor.js';
+import type { Actor, UserActor } from '../../platform/actor.js';
 import type { DataContext } from '../../platform/context.js';
 import { now, type Db } from '../../platform/db/dialect.js';
 import { fail } from '../../platform/errors.js';
@@ -23,7 +23,7 @@ export interface SessionResult {
 export async function createSession(
   trx: Db,
   ctx: Pick<DataContext, 'clock'>,
-  actor: Extract<Actor, { kind: 'user' }>,
+  actor: UserActor,
   hours: number,
 ): Promise<{ token: string; csrfToken: string; expiresAt: Date }> {
   const at = ctx.clock.now();
@@ -95,7 +95,7 @@ export async function logout(ctx: DataContext, token: string, actor: Actor | nul
 }
 
 export interface ResolvedSession {
-  actor: Extract<Actor, { kind: 'user' }>;
+  actor: UserActor;
   user: UserView;
   csrfToken: string;
 }

@@ -6,7 +6,7 @@
  */
 import { withDeferredAudit } from '../audit/index.js';
 import { z } from 'zod';
-import type { Actor } from '../../platform/actor.js';
+import type { Actor, UserActor } from '../../platform/actor.js';
 import { forUpdate, now } from '../../platform/db/dialect.js';
 import { fail } from '../../platform/errors.js';
 import { getPlatformRules } from '../../platform/settings.js';
@@ -30,7 +30,7 @@ export const checkoutSchema = z.strictObject({
 });
 export type CheckoutInput = z.infer<typeof checkoutSchema>;
 
-type Buyer = Extract<Actor, { kind: 'user' }>;
+type Buyer = UserActor;
 
 export async function checkout(
   ctx: PaymentsContext,

@@ -4,7 +4,7 @@
  * gateway payment so it can no longer be paid, and only then releases the reservation.
  */
 import { withDeferredAudit } from '../audit/index.js';
-import { systemActor, type Actor } from '../../platform/actor.js';
+import { systemActor, type Actor, type UserActor } from '../../platform/actor.js';
 import { cancelDeadline, completeDeadline } from '../../platform/deadlines.js';
 import { forUpdate, now, type Db } from '../../platform/db/dialect.js';
 import type { OrderState, Row } from '../../platform/db/schema.js';
@@ -113,7 +113,7 @@ export async function expireOrder(
 
 export async function cancelOrder(
   ctx: PaymentsContext,
-  buyer: Actor & { kind: 'user' },
+  buyer: UserActor,
   order: Row<'orders'>,
 ): Promise<void> {
   if (order.state !== 'PENDING_PAYMENT') fail('order.not_cancellable');

@@ -5,7 +5,7 @@
  */
 import { withDeferredAudit } from '../audit/index.js';
 import { z } from 'zod';
-import type { Actor } from '../../platform/actor.js';
+import type { Actor, UserActor } from '../../platform/actor.js';
 import { forUpdate } from '../../platform/db/dialect.js';
 import { fail } from '../../platform/errors.js';
 import { fenToYuan } from '../../platform/money.js';
@@ -15,7 +15,7 @@ import { recordPayment } from '../payments/apply.js';
 import { BALANCE_PROVIDER, type PaymentsContext } from '../payments/registry.js';
 import { ensurePayUrl, idempotent, insertOrder, paymentExpiry, requestHash } from './create.js';
 
-type Buyer = Extract<Actor, { kind: 'user' }>;
+type Buyer = UserActor;
 
 export const topupSchema = z.strictObject({
   amountFen: z.number().int().min(1),

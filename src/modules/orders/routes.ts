@@ -1,3 +1,4 @@
+import type { UserActor } from '../../platform/actor.js';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -49,7 +50,7 @@ export function orderRoutes(ctx: AppContext): FastifyPluginAsyncZod {
   /** An action by the order's own buyer (anyone else gets the same 404), answered with the detail. */
   const onOwnOrder = async (
     req: FastifyRequest<{ Params: { id: string } }>,
-    action: (buyer: ReturnType<typeof requireRole>, order: Row<'orders'>) => Promise<void>,
+    action: (buyer: UserActor, order: Row<'orders'>) => Promise<void>,
   ) => {
     const buyer = requireRole(req, 'buyer');
     const order = await loadOrder(ctx.db, buyer, req.params.id);
