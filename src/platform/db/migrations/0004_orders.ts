@@ -159,7 +159,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   await db.schema.createIndex('payouts_order').on('payouts').column('order_id').execute();
   await db.schema.createIndex('payouts_payment').on('payouts').column('payment_id').execute();
-  await sql`create index payouts_open on payouts (created_at) where state in ('PENDING', 'PROCESSING')`.execute(
+  // The sweeper sends PENDING and asks about PROCESSING payouts, least recently touched first.
+  await sql`create index payouts_open on payouts (updated_at) where state in ('PENDING', 'PROCESSING')`.execute(
     db,
   );
   // Order pages and exports read key histories by unit.
