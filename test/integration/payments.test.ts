@@ -478,3 +478,16 @@ describe('cancel racing a payment', () => {
     expect((await get(b, order.id)).state).toBe('DELIVERED');
   });
 });
+
+describe('paying what is no longer payable', () => {
+  it('a delivered order has no pay URL to retry (409 order.not_payable)', async () => {
+    const p = await stocked(h, 1);
+    const { b, order } = await pending(p, 1);
+    await pay(order, 'wx-lingqian');
+    await h.app.kameng.sweep();
+    expect((await get(b, order.id)).state).toBe('DELIVERED');
+    const res = await b.post(`/api/orders/${order.id}/pay`);
+    expect(res.status).toBe(409);
+    expect((res.body as { code: string }).code).toBe('order.not_payable');
+  });
+});

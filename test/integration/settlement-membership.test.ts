@@ -130,6 +130,41 @@ describe('membership (超会)', () => {
     expect((await verifyLedger(h.db.db)).ok).toBe(true);
   });
 
+  it('a level the admin took off sale cannot be bought; offers must name each level once', async () => {
+    const admin = await h.loggedIn({ role: 'admin' });
+    const b = await h.loggedIn({ role: 'buyer' });
+    await fund(h, b.userId, 100_000);
+    const dup = await admin.req('PUT', '/api/admin/membership/offers', {
+      items: [
+        { level: 'VIP', priceFen: 100, termDays: 30 },
+        { level: 'VIP', priceFen: 200, termDays: 30 },
+      ],
+    });
+    expect(dup.status).toBe(400);
+    const onlyVip = await admin.req('PUT', '/api/admin/membership/offers', {
+      items: [{ level: 'VIP', priceFen: 2_900, termDays: 30 }],
+    });
+    expect(onlyVip.status).toBe(200);
+    try {
+      const res = await b.req(
+        'POST',
+        '/api/me/membership',
+        { level: 'SUPER' },
+        { 'idempotency-key': idem() },
+      );
+      expect(res.status).toBe(404);
+      expect((res.body as { code: string }).code).toBe('membership.offer_not_found');
+      expect(await walletBalance(h, b.userId)).toBe(100_000);
+    } finally {
+      await admin.req('PUT', '/api/admin/membership/offers', {
+        items: [
+          { level: 'VIP', priceFen: 2_900, termDays: 30 },
+          { level: 'SUPER', priceFen: 9_900, termDays: 30 },
+        ],
+      });
+    }
+  });
+
   it('buying the same level again extends it from its current end', async () => {
     const b = await h.loggedIn({ role: 'buyer' });
     await fund(h, b.userId, 100_000);
