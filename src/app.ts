@@ -21,6 +21,11 @@ import type { Config } from './config.js';
 import { accountRoutes } from './modules/accounts/routes.js';
 import { registerAuth } from './modules/accounts/http.js';
 import { adminRoutes } from './modules/admin/routes.js';
+import { aftersalesRoutes } from './modules/aftersales/routes.js';
+import { conversationRoutes } from './modules/conversations/routes.js';
+import { notificationRoutes } from './modules/notifications/routes.js';
+import { createMailer, drainOutbox } from './modules/notifications/outbox.js';
+import { DiskFileStore } from './platform/files.js';
 import { catalogRoutes } from './modules/catalog/routes.js';
 import type { Clock, TestClock } from './platform/clock.js';
 import type { KeyVault } from './modules/inventory/vault.js';
@@ -112,18 +117,25 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     log: app.log,
     vault: deps.vault,
     gateways: new GatewayRegistry(sandbox ? sandbox.gateways.values() : []),
+    files: DiskFileStore.forDataDir(deps.config.dataDir),
   };
+  // Notification e-mail (SMTP when configured, else .eml files in the data folder) and SMS.
+  const mailer = createMailer(deps.config, { log: app.log });
+  app.addHook('onClose', () => mailer.close());
   app.decorate('kameng', {
     ctx,
     sandbox,
-    sweep: () =>
-      sweep(
+    sweep: async () => {
+      const report = await sweep(
         { ...ctx, sandbox: sandbox ?? undefined },
         {
           onError: (err, d) =>
             app.log.error({ err, deadline: d.id, kind: d.kind }, 'deadline failed; retrying later'),
         },
-      ),
+      );
+      await drainOutbox(ctx, mailer);
+      return report;
+    },
   });
 
   registerProblemHandler(app);
@@ -189,6 +201,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(inventoryRoutes(ctx), { prefix: '/api' });
   await app.register(orderRoutes(ctx), { prefix: '/api' });
   await app.register(paymentRoutes(ctx), { prefix: '/api' });
+  await app.register(aftersalesRoutes(ctx), { prefix: '/api' });
+  await app.register(conversationRoutes(ctx), { prefix: '/api' });
+  await app.register(notificationRoutes(ctx), { prefix: '/api' });
   if (sandbox) await app.register(sandboxRoutes(ctx, sandbox), { prefix: '/api' });
 
   const webDir = deps.webDir ?? defaultWebDir();

@@ -42,6 +42,14 @@ const envSchema = z.object({
   KAMENG_SANDBOX_GATEWAYS: z.enum(['on', 'off']).optional(),
   /** How often the sweeper fires due deadlines and sends waiting payouts (ms). */
   KAMENG_SWEEP_INTERVAL_MS: z.coerce.number().int().min(200).max(600_000).default(2000),
+  /**
+   * Outgoing mail server, e.g. smtps://user:pass@smtp.example.com:465. Unset: each e-mail is
+   * written as an .eml file under `<dataDir>/outbox/` instead of being sent.
+   */
+  KAMENG_SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
+    .optional(),
 });
 
 export type Engine = 'sqlite' | 'postgres';
@@ -67,10 +75,12 @@ export interface Config {
   sweepIntervalMs: number;
   /** Whether the simulated gateways (and their public cashier) are mounted. */
   sandboxGateways: boolean;
+  /** SMTP server for notification e-mail; unset: mail is written to `<dataDir>/outbox/*.eml`. */
+  smtpUrl: string | undefined;
 }
 
 /** Variables whose values must not be echoed in an error (they can carry credentials). */
-const SECRET_VARS = new Set(['DATABASE_URL', 'KAMENG_MASTER_KEY']);
+const SECRET_VARS = new Set(['DATABASE_URL', 'KAMENG_MASTER_KEY', 'KAMENG_SMTP_URL']);
 const shown = (name: string, value: string | undefined): string =>
   value === undefined ? 'unset' : SECRET_VARS.has(name) ? '(value hidden)' : JSON.stringify(value);
 
@@ -129,5 +139,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sweepIntervalMs: e.KAMENG_SWEEP_INTERVAL_MS,
     // The sandbox cashier lets anyone "pay": in production it would create money from nothing.
     sandboxGateways: (e.KAMENG_SANDBOX_GATEWAYS ?? (production ? 'off' : 'on')) === 'on',
+    smtpUrl: e.KAMENG_SMTP_URL,
   };
 }

@@ -4,6 +4,7 @@ import type { Clock, TestClock } from './clock.js';
 import type { Db, Engine } from './db/dialect.js';
 import type { KeyVault } from '../modules/inventory/vault.js';
 import type { GatewayRegistry } from '../modules/payments/registry.js';
+import type { FileStore } from './files.js';
 
 /** What services need from the platform; built once in app.ts and passed down explicitly. */
 export interface AppContext {
@@ -16,6 +17,8 @@ export interface AppContext {
   log: FastifyBaseLogger;
   vault: KeyVault;
   gateways: GatewayRegistry;
+  /** Evidence and message attachments, content-addressed. */
+  files: FileStore;
 }
 
 /** Service-level context: no logger or config needed for pure data work. */

@@ -9,7 +9,16 @@ import type { Row } from './db/schema.js';
 import { fail } from './errors.js';
 import { newOrderedId } from './ids.js';
 
-export type DeadlineKind = 'ORDER_EXPIRY' | 'SETTLEMENT' | 'MEMBERSHIP_EXPIRY';
+export type DeadlineKind =
+  | 'ORDER_EXPIRY'
+  | 'SETTLEMENT'
+  | 'MEMBERSHIP_EXPIRY'
+  | 'REFUND_REVIEW'
+  | 'REFUND_SUPPORT'
+  | 'REFUND_SUPPLEMENT'
+  | 'REFUND_ESCALATION'
+  | 'REFUND_REMINDER'
+  | 'PAYOUT_DELAY';
 
 export async function scheduleDeadline(
   trx: Db,

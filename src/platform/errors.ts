@@ -363,6 +363,146 @@ const catalog = {
     zh: '节假日文件无效：{reason}',
     en: 'Invalid holiday file: {reason}',
   },
+  // evidence files (refund applications, order conversations)
+  'evidence.empty': { status: 422, zh: '文件 {name} 是空的', en: 'The file {name} is empty' },
+  'evidence.too_large': {
+    status: 413,
+    zh: '文件 {name} 过大（{size}），{kind}的上限为 {limit}',
+    en: 'The file {name} is too large ({size}); the limit for {kind} is {limit}',
+  },
+  'evidence.type_not_allowed': {
+    status: 415,
+    zh: '不支持的文件类型：{name} 实际是 {detected}。仅接受 PNG、JPEG、GIF、WebP 图片，PDF 和 UTF-8 文本聊天记录',
+    en: 'File type not allowed: {name} is actually {detected}. Accepted: PNG, JPEG, GIF and WebP images, PDF, and UTF-8 text chat logs',
+  },
+  'evidence.text_not_utf8': {
+    status: 415,
+    zh: '文本文件 {name} 不是 UTF-8 编码，请另存为 UTF-8 后重新上传',
+    en: 'The text file {name} is not UTF-8; save it as UTF-8 and upload it again',
+  },
+  'evidence.text_binary': {
+    status: 415,
+    zh: '文件 {name} 含有二进制控制字符（第 {line} 行），不是纯文本',
+    en: 'The file {name} contains binary control characters (line {line}); it is not plain text',
+  },
+  'evidence.image_bomb': {
+    status: 422,
+    zh: '图片 {name} 声明的尺寸异常（{width}×{height}），超过上限 {limit}，已拒绝',
+    en: 'The image {name} declares an abnormal size ({width}×{height}), over the limit of {limit}; refused',
+  },
+  'evidence.unreadable': {
+    status: 422,
+    zh: '文件 {name} 已损坏或无法读取',
+    en: 'The file {name} is damaged or cannot be read',
+  },
+  'evidence.too_many': {
+    status: 422,
+    zh: '每次最多提交 {max} 个文件（本次 {count} 个）',
+    en: 'At most {max} files per submission ({count} given)',
+  },
+  'evidence.total_too_large': {
+    status: 413,
+    zh: '本次提交的文件合计 {size}，超过上限 {limit}',
+    en: 'The files in this submission add up to {size}, over the limit of {limit}',
+  },
+  'evidence.corrupted': {
+    status: 500,
+    zh: '存储的证据文件 {sha256} 校验失败，请联系平台客服',
+    en: 'The stored evidence file {sha256} failed its integrity check; contact platform support',
+  },
+  'refund.transition_not_allowed': {
+    status: 409,
+    zh: '售后申请当前状态（{from}）不能变为 {to}',
+    en: 'The refund request cannot go from {from} to {to}',
+  },
+  'refund.not_found': { status: 404, zh: '售后申请不存在', en: 'Refund request not found' },
+  'refund.order_not_refundable': {
+    status: 409,
+    zh: '该订单当前不能申请售后（未付款或已全部退款）',
+    en: 'This order cannot be refunded now (not paid, or already fully refunded)',
+  },
+  'refund.channel_order': {
+    status: 409,
+    zh: '渠道订单请在下单平台（淘宝/拼多多）申请售后',
+    en: 'Channel orders are refunded on the shop where they were placed',
+  },
+  'refund.units_required': {
+    status: 422,
+    zh: '请至少选择一件商品（卡密）',
+    en: 'Choose at least one unit (key)',
+  },
+  'refund.unit_not_in_order': {
+    status: 422,
+    zh: '所选商品不属于该订单',
+    en: 'A chosen unit does not belong to this order',
+  },
+  'refund.unit_in_open_request': {
+    status: 409,
+    zh: '所选卡密已在另一个处理中的售后申请里',
+    en: 'A chosen key is already in another open refund request',
+  },
+  'refund.unit_refunded': { status: 409, zh: '所选卡密已退款', en: 'A chosen key has already been refunded' },
+  'refund.not_eligible': {
+    status: 422,
+    zh: '所选商品不符合退款条件：{reason}',
+    en: 'The chosen units are not eligible for a refund: {reason}',
+  },
+  'refund.evidence_required': {
+    status: 422,
+    zh: '商家责任类原因需要提供凭证（截图、聊天记录等）',
+    en: 'Merchant-fault reasons need evidence (screenshots, chat logs …)',
+  },
+  'refund.note_required': {
+    status: 422,
+    zh: '选择「其他」原因时请填写说明',
+    en: 'Add a note when the reason is "other"',
+  },
+  'refund.confirmation_required': {
+    status: 409,
+    zh: '退款金额 ¥{amount} 达到大额标准，请再次确认',
+    en: 'A refund of ¥{amount} is a large refund: confirm it again',
+  },
+  'refund.decision_contradicts_records': {
+    status: 409,
+    zh: '该拒绝理由与订单记录不符：{warnings}。如仍要拒绝，请确认后再提交（会向买家和仲裁显示此提示）',
+    en: 'This rejection contradicts the order records: {warnings}. Confirm to reject anyway (the warning is shown to the buyer and in arbitration)',
+  },
+  'refund.resubmissions_exhausted': {
+    status: 409,
+    zh: '重新提交次数已用完（最多 {max} 次），可接受结果或申请平台仲裁',
+    en: 'No resubmissions left (at most {max}); accept the result or escalate to the platform',
+  },
+  'refund.not_reviewer': {
+    status: 403,
+    zh: '该申请当前不由您审核',
+    en: 'This request is not in your review queue',
+  },
+  'refund.abnormal_only': {
+    status: 409,
+    zh: '只有退款异常的申请可以改退到余额',
+    en: 'Only a request whose payout failed can be rerouted to the balance',
+  },
+  // order conversations (沟通记录)
+  'conversation.body_invalid': {
+    status: 400,
+    zh: '消息内容须为 1 到 {max} 个字',
+    en: 'A message must be 1 to {max} characters long',
+  },
+  'conversation.file_not_found': {
+    status: 422,
+    zh: '附件 {name} 未上传或已不存在，请重新上传',
+    en: 'The attachment {name} was not uploaded or no longer exists; upload it again',
+  },
+  'conversation.message_not_found': {
+    status: 404,
+    zh: '该订单的沟通记录中没有这条消息',
+    en: 'This message is not part of the order conversation',
+  },
+  'conversation.read_only': {
+    status: 403,
+    zh: '您只能查看该订单的沟通记录，不能发言',
+    en: 'You may read this order conversation but not post in it',
+  },
 } as const satisfies Record<string, CatalogEntry>;
 
 export type ErrorCode = keyof typeof catalog;

@@ -23,6 +23,20 @@ export interface PlatformRules {
   paymentTimeoutMinutes: number;
   topupMinFen: number;
   topupMaxFen: number;
+  /** After-sales (spec §7, §8). Review deadline of a merchant, in China working days (1–3). */
+  reviewWorkingDays: number;
+  /** Support's own deadline for a request the merchant did not answer in time. */
+  supportReviewWorkingDays: number;
+  /** How long a buyer has to supply what a reviewer asked for (待补充材料). */
+  supplementWorkingDays: number;
+  /** After a rejection: days to resubmit, accept or escalate before the request closes (§9: 7). */
+  escalationDays: number;
+  /** Resubmissions allowed after a rejection. */
+  maxResubmissions: number;
+  /** Refunds of at least this amount need the reviewer's second confirmation. */
+  largeRefundFen: number;
+  /** A payout not done within this many working days raises a delay alert (到账延迟). */
+  payoutDelayWorkingDays: number;
 }
 
 export const DEFAULT_RULES: PlatformRules = {
@@ -32,6 +46,13 @@ export const DEFAULT_RULES: PlatformRules = {
   paymentTimeoutMinutes: 15,
   topupMinFen: 100,
   topupMaxFen: 500_000,
+  reviewWorkingDays: 2,
+  supportReviewWorkingDays: 1,
+  supplementWorkingDays: 3,
+  escalationDays: 7,
+  maxResubmissions: 2,
+  largeRefundFen: 50_000,
+  payoutDelayWorkingDays: 5,
 };
 
 export async function getPlatformRules(db: Db): Promise<PlatformRules> {

@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import { DiskFileStore } from '../../src/platform/files.js';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import cookie from '@fastify/cookie';
@@ -544,6 +545,7 @@ describe('sandbox routes', () => {
       config: h.config,
       log: app.log,
       gateways: new GatewayRegistry(sandbox.gateways.values()),
+      files: DiskFileStore.forDataDir(h.config.dataDir),
     };
     registerProblemHandler(app);
     await app.register(cookie);

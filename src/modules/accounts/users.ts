@@ -70,6 +70,8 @@ export async function insertUser(
     username_key: usernameKey(input.username),
     password_hash: input.passwordHash,
     display_name: input.displayName?.trim() || input.username.trim(),
+    email: null,
+    phone: null,
     role: input.role,
     member_level: input.memberLevel ?? 'REGULAR',
     level_expires_at: null,

@@ -20,6 +20,13 @@ const rulesSchema = z.object({
   paymentTimeoutMinutes: z.number().int(),
   topupMinFen: z.number().int(),
   topupMaxFen: z.number().int(),
+  reviewWorkingDays: z.number().int(),
+  supportReviewWorkingDays: z.number().int(),
+  supplementWorkingDays: z.number().int(),
+  escalationDays: z.number().int(),
+  maxResubmissions: z.number().int(),
+  largeRefundFen: z.number().int(),
+  payoutDelayWorkingDays: z.number().int(),
 });
 const clockSchema = z.object({ now: z.string(), offsetMs: z.number(), testClock: z.boolean() });
 
@@ -82,7 +89,8 @@ export function adminRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       {
         schema: {
           tags: ['admin'],
-          summary: 'Change platform rules (policy window bounds, quality-claim period)',
+          summary:
+            'Change platform rules (policy window bounds, quality-claim period, after-sales deadlines and thresholds)',
           body: z.strictObject({
             policyWindowMinHours: z.number().int().min(1).max(720).optional(),
             policyWindowMaxHours: z.number().int().min(1).max(720).optional(),
@@ -95,6 +103,13 @@ export function adminRoutes(ctx: AppContext): FastifyPluginAsyncZod {
               .optional(),
             topupMinFen: z.number().int().min(1).optional(),
             topupMaxFen: z.number().int().min(1).max(100_000_000).optional(),
+            reviewWorkingDays: z.number().int().min(1).max(3).optional(),
+            supportReviewWorkingDays: z.number().int().min(1).max(5).optional(),
+            supplementWorkingDays: z.number().int().min(1).max(10).optional(),
+            escalationDays: z.number().int().min(1).max(30).optional(),
+            maxResubmissions: z.number().int().min(0).max(5).optional(),
+            largeRefundFen: z.number().int().min(1).max(100_000_000).optional(),
+            payoutDelayWorkingDays: z.number().int().min(1).max(20).optional(),
           }),
           response: { 200: rulesSchema, ...problems(400, 401, 403) },
         },

@@ -6,10 +6,13 @@ import { shanghaiDate } from '../../platform/calendar.js';
  * can recognise, then random digits (not a counter, so concurrent checkouts share no hot row).
  * Ten digits make a same-day collision rare; the unique index turns one into a retry.
  */
-export function newOrderNo(at: Date): string {
+export const newOrderNo = (at: Date): string => newNumber('KM', at);
+
+/** The same shape under another prefix: after-sales requests are `RF…`. */
+export function newNumber(prefix: string, at: Date): string {
   const day = shanghaiDate(at).replace(/-/g, '').slice(2);
   const tail = `${randomInt(0, 100_000)}`.padStart(5, '0') + `${randomInt(0, 100_000)}`.padStart(5, '0');
-  return `KM${day}${tail}`;
+  return `${prefix}${day}${tail}`;
 }
 
 /** Idempotency-Key header: 8–64 URL-safe characters (a UUID fits). */

@@ -25,14 +25,14 @@ import {
 } from './views.js';
 
 const orderPage = z.object({ items: z.array(orderSummarySchema), nextCursor: z.string().nullable() });
-const idempotencyHeaders = z.object({
+export const idempotencyHeaders = z.object({
   'idempotency-key': z
     .string()
     .optional()
     .describe('8–64 letters, digits, - or _; a replay returns the first result'),
 });
 
-function keyOf(req: FastifyRequest): string {
+export function keyOf(req: FastifyRequest): string {
   const v = req.headers['idempotency-key'];
   return checkIdempotencyKey(Array.isArray(v) ? v[0] : v);
 }

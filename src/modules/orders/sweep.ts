@@ -6,7 +6,7 @@
  */
 import { withDeferredAudit } from '../audit/index.js';
 import { systemActor } from '../../platform/actor.js';
-import { claimDeadline, dueDeadlines, postponeDeadline } from '../../platform/deadlines.js';
+import { claimDeadline, completeDeadline, dueDeadlines, postponeDeadline } from '../../platform/deadlines.js';
 import type { Row } from '../../platform/db/schema.js';
 import { DomainError } from '../../platform/errors.js';
 import { expireMembership } from '../membership/offers.js';
@@ -14,6 +14,8 @@ import { reconcileProcessingPayouts, submitPendingPayouts } from '../payments/pa
 import type { PaymentsContext } from '../payments/registry.js';
 import { settleOrder } from '../payments/settlement.js';
 import { expireOrder } from './expiry.js';
+import { fireRequestDeadline, REQUEST_DEADLINES } from '../aftersales/sweep.js';
+import { submitPayoutsOf } from '../aftersales/payout.js';
 
 export interface SweepReport {
   fired: number;
@@ -39,8 +41,19 @@ async function fire(ctx: PaymentsContext, d: Row<'deadlines'>): Promise<boolean>
         else await expireMembership(trx, c, claimed);
         return true;
       });
-    default:
-      throw new Error(`no handler for deadline kind ${d.kind}`);
+    default: {
+      if (!(REQUEST_DEADLINES as readonly string[]).includes(d.kind))
+        throw new Error(`no handler for deadline kind ${d.kind}`);
+      const paid = await withDeferredAudit(ctx.db, async (trx) => {
+        const claimed = await claimDeadline(trx, ctx.engine, d.id);
+        if (!claimed) return null;
+        // Marked done first: the handler cancels its phase's other open deadlines.
+        await completeDeadline(trx, claimed.id, at);
+        return fireRequestDeadline(trx, ctx, claimed, at);
+      });
+      if (paid) await submitPayoutsOf(ctx, paid);
+      return paid !== null;
+    }
   }
 }
 

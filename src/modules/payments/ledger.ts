@@ -14,8 +14,12 @@ import { fail } from '../../platform/errors.js';
 import { newId, newOrderedId } from '../../platform/ids.js';
 import { appendAudit, canonicalJson } from '../audit/index.js';
 
-/** Accounts that may run negative: money the platform is owed by an outside party. */
-const MAY_GO_NEGATIVE: ReadonlySet<AccountKind> = new Set(['GATEWAY_CLEARING']);
+/**
+ * Accounts that may run negative: money the platform is owed by an outside party — a gateway, or
+ * a merchant whose balance and deposit did not cover a refund after settlement (spec §4: the
+ * buyer is refunded anyway; the debt is netted against the merchant's next settlements).
+ */
+const MAY_GO_NEGATIVE: ReadonlySet<AccountKind> = new Set(['GATEWAY_CLEARING', 'MERCHANT_PAYABLE']);
 
 export async function ensureAccount(
   trx: Db,

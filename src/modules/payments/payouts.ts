@@ -18,6 +18,32 @@ import { transitionPayout } from './lifecycle.js';
 import { BALANCE_PROVIDER, type PaymentsContext } from './registry.js';
 
 const SWEEPER = systemActor('payouts');
+
+/**
+ * Told of every payout state change, in the transaction that makes it. After-sales registers here
+ * to move its request (REFUNDING → REFUNDED / REFUND_ABNORMAL); payments itself knows nothing of
+ * requests, so the dependency stays one-way (aftersales → payments).
+ */
+export type PayoutObserver = (
+  trx: Db,
+  c: { at: Date; engine: Engine },
+  payout: Row<'payouts'>,
+  to: PayoutState,
+  replacement: string | null,
+) => Promise<void>;
+const observers: PayoutObserver[] = [];
+export function observePayouts(fn: PayoutObserver): void {
+  if (!observers.includes(fn)) observers.push(fn);
+}
+async function notifyObservers(
+  trx: Db,
+  c: { at: Date; engine: Engine },
+  payout: Row<'payouts'>,
+  to: PayoutState,
+  replacement: string | null,
+): Promise<void> {
+  for (const fn of observers) await fn(trx, c, payout, to, replacement);
+}
 /** Attempts (the first and its retries) a gateway may close before the payout is left to support. */
 export const MAX_CLOSED_ATTEMPTS = 3;
 
@@ -49,6 +75,10 @@ export async function createPayout(
     purpose: Row<'payouts'>['purpose'];
     amountFen: number;
     replacesId?: string;
+    /** The after-sales request this payout belongs to (Stage 4). */
+    requestId?: string | null;
+    /** Another destination than the payment's own path: the platform balance after an ABNORMAL. */
+    provider?: string;
   },
 ): Promise<string> {
   // Under the payment's lock: successful plus in-flight payouts never exceed what was paid.
@@ -67,8 +97,9 @@ export async function createPayout(
       payment_id: input.payment.id,
       buyer_id: input.order.buyer_id,
       purpose: input.purpose,
-      provider: input.payment.provider,
+      provider: input.provider ?? input.payment.provider,
       amount_fen: input.amountFen,
+      refund_request_id: input.requestId ?? null,
       state: 'PENDING',
       replaces_id: input.replacesId ?? null,
       destination: null,
@@ -92,6 +123,8 @@ export async function createPayout(
       purpose: input.purpose,
       amountFen: input.amountFen,
       replaces: input.replacesId,
+      requestId: input.requestId ?? undefined,
+      provider: input.provider ?? input.payment.provider,
     },
     at: c.at,
   });
@@ -100,6 +133,20 @@ export async function createPayout(
 
 /** Applies what the gateway says about a payout (from the refund call, a query or a notification). */
 async function applyRefundStatus(
+  trx: Db,
+  engine: Engine,
+  at: Date,
+  payout: Row<'payouts'>,
+  status: RefundStatus,
+): Promise<{ replacement: string | null }> {
+  const before = payout.state;
+  const result = await applyStatus(trx, engine, at, payout, status);
+  if (status.state !== before)
+    await notifyObservers(trx, { at, engine }, payout, status.state, result.replacement);
+  return result;
+}
+
+async function applyStatus(
   trx: Db,
   engine: Engine,
   at: Date,
@@ -147,6 +194,7 @@ async function applyRefundStatus(
         purpose: payout.purpose,
         amountFen: payout.amount_fen,
         replacesId: payout.id,
+        requestId: payout.refund_request_id,
       },
     );
     return { replacement };
@@ -182,6 +230,7 @@ export async function submitPayout(ctx: PaymentsContext, payoutId: string): Prom
         set: { destination: '平台余额', finished_at: now(at), expected_arrival_at: now(at) },
       });
       await postPayout(trx, SWEEPER, at, payout);
+      await notifyObservers(trx, { at, engine: ctx.engine }, payout, 'SUCCESS', null);
     });
     return 'SUCCESS';
   }

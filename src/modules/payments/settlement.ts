@@ -6,11 +6,14 @@
 import type { Actor } from '../../platform/actor.js';
 import { completeDeadline } from '../../platform/deadlines.js';
 import { forUpdate, now, type Db, type Engine } from '../../platform/db/dialect.js';
-import type { Row } from '../../platform/db/schema.js';
+import { OPEN_REFUND_STATES, type Row } from '../../platform/db/schema.js';
 import { fail } from '../../platform/errors.js';
 import { appendAudit } from '../audit/index.js';
 import { postSettlement } from './flows.js';
 import { committedPayoutsFen } from './payouts.js';
+
+/** How long a settlement held back by an open request waits before it is looked at again. */
+const HOLD_MS = 3_600_000;
 
 /** Commission in whole fen, rounded down (the merchant never pays a fraction more). */
 export const commissionOf = (amountFen: number, bp: number): number => Math.floor((amountFen * bp) / 10_000);
@@ -24,6 +27,23 @@ export async function settleOrder(
     trx.selectFrom('orders').selectAll().where('id', '=', deadline.object_id),
     c.engine,
   ).executeTakeFirstOrThrow();
+  // Spec §4: not while an after-sales request or dispute on the order is open — the deadline
+  // moves on by an hour and is tried again (the request's end does not need to remember it).
+  const open = await trx
+    .selectFrom('refund_requests')
+    .select('id')
+    .where('order_id', '=', order.id)
+    .where('state', 'in', [...OPEN_REFUND_STATES])
+    .executeTakeFirst();
+  if (open && order.settled_at === null) {
+    await trx
+      .updateTable('deadlines')
+      .set({ due_at: now(new Date(c.at.getTime() + HOLD_MS)) })
+      .where('id', '=', deadline.id)
+      .where('state', '=', 'OPEN')
+      .execute();
+    return;
+  }
   if (order.state === 'DELIVERED' && order.settled_at === null && order.merchant_id) {
     // What was paid back (or is on its way back) is not the merchant's.
     const amount = order.total_fen - (await committedPayoutsFen(trx, { orderId: order.id }));

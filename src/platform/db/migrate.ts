@@ -4,6 +4,7 @@ import * as m0001 from './migrations/0001_foundation.js';
 import * as m0002 from './migrations/0002_inventory.js';
 import * as m0003 from './migrations/0003_ledger.js';
 import * as m0004 from './migrations/0004_orders.js';
+import * as m0005 from './migrations/0005_aftersales.js';
 
 // Migrations are imported statically: FileMigrationProvider cannot load .ts files under vitest.
 const migrations: Record<string, Migration> = {
@@ -11,6 +12,7 @@ const migrations: Record<string, Migration> = {
   '0002_inventory': m0002,
   '0003_ledger': m0003,
   '0004_orders': m0004,
+  '0005_aftersales': m0005,
 };
 
 export async function migrateToLatest<T>(db: Kysely<T>): Promise<string[]> {

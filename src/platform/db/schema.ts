@@ -26,6 +26,8 @@ export interface UsersTable {
   version: number;
   created_at: Timestamp;
   updated_at: Timestamp;
+  email: string | null;
+  phone: string | null;
 }
 
 export interface MemberLevelsTable {
@@ -188,6 +190,7 @@ export interface UnitsTable {
   policy_id: string;
   created_at: Timestamp;
   order_id: string | null;
+  refunded_at: Timestamp | null;
 }
 
 export interface KeyBatchesTable {
@@ -388,6 +391,7 @@ export interface PayoutsTable {
   created_at: Timestamp;
   updated_at: Timestamp;
   finished_at: Timestamp | null;
+  refund_request_id: string | null;
 }
 
 export interface MembershipsTable {
@@ -466,6 +470,149 @@ export interface SandboxGatewayNotificationsTable {
   delivered_at: Timestamp | null;
 }
 
+export type RefundState =
+  | 'PENDING_REVIEW'
+  | 'SUPPORT_REVIEW'
+  | 'AWAITING_BUYER'
+  | 'APPROVED'
+  | 'REFUNDING'
+  | 'REFUNDED'
+  | 'REFUND_ABNORMAL'
+  | 'REJECTED'
+  | 'DISPUTED'
+  | 'CANCELLED'
+  | 'CLOSED';
+/** States in which a request holds its units and its order's money (settlement waits). */
+export const OPEN_REFUND_STATES: readonly RefundState[] = [
+  'PENDING_REVIEW',
+  'SUPPORT_REVIEW',
+  'AWAITING_BUYER',
+  'APPROVED',
+  'REFUNDING',
+  'REFUND_ABNORMAL',
+  'REJECTED',
+  'DISPUTED',
+];
+export type EvidenceSource = 'BUYER' | 'MERCHANT' | 'SUPPORT' | 'SYSTEM';
+
+export interface RefundRequestsTable {
+  id: string;
+  request_no: string;
+  order_id: string;
+  buyer_id: string;
+  merchant_id: string | null;
+  scope: 'FULL' | 'PARTIAL';
+  reason: string;
+  description: string;
+  amount_fen: number;
+  state: RefundState;
+  reviewer: 'MERCHANT' | 'SUPPORT';
+  submissions: number;
+  review_due_at: Timestamp | null;
+  supplement_due_at: Timestamp | null;
+  escalation_due_at: Timestamp | null;
+  deadline_warnings: JsonText | null;
+  eligibility: JsonText;
+  auto_approvable: Bool;
+  large: Bool;
+  info_request: string | null;
+  decision_code: string | null;
+  decision_note: string | null;
+  decided_by: string | null;
+  decided_role: string | null;
+  decided_at: Timestamp | null;
+  decision_warnings: JsonText | null;
+  idempotency_key: string;
+  version: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  closed_at: Timestamp | null;
+}
+
+export interface RefundRequestUnitsTable {
+  request_id: string;
+  unit_id: string;
+  amount_fen: number;
+  released_at: Timestamp | null;
+}
+
+export interface RefundEvidenceTable {
+  id: string;
+  request_id: string;
+  submission: number;
+  source: EvidenceSource;
+  uploaded_by: string | null;
+  kind: string;
+  sha256: string | null;
+  mime: string | null;
+  file_name: string | null;
+  size: number | null;
+  signals: JsonText | null;
+  content: JsonText | null;
+  created_at: Timestamp;
+}
+
+export interface ConversationMessagesTable {
+  id: string;
+  order_id: string;
+  sender_id: string;
+  sender_role: 'buyer' | 'merchant' | 'support';
+  body: string;
+  sha256: string | null;
+  mime: string | null;
+  file_name: string | null;
+  signals: JsonText | null;
+  created_at: Timestamp;
+}
+
+export interface ConversationReadsTable {
+  order_id: string;
+  user_id: string;
+  last_read_id: string;
+  read_at: Timestamp;
+}
+
+export interface NotificationsTable {
+  id: string;
+  user_id: string;
+  kind: string;
+  title_zh: string;
+  title_en: string;
+  body_zh: string;
+  body_en: string;
+  link: string | null;
+  object_type: string | null;
+  object_id: string | null;
+  created_at: Timestamp;
+  read_at: Timestamp | null;
+}
+
+export interface OutboxTable {
+  id: string;
+  channel: 'EMAIL' | 'SMS';
+  recipient: string;
+  subject: string;
+  body: string;
+  state: 'PENDING' | 'SENT' | 'FAILED';
+  attempts: number;
+  last_error: string | null;
+  created_at: Timestamp;
+  sent_at: Timestamp | null;
+}
+
+export interface AlertsTable {
+  id: string;
+  kind: string;
+  object_type: string;
+  object_id: string;
+  request_id: string | null;
+  data: JsonText;
+  created_at: Timestamp;
+  resolved_at: Timestamp | null;
+  resolved_by: string | null;
+  resolution: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   member_levels: MemberLevelsTable;
@@ -499,6 +646,14 @@ export interface Database {
   sandbox_gateway_payments: SandboxGatewayPaymentsTable;
   sandbox_gateway_refunds: SandboxGatewayRefundsTable;
   sandbox_gateway_notifications: SandboxGatewayNotificationsTable;
+  refund_requests: RefundRequestsTable;
+  refund_request_units: RefundRequestUnitsTable;
+  refund_evidence: RefundEvidenceTable;
+  conversation_messages: ConversationMessagesTable;
+  conversation_reads: ConversationReadsTable;
+  notifications: NotificationsTable;
+  outbox: OutboxTable;
+  alerts: AlertsTable;
 }
 
 export type Row<T extends keyof Database> = Selectable<Database[T]>;

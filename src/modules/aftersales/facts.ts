@@ -1,0 +1,124 @@
+/**
+ * Reads, from the records, the facts the eligibility rules judge (spec §6): the order's delivery,
+ * policy snapshot and its recorded confirmation, and per unit its key's state and timeline, and
+ * whether it is refunded or already in an open request. The rules themselves stay pure.
+ */
+import type { Db } from '../../platform/db/dialect.js';
+import type { Row } from '../../platform/db/schema.js';
+import { fail } from '../../platform/errors.js';
+import { getPlatformRules } from '../../platform/settings.js';
+import { policyTerms } from '../catalog/views.js';
+import {
+  checkEligibility,
+  type EligibilityResult,
+  type RefundReason,
+  type UnitFacts,
+} from './eligibility.js';
+
+export interface OrderUnits {
+  order: Row<'orders'>;
+  facts: UnitFacts[];
+}
+
+/** Units of a goods order (all, or the chosen ones) with their key facts. */
+export async function loadUnitFacts(
+  trx: Db,
+  order: Row<'orders'>,
+  unitIds?: readonly string[],
+  /** The request being judged again (timeout, resubmission): its own hold on the units is not a block. */
+  ownRequestId?: string,
+): Promise<UnitFacts[]> {
+  const units = await trx
+    .selectFrom('units')
+    .leftJoin('keys', (j) =>
+      j
+        .onRef('keys.unit_id', '=', 'units.id')
+        .on('keys.state', 'in', ['SEALED', 'REVEALED', 'ACTIVATED', 'VOIDED', 'INVALID']),
+    )
+    .select([
+      'units.id as unit_id',
+      'units.refunded_at',
+      'keys.state',
+      'keys.serial_masked',
+      'keys.delivered_at',
+      'keys.first_revealed_at',
+      'keys.activated_at',
+      'keys.activation_source',
+      'keys.activated_before_delivery',
+    ])
+    .where('units.order_id', '=', order.id)
+    .orderBy('units.id')
+    .execute();
+  const chosen = unitIds ? new Set(unitIds) : null;
+  if (chosen) {
+    const known = new Set(units.map((u) => u.unit_id));
+    for (const id of chosen) if (!known.has(id)) fail('refund.unit_not_in_order', { field: 'unitIds' });
+  }
+  const picked = chosen ? units.filter((u) => chosen.has(u.unit_id)) : units;
+  // A replacement key may have been delivered for an INVALID one: prefer the live key of a unit.
+  const byUnit = new Map<string, (typeof units)[number]>();
+  for (const u of picked) {
+    const seen = byUnit.get(u.unit_id);
+    if (!seen || seen.state === 'INVALID') byUnit.set(u.unit_id, u);
+  }
+  const open = await trx
+    .selectFrom('refund_request_units')
+    .select('unit_id')
+    .where('unit_id', 'in', [...byUnit.keys()].length ? [...byUnit.keys()] : ['-'])
+    .where('released_at', 'is', null)
+    .$if(ownRequestId !== undefined, (q) => q.where('request_id', '<>', ownRequestId!))
+    .execute();
+  const inOpen = new Set(open.map((o) => o.unit_id));
+  return [...byUnit.values()].map((u) => ({
+    unitId: u.unit_id,
+    alreadyRefunded: u.refunded_at !== null,
+    inOpenRequest: inOpen.has(u.unit_id),
+    key: u.state
+      ? {
+          state: u.state,
+          serialMasked: u.serial_masked ?? '',
+          deliveredAt: u.delivered_at,
+          firstRevealedAt: u.first_revealed_at,
+          activatedAt: u.activated_at,
+          activationSource: u.activation_source,
+          activatedBeforeDelivery: u.activated_before_delivery === 1,
+          // Any recorded use of an entitlement counts as partly used (spec §5).
+          partiallyUsed: order.product_type === 'ENTITLEMENT' && u.activated_at !== null,
+        }
+      : null,
+  }));
+}
+
+/** The eligibility answer for chosen units of an order, from its records, at `at`. */
+export async function assess(
+  trx: Db,
+  order: Row<'orders'>,
+  input: {
+    unitIds?: readonly string[];
+    reason: RefundReason;
+    evidenceAttached: boolean;
+    at: Date;
+    ownRequestId?: string;
+  },
+): Promise<{ result: EligibilityResult; facts: UnitFacts[] }> {
+  if (order.kind !== 'GOODS' || !order.policy_id) fail('refund.order_not_refundable');
+  const [policy, rules, facts] = await Promise.all([
+    trx.selectFrom('refund_policies').selectAll().where('id', '=', order.policy_id).executeTakeFirstOrThrow(),
+    getPlatformRules(trx),
+    loadUnitFacts(trx, order, input.unitIds, input.ownRequestId),
+  ]);
+  const result = checkEligibility({
+    at: input.at,
+    reason: input.reason,
+    order: {
+      deliveredAt: order.delivered_at,
+      policyConfirmedAt: order.policy_confirmed_at,
+      policy: policyTerms(policy),
+      productType: order.product_type ?? 'CARD_KEY',
+    },
+    units: facts,
+    qualityClaimDays: rules.qualityClaimDays,
+    evidenceAttached: input.evidenceAttached,
+  });
+  return { result, facts };
+}

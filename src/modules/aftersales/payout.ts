@@ -1,0 +1,423 @@
+/**
+ * From approval to money back (spec §8): approval marks the units refunded, returns sealed keys to
+ * stock and voids revealed ones, takes settled money back into escrow and writes the payout row —
+ * all in the deciding transaction; the payout is sent after commit (balance: at once). Payout
+ * results move the request: SUCCESS → REFUNDED, ABNORMAL (or a gateway that keeps closing) →
+ * REFUND_ABNORMAL, where the buyer picks the platform balance or support reroutes it. A payout not
+ * done within the platform's working days raises a delay alert (到账延迟).
+ */
+import type { Actor } from '../../platform/actor.js';
+import { systemActor } from '../../platform/actor.js';
+import { forUpdate, now, toJson, type Db, type Engine } from '../../platform/db/dialect.js';
+import type { Row } from '../../platform/db/schema.js';
+import { cancelDeadline, scheduleDeadline } from '../../platform/deadlines.js';
+import { fail } from '../../platform/errors.js';
+import { newOrderedId } from '../../platform/ids.js';
+import { fenToYuan } from '../../platform/money.js';
+import { getPlatformRules } from '../../platform/settings.js';
+import { appendAudit, withDeferredAudit } from '../audit/index.js';
+import { returnToStock, voidUnitKeys } from '../inventory/allocation.js';
+import { notify, supportUsers } from '../notifications/index.js';
+import { transitionOrder } from '../orders/lifecycle.js';
+import { transitionPayout } from '../payments/lifecycle.js';
+import { createPayout, observePayouts, submitPayout } from '../payments/payouts.js';
+import { BALANCE_PROVIDER, type PaymentsContext } from '../payments/registry.js';
+import { startRefund } from '../payments/refunds.js';
+import { cancelPhase, workingDaysFrom } from './deadlines.js';
+import { transitionRequest, type RefundActor } from './lifecycle.js';
+
+const PAYOUTS = systemActor('payouts');
+
+export interface Approval {
+  request: Pick<Row<'refund_requests'>, 'id' | 'state' | 'version'>;
+  by: RefundActor;
+  actor: Actor;
+  at: Date;
+  code: string;
+  note: string | null;
+}
+
+/** Approves a request and starts its refund; returns the payout ids to send after commit. */
+export async function approveAndPay(trx: Db, ctx: { engine: Engine }, a: Approval): Promise<string[]> {
+  await cancelPhase(trx, a.request.id, a.request.version);
+  const role = a.actor.kind === 'user' ? a.actor.role : 'system';
+  const v = await transitionRequest(trx, {
+    request: a.request,
+    to: 'APPROVED',
+    by: a.by,
+    actor: a.actor,
+    at: a.at,
+    set: {
+      decision_code: a.code,
+      decision_note: a.note,
+      decided_by: a.actor.kind === 'user' ? a.actor.id : null,
+      decided_role: a.by === 'system' ? 'system' : role,
+      decided_at: now(a.at),
+    },
+    data: { code: a.code },
+  });
+  const request = await trx
+    .selectFrom('refund_requests')
+    .selectAll()
+    .where('id', '=', a.request.id)
+    .executeTakeFirstOrThrow();
+  const units = await trx
+    .selectFrom('refund_request_units')
+    .innerJoin('units', 'units.id', 'refund_request_units.unit_id')
+    .leftJoin('keys', 'keys.unit_id', 'units.id')
+    .select(['units.id as unit_id', 'units.refunded_at', 'keys.state'])
+    .where('refund_request_units.request_id', '=', request.id)
+    .execute();
+  if (units.some((u) => u.refunded_at !== null)) fail('refund.unit_refunded');
+  const c = { actor: a.actor, at: a.at, engine: ctx.engine };
+  // Spec §5: a sealed key never left the platform and returns to stock; a revealed one is voided.
+  const ofState = (s: string) => [...new Set(units.filter((u) => u.state === s).map((u) => u.unit_id))];
+  await returnToStock(trx, c, ofState('SEALED'));
+  await voidUnitKeys(trx, c, ofState('REVEALED'));
+  await trx
+    .updateTable('units')
+    .set({ refunded_at: now(a.at) })
+    .where(
+      'id',
+      'in',
+      units.map((u) => u.unit_id),
+    )
+    .execute();
+  const payoutId = await startRefund(trx, c, {
+    orderId: request.order_id,
+    requestId: request.id,
+    amountFen: request.amount_fen,
+  });
+  await transitionRequest(trx, {
+    request: { id: request.id, state: 'APPROVED', version: v },
+    to: 'REFUNDING',
+    by: 'system',
+    actor: PAYOUTS,
+    at: a.at,
+    data: { payoutId },
+  });
+  const rules = await getPlatformRules(trx);
+  const delay = await workingDaysFrom(trx, a.at, rules.payoutDelayWorkingDays);
+  await scheduleDeadline(trx, { kind: 'PAYOUT_DELAY', objectId: request.id, dueAt: delay.dueAt, at: a.at });
+  await notify(
+    trx,
+    [request.buyer_id],
+    {
+      kind: 'REFUND_DECISION',
+      titleZh: '售后申请已同意',
+      titleEn: 'Refund approved',
+      bodyZh: `售后申请 ${request.request_no} 已同意，¥${fenToYuan(request.amount_fen)} 将原路退回。`,
+      bodyEn: `Refund request ${request.request_no} was approved; ¥${fenToYuan(request.amount_fen)} goes back the way you paid.`,
+      link: `/refunds/${request.id}`,
+      object: { type: 'refund_request', id: request.id },
+    },
+    a.at,
+  );
+  return [payoutId];
+}
+
+/** Sends payouts decided in a committed transaction (balance: done at once; gateways: async). */
+export async function submitPayoutsOf(ctx: PaymentsContext, ids: readonly string[]): Promise<void> {
+  for (const id of ids) {
+    // A gateway that is down leaves the payout PENDING; the sweeper sends it again.
+    await submitPayout(ctx, id).catch(() => undefined);
+  }
+}
+
+async function raiseAlert(
+  trx: Db,
+  kind: 'PAYOUT_ABNORMAL' | 'PAYOUT_DELAYED' | 'REVIEW_OVERDUE',
+  object: { type: string; id: string },
+  requestId: string | null,
+  data: Record<string, unknown>,
+  at: Date,
+): Promise<boolean> {
+  const res = await trx
+    .insertInto('alerts')
+    .values({
+      id: newOrderedId(at.getTime()),
+      kind,
+      object_type: object.type,
+      object_id: object.id,
+      request_id: requestId,
+      data: toJson(data),
+      created_at: now(at),
+      resolved_at: null,
+      resolved_by: null,
+      resolution: null,
+    })
+    .onConflict((oc) => oc.columns(['kind', 'object_id']).doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  return res !== undefined;
+}
+export { raiseAlert };
+
+async function finishIfPaid(trx: Db, request: Row<'refund_requests'>, at: Date): Promise<void> {
+  const done = await trx
+    .selectFrom('payouts')
+    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('amount_fen'), eb.val(0)).as('total'))
+    .where('refund_request_id', '=', request.id)
+    .where('state', '=', 'SUCCESS')
+    .executeTakeFirstOrThrow();
+  if (Number(done.total) < request.amount_fen) return;
+  await transitionRequest(trx, { request, to: 'REFUNDED', by: 'system', actor: PAYOUTS, at });
+  await cancelDeadline(trx, 'PAYOUT_DELAY', request.id);
+  await trx
+    .updateTable('alerts')
+    .set({ resolved_at: now(at), resolution: 'REFUNDED' })
+    .where('request_id', '=', request.id)
+    .where('resolved_at', 'is', null)
+    .execute();
+  // Every unit of the order refunded: the order itself is refunded.
+  const left = await trx
+    .selectFrom('units')
+    .select('id')
+    .where('order_id', '=', request.order_id)
+    .where('refunded_at', 'is', null)
+    .executeTakeFirst();
+  if (!left) {
+    const order = await trx
+      .selectFrom('orders')
+      .select(['id', 'state', 'version'])
+      .where('id', '=', request.order_id)
+      .executeTakeFirstOrThrow();
+    if (order.state === 'DELIVERED')
+      await transitionOrder(trx, {
+        order,
+        to: 'REFUNDED',
+        by: 'system',
+        actor: PAYOUTS,
+        at,
+        data: { requestId: request.id },
+      });
+  }
+  await notify(
+    trx,
+    [request.buyer_id],
+    {
+      kind: 'PAYOUT_STATUS',
+      titleZh: '退款已到账',
+      titleEn: 'Refund arrived',
+      bodyZh: `售后申请 ${request.request_no} 的 ¥${fenToYuan(request.amount_fen)} 已退回。`,
+      bodyEn: `¥${fenToYuan(request.amount_fen)} of refund request ${request.request_no} has been paid back.`,
+      link: `/refunds/${request.id}`,
+      object: { type: 'refund_request', id: request.id },
+    },
+    at,
+  );
+}
+
+async function markAbnormal(
+  trx: Db,
+  request: Row<'refund_requests'>,
+  payout: Row<'payouts'>,
+  at: Date,
+): Promise<void> {
+  if (request.state === 'REFUNDING')
+    await transitionRequest(trx, {
+      request,
+      to: 'REFUND_ABNORMAL',
+      by: 'system',
+      actor: PAYOUTS,
+      at,
+      data: { payoutId: payout.id },
+    });
+  await raiseAlert(
+    trx,
+    'PAYOUT_ABNORMAL',
+    { type: 'payout', id: payout.id },
+    request.id,
+    { provider: payout.provider },
+    at,
+  );
+  await notify(
+    trx,
+    [request.buyer_id],
+    {
+      kind: 'PAYOUT_STATUS',
+      titleZh: '退款未能原路退回',
+      titleEn: 'Refund could not be paid back',
+      bodyZh: `售后申请 ${request.request_no} 的退款原路退回失败（如零钱被冻结或银行卡已注销）。可选择退到平台余额，或等待客服人工处理。`,
+      bodyEn: `The refund of request ${request.request_no} could not go back the way you paid (e.g. a frozen wallet or closed card). Choose the platform balance, or wait for support to handle it.`,
+      link: `/refunds/${request.id}`,
+      object: { type: 'refund_request', id: request.id },
+    },
+    at,
+  );
+  await notify(
+    trx,
+    await supportUsers(trx),
+    {
+      kind: 'SUPPORT_QUEUE',
+      titleZh: '退款异常',
+      titleEn: 'Abnormal payout',
+      bodyZh: `售后申请 ${request.request_no} 的退款异常，需要处理。`,
+      bodyEn: `The payout of refund request ${request.request_no} is abnormal and needs handling.`,
+      link: `/support/refunds/${request.id}`,
+      object: { type: 'refund_request', id: request.id },
+    },
+    at,
+  );
+}
+
+// Registered once: payments tells after-sales about every payout change, in its transaction.
+observePayouts(async (trx, c, payout, to, replacement) => {
+  if (!payout.refund_request_id) return;
+  const request = await trx
+    .selectFrom('refund_requests')
+    .selectAll()
+    .where('id', '=', payout.refund_request_id)
+    .executeTakeFirstOrThrow();
+  if (to === 'SUCCESS' && (request.state === 'REFUNDING' || request.state === 'REFUND_ABNORMAL'))
+    await finishIfPaid(trx, request, c.at);
+  else if (to === 'ABNORMAL' || (to === 'CLOSED' && replacement === null))
+    await markAbnormal(trx, request, payout, c.at);
+});
+
+/**
+ * After an ABNORMAL payout (or a gateway that kept closing it): pay what is left to the buyer's
+ * platform balance instead. Taken by the buyer, or by support on the buyer's behalf.
+ */
+export async function rerouteToBalance(
+  ctx: PaymentsContext,
+  actor: Actor & { kind: 'user' },
+  requestId: string,
+): Promise<void> {
+  const ids = await withDeferredAudit(ctx.db, async (trx) => {
+    const at = ctx.clock.now();
+    const request = await forUpdate(
+      trx.selectFrom('refund_requests').selectAll().where('id', '=', requestId),
+      ctx.engine,
+    ).executeTakeFirst();
+    const isBuyer = actor.role === 'buyer' && request?.buyer_id === actor.id;
+    const isSupport = actor.role === 'support' || actor.role === 'admin';
+    if (!request || (!isBuyer && !isSupport)) fail('refund.not_found');
+    if (request.state !== 'REFUND_ABNORMAL') fail('refund.abnormal_only');
+    const payouts = await trx
+      .selectFrom('payouts')
+      .selectAll()
+      .where('refund_request_id', '=', request.id)
+      .execute();
+    for (const p of payouts.filter((x) => x.state === 'ABNORMAL'))
+      await transitionPayout(trx, {
+        row: p,
+        to: 'CLOSED',
+        by: 'support',
+        actor,
+        at,
+        set: { error_code: 'REROUTED_TO_BALANCE', finished_at: now(at) },
+        data: { reroutedBy: actor.role },
+      });
+    const committed = payouts
+      .filter((x) => ['PENDING', 'PROCESSING', 'SUCCESS'].includes(x.state))
+      .reduce((s, x) => s + x.amount_fen, 0);
+    const left = request.amount_fen - committed;
+    const last = payouts.at(-1);
+    const ids: string[] = [];
+    if (left > 0) {
+      ids.push(
+        await createPayout(
+          trx,
+          { actor, at, engine: ctx.engine },
+          {
+            order: { id: request.order_id, buyer_id: request.buyer_id },
+            payment: { id: last!.payment_id, provider: last!.provider },
+            provider: BALANCE_PROVIDER,
+            purpose: 'REFUND',
+            amountFen: left,
+            replacesId: last?.id,
+            requestId: request.id,
+          },
+        ),
+      );
+    }
+    await transitionRequest(trx, {
+      request,
+      to: 'REFUNDING',
+      by: isBuyer ? 'buyer' : 'support',
+      actor,
+      at,
+      data: { destination: 'BALANCE', amountFen: left },
+    });
+    await trx
+      .updateTable('alerts')
+      .set({ resolved_at: now(at), resolved_by: actor.id, resolution: 'REROUTED_TO_BALANCE' })
+      .where('request_id', '=', request.id)
+      .where('kind', '=', 'PAYOUT_ABNORMAL')
+      .where('resolved_at', 'is', null)
+      .execute();
+    await appendAudit(trx, {
+      actor,
+      action: 'refund.rerouted_to_balance',
+      objectType: 'refund_request',
+      objectId: request.id,
+      data: { amountFen: left },
+      at,
+    });
+    return ids;
+  });
+  await submitPayoutsOf(ctx, ids);
+}
+
+/** PAYOUT_DELAY fired: money not back within the working days promised — alert and explain. */
+export async function payoutDelayed(trx: Db, requestId: string, at: Date): Promise<void> {
+  const request = await trx
+    .selectFrom('refund_requests')
+    .selectAll()
+    .where('id', '=', requestId)
+    .executeTakeFirst();
+  if (!request || (request.state !== 'REFUNDING' && request.state !== 'REFUND_ABNORMAL')) return;
+  const pending = await trx
+    .selectFrom('payouts')
+    .select(['id', 'provider', 'state', 'expected_arrival_at', 'destination'])
+    .where('refund_request_id', '=', requestId)
+    .where('state', 'in', ['PENDING', 'PROCESSING', 'ABNORMAL'])
+    .execute();
+  const raised = await raiseAlert(
+    trx,
+    'PAYOUT_DELAYED',
+    { type: 'refund_request', id: requestId },
+    requestId,
+    { payouts: pending },
+    at,
+  );
+  if (!raised) return;
+  const days = (await getPlatformRules(trx)).payoutDelayWorkingDays;
+  await appendAudit(trx, {
+    actor: PAYOUTS,
+    action: 'refund.payout_delayed',
+    objectType: 'refund_request',
+    objectId: requestId,
+    data: { payouts: pending.map((p) => p.id) },
+    at,
+  });
+  await notify(
+    trx,
+    [request.buyer_id],
+    {
+      kind: 'PAYOUT_DELAYED',
+      titleZh: '退款到账延迟',
+      titleEn: 'Refund delayed',
+      bodyZh: `售后申请 ${request.request_no} 的退款已超过 ${days} 个工作日仍未到账。银行卡退款可能因银行处理而延迟；平台客服已介入跟进，请留意后续通知。`,
+      bodyEn: `The refund of request ${request.request_no} has not arrived within ${days} working days. Bank-card refunds can be delayed by the bank; platform support is now following it up.`,
+      link: `/refunds/${request.id}`,
+      object: { type: 'refund_request', id: request.id },
+    },
+    at,
+  );
+  await notify(
+    trx,
+    await supportUsers(trx),
+    {
+      kind: 'PAYOUT_DELAYED',
+      titleZh: '退款到账延迟',
+      titleEn: 'Payout delayed',
+      bodyZh: `售后申请 ${request.request_no} 的退款超过 ${days} 个工作日未完成。`,
+      bodyEn: `The payout of refund request ${request.request_no} is not done after ${days} working days.`,
+      link: `/support/refunds/${request.id}`,
+      object: { type: 'refund_request', id: request.id },
+    },
+    at,
+  );
+}

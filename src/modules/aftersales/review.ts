@@ -1,0 +1,472 @@
+/**
+ * Review (spec §7 step 4) and the buyer's answers. The reviewer — the merchant, or support once
+ * the merchant's deadline passed — approves, rejects with a reason code, or asks for material.
+ * Every action names the version the actor saw: two reviewers at once give one decision and one
+ * 409. A large refund needs a second confirmation; a rejection the order's own records contradict
+ * is allowed once confirmed, and the warning stays on the request for the buyer and arbitration.
+ */
+import { z } from 'zod';
+import type { UserActor } from '../../platform/actor.js';
+import { forUpdate, now, toJson, type Db } from '../../platform/db/dialect.js';
+import type { Row } from '../../platform/db/schema.js';
+import { fail } from '../../platform/errors.js';
+import { fenToYuan } from '../../platform/money.js';
+import { getPlatformRules } from '../../platform/settings.js';
+import { withDeferredAudit } from '../audit/index.js';
+import { merchantUsers, notify, supportUsers } from '../notifications/index.js';
+import { cancelPhase, escalationDue, reviewDue, schedulePhase, workingDaysFrom } from './deadlines.js';
+import { REFUND_REASONS, type RefundReason } from './eligibility.js';
+import { assess } from './facts.js';
+import { transitionRequest, type RefundActor } from './lifecycle.js';
+import { approveAndPay, rerouteToBalance, submitPayoutsOf } from './payout.js';
+import { fileRefSchema, insertFileEvidence, inspectStored, type AfterSalesContext } from './requests.js';
+import { attachSystemEvidence } from './system-evidence.js';
+
+export const REJECT_CODES = {
+  ACTIVATED: { zh: '商品已激活', en: 'Already activated' },
+  LATE: { zh: '超时未申请', en: 'Applied too late' },
+  EVIDENCE_INVALID: { zh: '证据无效', en: 'Evidence not valid' },
+  NOT_MERCHANT_FAULT: { zh: '非商家责任', en: 'Not the merchant’s fault' },
+  NON_REFUNDABLE_DISCLOSED: { zh: '已明示不退不换', en: 'Disclosed as non-refundable' },
+  OTHER: { zh: '其他', en: 'Other' },
+} as const;
+export type RejectCode = keyof typeof REJECT_CODES;
+
+export const decisionSchema = z.discriminatedUnion('action', [
+  z.strictObject({
+    action: z.literal('APPROVE'),
+    version: z.number().int().min(1),
+    note: z.string().trim().max(500).optional(),
+    /** The second confirmation a large refund needs. */
+    confirmLarge: z.boolean().default(false),
+  }),
+  z.strictObject({
+    action: z.literal('REJECT'),
+    version: z.number().int().min(1),
+    code: z.enum(Object.keys(REJECT_CODES) as [RejectCode, ...RejectCode[]]),
+    note: z.string().trim().max(500).optional(),
+    /** Reject although the order's records contradict the reason given. */
+    acknowledgeWarnings: z.boolean().default(false),
+  }),
+  z.strictObject({
+    action: z.literal('REQUEST_INFO'),
+    version: z.number().int().min(1),
+    note: z.string().trim().min(2).max(500),
+  }),
+]);
+export type DecisionInput = z.infer<typeof decisionSchema>;
+
+async function lockRequest(trx: Db, ctx: AfterSalesContext, id: string): Promise<Row<'refund_requests'>> {
+  const r = await forUpdate(
+    trx.selectFrom('refund_requests').selectAll().where('id', '=', id),
+    ctx.engine,
+  ).executeTakeFirst();
+  if (!r) fail('refund.not_found');
+  return r;
+}
+
+/** Who may review the request now, as which lifecycle actor; others get the request's 404 or a 403. */
+function reviewerRole(actor: UserActor, r: Row<'refund_requests'>): RefundActor {
+  const staff = actor.role === 'support' || actor.role === 'admin';
+  const owner = actor.role === 'merchant' && actor.merchantId !== null && actor.merchantId === r.merchant_id;
+  if (!staff && !owner) fail('refund.not_found');
+  if (r.state === 'SUPPORT_REVIEW' || (r.state === 'AWAITING_BUYER' && r.reviewer === 'SUPPORT')) {
+    if (!staff) fail('refund.not_reviewer');
+    return 'support';
+  }
+  if (!owner) fail('refund.not_reviewer');
+  return 'merchant';
+}
+
+const checkVersion = (r: Row<'refund_requests'>, version: number) => {
+  if (r.version !== version) fail('request.conflict', { field: 'version' });
+};
+
+/** Rejection reasons the order's own records contradict (spec: allowed, but warned). */
+async function contradictions(trx: Db, r: Row<'refund_requests'>, code: RejectCode) {
+  const order = await trx
+    .selectFrom('orders')
+    .selectAll()
+    .where('id', '=', r.order_id)
+    .executeTakeFirstOrThrow();
+  const unitIds = (
+    await trx.selectFrom('refund_request_units').select('unit_id').where('request_id', '=', r.id).execute()
+  ).map((u) => u.unit_id);
+  const { result, facts } = await assess(trx, order, {
+    unitIds,
+    reason: r.reason as RefundReason,
+    evidenceAttached: true,
+    at: new Date(r.created_at), // "too late" is judged at the time the buyer applied
+    ownRequestId: r.id,
+  });
+  const policy = await trx
+    .selectFrom('refund_policies')
+    .select(['non_refundable'])
+    .where('id', '=', order.policy_id!)
+    .executeTakeFirstOrThrow();
+  const warnings: { code: string; zh: string; en: string }[] = [];
+  if (code === 'ACTIVATED' && !facts.some((f) => f.key?.state === 'ACTIVATED'))
+    warnings.push({
+      code: 'NOT_ACTIVATED',
+      zh: '记录显示卡密未被激活',
+      en: 'The records show no key was activated',
+    });
+  if (code === 'LATE' && !result.units.some((u) => u.codes.some((c) => c.endsWith('EXPIRED'))))
+    warnings.push({
+      code: 'IN_TIME',
+      zh: '记录显示申请在期限内提出',
+      en: 'The records show the request was made in time',
+    });
+  if (code === 'NON_REFUNDABLE_DISCLOSED' && policy.non_refundable !== 1)
+    warnings.push({
+      code: 'NOT_DISCLOSED',
+      zh: '该订单的退款政策并未写明不退不换',
+      en: 'The order’s refund policy does not say non-refundable',
+    });
+  if (code !== 'ACTIVATED' && code !== 'LATE' && result.summary.autoApprovable)
+    warnings.push({
+      code: 'RECORDS_SAY_ELIGIBLE',
+      zh: '按订单的退款政策与记录，该申请符合退款条件',
+      en: 'By the order’s refund policy and records this request is eligible',
+    });
+  return warnings;
+}
+
+export async function decide(
+  ctx: AfterSalesContext,
+  actor: UserActor,
+  requestId: string,
+  input: DecisionInput,
+): Promise<void> {
+  let paid: string[] = [];
+  await withDeferredAudit(ctx.db, async (trx) => {
+    const at = ctx.clock.now();
+    const r = await lockRequest(trx, ctx, requestId);
+    const by = reviewerRole(actor, r);
+    checkVersion(r, input.version);
+    if (r.state !== 'PENDING_REVIEW' && r.state !== 'SUPPORT_REVIEW')
+      fail('refund.transition_not_allowed', { params: { from: r.state, to: input.action } });
+    const rules = await getPlatformRules(trx);
+    switch (input.action) {
+      case 'APPROVE':
+        if (r.large === 1 && !input.confirmLarge)
+          fail('refund.confirmation_required', {
+            params: { amount: fenToYuan(r.amount_fen) },
+            data: { amountFen: r.amount_fen, thresholdFen: rules.largeRefundFen },
+          });
+        paid = await approveAndPay(trx, ctx, {
+          request: r,
+          by,
+          actor,
+          at,
+          code: 'APPROVED',
+          note: input.note ?? null,
+        });
+        return;
+      case 'REJECT': {
+        if (input.code === 'OTHER' && !input.note) fail('refund.note_required', { field: 'note' });
+        const warnings = await contradictions(trx, r, input.code);
+        if (warnings.length > 0 && !input.acknowledgeWarnings)
+          fail('refund.decision_contradicts_records', {
+            params: {
+              warnings: {
+                zh: warnings.map((w) => w.zh).join('；'),
+                en: warnings.map((w) => w.en).join('; '),
+              },
+            },
+            data: { warnings },
+          });
+        await cancelPhase(trx, r.id, r.version);
+        const due = escalationDue(rules, at);
+        const v = await transitionRequest(trx, {
+          request: r,
+          to: 'REJECTED',
+          by,
+          actor,
+          at,
+          set: {
+            decision_code: input.code,
+            decision_note: input.note ?? null,
+            decided_by: actor.id,
+            decided_role: actor.role,
+            decided_at: now(at),
+            decision_warnings: warnings.length ? toJson(warnings) : null,
+            escalation_due_at: now(due.dueAt),
+          },
+          data: { code: input.code, warnings: warnings.map((w) => w.code) },
+        });
+        await schedulePhase(trx, 'REFUND_ESCALATION', r.id, v, due.dueAt, at);
+        await notify(
+          trx,
+          [r.buyer_id],
+          {
+            kind: 'REFUND_DECISION',
+            titleZh: '售后申请被拒绝',
+            titleEn: 'Refund rejected',
+            bodyZh: `售后申请 ${r.request_no} 被拒绝（${REJECT_CODES[input.code].zh}）。您可以补充新证据重新提交、接受结果，或申请平台仲裁。`,
+            bodyEn: `Refund request ${r.request_no} was rejected (${REJECT_CODES[input.code].en}). You can resubmit with new evidence, accept, or escalate to the platform.`,
+            link: `/refunds/${r.id}`,
+            object: { type: 'refund_request', id: r.id },
+          },
+          at,
+        );
+        return;
+      }
+      case 'REQUEST_INFO': {
+        await cancelPhase(trx, r.id, r.version);
+        const due = await workingDaysFrom(trx, at, rules.supplementWorkingDays);
+        const v = await transitionRequest(trx, {
+          request: r,
+          to: 'AWAITING_BUYER',
+          by,
+          actor,
+          at,
+          set: { info_request: input.note, supplement_due_at: now(due.dueAt) },
+        });
+        await schedulePhase(trx, 'REFUND_SUPPLEMENT', r.id, v, due.dueAt, at);
+        await notify(
+          trx,
+          [r.buyer_id],
+          {
+            kind: 'REFUND_INFO_REQUESTED',
+            titleZh: '请补充售后材料',
+            titleEn: 'More material needed',
+            bodyZh: `售后申请 ${r.request_no} 需要补充材料：${input.note}`,
+            bodyEn: `Refund request ${r.request_no} needs more material: ${input.note}`,
+            link: `/refunds/${r.id}`,
+            object: { type: 'refund_request', id: r.id },
+          },
+          at,
+        );
+        return;
+      }
+    }
+  });
+  await submitPayoutsOf(ctx, paid);
+}
+
+export const buyerActionSchema = z.discriminatedUnion('action', [
+  z.strictObject({
+    action: z.literal('SUPPLEMENT'),
+    version: z.number().int().min(1),
+    note: z.string().trim().min(1).max(1000),
+    files: z.array(fileRefSchema).max(9).default([]),
+  }),
+  z.strictObject({
+    action: z.literal('RESUBMIT'),
+    version: z.number().int().min(1),
+    description: z.string().trim().min(1).max(1000),
+    files: z.array(fileRefSchema).min(1).max(9),
+  }),
+  z.strictObject({ action: z.literal('CANCEL'), version: z.number().int().min(1) }),
+  z.strictObject({ action: z.literal('ACCEPT'), version: z.number().int().min(1) }),
+  z.strictObject({
+    action: z.literal('ESCALATE'),
+    version: z.number().int().min(1),
+    note: z.string().trim().max(1000).optional(),
+  }),
+  z.strictObject({ action: z.literal('CHOOSE_BALANCE'), version: z.number().int().min(1) }),
+]);
+export type BuyerAction = z.infer<typeof buyerActionSchema>;
+
+/** Back to review after a supplement or resubmission: a fresh deadline for whoever reviews. */
+async function backToReview(
+  trx: Db,
+  r: Row<'refund_requests'>,
+  at: Date,
+  set: Partial<Row<'refund_requests'>>,
+  data: Record<string, unknown>,
+) {
+  const rules = await getPlatformRules(trx);
+  const toSupport = r.reviewer === 'SUPPORT';
+  const due = toSupport
+    ? await workingDaysFrom(trx, at, rules.supportReviewWorkingDays)
+    : await reviewDue(trx, rules, r.merchant_id, at);
+  await cancelPhase(trx, r.id, r.version);
+  return { toSupport, due, set: { ...set, review_due_at: now(due.dueAt) }, data };
+}
+
+export async function buyerAct(
+  ctx: AfterSalesContext,
+  buyer: UserActor,
+  requestId: string,
+  input: BuyerAction,
+): Promise<void> {
+  if (input.action === 'CHOOSE_BALANCE') {
+    const r = await ctx.db
+      .selectFrom('refund_requests')
+      .select(['buyer_id', 'version'])
+      .where('id', '=', requestId)
+      .executeTakeFirst();
+    if (!r || r.buyer_id !== buyer.id) fail('refund.not_found');
+    if (r.version !== input.version) fail('request.conflict', { field: 'version' });
+    return rerouteToBalance(ctx, buyer, requestId);
+  }
+  const files = 'files' in input ? await inspectStored(ctx.files, input.files) : [];
+  await withDeferredAudit(ctx.db, async (trx) => {
+    const at = ctx.clock.now();
+    const r = await lockRequest(trx, ctx, requestId);
+    if (r.buyer_id !== buyer.id) fail('refund.not_found');
+    checkVersion(r, input.version);
+    const rules = await getPlatformRules(trx);
+    const reviewers =
+      r.reviewer === 'SUPPORT' ? await supportUsers(trx) : await merchantUsers(trx, r.merchant_id);
+    const tell = (
+      titleZh: string,
+      titleEn: string,
+      bodyZh: string,
+      bodyEn: string,
+      kind: 'REFUND_SUPPLEMENTED' | 'REFUND_ESCALATED' = 'REFUND_SUPPLEMENTED',
+    ) =>
+      notify(
+        trx,
+        reviewers,
+        {
+          kind,
+          titleZh,
+          titleEn,
+          bodyZh,
+          bodyEn,
+          link: `/merchant/refunds/${r.id}`,
+          object: { type: 'refund_request', id: r.id },
+        },
+        at,
+      );
+    switch (input.action) {
+      case 'SUPPLEMENT': {
+        if (r.state !== 'AWAITING_BUYER')
+          fail('refund.transition_not_allowed', { params: { from: r.state, to: 'PENDING_REVIEW' } });
+        const b = await backToReview(
+          trx,
+          r,
+          at,
+          { description: `${r.description}\n\n【补充】${input.note}` },
+          { note: input.note },
+        );
+        await insertFileEvidence(trx, {
+          requestId: r.id,
+          submission: r.submissions,
+          source: 'BUYER',
+          userId: buyer.id,
+          files,
+          at,
+        });
+        const v = await transitionRequest(trx, {
+          request: r,
+          to: b.toSupport ? 'SUPPORT_REVIEW' : 'PENDING_REVIEW',
+          by: 'buyer',
+          actor: buyer,
+          at,
+          set: b.set,
+          data: { ...b.data, files: files.map((f) => f.sha256) },
+        });
+        await schedulePhase(trx, b.toSupport ? 'REFUND_SUPPORT' : 'REFUND_REVIEW', r.id, v, b.due.dueAt, at);
+        await tell(
+          '买家已补充材料',
+          'The buyer supplied material',
+          `售后申请 ${r.request_no} 已补充材料，请继续审核。`,
+          `Refund request ${r.request_no} has new material to review.`,
+        );
+        return;
+      }
+      case 'RESUBMIT': {
+        if (r.state !== 'REJECTED')
+          fail('refund.transition_not_allowed', { params: { from: r.state, to: 'PENDING_REVIEW' } });
+        if (r.submissions > rules.maxResubmissions)
+          fail('refund.resubmissions_exhausted', { params: { max: rules.maxResubmissions } });
+        const order = await trx
+          .selectFrom('orders')
+          .selectAll()
+          .where('id', '=', r.order_id)
+          .executeTakeFirstOrThrow();
+        const unitIds = (
+          await trx
+            .selectFrom('refund_request_units')
+            .select('unit_id')
+            .where('request_id', '=', r.id)
+            .execute()
+        ).map((u) => u.unit_id);
+        const { result } = await assess(trx, order, {
+          unitIds,
+          reason: r.reason as RefundReason,
+          evidenceAttached: true,
+          at: new Date(r.created_at),
+          ownRequestId: r.id,
+        });
+        const submission = r.submissions + 1;
+        const b = await backToReview(
+          trx,
+          r,
+          at,
+          {
+            description: input.description,
+            submissions: submission,
+            eligibility: toJson(result),
+            auto_approvable: result.summary.autoApprovable ? 1 : 0,
+            escalation_due_at: null,
+          },
+          { submission },
+        );
+        await insertFileEvidence(trx, {
+          requestId: r.id,
+          submission,
+          source: 'BUYER',
+          userId: buyer.id,
+          files,
+          at,
+        });
+        await attachSystemEvidence(trx, { requestId: r.id, submission, order, unitIds, at });
+        const v = await transitionRequest(trx, {
+          request: r,
+          to: b.toSupport ? 'SUPPORT_REVIEW' : 'PENDING_REVIEW',
+          by: 'buyer',
+          actor: buyer,
+          at,
+          set: b.set,
+          data: b.data,
+        });
+        await schedulePhase(trx, b.toSupport ? 'REFUND_SUPPORT' : 'REFUND_REVIEW', r.id, v, b.due.dueAt, at);
+        await tell(
+          '买家重新提交了售后申请',
+          'A refund request was resubmitted',
+          `售后申请 ${r.request_no} 已重新提交（第 ${submission} 次），请审核。`,
+          `Refund request ${r.request_no} was resubmitted (submission ${submission}).`,
+        );
+        return;
+      }
+      case 'CANCEL':
+        await cancelPhase(trx, r.id, r.version);
+        await transitionRequest(trx, { request: r, to: 'CANCELLED', by: 'buyer', actor: buyer, at });
+        return;
+      case 'ACCEPT':
+        await cancelPhase(trx, r.id, r.version);
+        await transitionRequest(trx, {
+          request: r,
+          to: 'CLOSED',
+          by: 'buyer',
+          actor: buyer,
+          at,
+          data: { accepted: true },
+        });
+        return;
+      case 'ESCALATE':
+        await cancelPhase(trx, r.id, r.version);
+        await transitionRequest(trx, {
+          request: r,
+          to: 'DISPUTED',
+          by: 'buyer',
+          actor: buyer,
+          at,
+          data: { note: input.note ?? null },
+        });
+        await tell(
+          '买家申请了平台仲裁',
+          'The buyer escalated to arbitration',
+          `售后申请 ${r.request_no}（${REFUND_REASONS[r.reason as RefundReason]?.zh ?? r.reason}）已提交平台仲裁。`,
+          `Refund request ${r.request_no} was escalated to platform arbitration.`,
+          'REFUND_ESCALATED',
+        );
+        return;
+    }
+  });
+}

@@ -1,0 +1,371 @@
+/**
+ * After-sales HTTP API (Stage 4): the pre-check, applications, evidence uploads, the request
+ * views and queues, review decisions, the buyer's answers, and support's alerts.
+ */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AppContext } from '../../platform/context.js';
+import { fail } from '../../platform/errors.js';
+import { inspectBatch, isSha256, type FileStore } from '../../platform/files.js';
+import { idParams, problems } from '../../platform/http/schemas.js';
+import { requireActor, requireRole } from '../accounts/http.js';
+import { idempotencyHeaders, keyOf } from '../orders/routes.js';
+import { loadOrder } from '../orders/views.js';
+import { ELIGIBILITY_CODE_INFO, REFUND_REASONS } from './eligibility.js';
+import { loadUnitFacts } from './facts.js';
+import { applyForRefund, applySchema, precheck, precheckSchema, prefilledDescription } from './requests.js';
+import { rerouteToBalance } from './payout.js';
+import { buyerAct, buyerActionSchema, decide, decisionSchema, REJECT_CODES } from './review.js';
+import {
+  listRequests,
+  loadVisibleRequest,
+  requestDetail,
+  requestDetailSchema,
+  requestFilterSchema,
+  requestSummarySchema,
+} from './views.js';
+
+type Ctx = AppContext & { files: FileStore };
+
+const eligibilitySchema = z.object({
+  reason: z.string(),
+  units: z.array(
+    z.object({
+      unitId: z.string(),
+      outcome: z.enum(['ELIGIBLE', 'NEEDS_EVIDENCE', 'BLOCKED']),
+      eligible: z.boolean(),
+      autoApprovable: z.boolean(),
+      sealedAndEligible: z.boolean(),
+      codes: z.array(z.string()),
+      explanations: z.object({ zh: z.array(z.string()), en: z.array(z.string()) }),
+    }),
+  ),
+  summary: z.object({
+    status: z.enum(['ALL', 'SOME', 'NONE']),
+    eligibleUnitIds: z.array(z.string()),
+    needsEvidenceUnitIds: z.array(z.string()),
+    blockedUnitIds: z.array(z.string()),
+    autoApprovable: z.boolean(),
+    zh: z.string(),
+    en: z.string(),
+  }),
+});
+
+const uploadedSchema = z.object({
+  sha256: z.string(),
+  name: z.string(),
+  mime: z.string(),
+  size: z.number().int(),
+  kind: z.enum(['image', 'pdf', 'text']),
+  width: z.number().int().optional(),
+  height: z.number().int().optional(),
+  signals: z.array(
+    z.object({ code: z.string(), value: z.string().optional(), messages: z.record(z.string(), z.string()) }),
+  ),
+});
+
+export function aftersalesRoutes(ctx: Ctx): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.get(
+      '/refunds/vocabulary',
+      {
+        schema: {
+          tags: ['aftersales'],
+          summary: 'Refund reasons, eligibility rule codes and rejection codes with zh-CN/en titles',
+          response: { 200: z.object({ reasons: z.unknown(), codes: z.unknown(), rejectCodes: z.unknown() }) },
+        },
+      },
+      async () => ({ reasons: REFUND_REASONS, codes: ELIGIBILITY_CODE_INFO, rejectCodes: REJECT_CODES }),
+    );
+
+    app.get(
+      '/orders/:id/refund-draft',
+      {
+        schema: {
+          tags: ['aftersales'],
+          summary: 'What the 退款/售后 form starts with: the units and a prefilled description',
+          params: idParams,
+          response: {
+            200: z.object({
+              description: z.string(),
+              units: z.array(
+                z.object({
+                  unitId: z.string(),
+                  keyState: z.string().nullable(),
+                  serialMasked: z.string().nullable(),
+                  refunded: z.boolean(),
+                  inOpenRequest: z.boolean(),
+                }),
+              ),
+            }),
+            ...problems(401, 403, 404),
+          },
+        },
+      },
+      async (req) => {
+        const buyer = requireRole(req, 'buyer');
+        const order = await loadOrder(ctx.db, buyer, req.params.id);
+        if (order.buyer_id !== buyer.id) fail('order.not_found');
+        const facts = await loadUnitFacts(ctx.db, order);
+        const open = facts.filter((f) => !f.alreadyRefunded && !f.inOpenRequest).length;
+        return {
+          description: prefilledDescription(order, open || facts.length),
+          units: facts.map((f) => ({
+            unitId: f.unitId,
+            keyState: f.key?.state ?? null,
+            serialMasked: f.key?.serialMasked ?? null,
+            refunded: f.alreadyRefunded,
+            inOpenRequest: f.inOpenRequest,
+          })),
+        };
+      },
+    );
+
+    app.post(
+      '/orders/:id/refund-precheck',
+      {
+        schema: {
+          tags: ['aftersales'],
+          summary: 'Eligibility pre-check: per unit, eligible or not, with rule codes and plain explanations',
+          params: idParams,
+          body: precheckSchema,
+          response: { 200: eligibilitySchema, ...problems(400, 401, 403, 404, 409) },
+        },
+      },
+      async (req) => precheck(ctx, requireRole(req, 'buyer'), req.params.id, req.body),
+    );
+
+    app.post(
+      '/evidence/files',
+      {
+        schema: {
+          tags: ['aftersales'],
+          summary:
+            'Upload evidence files (multipart, up to 9): images, PDF, UTF-8 text chat logs; checked by content',
+          consumes: ['multipart/form-data'],
+          response: {
+            201: z.object({ files: z.array(uploadedSchema) }),
+            ...problems(400, 401, 413, 415, 422),
+          },
+        },
+      },
+      async (req, reply) => {
+        requireActor(req);
+        const files: { bytes: Buffer; name: string }[] = [];
+        for await (const part of req.files({ limits: { files: 9, fileSize: 10 * 1024 * 1024 + 1 } })) {
+          const bytes = await part.toBuffer();
+          if (part.file.truncated)
+            fail('evidence.too_large', {
+              params: {
+                name: part.filename,
+                size: '>10 MiB',
+                kind: { zh: '文件', en: 'file' },
+                limit: '10 MiB',
+              },
+            });
+          files.push({ bytes, name: part.filename });
+        }
+        if (files.length === 0) fail('refund.units_required', { field: 'files' });
+        // Every file is checked before any is stored: one bad file stores nothing.
+        const inspected = await inspectBatch(files);
+        for (const f of files) await ctx.files.put(f.bytes);
+        return reply.code(201).send({
+          files: inspected.map((i) => ({
+            sha256: i.sha256,
+            name: i.name,
+            mime: i.mime,
+            size: i.size,
+            kind: i.kind,
+            width: i.width,
+            height: i.height,
+            signals: i.signals.map((s) => ({
+              code: s.code,
+              value: s.value ?? undefined,
+              messages: { ...s.messages },
+            })),
+          })),
+        });
+      },
+    );
+
+    app.get(
+      '/evidence/files/:sha256',
+      {
+        schema: {
+          tags: ['aftersales'],
+          summary: 'Download an evidence file of a request (or message) the viewer may see',
+          params: z.strictObject({ sha256: z.string().refine(isSha256) }),
+          querystring: z.strictObject({ requestId: z.string().max(64) }),
+          response: { 200: z.unknown(), ...problems(401, 404) },
+        },
+      },
+      async (req, reply) => {
+        const actor = requireActor(req);
+        const { r } = await loadVisibleRequest(ctx.db, actor, req.query.requestId);
+        const row = await ctx.db
+          .selectFrom('refund_evidence')
+          .select(['mime', 'file_name'])
+          .where('request_id', '=', r.id)
+          .where('sha256', '=', req.params.sha256)
+          .executeTakeFirst();
+        const bytes = row ? await ctx.files.get(req.params.sha256) : null;
+        if (!row || !bytes) fail('refund.not_found');
+        // The stored type from content sniffing, never sniffed again by the browser; PDF and text download.
+        void reply
+          .header('content-type', row.mime ?? 'application/octet-stream')
+          .header('x-content-type-options', 'nosniff')
+          .header('content-security-policy', "default-src 'none'");
+        if (!row.mime?.startsWith('image/'))
+          void reply.header(
+            'content-disposition',
+            `attachment; filename="evidence-${req.params.sha256.slice(0, 12)}"`,
+          );
+        return reply.send(bytes);
+      },
+    );
+
+    app.post(
+      '/orders/:id/refunds',
+      {
+        schema: {
+          tags: ['aftersales'],
+          summary: 'Apply for a refund of chosen units (Idempotency-Key: a repeat returns the first request)',
+          params: idParams,
+          headers: idempotencyHeaders,
+          body: applySchema,
+          response: { 201: requestDetailSchema, ...problems(400, 401, 403, 404, 409, 415, 422) },
+        },
+      },
+      async (req, reply) => {
+        const buyer = requireRole(req, 'buyer');
+        const r = await applyForRefund(ctx, buyer, req.params.id, keyOf(req), req.body);
+        if (r.replayed) void reply.header('idempotency-replayed', 'true');
+        return reply
+          .code(201)
+          .header('location', `/api/refunds/${r.requestId}`)
+          .send(await requestDetail(ctx.db, buyer, r.requestId));
+      },
+    );
+
+    app.get(
+      '/refunds',
+      {
+        schema: {
+          tags: ['aftersales'],
+          summary: 'Refund requests: a buyer’s own, a merchant’s review queue (by deadline), support’s queue',
+          querystring: requestFilterSchema,
+          response: { 200: z.object({ items: z.array(requestSummarySchema) }), ...problems(400, 401) },
+        },
+      },
+      async (req) => {
+        const actor = requireActor(req);
+        if (actor.kind !== 'user') fail('auth.forbidden');
+        return { items: await listRequests(ctx.db, actor, req.query) };
+      },
+    );
+
+    app.get(
+      '/refunds/:id',
+      {
+        schema: {
+          tags: ['aftersales'],
+          summary: 'One refund request with deadlines, eligibility, evidence, payouts and its timeline',
+          params: idParams,
+          response: { 200: requestDetailSchema, ...problems(401, 404) },
+        },
+      },
+      async (req) => {
+        const actor = requireActor(req);
+        if (actor.kind !== 'user') fail('refund.not_found');
+        return requestDetail(ctx.db, actor, req.params.id);
+      },
+    );
+
+    app.post(
+      '/refunds/:id/decision',
+      {
+        schema: {
+          tags: ['aftersales'],
+          summary:
+            'Reviewer decision: approve (large refunds: confirmLarge), reject with a reason code, or ask for material',
+          params: idParams,
+          body: decisionSchema,
+          response: { 200: requestDetailSchema, ...problems(400, 401, 403, 404, 409, 422) },
+        },
+      },
+      async (req) => {
+        const actor = requireRole(req, 'merchant', 'support', 'admin');
+        await decide(ctx, actor, req.params.id, req.body);
+        return requestDetail(ctx.db, actor, req.params.id);
+      },
+    );
+
+    app.post(
+      '/refunds/:id/actions',
+      {
+        schema: {
+          tags: ['aftersales'],
+          summary:
+            'The buyer’s answers: supplement, resubmit, cancel, accept, escalate, or take an abnormal payout to the balance',
+          params: idParams,
+          body: buyerActionSchema,
+          response: { 200: requestDetailSchema, ...problems(400, 401, 403, 404, 409, 422) },
+        },
+      },
+      async (req) => {
+        const actor = requireRole(req, 'buyer', 'support', 'admin');
+        if (actor.role === 'buyer') await buyerAct(ctx, actor, req.params.id, req.body);
+        else if (req.body.action === 'CHOOSE_BALANCE') {
+          await rerouteToBalance(ctx, actor, req.params.id);
+        } else fail('auth.forbidden');
+        return requestDetail(ctx.db, actor, req.params.id);
+      },
+    );
+
+    app.get(
+      '/support/alerts',
+      {
+        schema: {
+          tags: ['aftersales'],
+          summary: 'Support queue alerts: abnormal payouts, late payouts (到账延迟), overdue support reviews',
+          response: {
+            200: z.object({
+              items: z.array(
+                z.object({
+                  id: z.string(),
+                  kind: z.string(),
+                  objectType: z.string(),
+                  objectId: z.string(),
+                  requestId: z.string().nullable(),
+                  createdAt: z.string(),
+                  resolvedAt: z.string().nullable(),
+                }),
+              ),
+            }),
+            ...problems(401, 403),
+          },
+        },
+      },
+      async (req) => {
+        requireRole(req, 'support', 'admin');
+        const rows = await ctx.db
+          .selectFrom('alerts')
+          .selectAll()
+          .orderBy('created_at', 'desc')
+          .limit(200)
+          .execute();
+        return {
+          items: rows.map((a) => ({
+            id: a.id,
+            kind: a.kind,
+            objectType: a.object_type,
+            objectId: a.object_id,
+            requestId: a.request_id,
+            createdAt: a.created_at,
+            resolvedAt: a.resolved_at,
+          })),
+        };
+      },
+    );
+  };
+}

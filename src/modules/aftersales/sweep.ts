@@ -1,0 +1,174 @@
+/**
+ * What the sweeper does when a request's deadline passes (spec §7), each in the firing
+ * transaction with the deadline row's conditional DONE, so it happens once across instances:
+ * - REFUND_REVIEW: the merchant did not answer — an eligible request is approved automatically
+ *   (judged again now, from the records), anything else goes to support with its own deadline;
+ * - REFUND_SUPPORT: support did not answer either — an alert on the support queue;
+ * - REFUND_SUPPLEMENT: the buyer did not supply what was asked — the request closes;
+ * - REFUND_ESCALATION: the buyer neither resubmitted, accepted nor escalated — it closes;
+ * - REFUND_REMINDER: whoever must act is told their deadline is near;
+ * - PAYOUT_DELAY: money not back in time — alert support, explain to the buyer.
+ * A deadline of a phase the request has left fires as a no-op.
+ */
+import { systemActor } from '../../platform/actor.js';
+import { now, type Db } from '../../platform/db/dialect.js';
+import type { Row } from '../../platform/db/schema.js';
+import { getPlatformRules } from '../../platform/settings.js';
+import { merchantUsers, notify, supportUsers } from '../notifications/index.js';
+import type { PaymentsContext } from '../payments/registry.js';
+import { parsePhaseId, schedulePhase, workingDaysFrom } from './deadlines.js';
+import { REFUND_REASONS, type RefundReason } from './eligibility.js';
+import { assess } from './facts.js';
+import { transitionRequest } from './lifecycle.js';
+import { approveAndPay, payoutDelayed, raiseAlert } from './payout.js';
+
+const SWEEPER = systemActor('sweeper');
+
+export const REQUEST_DEADLINES = [
+  'REFUND_REVIEW',
+  'REFUND_SUPPORT',
+  'REFUND_SUPPLEMENT',
+  'REFUND_ESCALATION',
+  'REFUND_REMINDER',
+  'PAYOUT_DELAY',
+] as const;
+
+/** Fires one request deadline; returns payouts to send after commit. */
+export async function fireRequestDeadline(
+  trx: Db,
+  ctx: Pick<PaymentsContext, 'engine'>,
+  d: Row<'deadlines'>,
+  at: Date,
+): Promise<string[]> {
+  if (d.kind === 'PAYOUT_DELAY') {
+    await payoutDelayed(trx, d.object_id, at);
+    return [];
+  }
+  const { requestId, version } = parsePhaseId(d.object_id);
+  const r = await trx
+    .selectFrom('refund_requests')
+    .selectAll()
+    .where('id', '=', requestId)
+    .executeTakeFirst();
+  if (!r || r.version !== version) return []; // the request moved on: nothing to do
+  const link = { type: 'refund_request', id: r.id };
+  switch (d.kind) {
+    case 'REFUND_REVIEW': {
+      if (r.state !== 'PENDING_REVIEW') return [];
+      const order = await trx
+        .selectFrom('orders')
+        .selectAll()
+        .where('id', '=', r.order_id)
+        .executeTakeFirstOrThrow();
+      const unitIds = (
+        await trx
+          .selectFrom('refund_request_units')
+          .select('unit_id')
+          .where('request_id', '=', r.id)
+          .execute()
+      ).map((u) => u.unit_id);
+      const reason = r.reason as RefundReason;
+      // Judged as of when the buyer applied (a window that closed while the merchant was silent
+      // does not count against the buyer), on the records as they are now (an activation since does).
+      const { result } = await assess(trx, order, {
+        unitIds,
+        reason,
+        evidenceAttached: true,
+        at: new Date(r.created_at),
+        ownRequestId: r.id,
+      });
+      // Eligible without a judgement call: every unit eligible for a buyer-side reason, or a
+      // merchant fault the records prove. Attachments and "other" need a person: support.
+      const eligible =
+        result.units.every((u) => u.outcome === 'ELIGIBLE') &&
+        (REFUND_REASONS[reason].side === 'BUYER' || result.summary.autoApprovable);
+      if (eligible)
+        return approveAndPay(trx, ctx, {
+          request: r,
+          by: 'system',
+          actor: SWEEPER,
+          at,
+          code: 'AUTO_REVIEW_TIMEOUT',
+          note: null,
+        });
+      const rules = await getPlatformRules(trx);
+      const due = await workingDaysFrom(trx, at, rules.supportReviewWorkingDays);
+      const v = await transitionRequest(trx, {
+        request: r,
+        to: 'SUPPORT_REVIEW',
+        by: 'system',
+        actor: SWEEPER,
+        at,
+        set: { reviewer: 'SUPPORT', review_due_at: now(due.dueAt) },
+        data: { reason: 'MERCHANT_TIMEOUT' },
+      });
+      await schedulePhase(trx, 'REFUND_SUPPORT', r.id, v, due.dueAt, at);
+      await notify(
+        trx,
+        await supportUsers(trx),
+        {
+          kind: 'SUPPORT_QUEUE',
+          titleZh: '商家超时未处理的售后申请',
+          titleEn: 'Review timed out',
+          bodyZh: `售后申请 ${r.request_no} 商家未在期限内处理，已转平台客服。`,
+          bodyEn: `The merchant did not review refund request ${r.request_no} in time; it is now support's.`,
+          link: `/support/refunds/${r.id}`,
+          object: link,
+        },
+        at,
+      );
+      return [];
+    }
+    case 'REFUND_SUPPORT':
+      if (r.state === 'SUPPORT_REVIEW')
+        await raiseAlert(trx, 'REVIEW_OVERDUE', link, r.id, { dueAt: r.review_due_at }, at);
+      return [];
+    case 'REFUND_SUPPLEMENT':
+      if (r.state === 'AWAITING_BUYER')
+        await transitionRequest(trx, {
+          request: r,
+          to: 'CLOSED',
+          by: 'system',
+          actor: SWEEPER,
+          at,
+          data: { reason: 'SUPPLEMENT_TIMEOUT' },
+        });
+      return [];
+    case 'REFUND_ESCALATION':
+      if (r.state === 'REJECTED')
+        await transitionRequest(trx, {
+          request: r,
+          to: 'CLOSED',
+          by: 'system',
+          actor: SWEEPER,
+          at,
+          data: { reason: 'ESCALATION_TIMEOUT' },
+        });
+      return [];
+    case 'REFUND_REMINDER': {
+      const buyerTurn = r.state === 'AWAITING_BUYER' || r.state === 'REJECTED';
+      const who = buyerTurn
+        ? [r.buyer_id]
+        : r.reviewer === 'SUPPORT'
+          ? await supportUsers(trx)
+          : await merchantUsers(trx, r.merchant_id);
+      await notify(
+        trx,
+        who,
+        {
+          kind: 'DEADLINE_APPROACHING',
+          titleZh: '售后处理期限将至',
+          titleEn: 'Deadline approaching',
+          bodyZh: `售后申请 ${r.request_no} 的处理期限即将到期，请尽快处理。`,
+          bodyEn: `The deadline of refund request ${r.request_no} is near.`,
+          link: buyerTurn ? `/refunds/${r.id}` : `/merchant/refunds/${r.id}`,
+          object: link,
+        },
+        at,
+      );
+      return [];
+    }
+    default:
+      return [];
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * Notifications (Stage 4): an in-app notification centre, and an outbox the sweeper drains to
+ * e-mail (nodemailer) and SMS. `notify()` runs inside the transaction of the change it reports,
+ * so a notification exists exactly when its change committed; delivery happens after, with retries.
+ */
+import { now, type Db } from '../../platform/db/dialect.js';
+import { newOrderedId } from '../../platform/ids.js';
+
+export type NotificationKind =
+  | 'REFUND_NEW' // merchant: a new request to review
+  | 'REFUND_INFO_REQUESTED' // buyer: the reviewer asks for more material
+  | 'REFUND_SUPPLEMENTED' // reviewer: the buyer answered
+  | 'REFUND_DECISION' // buyer: approved or rejected
+  | 'REFUND_ESCALATED' // merchant: the buyer escalated
+  | 'PAYOUT_STATUS' // buyer: money arrived, or a problem
+  | 'PAYOUT_DELAYED' // buyer and support: 到账延迟
+  | 'DEADLINE_APPROACHING' // reviewer or buyer
+  | 'SUPPORT_QUEUE' // support: a request or payout needs a person
+  | 'MESSAGE'; // a new conversation message
+
+export interface NotificationText {
+  titleZh: string;
+  titleEn: string;
+  bodyZh: string;
+  bodyEn: string;
+}
+
+export interface NotifyInput extends NotificationText {
+  kind: NotificationKind;
+  link?: string;
+  object?: { type: string; id: string };
+}
+
+export async function notify(
+  trx: Db,
+  userIds: readonly string[],
+  input: NotifyInput,
+  at: Date,
+): Promise<void> {
+  const ids = [...new Set(userIds)];
+  if (ids.length === 0) return;
+  await trx
+    .insertInto('notifications')
+    .values(
+      ids.map((userId) => ({
+        id: newOrderedId(at.getTime()),
+        user_id: userId,
+        kind: input.kind,
+        title_zh: input.titleZh,
+        title_en: input.titleEn,
+        body_zh: input.bodyZh,
+        body_en: input.bodyEn,
+        link: input.link ?? null,
+        object_type: input.object?.type ?? null,
+        object_id: input.object?.id ?? null,
+        created_at: now(at),
+        read_at: null,
+      })),
+    )
+    .execute();
+  const contacts = await trx.selectFrom('users').select(['email', 'phone']).where('id', 'in', ids).execute();
+  const outbox = contacts.flatMap((u) => [
+    ...(u.email
+      ? [
+          {
+            channel: 'EMAIL' as const,
+            recipient: u.email,
+            subject: `【Kameng】${input.titleZh}`,
+            body: `${input.bodyZh}\n\n${input.bodyEn}`,
+          },
+        ]
+      : []),
+    ...(u.phone
+      ? [
+          {
+            channel: 'SMS' as const,
+            recipient: u.phone,
+            subject: input.titleZh,
+            body: `【Kameng】${input.bodyZh}`,
+          },
+        ]
+      : []),
+  ]);
+  if (outbox.length)
+    await trx
+      .insertInto('outbox')
+      .values(
+        outbox.map((o) => ({
+          id: newOrderedId(at.getTime()),
+          ...o,
+          state: 'PENDING' as const,
+          attempts: 0,
+          last_error: null,
+          created_at: now(at),
+          sent_at: null,
+        })),
+      )
+      .execute();
+}
+
+/** Users who act for a merchant (its owner account) and platform support staff. */
+export async function merchantUsers(trx: Db, merchantId: string | null): Promise<string[]> {
+  if (!merchantId) return [];
+  const m = await trx
+    .selectFrom('merchants')
+    .select('owner_user_id')
+    .where('id', '=', merchantId)
+    .executeTakeFirst();
+  return m ? [m.owner_user_id] : [];
+}
+
+export async function supportUsers(trx: Db): Promise<string[]> {
+  const rows = await trx
+    .selectFrom('users')
+    .select('id')
+    .where('role', '=', 'support')
+    .where('status', '=', 'ACTIVE')
+    .limit(50)
+    .execute();
+  return rows.map((r) => r.id);
+}

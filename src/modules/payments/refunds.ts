@@ -1,0 +1,85 @@
+/**
+ * The money side of an approved after-sales refund (spec §4, §8): the payout back along the
+ * original path, and — when the order's money already went to the merchant — taking it back into
+ * escrow first: from the merchant's balance, then its deposit (保证金); what neither covers is
+ * still refunded and becomes the merchant's debt (a negative balance netted against later
+ * settlements). The platform gives back the commission it kept on that amount.
+ */
+import type { Actor } from '../../platform/actor.js';
+import { forUpdate, type Db, type Engine } from '../../platform/db/dialect.js';
+import type { Row } from '../../platform/db/schema.js';
+import { fail } from '../../platform/errors.js';
+import { escrowOwner, PLATFORM } from './flows.js';
+import { ensureAccount, postTransaction } from './ledger.js';
+import { createPayout } from './payouts.js';
+import { commissionOf } from './settlement.js';
+
+type C = { actor: Actor; at: Date; engine: Engine };
+
+async function clawBack(
+  trx: Db,
+  c: C,
+  order: Pick<Row<'orders'>, 'id' | 'merchant_id' | 'commission_bp' | 'kind'>,
+  requestId: string,
+  amountFen: number,
+): Promise<void> {
+  const escrow = await ensureAccount(trx, 'ESCROW', escrowOwner(order.id), c.at);
+  const postings = [{ accountId: escrow.id, amountFen }];
+  if (order.kind === 'GOODS' && order.merchant_id) {
+    const platformShare = commissionOf(amountFen, order.commission_bp ?? 0);
+    const merchantShare = amountFen - platformShare;
+    const payable = await ensureAccount(trx, 'MERCHANT_PAYABLE', order.merchant_id, c.at);
+    const deposit = await ensureAccount(trx, 'MERCHANT_DEPOSIT', order.merchant_id, c.at);
+    const fromPayable = Math.min(Math.max(payable.balance_fen, 0), merchantShare);
+    const fromDeposit = Math.min(deposit.balance_fen, merchantShare - fromPayable);
+    const debt = merchantShare - fromPayable - fromDeposit;
+    postings.push({ accountId: payable.id, amountFen: -(fromPayable + debt) });
+    if (fromDeposit > 0) postings.push({ accountId: deposit.id, amountFen: -fromDeposit });
+    if (platformShare > 0) {
+      const revenue = await ensureAccount(trx, 'PLATFORM_REVENUE', PLATFORM, c.at);
+      postings.push({ accountId: revenue.id, amountFen: -platformShare });
+    }
+  } else {
+    // A membership's money is platform revenue from the start.
+    const revenue = await ensureAccount(trx, 'PLATFORM_REVENUE', PLATFORM, c.at);
+    postings.push({ accountId: revenue.id, amountFen: -amountFen });
+  }
+  await postTransaction(trx, c.actor, c.at, {
+    idempotencyKey: `clawback:${requestId}`,
+    kind: 'REFUND_CLAWBACK',
+    reference: { type: 'order', id: order.id },
+    postings: postings.filter((p) => p.amountFen !== 0),
+  });
+}
+
+/**
+ * Starts the refund of an approved request: money back into escrow if it had left, then one
+ * payout row (PENDING; the caller submits it after commit). The payout cap — successful plus
+ * in-flight never above what was paid — is checked under the payment's lock in `createPayout`.
+ */
+export async function startRefund(
+  trx: Db,
+  c: C,
+  input: { orderId: string; requestId: string; amountFen: number },
+): Promise<string> {
+  const order = await forUpdate(
+    trx.selectFrom('orders').selectAll().where('id', '=', input.orderId),
+    c.engine,
+  ).executeTakeFirstOrThrow();
+  const payment = await trx
+    .selectFrom('payments')
+    .select(['id', 'provider', 'state'])
+    .where('order_id', '=', order.id)
+    .executeTakeFirst();
+  if (!payment || payment.state !== 'PAID') fail('payment.refund_exceeds_paid');
+  // Settled goods money (or a membership's revenue) must come back into escrow to be paid out.
+  if (order.settled_at !== null || order.kind === 'MEMBERSHIP')
+    await clawBack(trx, c, order, input.requestId, input.amountFen);
+  return createPayout(trx, c, {
+    order,
+    payment,
+    purpose: 'REFUND',
+    amountFen: input.amountFen,
+    requestId: input.requestId,
+  });
+}

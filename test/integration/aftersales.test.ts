@@ -1,0 +1,604 @@
+/**
+ * Stage 4 after-sales, over HTTP on a real database (SQLite, and PostgreSQL when configured): the
+ * seed's scenarios — activated key refused, a mistaken sealed purchase refunded at once, window
+ * expired, no-reason refunds with and without the promise, merchant silence across a weekend and
+ * the Spring Festival, info asked and never supplied, reject → resubmit → approve, two reviewers
+ * at once, a WeChat payout ABNORMAL rerouted to the balance, a late bank refund alerted — plus the
+ * upload checks and the money invariants after each.
+ */
+import { deflateSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyAuditChain } from '../../src/modules/audit/index.js';
+import { verifyLedger } from '../../src/modules/payments/ledger.js';
+import { harness, PASSWORD, type Client, type Harness } from '../helpers/app.js';
+import { buy, fund, idem, stocked, walletBalance, type Stocked } from '../helpers/orders.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await harness({ KAMENG_SESSION_HOURS: String(24 * 90) });
+});
+afterAll(() => h.close());
+
+const HOUR = 3_600_000;
+type Detail = {
+  id: string;
+  state: string;
+  version: number;
+  amountFen: number;
+  reviewDueAt: string | null;
+  actions: string[];
+  evidence: { source: string; kind: string }[];
+  payouts: { state: string; provider: string; amountFen: number }[];
+  decision: { code: string; warnings: { code: string }[] } | null;
+};
+type Order = {
+  id: string;
+  state: string;
+  units: { unitId: string; keyState: string }[];
+  payment: { payUrl: string | null };
+};
+
+async function buyer(fen = 1_000_000) {
+  const b = await h.loggedIn({ role: 'buyer' });
+  if (fen > 0) await fund(h, b.userId, fen);
+  return b;
+}
+async function merchantOf(p: Stocked): Promise<Client> {
+  const u = await h.db.db
+    .selectFrom('users')
+    .select('username')
+    .where('id', '=', p.shop.userId)
+    .executeTakeFirstOrThrow();
+  const c = h.client();
+  expect((await c.login(u.username, PASSWORD)).status).toBe(200);
+  return c;
+}
+async function order(
+  b: Client,
+  p: Stocked,
+  qty = 1,
+  method: 'BALANCE' | 'WECHAT' | 'ALIPAY' = 'BALANCE',
+): Promise<Order> {
+  const res = await buy(b, p, qty, method);
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return (await b.get<Order>(`/api/orders/${(res.body as { id: string }).id}`)).body;
+}
+const apply = (b: Client, o: Order, body: Record<string, unknown>, key = idem()) =>
+  b.req<Detail>(
+    'POST',
+    `/api/orders/${o.id}/refunds`,
+    { description: '订单有问题，申请退款', ...body },
+    { 'idempotency-key': key },
+  );
+/** Sweeps until nothing more is due (other tests' deadlines share the database). */
+async function sweep() {
+  for (let i = 0; i < 50 && (await h.app.kameng.sweep()).fired > 0; i++);
+}
+const detail = async (c: Client, id: string) => (await c.get<Detail>(`/api/refunds/${id}`)).body;
+
+/** A valid PNG of w×h pixels (grey noise, so it is neither tiny-blank nor a bomb). */
+function png(w: number, hgt: number, declared?: { w: number; h: number }): Buffer {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (buf: Buffer) => {
+    let c = 0xffffffff;
+    for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type: string, data: Buffer) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const td = Buffer.concat([Buffer.from(type), data]);
+    const c = Buffer.alloc(4);
+    c.writeUInt32BE(crc(td));
+    return Buffer.concat([len, td, c]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(declared?.w ?? w, 0);
+  ihdr.writeUInt32BE(declared?.h ?? hgt, 4);
+  ihdr[8] = 8;
+  ihdr[9] = 0; // greyscale
+  const rows = Buffer.alloc((w + 1) * hgt);
+  for (let i = 0; i < rows.length; i++) rows[i] = i % (w + 1) === 0 ? 0 : (i * 7919) % 251;
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(rows)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+/** Uploads files and returns the references an application names (sha256 and name). */
+async function refs(c: Client, files: { name: string; bytes: Buffer }[]) {
+  const res = await upload(c, files);
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body.files.map((f) => ({ sha256: f.sha256, name: f.name }));
+}
+
+async function upload(c: Client, files: { name: string; bytes: Buffer }[]) {
+  const boundary = `----km${Math.random().toString(16).slice(2)}`;
+  const parts = files.map((f) =>
+    Buffer.concat([
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${f.name}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+      ),
+      f.bytes,
+      Buffer.from('\r\n'),
+    ]),
+  );
+  const body = Buffer.concat([...parts, Buffer.from(`--${boundary}--\r\n`)]);
+  return c.req<{ files: { sha256: string; name: string }[]; code?: string }>(
+    'POST',
+    '/api/evidence/files',
+    body,
+    {
+      'content-type': `multipart/form-data; boundary=${boundary}`,
+    },
+  );
+}
+
+async function invariants() {
+  expect((await verifyLedger(h.db.db)).ok).toBe(true);
+  expect((await verifyAuditChain(h.db.db)).ok).toBe(true);
+  // Refunded ≤ paid, per order.
+  const over = await h.db.db
+    .selectFrom('payouts')
+    .innerJoin('payments', 'payments.id', 'payouts.payment_id')
+    .select(['payouts.payment_id', 'payments.amount_fen'])
+    .select((eb) => eb.fn.sum<number>('payouts.amount_fen').as('out'))
+    .where('payouts.state', 'in', ['PENDING', 'PROCESSING', 'SUCCESS', 'ABNORMAL'])
+    .groupBy(['payouts.payment_id', 'payments.amount_fen'])
+    .execute();
+  for (const r of over) expect(Number(r.out)).toBeLessThanOrEqual(Number(r.amount_fen));
+}
+
+describe('eligibility pre-check and instant refunds', () => {
+  it('refunds a mistaken purchase of a sealed key at once: balance back, key back in stock, order refunded', async () => {
+    const p = await stocked(h, 3);
+    const b = await buyer();
+    const before = await walletBalance(h, b.userId);
+    const o = await order(b, p);
+    const pre = await b.post<{ summary: { status: string; autoApprovable: boolean } }>(
+      `/api/orders/${o.id}/refund-precheck`,
+      {
+        reason: 'MISTAKEN_PURCHASE',
+      },
+    );
+    expect(pre.status).toBe(200);
+    expect(pre.body.summary).toMatchObject({ status: 'ALL', autoApprovable: true });
+    const res = await apply(b, o, { reason: 'MISTAKEN_PURCHASE' });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    expect(res.body.state).toBe('REFUNDED');
+    expect(res.body.payouts).toMatchObject([
+      { state: 'SUCCESS', provider: 'balance', amountFen: p.prices.REGULAR },
+    ]);
+    // System evidence attached from the records.
+    expect(
+      res.body.evidence
+        .filter((e) => e.source === 'SYSTEM')
+        .map((e) => e.kind)
+        .sort(),
+    ).toEqual(['CONVERSATION', 'KEY_TIMELINES', 'ORDER_SNAPSHOT', 'PAYMENT', 'POLICY']);
+    expect(await walletBalance(h, b.userId)).toBe(before);
+    const after = (await b.get<Order>(`/api/orders/${o.id}`)).body;
+    expect(after.state).toBe('REFUNDED');
+    const key = await h.db.db
+      .selectFrom('keys')
+      .select(['state'])
+      .where('product_id', '=', p.productId)
+      .where('state', '=', 'AVAILABLE')
+      .execute();
+    expect(key).toHaveLength(3); // the refunded sealed key is back in stock
+    await invariants();
+  });
+
+  it('refuses an activated key with the reason and the time, and points to 卡密无效', async () => {
+    const p = await stocked(h, 2);
+    const b = await buyer();
+    const o = await order(b, p);
+    await h.db.db
+      .updateTable('keys')
+      .set({
+        state: 'ACTIVATED',
+        activated_at: new Date(h.ctx.clock.now().getTime() + 60_000).toISOString(),
+        activation_source: 'REDEEM',
+      })
+      .where('unit_id', '=', o.units[0].unitId)
+      .execute();
+    const pre = await b.post<{ units: { codes: string[]; explanations: { zh: string[] } }[] }>(
+      `/api/orders/${o.id}/refund-precheck`,
+      {
+        reason: 'MISTAKEN_PURCHASE',
+      },
+    );
+    expect(pre.body.units[0].codes).toContain('KEY_ACTIVATED');
+    expect(pre.body.units[0].explanations.zh.join('')).toMatch(/激活/);
+    const res = await apply(b, o, { reason: 'MISTAKEN_PURCHASE' });
+    expect(res.status).toBe(422);
+    expect((res.body as unknown as { code: string }).code).toBe('refund.not_eligible');
+    expect(
+      await h.db.db.selectFrom('refund_requests').select('id').where('order_id', '=', o.id).execute(),
+    ).toHaveLength(0);
+  });
+
+  it('refuses a buyer-side refund once the policy window has passed', async () => {
+    const p = await stocked(h, 1, {
+      policy: {
+        unactivatedRefund: true,
+        windowHours: 24,
+        noReasonRefund: false,
+        revealedRefund: false,
+        nonRefundable: false,
+        nonRefundableText: null,
+      },
+    });
+    const b = await buyer();
+    const o = await order(b, p);
+    h.base.advance(25 * HOUR);
+    const pre = await b.post<{ units: { codes: string[] }[] }>(`/api/orders/${o.id}/refund-precheck`, {
+      reason: 'MISTAKEN_PURCHASE',
+    });
+    expect(pre.body.units[0].codes).toContain('WINDOW_EXPIRED');
+    expect((await apply(b, o, { reason: 'MISTAKEN_PURCHASE' })).status).toBe(422);
+  });
+
+  it('no-reason refund: granted where the policy promises it, refused where it does not', async () => {
+    const promise = {
+      unactivatedRefund: true,
+      windowHours: 72,
+      revealedRefund: false,
+      nonRefundable: false,
+      nonRefundableText: null,
+    };
+    const yes = await stocked(h, 1, { policy: { ...promise, noReasonRefund: true } });
+    const no = await stocked(h, 1, { policy: { ...promise, noReasonRefund: false } });
+    const b = await buyer();
+    const granted = await apply(b, await order(b, yes), { reason: 'NO_LONGER_NEEDED' });
+    expect(granted.status).toBe(201);
+    expect(granted.body.state).toBe('REFUNDED');
+    const refused = await apply(b, await order(b, no), { reason: 'NO_LONGER_NEEDED' });
+    expect(refused.status).toBe(422);
+  });
+
+  it('keeps a unit in one open request; the same Idempotency-Key twice gives one request', async () => {
+    const p = await stocked(h, 2, {
+      policy: {
+        unactivatedRefund: true,
+        windowHours: 72,
+        noReasonRefund: false,
+        revealedRefund: false,
+        nonRefundable: false,
+        nonRefundableText: null,
+      },
+    });
+    const b = await buyer();
+    const o = await order(b, p, 2);
+    const [file] = await refs(b, [{ name: 'shot.png', bytes: png(320, 240) }]);
+    const key = idem();
+    const body = { reason: 'NOT_AS_DESCRIBED', unitIds: [o.units[0].unitId], files: [file] };
+    const [a1, a2] = await Promise.all([apply(b, o, body, key), apply(b, o, body, key)]);
+    expect([a1.status, a2.status]).toEqual([201, 201]);
+    expect(a1.body.id).toBe(a2.body.id);
+    expect(a1.body.state).toBe('PENDING_REVIEW');
+    const other = await apply(b, o, body);
+    expect(other.status).toBe(409);
+    expect((other.body as unknown as { code: string }).code).toBe('refund.unit_in_open_request');
+  });
+});
+
+describe('merchant review', () => {
+  async function pending(reason = 'NOT_AS_DESCRIBED', policy: Record<string, unknown> = {}) {
+    const p = await stocked(h, 2, {
+      policy: {
+        unactivatedRefund: true,
+        windowHours: 72,
+        noReasonRefund: true,
+        revealedRefund: true,
+        nonRefundable: false,
+        nonRefundableText: null,
+        ...policy,
+      },
+    });
+    const b = await buyer();
+    const o = await order(b, p);
+    const [file] = await refs(b, [
+      { name: 'chat.txt', bytes: Buffer.from('买家：卡密提示无效\n客服：请稍等\n') },
+    ]);
+    const res = await apply(b, o, { reason, files: [file] });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    return { p, b, o, r: res.body, m: await merchantOf(p) };
+  }
+
+  it('two reviewers at once: one decision, one 409', async () => {
+    const { r, m, b, p } = await pending();
+    const m2 = await merchantOf(p); // a second session of the shop: two people reviewing
+    const results = await Promise.all([
+      m2.post(`/api/refunds/${r.id}/decision`, { action: 'APPROVE', version: r.version }),
+      m.post(`/api/refunds/${r.id}/decision`, {
+        action: 'REJECT',
+        version: r.version,
+        code: 'EVIDENCE_INVALID',
+        acknowledgeWarnings: true,
+      }),
+    ]);
+    expect(results.map((x) => x.status).sort()).toEqual([200, 409]);
+    const d = await detail(b, r.id);
+    expect(['REFUNDED', 'REJECTED']).toContain(d.state);
+    const decisions = await h.db.db
+      .selectFrom('audit_events')
+      .select('action')
+      .where('object_id', '=', r.id)
+      .where('action', 'in', ['refund.approved', 'refund.rejected'])
+      .execute();
+    expect(decisions).toHaveLength(1);
+    await invariants();
+  });
+
+  it('reject (warned where records contradict) → resubmit with new evidence → approve restores the balance', async () => {
+    const { b, r, m } = await pending();
+    const start = await walletBalance(h, b.userId);
+    const warned = await m.post(`/api/refunds/${r.id}/decision`, {
+      action: 'REJECT',
+      version: r.version,
+      code: 'ACTIVATED',
+    });
+    expect(warned.status).toBe(409);
+    expect((warned.body as { code: string }).code).toBe('refund.decision_contradicts_records');
+    const rej = await m.post<Detail>(`/api/refunds/${r.id}/decision`, {
+      action: 'REJECT',
+      version: r.version,
+      code: 'ACTIVATED',
+      acknowledgeWarnings: true,
+    });
+    expect(rej.status).toBe(200);
+    expect(rej.body.state).toBe('REJECTED');
+    expect(rej.body.decision?.warnings.map((w) => w.code)).toContain('NOT_ACTIVATED');
+    const d1 = await detail(b, r.id);
+    expect(d1.actions).toEqual(expect.arrayContaining(['RESUBMIT', 'ACCEPT', 'ESCALATE']));
+    const [file] = await refs(b, [{ name: 'proof.png', bytes: png(400, 300) }]);
+    const again = await b.post<Detail>(`/api/refunds/${r.id}/actions`, {
+      action: 'RESUBMIT',
+      version: d1.version,
+      description: '补充了截图',
+      files: [file],
+    });
+    expect(again.status, JSON.stringify(again.body)).toBe(200);
+    expect(again.body.state).toBe('PENDING_REVIEW');
+    const ok = await m.post<Detail>(`/api/refunds/${r.id}/decision`, {
+      action: 'APPROVE',
+      version: again.body.version,
+    });
+    expect(ok.status).toBe(200);
+    expect(ok.body.state).toBe('REFUNDED');
+    expect(await walletBalance(h, b.userId)).toBe(start + r.amountFen);
+    await invariants();
+  });
+
+  it('info requested and never supplied: the request closes at the supplement deadline', async () => {
+    const { b, r, m } = await pending();
+    const ask = await m.post<Detail>(`/api/refunds/${r.id}/decision`, {
+      action: 'REQUEST_INFO',
+      version: r.version,
+      note: '请提供游戏内提示截图',
+    });
+    expect(ask.body.state).toBe('AWAITING_BUYER');
+    h.base.advance(10 * 24 * HOUR);
+    await sweep();
+    expect((await detail(b, r.id)).state).toBe('CLOSED');
+    // Its unit is free again.
+    const units = await h.db.db
+      .selectFrom('refund_request_units')
+      .select('released_at')
+      .where('request_id', '=', r.id)
+      .execute();
+    expect(units.every((u) => u.released_at !== null)).toBe(true);
+  });
+
+  it('a large refund needs the reviewer’s second confirmation', async () => {
+    const admin = await h.loggedIn({ role: 'admin' });
+    expect((await admin.patch('/api/admin/rules', { largeRefundFen: 100 })).status).toBe(200);
+    try {
+      const { r, m } = await pending();
+      const first = await m.post(`/api/refunds/${r.id}/decision`, { action: 'APPROVE', version: r.version });
+      expect(first.status).toBe(409);
+      expect((first.body as { code: string }).code).toBe('refund.confirmation_required');
+      const second = await m.post<Detail>(`/api/refunds/${r.id}/decision`, {
+        action: 'APPROVE',
+        version: r.version,
+        confirmLarge: true,
+      });
+      expect(second.body.state).toBe('REFUNDED');
+    } finally {
+      await admin.patch('/api/admin/rules', { largeRefundFen: 50_000 });
+    }
+  });
+
+  it('merchant silence across a weekend and the Spring Festival: approved automatically at the deadline', async () => {
+    // Friday 2026-02-13 10:00 Shanghai; two working days = Sat 02-14 (调休 workday) and Tue 02-24.
+    h.base.set(new Date('2026-02-13T02:00:00Z'));
+    const p = await stocked(h, 1, {
+      policy: {
+        unactivatedRefund: true,
+        windowHours: 72,
+        noReasonRefund: true,
+        revealedRefund: true,
+        nonRefundable: false,
+        nonRefundableText: null,
+      },
+    });
+    const b = await buyer();
+    const o = await order(b, p);
+    expect((await b.post(`/api/units/${o.units[0].unitId}/reveal`)).status).toBe(200);
+    const res = await apply(b, o, { reason: 'NO_LONGER_NEEDED' });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    expect(res.body.state).toBe('PENDING_REVIEW');
+    expect(res.body.reviewDueAt).toBe('2026-02-24T02:00:00.000Z');
+    h.base.set(new Date('2026-02-24T01:59:00Z'));
+    await sweep();
+    expect((await detail(b, res.body.id)).state).toBe('PENDING_REVIEW');
+    h.base.set(new Date('2026-02-24T02:00:01Z'));
+    await sweep();
+    const dl = await h.db.db
+      .selectFrom('deadlines')
+      .select(['kind', 'state', 'last_error'])
+      .where('object_id', 'like', `${res.body.id}%`)
+      .execute();
+    expect(
+      dl.filter((x) => x.last_error || x.state === 'OPEN'),
+      JSON.stringify(dl),
+    ).toEqual([]);
+    expect((await detail(b, res.body.id)).state).toBe('REFUNDED');
+    const key = await h.db.db
+      .selectFrom('keys')
+      .select('state')
+      .where('product_id', '=', p.productId)
+      .executeTakeFirstOrThrow();
+    expect(key.state).toBe('VOIDED'); // revealed, refunded: voided, never back in stock
+    await invariants();
+  });
+
+  it('holds the order’s settlement while its request is open, and settles after it ends', async () => {
+    const { b, r, o, m } = await pending();
+    h.base.advance(8 * 24 * HOUR); // past the window and the quality-claim period: settlement is due
+    await sweep();
+    const held = await h.db.db
+      .selectFrom('orders')
+      .select('settled_at')
+      .where('id', '=', o.id)
+      .executeTakeFirstOrThrow();
+    expect(held.settled_at).toBeNull();
+    const cur = await detail(m, r.id);
+    expect(cur.state).toBe('SUPPORT_REVIEW'); // the merchant's deadline passed long ago
+    const support = await h.loggedIn({ role: 'support' });
+    const rej = await support.post<Detail>(`/api/refunds/${r.id}/decision`, {
+      action: 'REJECT',
+      version: cur.version,
+      code: 'EVIDENCE_INVALID',
+      acknowledgeWarnings: true,
+    });
+    expect(rej.status, JSON.stringify(rej.body)).toBe(200);
+    expect(
+      (await b.post(`/api/refunds/${r.id}/actions`, { action: 'ACCEPT', version: rej.body.version })).status,
+    ).toBe(200);
+    h.base.advance(2 * HOUR);
+    await sweep();
+    const settled = await h.db.db
+      .selectFrom('orders')
+      .select('settled_at')
+      .where('id', '=', o.id)
+      .executeTakeFirstOrThrow();
+    expect(settled.settled_at).not.toBeNull();
+    await invariants();
+  });
+
+  it('a request needing judgement goes to support when the merchant is silent', async () => {
+    const { b, r } = await pending('OTHER');
+    h.base.advance(30 * 24 * HOUR);
+    await sweep();
+    const d = await detail(b, r.id);
+    expect(d.state).toBe('SUPPORT_REVIEW');
+    const support = await h.loggedIn({ role: 'support' });
+    const q = await support.get<{ items: { id: string }[] }>('/api/refunds?queue=support');
+    expect(q.body.items.map((i) => i.id)).toContain(r.id);
+  });
+});
+
+describe('payouts along the original path', () => {
+  const sandboxPay = async (o: Order, payer: string) => {
+    const id = o.payment.payUrl!.split('/').pop()!;
+    expect((await h.client().post(`/api/sandbox/payments/${id}/pay`, { payerId: payer })).status).toBe(200);
+  };
+
+  it('WeChat refund ABNORMAL (frozen 零钱): the buyer takes it to the balance', async () => {
+    const p = await stocked(h, 1);
+    const b = await buyer(0);
+    const o = await order(b, p, 1, 'WECHAT');
+    await sandboxPay(o, 'wx-frozen');
+    await sweep();
+    const res = await apply(b, o, { reason: 'MISTAKEN_PURCHASE' });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    for (let i = 0; i < 5 && (await detail(b, res.body.id)).state === 'REFUNDING'; i++) {
+      h.base.advance(HOUR);
+      await sweep();
+    }
+    const d = await detail(b, res.body.id);
+    expect(d.state).toBe('REFUND_ABNORMAL');
+    expect(d.actions).toContain('CHOOSE_BALANCE');
+    const alerts = await h.db.db.selectFrom('alerts').select('kind').where('request_id', '=', d.id).execute();
+    expect(alerts.map((a) => a.kind)).toContain('PAYOUT_ABNORMAL');
+    const moved = await b.post<Detail>(`/api/refunds/${d.id}/actions`, {
+      action: 'CHOOSE_BALANCE',
+      version: d.version,
+    });
+    expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+    expect(moved.body.state).toBe('REFUNDED');
+    expect(await walletBalance(h, b.userId)).toBe(p.prices.REGULAR);
+    await invariants();
+  });
+
+  it('Alipay bank-card refund late past 5 working days: support alerted, buyer told', async () => {
+    h.base.set(new Date('2026-06-01T02:00:00Z')); // Monday 10:00, no holiday in the next 8 days
+    const p = await stocked(h, 1);
+    const b = await buyer(0);
+    const o = await order(b, p, 1, 'ALIPAY');
+    await sandboxPay(o, 'ali-slow-bank');
+    await sweep();
+    const res = await apply(b, o, { reason: 'MISTAKEN_PURCHASE' });
+    expect(res.body.state).toBe('REFUNDING');
+    // The delay deadline is 5 working days after approval (holidays skipped); the slow bank takes 8 days.
+    const due = await h.db.db
+      .selectFrom('deadlines')
+      .select('due_at')
+      .where('kind', '=', 'PAYOUT_DELAY')
+      .where('object_id', '=', res.body.id)
+      .executeTakeFirstOrThrow();
+    const approvedAt = h.ctx.clock.now().getTime();
+    expect(new Date(due.due_at).getTime() - approvedAt).toBe(7 * 24 * HOUR); // Mon → next Mon, 5 working days
+    h.base.set(new Date(new Date(due.due_at).getTime() + 1000));
+    await sweep();
+    expect((await detail(b, res.body.id)).payouts[0].state).toBe('PROCESSING');
+    const alerts = await h.db.db
+      .selectFrom('alerts')
+      .select('kind')
+      .where('request_id', '=', res.body.id)
+      .execute();
+    expect(alerts.map((a) => a.kind)).toContain('PAYOUT_DELAYED');
+    const note = await h.db.db
+      .selectFrom('notifications')
+      .select('kind')
+      .where('user_id', '=', b.userId)
+      .where('kind', '=', 'PAYOUT_DELAYED')
+      .execute();
+    expect(note.length).toBeGreaterThan(0);
+  });
+});
+
+describe('bad uploads get clear 4xx errors and store nothing', () => {
+  const cases: [string, Buffer, number, string | RegExp][] = [
+    [
+      'renamed.png',
+      Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), Buffer.alloc(120)]),
+      415,
+      'evidence.type_not_allowed',
+    ],
+    ['empty.png', Buffer.alloc(0), 422, 'evidence.empty'],
+    ['huge.png', Buffer.concat([png(10, 10), Buffer.alloc(11 * 1024 * 1024)]), 413, /too_large/], // refused by the multipart limit before it is even read whole
+    ['bomb.png', png(4, 4, { w: 50_000, h: 50_000 }), 422, 'evidence.image_bomb'],
+  ];
+  it.each(cases)('%s', async (name, bytes, status, code) => {
+    const b = await buyer();
+    const before = await stored();
+    const res = await upload(b, [{ name, bytes }]);
+    expect(res.status, JSON.stringify(res.body)).toBe(status);
+    expect(res.body.code).toMatch(code);
+    expect(await stored()).toEqual(before);
+  });
+  async function stored(): Promise<string[]> {
+    const { readdir } = await import('node:fs/promises');
+    const root = `${h.config.dataDir}/evidence`;
+    return (await readdir(root, { recursive: true }).catch(() => [])).map(String).sort();
+  }
+});
