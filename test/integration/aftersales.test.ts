@@ -602,3 +602,58 @@ describe('bad uploads get clear 4xx errors and store nothing', () => {
     return (await readdir(root, { recursive: true }).catch(() => [])).map(String).sort();
   }
 });
+
+describe('membership refunds', () => {
+  async function buySuper(b: Client) {
+    const res = await b.req<{ id: string }>(
+      'POST',
+      '/api/me/membership',
+      { level: 'SUPER' },
+      { 'idempotency-key': idem() },
+    );
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    return { orderId: res.body.id };
+  }
+  const level = async (b: { userId: string }) =>
+    (
+      await h.db.db
+        .selectFrom('users')
+        .select('member_level')
+        .where('id', '=', b.userId)
+        .executeTakeFirstOrThrow()
+    ).member_level;
+
+  it('an unused 超会 is refunded in full at once, and its member prices end', async () => {
+    const b = await buyer();
+    const before = await walletBalance(h, b.userId);
+    const { orderId } = await buySuper(b);
+    expect(await level(b)).toBe('SUPER');
+    const res = await b.req<Detail>(
+      'POST',
+      `/api/orders/${orderId}/refunds`,
+      { reason: 'NO_LONGER_NEEDED', description: '不需要了' },
+      { 'idempotency-key': idem() },
+    );
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    expect(res.body.state).toBe('REFUNDED');
+    expect(await level(b)).toBe('REGULAR');
+    expect(await walletBalance(h, b.userId)).toBe(before);
+    await invariants();
+  });
+
+  it('is not refundable once an order at a member price was placed', async () => {
+    const b = await buyer();
+    const { orderId } = await buySuper(b);
+    const p = await stocked(h, 1);
+    await order(b, p); // at the SUPER price
+    const res = await b.req(
+      'POST',
+      `/api/orders/${orderId}/refunds`,
+      { reason: 'NO_LONGER_NEEDED', description: '不需要了' },
+      { 'idempotency-key': idem() },
+    );
+    expect(res.status).toBe(422);
+    expect((res.body as { code: string }).code).toBe('refund.not_eligible');
+    expect(await level(b)).toBe('SUPER');
+  });
+});

@@ -3,7 +3,8 @@
  * policy snapshot and its recorded confirmation, and per unit its key's state and timeline, and
  * whether it is refunded or already in an open request. The rules themselves stay pure.
  */
-import type { Db } from '../../platform/db/dialect.js';
+import { engineOf, forUpdate, type Db } from '../../platform/db/dialect.js';
+import { membershipRefundable } from '../membership/offers.js';
 import type { Row } from '../../platform/db/schema.js';
 import { fail } from '../../platform/errors.js';
 import { getPlatformRules } from '../../platform/settings.js';
@@ -89,6 +90,46 @@ export async function loadUnitFacts(
   }));
 }
 
+/**
+ * A 超会/VIP membership is itself a refundable good (spec §2): refundable while no benefit was
+ * consumed — no order at a member price since it began — and not after. The buyer's row is
+ * locked first, so a member-price checkout racing the refund lands wholly before or after it.
+ */
+async function membershipEligibility(
+  trx: Db,
+  order: Row<'orders'>,
+  reason: RefundReason,
+): Promise<EligibilityResult> {
+  const m = await trx
+    .selectFrom('memberships')
+    .selectAll()
+    .where('order_id', '=', order.id)
+    .executeTakeFirst();
+  if (m)
+    await forUpdate(
+      trx.selectFrom('users').select('id').where('id', '=', m.user_id),
+      engineOf(trx),
+    ).execute();
+  const ok = m !== undefined && (await membershipRefundable(trx, m));
+  return {
+    reason,
+    units: [],
+    summary: {
+      status: ok ? 'ALL' : 'NONE',
+      eligibleUnitIds: [],
+      needsEvidenceUnitIds: [],
+      blockedUnitIds: [],
+      autoApprovable: ok,
+      zh: ok
+        ? '会员权益尚未使用（此后未以会员价下单），可全额退款，退款后会员价即停止。'
+        : '会员权益已使用（已以会员价下单）或会员已结束，不能退款。',
+      en: ok
+        ? 'The membership has not been used (no order at a member price since it began): it is refundable in full, and member prices end with the refund.'
+        : 'The membership has been used (an order at a member price) or has ended: it is not refundable.',
+    },
+  };
+}
+
 /** The eligibility answer for chosen units of an order, from its records, at `at`. */
 export async function assess(
   trx: Db,
@@ -101,6 +142,8 @@ export async function assess(
     ownRequestId?: string;
   },
 ): Promise<{ result: EligibilityResult; facts: UnitFacts[] }> {
+  if (order.kind === 'MEMBERSHIP')
+    return { result: await membershipEligibility(trx, order, input.reason), facts: [] };
   if (order.kind !== 'GOODS' || !order.policy_id) fail('refund.order_not_refundable');
   const [policy, rules, facts] = await Promise.all([
     trx.selectFrom('refund_policies').selectAll().where('id', '=', order.policy_id).executeTakeFirstOrThrow(),

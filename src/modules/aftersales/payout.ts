@@ -18,6 +18,7 @@ import { getPlatformRules } from '../../platform/settings.js';
 import { appendAudit, withDeferredAudit } from '../audit/index.js';
 import { returnToStock, voidUnitKeys } from '../inventory/allocation.js';
 import { notify, supportUsers } from '../notifications/index.js';
+import { recomputeLevel } from '../membership/offers.js';
 import { transitionOrder } from '../orders/lifecycle.js';
 import { transitionPayout } from '../payments/lifecycle.js';
 import { createPayout, observePayouts, submitPayout } from '../payments/payouts.js';
@@ -74,15 +75,23 @@ export async function approveAndPay(trx: Db, ctx: { engine: Engine }, a: Approva
   const ofState = (s: string) => [...new Set(units.filter((u) => u.state === s).map((u) => u.unit_id))];
   await returnToStock(trx, c, ofState('SEALED'));
   await voidUnitKeys(trx, c, ofState('REVEALED'));
-  await trx
-    .updateTable('units')
-    .set({ refunded_at: now(a.at) })
-    .where(
-      'id',
-      'in',
-      units.map((u) => u.unit_id),
-    )
-    .execute();
+  if (units.length > 0)
+    await trx
+      .updateTable('units')
+      .set({ refunded_at: now(a.at) })
+      .where(
+        'id',
+        'in',
+        units.map((u) => u.unit_id),
+      )
+      .execute();
+  // A refunded membership ends its member prices (spec §2).
+  const order = await trx
+    .selectFrom('orders')
+    .select(['kind'])
+    .where('id', '=', request.order_id)
+    .executeTakeFirstOrThrow();
+  if (order.kind === 'MEMBERSHIP') await endMembership(trx, c, request.order_id, request.id);
   const payoutId = await startRefund(trx, c, {
     orderId: request.order_id,
     requestId: request.id,
@@ -114,6 +123,37 @@ export async function approveAndPay(trx: Db, ctx: { engine: Engine }, a: Approva
     a.at,
   );
   return [payoutId];
+}
+
+async function endMembership(
+  trx: Db,
+  c: { actor: Actor; at: Date; engine: Engine },
+  orderId: string,
+  requestId: string,
+) {
+  const m = await trx
+    .selectFrom('memberships')
+    .selectAll()
+    .where('order_id', '=', orderId)
+    .executeTakeFirstOrThrow();
+  const res = await trx
+    .updateTable('memberships')
+    .set({ state: 'REFUNDED', version: m.version + 1, updated_at: now(c.at) })
+    .where('id', '=', m.id)
+    .where('state', '=', 'ACTIVE')
+    .where('version', '=', m.version)
+    .executeTakeFirst();
+  if (Number(res.numUpdatedRows) !== 1) fail('refund.order_not_refundable');
+  await cancelDeadline(trx, 'MEMBERSHIP_EXPIRY', m.id);
+  await appendAudit(trx, {
+    actor: c.actor,
+    action: 'membership.refunded',
+    objectType: 'membership',
+    objectId: m.id,
+    data: { level: m.level, requestId },
+    at: c.at,
+  });
+  await recomputeLevel(trx, c, m.user_id);
 }
 
 /** Sends payouts decided in a committed transaction (balance: done at once; gateways: async). */

@@ -55,7 +55,7 @@ async function loadBuyerOrder(db: Db, buyer: UserActor, orderId: string): Promis
   // Only the buyer applies; everyone else sees the order's 404 (its existence is not leaked).
   if (!order || order.buyer_id !== buyer.id) fail('order.not_found');
   if (order.payment_method === 'CHANNEL') fail('refund.channel_order');
-  if (order.kind !== 'GOODS' || order.state !== 'DELIVERED') fail('refund.order_not_refundable');
+  if (order.kind === 'TOPUP' || order.state !== 'DELIVERED') fail('refund.order_not_refundable');
   return order;
 }
 
@@ -73,9 +73,14 @@ export async function precheck(
 
 /** What the application form starts with (the seed's advice): order number, goods and amount. */
 export function prefilledDescription(
-  order: Pick<Row<'orders'>, 'order_no' | 'product_name' | 'unit_price_fen'>,
+  order: Pick<
+    Row<'orders'>,
+    'order_no' | 'product_name' | 'unit_price_fen' | 'kind' | 'membership_level' | 'total_fen'
+  >,
   units: number,
 ): string {
+  if (order.kind === 'MEMBERSHIP')
+    return `订单号 ${order.order_no}，会员「${order.membership_level === 'SUPER' ? '超级会员' : 'VIP'}」，申请退款 ¥${fenToYuan(order.total_fen)}。原因说明：`;
   return `订单号 ${order.order_no}，商品「${order.product_name ?? ''}」× ${units}，申请退款 ¥${fenToYuan(order.unit_price_fen * units)}。原因说明：`;
 }
 
@@ -167,7 +172,10 @@ export async function applyForRefund(
         evidenceAttached: files.length > 0,
         at,
       });
-      if (facts.length === 0) fail('refund.units_required', { field: 'unitIds' });
+      const membership = order.kind === 'MEMBERSHIP';
+      if (membership && result.summary.status === 'NONE')
+        fail('refund.not_eligible', { params: { reason: { zh: result.summary.zh, en: result.summary.en } } });
+      if (!membership && facts.length === 0) fail('refund.units_required', { field: 'unitIds' });
       if (facts.some((f) => f.alreadyRefunded)) fail('refund.unit_refunded', { field: 'unitIds' });
       if (facts.some((f) => f.inOpenRequest)) fail('refund.unit_in_open_request', { field: 'unitIds' });
       const needEvidence = result.units.some((u) => u.outcome === 'NEEDS_EVIDENCE');
@@ -182,7 +190,7 @@ export async function applyForRefund(
           data: { eligibility: result },
         });
       const rules = await getPlatformRules(trx);
-      const amount = order.unit_price_fen * facts.length;
+      const amount = membership ? order.total_fen : order.unit_price_fen * facts.length;
       const allUnits = await trx
         .selectFrom('units')
         .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -190,7 +198,8 @@ export async function applyForRefund(
         .executeTakeFirstOrThrow();
       const id = newOrderedId(at.getTime());
       const due = await reviewDue(trx, rules, order.merchant_id, at);
-      const instant = result.units.every((u) => u.sealedAndEligible);
+      // Every unit sealed and eligible (or an unused membership): nothing can be lost.
+      const instant = membership || result.units.every((u) => u.sealedAndEligible);
       await trx
         .insertInto('refund_requests')
         .values({
@@ -199,7 +208,7 @@ export async function applyForRefund(
           order_id: order.id,
           buyer_id: buyer.id,
           merchant_id: order.merchant_id,
-          scope: facts.length === Number(allUnits.n) ? 'FULL' : 'PARTIAL',
+          scope: membership || facts.length === Number(allUnits.n) ? 'FULL' : 'PARTIAL',
           reason: input.reason,
           description: input.description,
           amount_fen: amount,
@@ -219,17 +228,18 @@ export async function applyForRefund(
           updated_at: now(at),
         })
         .execute();
-      await trx
-        .insertInto('refund_request_units')
-        .values(
-          facts.map((f) => ({
-            request_id: id,
-            unit_id: f.unitId,
-            amount_fen: order.unit_price_fen,
-            released_at: null,
-          })),
-        )
-        .execute();
+      if (facts.length > 0)
+        await trx
+          .insertInto('refund_request_units')
+          .values(
+            facts.map((f) => ({
+              request_id: id,
+              unit_id: f.unitId,
+              amount_fen: order.unit_price_fen,
+              released_at: null,
+            })),
+          )
+          .execute();
       await appendAudit(trx, {
         actor: buyer,
         action: 'refund.submitted',
