@@ -4,6 +4,7 @@ import { boot } from './boot.js';
 import { ConfigError, loadConfig } from './config.js';
 import { interruptStaleBatches, sweepUploads } from './modules/inventory/import.js';
 import { DEMO_LOGINS, DEMO_PASSWORD, seedDemo, seedDemoKeys } from './modules/demo/seed.js';
+import { seedDemoRefunds } from './modules/demo/refunds.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -17,6 +18,7 @@ async function main(): Promise<void> {
     testClock: booted.testClock,
     vault: booted.vault,
   });
+  if (config.seedDemo) await seedDemoRefunds(app.kameng.ctx);
   // Imports left RUNNING by a process that died are marked INTERRUPTED (their chunks stay), now
   // and every minute (another instance may die while this one runs); their uploads are removed.
   await sweepUploads(config.dataDir);
