@@ -165,3 +165,30 @@ export async function assess(
   });
   return { result, facts };
 }
+
+/**
+ * A request judged again (timeout, rejection check, resubmission): its own units, its reason, as
+ * of when the buyer applied — a window that closed while the merchant was silent does not count
+ * against the buyer — on the records as they are now (an activation since does count).
+ */
+export async function assessRequest(
+  trx: Db,
+  r: Pick<Row<'refund_requests'>, 'id' | 'order_id' | 'reason' | 'created_at'>,
+): Promise<{ order: Row<'orders'>; unitIds: string[]; result: EligibilityResult; facts: UnitFacts[] }> {
+  const order = await trx
+    .selectFrom('orders')
+    .selectAll()
+    .where('id', '=', r.order_id)
+    .executeTakeFirstOrThrow();
+  const unitIds = (
+    await trx.selectFrom('refund_request_units').select('unit_id').where('request_id', '=', r.id).execute()
+  ).map((u) => u.unit_id);
+  const judged = await assess(trx, order, {
+    unitIds: order.kind === 'MEMBERSHIP' ? undefined : unitIds,
+    reason: r.reason as RefundReason,
+    evidenceAttached: true,
+    at: new Date(r.created_at),
+    ownRequestId: r.id,
+  });
+  return { order, unitIds, ...judged };
+}

@@ -16,7 +16,7 @@ import { withDeferredAudit } from '../audit/index.js';
 import { merchantUsers, notify, supportUsers } from '../notifications/index.js';
 import { cancelPhase, escalationDue, reviewDue, schedulePhase, workingDaysFrom } from './deadlines.js';
 import { REFUND_REASONS, type RefundReason } from './eligibility.js';
-import { assess } from './facts.js';
+import { assessRequest } from './facts.js';
 import { transitionRequest, type RefundActor } from './lifecycle.js';
 import { approveAndPay, rerouteToBalance, submitPayoutsOf } from './payout.js';
 import { fileRefSchema, insertFileEvidence, inspectStored, type AfterSalesContext } from './requests.js';
@@ -84,21 +84,7 @@ const checkVersion = (r: Row<'refund_requests'>, version: number) => {
 
 /** Rejection reasons the order's own records contradict (spec: allowed, but warned). */
 async function contradictions(trx: Db, r: Row<'refund_requests'>, code: RejectCode) {
-  const order = await trx
-    .selectFrom('orders')
-    .selectAll()
-    .where('id', '=', r.order_id)
-    .executeTakeFirstOrThrow();
-  const unitIds = (
-    await trx.selectFrom('refund_request_units').select('unit_id').where('request_id', '=', r.id).execute()
-  ).map((u) => u.unit_id);
-  const { result, facts } = await assess(trx, order, {
-    unitIds,
-    reason: r.reason as RefundReason,
-    evidenceAttached: true,
-    at: new Date(r.created_at), // "too late" is judged at the time the buyer applied
-    ownRequestId: r.id,
-  });
+  const { order, result, facts } = await assessRequest(trx, r);
   const policy = await trx
     .selectFrom('refund_policies')
     .select(['non_refundable'])
@@ -374,25 +360,7 @@ export async function buyerAct(
           fail('refund.transition_not_allowed', { params: { from: r.state, to: 'PENDING_REVIEW' } });
         if (r.submissions > rules.maxResubmissions)
           fail('refund.resubmissions_exhausted', { params: { max: rules.maxResubmissions } });
-        const order = await trx
-          .selectFrom('orders')
-          .selectAll()
-          .where('id', '=', r.order_id)
-          .executeTakeFirstOrThrow();
-        const unitIds = (
-          await trx
-            .selectFrom('refund_request_units')
-            .select('unit_id')
-            .where('request_id', '=', r.id)
-            .execute()
-        ).map((u) => u.unit_id);
-        const { result } = await assess(trx, order, {
-          unitIds,
-          reason: r.reason as RefundReason,
-          evidenceAttached: true,
-          at: new Date(r.created_at),
-          ownRequestId: r.id,
-        });
+        const { order, unitIds, result } = await assessRequest(trx, r);
         const submission = r.submissions + 1;
         const b = await backToReview(
           trx,
@@ -435,30 +403,21 @@ export async function buyerAct(
         return;
       }
       case 'CANCEL':
-        await cancelPhase(trx, r.id, r.version);
-        await transitionRequest(trx, { request: r, to: 'CANCELLED', by: 'buyer', actor: buyer, at });
-        return;
       case 'ACCEPT':
+      case 'ESCALATE': {
+        // Leaving the phase by the buyer's choice: cancelled, accepted (closed) or escalated.
+        const to =
+          input.action === 'CANCEL' ? 'CANCELLED' : input.action === 'ACCEPT' ? 'CLOSED' : 'DISPUTED';
         await cancelPhase(trx, r.id, r.version);
         await transitionRequest(trx, {
           request: r,
-          to: 'CLOSED',
+          to,
           by: 'buyer',
           actor: buyer,
           at,
-          data: { accepted: true },
+          data: input.action === 'ESCALATE' ? { note: input.note ?? null } : { choice: input.action },
         });
-        return;
-      case 'ESCALATE':
-        await cancelPhase(trx, r.id, r.version);
-        await transitionRequest(trx, {
-          request: r,
-          to: 'DISPUTED',
-          by: 'buyer',
-          actor: buyer,
-          at,
-          data: { note: input.note ?? null },
-        });
+        if (input.action !== 'ESCALATE') return;
         await tell(
           '买家申请了平台仲裁',
           'The buyer escalated to arbitration',
@@ -467,6 +426,7 @@ export async function buyerAct(
           'REFUND_ESCALATED',
         );
         return;
+      }
     }
   });
 }

@@ -18,7 +18,7 @@ import { merchantUsers, notify, supportUsers } from '../notifications/index.js';
 import type { PaymentsContext } from '../payments/registry.js';
 import { parsePhaseId, schedulePhase, workingDaysFrom } from './deadlines.js';
 import { REFUND_REASONS, type RefundReason } from './eligibility.js';
-import { assess } from './facts.js';
+import { assessRequest } from './facts.js';
 import { transitionRequest } from './lifecycle.js';
 import { approveAndPay, payoutDelayed, raiseAlert } from './payout.js';
 
@@ -55,28 +55,8 @@ export async function fireRequestDeadline(
   switch (d.kind) {
     case 'REFUND_REVIEW': {
       if (r.state !== 'PENDING_REVIEW') return [];
-      const order = await trx
-        .selectFrom('orders')
-        .selectAll()
-        .where('id', '=', r.order_id)
-        .executeTakeFirstOrThrow();
-      const unitIds = (
-        await trx
-          .selectFrom('refund_request_units')
-          .select('unit_id')
-          .where('request_id', '=', r.id)
-          .execute()
-      ).map((u) => u.unit_id);
       const reason = r.reason as RefundReason;
-      // Judged as of when the buyer applied (a window that closed while the merchant was silent
-      // does not count against the buyer), on the records as they are now (an activation since does).
-      const { result } = await assess(trx, order, {
-        unitIds,
-        reason,
-        evidenceAttached: true,
-        at: new Date(r.created_at),
-        ownRequestId: r.id,
-      });
+      const { result } = await assessRequest(trx, r);
       // Eligible without a judgement call: every unit eligible for a buyer-side reason, or a
       // merchant fault the records prove. Attachments and "other" need a person: support.
       const eligible =
@@ -123,28 +103,21 @@ export async function fireRequestDeadline(
       if (r.state === 'SUPPORT_REVIEW')
         await raiseAlert(trx, 'REVIEW_OVERDUE', link, r.id, { dueAt: r.review_due_at }, at);
       return [];
+    // The buyer did not supply what was asked, or neither resubmitted, accepted nor escalated.
     case 'REFUND_SUPPLEMENT':
-      if (r.state === 'AWAITING_BUYER')
+    case 'REFUND_ESCALATION': {
+      const waiting = d.kind === 'REFUND_SUPPLEMENT' ? 'AWAITING_BUYER' : 'REJECTED';
+      if (r.state === waiting)
         await transitionRequest(trx, {
           request: r,
           to: 'CLOSED',
           by: 'system',
           actor: SWEEPER,
           at,
-          data: { reason: 'SUPPLEMENT_TIMEOUT' },
+          data: { reason: d.kind === 'REFUND_SUPPLEMENT' ? 'SUPPLEMENT_TIMEOUT' : 'ESCALATION_TIMEOUT' },
         });
       return [];
-    case 'REFUND_ESCALATION':
-      if (r.state === 'REJECTED')
-        await transitionRequest(trx, {
-          request: r,
-          to: 'CLOSED',
-          by: 'system',
-          actor: SWEEPER,
-          at,
-          data: { reason: 'ESCALATION_TIMEOUT' },
-        });
-      return [];
+    }
     case 'REFUND_REMINDER': {
       const buyerTurn = r.state === 'AWAITING_BUYER' || r.state === 'REJECTED';
       const who = buyerTurn
