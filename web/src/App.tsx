@@ -24,6 +24,10 @@ const MembershipPage = lazy(() => import('./pages/buyer/MembershipPage'));
 const FinancePage = lazy(() => import('./pages/merchant/FinancePage'));
 const SandboxPayPage = lazy(() => import('./pages/sandbox/SandboxPayPage'));
 const SandboxAdminPage = lazy(() => import('./pages/admin/SandboxAdminPage'));
+const MyRefundsPage = lazy(() => import('./pages/aftersales/MyRefundsPage'));
+const RefundDetailPage = lazy(() => import('./pages/aftersales/RefundDetailPage'));
+const ReviewQueuePage = lazy(() => import('./pages/aftersales/ReviewQueuePage'));
+const SupportQueuePage = lazy(() => import('./pages/aftersales/SupportQueuePage'));
 
 export function App() {
   const lang = useLang();
@@ -48,12 +52,18 @@ export function App() {
                 <Route path="/merchant" element={<MerchantPage />} />
                 <Route path="/merchant/products/:id/keys" element={<KeysPage />} />
                 <Route path="/merchant/finance" element={<FinancePage />} />
+                <Route path="/merchant/refunds" element={<ReviewQueuePage />} />
+                <Route path="/merchant/refunds/:id" element={<RefundDetailPage />} />
                 <Route path="/me/keys" element={<MyKeysPage />} />
                 <Route path="/checkout/:productId" element={<CheckoutPage />} />
                 <Route path="/me/orders" element={<OrdersPage />} />
                 <Route path="/me/orders/:id" element={<OrderDetailPage />} />
                 <Route path="/me/wallet" element={<WalletPage />} />
                 <Route path="/me/membership" element={<MembershipPage />} />
+                <Route path="/me/refunds" element={<MyRefundsPage />} />
+                <Route path="/refunds/:id" element={<RefundDetailPage />} />
+                <Route path="/support/refunds" element={<SupportQueuePage />} />
+                <Route path="/support/refunds/:id" element={<RefundDetailPage />} />
                 <Route path="/sandbox/pay/:id" element={<SandboxPayPage />} />
                 <Route path="/admin/sandbox" element={<SandboxAdminPage />} />
                 <Route path="*" element={<NotFoundPage />} />

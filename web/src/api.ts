@@ -3,8 +3,10 @@ import en from './i18n/en';
 import zhCN from './i18n/zh-CN';
 import type {
   AuthResponse,
+  BuyerActionInput,
   CheckoutInput,
   CreateProductInput,
+  DecisionInput,
   GatewayMethod,
   ItemList,
   ImportBatch,
@@ -30,11 +32,20 @@ import type {
   ProductStatus,
   ProductType,
   ProfileInput,
+  RefundApplyInput,
+  RefundDetail,
+  RefundDraft,
+  RefundFilter,
+  RefundPrecheckInput,
+  RefundSummary,
+  RefundVocabulary,
+  Eligibility,
   RevealResult,
   SandboxNotification,
   SandboxPayment,
   SandboxProvider,
   StockItem,
+  SupportAlert,
   Unit,
   UpdateProductInput,
   Wallet,
@@ -282,6 +293,24 @@ export const api = {
   merchantOrders: (filter: OrderFilter, cursor?: string, limit = ORDERS_PAGE_SIZE) =>
     request<OrderPage>('GET', `/merchant/orders?${orderQuery(filter, cursor, limit)}`),
   merchantFinance: () => request<MerchantFinance>('GET', '/merchant/finance'),
+  // after-sales (退款/售后); evidence uploads are `uploadEvidence` in upload.ts (XHR, for progress)
+  refundVocabulary: () => request<RefundVocabulary>('GET', '/refunds/vocabulary'),
+  refundDraft: (orderId: string) => request<RefundDraft>('GET', `/orders/${enc(orderId)}/refund-draft`),
+  refundPrecheck: (orderId: string, input: RefundPrecheckInput) =>
+    request<Eligibility>('POST', `/orders/${enc(orderId)}/refund-precheck`, input),
+  /** The key is made once per opened form: a double click or a retry gives the same request. */
+  applyRefund: (orderId: string, input: RefundApplyInput, idempotencyKey: string) =>
+    request<RefundDetail>('POST', `/orders/${enc(orderId)}/refunds`, input, {
+      'Idempotency-Key': idempotencyKey,
+    }),
+  refunds: (filter: RefundFilter = {}) =>
+    request<ItemList<RefundSummary>>('GET', `/refunds${refundQuery(filter)}`),
+  refund: (id: string) => request<RefundDetail>('GET', `/refunds/${enc(id)}`),
+  refundDecision: (id: string, input: DecisionInput) =>
+    request<RefundDetail>('POST', `/refunds/${enc(id)}/decision`, input),
+  refundAction: (id: string, input: BuyerActionInput) =>
+    request<RefundDetail>('POST', `/refunds/${enc(id)}/actions`, input),
+  supportAlerts: () => request<ItemList<SupportAlert>>('GET', '/support/alerts'),
   // the sandbox cashier (public: the payment id in the pay URL is the capability)
   sandboxPayment: (id: string) => request<SandboxPayment>('GET', `/sandbox/payments/${enc(id)}`),
   sandboxPay: (id: string, payerId: string) =>
@@ -299,6 +328,20 @@ export interface SandboxSettings {
   down: boolean;
   notificationDelaySeconds: number;
 }
+
+function refundQuery(filter: RefundFilter): string {
+  const params = new URLSearchParams();
+  if (filter.queue) params.set('queue', filter.queue);
+  if (filter.state) params.set('state', filter.state);
+  if (filter.orderId) params.set('orderId', filter.orderId);
+  if (filter.limit) params.set('limit', String(filter.limit));
+  const qs = params.toString();
+  return qs ? `?${qs}` : '';
+}
+
+/** An evidence file of a request, for <img> and download links (the session cookie authorises it). */
+export const evidenceFileUrl = (sha256: string, requestId: string): string =>
+  `${BASE}/evidence/files/${enc(sha256)}?requestId=${enc(requestId)}`;
 
 /** Rows per page of an order listing ("加载更多" fetches the next page). */
 export const ORDERS_PAGE_SIZE = 20;

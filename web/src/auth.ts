@@ -30,6 +30,9 @@ export function useLogout() {
 export const isMerchant = (u: User | null): u is User => u !== null && u.role === 'merchant';
 export const isBuyer = (u: User | null): u is User => u !== null && u.role === 'buyer';
 export const isAdmin = (u: User | null): u is User => u !== null && u.role === 'admin';
+/** Platform support and admins: the support queue (售后客服). */
+export const isStaff = (u: User | null): u is User =>
+  u !== null && (u.role === 'support' || u.role === 'admin');
 
 /** A same-site path to return to after logging in (never another origin). */
 export function safeNext(next: string | null): string | null {

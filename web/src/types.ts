@@ -541,3 +541,285 @@ export interface SandboxNotification {
   createdAt: string;
   deliveredAt: string | null;
 }
+
+// ---- after-sales (退款/售后): src/modules/aftersales/{views,review,requests,eligibility}.ts ----
+
+/** A sentence pair as the after-sales API words it (`zh` / `en`, not the problem's `zh-CN`). */
+export interface ZhEn {
+  zh: string;
+  en: string;
+}
+
+export type RefundReason =
+  | 'MISTAKEN_PURCHASE'
+  | 'NO_LONGER_NEEDED'
+  | 'DUPLICATE_ORDER'
+  | 'NOT_AS_DESCRIBED'
+  | 'DEFECTIVE'
+  | 'ACTIVATED_BEFORE_DELIVERY'
+  | 'NOT_DELIVERED'
+  | 'OTHER';
+export const REFUND_REASONS: readonly RefundReason[] = [
+  'MISTAKEN_PURCHASE',
+  'NO_LONGER_NEEDED',
+  'DUPLICATE_ORDER',
+  'NOT_AS_DESCRIBED',
+  'DEFECTIVE',
+  'ACTIVATED_BEFORE_DELIVERY',
+  'NOT_DELIVERED',
+  'OTHER',
+];
+/** BUYER: personal reasons (policy and the return law); MERCHANT: the merchant's fault; REVIEW: a person decides. */
+export type ReasonSide = 'BUYER' | 'MERCHANT' | 'REVIEW';
+export type EligibilityCodeKind = 'BLOCK' | 'NEED' | 'PASS' | 'REVIEW';
+
+export type RejectCode =
+  'ACTIVATED' | 'LATE' | 'EVIDENCE_INVALID' | 'NOT_MERCHANT_FAULT' | 'NON_REFUNDABLE_DISCLOSED' | 'OTHER';
+export const REJECT_CODES: readonly RejectCode[] = [
+  'ACTIVATED',
+  'LATE',
+  'EVIDENCE_INVALID',
+  'NOT_MERCHANT_FAULT',
+  'NON_REFUNDABLE_DISCLOSED',
+  'OTHER',
+];
+
+/** GET /refunds/vocabulary: titles of reasons, eligibility rule codes and rejection codes. */
+export interface RefundVocabulary {
+  reasons: Partial<Record<string, ZhEn & { side: ReasonSide }>>;
+  codes: Partial<Record<string, ZhEn & { kind: EligibilityCodeKind; clause: boolean }>>;
+  rejectCodes: Partial<Record<string, ZhEn>>;
+}
+
+export type UnitOutcome = 'ELIGIBLE' | 'NEEDS_EVIDENCE' | 'BLOCKED';
+
+export interface UnitEligibility {
+  unitId: string;
+  outcome: UnitOutcome;
+  eligible: boolean;
+  autoApprovable: boolean;
+  sealedAndEligible: boolean;
+  codes: string[];
+  /** One sentence per code, same order. */
+  explanations: { zh: string[]; en: string[] };
+}
+
+export interface Eligibility {
+  reason: string;
+  units: UnitEligibility[];
+  summary: {
+    status: 'ALL' | 'SOME' | 'NONE';
+    eligibleUnitIds: string[];
+    needsEvidenceUnitIds: string[];
+    blockedUnitIds: string[];
+    autoApprovable: boolean;
+    zh: string;
+    en: string;
+  };
+}
+
+export interface RefundDraftUnit {
+  unitId: string;
+  keyState: KeyState | null;
+  serialMasked: string | null;
+  refunded: boolean;
+  inOpenRequest: boolean;
+}
+
+/** GET /orders/:id/refund-draft: what the 退款/售后 form starts with. */
+export interface RefundDraft {
+  description: string;
+  units: RefundDraftUnit[];
+}
+
+export interface RefundPrecheckInput {
+  unitIds?: string[];
+  reason: RefundReason;
+  evidenceAttached: boolean;
+}
+
+/** A reviewer hint about an uploaded file (edited, very small, blurry); `messages` has zh-CN / en. */
+export interface EvidenceSignal {
+  code: string;
+  value?: string;
+  messages: Partial<Record<string, string>>;
+}
+
+export type EvidenceFileKind = 'image' | 'pdf' | 'text';
+
+/** One file of POST /evidence/files (201 `{ files }`). */
+export interface UploadedEvidence {
+  sha256: string;
+  name: string;
+  mime: string;
+  size: number;
+  kind: EvidenceFileKind;
+  width?: number;
+  height?: number;
+  signals: EvidenceSignal[];
+}
+
+export interface EvidenceFileRef {
+  sha256: string;
+  name: string;
+}
+
+export interface RefundApplyInput {
+  /** Absent: every unit of the order (a full refund). */
+  unitIds?: string[];
+  reason: RefundReason;
+  description: string;
+  files: EvidenceFileRef[];
+}
+
+export type RefundState =
+  | 'PENDING_REVIEW'
+  | 'SUPPORT_REVIEW'
+  | 'AWAITING_BUYER'
+  | 'APPROVED'
+  | 'REFUNDING'
+  | 'REFUNDED'
+  | 'REFUND_ABNORMAL'
+  | 'REJECTED'
+  | 'DISPUTED'
+  | 'CANCELLED'
+  | 'CLOSED';
+export const REFUND_STATES: readonly RefundState[] = [
+  'PENDING_REVIEW',
+  'SUPPORT_REVIEW',
+  'AWAITING_BUYER',
+  'APPROVED',
+  'REFUNDING',
+  'REFUNDED',
+  'REFUND_ABNORMAL',
+  'REJECTED',
+  'DISPUTED',
+  'CANCELLED',
+  'CLOSED',
+];
+
+export interface RefundSummary {
+  id: string;
+  requestNo: string;
+  orderId: string;
+  orderNo: string;
+  productName: string | null;
+  scope: 'FULL' | 'PARTIAL';
+  reason: string;
+  reasonText: ZhEn;
+  amountFen: number;
+  state: RefundState;
+  reviewer: 'MERCHANT' | 'SUPPORT';
+  reviewDueAt: string | null;
+  supplementDueAt: string | null;
+  escalationDueAt: string | null;
+  units: number;
+  large: boolean;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
+
+export interface RefundDecision {
+  /** APPROVED, AUTO_SEALED_ELIGIBLE, AUTO_REVIEW_TIMEOUT or a RejectCode. */
+  code: string;
+  /** The rejection code's title. */
+  text: ZhEn | null;
+  note: string | null;
+  role: string | null;
+  at: string | null;
+  warnings: (ZhEn & { code: string })[];
+}
+
+export type EvidenceSource = 'BUYER' | 'MERCHANT' | 'SUPPORT' | 'SYSTEM';
+/** FILE, or a system record: ORDER_SNAPSHOT, POLICY, KEY_TIMELINES, PAYMENT, CONVERSATION. */
+export type EvidenceKind = string;
+
+export interface RefundEvidence {
+  id: string;
+  submission: number;
+  source: EvidenceSource;
+  kind: EvidenceKind;
+  sha256: string | null;
+  mime: string | null;
+  fileName: string | null;
+  size: number | null;
+  signals: EvidenceSignal[];
+  /** SYSTEM records: the JSON the platform generated (see system-evidence.ts). */
+  content: unknown;
+  createdAt: string;
+}
+
+export interface RefundPayout {
+  id: string;
+  provider: string;
+  amountFen: number;
+  state: string;
+  /** null for the merchant (where the money went is not theirs to see). */
+  destination: string | null;
+  expectedArrivalAt: string | null;
+  finishedAt: string | null;
+  createdAt: string;
+}
+
+export interface RefundTimelineEntry {
+  at: string;
+  /** refund.submitted, refund.<state>, refund.rerouted_to_balance, refund.payout_delayed, … */
+  action: string;
+  actor: string;
+  data: unknown;
+}
+
+export type BuyerRefundAction =
+  'SUPPLEMENT' | 'RESUBMIT' | 'CANCEL' | 'ACCEPT' | 'ESCALATE' | 'CHOOSE_BALANCE';
+export type ReviewerRefundAction = 'APPROVE' | 'REJECT' | 'REQUEST_INFO';
+
+export interface RefundDetail extends RefundSummary {
+  description: string;
+  submissions: number;
+  maxResubmissions: number;
+  deadlineWarnings: unknown[];
+  /** At the latest submission; null only for malformed records. */
+  eligibility: Eligibility | null;
+  autoApprovable: boolean;
+  infoRequest: string | null;
+  decision: RefundDecision | null;
+  unitIds: string[];
+  evidence: RefundEvidence[];
+  payouts: RefundPayout[];
+  timeline: RefundTimelineEntry[];
+  /** What the viewer may do now (buyer actions, or the reviewer's, plus CHOOSE_BALANCE for support). */
+  actions: string[];
+}
+
+export interface RefundFilter {
+  queue?: 'open' | 'support';
+  state?: RefundState;
+  orderId?: string;
+  limit?: number;
+}
+
+export type DecisionInput =
+  | { action: 'APPROVE'; version: number; note?: string; confirmLarge?: boolean }
+  | { action: 'REJECT'; version: number; code: RejectCode; note?: string; acknowledgeWarnings?: boolean }
+  | { action: 'REQUEST_INFO'; version: number; note: string };
+
+export type BuyerActionInput =
+  | { action: 'SUPPLEMENT'; version: number; note: string; files: EvidenceFileRef[] }
+  | { action: 'RESUBMIT'; version: number; description: string; files: EvidenceFileRef[] }
+  | { action: 'CANCEL'; version: number }
+  | { action: 'ACCEPT'; version: number }
+  | { action: 'ESCALATE'; version: number; note?: string }
+  | { action: 'CHOOSE_BALANCE'; version: number };
+
+/** GET /support/alerts. */
+export interface SupportAlert {
+  id: string;
+  /** PAYOUT_ABNORMAL, PAYOUT_DELAYED, REVIEW_OVERDUE. */
+  kind: string;
+  objectType: string;
+  objectId: string;
+  requestId: string | null;
+  createdAt: string;
+  resolvedAt: string | null;
+}

@@ -2,7 +2,7 @@ import { API_BASE, ApiError, errorFromBody, getCsrfToken, networkError } from '.
 import { currentLang } from './i18n';
 import en from './i18n/en';
 import zhCN from './i18n/zh-CN';
-import type { ImportBatch, ImportFormat, Messages } from './types';
+import type { ImportBatch, ImportFormat, Messages, UploadedEvidence } from './types';
 
 export interface UploadProgress {
   loaded: number;
@@ -67,6 +67,64 @@ export function uploadImport(
       );
     const body = new FormData();
     body.append('format', format);
+    body.append('file', file, file.name);
+    xhr.send(body);
+  });
+  return { promise, abort: () => xhr.abort() };
+}
+
+export interface EvidenceUploadHandle {
+  promise: Promise<UploadedEvidence>;
+  abort: () => void;
+}
+
+/** Our wording for evidence-upload failures the server may answer without localized messages. */
+function evidenceFallbackFor(status: number): Messages | undefined {
+  if (status === 413) return both((m) => m.aftersales.upload.tooLarge);
+  if (status === 415) return both((m) => m.aftersales.upload.badType);
+  return undefined;
+}
+
+/**
+ * POST /evidence/files with one file (multipart). Every file of a request is uploaded on its own,
+ * so each shows its own progress and error; the answer is the stored file's hash, content type and
+ * reviewer signals, which the application then names as `{ sha256, name }`.
+ */
+export function uploadEvidence(file: File, onProgress: (p: UploadProgress) => void): EvidenceUploadHandle {
+  const xhr = new XMLHttpRequest();
+  const promise = new Promise<UploadedEvidence>((resolve, reject) => {
+    xhr.open('POST', `${API_BASE}/evidence/files`);
+    xhr.setRequestHeader('Accept', 'application/json, application/problem+json');
+    xhr.setRequestHeader('Accept-Language', currentLang());
+    const token = getCsrfToken();
+    if (token) xhr.setRequestHeader('x-csrf-token', token);
+    xhr.upload.onprogress = (e) => {
+      onProgress({ loaded: e.loaded, total: e.lengthComputable ? e.total : file.size });
+    };
+    xhr.onload = () => {
+      if (xhr.status < 200 || xhr.status >= 300) {
+        reject(errorFromBody(xhr.status, xhr.responseText, evidenceFallbackFor(xhr.status)));
+        return;
+      }
+      try {
+        const body = JSON.parse(xhr.responseText) as { files?: UploadedEvidence[] };
+        const first = body.files?.[0];
+        if (!first) throw new Error('no file in the answer');
+        resolve(first);
+      } catch {
+        reject(errorFromBody(xhr.status, ''));
+      }
+    };
+    xhr.onerror = () => reject(networkError());
+    xhr.onabort = () =>
+      reject(
+        new ApiError(
+          0,
+          UPLOAD_ABORTED,
+          both((m) => m.importer.uploadCancelled),
+        ),
+      );
+    const body = new FormData();
     body.append('file', file, file.name);
     xhr.send(body);
   });

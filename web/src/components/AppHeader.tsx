@@ -1,7 +1,7 @@
 import { App as AntApp, Button, Flex, Layout, Menu, Space, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { Link, useLocation, useNavigate } from 'react-router';
-import { isAdmin, isBuyer, isMerchant, useLogout, useMe } from '../auth';
+import { isAdmin, isBuyer, isMerchant, isStaff, useLogout, useMe } from '../auth';
 import { setLang, useLang } from '../i18n';
 import { LevelTag } from './tags';
 
@@ -28,13 +28,17 @@ export function AppHeader() {
       link('/me/orders', t('nav.myOrders'), 'nav-my-orders'),
       link('/me/wallet', t('nav.wallet'), 'nav-wallet'),
       link('/me/membership', t('nav.membership'), 'nav-membership'),
+      link('/me/refunds', t('aftersales.nav.myRefunds'), 'nav-my-refunds'),
     );
   if (user) items.push(link('/me/keys', t('nav.myKeys'), 'nav-my-keys'));
   if (isMerchant(user))
     items.push(
       { key: '/merchant', label: <Link to="/merchant">{t('nav.merchant')}</Link> },
       link('/merchant/finance', t('nav.finance'), 'nav-finance'),
+      link('/merchant/refunds', t('aftersales.nav.reviewQueue'), 'nav-merchant-refunds'),
     );
+  if (isStaff(user))
+    items.push(link('/support/refunds', t('aftersales.nav.supportQueue'), 'nav-support-refunds'));
   if (isAdmin(user)) items.push(link('/admin/sandbox', t('nav.sandboxAdmin'), 'nav-admin-sandbox'));
   // the longest menu path that prefixes the current one ('/merchant/finance' over '/merchant')
   const path = location.pathname === '/' ? '/products' : location.pathname;
@@ -42,7 +46,13 @@ export function AppHeader() {
     .map((i) => i.key)
     .filter((k) => path === k || path.startsWith(`${k}/`))
     .sort((a, b) => b.length - a.length)[0];
-  const selected = match ? [match] : path.startsWith('/checkout') ? ['/products'] : [];
+  const selected = match
+    ? [match]
+    : path.startsWith('/checkout')
+      ? ['/products']
+      : path.startsWith('/refunds/')
+        ? [isBuyer(user) ? '/me/refunds' : '/support/refunds']
+        : [];
 
   const onLogout = () => {
     logout.mutate(undefined, {

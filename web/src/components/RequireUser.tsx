@@ -2,26 +2,31 @@ import { Button, Result } from 'antd';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useLocation } from 'react-router';
-import { isAdmin, isBuyer, isMerchant, loginPath, useMe } from '../auth';
+import { isAdmin, isBuyer, isMerchant, isStaff, loginPath, useMe } from '../auth';
 import { ErrorResult, Loading } from './QueryState';
 
 /**
  * Renders `children` only for a logged-in user (with `merchant`, only for the merchant role; with
- * `buyer`, only for buyers; with `admin`, only for platform admins); otherwise a 403 with a way to
- * log in (and come back) or go home.
+ * `buyer`, only for buyers; with `admin`, only for platform admins; with `support`, for platform
+ * support and admins); otherwise a 403 with a way to log in (and come back) or go home.
  */
 export function RequireUser({
   merchant = false,
   buyer = false,
   admin = false,
+  support = false,
   loginText,
+  forbiddenText,
   children,
 }: {
   merchant?: boolean;
   buyer?: boolean;
   admin?: boolean;
+  support?: boolean;
   /** Shown to anonymous visitors (default: the merchant login hint). */
   loginText?: string;
+  /** Shown to a logged-in user of another role (default: by the role required). */
+  forbiddenText?: string;
   children: ReactNode;
 }) {
   const { t } = useTranslation();
@@ -35,7 +40,9 @@ export function RequireUser({
       ? isBuyer(me.user)
       : admin
         ? isAdmin(me.user)
-        : me.user !== null;
+        : support
+          ? isStaff(me.user)
+          : me.user !== null;
   if (allowed) return <>{children}</>;
   return (
     <Result
@@ -43,11 +50,8 @@ export function RequireUser({
       title={t('errors.forbiddenTitle')}
       subTitle={
         me.user
-          ? buyer
-            ? t('errors.buyersOnly')
-            : admin
-              ? t('errors.adminOnly')
-              : t('errors.forbidden')
+          ? (forbiddenText ??
+            (buyer ? t('errors.buyersOnly') : admin ? t('errors.adminOnly') : t('errors.forbidden')))
           : (loginText ?? t('errors.loginRequired'))
       }
       data-testid="forbidden"

@@ -130,8 +130,6 @@ const ordersEn: OrdersMessages = {
       'Expand a row to see that key’s timeline. Revealing a key unseals it: check the refund policy first.',
     timeline: 'Order timeline',
     afterSales: 'Refund / after-sales',
-    afterSalesSoon:
-      'After-sales applications open in the next release. You will then be able to request a refund of unactivated keys here, or claim invalid or not-as-described keys.',
   },
   records: {
     xlsx: 'Download records (Excel)',

@@ -1,4 +1,5 @@
 import adminEn from './en.admin';
+import aftersalesEn from './en.aftersales';
 import keysEn from './en.keys';
 import ordersEn from './en.orders';
 import type { Messages } from './zh-CN';
@@ -195,6 +196,7 @@ const en: Messages = {
   ...keysEn,
   ...ordersEn,
   ...adminEn,
+  ...aftersalesEn,
 };
 
 export default en;

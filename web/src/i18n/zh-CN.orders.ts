@@ -125,8 +125,6 @@ const ordersZhCN = {
     unitsHint: '展开行可查看该卡密的时间线。查看卡密即视为拆封，请先了解退款规则。',
     timeline: '订单时间线',
     afterSales: '退款/售后',
-    afterSalesSoon:
-      '售后申请功能即将上线（下一版本开放）。届时可在此对未激活的卡密申请退款，或对无效、与描述不符的卡密申请售后。',
   },
   records: {
     xlsx: '下载记录（Excel）',

@@ -1,6 +1,7 @@
 import keysZhCN from './zh-CN.keys';
 import adminZhCN from './zh-CN.admin';
 import ordersZhCN from './zh-CN.orders';
+import aftersalesZhCN from './zh-CN.aftersales';
 
 // Simplified Chinese (default). en.ts must have exactly the same keys (typed by `Messages`).
 // Key (卡密) strings live in zh-CN.keys.ts / en.keys.ts and are spread in at the end.
@@ -192,6 +193,7 @@ const zhCN = {
   ...keysZhCN,
   ...ordersZhCN,
   ...adminZhCN,
+  ...aftersalesZhCN,
 };
 
 export type Messages = typeof zhCN;

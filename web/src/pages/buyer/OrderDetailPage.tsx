@@ -6,7 +6,6 @@ import {
   Card,
   Descriptions,
   Flex,
-  Modal,
   Popconfirm,
   Result,
   Space,
@@ -16,11 +15,10 @@ import {
   Typography,
   type TableColumnsType,
 } from 'antd';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams } from 'react-router';
 import { ApiError, api } from '../../api';
-import { modalTestId } from '../../components/modalTestId';
 import {
   Countdown,
   OrderKindTag,
@@ -41,6 +39,8 @@ import { goToPayUrl, invalidateMoney, orderKey, UNITS_KEY, WALLET_KEY } from './
 import { OrderGoods } from './OrderList';
 import { RevealButton } from './RevealButton';
 import { ActorText } from '../../components/ActorText';
+import { AfterSalesButton } from '../aftersales/ApplyRefundDrawer';
+import { OrderRefundsCard } from '../aftersales/OrderRefundsCard';
 
 const KEY_EVENT_KINDS: readonly KeyEventKind[] = [
   'IMPORTED',
@@ -381,32 +381,6 @@ function PendingActions({ order }: { order: OrderDetail }) {
   );
 }
 
-function AfterSalesButton() {
-  const { t } = useTranslation();
-  const [open, setOpen] = useState(false);
-  return (
-    <>
-      <Button onClick={() => setOpen(true)} data-testid="order-after-sales">
-        {t('order.afterSales')}
-      </Button>
-      <Modal
-        open={open}
-        title={t('order.afterSales')}
-        onCancel={() => setOpen(false)}
-        footer={
-          <Button type="primary" onClick={() => setOpen(false)} data-testid="after-sales-close">
-            {t('myKeys.close')}
-          </Button>
-        }
-        modalRender={modalTestId('after-sales-modal')}
-      >
-        <Typography.Paragraph>{t('order.afterSalesSoon')}</Typography.Paragraph>
-        <Typography.Paragraph type="secondary">{t('policy.legalNote')}</Typography.Paragraph>
-      </Modal>
-    </>
-  );
-}
-
 function OrderView({ order }: { order: OrderDetail }) {
   const { t } = useTranslation();
   const lang = useLang();
@@ -424,7 +398,11 @@ function OrderView({ order }: { order: OrderDetail }) {
             <OrderKindTag kind={order.kind} />
           </Space>
         }
-        extra={order.kind === 'GOODS' && order.state === 'DELIVERED' ? <AfterSalesButton /> : undefined}
+        extra={
+          order.kind === 'GOODS' && order.state === 'DELIVERED' && order.paymentMethod !== 'CHANNEL' ? (
+            <AfterSalesButton order={order} />
+          ) : undefined
+        }
       >
         <Space orientation="vertical" size={12} style={{ width: '100%' }}>
           {order.state === 'PENDING_PAYMENT' && <PendingActions order={order} />}
@@ -476,6 +454,7 @@ function OrderView({ order }: { order: OrderDetail }) {
           />
         </Space>
       </Card>
+      {order.kind === 'GOODS' && <OrderRefundsCard order={order} />}
       <SnapshotCard order={order} />
       {order.kind === 'GOODS' && order.units.length > 0 && <UnitsCard order={order} />}
       <PaymentCard order={order} />

@@ -1,0 +1,650 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { App as AntApp, Alert, Button, Form, Input, Modal, Popconfirm, Radio, Space, Typography } from 'antd';
+import { useState, type ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api, ApiError } from '../../api';
+import { modalTestId } from '../../components/modalTestId';
+import { useErrorText } from '../../components/QueryState';
+import { formatFen } from '../../format';
+import { contentKey, useLang } from '../../i18n';
+import {
+  REJECT_CODES,
+  type BuyerActionInput,
+  type BuyerRefundAction,
+  type DecisionInput,
+  type RefundDetail,
+  type RejectCode,
+  type ReviewerRefundAction,
+  type ZhEn,
+} from '../../types';
+import { DESCRIPTION_MAX } from './ApplyRefundDrawer';
+import { EvidenceUpload, type EvidenceState } from './EvidenceUpload';
+import { invalidateRefunds, isVersionConflict, pickText, refundKey, useVocabulary } from './queries';
+
+const NO_FILES: EvidenceState = { files: [], uploading: false };
+const NOTE_MAX = 500;
+
+/** Success: the answer is the new detail. A stale version: say so and show the latest. */
+function useRefundUpdate(detail: RefundDetail) {
+  const { t } = useTranslation();
+  const qc = useQueryClient();
+  const { message } = AntApp.useApp();
+  return {
+    done: (r: RefundDetail) => {
+      qc.setQueryData(refundKey(r.id), r);
+      invalidateRefunds(qc);
+    },
+    /** True when the error was a version conflict (handled here). */
+    conflict: (err: unknown): boolean => {
+      if (!isVersionConflict(err)) return false;
+      void message.warning(t('aftersales.versionConflict'));
+      void qc.invalidateQueries({ queryKey: refundKey(detail.id) });
+      return true;
+    },
+  };
+}
+
+function ActionModal({
+  open,
+  title,
+  testId,
+  onCancel,
+  onOk,
+  okText,
+  okDanger = false,
+  loading,
+  okDisabled = false,
+  error,
+  children,
+}: {
+  open: boolean;
+  title: ReactNode;
+  testId: string;
+  onCancel: () => void;
+  onOk: () => void;
+  okText: string;
+  okDanger?: boolean;
+  loading: boolean;
+  okDisabled?: boolean;
+  error: unknown;
+  children: ReactNode;
+}) {
+  const { t } = useTranslation();
+  const errorText = useErrorText();
+  return (
+    <Modal
+      open={open}
+      title={title}
+      onCancel={onCancel}
+      destroyOnHidden
+      width={600}
+      modalRender={modalTestId(testId)}
+      footer={
+        <Space>
+          <Button onClick={onCancel} data-testid={`${testId}-cancel`}>
+            {t('common.cancel')}
+          </Button>
+          <Button
+            type="primary"
+            danger={okDanger}
+            onClick={onOk}
+            loading={loading}
+            disabled={okDisabled}
+            data-testid={`${testId}-submit`}
+          >
+            {okText}
+          </Button>
+        </Space>
+      }
+    >
+      {children}
+      {error !== null && error !== undefined && (
+        <Alert type="error" showIcon title={errorText(error)} data-testid={`${testId}-error`} />
+      )}
+    </Modal>
+  );
+}
+
+// ---- the buyer's answers ----
+
+type BuyerModal = 'SUPPLEMENT' | 'RESUBMIT' | 'ESCALATE';
+
+function useBuyerAction(detail: RefundDetail, onDone: () => void) {
+  const { t } = useTranslation();
+  const { message } = AntApp.useApp();
+  const update = useRefundUpdate(detail);
+  const [error, setError] = useState<unknown>(null);
+  const mutation = useMutation({
+    mutationFn: (input: BuyerActionInput) => api.refundAction(detail.id, input),
+    onMutate: () => setError(null),
+    onSuccess: (r) => {
+      update.done(r);
+      void message.success(t('aftersales.actions.done'));
+      onDone();
+    },
+    onError: (err) => {
+      if (update.conflict(err)) onDone();
+      else setError(err);
+    },
+  });
+  return { mutation, error };
+}
+
+interface NoteValues {
+  note: string;
+}
+
+function SupplementModal({ detail, onClose }: { detail: RefundDetail; onClose: () => void }) {
+  const { t } = useTranslation();
+  const [form] = Form.useForm<NoteValues>();
+  const [evidence, setEvidence] = useState<EvidenceState>(NO_FILES);
+  const { mutation, error } = useBuyerAction(detail, onClose);
+  const submit = () =>
+    void form.validateFields().then((v) =>
+      mutation.mutate({
+        action: 'SUPPLEMENT',
+        version: detail.version,
+        note: v.note.trim(),
+        files: evidence.files,
+      }),
+    );
+  return (
+    <ActionModal
+      open
+      title={t('aftersales.actions.supplementTitle')}
+      testId="supplement-modal"
+      onCancel={onClose}
+      onOk={submit}
+      okText={t('aftersales.actions.submit')}
+      loading={mutation.isPending}
+      okDisabled={evidence.uploading}
+      error={error}
+    >
+      {detail.infoRequest && (
+        <Alert
+          type="info"
+          showIcon
+          title={t('aftersales.detail.infoRequest')}
+          description={detail.infoRequest}
+        />
+      )}
+      <Form<NoteValues> form={form} layout="vertical" requiredMark={false} style={{ marginTop: 12 }}>
+        <Form.Item
+          name="note"
+          label={t('aftersales.actions.note')}
+          rules={[{ required: true, whitespace: true, message: t('aftersales.actions.noteRequired') }]}
+        >
+          <Input.TextArea rows={3} maxLength={DESCRIPTION_MAX} showCount data-testid="supplement-note" />
+        </Form.Item>
+        <Form.Item label={t('aftersales.apply.files')}>
+          <EvidenceUpload onChange={setEvidence} testId="supplement-upload" />
+        </Form.Item>
+      </Form>
+    </ActionModal>
+  );
+}
+
+interface ResubmitValues {
+  description: string;
+}
+
+function ResubmitModal({ detail, onClose }: { detail: RefundDetail; onClose: () => void }) {
+  const { t } = useTranslation();
+  const [form] = Form.useForm<ResubmitValues>();
+  const [evidence, setEvidence] = useState<EvidenceState>(NO_FILES);
+  const [filesMissing, setFilesMissing] = useState(false);
+  const { mutation, error } = useBuyerAction(detail, onClose);
+  const left = Math.max(0, detail.maxResubmissions - (detail.submissions - 1));
+  const submit = () =>
+    void form.validateFields().then((v) => {
+      if (evidence.files.length === 0) {
+        setFilesMissing(true);
+        return;
+      }
+      mutation.mutate({
+        action: 'RESUBMIT',
+        version: detail.version,
+        description: v.description.trim(),
+        files: evidence.files,
+      });
+    });
+  return (
+    <ActionModal
+      open
+      title={t('aftersales.actions.resubmitTitle')}
+      testId="resubmit-modal"
+      onCancel={onClose}
+      onOk={submit}
+      okText={t('aftersales.actions.submit')}
+      loading={mutation.isPending}
+      okDisabled={evidence.uploading}
+      error={error}
+    >
+      <Typography.Paragraph type="secondary">
+        {t('aftersales.actions.resubmitHint', { count: left })}
+      </Typography.Paragraph>
+      <Form<ResubmitValues>
+        form={form}
+        layout="vertical"
+        requiredMark={false}
+        initialValues={{ description: detail.description }}
+      >
+        <Form.Item
+          name="description"
+          label={t('aftersales.actions.newDescription')}
+          rules={[{ required: true, whitespace: true, message: t('aftersales.apply.descriptionRequired') }]}
+        >
+          <Input.TextArea rows={4} maxLength={DESCRIPTION_MAX} showCount data-testid="resubmit-description" />
+        </Form.Item>
+        <Form.Item
+          label={t('aftersales.apply.files')}
+          validateStatus={filesMissing && evidence.files.length === 0 ? 'error' : undefined}
+          help={
+            filesMissing && evidence.files.length === 0 ? t('aftersales.actions.filesRequired') : undefined
+          }
+        >
+          <EvidenceUpload onChange={setEvidence} testId="resubmit-upload" />
+        </Form.Item>
+      </Form>
+    </ActionModal>
+  );
+}
+
+interface EscalateValues {
+  note?: string;
+}
+
+function EscalateModal({ detail, onClose }: { detail: RefundDetail; onClose: () => void }) {
+  const { t } = useTranslation();
+  const [form] = Form.useForm<EscalateValues>();
+  const { mutation, error } = useBuyerAction(detail, onClose);
+  const submit = () =>
+    void form
+      .validateFields()
+      .then((v) =>
+        mutation.mutate({ action: 'ESCALATE', version: detail.version, note: v.note?.trim() || undefined }),
+      );
+  return (
+    <ActionModal
+      open
+      title={t('aftersales.actions.escalateTitle')}
+      testId="escalate-modal"
+      onCancel={onClose}
+      onOk={submit}
+      okText={t('aftersales.actions.ESCALATE')}
+      loading={mutation.isPending}
+      error={error}
+    >
+      <Typography.Paragraph type="secondary">{t('aftersales.actions.escalateHint')}</Typography.Paragraph>
+      <Form<EscalateValues> form={form} layout="vertical" requiredMark={false}>
+        <Form.Item name="note" label={t('aftersales.actions.note')}>
+          <Input.TextArea rows={3} maxLength={DESCRIPTION_MAX} showCount data-testid="escalate-note" />
+        </Form.Item>
+      </Form>
+    </ActionModal>
+  );
+}
+
+const BUYER_ACTIONS: readonly BuyerRefundAction[] = [
+  'SUPPLEMENT',
+  'RESUBMIT',
+  'ACCEPT',
+  'ESCALATE',
+  'CHOOSE_BALANCE',
+  'CANCEL',
+];
+
+/** A one-click action behind a Popconfirm (撤销 / 接受结果 / 改退余额). */
+function ConfirmAction({
+  detail,
+  action,
+  confirm,
+  danger = false,
+}: {
+  detail: RefundDetail;
+  action: 'CANCEL' | 'ACCEPT' | 'CHOOSE_BALANCE';
+  confirm: string;
+  danger?: boolean;
+}) {
+  const { t } = useTranslation();
+  const { message } = AntApp.useApp();
+  const errorText = useErrorText();
+  const { mutation } = useBuyerAction(detail, () => undefined);
+  return (
+    <Popconfirm
+      title={confirm}
+      okText={t(`aftersales.actions.${action}`)}
+      cancelText={t('common.back')}
+      okButtonProps={{ danger }}
+      onConfirm={() =>
+        mutation.mutate(
+          { action, version: detail.version },
+          { onError: (err) => void (isVersionConflict(err) || message.error(errorText(err))) },
+        )
+      }
+    >
+      <Button danger={danger} loading={mutation.isPending} data-testid={`refund-action-${action}`}>
+        {t(`aftersales.actions.${action}`)}
+      </Button>
+    </Popconfirm>
+  );
+}
+
+/** What the buyer may do now (from the detail's `actions`). */
+export function BuyerActions({ detail }: { detail: RefundDetail }) {
+  const { t } = useTranslation();
+  const [modal, setModal] = useState<BuyerModal | null>(null);
+  const actions = BUYER_ACTIONS.filter((a) => detail.actions.includes(a));
+  if (actions.length === 0) return null;
+  const close = () => setModal(null);
+  return (
+    <Space wrap data-testid="buyer-actions">
+      {actions.map((a) => {
+        switch (a) {
+          case 'SUPPLEMENT':
+          case 'RESUBMIT':
+          case 'ESCALATE':
+            return (
+              <Button
+                key={a}
+                type={a === 'ESCALATE' ? 'default' : 'primary'}
+                onClick={() => setModal(a)}
+                data-testid={`refund-action-${a}`}
+              >
+                {t(`aftersales.actions.${a}`)}
+              </Button>
+            );
+          case 'CANCEL':
+            return (
+              <ConfirmAction
+                key={a}
+                detail={detail}
+                action="CANCEL"
+                confirm={t('aftersales.actions.cancelConfirm')}
+                danger
+              />
+            );
+          case 'ACCEPT':
+            return (
+              <ConfirmAction
+                key={a}
+                detail={detail}
+                action="ACCEPT"
+                confirm={t('aftersales.actions.acceptConfirm')}
+              />
+            );
+          case 'CHOOSE_BALANCE':
+            return (
+              <ConfirmAction
+                key={a}
+                detail={detail}
+                action="CHOOSE_BALANCE"
+                confirm={t('aftersales.actions.chooseBalanceConfirm')}
+              />
+            );
+        }
+      })}
+      {modal === 'SUPPLEMENT' && <SupplementModal detail={detail} onClose={close} />}
+      {modal === 'RESUBMIT' && <ResubmitModal detail={detail} onClose={close} />}
+      {modal === 'ESCALATE' && <EscalateModal detail={detail} onClose={close} />}
+    </Space>
+  );
+}
+
+// ---- the reviewer's decision ----
+
+interface DecisionValues {
+  code?: RejectCode;
+  note?: string;
+}
+
+/** A decision the server wants confirmed (a large refund; a rejection the records contradict). */
+interface PendingConfirmation {
+  input: DecisionInput;
+  kind: 'large' | 'warnings';
+  message: string;
+  warnings: ZhEn[];
+}
+
+function warningsOf(err: ApiError): ZhEn[] {
+  const list = err.problem?.data?.warnings;
+  if (!Array.isArray(list)) return [];
+  return list.filter(
+    (w): w is ZhEn =>
+      typeof w === 'object' &&
+      w !== null &&
+      typeof (w as ZhEn).zh === 'string' &&
+      typeof (w as ZhEn).en === 'string',
+  );
+}
+
+function DecisionModal({
+  detail,
+  action,
+  onClose,
+}: {
+  detail: RefundDetail;
+  action: ReviewerRefundAction;
+  onClose: () => void;
+}) {
+  const { t } = useTranslation();
+  const lang = useLang();
+  const key = contentKey(lang);
+  const { message } = AntApp.useApp();
+  const vocabulary = useVocabulary();
+  const update = useRefundUpdate(detail);
+  const [form] = Form.useForm<DecisionValues>();
+  const code = Form.useWatch('code', form);
+  const [error, setError] = useState<unknown>(null);
+  const [pending, setPending] = useState<PendingConfirmation | null>(null);
+  const decide = useMutation({
+    mutationFn: (input: DecisionInput) => api.refundDecision(detail.id, input),
+    onMutate: () => setError(null),
+    onSuccess: (r) => {
+      update.done(r);
+      setPending(null);
+      void message.success(t('aftersales.review.done'));
+      onClose();
+    },
+    onError: (err, input) => {
+      setPending(null);
+      if (update.conflict(err)) {
+        onClose();
+        return;
+      }
+      if (
+        err instanceof ApiError &&
+        err.code === 'refund.confirmation_required' &&
+        input.action === 'APPROVE'
+      ) {
+        setPending({
+          input: { ...input, confirmLarge: true },
+          kind: 'large',
+          message: err.localized(lang),
+          warnings: [],
+        });
+        return;
+      }
+      if (
+        err instanceof ApiError &&
+        err.code === 'refund.decision_contradicts_records' &&
+        input.action === 'REJECT'
+      ) {
+        setPending({
+          input: { ...input, acknowledgeWarnings: true },
+          kind: 'warnings',
+          message: err.localized(lang),
+          warnings: warningsOf(err),
+        });
+        return;
+      }
+      setError(err);
+    },
+  });
+  const submit = () =>
+    void form.validateFields().then((v) => {
+      const note = v.note?.trim() || undefined;
+      if (action === 'APPROVE') decide.mutate({ action, version: detail.version, note });
+      else if (action === 'REJECT' && v.code)
+        decide.mutate({ action, version: detail.version, code: v.code, note });
+      else if (action === 'REQUEST_INFO' && note) decide.mutate({ action, version: detail.version, note });
+    });
+  const title =
+    action === 'APPROVE'
+      ? t('aftersales.review.approveTitle', { amount: formatFen(detail.amountFen) })
+      : action === 'REJECT'
+        ? t('aftersales.review.rejectTitle')
+        : t('aftersales.review.requestInfoTitle');
+  const hint =
+    action === 'APPROVE'
+      ? t('aftersales.review.approveHint')
+      : action === 'REJECT'
+        ? t('aftersales.review.rejectHint')
+        : t('aftersales.review.requestInfoHint');
+  return (
+    <>
+      <ActionModal
+        open
+        title={title}
+        testId="decision-modal"
+        onCancel={onClose}
+        onOk={submit}
+        okText={t('aftersales.review.submit')}
+        okDanger={action === 'REJECT'}
+        loading={decide.isPending && pending === null}
+        error={error}
+      >
+        <Typography.Paragraph type="secondary">{hint}</Typography.Paragraph>
+        <Form<DecisionValues> form={form} layout="vertical" requiredMark={false}>
+          {action === 'REJECT' && (
+            <Form.Item
+              name="code"
+              label={t('aftersales.review.code')}
+              rules={[{ required: true, message: t('aftersales.review.codeRequired') }]}
+            >
+              <Radio.Group data-testid="reject-codes">
+                <Space orientation="vertical" size={4}>
+                  {REJECT_CODES.map((c) => (
+                    <Radio key={c} value={c} data-testid={`reject-code-${c}`}>
+                      {vocabulary.data?.rejectCodes[c]?.[key] ?? c}
+                    </Radio>
+                  ))}
+                </Space>
+              </Radio.Group>
+            </Form.Item>
+          )}
+          <Form.Item
+            name="note"
+            label={action === 'REQUEST_INFO' ? t('aftersales.review.infoNote') : t('aftersales.review.note')}
+            extra={action === 'REJECT' ? t('aftersales.review.noteForOther') : undefined}
+            rules={
+              action === 'REQUEST_INFO'
+                ? [
+                    {
+                      required: true,
+                      whitespace: true,
+                      min: 2,
+                      message: t('aftersales.review.infoNoteRequired'),
+                    },
+                  ]
+                : action === 'REJECT' && code === 'OTHER'
+                  ? [{ required: true, whitespace: true, message: t('aftersales.review.noteForOther') }]
+                  : []
+            }
+          >
+            <Input.TextArea
+              rows={3}
+              maxLength={NOTE_MAX}
+              showCount
+              id="decision-note"
+              data-testid="decision-note"
+            />
+          </Form.Item>
+        </Form>
+      </ActionModal>
+      <Modal
+        open={pending !== null}
+        title={
+          pending?.kind === 'large'
+            ? t('aftersales.review.confirmLargeTitle')
+            : t('aftersales.review.confirmWarningsTitle')
+        }
+        onCancel={() => setPending(null)}
+        modalRender={modalTestId('decision-confirm')}
+        footer={
+          <Space>
+            <Button onClick={() => setPending(null)} data-testid="decision-confirm-cancel">
+              {t('common.cancel')}
+            </Button>
+            <Button
+              type="primary"
+              danger={pending?.kind === 'warnings'}
+              loading={decide.isPending}
+              onClick={() => pending && decide.mutate(pending.input)}
+              data-testid="decision-confirm-ok"
+            >
+              {pending?.kind === 'large'
+                ? t('aftersales.review.confirmLargeOk')
+                : t('aftersales.review.confirmWarningsOk')}
+            </Button>
+          </Space>
+        }
+      >
+        {pending && (
+          <Space orientation="vertical" size={8} style={{ width: '100%' }}>
+            <Alert type="warning" showIcon title={pending.message} data-testid="decision-confirm-message" />
+            {pending.warnings.length > 0 && (
+              <ul style={{ margin: 0, paddingInlineStart: 18 }} data-testid="decision-confirm-warnings">
+                {pending.warnings.map((w, i) => (
+                  <li key={i}>{pickText(w, lang)}</li>
+                ))}
+              </ul>
+            )}
+            {pending.kind === 'warnings' && (
+              <Typography.Text type="secondary">{t('aftersales.review.confirmWarningsHint')}</Typography.Text>
+            )}
+          </Space>
+        )}
+      </Modal>
+    </>
+  );
+}
+
+const REVIEW_ACTIONS: readonly ReviewerRefundAction[] = ['APPROVE', 'REJECT', 'REQUEST_INFO'];
+
+/** The reviewer's buttons (merchant on PENDING_REVIEW, support on SUPPORT_REVIEW), and support's 改退余额. */
+export function ReviewPanel({ detail }: { detail: RefundDetail }) {
+  const { t } = useTranslation();
+  const [mode, setMode] = useState<ReviewerRefundAction | null>(null);
+  const review = REVIEW_ACTIONS.filter((a) => detail.actions.includes(a));
+  const reroute = detail.actions.includes('CHOOSE_BALANCE');
+  if (review.length === 0 && !reroute) return null;
+  const label: Record<ReviewerRefundAction, string> = {
+    APPROVE: t('aftersales.review.approve'),
+    REJECT: t('aftersales.review.reject'),
+    REQUEST_INFO: t('aftersales.review.requestInfo'),
+  };
+  return (
+    <Space wrap data-testid="review-actions">
+      {review.map((a) => (
+        <Button
+          key={a}
+          type={a === 'APPROVE' ? 'primary' : 'default'}
+          danger={a === 'REJECT'}
+          onClick={() => setMode(a)}
+          data-testid={`review-${a}`}
+        >
+          {label[a]}
+        </Button>
+      ))}
+      {reroute && (
+        <ConfirmAction
+          detail={detail}
+          action="CHOOSE_BALANCE"
+          confirm={t('aftersales.actions.chooseBalanceConfirm')}
+        />
+      )}
+      {mode && <DecisionModal detail={detail} action={mode} onClose={() => setMode(null)} />}
+    </Space>
+  );
+}

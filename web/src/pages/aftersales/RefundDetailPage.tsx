@@ -1,0 +1,585 @@
+import { useQuery } from '@tanstack/react-query';
+import {
+  Alert,
+  Button,
+  Card,
+  Col,
+  Descriptions,
+  Flex,
+  Result,
+  Row,
+  Space,
+  Table,
+  Tag,
+  Timeline,
+  Typography,
+  type TableColumnsType,
+} from 'antd';
+import { useMemo } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, useParams } from 'react-router';
+import { ApiError, api } from '../../api';
+import { isBuyer, isMerchant, useMe } from '../../auth';
+import { ActorText } from '../../components/ActorText';
+import { PayoutStateTag } from '../../components/orderTags';
+import { EmptyState, ErrorResult, Loading } from '../../components/QueryState';
+import { RequireUser } from '../../components/RequireUser';
+import { formatFen, formatTime } from '../../format';
+import { contentKey, useLang } from '../../i18n';
+import {
+  REJECT_CODES,
+  type PayoutState,
+  type RefundDetail,
+  type RefundPayout,
+  type RefundTimelineEntry,
+  type RefundVocabulary,
+  type User,
+} from '../../types';
+import { orderPath } from '../buyer/orderQueries';
+import { EligibilityView } from './EligibilityView';
+import { EvidenceView, SignalsBanner } from './EvidenceView';
+import { isPayingOut, pickMessages, pickText, refundKey, useVocabulary } from './queries';
+import { BuyerActions, ReviewPanel } from './RefundActions';
+import {
+  currentDeadline,
+  DeadlineCountdown,
+  LargeTag,
+  RefundStateTag,
+  type DeadlineKind,
+} from './RefundTags';
+import { serialsFrom } from './SystemEvidence';
+
+const PAYOUT_STATES: readonly PayoutState[] = ['PENDING', 'PROCESSING', 'SUCCESS', 'ABNORMAL', 'CLOSED'];
+const isPayoutState = (s: string): s is PayoutState => (PAYOUT_STATES as readonly string[]).includes(s);
+
+const TIMELINE_ACTIONS = [
+  'submitted',
+  'pending_review',
+  'support_review',
+  'awaiting_buyer',
+  'approved',
+  'refunding',
+  'refunded',
+  'refund_abnormal',
+  'rejected',
+  'disputed',
+  'cancelled',
+  'closed',
+  'rerouted_to_balance',
+  'payout_delayed',
+] as const;
+type TimelineAction = (typeof TIMELINE_ACTIONS)[number];
+const timelineAction = (a: string): TimelineAction | null => {
+  const name = a.startsWith('refund.') ? a.slice('refund.'.length) : '';
+  return (TIMELINE_ACTIONS as readonly string[]).includes(name) ? (name as TimelineAction) : null;
+};
+
+const TIMELINE_REASONS = ['MERCHANT_TIMEOUT', 'SUPPLEMENT_TIMEOUT', 'ESCALATION_TIMEOUT'] as const;
+const isTimelineReason = (r: string): r is (typeof TIMELINE_REASONS)[number] =>
+  (TIMELINE_REASONS as readonly string[]).includes(r);
+
+const DECISION_CODES = ['APPROVED', 'AUTO_SEALED_ELIGIBLE', 'AUTO_REVIEW_TIMEOUT'] as const;
+type DecisionCode = (typeof DECISION_CODES)[number];
+const isDecisionCode = (c: string): c is DecisionCode => (DECISION_CODES as readonly string[]).includes(c);
+const isRejectCode = (c: string): c is (typeof REJECT_CODES)[number] =>
+  (REJECT_CODES as readonly string[]).includes(c);
+
+/** A decision code in words: a rejection code's title, or our wording of an approval. */
+function useDecisionLabel(vocabulary: RefundVocabulary | undefined): (code: string) => string {
+  const { t } = useTranslation();
+  const lang = useLang();
+  return (code: string) => {
+    if (isDecisionCode(code)) return t(`refundDecisionCode.${code}`);
+    if (isRejectCode(code)) return vocabulary?.rejectCodes[code]?.[contentKey(lang)] ?? code;
+    return code;
+  };
+}
+
+const backPath = (user: User | null): string =>
+  isBuyer(user) ? '/me/refunds' : isMerchant(user) ? '/merchant/refunds' : '/support/refunds';
+
+function HeaderCard({ detail }: { detail: RefundDetail }) {
+  const { t } = useTranslation();
+  const lang = useLang();
+  const { user } = useMe();
+  return (
+    <Card
+      data-testid="refund-header"
+      data-request-id={detail.id}
+      data-version={detail.version}
+      title={
+        <Space wrap>
+          <span>{t('aftersales.detail.title')}</span>
+          <Typography.Text copyable code data-testid="refund-no">
+            {detail.requestNo}
+          </Typography.Text>
+          <RefundStateTag state={detail.state} />
+          <Tag>{t(`aftersales.reviewer.${detail.reviewer}`)}</Tag>
+          {detail.large && <LargeTag />}
+        </Space>
+      }
+      extra={
+        isBuyer(user) ? (
+          <Link to={orderPath(detail.orderId)} data-testid="refund-order-link">
+            {t('aftersales.detail.viewOrder')}
+          </Link>
+        ) : undefined
+      }
+    >
+      <Space orientation="vertical" size={12} style={{ width: '100%' }}>
+        <Descriptions
+          size="small"
+          column={{ xs: 1, sm: 2, lg: 3 }}
+          items={[
+            { key: 'order', label: t('aftersales.orderNo'), children: detail.orderNo },
+            { key: 'goods', label: t('aftersales.goods'), children: detail.productName ?? '—' },
+            {
+              key: 'amount',
+              label: t('aftersales.amount'),
+              children: (
+                <Typography.Text
+                  strong
+                  style={{ color: '#d4380d' }}
+                  data-testid="refund-amount"
+                  data-fen={detail.amountFen}
+                >
+                  {formatFen(detail.amountFen)}
+                </Typography.Text>
+              ),
+            },
+            {
+              key: 'scope',
+              label: t('aftersales.scope'),
+              children: `${detail.scope === 'FULL' ? t('aftersales.scopeFull') : t('aftersales.scopePartial')} · ${t('aftersales.unitsCount', { count: detail.units })}`,
+            },
+            {
+              key: 'reason',
+              label: t('aftersales.reason'),
+              children: <span data-testid="refund-reason-text">{pickText(detail.reasonText, lang)}</span>,
+            },
+            {
+              key: 'submissions',
+              label: t('aftersales.detail.submissions'),
+              children: t('aftersales.detail.submissionsValue', {
+                count: detail.submissions,
+                max: detail.maxResubmissions + 1,
+              }),
+            },
+            {
+              key: 'created',
+              label: t('aftersales.createdAt'),
+              children: formatTime(detail.createdAt, lang, true),
+            },
+            {
+              key: 'updated',
+              label: t('aftersales.updatedAt'),
+              children: formatTime(detail.updatedAt, lang, true),
+            },
+          ]}
+        />
+        <div>
+          <Typography.Text type="secondary">{t('aftersales.detail.description')}</Typography.Text>
+          <Typography.Paragraph
+            style={{ whiteSpace: 'pre-wrap', margin: 0 }}
+            data-testid="refund-description-text"
+          >
+            {detail.description}
+          </Typography.Paragraph>
+        </div>
+        {detail.state === 'AWAITING_BUYER' && detail.infoRequest && (
+          <Alert
+            type="info"
+            showIcon
+            title={t('aftersales.detail.infoRequest')}
+            description={detail.infoRequest}
+            data-testid="refund-info-request"
+          />
+        )}
+      </Space>
+    </Card>
+  );
+}
+
+/** What the viewer can do now, or whom the request waits for. */
+function ActionsCard({ detail }: { detail: RefundDetail }) {
+  const { t } = useTranslation();
+  const { user } = useMe();
+  const buyer = isBuyer(user);
+  const running = currentDeadline(detail);
+  const waitingFor =
+    detail.state === 'PENDING_REVIEW'
+      ? t('actor.merchant')
+      : detail.state === 'SUPPORT_REVIEW'
+        ? t('actor.support')
+        : null;
+  if (detail.actions.length === 0 && !(buyer && waitingFor)) return null;
+  return (
+    <Card
+      title={buyer ? t('aftersales.actions.title') : t('aftersales.review.title')}
+      data-testid="refund-actions"
+      extra={running && <DeadlineCountdown to={running.at} testId="actions-countdown" />}
+    >
+      <Space orientation="vertical" size={12} style={{ width: '100%' }}>
+        {buyer ? <BuyerActions detail={detail} /> : <ReviewPanel detail={detail} />}
+        {buyer && detail.actions.length === 0 && waitingFor && (
+          <Typography.Text type="secondary">
+            {t('aftersales.actions.waitReviewer', { who: waitingFor })}
+          </Typography.Text>
+        )}
+        {!buyer && detail.actions.some((a) => a === 'APPROVE') && (
+          <Typography.Text type="secondary">{t('aftersales.review.systemBeside')}</Typography.Text>
+        )}
+      </Space>
+    </Card>
+  );
+}
+
+const DEADLINES: { kind: DeadlineKind; field: 'reviewDueAt' | 'supplementDueAt' | 'escalationDueAt' }[] = [
+  { kind: 'reviewDue', field: 'reviewDueAt' },
+  { kind: 'supplementDue', field: 'supplementDueAt' },
+  { kind: 'escalationDue', field: 'escalationDueAt' },
+];
+const RULE: Record<DeadlineKind, 'deadlineRuleReview' | 'deadlineRuleSupplement' | 'deadlineRuleEscalation'> =
+  {
+    reviewDue: 'deadlineRuleReview',
+    supplementDue: 'deadlineRuleSupplement',
+    escalationDue: 'deadlineRuleEscalation',
+  };
+
+function DeadlinesCard({ detail }: { detail: RefundDetail }) {
+  const { t } = useTranslation();
+  const lang = useLang();
+  const running = currentDeadline(detail);
+  const warnings = detail.deadlineWarnings
+    .map((w) =>
+      typeof w === 'object' && w !== null && 'messages' in w
+        ? pickMessages((w as { messages: Partial<Record<string, string>> }).messages, lang)
+        : '',
+    )
+    .filter((s) => s !== '');
+  const shown = DEADLINES.filter((d) => detail[d.field] !== null);
+  return (
+    <Card title={t('aftersales.detail.deadlines')} data-testid="refund-deadlines" style={{ height: '100%' }}>
+      <Space orientation="vertical" size={10} style={{ width: '100%' }}>
+        {shown.length === 0 && (
+          <Typography.Text type="secondary">{t('aftersales.detail.noDeadline')}</Typography.Text>
+        )}
+        {shown.map((d) => {
+          const at = detail[d.field]!;
+          const active = running?.kind === d.kind;
+          return (
+            <div key={d.kind} data-testid={`deadline-${d.kind}`} data-active={active ? 'true' : 'false'}>
+              <Flex justify="space-between" gap={8} wrap>
+                <Typography.Text type={active ? undefined : 'secondary'} strong={active}>
+                  {t(`aftersales.detail.${d.kind}`)}
+                </Typography.Text>
+                <span data-testid="deadline-time">{formatTime(at, lang, true)}</span>
+              </Flex>
+              {active && (
+                <Flex justify="space-between" gap={8} wrap>
+                  <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                    {t(`aftersales.detail.${RULE[d.kind]}`)}
+                  </Typography.Text>
+                  <DeadlineCountdown to={at} />
+                </Flex>
+              )}
+            </div>
+          );
+        })}
+        {warnings.map((w, i) => (
+          <Alert key={i} type="warning" showIcon title={w} data-testid="deadline-warning" />
+        ))}
+      </Space>
+    </Card>
+  );
+}
+
+function DecisionCard({
+  detail,
+  vocabulary,
+}: {
+  detail: RefundDetail;
+  vocabulary: RefundVocabulary | undefined;
+}) {
+  const { t } = useTranslation();
+  const lang = useLang();
+  const label = useDecisionLabel(vocabulary);
+  const d = detail.decision;
+  if (!d) return null;
+  return (
+    <Card
+      title={t('aftersales.detail.decision')}
+      data-testid="refund-decision"
+      data-code={d.code}
+      style={{ height: '100%' }}
+    >
+      <Space orientation="vertical" size={10} style={{ width: '100%' }}>
+        <Descriptions
+          size="small"
+          column={1}
+          items={[
+            {
+              key: 'code',
+              label: t('aftersales.detail.decisionCode'),
+              children: (
+                <Typography.Text strong>{d.text ? pickText(d.text, lang) : label(d.code)}</Typography.Text>
+              ),
+            },
+            ...(d.note
+              ? [{ key: 'note', label: t('aftersales.detail.decisionNote'), children: d.note }]
+              : []),
+            {
+              key: 'by',
+              label: t('aftersales.detail.decidedBy'),
+              children: d.role ? <ActorText actor={d.role} /> : '—',
+            },
+            { key: 'at', label: t('aftersales.detail.decidedAt'), children: formatTime(d.at, lang, true) },
+          ]}
+        />
+        {d.warnings.length > 0 && (
+          <Alert
+            type="warning"
+            showIcon
+            data-testid="decision-warnings"
+            title={t('aftersales.detail.decisionWarnings')}
+            description={
+              <ul style={{ margin: 0, paddingInlineStart: 18 }}>
+                {d.warnings.map((w) => (
+                  <li key={w.code}>{pickText(w, lang)}</li>
+                ))}
+              </ul>
+            }
+          />
+        )}
+      </Space>
+    </Card>
+  );
+}
+
+function PayoutsCard({ detail }: { detail: RefundDetail }) {
+  const { t } = useTranslation();
+  const lang = useLang();
+  const columns: TableColumnsType<RefundPayout> = [
+    {
+      key: 'amount',
+      title: t('aftersales.detail.payoutAmount'),
+      align: 'right',
+      render: (_, p) => formatFen(p.amountFen),
+    },
+    {
+      key: 'state',
+      title: t('aftersales.detail.payoutState'),
+      render: (_, p) => (isPayoutState(p.state) ? <PayoutStateTag state={p.state} /> : <Tag>{p.state}</Tag>),
+    },
+    ...(detail.payouts.some((p) => p.destination !== null)
+      ? [
+          {
+            key: 'dest',
+            title: t('aftersales.detail.destination'),
+            render: (_: unknown, p: RefundPayout) => p.destination ?? '—',
+          },
+        ]
+      : []),
+    {
+      key: 'expected',
+      title: t('aftersales.detail.expectedArrival'),
+      render: (_, p) => formatTime(p.expectedArrivalAt, lang, true),
+    },
+    {
+      key: 'finished',
+      title: t('aftersales.detail.finishedAt'),
+      render: (_, p) => formatTime(p.finishedAt, lang, true),
+    },
+    { key: 'created', title: t('common.createdAt'), render: (_, p) => formatTime(p.createdAt, lang, true) },
+  ];
+  return (
+    <Card title={t('aftersales.detail.payouts')}>
+      {detail.payouts.length === 0 ? (
+        <Typography.Text type="secondary">{t('aftersales.detail.noPayouts')}</Typography.Text>
+      ) : (
+        <Table<RefundPayout>
+          data-testid="refund-payouts"
+          rowKey="id"
+          size="small"
+          pagination={false}
+          scroll={{ x: 760 }}
+          dataSource={detail.payouts}
+          columns={columns}
+        />
+      )}
+    </Card>
+  );
+}
+
+/** Extra words for a timeline entry from its data: the decision code, a note, the submission number. */
+function TimelineDetail({
+  e,
+  vocabulary,
+}: {
+  e: RefundTimelineEntry;
+  vocabulary: RefundVocabulary | undefined;
+}) {
+  const { t } = useTranslation();
+  const label = useDecisionLabel(vocabulary);
+  const lang = useLang();
+  if (typeof e.data !== 'object' || e.data === null) return null;
+  const d = e.data as Record<string, unknown>;
+  const parts: string[] = [];
+  if (typeof d.reason === 'string')
+    parts.push(
+      isTimelineReason(d.reason)
+        ? t(`refundTimelineReason.${d.reason}`)
+        : (vocabulary?.reasons[d.reason]?.[contentKey(lang)] ?? d.reason),
+    );
+  if (typeof d.amountFen === 'number') parts.push(formatFen(d.amountFen));
+  if (typeof d.code === 'string') parts.push(label(d.code));
+  if (typeof d.submission === 'number')
+    parts.push(t('aftersales.detail.submission', { count: d.submission }));
+  if (typeof d.note === 'string' && d.note) parts.push(`“${d.note}”`);
+  if (parts.length === 0) return null;
+  return (
+    <Typography.Text type="secondary" style={{ display: 'block', fontSize: 12 }}>
+      {parts.join(' · ')}
+    </Typography.Text>
+  );
+}
+
+function TimelineCard({
+  detail,
+  vocabulary,
+}: {
+  detail: RefundDetail;
+  vocabulary: RefundVocabulary | undefined;
+}) {
+  const { t } = useTranslation();
+  const lang = useLang();
+  return (
+    <Card title={t('aftersales.detail.timeline')}>
+      {detail.timeline.length === 0 ? (
+        <EmptyState description={t('timeline.empty')} />
+      ) : (
+        <Timeline
+          data-testid="refund-timeline"
+          items={detail.timeline.map((e, i) => {
+            const a = timelineAction(e.action);
+            return {
+              key: `${i}-${e.at}`,
+              title: formatTime(e.at, lang, true),
+              content: (
+                <div data-testid="refund-timeline-entry" data-action={e.action}>
+                  {a ? t(`refundTimeline.refund.${a}`) : e.action} · <ActorText actor={e.actor} />
+                  <TimelineDetail e={e} vocabulary={vocabulary} />
+                </div>
+              ),
+            };
+          })}
+        />
+      )}
+    </Card>
+  );
+}
+
+function RefundView({ detail }: { detail: RefundDetail }) {
+  const { t } = useTranslation();
+  const vocabulary = useVocabulary();
+  const serials = useMemo(() => {
+    const latest = detail.evidence.filter((e) => e.kind === 'KEY_TIMELINES').at(-1);
+    return latest ? serialsFrom(latest.content) : new Map<string, string>();
+  }, [detail.evidence]);
+  return (
+    <Space orientation="vertical" size={16} style={{ width: '100%' }}>
+      <HeaderCard detail={detail} />
+      <ActionsCard detail={detail} />
+      <Row gutter={[16, 16]}>
+        <Col xs={24} lg={detail.decision ? 12 : 24}>
+          <DeadlinesCard detail={detail} />
+        </Col>
+        {detail.decision && (
+          <Col xs={24} lg={12}>
+            <DecisionCard detail={detail} vocabulary={vocabulary.data} />
+          </Col>
+        )}
+      </Row>
+      {detail.eligibility && (
+        <Card
+          title={t('aftersales.detail.eligibility')}
+          extra={<Typography.Text type="secondary">{t('aftersales.detail.eligibilityHint')}</Typography.Text>}
+        >
+          <EligibilityView eligibility={detail.eligibility} vocabulary={vocabulary.data} serials={serials} />
+        </Card>
+      )}
+      <Card title={t('aftersales.detail.evidence')}>
+        <Space orientation="vertical" size={12} style={{ width: '100%' }}>
+          <SignalsBanner detail={detail} />
+          <EvidenceView detail={detail} />
+        </Space>
+      </Card>
+      <PayoutsCard detail={detail} />
+      <TimelineCard detail={detail} vocabulary={vocabulary.data} />
+    </Space>
+  );
+}
+
+function RefundDetailView() {
+  const { t } = useTranslation();
+  const { id = '' } = useParams();
+  const { user } = useMe();
+  const query = useQuery({
+    queryKey: refundKey(id),
+    queryFn: () => api.refund(id),
+    enabled: id !== '',
+    staleTime: 0,
+    // money on its way (gateway refunds are asynchronous): poll until it lands or fails
+    refetchInterval: (q) => (q.state.data && isPayingOut(q.state.data.state) ? 2000 : false),
+  });
+  const back = backPath(user);
+  const backLabel = isBuyer(user) ? t('aftersales.detail.backToList') : t('aftersales.detail.backToQueue');
+  return (
+    <Space orientation="vertical" size={16} style={{ width: '100%' }}>
+      <Flex justify="space-between" align="center">
+        <Link to={back} data-testid="refund-back">
+          ← {backLabel}
+        </Link>
+        <Button
+          size="small"
+          onClick={() => void query.refetch()}
+          loading={query.isFetching}
+          data-testid="refund-reload"
+        >
+          {t('aftersales.reload')}
+        </Button>
+      </Flex>
+      {query.isPending ? (
+        <Loading />
+      ) : query.isError ? (
+        query.error instanceof ApiError && query.error.status === 404 ? (
+          <Result
+            status="404"
+            title="404"
+            subTitle={t('aftersales.detail.notFound')}
+            extra={
+              <Link to={back}>
+                <Button>{backLabel}</Button>
+              </Link>
+            }
+            data-testid="not-found"
+          />
+        ) : (
+          <ErrorResult error={query.error} onRetry={() => void query.refetch()} />
+        )
+      ) : (
+        <RefundView detail={query.data} />
+      )}
+    </Space>
+  );
+}
+
+/** /refunds/:id (and /merchant/refunds/:id, the link in merchants' notifications): one request. */
+export default function RefundDetailPage() {
+  const { t } = useTranslation();
+  return (
+    <RequireUser loginText={t('aftersales.loginRequired')}>
+      <RefundDetailView />
+    </RequireUser>
+  );
+}
