@@ -503,6 +503,11 @@ const catalog = {
     zh: '您只能查看该订单的沟通记录，不能发言',
     en: 'You may read this order conversation but not post in it',
   },
+  'inventory.unit_in_refund': {
+    status: 409,
+    zh: '该卡密正在售后申请中，处理完成前不能查看；如需使用，请先撤销售后申请',
+    en: 'This key is in an open refund request and stays sealed until it ends; cancel the request to use the key',
+  },
 } as const satisfies Record<string, CatalogEntry>;
 
 export type ErrorCode = keyof typeof catalog;

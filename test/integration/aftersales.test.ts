@@ -657,3 +657,144 @@ describe('membership refunds', () => {
     expect(await level(b)).toBe('SUPER');
   });
 });
+
+describe('review findings: deposit, repeated applications, keys under review', () => {
+  const policy = {
+    unactivatedRefund: true,
+    windowHours: 72,
+    noReasonRefund: true,
+    revealedRefund: true,
+    nonRefundable: false,
+    nonRefundableText: null,
+  };
+
+  it('after settlement a refund comes from the merchant balance, then its 保证金 deposit', async () => {
+    const p = await stocked(h, 1, { policy });
+    await h.db.db
+      .updateTable('merchants')
+      .set({ deposit_fen: 500_000 })
+      .where('id', '=', p.shop.merchantId)
+      .execute();
+    const b = await buyer();
+    const o = await order(b, p);
+    h.base.advance(8 * 24 * HOUR);
+    await sweep(); // settled: the merchant's balance holds the price
+    const m = await merchantOf(p);
+    const before = (await m.get<{ payableFen: number; depositFen: number }>('/api/merchant/finance')).body;
+    expect(before).toMatchObject({ payableFen: p.prices.REGULAR, depositFen: 500_000 });
+    // The merchant's balance is paid out elsewhere (a withdrawal), leaving 100 fen.
+    await h.db.db.transaction().execute(async (trx) => {
+      const { ensureAccount, postTransaction } = await import('../../src/modules/payments/ledger.js');
+      const { systemActor } = await import('../../src/platform/actor.js');
+      const at = h.ctx.clock.now();
+      const payable = await ensureAccount(trx, 'MERCHANT_PAYABLE', p.shop.merchantId, at);
+      const out = await ensureAccount(trx, 'GATEWAY_CLEARING', 'withdrawals', at);
+      await postTransaction(trx, systemActor('test'), at, {
+        idempotencyKey: `withdraw-${o.id}`,
+        kind: 'WITHDRAWAL',
+        reference: { type: 'merchant', id: p.shop.merchantId },
+        postings: [
+          { accountId: payable.id, amountFen: -(p.prices.REGULAR - 100) },
+          { accountId: out.id, amountFen: p.prices.REGULAR - 100 },
+        ],
+      });
+    });
+    // Past the quality-claim period only "other" (a person decides) remains; the merchant agrees.
+    const applied = await apply(b, o, { reason: 'OTHER' });
+    expect(applied.status, JSON.stringify(applied.body)).toBe(201);
+    const r = applied.body;
+    const ok = await m.post<Detail>(`/api/refunds/${r.id}/decision`, {
+      action: 'APPROVE',
+      version: r.version,
+    });
+    expect(ok.status, JSON.stringify(ok.body)).toBe(200);
+    expect(ok.body.state).toBe('REFUNDED');
+    const after = (await m.get<{ payableFen: number; depositFen: number }>('/api/merchant/finance')).body;
+    expect(after).toEqual(
+      expect.objectContaining({ payableFen: 0, depositFen: 500_000 - (p.prices.REGULAR - 100) }),
+    );
+    await invariants();
+  });
+
+  it('accepting a rejection and applying again does not restart the resubmission count', async () => {
+    const p = await stocked(h, 1, { policy: { ...policy, noReasonRefund: false } });
+    const b = await buyer();
+    const o = await order(b, p);
+    const m = await merchantOf(p);
+    const [file] = await refs(b, [{ name: 'chat.txt', bytes: Buffer.from('买家：面值不符\n') }]);
+    for (let round = 1; round <= 3; round++) {
+      const res = await apply(b, o, { reason: 'NOT_AS_DESCRIBED', files: [file] });
+      expect(res.status, `round ${round}: ${JSON.stringify(res.body)}`).toBe(201);
+      const rej = await m.post<Detail>(`/api/refunds/${res.body.id}/decision`, {
+        action: 'REJECT',
+        version: res.body.version,
+        code: 'EVIDENCE_INVALID',
+        acknowledgeWarnings: true,
+      });
+      expect(rej.status).toBe(200);
+      expect(
+        (await b.post(`/api/refunds/${res.body.id}/actions`, { action: 'ACCEPT', version: rej.body.version }))
+          .status,
+      ).toBe(200);
+    }
+    const fourth = await apply(b, o, { reason: 'NOT_AS_DESCRIBED', files: [file] });
+    expect(fourth.status).toBe(409);
+    expect((fourth.body as unknown as { code: string }).code).toBe('refund.resubmissions_exhausted');
+  });
+
+  it('a sealed key under an open request cannot be revealed; the same key with another body is a 422', async () => {
+    const p = await stocked(h, 1, { policy });
+    const b = await buyer();
+    const o = await order(b, p);
+    const [file] = await refs(b, [{ name: 'chat.txt', bytes: Buffer.from('买家：面值不符\n') }]);
+    const key = idem();
+    const r = await apply(b, o, { reason: 'NOT_AS_DESCRIBED', files: [file] }, key);
+    expect(r.status).toBe(201);
+    const reveal = await b.post(`/api/units/${o.units[0].unitId}/reveal`);
+    expect(reveal.status).toBe(409);
+    expect((reveal.body as { code: string }).code).toBe('inventory.unit_in_refund');
+    const other = await apply(b, o, { reason: 'OTHER', files: [file] }, key);
+    expect(other.status).toBe(422);
+    expect((other.body as unknown as { code: string }).code).toBe('order.idempotency_mismatch');
+    // Cancelled: the key can be revealed again.
+    expect(
+      (await b.post(`/api/refunds/${r.body.id}/actions`, { action: 'CANCEL', version: r.body.version }))
+        .status,
+    ).toBe(200);
+    expect((await b.post(`/api/units/${o.units[0].unitId}/reveal`)).status).toBe(200);
+  });
+});
+
+describe('concurrency', () => {
+  it('refund approvals racing the same buyer’s checkouts and the sweeper: no deadlock, no 500', async () => {
+    const p = await stocked(h, 20, {
+      policy: {
+        unactivatedRefund: true,
+        windowHours: 72,
+        noReasonRefund: true,
+        revealedRefund: true,
+        nonRefundable: false,
+        nonRefundableText: null,
+      },
+    });
+    const b = await buyer();
+    const m = await merchantOf(p);
+    const [file] = await refs(b, [{ name: 'chat.txt', bytes: Buffer.from('买家：面值不符\n') }]);
+    const pending: Detail[] = [];
+    for (let i = 0; i < 5; i++) {
+      const o = await order(b, p);
+      pending.push((await apply(b, o, { reason: 'NOT_AS_DESCRIBED', files: [file] })).body);
+    }
+    const results = await Promise.all([
+      ...pending.map((r) =>
+        m.post(`/api/refunds/${r.id}/decision`, { action: 'APPROVE', version: r.version }),
+      ),
+      ...Array.from({ length: 5 }, () => buy(b, p, 1)),
+      h.app.kameng.sweep(),
+    ]);
+    for (const res of results.slice(0, 10) as { status: number; body: unknown }[])
+      expect(res.status, JSON.stringify(res.body)).toBeLessThan(300);
+    for (const r of pending) expect((await detail(b, r.id)).state).toBe('REFUNDED');
+    await invariants();
+  });
+});

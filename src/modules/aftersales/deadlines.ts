@@ -9,7 +9,7 @@
  */
 import { loadCalendar } from '../../platform/calendar-store.js';
 import type { CalendarWarning } from '../../platform/calendar.js';
-import type { Db } from '../../platform/db/dialect.js';
+import { engineOf, type Db } from '../../platform/db/dialect.js';
 import { scheduleDeadline } from '../../platform/deadlines.js';
 import type { PlatformRules } from '../../platform/settings.js';
 
@@ -88,12 +88,29 @@ export async function schedulePhase(
     });
 }
 
-/** The request left its phase: its deadline and reminder will never fire. */
+/**
+ * The request left its phase: its deadline and reminder will never fire. A row the sweeper is
+ * firing right now (locked on PostgreSQL) is skipped rather than waited for: it fires as a no-op,
+ * because the request's version moved on — and waiting would invert the lock order (the sweeper
+ * holds the deadline and then wants the request; the caller holds the request).
+ */
 export async function cancelPhase(trx: Db, requestId: string, version: number): Promise<void> {
+  const objectId = phaseId(requestId, version);
   await trx
     .updateTable('deadlines')
     .set({ state: 'CANCELLED' })
-    .where('object_id', '=', phaseId(requestId, version))
     .where('state', '=', 'OPEN')
+    .$if(engineOf(trx) === 'postgres', (q) =>
+      q.where('id', 'in', (eb) =>
+        eb
+          .selectFrom('deadlines')
+          .select('id')
+          .where('object_id', '=', objectId)
+          .where('state', '=', 'OPEN')
+          .forUpdate()
+          .skipLocked(),
+      ),
+    )
+    .where('object_id', '=', objectId)
     .execute();
 }

@@ -6,7 +6,7 @@
  * can be asked about again (unless refunded).
  */
 import type { Actor } from '../../platform/actor.js';
-import { now, type Db } from '../../platform/db/dialect.js';
+import { forUpdate, lockUser, now, type Db, type Engine } from '../../platform/db/dialect.js';
 import { OPEN_REFUND_STATES, type RefundState, type Row } from '../../platform/db/schema.js';
 import { fail } from '../../platform/errors.js';
 import { checkTransition, type Transitions } from '../../platform/fsm.js';
@@ -107,4 +107,25 @@ export async function transitionRequest(trx: Db, m: RequestMove): Promise<number
     at: m.at,
   });
   return m.request.version + 1;
+}
+
+/** Locks the request's buyer first (lock order, ADR 0004), then the request. */
+export async function lockRequest(
+  trx: Db,
+  ctx: { engine: Engine },
+  id: string,
+): Promise<Row<'refund_requests'>> {
+  const owner = await trx
+    .selectFrom('refund_requests')
+    .select('buyer_id')
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (!owner) fail('refund.not_found');
+  await lockUser(trx, ctx.engine, owner.buyer_id);
+  const r = await forUpdate(
+    trx.selectFrom('refund_requests').selectAll().where('id', '=', id),
+    ctx.engine,
+  ).executeTakeFirst();
+  if (!r) fail('refund.not_found');
+  return r;
 }

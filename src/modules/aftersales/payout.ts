@@ -8,11 +8,10 @@
  */
 import type { Actor } from '../../platform/actor.js';
 import { systemActor } from '../../platform/actor.js';
-import { forUpdate, now, toJson, type Db, type Engine } from '../../platform/db/dialect.js';
+import { lockUser, now, type Db, type Engine } from '../../platform/db/dialect.js';
 import type { Row } from '../../platform/db/schema.js';
 import { cancelDeadline, scheduleDeadline } from '../../platform/deadlines.js';
 import { fail } from '../../platform/errors.js';
-import { newOrderedId } from '../../platform/ids.js';
 import { fenToYuan } from '../../platform/money.js';
 import { getPlatformRules } from '../../platform/settings.js';
 import { appendAudit, withDeferredAudit } from '../audit/index.js';
@@ -21,11 +20,12 @@ import { notify, supportUsers } from '../notifications/index.js';
 import { recomputeLevel } from '../membership/offers.js';
 import { transitionOrder } from '../orders/lifecycle.js';
 import { transitionPayout } from '../payments/lifecycle.js';
-import { createPayout, observePayouts, submitPayout } from '../payments/payouts.js';
+import { applyRefundNotice, createPayout, observePayouts, submitPayout } from '../payments/payouts.js';
 import { BALANCE_PROVIDER, type PaymentsContext } from '../payments/registry.js';
 import { startRefund } from '../payments/refunds.js';
 import { cancelPhase, workingDaysFrom } from './deadlines.js';
-import { transitionRequest, type RefundActor } from './lifecycle.js';
+import { raiseAlert } from '../../platform/alerts.js';
+import { lockRequest, transitionRequest, type RefundActor } from './lifecycle.js';
 
 const PAYOUTS = systemActor('payouts');
 
@@ -40,6 +40,12 @@ export interface Approval {
 
 /** Approves a request and starts its refund; returns the payout ids to send after commit. */
 export async function approveAndPay(trx: Db, ctx: { engine: Engine }, a: Approval): Promise<string[]> {
+  const owner = await trx
+    .selectFrom('refund_requests')
+    .select('buyer_id')
+    .where('id', '=', a.request.id)
+    .executeTakeFirstOrThrow();
+  await lockUser(trx, ctx.engine, owner.buyer_id); // already held on the decide path; first on the sweeper's
   await cancelPhase(trx, a.request.id, a.request.version);
   const role = a.actor.kind === 'user' ? a.actor.role : 'system';
   const v = await transitionRequest(trx, {
@@ -164,33 +170,6 @@ export async function submitPayoutsOf(ctx: PaymentsContext, ids: readonly string
   }
 }
 
-async function raiseAlert(
-  trx: Db,
-  kind: 'PAYOUT_ABNORMAL' | 'PAYOUT_DELAYED' | 'REVIEW_OVERDUE',
-  object: { type: string; id: string },
-  requestId: string | null,
-  data: Record<string, unknown>,
-  at: Date,
-): Promise<boolean> {
-  const res = await trx
-    .insertInto('alerts')
-    .values({
-      id: newOrderedId(at.getTime()),
-      kind,
-      object_type: object.type,
-      object_id: object.id,
-      request_id: requestId,
-      data: toJson(data),
-      created_at: now(at),
-      resolved_at: null,
-      resolved_by: null,
-      resolution: null,
-    })
-    .onConflict((oc) => oc.columns(['kind', 'object_id']).doNothing())
-    .returning('id')
-    .executeTakeFirst();
-  return res !== undefined;
-}
 export { raiseAlert };
 
 async function finishIfPaid(trx: Db, request: Row<'refund_requests'>, at: Date): Promise<void> {
@@ -209,14 +188,20 @@ async function finishIfPaid(trx: Db, request: Row<'refund_requests'>, at: Date):
     .where('request_id', '=', request.id)
     .where('resolved_at', 'is', null)
     .execute();
-  // Every unit of the order refunded: the order itself is refunded.
+  // Every unit of the order refunded and no payout of it still on its way: the order is refunded.
   const left = await trx
     .selectFrom('units')
     .select('id')
     .where('order_id', '=', request.order_id)
     .where('refunded_at', 'is', null)
     .executeTakeFirst();
-  if (!left) {
+  const inFlight = await trx
+    .selectFrom('payouts')
+    .select('id')
+    .where('order_id', '=', request.order_id)
+    .where('state', 'in', ['PENDING', 'PROCESSING', 'ABNORMAL'])
+    .executeTakeFirst();
+  if (!left && !inFlight) {
     const order = await trx
       .selectFrom('orders')
       .select(['id', 'state', 'version'])
@@ -324,12 +309,26 @@ export async function rerouteToBalance(
   actor: Actor & { kind: 'user' },
   requestId: string,
 ): Promise<void> {
+  // Ask the gateway first: an ABNORMAL refund it has since paid must not be paid again.
+  const abnormal = await ctx.db
+    .selectFrom('payouts')
+    .select(['id', 'provider'])
+    .where('refund_request_id', '=', requestId)
+    .where('state', '=', 'ABNORMAL')
+    .execute();
+  for (const p of abnormal.filter((x) => x.provider !== BALANCE_PROVIDER)) {
+    const status = await ctx.gateways
+      .get(p.provider)
+      .queryRefund(p.id)
+      .catch(() => fail('payment.gateway_unavailable'));
+    if (status && status.state !== 'ABNORMAL') {
+      await applyRefundNotice(ctx, p.provider, { type: 'REFUND', ...status });
+      return;
+    }
+  }
   const ids = await withDeferredAudit(ctx.db, async (trx) => {
     const at = ctx.clock.now();
-    const request = await forUpdate(
-      trx.selectFrom('refund_requests').selectAll().where('id', '=', requestId),
-      ctx.engine,
-    ).executeTakeFirst();
+    const request = await lockRequest(trx, ctx, requestId).catch(() => undefined);
     const isBuyer = actor.role === 'buyer' && request?.buyer_id === actor.id;
     const isSupport = actor.role === 'support' || actor.role === 'admin';
     if (!request || (!isBuyer && !isSupport)) fail('refund.not_found');

@@ -18,10 +18,12 @@ import { getPlatformRules } from '../../platform/settings.js';
 import { appendAudit, withDeferredAudit } from '../audit/index.js';
 import { notify, merchantUsers } from '../notifications/index.js';
 import { newNumber } from '../orders/numbers.js';
+import { requestHash } from '../orders/create.js';
 import type { PaymentsContext } from '../payments/registry.js';
 import { reviewDue, schedulePhase } from './deadlines.js';
 import { REFUND_REASON_CODES, REFUND_REASONS, type EligibilityResult } from './eligibility.js';
 import { assess } from './facts.js';
+import { REJECTION_CODES } from './codes.js';
 import { approveAndPay, submitPayoutsOf } from './payout.js';
 import { attachSystemEvidence } from './system-evidence.js';
 
@@ -138,13 +140,18 @@ export async function applyForRefund(
   key: string,
   input: ApplyInput,
 ): Promise<{ requestId: string; replayed: boolean }> {
-  const replay = async () =>
-    ctx.db
+  // The same key with another body (another order, other units …) is a 422, as for orders.
+  const hash = requestHash({ orderId, ...input });
+  const replay = async (db: Db = ctx.db) => {
+    const row = await db
       .selectFrom('refund_requests')
-      .select('id')
+      .select(['id', 'request_hash'])
       .where('buyer_id', '=', buyer.id)
       .where('idempotency_key', '=', key)
       .executeTakeFirst();
+    if (row && row.request_hash !== hash) fail('order.idempotency_mismatch', { field: 'Idempotency-Key' });
+    return row;
+  };
   const first = await replay();
   if (first) return { requestId: first.id, replayed: true };
   if (input.reason === 'OTHER' && input.description.length < 5)
@@ -159,12 +166,7 @@ export async function applyForRefund(
       // the same units queue here, and the second meets the first's open units — or, with the
       // same key (a double click), the first request itself.
       await forUpdate(trx.selectFrom('orders').select('id').where('id', '=', order.id), ctx.engine).execute();
-      const earlier = await trx
-        .selectFrom('refund_requests')
-        .select('id')
-        .where('buyer_id', '=', buyer.id)
-        .where('idempotency_key', '=', key)
-        .executeTakeFirst();
+      const earlier = await replay(trx);
       if (earlier) return { id: earlier.id, replayed: true };
       const { result, facts } = await assess(trx, order, {
         unitIds: input.unitIds,
@@ -178,6 +180,26 @@ export async function applyForRefund(
       if (!membership && facts.length === 0) fail('refund.units_required', { field: 'unitIds' });
       if (facts.some((f) => f.alreadyRefunded)) fail('refund.unit_refunded', { field: 'unitIds' });
       if (facts.some((f) => f.inOpenRequest)) fail('refund.unit_in_open_request', { field: 'unitIds' });
+      // A rejection accepted (or left to time out) ends that request; applying afresh for the same
+      // units must not restart the count: submissions of earlier rejected requests count too.
+      if (facts.length > 0) {
+        const earlier = await trx
+          .selectFrom('refund_request_units')
+          .innerJoin('refund_requests', 'refund_requests.id', 'refund_request_units.request_id')
+          .select(['refund_request_units.unit_id', 'refund_requests.submissions'])
+          .where(
+            'refund_request_units.unit_id',
+            'in',
+            facts.map((f) => f.unitId),
+          )
+          .where('refund_requests.decision_code', 'in', REJECTION_CODES)
+          .execute();
+        const used = new Map<string, number>();
+        for (const e of earlier) used.set(e.unit_id, (used.get(e.unit_id) ?? 0) + e.submissions);
+        const rules = await getPlatformRules(trx);
+        if ([...used.values()].some((n) => n > rules.maxResubmissions))
+          fail('refund.resubmissions_exhausted', { params: { max: rules.maxResubmissions } });
+      }
       const needEvidence = result.units.some((u) => u.outcome === 'NEEDS_EVIDENCE');
       if (needEvidence) fail('refund.evidence_required', { field: 'files' });
       const blocked = result.units.filter((u) => u.outcome === 'BLOCKED');
@@ -223,6 +245,7 @@ export async function applyForRefund(
           auto_approvable: result.summary.autoApprovable ? 1 : 0,
           large: amount >= rules.largeRefundFen ? 1 : 0,
           idempotency_key: key,
+          request_hash: hash,
           version: 1,
           created_at: now(at),
           updated_at: now(at),

@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import type { UserActor } from '../../platform/actor.js';
-import { forUpdate, now, toJson, type Db } from '../../platform/db/dialect.js';
+import { now, toJson, type Db } from '../../platform/db/dialect.js';
 import type { Row } from '../../platform/db/schema.js';
 import { fail } from '../../platform/errors.js';
 import { fenToYuan } from '../../platform/money.js';
@@ -17,20 +17,13 @@ import { merchantUsers, notify, supportUsers } from '../notifications/index.js';
 import { cancelPhase, escalationDue, reviewDue, schedulePhase, workingDaysFrom } from './deadlines.js';
 import { REFUND_REASONS, type RefundReason } from './eligibility.js';
 import { assessRequest } from './facts.js';
-import { transitionRequest, type RefundActor } from './lifecycle.js';
+import { REJECT_CODES, type RejectCode } from './codes.js';
+import { lockRequest, transitionRequest, type RefundActor } from './lifecycle.js';
 import { approveAndPay, rerouteToBalance, submitPayoutsOf } from './payout.js';
 import { fileRefSchema, insertFileEvidence, inspectStored, type AfterSalesContext } from './requests.js';
 import { attachSystemEvidence } from './system-evidence.js';
 
-export const REJECT_CODES = {
-  ACTIVATED: { zh: '商品已激活', en: 'Already activated' },
-  LATE: { zh: '超时未申请', en: 'Applied too late' },
-  EVIDENCE_INVALID: { zh: '证据无效', en: 'Evidence not valid' },
-  NOT_MERCHANT_FAULT: { zh: '非商家责任', en: 'Not the merchant’s fault' },
-  NON_REFUNDABLE_DISCLOSED: { zh: '已明示不退不换', en: 'Disclosed as non-refundable' },
-  OTHER: { zh: '其他', en: 'Other' },
-} as const;
-export type RejectCode = keyof typeof REJECT_CODES;
+export { REJECT_CODES, type RejectCode } from './codes.js';
 
 export const decisionSchema = z.discriminatedUnion('action', [
   z.strictObject({
@@ -39,6 +32,8 @@ export const decisionSchema = z.discriminatedUnion('action', [
     note: z.string().trim().max(500).optional(),
     /** The second confirmation a large refund needs. */
     confirmLarge: z.boolean().default(false),
+    /** Approve although a key was activated since the buyer applied (the key stays activated). */
+    acknowledgeWarnings: z.boolean().default(false),
   }),
   z.strictObject({
     action: z.literal('REJECT'),
@@ -55,15 +50,6 @@ export const decisionSchema = z.discriminatedUnion('action', [
   }),
 ]);
 export type DecisionInput = z.infer<typeof decisionSchema>;
-
-async function lockRequest(trx: Db, ctx: AfterSalesContext, id: string): Promise<Row<'refund_requests'>> {
-  const r = await forUpdate(
-    trx.selectFrom('refund_requests').selectAll().where('id', '=', id),
-    ctx.engine,
-  ).executeTakeFirst();
-  if (!r) fail('refund.not_found');
-  return r;
-}
 
 /** Who may review the request now, as which lifecycle actor; others get the request's 404 or a 403. */
 function reviewerRole(actor: UserActor, r: Row<'refund_requests'>): RefundActor {
@@ -133,13 +119,38 @@ export async function decide(
     if (r.state !== 'PENDING_REVIEW' && r.state !== 'SUPPORT_REVIEW')
       fail('refund.transition_not_allowed', { params: { from: r.state, to: input.action } });
     const rules = await getPlatformRules(trx);
+    if (by === 'support')
+      await trx
+        .updateTable('alerts')
+        .set({ resolved_at: now(at), resolved_by: actor.id, resolution: input.action })
+        .where('request_id', '=', r.id)
+        .where('kind', '=', 'REVIEW_OVERDUE')
+        .where('resolved_at', 'is', null)
+        .execute();
     switch (input.action) {
-      case 'APPROVE':
+      case 'APPROVE': {
         if (r.large === 1 && !input.confirmLarge)
           fail('refund.confirmation_required', {
             params: { amount: fenToYuan(r.amount_fen) },
             data: { amountFen: r.amount_fen, thresholdFen: rules.largeRefundFen },
           });
+        // The records may have changed since the buyer applied: a key activated (or an entitlement
+        // used) meanwhile cannot be voided or returned — the reviewer must know before paying.
+        const { facts } = await assessRequest(trx, r);
+        const used = facts.filter((f) => f.key?.state === 'ACTIVATED' || f.key?.partiallyUsed);
+        if (used.length > 0 && !input.acknowledgeWarnings) {
+          const warnings = [
+            {
+              code: 'USED_SINCE_APPLIED',
+              zh: `${used.length} 个卡密在申请后已被激活或使用，退款后卡密不会作废`,
+              en: `${used.length} key(s) were activated or used after the request; they stay usable after the refund`,
+            },
+          ];
+          fail('refund.decision_contradicts_records', {
+            params: { warnings: { zh: warnings[0].zh, en: warnings[0].en } },
+            data: { warnings },
+          });
+        }
         paid = await approveAndPay(trx, ctx, {
           request: r,
           by,
@@ -149,6 +160,7 @@ export async function decide(
           note: input.note ?? null,
         });
         return;
+      }
       case 'REJECT': {
         if (input.code === 'OTHER' && !input.note) fail('refund.note_required', { field: 'note' });
         const warnings = await contradictions(trx, r, input.code);

@@ -19,7 +19,7 @@ import type { PaymentsContext } from '../payments/registry.js';
 import { parsePhaseId, schedulePhase, workingDaysFrom } from './deadlines.js';
 import { REFUND_REASONS, type RefundReason } from './eligibility.js';
 import { assessRequest } from './facts.js';
-import { transitionRequest } from './lifecycle.js';
+import { lockRequest, transitionRequest } from './lifecycle.js';
 import { approveAndPay, payoutDelayed, raiseAlert } from './payout.js';
 
 const SWEEPER = systemActor('sweeper');
@@ -45,12 +45,15 @@ export async function fireRequestDeadline(
     return [];
   }
   const { requestId, version } = parsePhaseId(d.object_id);
-  const r = await trx
+  const exists = await trx
     .selectFrom('refund_requests')
-    .selectAll()
+    .select('id')
     .where('id', '=', requestId)
     .executeTakeFirst();
-  if (!r || r.version !== version) return []; // the request moved on: nothing to do
+  if (!exists) return [];
+  // Lock order: the buyer, then the request (as every after-sales transaction takes them).
+  const r = await lockRequest(trx, ctx, requestId);
+  if (r.version !== version) return []; // the request moved on: nothing to do
   const link = { type: 'refund_request', id: r.id };
   switch (d.kind) {
     case 'REFUND_REVIEW': {

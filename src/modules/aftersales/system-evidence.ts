@@ -27,7 +27,7 @@ export async function attachSystemEvidence(
       : undefined,
     trx
       .selectFrom('payments')
-      .select(['id', 'method', 'provider', 'amount_fen', 'state', 'paid_at', 'provider_trade_no'])
+      .select(['id', 'method', 'provider', 'amount_fen', 'state', 'paid_at'])
       .where('order_id', '=', order.id)
       .executeTakeFirst(),
     trx
@@ -120,8 +120,9 @@ export async function attachSystemEvidence(
             provider: payment.provider,
             amountFen: payment.amount_fen,
             state: payment.state,
+            // No gateway trade number: merchants see this record, and the buyer's payer details
+            // are not theirs (the order page hides them from merchants too).
             paidAt: payment.paid_at,
-            tradeNo: payment.provider_trade_no,
           }
         : null,
     },

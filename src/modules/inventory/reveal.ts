@@ -54,6 +54,17 @@ export async function revealUnit(
       });
     }
     const firstReveal = key.state === 'SEALED';
+    // A sealed key under an open refund request stays sealed until the request ends: revealing it
+    // would unseal what the request is about (and could be used while the refund is paid).
+    if (firstReveal) {
+      const held = await trx
+        .selectFrom('refund_request_units')
+        .select('request_id')
+        .where('unit_id', '=', unitId)
+        .where('released_at', 'is', null)
+        .executeTakeFirst();
+      if (held) fail('inventory.unit_in_refund');
+    }
     const event = { actor, at, kind: 'REVEALED' as const, ip: info.ip, userAgent: info.userAgent };
     if (firstReveal) {
       await moveKeys(trx, {

@@ -9,6 +9,7 @@ import { systemActor } from '../../platform/actor.js';
 import { claimDeadline, completeDeadline, dueDeadlines, postponeDeadline } from '../../platform/deadlines.js';
 import type { Row } from '../../platform/db/schema.js';
 import { DomainError } from '../../platform/errors.js';
+import { raiseAlert } from '../../platform/alerts.js';
 import { expireMembership } from '../membership/offers.js';
 import { reconcileProcessingPayouts, submitPendingPayouts } from '../payments/payouts.js';
 import type { PaymentsContext } from '../payments/registry.js';
@@ -24,6 +25,8 @@ export interface SweepReport {
 }
 
 const RETRY_MS = 60_000;
+/** Failed attempts after which a deadline raises a support alert (it keeps being retried). */
+const FAILING_AFTER = 5;
 
 async function fire(ctx: PaymentsContext, d: Row<'deadlines'>): Promise<boolean> {
   const at = ctx.clock.now();
@@ -81,6 +84,16 @@ export async function sweep(
         new Date(ctx.clock.now().getTime() + RETRY_MS),
         message.slice(0, 300),
       );
+      // Retried every minute; after a few failures a person is told (the request may be stuck).
+      if (d.attempts + 1 === FAILING_AFTER)
+        await raiseAlert(
+          ctx.db,
+          'DEADLINE_FAILING',
+          { type: 'deadline', id: d.id },
+          (REQUEST_DEADLINES as readonly string[]).includes(d.kind) ? d.object_id.split(':')[0] : null,
+          { kind: d.kind, objectId: d.object_id, error: message.slice(0, 300) },
+          ctx.clock.now(),
+        );
       report.postponed++;
     }
   }

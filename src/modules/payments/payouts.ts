@@ -7,8 +7,9 @@
  */
 import type { Actor } from '../../platform/actor.js';
 import { systemActor } from '../../platform/actor.js';
-import { forUpdate, now, type Db, type Engine } from '../../platform/db/dialect.js';
+import { forUpdate, lockUser, now, type Db, type Engine } from '../../platform/db/dialect.js';
 import type { PayoutState, Row } from '../../platform/db/schema.js';
+import { raiseAlert } from '../../platform/alerts.js';
 import { DomainError, fail } from '../../platform/errors.js';
 import { newOrderedId } from '../../platform/ids.js';
 import { appendAudit, withDeferredAudit } from '../audit/index.js';
@@ -172,7 +173,14 @@ async function applyStatus(
       .selectFrom('payouts')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('payment_id', '=', payout.payment_id)
+      // per refund request (or per late-payment payback): another request's attempts do not count
+      .$call((q) =>
+        payout.refund_request_id
+          ? q.where('refund_request_id', '=', payout.refund_request_id)
+          : q.where('refund_request_id', 'is', null),
+      )
       .where('state', '=', 'CLOSED')
+      .where((eb) => eb.or([eb('error_code', 'is', null), eb('error_code', '<>', 'REROUTED_TO_BALANCE')]))
       .executeTakeFirstOrThrow();
     if (Number(closed.n) >= MAX_CLOSED_ATTEMPTS) {
       await appendAudit(trx, {
@@ -216,11 +224,13 @@ export async function submitPayout(ctx: PaymentsContext, payoutId: string): Prom
   if (first.provider === BALANCE_PROVIDER) {
     await withDeferredAudit(ctx.db, async (trx) => {
       const at = ctx.clock.now();
+      await lockUser(trx, ctx.engine, first.buyer_id);
       const payout = await trx
         .selectFrom('payouts')
         .selectAll()
         .where('id', '=', payoutId)
         .executeTakeFirstOrThrow();
+      if (payout.state !== 'PENDING') return;
       await transitionPayout(trx, {
         row: payout,
         to: 'SUCCESS',
@@ -274,6 +284,7 @@ export async function submitPayout(ctx: PaymentsContext, payoutId: string): Prom
     return 'PENDING';
   }
   const replacement = await withDeferredAudit(ctx.db, async (trx) => {
+    await lockUser(trx, ctx.engine, first.buyer_id);
     const payout = await forUpdate(
       trx.selectFrom('payouts').selectAll().where('id', '=', payoutId),
       ctx.engine,
@@ -304,13 +315,36 @@ export async function applyRefundNotice(
   provider: string,
   notice: RefundNotice,
 ): Promise<'APPLIED' | 'DUPLICATE'> {
+  const owner = await ctx.db
+    .selectFrom('payouts')
+    .select('buyer_id')
+    .where('id', '=', notice.outRefundNo)
+    .executeTakeFirst();
   const replacement = await withDeferredAudit(ctx.db, async (trx) => {
+    if (owner) await lockUser(trx, ctx.engine, owner.buyer_id);
     const payout = await forUpdate(
       trx.selectFrom('payouts').selectAll().where('id', '=', notice.outRefundNo),
       ctx.engine,
     ).executeTakeFirst();
     if (!payout || payout.provider !== provider)
       fail('payment.notification_mismatch', { params: { reason: 'unknown out_refund_no' } });
+    // Rerouted to the balance after an ABNORMAL, and yet the gateway paid it: the buyer got the
+    // money twice. Nothing moves automatically (the gateway's money is gone); support recovers it.
+    if (
+      payout.state === 'CLOSED' &&
+      payout.error_code === 'REROUTED_TO_BALANCE' &&
+      notice.state === 'SUCCESS'
+    ) {
+      await raiseAlert(
+        trx,
+        'PAYOUT_PAID_TWICE',
+        { type: 'payout', id: payout.id },
+        payout.refund_request_id,
+        { provider, amountFen: payout.amount_fen },
+        ctx.clock.now(),
+      );
+      return { applied: false, replacement: null };
+    }
     // Final states never move again; PROCESSING after a final result is a stale, reordered notice.
     if (
       ['SUCCESS', 'CLOSED'].includes(payout.state) ||

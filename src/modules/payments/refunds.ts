@@ -16,6 +16,36 @@ import { commissionOf } from './settlement.js';
 
 type C = { actor: Actor; at: Date; engine: Engine };
 
+/**
+ * The merchant's 保证金 as a ledger account. The deposit is declared on the merchant
+ * (`merchants.deposit_fen`); the first time after-sales needs it, that amount is opened in the
+ * ledger (from the outside, like a top-up), so every later deduction is a balanced posting and
+ * the declared figure follows the account.
+ */
+async function depositAccount(trx: Db, c: C, merchantId: string, declaredFen: number) {
+  const existing = await trx
+    .selectFrom('ledger_accounts')
+    .selectAll()
+    .where('kind', '=', 'MERCHANT_DEPOSIT')
+    .where('owner_id', '=', merchantId)
+    .executeTakeFirst();
+  if (existing) return existing;
+  const deposit = await ensureAccount(trx, 'MERCHANT_DEPOSIT', merchantId, c.at);
+  if (declaredFen > 0) {
+    const outside = await ensureAccount(trx, 'GATEWAY_CLEARING', 'deposits-received', c.at);
+    await postTransaction(trx, c.actor, c.at, {
+      idempotencyKey: `deposit-opening:${merchantId}`,
+      kind: 'DEPOSIT_OPENING',
+      reference: { type: 'merchant', id: merchantId },
+      postings: [
+        { accountId: outside.id, amountFen: -declaredFen },
+        { accountId: deposit.id, amountFen: declaredFen },
+      ],
+    });
+  }
+  return { ...deposit, balance_fen: declaredFen };
+}
+
 async function clawBack(
   trx: Db,
   c: C,
@@ -26,15 +56,28 @@ async function clawBack(
   const escrow = await ensureAccount(trx, 'ESCROW', escrowOwner(order.id), c.at);
   const postings = [{ accountId: escrow.id, amountFen }];
   if (order.kind === 'GOODS' && order.merchant_id) {
+    // The merchant row is locked first: clawbacks of one merchant run one after the other and
+    // each splits the amount on balances no one else is changing.
+    const merchant = await forUpdate(
+      trx.selectFrom('merchants').select(['id', 'deposit_fen']).where('id', '=', order.merchant_id),
+      c.engine,
+    ).executeTakeFirstOrThrow();
     const platformShare = commissionOf(amountFen, order.commission_bp ?? 0);
     const merchantShare = amountFen - platformShare;
-    const payable = await ensureAccount(trx, 'MERCHANT_PAYABLE', order.merchant_id, c.at);
-    const deposit = await ensureAccount(trx, 'MERCHANT_DEPOSIT', order.merchant_id, c.at);
+    const payable = await ensureAccount(trx, 'MERCHANT_PAYABLE', merchant.id, c.at);
+    const deposit = await depositAccount(trx, c, merchant.id, merchant.deposit_fen);
     const fromPayable = Math.min(Math.max(payable.balance_fen, 0), merchantShare);
-    const fromDeposit = Math.min(deposit.balance_fen, merchantShare - fromPayable);
+    const fromDeposit = Math.min(Math.max(deposit.balance_fen, 0), merchantShare - fromPayable);
     const debt = merchantShare - fromPayable - fromDeposit;
     postings.push({ accountId: payable.id, amountFen: -(fromPayable + debt) });
-    if (fromDeposit > 0) postings.push({ accountId: deposit.id, amountFen: -fromDeposit });
+    if (fromDeposit > 0) {
+      postings.push({ accountId: deposit.id, amountFen: -fromDeposit });
+      await trx
+        .updateTable('merchants')
+        .set({ deposit_fen: deposit.balance_fen - fromDeposit })
+        .where('id', '=', merchant.id)
+        .execute();
+    }
     if (platformShare > 0) {
       const revenue = await ensureAccount(trx, 'PLATFORM_REVENUE', PLATFORM, c.at);
       postings.push({ accountId: revenue.id, amountFen: -platformShare });

@@ -127,7 +127,7 @@ export async function merchantFinance(db: Db, merchantId: string): Promise<Merch
   ]);
   return {
     payableFen: payable.balance,
-    // The declared 保证金 until deposits move through the ledger (Stage 5 penalties deduct from it).
+    // The declared 保证金 until after-sales first needs it; from then on its ledger account.
     depositFen: deposit.id ? deposit.balance : merchant.deposit_fen,
     escrowFen: Number(held.total),
     commissionBp: merchant.commission_bp,

@@ -280,6 +280,16 @@ export function forUpdate<T extends { forUpdate(): T }>(qb: T, engine: Engine): 
 }
 
 /**
+ * Locks a person's row. Lock order rule (ADR 0003/0004): a transaction that moves a buyer's money
+ * or refund takes the buyer's row first — checkout, payouts, refund decisions alike — so they
+ * queue on it instead of meeting in opposite order on ledger accounts or requests.
+ */
+export async function lockUser(trx: Db, engine: Engine, userId: string): Promise<void> {
+  if (engine === 'postgres')
+    await trx.selectFrom('users').select('id').where('id', '=', userId).forUpdate().execute();
+}
+
+/**
  * Runs `fn` in a transaction, joining the caller's when `db` already is one, so a use case can
  * also be composed into a larger atomic unit (e.g. the demo seed).
  */

@@ -523,6 +523,7 @@ export interface RefundRequestsTable {
   decided_at: Timestamp | null;
   decision_warnings: JsonText | null;
   idempotency_key: string;
+  request_hash: string;
   version: number;
   created_at: Timestamp;
   updated_at: Timestamp;

@@ -58,6 +58,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     // a rejection the order's own records contradict: allowed, but shown to everyone afterwards
     .addColumn('decision_warnings', t.json)
     .addColumn('idempotency_key', 'text', (c) => c.notNull())
+    .addColumn('request_hash', 'text', (c) => c.notNull())
     .addColumn('version', 'integer', (c) => c.notNull().defaultTo(1))
     .addColumn('created_at', t.time, (c) => c.notNull())
     .addColumn('updated_at', t.time, (c) => c.notNull())

@@ -1,0 +1,39 @@
+/**
+ * Support's work list beside the request queue (spec §8): abnormal payouts, late payouts (到账延迟),
+ * support reviews past their deadline, deadlines that keep failing, and money a gateway paid out
+ * after it had been rerouted. One open alert per (kind, object): raising it again is a no-op.
+ */
+import { now, toJson, type Db } from './db/dialect.js';
+import { newOrderedId } from './ids.js';
+
+export type AlertKind =
+  'PAYOUT_ABNORMAL' | 'PAYOUT_DELAYED' | 'REVIEW_OVERDUE' | 'DEADLINE_FAILING' | 'PAYOUT_PAID_TWICE';
+
+/** Returns whether the alert is new. */
+export async function raiseAlert(
+  trx: Db,
+  kind: AlertKind,
+  object: { type: string; id: string },
+  requestId: string | null,
+  data: Record<string, unknown>,
+  at: Date,
+): Promise<boolean> {
+  const res = await trx
+    .insertInto('alerts')
+    .values({
+      id: newOrderedId(at.getTime()),
+      kind,
+      object_type: object.type,
+      object_id: object.id,
+      request_id: requestId,
+      data: toJson(data),
+      created_at: now(at),
+      resolved_at: null,
+      resolved_by: null,
+      resolution: null,
+    })
+    .onConflict((oc) => oc.columns(['kind', 'object_id']).doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  return res !== undefined;
+}
