@@ -28,6 +28,7 @@ const MyRefundsPage = lazy(() => import('./pages/aftersales/MyRefundsPage'));
 const RefundDetailPage = lazy(() => import('./pages/aftersales/RefundDetailPage'));
 const ReviewQueuePage = lazy(() => import('./pages/aftersales/ReviewQueuePage'));
 const SupportQueuePage = lazy(() => import('./pages/aftersales/SupportQueuePage'));
+const NotificationsPage = lazy(() => import('./pages/conversations/NotificationsPage'));
 
 export function App() {
   const lang = useLang();
@@ -58,9 +59,11 @@ export function App() {
                 <Route path="/checkout/:productId" element={<CheckoutPage />} />
                 <Route path="/me/orders" element={<OrdersPage />} />
                 <Route path="/me/orders/:id" element={<OrderDetailPage />} />
+                <Route path="/orders/:id" element={<OrderDetailPage />} />
                 <Route path="/me/wallet" element={<WalletPage />} />
                 <Route path="/me/membership" element={<MembershipPage />} />
                 <Route path="/me/refunds" element={<MyRefundsPage />} />
+                <Route path="/me/notifications" element={<NotificationsPage />} />
                 <Route path="/refunds/:id" element={<RefundDetailPage />} />
                 <Route path="/support/refunds" element={<SupportQueuePage />} />
                 <Route path="/support/refunds/:id" element={<RefundDetailPage />} />

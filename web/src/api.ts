@@ -5,6 +5,8 @@ import type {
   AuthResponse,
   BuyerActionInput,
   CheckoutInput,
+  Conversation,
+  ConversationMessage,
   CreateProductInput,
   DecisionInput,
   GatewayMethod,
@@ -14,11 +16,13 @@ import type {
   KeyState,
   KeyTimeline,
   Lang,
+  MarkNotificationsReadInput,
   MerchantFinance,
   MerchantProfile,
   Membership,
   MembershipOffer,
   Messages,
+  NotificationPage,
   OrderCreated,
   OrderDetail,
   OrderFilter,
@@ -26,12 +30,14 @@ import type {
   PaidLevel,
   Policy,
   PolicyInput,
+  PostMessageInput,
   Problem,
   ProblemFieldError,
   Product,
   ProductStatus,
   ProductType,
   ProfileInput,
+  ReadMark,
   RefundApplyInput,
   RefundDetail,
   RefundDraft,
@@ -311,6 +317,23 @@ export const api = {
   refundAction: (id: string, input: BuyerActionInput) =>
     request<RefundDetail>('POST', `/refunds/${enc(id)}/actions`, input),
   supportAlerts: () => request<ItemList<SupportAlert>>('GET', '/support/alerts'),
+  // order conversations (沟通记录); attachments are uploaded first with `uploadEvidence`
+  conversation: (orderId: string, after?: string) =>
+    request<Conversation>('GET', `/orders/${enc(orderId)}/messages${after ? `?after=${enc(after)}` : ''}`),
+  postMessage: (orderId: string, input: PostMessageInput) =>
+    request<ConversationMessage>('POST', `/orders/${enc(orderId)}/messages`, input),
+  markConversationRead: (orderId: string, lastReadId: string) =>
+    request<ReadMark>('POST', `/orders/${enc(orderId)}/messages/read`, { lastReadId }),
+  // notifications (站内信)
+  notifications: (query: { cursor?: string; unread?: boolean } = {}) => {
+    const params = new URLSearchParams();
+    if (query.cursor) params.set('cursor', query.cursor);
+    if (query.unread) params.set('unread', 'true');
+    const qs = params.toString();
+    return request<NotificationPage>('GET', `/me/notifications${qs ? `?${qs}` : ''}`);
+  },
+  markNotificationsRead: (input: MarkNotificationsReadInput) =>
+    request<{ updated: number; unreadCount: number }>('POST', '/me/notifications/read', input),
   // the sandbox cashier (public: the payment id in the pay URL is the capability)
   sandboxPayment: (id: string) => request<SandboxPayment>('GET', `/sandbox/payments/${enc(id)}`),
   sandboxPay: (id: string, payerId: string) =>
@@ -342,6 +365,10 @@ function refundQuery(filter: RefundFilter): string {
 /** An evidence file of a request, for <img> and download links (the session cookie authorises it). */
 export const evidenceFileUrl = (sha256: string, requestId: string): string =>
   `${BASE}/evidence/files/${enc(sha256)}?requestId=${enc(requestId)}`;
+
+/** An attachment of an order's conversation, for <img> and download links (the session cookie authorises it). */
+export const conversationFileUrl = (orderId: string, sha256: string): string =>
+  `${BASE}/orders/${enc(orderId)}/messages/files/${enc(sha256)}`;
 
 /** Rows per page of an order listing ("加载更多" fetches the next page). */
 export const ORDERS_PAGE_SIZE = 20;

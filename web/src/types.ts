@@ -823,3 +823,76 @@ export interface SupportAlert {
   createdAt: string;
   resolvedAt: string | null;
 }
+
+// ---- order conversations (沟通记录) and notifications: src/modules/{conversations,notifications} ----
+
+/** Who someone is in an order's conversation. */
+export type ConversationParty = 'buyer' | 'merchant' | 'support';
+
+/** One message of GET /orders/:id/messages (append-only: never edited or deleted). */
+export interface ConversationMessage {
+  id: string;
+  orderId: string;
+  senderId: string;
+  senderRole: ConversationParty;
+  senderName: string;
+  /** Sent by the viewer. */
+  mine: boolean;
+  body: string;
+  file: { sha256: string; mime: string; name: string; signals: EvidenceSignal[] } | null;
+  createdAt: string;
+  /** Each other party of the conversation, and whether it has read this message. */
+  readBy: { party: ConversationParty; read: boolean }[];
+}
+
+/** GET /orders/:id/messages. */
+export interface Conversation {
+  orderId: string;
+  orderNo: string;
+  /** The viewer's part; null for a read-only viewer (an arbitrator). */
+  viewerParty: ConversationParty | null;
+  participants: ConversationParty[];
+  reads: { party: ConversationParty; lastReadId: string | null; readAt: string | null }[];
+  /** Messages from others after the viewer's own read mark. */
+  unreadCount: number;
+  /** Oldest first. */
+  messages: ConversationMessage[];
+  nextCursor: string | null;
+}
+
+/** POST /orders/:id/messages: 1–2000 characters, at most one file uploaded first to /evidence/files. */
+export interface PostMessageInput {
+  body: string;
+  file?: EvidenceFileRef;
+}
+
+/** POST /orders/:id/messages/read. */
+export interface ReadMark {
+  orderId: string;
+  lastReadId: string;
+  readAt: string;
+}
+
+/** One notification of GET /me/notifications (站内信). */
+export interface AppNotification {
+  id: string;
+  /** MESSAGE, REFUND_NEW, REFUND_DECISION, … */
+  kind: string;
+  title: ZhEn;
+  body: ZhEn;
+  /** A path of this app (`/orders/<id>#conversation`, `/refunds/<id>`), or null. */
+  link: string | null;
+  object: { type: string; id: string } | null;
+  createdAt: string;
+  readAt: string | null;
+}
+
+/** GET /me/notifications: newest first, 50 a page. */
+export interface NotificationPage {
+  items: AppNotification[];
+  nextCursor: string | null;
+  unreadCount: number;
+}
+
+/** POST /me/notifications/read. */
+export type MarkNotificationsReadInput = { ids: string[] } | { all: true };

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, useLocation, useNavigate } from 'react-router';
 import { isAdmin, isBuyer, isMerchant, isStaff, useLogout, useMe } from '../auth';
 import { setLang, useLang } from '../i18n';
+import { NotificationBell } from './NotificationBell';
 import { LevelTag } from './tags';
 
 export function AppHeader() {
@@ -52,7 +53,9 @@ export function AppHeader() {
       ? ['/products']
       : path.startsWith('/refunds/')
         ? [isBuyer(user) ? '/me/refunds' : '/support/refunds']
-        : [];
+        : path.startsWith('/orders/')
+          ? [isBuyer(user) ? '/me/orders' : isMerchant(user) ? '/merchant/finance' : '/support/refunds']
+          : [];
 
   const onLogout = () => {
     logout.mutate(undefined, {
@@ -78,6 +81,7 @@ export function AppHeader() {
         style={{ flex: 1, minWidth: 0 }}
       />
       <Flex align="center" gap={12}>
+        {!isPending && user && <NotificationBell />}
         {!isPending && user && (
           <Space size={6} data-testid="current-user">
             <Typography.Text style={{ color: '#fff' }} data-testid="current-user-name">

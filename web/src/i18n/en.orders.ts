@@ -47,6 +47,7 @@ const ordersEn: OrdersMessages = {
     },
     membership: { started: 'Membership started' },
     ledger: { posted: 'Booked' },
+    conversation: { message: 'Wrote in the conversation' },
   },
   checkout: {
     title: 'Checkout',

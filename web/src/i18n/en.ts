@@ -1,5 +1,6 @@
 import adminEn from './en.admin';
 import aftersalesEn from './en.aftersales';
+import conversationsEn from './en.conversations';
 import keysEn from './en.keys';
 import ordersEn from './en.orders';
 import type { Messages } from './zh-CN';
@@ -197,6 +198,7 @@ const en: Messages = {
   ...ordersEn,
   ...adminEn,
   ...aftersalesEn,
+  ...conversationsEn,
 };
 
 export default en;

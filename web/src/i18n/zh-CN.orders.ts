@@ -47,6 +47,7 @@ const ordersZhCN = {
     },
     membership: { started: '会员已生效' },
     ledger: { posted: '记账' },
+    conversation: { message: '在沟通记录中发言' },
   },
   checkout: {
     title: '确认订单',

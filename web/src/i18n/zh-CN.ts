@@ -2,6 +2,7 @@ import keysZhCN from './zh-CN.keys';
 import adminZhCN from './zh-CN.admin';
 import ordersZhCN from './zh-CN.orders';
 import aftersalesZhCN from './zh-CN.aftersales';
+import conversationsZhCN from './zh-CN.conversations';
 
 // Simplified Chinese (default). en.ts must have exactly the same keys (typed by `Messages`).
 // Key (卡密) strings live in zh-CN.keys.ts / en.keys.ts and are spread in at the end.
@@ -194,6 +195,7 @@ const zhCN = {
   ...ordersZhCN,
   ...adminZhCN,
   ...aftersalesZhCN,
+  ...conversationsZhCN,
 };
 
 export type Messages = typeof zhCN;

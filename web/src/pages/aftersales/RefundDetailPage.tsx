@@ -36,6 +36,7 @@ import {
   type User,
 } from '../../types';
 import { orderPath } from '../buyer/orderQueries';
+import { ConversationPanel } from '../conversations/ConversationPanel';
 import { EligibilityView } from './EligibilityView';
 import { EvidenceView, SignalsBanner } from './EvidenceView';
 import { isPayingOut, pickMessages, pickText, refundKey, useVocabulary } from './queries';
@@ -119,11 +120,12 @@ function HeaderCard({ detail }: { detail: RefundDetail }) {
         </Space>
       }
       extra={
-        isBuyer(user) ? (
-          <Link to={orderPath(detail.orderId)} data-testid="refund-order-link">
-            {t('aftersales.detail.viewOrder')}
-          </Link>
-        ) : undefined
+        <Link
+          to={isBuyer(user) ? orderPath(detail.orderId) : `/orders/${encodeURIComponent(detail.orderId)}`}
+          data-testid="refund-order-link"
+        >
+          {t('aftersales.detail.viewOrder')}
+        </Link>
       }
     >
       <Space orientation="vertical" size={12} style={{ width: '100%' }}>
@@ -514,6 +516,7 @@ function RefundView({ detail }: { detail: RefundDetail }) {
           <EvidenceView detail={detail} />
         </Space>
       </Card>
+      <ConversationPanel orderId={detail.orderId} />
       <PayoutsCard detail={detail} />
       <TimelineCard detail={detail} vocabulary={vocabulary.data} />
     </Space>

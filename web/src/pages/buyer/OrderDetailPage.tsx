@@ -19,6 +19,7 @@ import { useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams } from 'react-router';
 import { ApiError, api } from '../../api';
+import { isBuyer, isMerchant, useMe } from '../../auth';
 import {
   Countdown,
   OrderKindTag,
@@ -41,6 +42,7 @@ import { RevealButton } from './RevealButton';
 import { ActorText } from '../../components/ActorText';
 import { AfterSalesButton } from '../aftersales/ApplyRefundDrawer';
 import { OrderRefundsCard } from '../aftersales/OrderRefundsCard';
+import { ConversationPanel } from '../conversations/ConversationPanel';
 
 const KEY_EVENT_KINDS: readonly KeyEventKind[] = [
   'IMPORTED',
@@ -73,6 +75,7 @@ const ORDER_ACTIONS = [
   'payout.closed',
   'membership.started',
   'ledger.posted',
+  'conversation.message',
 ] as const;
 type OrderAction = (typeof ORDER_ACTIONS)[number];
 const isOrderAction = (a: string): a is OrderAction => (ORDER_ACTIONS as readonly string[]).includes(a);
@@ -126,6 +129,8 @@ function UnitsCard({ order }: { order: OrderDetail }) {
   const { t } = useTranslation();
   const lang = useLang();
   const qc = useQueryClient();
+  // the merchant and support see the units too (from the conversation's link), but only the buyer reveals
+  const buyer = isBuyer(useMe().user);
   const revealed = () => {
     void qc.invalidateQueries({ queryKey: orderKey(order.id) });
     void qc.invalidateQueries({ queryKey: UNITS_KEY });
@@ -153,7 +158,8 @@ function UnitsCard({ order }: { order: OrderDetail }) {
       title: t('common.actions'),
       render: (_, u) => {
         const unit = toUnit(order, u);
-        return unit &&
+        return buyer &&
+          unit &&
           (u.keyState === 'SEALED' || u.keyState === 'REVEALED' || u.keyState === 'ACTIVATED') ? (
           <RevealButton unit={unit} onRevealed={revealed} />
         ) : null;
@@ -384,6 +390,7 @@ function PendingActions({ order }: { order: OrderDetail }) {
 function OrderView({ order }: { order: OrderDetail }) {
   const { t } = useTranslation();
   const lang = useLang();
+  const buyer = isBuyer(useMe().user);
   return (
     <Space orientation="vertical" size={16} style={{ width: '100%' }}>
       <Card
@@ -399,7 +406,10 @@ function OrderView({ order }: { order: OrderDetail }) {
           </Space>
         }
         extra={
-          order.kind === 'GOODS' && order.state === 'DELIVERED' && order.paymentMethod !== 'CHANNEL' ? (
+          buyer &&
+          order.kind === 'GOODS' &&
+          order.state === 'DELIVERED' &&
+          order.paymentMethod !== 'CHANNEL' ? (
             <AfterSalesButton order={order} />
           ) : undefined
         }
@@ -454,6 +464,7 @@ function OrderView({ order }: { order: OrderDetail }) {
           />
         </Space>
       </Card>
+      {order.kind === 'GOODS' && <ConversationPanel orderId={order.id} />}
       {order.kind === 'GOODS' && <OrderRefundsCard order={order} />}
       <SnapshotCard order={order} />
       {order.kind === 'GOODS' && order.units.length > 0 && <UnitsCard order={order} />}
@@ -486,15 +497,24 @@ function OrderDetailView() {
     }
     previous.current = state;
   }, [state, qc]);
+  // /orders/:id is also the merchant's and support's way in (conversation notifications)
+  const { user } = useMe();
+  const [backTo, backLabel] = isBuyer(user)
+    ? ['/me/orders', t('orders.title')]
+    : isMerchant(user)
+      ? ['/merchant/finance', t('nav.finance')]
+      : ['/support/refunds', t('aftersales.nav.supportQueue')];
   const back = (
-    <Link to="/me/orders">
-      <Button>{t('orders.backToList')}</Button>
+    <Link to={backTo}>
+      <Button>{isBuyer(user) ? t('orders.backToList') : backLabel}</Button>
     </Link>
   );
   return (
     <Space orientation="vertical" size={16} style={{ width: '100%' }}>
       <Flex justify="space-between" align="center">
-        <Link to="/me/orders">← {t('orders.title')}</Link>
+        <Link to={backTo} data-testid="order-back">
+          ← {backLabel}
+        </Link>
       </Flex>
       {query.isPending ? (
         <Loading />
@@ -517,7 +537,7 @@ function OrderDetailView() {
   );
 }
 
-/** /me/orders/:id (订单详情). */
+/** /me/orders/:id (订单详情), and /orders/:id for anyone who may see the order (its conversation's link). */
 export default function OrderDetailPage() {
   const { t } = useTranslation();
   return (

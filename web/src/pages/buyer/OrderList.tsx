@@ -29,6 +29,7 @@ import {
   type OrderState,
   type OrderSummary,
 } from '../../types';
+import { orderConversationPath } from '../conversations/queries';
 import { orderPath } from './orderQueries';
 
 /** 'YYYY-MM-DD' (a day in Beijing time) -> that day's 00:00 in Asia/Shanghai as a UTC instant. */
@@ -229,6 +230,20 @@ export function OrderTable({
                 : o.settleAfter
                   ? t('orders.settleAfter', { time: formatTime(o.settleAfter, lang) })
                   : '—',
+          },
+          {
+            key: 'conversation',
+            title: t('common.actions'),
+            render: (_: unknown, o: OrderSummary) =>
+              o.kind === 'GOODS' ? (
+                <Link
+                  to={orderConversationPath(o.id)}
+                  data-testid="order-conversation-link"
+                  data-order-id={o.id}
+                >
+                  {t('conversation.open')}
+                </Link>
+              ) : null,
           },
         ]
       : []),
