@@ -800,7 +800,13 @@ export interface RefundFilter {
 }
 
 export type DecisionInput =
-  | { action: 'APPROVE'; version: number; note?: string; confirmLarge?: boolean }
+  | {
+      action: 'APPROVE';
+      version: number;
+      note?: string;
+      confirmLarge?: boolean;
+      acknowledgeWarnings?: boolean;
+    }
   | { action: 'REJECT'; version: number; code: RejectCode; note?: string; acknowledgeWarnings?: boolean }
   | { action: 'REQUEST_INFO'; version: number; note: string };
 

@@ -468,7 +468,7 @@ function DecisionModal({
       if (
         err instanceof ApiError &&
         err.code === 'refund.decision_contradicts_records' &&
-        input.action === 'REJECT'
+        (input.action === 'REJECT' || input.action === 'APPROVE')
       ) {
         setPending({
           input: { ...input, acknowledgeWarnings: true },
