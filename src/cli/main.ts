@@ -207,11 +207,11 @@ export function buildCli(): Command {
     .requiredOption('-u, --user <username>', 'the buyer')
     .requiredOption('-o, --out <file>', 'output file')
     .option('-f, --format <format>', 'xlsx or csv', 'xlsx')
-    .option('-d, --dataset <dataset>', 'for csv: orders, payments or keys', 'orders')
+    .option('-d, --dataset <dataset>', 'for csv: orders, payments, keys or refunds', 'orders')
     .action((opts: { user: string; out: string; format: string; dataset: string }) =>
       withPlatform(async (b) => {
         if (opts.format !== 'xlsx' && opts.format !== 'csv') fail('order.export_format');
-        if (!['orders', 'payments', 'keys'].includes(opts.dataset)) fail('order.export_format');
+        if (!['orders', 'payments', 'keys', 'refunds'].includes(opts.dataset)) fail('order.export_format');
         const user = await findUserByUsername(b.db, opts.user);
         if (!user) fail('catalog.user_not_found');
         const body = await exportRecords(b.db, user.id, opts.format, opts.dataset as Dataset);

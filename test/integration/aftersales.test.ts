@@ -192,6 +192,11 @@ describe('eligibility pre-check and instant refunds', () => {
       .where('state', '=', 'AVAILABLE')
       .execute();
     expect(key).toHaveLength(3); // the refunded sealed key is back in stock
+    // The request is in the buyer's downloadable records.
+    const csv = await b.get(`/api/me/records?format=csv&dataset=refunds`);
+    expect(csv.status).toBe(200);
+    expect(String(csv.body)).toContain('MISTAKEN_PURCHASE');
+    expect(String(csv.body)).toContain('REFUNDED');
     await invariants();
   });
 

@@ -384,7 +384,7 @@ function orderQuery(filter: OrderFilter, cursor: string | undefined, limit: numb
   return params.toString();
 }
 
-export type RecordsDataset = 'orders' | 'payments' | 'keys';
+export type RecordsDataset = 'orders' | 'payments' | 'keys' | 'refunds';
 
 /** Plain download links (the browser saves the file; the session cookie authorises it). */
 export const recordsUrl = (format: 'xlsx' | { csv: RecordsDataset }): string =>

@@ -1,5 +1,6 @@
 /**
- * A buyer's records (spec §10, 电子商务法 §31): orders, payments and payouts, key timelines — as
+ * A buyer's records (spec §10, 电子商务法 §31): orders, payments and payouts, key timelines and
+ * after-sales requests — as
  * one XLSX workbook or one CSV per dataset, built with exceljs. Never a key secret: serials are
  * masked exactly as the pages show them. Times are Asia/Shanghai, money is yuan with two decimals.
  */
@@ -8,7 +9,7 @@ import type { Db } from '../../platform/db/dialect.js';
 import { fenToYuan } from '../../platform/money.js';
 
 export type ExportFormat = 'csv' | 'xlsx';
-export type Dataset = 'orders' | 'payments' | 'keys';
+export type Dataset = 'orders' | 'payments' | 'keys' | 'refunds';
 
 const fmt = new Intl.DateTimeFormat('sv-SE', {
   timeZone: 'Asia/Shanghai',
@@ -193,10 +194,80 @@ async function keysSheet(db: Db, buyerId: string): Promise<Sheet> {
   };
 }
 
+async function refundsSheet(db: Db, buyerId: string): Promise<Sheet> {
+  const rows = await db
+    .selectFrom('refund_requests')
+    .innerJoin('orders', 'orders.id', 'refund_requests.order_id')
+    .select([
+      'refund_requests.request_no',
+      'orders.order_no',
+      'refund_requests.scope',
+      'refund_requests.reason',
+      'refund_requests.amount_fen',
+      'refund_requests.state',
+      'refund_requests.submissions',
+      'refund_requests.decision_code',
+      'refund_requests.decided_role',
+      'refund_requests.decided_at',
+      'refund_requests.review_due_at',
+      'refund_requests.created_at',
+      'refund_requests.closed_at',
+      'refund_requests.description',
+    ])
+    .select((eb) =>
+      eb
+        .selectFrom('refund_request_units')
+        .select((e2) => e2.fn.countAll<number>().as('n'))
+        .whereRef('refund_request_units.request_id', '=', 'refund_requests.id')
+        .as('units'),
+    )
+    .where('refund_requests.buyer_id', '=', buyerId)
+    .orderBy('refund_requests.id')
+    .execute();
+  return {
+    name: '售后 Refunds',
+    columns: [
+      { header: '售后单号 Request no', key: 'requestNo', width: 22 },
+      { header: '订单号 Order no', key: 'orderNo', width: 22 },
+      { header: '范围 Scope', key: 'scope', width: 8 },
+      { header: '件数 Units', key: 'units', width: 8 },
+      { header: '原因 Reason', key: 'reason', width: 24 },
+      { header: '金额 Amount (¥)', key: 'amount', width: 12 },
+      { header: '状态 State', key: 'state', width: 16 },
+      { header: '提交次数 Submissions', key: 'submissions', width: 8 },
+      { header: '处理结果 Decision', key: 'decision', width: 22 },
+      { header: '处理方 By', key: 'by', width: 10 },
+      { header: '处理时间 Decided at', key: 'decided', width: 20 },
+      { header: '审核期限 Review due', key: 'due', width: 20 },
+      { header: '申请时间 Created at', key: 'created', width: 20 },
+      { header: '结束时间 Closed at', key: 'closed', width: 20 },
+      { header: '说明 Description', key: 'description', width: 40 },
+    ],
+    rows: rows.map((r) => ({
+      requestNo: r.request_no,
+      orderNo: r.order_no,
+      scope: r.scope,
+      units: Number(r.units ?? 0),
+      reason: r.reason,
+      amount: yuan(r.amount_fen),
+      state: r.state,
+      submissions: r.submissions,
+      decision: r.decision_code ?? '',
+      by: r.decided_role ?? '',
+      decided: time(r.decided_at),
+      due: time(r.review_due_at),
+      created: time(r.created_at),
+      closed: time(r.closed_at),
+      description: r.description,
+    })),
+  };
+}
+
 const builders: Record<Dataset, (db: Db, buyerId: string) => Promise<Sheet>> = {
   orders: ordersSheet,
   payments: paymentsSheet,
   keys: keysSheet,
+  refunds: refundsSheet,
 };
 
 /**

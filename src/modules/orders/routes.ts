@@ -173,7 +173,7 @@ export function orderRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           summary: 'Download my records: XLSX (all sheets) or CSV (one dataset). Never contains key secrets.',
           querystring: z.strictObject({
             format: z.enum(['csv', 'xlsx']).default('xlsx'),
-            dataset: z.enum(['orders', 'payments', 'keys']).default('orders'),
+            dataset: z.enum(['orders', 'payments', 'keys', 'refunds']).default('orders'),
           }),
           response: { 200: z.any().describe('file'), ...problems(400, 401, 403) },
         },

@@ -139,8 +139,9 @@ const ordersEn: OrdersMessages = {
       orders: 'Orders (CSV)',
       payments: 'Payments and refunds (CSV)',
       keys: 'Key timelines (CSV)',
+      refunds: 'Refund requests (CSV)',
     },
-    note: 'Records include orders, payments and key timelines, never key contents.',
+    note: 'Records include orders, payments, key timelines and refund requests, never key contents.',
   },
   cashier: {
     title: 'Cashier',

@@ -130,8 +130,13 @@ const ordersZhCN = {
   records: {
     xlsx: '下载记录（Excel）',
     csvMenu: '下载 CSV',
-    csv: { orders: '订单记录（CSV）', payments: '支付与退款记录（CSV）', keys: '卡密时间线（CSV）' },
-    note: '记录包含订单、支付和卡密时间线，不包含卡密内容。',
+    csv: {
+      orders: '订单记录（CSV）',
+      payments: '支付与退款记录（CSV）',
+      keys: '卡密时间线（CSV）',
+      refunds: '售后记录（CSV）',
+    },
+    note: '记录包含订单、支付、卡密时间线和售后申请，不包含卡密内容。',
   },
   cashier: {
     title: '收银台',

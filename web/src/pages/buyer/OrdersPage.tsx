@@ -7,7 +7,7 @@ import type { OrderFilter } from '../../types';
 import { OrderFilters, OrderTable, useOrderPages } from './OrderList';
 import { ordersListKey } from './orderQueries';
 
-const CSV_DATASETS: readonly RecordsDataset[] = ['orders', 'payments', 'keys'];
+const CSV_DATASETS: readonly RecordsDataset[] = ['orders', 'payments', 'keys', 'refunds'];
 
 /** 下载记录: the whole history as one XLSX, or one dataset as CSV. Never contains key secrets. */
 function RecordsDownload() {
