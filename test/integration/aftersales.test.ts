@@ -193,10 +193,10 @@ describe('eligibility pre-check and instant refunds', () => {
       .execute();
     expect(key).toHaveLength(3); // the refunded sealed key is back in stock
     // The request is in the buyer's downloadable records.
-    const csv = await b.get(`/api/me/records?format=csv&dataset=refunds`);
+    const csv = await b.req<string>('GET', `/api/me/records?format=csv&dataset=refunds`);
     expect(csv.status).toBe(200);
-    expect(String(csv.body)).toContain('MISTAKEN_PURCHASE');
-    expect(String(csv.body)).toContain('REFUNDED');
+    expect(csv.body).toContain('MISTAKEN_PURCHASE');
+    expect(csv.body).toContain('REFUNDED');
     await invariants();
   });
 
