@@ -236,6 +236,19 @@ export type KeyEventKind =
   | 'INVALIDATED'
   | 'REPLACED'
   | 'BREAK_GLASS_REVEAL';
+export const KEY_EVENT_KINDS: readonly KeyEventKind[] = [
+  'IMPORTED',
+  'RESERVED',
+  'RELEASED',
+  'DELIVERED',
+  'REVEALED',
+  'ACTIVATED',
+  'VOIDED',
+  'RETURNED',
+  'INVALIDATED',
+  'REPLACED',
+  'BREAK_GLASS_REVEAL',
+];
 
 export interface KeyEvent {
   at: string;

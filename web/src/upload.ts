@@ -9,10 +9,13 @@ export interface UploadProgress {
   total: number;
 }
 
-export interface UploadHandle {
-  promise: Promise<ImportBatch>;
+/** An upload under way: its answer, and a way to stop it. */
+export interface Upload<T> {
+  promise: Promise<T>;
   abort: () => void;
 }
+
+export type UploadHandle = Upload<ImportBatch>;
 
 export const UPLOAD_ABORTED = 'UPLOAD_ABORTED';
 
@@ -26,18 +29,22 @@ function fallbackFor(status: number): Messages | undefined {
 }
 
 /**
- * POST /merchant/products/:id/imports as multipart/form-data (`format` first, then `file`).
- * XMLHttpRequest rather than fetch, for upload progress. Resolves with the 202 batch.
+ * POST one file as multipart/form-data (the `fields` first, then `file`), by XMLHttpRequest rather
+ * than fetch, for upload progress. A failure is a problem, worded by `fallback` for statuses the
+ * server may answer without localized messages; `read` takes the parsed answer (and throws if it
+ * is not what was expected).
  */
-export function uploadImport(
-  productId: string,
+function postFile<T>(
+  path: string,
   file: File,
-  format: ImportFormat,
+  fields: Record<string, string>,
   onProgress: (p: UploadProgress) => void,
-): UploadHandle {
+  fallback: (status: number) => Messages | undefined,
+  read: (answer: unknown) => T,
+): Upload<T> {
   const xhr = new XMLHttpRequest();
-  const promise = new Promise<ImportBatch>((resolve, reject) => {
-    xhr.open('POST', `${API_BASE}/merchant/products/${encodeURIComponent(productId)}/imports`);
+  const promise = new Promise<T>((resolve, reject) => {
+    xhr.open('POST', `${API_BASE}${path}`);
     xhr.setRequestHeader('Accept', 'application/json, application/problem+json');
     xhr.setRequestHeader('Accept-Language', currentLang());
     const token = getCsrfToken();
@@ -47,11 +54,11 @@ export function uploadImport(
     };
     xhr.onload = () => {
       if (xhr.status < 200 || xhr.status >= 300) {
-        reject(errorFromBody(xhr.status, xhr.responseText, fallbackFor(xhr.status)));
+        reject(errorFromBody(xhr.status, xhr.responseText, fallback(xhr.status)));
         return;
       }
       try {
-        resolve(JSON.parse(xhr.responseText) as ImportBatch);
+        resolve(read(JSON.parse(xhr.responseText)));
       } catch {
         reject(errorFromBody(xhr.status, ''));
       }
@@ -66,17 +73,34 @@ export function uploadImport(
         ),
       );
     const body = new FormData();
-    body.append('format', format);
+    for (const [name, value] of Object.entries(fields)) body.append(name, value);
     body.append('file', file, file.name);
     xhr.send(body);
   });
   return { promise, abort: () => xhr.abort() };
 }
 
-export interface EvidenceUploadHandle {
-  promise: Promise<UploadedEvidence>;
-  abort: () => void;
+/**
+ * POST /merchant/products/:id/imports as multipart/form-data (`format` first, then `file`).
+ * Resolves with the 202 batch.
+ */
+export function uploadImport(
+  productId: string,
+  file: File,
+  format: ImportFormat,
+  onProgress: (p: UploadProgress) => void,
+): UploadHandle {
+  return postFile(
+    `/merchant/products/${encodeURIComponent(productId)}/imports`,
+    file,
+    { format },
+    onProgress,
+    fallbackFor,
+    (answer) => answer as ImportBatch,
+  );
 }
+
+export type EvidenceUploadHandle = Upload<UploadedEvidence>;
 
 /** Our wording for evidence-upload failures the server may answer without localized messages. */
 function evidenceFallbackFor(status: number): Messages | undefined {
@@ -91,42 +115,9 @@ function evidenceFallbackFor(status: number): Messages | undefined {
  * reviewer signals, which the application then names as `{ sha256, name }`.
  */
 export function uploadEvidence(file: File, onProgress: (p: UploadProgress) => void): EvidenceUploadHandle {
-  const xhr = new XMLHttpRequest();
-  const promise = new Promise<UploadedEvidence>((resolve, reject) => {
-    xhr.open('POST', `${API_BASE}/evidence/files`);
-    xhr.setRequestHeader('Accept', 'application/json, application/problem+json');
-    xhr.setRequestHeader('Accept-Language', currentLang());
-    const token = getCsrfToken();
-    if (token) xhr.setRequestHeader('x-csrf-token', token);
-    xhr.upload.onprogress = (e) => {
-      onProgress({ loaded: e.loaded, total: e.lengthComputable ? e.total : file.size });
-    };
-    xhr.onload = () => {
-      if (xhr.status < 200 || xhr.status >= 300) {
-        reject(errorFromBody(xhr.status, xhr.responseText, evidenceFallbackFor(xhr.status)));
-        return;
-      }
-      try {
-        const body = JSON.parse(xhr.responseText) as { files?: UploadedEvidence[] };
-        const first = body.files?.[0];
-        if (!first) throw new Error('no file in the answer');
-        resolve(first);
-      } catch {
-        reject(errorFromBody(xhr.status, ''));
-      }
-    };
-    xhr.onerror = () => reject(networkError());
-    xhr.onabort = () =>
-      reject(
-        new ApiError(
-          0,
-          UPLOAD_ABORTED,
-          both((m) => m.importer.uploadCancelled),
-        ),
-      );
-    const body = new FormData();
-    body.append('file', file, file.name);
-    xhr.send(body);
+  return postFile('/evidence/files', file, {}, onProgress, evidenceFallbackFor, (answer) => {
+    const first = (answer as { files?: UploadedEvidence[] }).files?.[0];
+    if (!first) throw new Error('no file in the answer');
+    return first;
   });
-  return { promise, abort: () => xhr.abort() };
 }

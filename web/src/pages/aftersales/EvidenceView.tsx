@@ -19,6 +19,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, errorFromBody, evidenceFileUrl, networkError } from '../../api';
 import { modalTestId } from '../../components/modalTestId';
+import { WarningsAlert } from '../../components/RecordDetail';
 import { useErrorText } from '../../components/QueryState';
 import { formatBytes, formatTime } from '../../format';
 import { useLang } from '../../i18n';
@@ -267,22 +268,14 @@ export function SignalsBanner({ detail }: { detail: RefundDetail }) {
   const flagged = detail.evidence.filter((e) => e.source !== 'SYSTEM' && e.signals.length > 0);
   if (flagged.length === 0) return null;
   return (
-    <Alert
-      type="warning"
-      showIcon
-      data-testid="refund-signals"
-      title={t('aftersales.detail.signals')}
-      description={
-        <ul style={{ margin: 0, paddingInlineStart: 18 }}>
-          {flagged.flatMap((e) =>
-            e.signals.map((s) => (
-              <li key={`${e.id}-${s.code}`}>
-                {e.fileName}: {pickMessages(s.messages, lang) || s.code}
-              </li>
-            )),
-          )}
-        </ul>
-      }
-    />
+    <WarningsAlert title={t('aftersales.detail.signals')} testId="refund-signals">
+      {flagged.flatMap((e) =>
+        e.signals.map((s) => (
+          <li key={`${e.id}-${s.code}`}>
+            {e.fileName}: {pickMessages(s.messages, lang) || s.code}
+          </li>
+        )),
+      )}
+    </WarningsAlert>
   );
 }

@@ -1,6 +1,6 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { App as AntApp, Alert, Button, Form, Input, Modal, Popconfirm, Radio, Space, Typography } from 'antd';
-import { useState, type ReactNode } from 'react';
+import { useState, type CSSProperties, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, ApiError } from '../../api';
 import { modalTestId } from '../../components/modalTestId';
@@ -12,6 +12,7 @@ import {
   type BuyerActionInput,
   type BuyerRefundAction,
   type DecisionInput,
+  type EvidenceFileRef,
   type RefundDetail,
   type RejectCode,
   type ReviewerRefundAction,
@@ -130,57 +131,120 @@ function useBuyerAction(detail: RefundDetail, onDone: () => void) {
   return { mutation, error };
 }
 
+/**
+ * A buyer's answer in a modal: a form (after `intro`) whose values, with the files uploaded in its
+ * last field when `files` is given, become the action sent on OK.
+ */
+function BuyerActionModal<V extends object>({
+  detail,
+  onClose,
+  title,
+  testId,
+  okText,
+  intro,
+  initialValues,
+  formStyle,
+  files,
+  toInput,
+  children,
+}: {
+  detail: RefundDetail;
+  onClose: () => void;
+  title: string;
+  testId: string;
+  okText: string;
+  intro?: ReactNode;
+  initialValues?: Partial<V>;
+  formStyle?: CSSProperties;
+  /** The evidence field: its upload's test id, and whether a file is required. */
+  files?: { testId: string; required?: boolean };
+  toInput: (values: V, files: EvidenceFileRef[]) => BuyerActionInput;
+  children: ReactNode;
+}) {
+  const { t } = useTranslation();
+  const [form] = Form.useForm<V>();
+  const [evidence, setEvidence] = useState<EvidenceState>(NO_FILES);
+  const [filesMissing, setFilesMissing] = useState(false);
+  const { mutation, error } = useBuyerAction(detail, onClose);
+  const missing = filesMissing && evidence.files.length === 0;
+  const submit = () =>
+    void form.validateFields().then((v) => {
+      if (files?.required && evidence.files.length === 0) {
+        setFilesMissing(true);
+        return;
+      }
+      mutation.mutate(toInput(v, evidence.files));
+    });
+  return (
+    <ActionModal
+      open
+      title={title}
+      testId={testId}
+      onCancel={onClose}
+      onOk={submit}
+      okText={okText}
+      loading={mutation.isPending}
+      okDisabled={evidence.uploading}
+      error={error}
+    >
+      {intro}
+      <Form<V>
+        form={form}
+        layout="vertical"
+        requiredMark={false}
+        initialValues={initialValues}
+        style={formStyle}
+      >
+        {children}
+        {files && (
+          <Form.Item
+            label={t('aftersales.apply.files')}
+            validateStatus={missing ? 'error' : undefined}
+            help={missing ? t('aftersales.actions.filesRequired') : undefined}
+          >
+            <EvidenceUpload onChange={setEvidence} testId={files.testId} />
+          </Form.Item>
+        )}
+      </Form>
+    </ActionModal>
+  );
+}
+
 interface NoteValues {
   note: string;
 }
 
 function SupplementModal({ detail, onClose }: { detail: RefundDetail; onClose: () => void }) {
   const { t } = useTranslation();
-  const [form] = Form.useForm<NoteValues>();
-  const [evidence, setEvidence] = useState<EvidenceState>(NO_FILES);
-  const { mutation, error } = useBuyerAction(detail, onClose);
-  const submit = () =>
-    void form.validateFields().then((v) =>
-      mutation.mutate({
-        action: 'SUPPLEMENT',
-        version: detail.version,
-        note: v.note.trim(),
-        files: evidence.files,
-      }),
-    );
   return (
-    <ActionModal
-      open
+    <BuyerActionModal<NoteValues>
+      detail={detail}
+      onClose={onClose}
       title={t('aftersales.actions.supplementTitle')}
       testId="supplement-modal"
-      onCancel={onClose}
-      onOk={submit}
       okText={t('aftersales.actions.submit')}
-      loading={mutation.isPending}
-      okDisabled={evidence.uploading}
-      error={error}
+      intro={
+        detail.infoRequest && (
+          <Alert
+            type="info"
+            showIcon
+            title={t('aftersales.detail.infoRequest')}
+            description={detail.infoRequest}
+          />
+        )
+      }
+      formStyle={{ marginTop: 12 }}
+      files={{ testId: 'supplement-upload' }}
+      toInput={(v, files) => ({ action: 'SUPPLEMENT', version: detail.version, note: v.note.trim(), files })}
     >
-      {detail.infoRequest && (
-        <Alert
-          type="info"
-          showIcon
-          title={t('aftersales.detail.infoRequest')}
-          description={detail.infoRequest}
-        />
-      )}
-      <Form<NoteValues> form={form} layout="vertical" requiredMark={false} style={{ marginTop: 12 }}>
-        <Form.Item
-          name="note"
-          label={t('aftersales.actions.note')}
-          rules={[{ required: true, whitespace: true, message: t('aftersales.actions.noteRequired') }]}
-        >
-          <Input.TextArea rows={3} maxLength={DESCRIPTION_MAX} showCount data-testid="supplement-note" />
-        </Form.Item>
-        <Form.Item label={t('aftersales.apply.files')}>
-          <EvidenceUpload onChange={setEvidence} testId="supplement-upload" />
-        </Form.Item>
-      </Form>
-    </ActionModal>
+      <Form.Item
+        name="note"
+        label={t('aftersales.actions.note')}
+        rules={[{ required: true, whitespace: true, message: t('aftersales.actions.noteRequired') }]}
+      >
+        <Input.TextArea rows={3} maxLength={DESCRIPTION_MAX} showCount data-testid="supplement-note" />
+      </Form.Item>
+    </BuyerActionModal>
   );
 }
 
@@ -190,63 +254,36 @@ interface ResubmitValues {
 
 function ResubmitModal({ detail, onClose }: { detail: RefundDetail; onClose: () => void }) {
   const { t } = useTranslation();
-  const [form] = Form.useForm<ResubmitValues>();
-  const [evidence, setEvidence] = useState<EvidenceState>(NO_FILES);
-  const [filesMissing, setFilesMissing] = useState(false);
-  const { mutation, error } = useBuyerAction(detail, onClose);
   const left = Math.max(0, detail.maxResubmissions - (detail.submissions - 1));
-  const submit = () =>
-    void form.validateFields().then((v) => {
-      if (evidence.files.length === 0) {
-        setFilesMissing(true);
-        return;
+  return (
+    <BuyerActionModal<ResubmitValues>
+      detail={detail}
+      onClose={onClose}
+      title={t('aftersales.actions.resubmitTitle')}
+      testId="resubmit-modal"
+      okText={t('aftersales.actions.submit')}
+      intro={
+        <Typography.Paragraph type="secondary">
+          {t('aftersales.actions.resubmitHint', { count: left })}
+        </Typography.Paragraph>
       }
-      mutation.mutate({
+      initialValues={{ description: detail.description }}
+      files={{ testId: 'resubmit-upload', required: true }}
+      toInput={(v, files) => ({
         action: 'RESUBMIT',
         version: detail.version,
         description: v.description.trim(),
-        files: evidence.files,
-      });
-    });
-  return (
-    <ActionModal
-      open
-      title={t('aftersales.actions.resubmitTitle')}
-      testId="resubmit-modal"
-      onCancel={onClose}
-      onOk={submit}
-      okText={t('aftersales.actions.submit')}
-      loading={mutation.isPending}
-      okDisabled={evidence.uploading}
-      error={error}
+        files,
+      })}
     >
-      <Typography.Paragraph type="secondary">
-        {t('aftersales.actions.resubmitHint', { count: left })}
-      </Typography.Paragraph>
-      <Form<ResubmitValues>
-        form={form}
-        layout="vertical"
-        requiredMark={false}
-        initialValues={{ description: detail.description }}
+      <Form.Item
+        name="description"
+        label={t('aftersales.actions.newDescription')}
+        rules={[{ required: true, whitespace: true, message: t('aftersales.apply.descriptionRequired') }]}
       >
-        <Form.Item
-          name="description"
-          label={t('aftersales.actions.newDescription')}
-          rules={[{ required: true, whitespace: true, message: t('aftersales.apply.descriptionRequired') }]}
-        >
-          <Input.TextArea rows={4} maxLength={DESCRIPTION_MAX} showCount data-testid="resubmit-description" />
-        </Form.Item>
-        <Form.Item
-          label={t('aftersales.apply.files')}
-          validateStatus={filesMissing && evidence.files.length === 0 ? 'error' : undefined}
-          help={
-            filesMissing && evidence.files.length === 0 ? t('aftersales.actions.filesRequired') : undefined
-          }
-        >
-          <EvidenceUpload onChange={setEvidence} testId="resubmit-upload" />
-        </Form.Item>
-      </Form>
-    </ActionModal>
+        <Input.TextArea rows={4} maxLength={DESCRIPTION_MAX} showCount data-testid="resubmit-description" />
+      </Form.Item>
+    </BuyerActionModal>
   );
 }
 
@@ -256,32 +293,22 @@ interface EscalateValues {
 
 function EscalateModal({ detail, onClose }: { detail: RefundDetail; onClose: () => void }) {
   const { t } = useTranslation();
-  const [form] = Form.useForm<EscalateValues>();
-  const { mutation, error } = useBuyerAction(detail, onClose);
-  const submit = () =>
-    void form
-      .validateFields()
-      .then((v) =>
-        mutation.mutate({ action: 'ESCALATE', version: detail.version, note: v.note?.trim() || undefined }),
-      );
   return (
-    <ActionModal
-      open
+    <BuyerActionModal<EscalateValues>
+      detail={detail}
+      onClose={onClose}
       title={t('aftersales.actions.escalateTitle')}
       testId="escalate-modal"
-      onCancel={onClose}
-      onOk={submit}
       okText={t('aftersales.actions.ESCALATE')}
-      loading={mutation.isPending}
-      error={error}
+      intro={
+        <Typography.Paragraph type="secondary">{t('aftersales.actions.escalateHint')}</Typography.Paragraph>
+      }
+      toInput={(v) => ({ action: 'ESCALATE', version: detail.version, note: v.note?.trim() || undefined })}
     >
-      <Typography.Paragraph type="secondary">{t('aftersales.actions.escalateHint')}</Typography.Paragraph>
-      <Form<EscalateValues> form={form} layout="vertical" requiredMark={false}>
-        <Form.Item name="note" label={t('aftersales.actions.note')}>
-          <Input.TextArea rows={3} maxLength={DESCRIPTION_MAX} showCount data-testid="escalate-note" />
-        </Form.Item>
-      </Form>
-    </ActionModal>
+      <Form.Item name="note" label={t('aftersales.actions.note')}>
+        <Input.TextArea rows={3} maxLength={DESCRIPTION_MAX} showCount data-testid="escalate-note" />
+      </Form.Item>
+    </BuyerActionModal>
   );
 }
 
@@ -294,25 +321,23 @@ const BUYER_ACTIONS: readonly BuyerRefundAction[] = [
   'CANCEL',
 ];
 
-/** A one-click action behind a Popconfirm (撤销 / 接受结果 / 改退余额). */
-function ConfirmAction({
-  detail,
-  action,
-  confirm,
-  danger = false,
-}: {
-  detail: RefundDetail;
-  action: 'CANCEL' | 'ACCEPT' | 'CHOOSE_BALANCE';
-  confirm: string;
-  danger?: boolean;
-}) {
+type ConfirmedAction = 'CANCEL' | 'ACCEPT' | 'CHOOSE_BALANCE';
+const CONFIRM_TEXT = {
+  CANCEL: 'cancelConfirm',
+  ACCEPT: 'acceptConfirm',
+  CHOOSE_BALANCE: 'chooseBalanceConfirm',
+} as const satisfies Record<ConfirmedAction, string>;
+
+/** A one-click action behind a Popconfirm (撤销 / 接受结果 / 改退余额); 撤销 in red. */
+function ConfirmAction({ detail, action }: { detail: RefundDetail; action: ConfirmedAction }) {
   const { t } = useTranslation();
+  const danger = action === 'CANCEL';
   const { message } = AntApp.useApp();
   const errorText = useErrorText();
   const { mutation } = useBuyerAction(detail, () => undefined);
   return (
     <Popconfirm
-      title={confirm}
+      title={t(`aftersales.actions.${CONFIRM_TEXT[action]}`)}
       okText={t(`aftersales.actions.${action}`)}
       cancelText={t('common.back')}
       okButtonProps={{ danger }}
@@ -355,33 +380,9 @@ export function BuyerActions({ detail }: { detail: RefundDetail }) {
               </Button>
             );
           case 'CANCEL':
-            return (
-              <ConfirmAction
-                key={a}
-                detail={detail}
-                action="CANCEL"
-                confirm={t('aftersales.actions.cancelConfirm')}
-                danger
-              />
-            );
           case 'ACCEPT':
-            return (
-              <ConfirmAction
-                key={a}
-                detail={detail}
-                action="ACCEPT"
-                confirm={t('aftersales.actions.acceptConfirm')}
-              />
-            );
           case 'CHOOSE_BALANCE':
-            return (
-              <ConfirmAction
-                key={a}
-                detail={detail}
-                action="CHOOSE_BALANCE"
-                confirm={t('aftersales.actions.chooseBalanceConfirm')}
-              />
-            );
+            return <ConfirmAction key={a} detail={detail} action={a} />;
         }
       })}
       {modal === 'SUPPLEMENT' && <SupplementModal detail={detail} onClose={close} />}
@@ -637,13 +638,7 @@ export function ReviewPanel({ detail }: { detail: RefundDetail }) {
           {label[a]}
         </Button>
       ))}
-      {reroute && (
-        <ConfirmAction
-          detail={detail}
-          action="CHOOSE_BALANCE"
-          confirm={t('aftersales.actions.chooseBalanceConfirm')}
-        />
-      )}
+      {reroute && <ConfirmAction detail={detail} action="CHOOSE_BALANCE" />}
       {mode && <DecisionModal detail={detail} action={mode} onClose={() => setMode(null)} />}
     </Space>
   );

@@ -6,23 +6,27 @@ import {
   Col,
   Descriptions,
   Flex,
-  Result,
   Row,
   Space,
-  Table,
   Tag,
-  Timeline,
   Typography,
   type TableColumnsType,
 } from 'antd';
 import { useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
-import { ApiError, api } from '../../api';
+import { api } from '../../api';
 import { isBuyer, isMerchant, useMe } from '../../auth';
 import { ActorText } from '../../components/ActorText';
 import { PayoutStateTag } from '../../components/orderTags';
-import { EmptyState, ErrorResult, Loading } from '../../components/QueryState';
+import {
+  AmountText,
+  DetailFrame,
+  EventTimeline,
+  PayoutsTable,
+  RecordTitle,
+  WarningsAlert,
+} from '../../components/RecordDetail';
 import { RequireUser } from '../../components/RequireUser';
 import { formatFen, formatTime } from '../../format';
 import { contentKey, useLang } from '../../i18n';
@@ -109,15 +113,11 @@ function HeaderCard({ detail }: { detail: RefundDetail }) {
       data-request-id={detail.id}
       data-version={detail.version}
       title={
-        <Space wrap>
-          <span>{t('aftersales.detail.title')}</span>
-          <Typography.Text copyable code data-testid="refund-no">
-            {detail.requestNo}
-          </Typography.Text>
+        <RecordTitle title={t('aftersales.detail.title')} no={detail.requestNo} testId="refund-no">
           <RefundStateTag state={detail.state} />
           <Tag>{t(`aftersales.reviewer.${detail.reviewer}`)}</Tag>
           {detail.large && <LargeTag />}
-        </Space>
+        </RecordTitle>
       }
       extra={
         <Link
@@ -138,16 +138,7 @@ function HeaderCard({ detail }: { detail: RefundDetail }) {
             {
               key: 'amount',
               label: t('aftersales.amount'),
-              children: (
-                <Typography.Text
-                  strong
-                  style={{ color: '#d4380d' }}
-                  data-testid="refund-amount"
-                  data-fen={detail.amountFen}
-                >
-                  {formatFen(detail.amountFen)}
-                </Typography.Text>
-              ),
+              children: <AmountText fen={detail.amountFen} testId="refund-amount" />,
             },
             {
               key: 'scope',
@@ -296,13 +287,13 @@ function DeadlinesCard({ detail }: { detail: RefundDetail }) {
   );
 }
 
-function DecisionCard({
-  detail,
-  vocabulary,
-}: {
+/** A card of the request that names codes, reasons and rules in the vocabulary's words. */
+interface WordedCardProps {
   detail: RefundDetail;
   vocabulary: RefundVocabulary | undefined;
-}) {
+}
+
+function DecisionCard({ detail, vocabulary }: WordedCardProps) {
   const { t } = useTranslation();
   const lang = useLang();
   const label = useDecisionLabel(vocabulary);
@@ -339,19 +330,11 @@ function DecisionCard({
           ]}
         />
         {d.warnings.length > 0 && (
-          <Alert
-            type="warning"
-            showIcon
-            data-testid="decision-warnings"
-            title={t('aftersales.detail.decisionWarnings')}
-            description={
-              <ul style={{ margin: 0, paddingInlineStart: 18 }}>
-                {d.warnings.map((w) => (
-                  <li key={w.code}>{pickText(w, lang)}</li>
-                ))}
-              </ul>
-            }
-          />
+          <WarningsAlert title={t('aftersales.detail.decisionWarnings')} testId="decision-warnings">
+            {d.warnings.map((w) => (
+              <li key={w.code}>{pickText(w, lang)}</li>
+            ))}
+          </WarningsAlert>
         )}
       </Space>
     </Card>
@@ -399,15 +382,7 @@ function PayoutsCard({ detail }: { detail: RefundDetail }) {
       {detail.payouts.length === 0 ? (
         <Typography.Text type="secondary">{t('aftersales.detail.noPayouts')}</Typography.Text>
       ) : (
-        <Table<RefundPayout>
-          data-testid="refund-payouts"
-          rowKey="id"
-          size="small"
-          pagination={false}
-          scroll={{ x: 760 }}
-          dataSource={detail.payouts}
-          columns={columns}
-        />
+        <PayoutsTable payouts={detail.payouts} columns={columns} testId="refund-payouts" />
       )}
     </Card>
   );
@@ -446,37 +421,23 @@ function TimelineDetail({
   );
 }
 
-function TimelineCard({
-  detail,
-  vocabulary,
-}: {
-  detail: RefundDetail;
-  vocabulary: RefundVocabulary | undefined;
-}) {
+function TimelineCard({ detail, vocabulary }: WordedCardProps) {
   const { t } = useTranslation();
-  const lang = useLang();
   return (
     <Card title={t('aftersales.detail.timeline')}>
-      {detail.timeline.length === 0 ? (
-        <EmptyState description={t('timeline.empty')} />
-      ) : (
-        <Timeline
-          data-testid="refund-timeline"
-          items={detail.timeline.map((e, i) => {
-            const a = timelineAction(e.action);
-            return {
-              key: `${i}-${e.at}`,
-              title: formatTime(e.at, lang, true),
-              content: (
-                <div data-testid="refund-timeline-entry" data-action={e.action}>
-                  {a ? t(`refundTimeline.refund.${a}`) : e.action} · <ActorText actor={e.actor} />
-                  <TimelineDetail e={e} vocabulary={vocabulary} />
-                </div>
-              ),
-            };
-          })}
-        />
-      )}
+      <EventTimeline
+        events={detail.timeline}
+        testId="refund-timeline"
+        render={(e) => {
+          const a = timelineAction(e.action);
+          return (
+            <div data-testid="refund-timeline-entry" data-action={e.action}>
+              {a ? t(`refundTimeline.refund.${a}`) : e.action} · <ActorText actor={e.actor} />
+              <TimelineDetail e={e} vocabulary={vocabulary} />
+            </div>
+          );
+        }}
+      />
     </Card>
   );
 }
@@ -535,14 +496,12 @@ function RefundDetailView() {
     // money on its way (gateway refunds are asynchronous): poll until it lands or fails
     refetchInterval: (q) => (q.state.data && isPayingOut(q.state.data.state) ? 2000 : false),
   });
-  const back = backPath(user);
   const backLabel = isBuyer(user) ? t('aftersales.detail.backToList') : t('aftersales.detail.backToQueue');
   return (
-    <Space orientation="vertical" size={16} style={{ width: '100%' }}>
-      <Flex justify="space-between" align="center">
-        <Link to={back} data-testid="refund-back">
-          ← {backLabel}
-        </Link>
+    <DetailFrame
+      query={query}
+      back={{ to: backPath(user), label: backLabel, testId: 'refund-back' }}
+      tools={
         <Button
           size="small"
           onClick={() => void query.refetch()}
@@ -551,29 +510,11 @@ function RefundDetailView() {
         >
           {t('aftersales.reload')}
         </Button>
-      </Flex>
-      {query.isPending ? (
-        <Loading />
-      ) : query.isError ? (
-        query.error instanceof ApiError && query.error.status === 404 ? (
-          <Result
-            status="404"
-            title="404"
-            subTitle={t('aftersales.detail.notFound')}
-            extra={
-              <Link to={back}>
-                <Button>{backLabel}</Button>
-              </Link>
-            }
-            data-testid="not-found"
-          />
-        ) : (
-          <ErrorResult error={query.error} onRetry={() => void query.refetch()} />
-        )
-      ) : (
-        <RefundView detail={query.data} />
-      )}
-    </Space>
+      }
+      notFound={t('aftersales.detail.notFound')}
+    >
+      {(detail) => <RefundView detail={detail} />}
+    </DetailFrame>
   );
 }
 

@@ -17,9 +17,10 @@ import { EarlyActivationTag, KeyStateTag, LevelTag, ProductTypeTag } from '../..
 import { formatFen, formatTime, shortHash } from '../../format';
 import { useLang } from '../../i18n';
 import {
+  KEY_EVENT_KINDS,
+  KEY_STATES,
   MEMBER_LEVELS,
   PRODUCT_TYPES,
-  type KeyEventKind,
   type KeyState,
   type MemberLevel,
   type PaymentMethod,
@@ -37,28 +38,6 @@ const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const recs = (v: unknown): Rec[] => (Array.isArray(v) ? v.filter(isRec) : []);
 
-const KEY_STATES: readonly KeyState[] = [
-  'AVAILABLE',
-  'RESERVED',
-  'SEALED',
-  'REVEALED',
-  'ACTIVATED',
-  'VOIDED',
-  'INVALID',
-];
-const KEY_EVENTS: readonly KeyEventKind[] = [
-  'IMPORTED',
-  'RESERVED',
-  'RELEASED',
-  'DELIVERED',
-  'REVEALED',
-  'ACTIVATED',
-  'VOIDED',
-  'RETURNED',
-  'INVALIDATED',
-  'REPLACED',
-  'BREAK_GLASS_REVEAL',
-];
 const PAY_METHODS: readonly PaymentMethod[] = ['BALANCE', 'WECHAT', 'ALIPAY', 'CHANNEL'];
 const PAY_STATES: readonly PaymentState[] = ['PENDING', 'PAID', 'CLOSED'];
 const oneOf = <T extends string>(list: readonly T[], v: unknown): T | null =>
@@ -270,7 +249,7 @@ function KeyTimelines({ c }: { c: unknown }) {
             ) : (
               <Timeline
                 items={events.map((e, j) => {
-                  const kind = oneOf(KEY_EVENTS, e.kind);
+                  const kind = oneOf(KEY_EVENT_KINDS, e.kind);
                   return {
                     key: `${j}`,
                     title: formatTime(str(e.at), lang, true),

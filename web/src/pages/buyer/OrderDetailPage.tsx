@@ -5,20 +5,17 @@ import {
   Button,
   Card,
   Descriptions,
-  Flex,
   Popconfirm,
-  Result,
   Space,
   Table,
   Tag,
-  Timeline,
   Typography,
   type TableColumnsType,
 } from 'antd';
 import { useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams } from 'react-router';
-import { ApiError, api } from '../../api';
+import { api } from '../../api';
 import { isBuyer, isMerchant, useMe } from '../../auth';
 import {
   Countdown,
@@ -29,34 +26,36 @@ import {
   PayoutStateTag,
 } from '../../components/orderTags';
 import { PolicyPlain } from '../../components/PolicyPlain';
-import { EmptyState, ErrorResult, Loading, useErrorText } from '../../components/QueryState';
+import { useErrorText } from '../../components/QueryState';
 import { RequireUser } from '../../components/RequireUser';
 import { KeyStateTag, LevelTag, ProductTypeTag } from '../../components/tags';
 import { formatFen, formatTime } from '../../format';
 import { useLang } from '../../i18n';
-import type { KeyEventKind, OrderDetail, OrderPayout, OrderState, OrderUnit, Unit } from '../../types';
+import {
+  KEY_EVENT_KINDS,
+  type KeyEventKind,
+  type OrderDetail,
+  type OrderPayout,
+  type OrderState,
+  type OrderUnit,
+  type Unit,
+} from '../../types';
 import { ValidityText } from '../ProductList';
 import { goToPayUrl, invalidateMoney, orderKey, UNITS_KEY, WALLET_KEY } from './orderQueries';
 import { OrderGoods } from './OrderList';
 import { RevealButton } from './RevealButton';
 import { ActorText } from '../../components/ActorText';
+import {
+  AmountText,
+  DetailFrame,
+  EventTimeline,
+  PayoutsTable,
+  RecordTitle,
+} from '../../components/RecordDetail';
 import { AfterSalesButton } from '../aftersales/ApplyRefundDrawer';
 import { OrderRefundsCard } from '../aftersales/OrderRefundsCard';
 import { ConversationPanel } from '../conversations/ConversationPanel';
 
-const KEY_EVENT_KINDS: readonly KeyEventKind[] = [
-  'IMPORTED',
-  'RESERVED',
-  'RELEASED',
-  'DELIVERED',
-  'REVEALED',
-  'ACTIVATED',
-  'VOIDED',
-  'RETURNED',
-  'INVALIDATED',
-  'REPLACED',
-  'BREAK_GLASS_REVEAL',
-];
 const isKeyEventKind = (k: string): k is KeyEventKind => (KEY_EVENT_KINDS as readonly string[]).includes(k);
 
 const ORDER_ACTIONS = [
@@ -107,20 +106,15 @@ function toUnit(order: OrderDetail, u: OrderUnit): Unit | null {
 
 function UnitEvents({ unit }: { unit: OrderUnit }) {
   const { t } = useTranslation();
-  const lang = useLang();
-  if (unit.events.length === 0) return <EmptyState description={t('timeline.empty')} />;
   return (
-    <Timeline
-      data-testid="unit-events"
-      items={unit.events.map((e, i) => ({
-        key: `${i}-${e.at}`,
-        title: formatTime(e.at, lang, true),
-        content: (
-          <span data-testid="unit-event" data-kind={e.kind}>
-            {isKeyEventKind(e.kind) ? t(`keyEvent.${e.kind}`) : e.kind} · <ActorText actor={e.actor} />
-          </span>
-        ),
-      }))}
+    <EventTimeline
+      events={unit.events}
+      testId="unit-events"
+      render={(e) => (
+        <span data-testid="unit-event" data-kind={e.kind}>
+          {isKeyEventKind(e.kind) ? t(`keyEvent.${e.kind}`) : e.kind} · <ActorText actor={e.actor} />
+        </span>
+      )}
     />
   );
 }
@@ -280,15 +274,7 @@ function PaymentCard({ order }: { order: OrderDetail }) {
       {order.payouts.length > 0 && (
         <>
           <Typography.Title level={5}>{t('order.payouts')}</Typography.Title>
-          <Table<OrderPayout>
-            data-testid="order-payouts"
-            rowKey="id"
-            size="small"
-            pagination={false}
-            scroll={{ x: 760 }}
-            dataSource={order.payouts}
-            columns={payoutColumns}
-          />
+          <PayoutsTable payouts={order.payouts} columns={payoutColumns} testId="order-payouts" />
         </>
       )}
     </Card>
@@ -297,26 +283,18 @@ function PaymentCard({ order }: { order: OrderDetail }) {
 
 function OrderTimelineCard({ order }: { order: OrderDetail }) {
   const { t } = useTranslation();
-  const lang = useLang();
   return (
     <Card title={t('order.timeline')}>
-      {order.timeline.length === 0 ? (
-        <EmptyState description={t('timeline.empty')} />
-      ) : (
-        <Timeline
-          data-testid="order-timeline"
-          items={order.timeline.map((e, i) => ({
-            key: `${i}-${e.at}`,
-            title: formatTime(e.at, lang, true),
-            content: (
-              <span data-testid="order-timeline-entry" data-action={e.action}>
-                {isOrderAction(e.action) ? t(`orderAction.${e.action}`) : e.action} ·{' '}
-                <ActorText actor={e.actor} />
-              </span>
-            ),
-          }))}
-        />
-      )}
+      <EventTimeline
+        events={order.timeline}
+        testId="order-timeline"
+        render={(e) => (
+          <span data-testid="order-timeline-entry" data-action={e.action}>
+            {isOrderAction(e.action) ? t(`orderAction.${e.action}`) : e.action} ·{' '}
+            <ActorText actor={e.actor} />
+          </span>
+        )}
+      />
     </Card>
   );
 }
@@ -396,14 +374,10 @@ function OrderView({ order }: { order: OrderDetail }) {
       <Card
         data-testid="order-header"
         title={
-          <Space wrap>
-            <span>{t('order.title')}</span>
-            <Typography.Text copyable code data-testid="order-no">
-              {order.orderNo}
-            </Typography.Text>
+          <RecordTitle title={t('order.title')} no={order.orderNo} testId="order-no">
             <OrderStateTag state={order.state} />
             <OrderKindTag kind={order.kind} />
-          </Space>
+          </RecordTitle>
         }
         extra={
           buyer &&
@@ -424,16 +398,7 @@ function OrderView({ order }: { order: OrderDetail }) {
               {
                 key: 'total',
                 label: t('orders.total'),
-                children: (
-                  <Typography.Text
-                    strong
-                    style={{ color: '#d4380d' }}
-                    data-testid="order-total"
-                    data-fen={order.totalFen}
-                  >
-                    {formatFen(order.totalFen)}
-                  </Typography.Text>
-                ),
+                children: <AmountText fen={order.totalFen} testId="order-total" />,
               },
               {
                 key: 'method',
@@ -504,36 +469,16 @@ function OrderDetailView() {
     : isMerchant(user)
       ? ['/merchant/finance', t('nav.finance')]
       : ['/support/refunds', t('aftersales.nav.supportQueue')];
-  const back = (
-    <Link to={backTo}>
-      <Button>{isBuyer(user) ? t('orders.backToList') : backLabel}</Button>
-    </Link>
-  );
   return (
-    <Space orientation="vertical" size={16} style={{ width: '100%' }}>
-      <Flex justify="space-between" align="center">
-        <Link to={backTo} data-testid="order-back">
-          ← {backLabel}
-        </Link>
-      </Flex>
-      {query.isPending ? (
-        <Loading />
-      ) : query.isError ? (
-        query.error instanceof ApiError && query.error.status === 404 ? (
-          <Result
-            status="404"
-            title="404"
-            subTitle={t('order.notFound')}
-            extra={back}
-            data-testid="not-found"
-          />
-        ) : (
-          <ErrorResult error={query.error} onRetry={() => void query.refetch()} extra={back} />
-        )
-      ) : (
-        <OrderView order={query.data} />
-      )}
-    </Space>
+    <DetailFrame
+      query={query}
+      back={{ to: backTo, label: backLabel, testId: 'order-back' }}
+      notFound={t('order.notFound')}
+      backButton={isBuyer(user) ? t('orders.backToList') : backLabel}
+      backOnError
+    >
+      {(order) => <OrderView order={order} />}
+    </DetailFrame>
   );
 }
 
