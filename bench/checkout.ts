@@ -21,6 +21,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import autocannon from 'autocannon';
@@ -54,7 +55,7 @@ const BAILOUT = 200;
 // Load: one autocannon instance, one buyer per connection, a fresh Idempotency-Key per request,
 // until every connection has been told the product is sold out.
 
-interface Buyer {
+export interface Buyer {
   headers: Record<string, string>;
   body: string;
 }
@@ -66,7 +67,7 @@ interface Tenth {
   latencyP99ms: number;
 }
 
-interface LoadResult {
+export interface LoadResult {
   orders: number;
   seconds: number;
   ordersPerSec: number;
@@ -97,7 +98,7 @@ function codeOf(body: string): string {
   return 'unknown';
 }
 
-async function sellOut(base: string, urlPath: string, buyers: Buyer[]): Promise<LoadResult> {
+export async function sellOut(base: string, urlPath: string, buyers: Buyer[]): Promise<LoadResult> {
   const okAt: number[] = []; // ms since start, one per 2xx, in arrival order
   const okLatency: number[] = [];
   const soldOutClients = new Set<number>();
@@ -206,7 +207,7 @@ const check = (ok: boolean, value: number | string) => ({ ok, value });
 
 class SoldOut extends Error {}
 
-async function ceilingSqlite(file: string): Promise<Ceiling> {
+export async function ceilingSqlite(file: string): Promise<Ceiling> {
   const raw = new Sqlite(file);
   raw.pragma('journal_mode = WAL');
   raw.pragma('foreign_keys = ON');
@@ -727,4 +728,5 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+// Run as a script (npm run bench:checkout); imported, it only lends its load and ceiling.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();
