@@ -508,6 +508,11 @@ const catalog = {
     zh: '该卡密正在售后申请中，处理完成前不能查看；如需使用，请先撤销售后申请',
     en: 'This key is in an open refund request and stays sealed until it ends; cancel the request to use the key',
   },
+  'evidence.not_uploaded': {
+    status: 422,
+    zh: '文件 {name} 不是您上传的，请先上传该文件',
+    en: 'The file {name} was not uploaded by you; upload it first',
+  },
 } as const satisfies Record<string, CatalogEntry>;
 
 export type ErrorCode = keyof typeof catalog;

@@ -134,10 +134,12 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 type OrderView = { id: string; units: { unitId: string; keyState: string | null }[] };
 const orders: { who: number; id: string }[] = [];
 const requests: { who: number; id: string }[] = [];
-let textFile: { sha256: string; name: string } | null = null;
+const textFiles = new Map<Client, { sha256: string; name: string }>();
 
+/** A chat log uploaded once per buyer (a request may name only its author's uploads). */
 async function evidence(c: Client) {
-  if (textFile) return textFile;
+  const known = textFiles.get(c);
+  if (known) return known;
   const boundary = '----kmprop';
   const body = Buffer.from(
     `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="chat.txt"\r\nContent-Type: text/plain\r\n\r\n买家：卡密无法使用\r\n--${boundary}--\r\n`,
@@ -151,8 +153,9 @@ async function evidence(c: Client) {
     },
   );
   expect(res.status).toBe(201);
-  textFile = { sha256: res.body.files[0].sha256, name: res.body.files[0].name };
-  return textFile;
+  const file = { sha256: res.body.files[0].sha256, name: res.body.files[0].name };
+  textFiles.set(c, file);
+  return file;
 }
 
 const seen = new Map<string, number>();

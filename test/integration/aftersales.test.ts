@@ -749,6 +749,7 @@ describe('review findings: deposit, repeated applications, keys under review', (
 
   it('a sealed key under an open request cannot be revealed; the same key with another body is a 422', async () => {
     const p = await stocked(h, 1, { policy });
+    const p2 = await stocked(h, 1, { policy });
     const b = await buyer();
     const o = await order(b, p);
     const [file] = await refs(b, [{ name: 'chat.txt', bytes: Buffer.from('买家：面值不符\n') }]);
@@ -758,6 +759,12 @@ describe('review findings: deposit, repeated applications, keys under review', (
     const reveal = await b.post(`/api/units/${o.units[0].unitId}/reveal`);
     expect(reveal.status).toBe(409);
     expect((reveal.body as { code: string }).code).toBe('inventory.unit_in_refund');
+    // Another buyer cannot name this buyer's upload, even knowing its hash.
+    const stranger = await buyer();
+    const o2 = await order(stranger, p2);
+    const stolen = await apply(stranger, o2, { reason: 'NOT_AS_DESCRIBED', files: [file] });
+    expect(stolen.status).toBe(422);
+    expect((stolen.body as unknown as { code: string }).code).toBe('evidence.not_uploaded');
     const other = await apply(b, o, { reason: 'OTHER', files: [file] }, key);
     expect(other.status).toBe(422);
     expect((other.body as unknown as { code: string }).code).toBe('order.idempotency_mismatch');

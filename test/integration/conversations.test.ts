@@ -1,3 +1,4 @@
+import { storeUpload } from '../../src/platform/uploads.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import cookie from '@fastify/cookie';
@@ -254,7 +255,7 @@ describe('order conversation', () => {
     const s = await scene();
     const exe = Buffer.alloc(128);
     exe.write('MZ', 'latin1');
-    const sha = await ctx.files.put(exe);
+    const sha = await storeUpload(h.db.db, ctx.files, s.buyer.id, exe, new Date());
     const before = await Promise.all([
       count('conversation_messages'),
       count('notifications'),
@@ -275,7 +276,18 @@ describe('order conversation', () => {
       await Promise.all([count('conversation_messages'), count('notifications'), count('audit_events')]),
     ).toEqual(before);
 
-    const log = await ctx.files.put(Buffer.from('[10:01] 商家：卡密已发\n[10:02] 我：提示已使用\n'));
+    const log = await storeUpload(
+      h.db.db,
+      ctx.files,
+      s.buyer.id,
+      Buffer.from('[10:01] 商家：卡密已发\n[10:02] 我：提示已使用\n'),
+      new Date(),
+    );
+    // Someone else's upload cannot be attached, even with its hash.
+    const theirs = await refusal(
+      postMessage(ctx, s.merchant, s.orderId, { body: '转发', file: { sha256: log, name: 'chat.txt' } }),
+    );
+    expect(theirs.code).toBe('evidence.not_uploaded');
     const m = await postMessage(ctx, s.buyer, s.orderId, {
       body: '聊天记录',
       file: { sha256: log, name: 'chat.txt' },

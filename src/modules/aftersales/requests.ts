@@ -12,6 +12,7 @@ import { constraintKind, forUpdate, now, toJson, type Db } from '../../platform/
 import type { Row } from '../../platform/db/schema.js';
 import { DomainError, fail } from '../../platform/errors.js';
 import { isSha256, inspectUpload, type FileStore } from '../../platform/files.js';
+import { uploadedBy } from '../../platform/uploads.js';
 import { newOrderedId } from '../../platform/ids.js';
 import { fenToYuan } from '../../platform/money.js';
 import { getPlatformRules } from '../../platform/settings.js';
@@ -86,11 +87,20 @@ export function prefilledDescription(
   return `订单号 ${order.order_no}，商品「${order.product_name ?? ''}」× ${units}，申请退款 ¥${fenToYuan(order.unit_price_fen * units)}。原因说明：`;
 }
 
-/** Re-reads and re-checks the files a request names from the store: the server trusts only content. */
-async function inspectStored(store: FileStore, refs: readonly FileRef[]) {
+/**
+ * Re-reads and re-checks the files a request names from the store (the server trusts only
+ * content), and only files their author uploaded.
+ */
+async function inspectStored(
+  ctx: Pick<AfterSalesContext, 'db' | 'files'>,
+  userId: string,
+  refs: readonly FileRef[],
+) {
   const out = [];
   for (const [i, ref] of refs.entries()) {
-    const bytes = await store.get(ref.sha256);
+    if (!(await uploadedBy(ctx.db, userId, ref.sha256)))
+      fail('evidence.not_uploaded', { field: `files[${i}]`, params: { name: ref.name } });
+    const bytes = await ctx.files.get(ref.sha256);
     if (!bytes) fail('evidence.unreadable', { field: `files[${i}]`, params: { name: ref.name } });
     out.push(await inspectUpload(bytes, ref.name));
   }
@@ -156,7 +166,7 @@ export async function applyForRefund(
   if (first) return { requestId: first.id, replayed: true };
   if (input.reason === 'OTHER' && input.description.length < 5)
     fail('refund.note_required', { field: 'description' });
-  const files = await inspectStored(ctx.files, input.files);
+  const files = await inspectStored(ctx, buyer.id, input.files);
   let paid: string[] = [];
   try {
     const outcome = await withDeferredAudit(ctx.db, async (trx) => {

@@ -300,7 +300,7 @@ export async function buyerAct(
     if (r.version !== input.version) fail('request.conflict', { field: 'version' });
     return rerouteToBalance(ctx, buyer, requestId);
   }
-  const files = 'files' in input ? await inspectStored(ctx.files, input.files) : [];
+  const files = 'files' in input ? await inspectStored(ctx, buyer.id, input.files) : [];
   await withDeferredAudit(ctx.db, async (trx) => {
     const at = ctx.clock.now();
     const r = await lockRequest(trx, ctx, requestId);

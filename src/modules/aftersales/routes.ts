@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../platform/context.js';
 import { fail } from '../../platform/errors.js';
 import { inspectBatch, isSha256, type FileStore } from '../../platform/files.js';
+import { storeUpload } from '../../platform/uploads.js';
 import { idParams, problems } from '../../platform/http/schemas.js';
 import { requireActor, requireRole } from '../accounts/http.js';
 import { idempotencyHeaders, keyOf } from '../orders/routes.js';
@@ -150,7 +151,8 @@ export function aftersalesRoutes(ctx: Ctx): FastifyPluginAsyncZod {
         },
       },
       async (req, reply) => {
-        requireActor(req);
+        const actor = requireActor(req);
+        if (actor.kind !== 'user') fail('auth.forbidden');
         const files: { bytes: Buffer; name: string }[] = [];
         for await (const part of req.files({ limits: { files: 9, fileSize: 10 * 1024 * 1024 + 1 } })) {
           const bytes = await part.toBuffer();
@@ -168,7 +170,7 @@ export function aftersalesRoutes(ctx: Ctx): FastifyPluginAsyncZod {
         if (files.length === 0) fail('refund.units_required', { field: 'files' });
         // Every file is checked before any is stored: one bad file stores nothing.
         const inspected = await inspectBatch(files);
-        for (const f of files) await ctx.files.put(f.bytes);
+        for (const f of files) await storeUpload(ctx.db, ctx.files, actor.id, f.bytes, ctx.clock.now());
         return reply.code(201).send({
           files: inspected.map((i) => ({
             sha256: i.sha256,

@@ -7,6 +7,7 @@
  */
 import type { Actor } from '../../platform/actor.js';
 import type { DataContext } from '../../platform/context.js';
+import { uploadedBy } from '../../platform/uploads.js';
 import { fromJson, now, toJson, type Db } from '../../platform/db/dialect.js';
 import type { Row } from '../../platform/db/schema.js';
 import { DomainError, fail } from '../../platform/errors.js';
@@ -121,6 +122,9 @@ export async function postMessage(
     const name = input.file.name.trim() || 'file';
     const bytes = isSha256(input.file.sha256) ? await ctx.files.get(input.file.sha256) : null;
     if (!bytes) return fail('conversation.file_not_found', { field: 'file', params: { name } });
+    // Only the sender's own uploads (a hash seen in someone else's download link is not enough).
+    if (!(await uploadedBy(ctx.db, userId, input.file.sha256)))
+      return fail('evidence.not_uploaded', { field: 'file', params: { name } });
     try {
       const inspected = await inspectUpload(bytes, name);
       file = {

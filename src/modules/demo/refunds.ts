@@ -9,6 +9,7 @@ import type { UserActor } from '../../platform/actor.js';
 import { now, toJson } from '../../platform/db/dialect.js';
 import type { AppContext } from '../../platform/context.js';
 import { applyForRefund } from '../aftersales/requests.js';
+import { storeUpload } from '../../platform/uploads.js';
 import { checkout } from '../orders/checkout.js';
 import { DEMO_LOGINS } from './seed.js';
 
@@ -83,7 +84,7 @@ export async function seedDemoRefunds(ctx: AppContext): Promise<boolean> {
       '2026-11-26 10:02 买家：卡密充值时提示“该卡面值与描述不符”。\n2026-11-26 10:05 买家：页面写的是 50 元，实际到账 30 元。\n',
       'utf8',
     );
-    const sha256 = await ctx.files.put(chat);
+    const sha256 = await storeUpload(ctx.db, ctx.files, vip.id, chat, at);
     const order = await ctx.db
       .selectFrom('orders')
       .select('order_no')

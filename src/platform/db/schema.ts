@@ -553,6 +553,12 @@ export interface RefundEvidenceTable {
   created_at: Timestamp;
 }
 
+export interface EvidenceUploadsTable {
+  sha256: string;
+  user_id: string;
+  created_at: Timestamp;
+}
+
 export interface ConversationMessagesTable {
   id: string;
   order_id: string;
@@ -650,6 +656,7 @@ export interface Database {
   refund_requests: RefundRequestsTable;
   refund_request_units: RefundRequestUnitsTable;
   refund_evidence: RefundEvidenceTable;
+  evidence_uploads: EvidenceUploadsTable;
   conversation_messages: ConversationMessagesTable;
   conversation_reads: ConversationReadsTable;
   notifications: NotificationsTable;

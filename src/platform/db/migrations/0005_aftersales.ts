@@ -126,6 +126,16 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.createIndex('refund_evidence_request').on('refund_evidence').column('request_id').execute();
   await makeAppendOnly(db, 'refund_evidence');
 
+  // Who uploaded which stored file: a request or message may name only its author's uploads
+  // (content-addressed storage would otherwise let anyone who learns a hash reuse the file).
+  await db.schema
+    .createTable('evidence_uploads')
+    .addColumn('sha256', 'text', (c) => c.notNull())
+    .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
+    .addColumn('created_at', t.time, (c) => c.notNull())
+    .addPrimaryKeyConstraint('evidence_uploads_pk', ['sha256', 'user_id'])
+    .execute();
+
   // 沟通记录: one conversation per order; messages are never edited or deleted.
   await db.schema
     .createTable('conversation_messages')
