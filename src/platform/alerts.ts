@@ -1,7 +1,8 @@
 /**
  * Support's work list beside the request queue (spec §8): abnormal payouts, late payouts (到账延迟),
  * support reviews past their deadline, deadlines that keep failing, and money a gateway paid out
- * after it had been rerouted. One open alert per (kind, object): raising it again is a no-op.
+ * after it had been rerouted. One open alert per (kind, object): raising it again while it is open is a no-op; after it
+ * was resolved, it can be raised anew.
  */
 import { now, toJson, type Db } from './db/dialect.js';
 import { newOrderedId } from './ids.js';
@@ -32,7 +33,7 @@ export async function raiseAlert(
       resolved_by: null,
       resolution: null,
     })
-    .onConflict((oc) => oc.columns(['kind', 'object_id']).doNothing())
+    .onConflict((oc) => oc.columns(['kind', 'object_id']).where('resolved_at', 'is', null).doNothing())
     .returning('id')
     .executeTakeFirst();
   return res !== undefined;

@@ -4,7 +4,7 @@
  * row's OPEN → DONE update commit together, and that update is conditional, so with several
  * instances on one database each deadline fires exactly once.
  */
-import { now, type Db, type Engine } from './db/dialect.js';
+import { engineOf, now, type Db, type Engine } from './db/dialect.js';
 import type { Row } from './db/schema.js';
 import { fail } from './errors.js';
 import { newOrderedId } from './ids.js';
@@ -51,14 +51,31 @@ export async function completeDeadline(trx: Db, id: string, at: Date): Promise<v
   if (Number(res.numUpdatedRows) !== 1) fail('request.conflict', { field: 'deadline' });
 }
 
-/** The obligation went away (order paid before expiry …): the deadline will never fire. */
+/**
+ * The obligation went away (order paid before expiry, refund paid before its delay alert …): the
+ * deadline will never fire. A row the sweeper is firing right now (locked, on PostgreSQL) is
+ * skipped, not waited for — the sweeper holds it and may be waiting for a row this transaction
+ * holds; every handler re-checks its object's state, so that firing is a no-op.
+ */
 export async function cancelDeadline(trx: Db, kind: DeadlineKind, objectId: string): Promise<void> {
   await trx
     .updateTable('deadlines')
     .set({ state: 'CANCELLED' })
+    .where('state', '=', 'OPEN')
+    .$if(engineOf(trx) === 'postgres', (q) =>
+      q.where('id', 'in', (eb) =>
+        eb
+          .selectFrom('deadlines')
+          .select('id')
+          .where('kind', '=', kind)
+          .where('object_id', '=', objectId)
+          .where('state', '=', 'OPEN')
+          .forUpdate()
+          .skipLocked(),
+      ),
+    )
     .where('kind', '=', kind)
     .where('object_id', '=', objectId)
-    .where('state', '=', 'OPEN')
     .execute();
 }
 

@@ -505,8 +505,8 @@ const catalog = {
   },
   'inventory.unit_in_refund': {
     status: 409,
-    zh: '该卡密正在售后申请中，处理完成前不能查看；如需使用，请先撤销售后申请',
-    en: 'This key is in an open refund request and stays sealed until it ends; cancel the request to use the key',
+    zh: '该卡密正在售后处理中，处理结束前不能查看；如需使用，请在审核完成前撤销售后申请',
+    en: 'This key is in a refund request under way and stays sealed until it ends; to use the key, cancel the request while it is under review',
   },
   'evidence.not_uploaded': {
     status: 422,

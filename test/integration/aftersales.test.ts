@@ -810,3 +810,79 @@ describe('concurrency', () => {
     await invariants();
   });
 });
+
+describe('second review findings', () => {
+  const policy = {
+    unactivatedRefund: true,
+    windowHours: 72,
+    noReasonRefund: false,
+    revealedRefund: false,
+    nonRefundable: false,
+    nonRefundableText: null,
+  };
+
+  it('applying, approving, chatting and revealing on one order at once: no deadlock, no 5xx, keys consistent', async () => {
+    const p = await stocked(h, 3, { policy });
+    const b = await buyer();
+    const m = await merchantOf(p);
+    const o = await order(b, p, 3);
+    const [file] = await refs(b, [{ name: 'chat.txt', bytes: Buffer.from('买家：面值不符\n') }]);
+    const first = await apply(b, o, {
+      reason: 'NOT_AS_DESCRIBED',
+      unitIds: [o.units[0].unitId],
+      files: [file],
+    });
+    expect(first.status).toBe(201);
+    const results = await Promise.all([
+      m.post(`/api/refunds/${first.body.id}/decision`, { action: 'APPROVE', version: first.body.version }),
+      apply(b, o, { reason: 'MISTAKEN_PURCHASE', unitIds: [o.units[1].unitId] }),
+      b.post(`/api/units/${o.units[1].unitId}/reveal`),
+      b.post(`/api/orders/${o.id}/messages`, { body: '请尽快处理' }),
+      m.post(`/api/orders/${o.id}/messages`, { body: '已收到' }),
+    ]);
+    for (const r of results) expect(r.status, JSON.stringify(r.body)).toBeLessThan(500);
+    // Unit 2: either refunded at once while still sealed (reveal refused) or revealed first (its
+    // instant refund then refused or judged on the revealed key) — never both.
+    const [, second, reveal] = results;
+    expect(
+      second.status === 201 && (second.body).state === 'REFUNDED' && reveal.status === 200,
+    ).toBe(false);
+    await invariants();
+  });
+
+  it('resubmissions are counted across requests for the same units', async () => {
+    const p = await stocked(h, 1, { policy });
+    const b = await buyer();
+    const m = await merchantOf(p);
+    const o = await order(b, p);
+    const [file] = await refs(b, [{ name: 'chat.txt', bytes: Buffer.from('买家：面值不符\n') }]);
+    const reject = async (d: Detail) =>
+      (
+        await m.post<Detail>(`/api/refunds/${d.id}/decision`, {
+          action: 'REJECT',
+          version: d.version,
+          code: 'EVIDENCE_INVALID',
+          acknowledgeWarnings: true,
+        })
+      ).body;
+    const r1 = await reject((await apply(b, o, { reason: 'NOT_AS_DESCRIBED', files: [file] })).body);
+    expect(
+      (await b.post(`/api/refunds/${r1.id}/actions`, { action: 'ACCEPT', version: r1.version })).status,
+    ).toBe(200);
+    let r2 = await reject((await apply(b, o, { reason: 'NOT_AS_DESCRIBED', files: [file] })).body);
+    const resubmit = (d: Detail) =>
+      b.post<Detail>(`/api/refunds/${d.id}/actions`, {
+        action: 'RESUBMIT',
+        version: d.version,
+        description: '再次提交',
+        files: [file],
+      });
+    const again = await resubmit(r2);
+    expect(again.status, JSON.stringify(again.body)).toBe(200); // third submission for the unit
+    r2 = await reject(again.body);
+    expect(r2.actions).not.toContain('RESUBMIT');
+    const refused = await resubmit(r2);
+    expect(refused.status).toBe(409);
+    expect((refused.body as { code: string }).code).toBe('refund.resubmissions_exhausted');
+  });
+});

@@ -76,6 +76,10 @@ export async function approveAndPay(trx: Db, ctx: { engine: Engine }, a: Approva
     .where('refund_request_units.request_id', '=', request.id)
     .execute();
   if (units.some((u) => u.refunded_at !== null)) fail('refund.unit_refunded');
+  // An instant approval rests on every key still being sealed: if one was revealed meanwhile,
+  // the basis is gone — the caller gets a conflict and the request is judged again.
+  if (a.code === 'AUTO_SEALED_ELIGIBLE' && units.some((u) => u.state !== 'SEALED' && u.state !== 'INVALID'))
+    fail('request.conflict', { field: 'unitIds' });
   const c = { actor: a.actor, at: a.at, engine: ctx.engine };
   // Spec §5: a sealed key never left the platform and returns to stock; a revealed one is voided.
   const ofState = (s: string) => [...new Set(units.filter((u) => u.state === s).map((u) => u.unit_id))];
@@ -186,6 +190,7 @@ async function finishIfPaid(trx: Db, request: Row<'refund_requests'>, at: Date):
     .updateTable('alerts')
     .set({ resolved_at: now(at), resolution: 'REFUNDED' })
     .where('request_id', '=', request.id)
+    .where('kind', 'in', ['PAYOUT_ABNORMAL', 'PAYOUT_DELAYED', 'DEADLINE_FAILING'])
     .where('resolved_at', 'is', null)
     .execute();
   // Every unit of the order refunded and no payout of it still on its way: the order is refunded.
@@ -309,22 +314,27 @@ export async function rerouteToBalance(
   actor: Actor & { kind: 'user' },
   requestId: string,
 ): Promise<void> {
-  // Ask the gateway first: an ABNORMAL refund it has since paid must not be paid again.
+  // Ask the gateway first: an ABNORMAL refund it has since paid must not be paid again. Only a
+  // SUCCESS stops the reroute (it is applied instead); a gateway that cannot be asked stops a
+  // buyer's reroute but not support's, who decide by hand. A payout that turns SUCCESS after
+  // this question and before the reroute commits raises PAYOUT_PAID_TWICE for support.
   const abnormal = await ctx.db
     .selectFrom('payouts')
     .select(['id', 'provider'])
     .where('refund_request_id', '=', requestId)
     .where('state', '=', 'ABNORMAL')
     .execute();
+  const asked = new Set<string>();
   for (const p of abnormal.filter((x) => x.provider !== BALANCE_PROVIDER)) {
     const status = await ctx.gateways
       .get(p.provider)
       .queryRefund(p.id)
-      .catch(() => fail('payment.gateway_unavailable'));
-    if (status && status.state !== 'ABNORMAL') {
+      .catch(() => (actor.role === 'buyer' ? fail('payment.gateway_unavailable') : null));
+    if (status?.state === 'SUCCESS') {
       await applyRefundNotice(ctx, p.provider, { type: 'REFUND', ...status });
       return;
     }
+    asked.add(p.id);
   }
   const ids = await withDeferredAudit(ctx.db, async (trx) => {
     const at = ctx.clock.now();
@@ -337,7 +347,12 @@ export async function rerouteToBalance(
       .selectFrom('payouts')
       .selectAll()
       .where('refund_request_id', '=', request.id)
+      .orderBy('created_at')
+      .orderBy('id')
       .execute();
+    // A payout that turned ABNORMAL after the gateway was asked has not been asked: try again.
+    if (payouts.some((x) => x.state === 'ABNORMAL' && x.provider !== BALANCE_PROVIDER && !asked.has(x.id)))
+      fail('request.conflict', { field: 'version' });
     for (const p of payouts.filter((x) => x.state === 'ABNORMAL'))
       await transitionPayout(trx, {
         row: p,

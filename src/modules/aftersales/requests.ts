@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import type { UserActor } from '../../platform/actor.js';
-import { constraintKind, forUpdate, now, toJson, type Db } from '../../platform/db/dialect.js';
+import { constraintKind, forUpdate, lockUser, now, toJson, type Db } from '../../platform/db/dialect.js';
 import type { Row } from '../../platform/db/schema.js';
 import { DomainError, fail } from '../../platform/errors.js';
 import { isSha256, inspectUpload, type FileStore } from '../../platform/files.js';
@@ -72,6 +72,30 @@ export async function precheck(
   const order = await loadBuyerOrder(ctx.db, buyer, orderId);
   const { result } = await assess(ctx.db, order, { ...input, at: ctx.clock.now() });
   return result;
+}
+
+/**
+ * Submissions already spent on these units by earlier rejected requests (the most for any one
+ * unit): the resubmission limit counts across requests, so accepting a rejection and applying
+ * afresh does not restart it.
+ */
+export async function earlierSubmissions(
+  trx: Db,
+  unitIds: readonly string[],
+  exceptRequestId?: string,
+): Promise<number> {
+  if (unitIds.length === 0) return 0;
+  const earlier = await trx
+    .selectFrom('refund_request_units')
+    .innerJoin('refund_requests', 'refund_requests.id', 'refund_request_units.request_id')
+    .select(['refund_request_units.unit_id', 'refund_requests.submissions'])
+    .where('refund_request_units.unit_id', 'in', [...unitIds])
+    .where('refund_requests.decision_code', 'in', REJECTION_CODES)
+    .$if(exceptRequestId !== undefined, (q) => q.where('refund_requests.id', '<>', exceptRequestId!))
+    .execute();
+  const used = new Map<string, number>();
+  for (const e of earlier) used.set(e.unit_id, (used.get(e.unit_id) ?? 0) + e.submissions);
+  return Math.max(0, ...used.values());
 }
 
 /** What the application form starts with (the seed's advice): order number, goods and amount. */
@@ -175,7 +199,19 @@ export async function applyForRefund(
       // The order row is locked first (lock order: own rows, then shared): two tabs applying for
       // the same units queue here, and the second meets the first's open units — or, with the
       // same key (a double click), the first request itself.
+      // Lock order (ADR 0004): the buyer, then the order, then its keys — so a reveal (which locks
+      // the key) waits for this request or sees it, and an instant "sealed" approval stays true.
+      await lockUser(trx, ctx.engine, buyer.id);
       await forUpdate(trx.selectFrom('orders').select('id').where('id', '=', order.id), ctx.engine).execute();
+      await forUpdate(
+        trx
+          .selectFrom('keys')
+          .select('id')
+          .where('unit_id', 'in', (eb) =>
+            eb.selectFrom('units').select('id').where('order_id', '=', order.id),
+          ),
+        ctx.engine,
+      ).execute();
       const earlier = await replay(trx);
       if (earlier) return { id: earlier.id, replayed: true };
       const { result, facts } = await assess(trx, order, {
@@ -191,25 +227,14 @@ export async function applyForRefund(
       if (facts.some((f) => f.alreadyRefunded)) fail('refund.unit_refunded', { field: 'unitIds' });
       if (facts.some((f) => f.inOpenRequest)) fail('refund.unit_in_open_request', { field: 'unitIds' });
       // A rejection accepted (or left to time out) ends that request; applying afresh for the same
-      // units must not restart the count: submissions of earlier rejected requests count too.
-      if (facts.length > 0) {
-        const earlier = await trx
-          .selectFrom('refund_request_units')
-          .innerJoin('refund_requests', 'refund_requests.id', 'refund_request_units.request_id')
-          .select(['refund_request_units.unit_id', 'refund_requests.submissions'])
-          .where(
-            'refund_request_units.unit_id',
-            'in',
-            facts.map((f) => f.unitId),
-          )
-          .where('refund_requests.decision_code', 'in', REJECTION_CODES)
-          .execute();
-        const used = new Map<string, number>();
-        for (const e of earlier) used.set(e.unit_id, (used.get(e.unit_id) ?? 0) + e.submissions);
-        const rules = await getPlatformRules(trx);
-        if ([...used.values()].some((n) => n > rules.maxResubmissions))
-          fail('refund.resubmissions_exhausted', { params: { max: rules.maxResubmissions } });
-      }
+      // units must not restart the count.
+      const rules = await getPlatformRules(trx);
+      const used = await earlierSubmissions(
+        trx,
+        facts.map((f) => f.unitId),
+      );
+      if (used > rules.maxResubmissions)
+        fail('refund.resubmissions_exhausted', { params: { max: rules.maxResubmissions } });
       const needEvidence = result.units.some((u) => u.outcome === 'NEEDS_EVIDENCE');
       if (needEvidence) fail('refund.evidence_required', { field: 'files' });
       const blocked = result.units.filter((u) => u.outcome === 'BLOCKED');
@@ -221,7 +246,6 @@ export async function applyForRefund(
           },
           data: { eligibility: result },
         });
-      const rules = await getPlatformRules(trx);
       const amount = membership ? order.total_fen : order.unit_price_fen * facts.length;
       const allUnits = await trx
         .selectFrom('units')

@@ -20,7 +20,13 @@ import { assessRequest } from './facts.js';
 import { REJECT_CODES, type RejectCode } from './codes.js';
 import { lockRequest, transitionRequest, type RefundActor } from './lifecycle.js';
 import { approveAndPay, rerouteToBalance, submitPayoutsOf } from './payout.js';
-import { fileRefSchema, insertFileEvidence, inspectStored, type AfterSalesContext } from './requests.js';
+import {
+  earlierSubmissions,
+  fileRefSchema,
+  insertFileEvidence,
+  inspectStored,
+  type AfterSalesContext,
+} from './requests.js';
 import { attachSystemEvidence } from './system-evidence.js';
 
 export { REJECT_CODES, type RejectCode } from './codes.js';
@@ -370,9 +376,10 @@ export async function buyerAct(
       case 'RESUBMIT': {
         if (r.state !== 'REJECTED')
           fail('refund.transition_not_allowed', { params: { from: r.state, to: 'PENDING_REVIEW' } });
-        if (r.submissions > rules.maxResubmissions)
-          fail('refund.resubmissions_exhausted', { params: { max: rules.maxResubmissions } });
         const { order, unitIds, result } = await assessRequest(trx, r);
+        // Counted across requests for the same units (an earlier one rejected and accepted too).
+        if (r.submissions + (await earlierSubmissions(trx, unitIds, r.id)) > rules.maxResubmissions)
+          fail('refund.resubmissions_exhausted', { params: { max: rules.maxResubmissions } });
         const submission = r.submissions + 1;
         const b = await backToReview(
           trx,

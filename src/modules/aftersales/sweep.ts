@@ -41,6 +41,13 @@ export async function fireRequestDeadline(
   at: Date,
 ): Promise<string[]> {
   if (d.kind === 'PAYOUT_DELAY') {
+    // The buyer and the request first, as the payout path takes them.
+    const known = await trx
+      .selectFrom('refund_requests')
+      .select('id')
+      .where('id', '=', d.object_id)
+      .executeTakeFirst();
+    if (known) await lockRequest(trx, ctx, d.object_id);
     await payoutDelayed(trx, d.object_id, at);
     return [];
   }

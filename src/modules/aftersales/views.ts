@@ -13,6 +13,7 @@ import { getPlatformRules } from '../../platform/settings.js';
 import { auditTrail } from '../audit/index.js';
 import { REFUND_REASONS, type EligibilityResult, type RefundReason } from './eligibility.js';
 import { OPEN_STATES } from './lifecycle.js';
+import { earlierSubmissions } from './requests.js';
 import { REJECT_CODES, type RejectCode } from './review.js';
 
 export const refundStates = z.enum([
@@ -186,6 +187,11 @@ export async function requestDetail(db: Db, actor: UserActor, id: string): Promi
     auditTrail(db, 'refund_request', r.id),
     getPlatformRules(db),
   ]);
+  const earlier = await earlierSubmissions(
+    db,
+    units.map((u) => u.unit_id),
+    r.id,
+  );
   const code = r.decision_code;
   return {
     ...summary(r, order, units.length),
@@ -237,7 +243,7 @@ export async function requestDetail(db: Db, actor: UserActor, id: string): Promi
       actor: e.actor_role,
       data: fromJson<unknown>(e.data),
     })),
-    actions: actionsFor(viewer, actor, r, rules.maxResubmissions),
+    actions: actionsFor(viewer, actor, r, rules.maxResubmissions - earlier),
   };
 }
 

@@ -57,11 +57,15 @@ export async function revealUnit(
     // A sealed key under an open refund request stays sealed until the request ends: revealing it
     // would unseal what the request is about (and could be used while the refund is paid).
     if (firstReveal) {
+      // Not after a rejection or in a dispute: the buyer may then use the key (a resubmission or
+      // arbitration judges the records as they are then).
       const held = await trx
         .selectFrom('refund_request_units')
-        .select('request_id')
-        .where('unit_id', '=', unitId)
-        .where('released_at', 'is', null)
+        .innerJoin('refund_requests', 'refund_requests.id', 'refund_request_units.request_id')
+        .select('refund_request_units.request_id')
+        .where('refund_request_units.unit_id', '=', unitId)
+        .where('refund_request_units.released_at', 'is', null)
+        .where('refund_requests.state', 'not in', ['REJECTED', 'DISPUTED'])
         .executeTakeFirst();
       if (held) fail('inventory.unit_in_refund');
     }

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { Actor } from '../../platform/actor.js';
 import { completeDeadline, scheduleDeadline } from '../../platform/deadlines.js';
-import { forUpdate, now, type Db, type Engine } from '../../platform/db/dialect.js';
+import { forUpdate, lockUser, now, type Db, type Engine } from '../../platform/db/dialect.js';
 import type { MemberLevel, Row } from '../../platform/db/schema.js';
 import { fail } from '../../platform/errors.js';
 import { newOrderedId } from '../../platform/ids.js';
@@ -166,6 +166,9 @@ export async function expireMembership(
     .where('id', '=', deadline.object_id)
     .executeTakeFirstOrThrow();
   if (m.state === 'ACTIVE') {
+    // The member first (lock order, ADR 0004): a refund of this membership holds the member and
+    // then updates the membership; so must expiry, or the two would wait for each other.
+    await lockUser(trx, c.engine, m.user_id);
     const res = await trx
       .updateTable('memberships')
       .set({ state: 'EXPIRED', version: m.version + 1, updated_at: now(c.at) })

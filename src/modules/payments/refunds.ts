@@ -64,6 +64,9 @@ async function clawBack(
     ).executeTakeFirstOrThrow();
     const platformShare = commissionOf(amountFen, order.commission_bp ?? 0);
     const merchantShare = amountFen - platformShare;
+    // Read, not locked: locking it here would take a ledger row out of id order (a settlement
+    // posts escrow and payable in id order). Clawbacks of one merchant are serialised by the
+    // merchant row; a settlement landing meanwhile only means a little more came from the deposit.
     const payable = await ensureAccount(trx, 'MERCHANT_PAYABLE', merchant.id, c.at);
     const deposit = await depositAccount(trx, c, merchant.id, merchant.deposit_fen);
     const fromPayable = Math.min(Math.max(payable.balance_fen, 0), merchantShare);
@@ -109,11 +112,12 @@ export async function startRefund(
     trx.selectFrom('orders').selectAll().where('id', '=', input.orderId),
     c.engine,
   ).executeTakeFirstOrThrow();
-  const payment = await trx
-    .selectFrom('payments')
-    .select(['id', 'provider', 'state'])
-    .where('order_id', '=', order.id)
-    .executeTakeFirst();
+  // The payment row is locked before any ledger row (lock order: own rows, then shared ledger
+  // rows); createPayout checks the refund cap under this same lock.
+  const payment = await forUpdate(
+    trx.selectFrom('payments').select(['id', 'provider', 'state']).where('order_id', '=', order.id),
+    c.engine,
+  ).executeTakeFirst();
   if (!payment || payment.state !== 'PAID') fail('payment.refund_exceeds_paid');
   // Settled goods money (or a membership's revenue) must come back into escrow to be paid out.
   if (order.settled_at !== null || order.kind === 'MEMBERSHIP')

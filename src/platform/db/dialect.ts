@@ -272,11 +272,14 @@ export function constraintKind(error: unknown): ConstraintKind | null {
 // ---- locking ------------------------------------------------------------------------------
 
 /**
- * Row lock for read-modify-write. PostgreSQL takes `FOR UPDATE`; SQLite rejects the clause and
- * needs none, because its single writer transaction already serialises writers.
+ * Row lock for read-modify-write. PostgreSQL takes `FOR NO KEY UPDATE`: it serialises writers of
+ * the row like `FOR UPDATE`, but does not block the share lock a foreign-key insert takes on the
+ * row it references (a notification for a buyer, a message on an order), which would otherwise
+ * turn "buyer row first" into deadlocks. No Kameng transaction changes a key column. SQLite
+ * rejects the clause and needs none: its single writer transaction already serialises writers.
  */
-export function forUpdate<T extends { forUpdate(): T }>(qb: T, engine: Engine): T {
-  return engine === 'postgres' ? qb.forUpdate() : qb;
+export function forUpdate<T extends { forNoKeyUpdate(): T }>(qb: T, engine: Engine): T {
+  return engine === 'postgres' ? qb.forNoKeyUpdate() : qb;
 }
 
 /**
@@ -285,8 +288,7 @@ export function forUpdate<T extends { forUpdate(): T }>(qb: T, engine: Engine): 
  * queue on it instead of meeting in opposite order on ledger accounts or requests.
  */
 export async function lockUser(trx: Db, engine: Engine, userId: string): Promise<void> {
-  if (engine === 'postgres')
-    await trx.selectFrom('users').select('id').where('id', '=', userId).forUpdate().execute();
+  await forUpdate(trx.selectFrom('users').select('id').where('id', '=', userId), engine).execute();
 }
 
 /**

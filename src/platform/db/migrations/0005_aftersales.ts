@@ -213,8 +213,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('resolved_at', t.time)
     .addColumn('resolved_by', 'text')
     .addColumn('resolution', 'text')
-    .addUniqueConstraint('alerts_object', ['kind', 'object_id'])
     .execute();
+  // One open alert per (kind, object); once resolved, the same thing can alert again.
+  await sql`create unique index alerts_object on alerts (kind, object_id) where resolved_at is null`.execute(
+    db,
+  );
   await sql`create index alerts_open on alerts (created_at) where resolved_at is null`.execute(db);
 }
 
