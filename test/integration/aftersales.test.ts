@@ -883,6 +883,6 @@ describe('second review findings', () => {
     expect(r2.actions).not.toContain('RESUBMIT');
     const refused = await resubmit(r2);
     expect(refused.status).toBe(409);
-    expect((refused.body as { code: string }).code).toBe('refund.resubmissions_exhausted');
+    expect((refused.body as unknown as { code: string }).code).toBe('refund.resubmissions_exhausted');
   });
 });
