@@ -844,9 +844,7 @@ describe('second review findings', () => {
     // Unit 2: either refunded at once while still sealed (reveal refused) or revealed first (its
     // instant refund then refused or judged on the revealed key) — never both.
     const [, second, reveal] = results;
-    expect(
-      second.status === 201 && (second.body).state === 'REFUNDED' && reveal.status === 200,
-    ).toBe(false);
+    expect(second.status === 201 && second.body.state === 'REFUNDED' && reveal.status === 200).toBe(false);
     await invariants();
   });
 
@@ -884,5 +882,45 @@ describe('second review findings', () => {
     const refused = await resubmit(r2);
     expect(refused.status).toBe(409);
     expect((refused.body as unknown as { code: string }).code).toBe('refund.resubmissions_exhausted');
+  });
+});
+
+describe('commission on refunds after settlement', () => {
+  it('returns exactly the commission taken, over several partial refunds (no fen lost to rounding)', async () => {
+    const p = await stocked(h, 3, {
+      prices: { REGULAR: 333, VIP: 333, SUPER: 333 },
+      policy: {
+        unactivatedRefund: true,
+        windowHours: 24,
+        noReasonRefund: false,
+        revealedRefund: false,
+        nonRefundable: false,
+        nonRefundableText: null,
+      },
+    });
+    const admin = await h.loggedIn({ role: 'admin' });
+    expect(
+      (await admin.req('PUT', `/api/admin/merchants/${p.shop.merchantId}/commission`, { commissionBp: 500 }))
+        .status,
+    ).toBe(200);
+    const b = await buyer();
+    const o = await order(b, p, 3);
+    h.base.advance(8 * 24 * HOUR);
+    await sweep(); // settled: 999 − floor(5% of 999) = 950 to the merchant
+    const m = await merchantOf(p);
+    const payable = async () =>
+      (await m.get<{ payableFen: number }>('/api/merchant/finance')).body.payableFen;
+    expect(await payable()).toBe(950);
+    for (const unit of o.units) {
+      const r = await apply(b, o, { reason: 'OTHER', unitIds: [unit.unitId], description: '按商家同意退款' });
+      expect(r.status, JSON.stringify(r.body)).toBe(201);
+      const ok = await m.post<Detail>(`/api/refunds/${r.body.id}/decision`, {
+        action: 'APPROVE',
+        version: r.body.version,
+      });
+      expect(ok.body.state).toBe('REFUNDED');
+    }
+    expect(await payable()).toBe(0); // 16 + 16 + 17 fen of commission came back from the platform
+    await invariants();
   });
 });

@@ -12,7 +12,6 @@ import { fail } from '../../platform/errors.js';
 import { escrowOwner, PLATFORM } from './flows.js';
 import { ensureAccount, postTransaction } from './ledger.js';
 import { createPayout } from './payouts.js';
-import { commissionOf } from './settlement.js';
 
 type C = { actor: Actor; at: Date; engine: Engine };
 
@@ -46,10 +45,44 @@ async function depositAccount(trx: Db, c: C, merchantId: string, declaredFen: nu
   return { ...deposit, balance_fen: declaredFen };
 }
 
+/** Escrow movements of an order's ledger transactions of one kind (debits negative). */
+async function escrowMoved(trx: Db, orderId: string, escrowId: string, kind: string): Promise<number> {
+  const row = await trx
+    .selectFrom('ledger_postings')
+    .innerJoin('ledger_transactions', 'ledger_transactions.id', 'ledger_postings.transaction_id')
+    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('ledger_postings.amount_fen'), eb.val(0)).as('n'))
+    .where('ledger_transactions.reference_type', '=', 'order')
+    .where('ledger_transactions.reference_id', '=', orderId)
+    .where('ledger_transactions.kind', '=', kind)
+    .where('ledger_postings.account_id', '=', escrowId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/**
+ * The platform's commission returned with a refund after settlement, prorated so that across all
+ * refunds of an order it adds up to exactly the commission taken at settlement (never a fen more
+ * or less): the commission on everything clawed back so far, less what was already returned.
+ */
+async function commissionBack(
+  trx: Db,
+  order: Pick<Row<'orders'>, 'id' | 'commission_fen'>,
+  escrowId: string,
+  amountFen: number,
+): Promise<number> {
+  const commission = order.commission_fen ?? 0;
+  if (commission === 0) return 0;
+  const settled = -(await escrowMoved(trx, order.id, escrowId, 'SETTLEMENT'));
+  if (settled <= 0) return 0;
+  const before = await escrowMoved(trx, order.id, escrowId, 'REFUND_CLAWBACK');
+  const share = (back: number) => Math.floor((commission * Math.min(back, settled)) / settled);
+  return share(before + amountFen) - share(before);
+}
+
 async function clawBack(
   trx: Db,
   c: C,
-  order: Pick<Row<'orders'>, 'id' | 'merchant_id' | 'commission_bp' | 'kind'>,
+  order: Pick<Row<'orders'>, 'id' | 'merchant_id' | 'commission_fen' | 'kind'>,
   requestId: string,
   amountFen: number,
 ): Promise<void> {
@@ -62,7 +95,7 @@ async function clawBack(
       trx.selectFrom('merchants').select(['id', 'deposit_fen']).where('id', '=', order.merchant_id),
       c.engine,
     ).executeTakeFirstOrThrow();
-    const platformShare = commissionOf(amountFen, order.commission_bp ?? 0);
+    const platformShare = await commissionBack(trx, order, escrow.id, amountFen);
     const merchantShare = amountFen - platformShare;
     // Read, not locked: locking it here would take a ledger row out of id order (a settlement
     // posts escrow and payable in id order). Clawbacks of one merchant are serialised by the
