@@ -7,7 +7,7 @@
  * A request whose units are all sealed and eligible is approved at once: nothing can be lost.
  */
 import { z } from 'zod';
-import type { UserActor } from '../../platform/actor.js';
+import { systemActor, type UserActor } from '../../platform/actor.js';
 import { constraintKind, forUpdate, lockUser, now, toJson, type Db } from '../../platform/db/dialect.js';
 import type { Row } from '../../platform/db/schema.js';
 import { DomainError, fail } from '../../platform/errors.js';
@@ -29,6 +29,8 @@ import { approveAndPay, submitPayoutsOf } from './payout.js';
 import { attachSystemEvidence } from './system-evidence.js';
 
 export type AfterSalesContext = PaymentsContext & { files: FileStore };
+
+const AUTO_APPROVAL = systemActor('auto-approval');
 
 export const DESCRIPTION_MAX = 1000;
 
@@ -271,7 +273,7 @@ export async function applyForRefund(
           state: 'PENDING_REVIEW',
           reviewer: 'MERCHANT',
           submissions: 1,
-          review_due_at: now(due.dueAt),
+          review_due_at: instant ? null : now(due.dueAt), // approved at once: nobody reviews
           supplement_due_at: null,
           escalation_due_at: null,
           deadline_warnings: due.warnings.length ? toJson(due.warnings) : null,
@@ -333,7 +335,7 @@ export async function applyForRefund(
         paid = await approveAndPay(trx, ctx, {
           request,
           by: 'system',
-          actor: buyer,
+          actor: AUTO_APPROVAL, // the rules decided, not the buyer
           at,
           code: 'AUTO_SEALED_ELIGIBLE',
           note: null,

@@ -214,7 +214,7 @@ function ActionsCard({ detail }: { detail: RefundDetail }) {
     >
       <Space orientation="vertical" size={12} style={{ width: '100%' }}>
         {buyer ? <BuyerActions detail={detail} /> : <ReviewPanel detail={detail} />}
-        {buyer && detail.actions.length === 0 && waitingFor && (
+        {buyer && waitingFor && (
           <Typography.Text type="secondary">
             {t('aftersales.actions.waitReviewer', { who: waitingFor })}
           </Typography.Text>
