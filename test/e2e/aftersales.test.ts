@@ -5,225 +5,18 @@
  * rejects it as invalid evidence, the buyer resubmits with a new screenshot, the merchant approves,
  * and the money is back in the buyer's wallet.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { deflateSync } from 'node:zlib';
-import { execFileSync } from 'node:child_process';
-import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/app.js';
-import { boot, type Booted } from '../../src/boot.js';
-import { loadConfig } from '../../src/config.js';
-import { seedDemoRefunds } from '../../src/modules/demo/refunds.js';
-import { DEMO_PASSWORD, seedDemo, seedDemoKeys } from '../../src/modules/demo/seed.js';
+import { describe, expect, it } from 'vitest';
 import { systemActor } from '../../src/platform/actor.js';
+import { browserSuite, confirmUntil, haveChromium, makePng, refundState, textarea } from './helpers.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const webDir = path.resolve('dist/web');
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env.CI)
-  throw new Error(`browser tests need ${CHROMIUM} (apt-get install chromium)`);
-if (!haveChromium)
-  process.stderr.write(
-    `\n!! SKIPPING after-sales browser tests: ${CHROMIUM} not found (apt-get install chromium fonts-wqy-microhei)\n\n`,
-  );
-
-let app: FastifyInstance;
-let booted: Booted;
-let browser: Browser;
-let base: string;
-let dataDir: string;
-let sweeper: NodeJS.Timeout | undefined;
-
-beforeAll(async () => {
-  if (!haveChromium) return;
-  if (!existsSync(path.join(webDir, 'index.html'))) {
-    execFileSync('npx', ['vite', 'build', '--config', 'web/vite.config.ts'], { stdio: 'inherit' });
-  }
-  dataDir = mkdtempSync(path.join(os.tmpdir(), 'kameng-e2e-aftersales-'));
-  const config = loadConfig({ NODE_ENV: 'test', KAMENG_DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
-  booted = await boot(config);
-  await seedDemo(booted);
-  await seedDemoKeys(booted);
-  app = await buildApp({
-    config,
-    handle: booted.handle,
-    clock: booted.clock,
-    vault: booted.vault,
-    testClock: booted.testClock,
-    logger: false,
-    webDir,
-  });
-  // what `npm start` seeds: an instant refund for chaohui, and vipbuyer's request with a chat log
-  await seedDemoRefunds(app.kameng.ctx);
-  base = await app.listen({ host: '127.0.0.1', port: 0 });
-  // What server.ts does every KAMENG_SWEEP_INTERVAL_MS (deadlines, gateway notifications).
-  let sweeping = false;
-  sweeper = setInterval(() => {
-    if (sweeping) return;
-    sweeping = true;
-    void app.kameng
-      .sweep()
-      .catch((err: unknown) => process.stderr.write(`sweep failed: ${String(err)}\n`))
-      .finally(() => (sweeping = false));
-  }, 300);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+// what `npm start` seeds: an instant refund for chaohui, and vipbuyer's request with a chat log
+const e2e = browserSuite({
+  label: 'after-sales browser tests',
+  tmpPrefix: 'kameng-e2e-aftersales-',
+  seedRefunds: true,
+  sweep: true,
 });
-
-afterAll(async () => {
-  if (sweeper) clearInterval(sweeper);
-  await browser?.close();
-  await app?.close();
-  await booted?.handle.close();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-});
-
-// ---- a small valid PNG, made here (RGB, 8 bits, no filter), different per `seed` ----
-
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
-function crc32(bytes: Buffer): number {
-  let c = 0xffffffff;
-  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-function chunk(type: string, data: Buffer): Buffer {
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(body));
-  return Buffer.concat([length, body, crc]);
-}
-
-/** A 64×48 checkerboard "screenshot" whose colours depend on `seed`. */
-function makePng(seed: number, width = 64, height = 48): Buffer {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 2; // colour type: RGB
-  const raw = Buffer.alloc((width * 3 + 1) * height);
-  for (let y = 0; y < height; y++) {
-    const row = y * (width * 3 + 1);
-    raw[row] = 0; // filter: none
-    for (let x = 0; x < width; x++) {
-      const on = (Math.floor(x / 8) + Math.floor(y / 8)) % 2 === 0;
-      const i = row + 1 + x * 3;
-      raw[i] = on ? (seed * 70) % 256 : 255;
-      raw[i + 1] = on ? (seed * 130 + 40) % 256 : 250;
-      raw[i + 2] = on ? 30 : (seed * 50) % 256;
-    }
-  }
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(raw)),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
-
-// ---- helpers ----
-
-interface Session {
-  cookie: string;
-  csrfToken: string;
-}
-
-async function apiLogin(username: string): Promise<Session> {
-  const res = await app.inject({
-    method: 'POST',
-    url: '/api/auth/login',
-    payload: { username, password: DEMO_PASSWORD },
-  });
-  expect(res.statusCode).toBe(200);
-  return {
-    cookie: res.cookies.map((c) => `${c.name}=${c.value}`).join('; '),
-    csrfToken: res.json<{ csrfToken: string }>().csrfToken,
-  };
-}
-
-async function logIn(page: Page, username: string): Promise<void> {
-  await page.goto(`${base}/login`);
-  await page.locator('#username').fill(username);
-  await page.locator('#password').fill(DEMO_PASSWORD);
-  await page.getByTestId('login-submit').click();
-  await page.getByTestId('current-user').waitFor();
-}
-
-/** An antd TextArea by its test id (the id lands on the textarea or on its show-count wrapper). */
-const textarea = (page: Page, testId: string): Locator =>
-  page.locator(`textarea[data-testid="${testId}"], [data-testid="${testId}"] textarea`).first();
-
-const refundState = (page: Page) => page.getByTestId('refund-header').getByTestId('refund-state');
-
-interface Bought {
-  id: string;
-  state: string;
-  totalFen: number;
-}
-
-/** One 网易一卡通 50元 (xingchen, 24-hour review commitment) paid from the balance. */
-async function buyOne(session: Session, idempotencyKey: string): Promise<Bought> {
-  const products = await app.inject({
-    method: 'GET',
-    url: '/api/products',
-    headers: { cookie: session.cookie },
-  });
-  const product = products
-    .json<{
-      items: {
-        id: string;
-        name: string;
-        faceValueFen: number;
-        validityDays: number | null;
-        policy: { version: number };
-      }[];
-    }>()
-    .items.find((p) => p.name === '网易一卡通 50元');
-  if (!product) throw new Error('demo product missing');
-  const checkout = await app.inject({
-    method: 'POST',
-    url: '/api/orders',
-    headers: { cookie: session.cookie, 'x-csrf-token': session.csrfToken, 'idempotency-key': idempotencyKey },
-    payload: {
-      productId: product.id,
-      quantity: 1,
-      paymentMethod: 'BALANCE',
-      policyVersion: product.policy.version,
-      policyConfirmed: true,
-      faceValueFen: product.faceValueFen,
-      validityDays: product.validityDays,
-    },
-  });
-  expect(checkout.statusCode).toBe(201);
-  const order = checkout.json<Bought>();
-  expect(order.state).toBe('DELIVERED');
-  return order;
-}
-
-async function balanceOf(session: Session): Promise<number> {
-  const res = await app.inject({ method: 'GET', url: '/api/me/wallet', headers: { cookie: session.cookie } });
-  return res.json<{ balanceFen: number }>().balanceFen;
-}
+const { logIn, apiLogin, buyOne, balanceOf } = e2e;
 
 /** A multipart/form-data body with the given files (what the browser's upload sends). */
 function multipart(files: { name: string; type: string; bytes: Buffer }[]): {
@@ -246,20 +39,6 @@ function multipart(files: { name: string; type: string; bytes: Buffer }[]): {
   };
 }
 
-/** Clicks the "records contradict" / large-refund confirmation if it shows, until the state is reached. */
-async function confirmUntil(page: Page, state: RegExp): Promise<void> {
-  await expect
-    .poll(
-      async () => {
-        const ok = page.getByTestId('decision-confirm-ok');
-        if (await ok.isVisible()) await ok.click();
-        return (await refundState(page).getAttribute('data-state')) ?? '';
-      },
-      { timeout: 15_000 },
-    )
-    .toMatch(state);
-}
-
 describe.skipIf(!haveChromium)('after-sales in the browser', () => {
   it('apply with a screenshot → merchant rejects → buyer resubmits → merchant approves → refunded to the wallet', async () => {
     // The buyer (¥200.00 demo balance) buys one 网易一卡通 50元 (policy: unactivated refundable in 24 h).
@@ -267,14 +46,14 @@ describe.skipIf(!haveChromium)('after-sales in the browser', () => {
     const order = await buyOne(buyer, 'e2e-aftersales-1');
     const balanceAfterPurchase = await balanceOf(buyer);
 
-    const buyerContext = await browser.newContext({ locale: 'zh-CN' });
-    const merchantContext = await browser.newContext({ locale: 'zh-CN' });
+    const buyerContext = await e2e.browser.newContext({ locale: 'zh-CN' });
+    const merchantContext = await e2e.browser.newContext({ locale: 'zh-CN' });
     try {
       const page = await buyerContext.newPage();
       await logIn(page, 'buyer');
 
       // ---- 1. the buyer applies from the order page ----
-      await page.goto(`${base}/me/orders/${order.id}`);
+      await page.goto(`${e2e.base}/me/orders/${order.id}`);
       await page.getByTestId('order-after-sales').click();
       const form = page.getByTestId('refund-apply-form');
       await form.waitFor();
@@ -323,7 +102,7 @@ describe.skipIf(!haveChromium)('after-sales in the browser', () => {
       await thumb.waitFor();
       const src = (await thumb.getAttribute('src')) ?? '';
       expect(src).toContain(`requestId=${encodeURIComponent(requestId)}`);
-      const served = await buyerContext.request.get(new URL(src, base).toString());
+      const served = await buyerContext.request.get(new URL(src, e2e.base).toString());
       expect(served.status()).toBe(200);
       expect(served.headers()['content-type']).toBe('image/png');
       expect(Buffer.from(await served.body()).equals(makePng(1))).toBe(true);
@@ -331,7 +110,7 @@ describe.skipIf(!haveChromium)('after-sales in the browser', () => {
       expect(await page.getByTestId('system-policy-confirmed').textContent()).toMatch(/\d\d:\d\d:\d\d/);
       await page.screenshot({ path: 'test-results/refund-detail-buyer.png', fullPage: true });
       // a double click made one request (one Idempotency-Key per opened form)
-      const mine = await app.inject({
+      const mine = await e2e.app.inject({
         method: 'GET',
         url: '/api/refunds',
         headers: { cookie: buyer.cookie },
@@ -428,7 +207,7 @@ describe.skipIf(!haveChromium)('after-sales in the browser', () => {
       expect(balanceAfterPurchase + order.totalFen).toBe(20_000);
 
       // the order itself is refunded (the whole order was)
-      await page.goto(`${base}/me/orders/${order.id}`);
+      await page.goto(`${e2e.base}/me/orders/${order.id}`);
       await expect
         .poll(() => page.getByTestId('order-state').first().getAttribute('data-state'))
         .toBe('REFUNDED');
@@ -442,11 +221,11 @@ describe.skipIf(!haveChromium)('after-sales in the browser', () => {
     }
   });
   it('the merchant reads the demo request: its chat log in place, the platform records beside it', async () => {
-    const context = await browser.newContext({ locale: 'zh-CN' });
+    const context = await e2e.browser.newContext({ locale: 'zh-CN' });
     try {
       const page = await context.newPage();
       await logIn(page, 'xingchen');
-      await page.goto(`${base}/merchant/refunds`);
+      await page.goto(`${e2e.base}/merchant/refunds`);
       const row = page.getByTestId('refund-queue').locator('tr', { hasText: '描述不符' }).first();
       await row.getByTestId('refund-link').click();
       await page.waitForURL(/\/merchant\/refunds\/[^/]+$/);
@@ -475,7 +254,7 @@ describe.skipIf(!haveChromium)('after-sales in the browser', () => {
     const before = await balanceOf(buyer);
     // applied through the API this time: upload a screenshot, then name it in the application
     const { body, contentType } = multipart([{ name: 'photo.png', type: 'image/png', bytes: makePng(3) }]);
-    const uploaded = await app.inject({
+    const uploaded = await e2e.app.inject({
       method: 'POST',
       url: '/api/evidence/files',
       headers: { cookie: buyer.cookie, 'x-csrf-token': buyer.csrfToken, 'content-type': contentType },
@@ -483,7 +262,7 @@ describe.skipIf(!haveChromium)('after-sales in the browser', () => {
     });
     expect(uploaded.statusCode).toBe(201);
     const file = uploaded.json<{ files: { sha256: string; name: string }[] }>().files[0];
-    const applied = await app.inject({
+    const applied = await e2e.app.inject({
       method: 'POST',
       url: `/api/orders/${order.id}/refunds`,
       headers: { cookie: buyer.cookie, 'x-csrf-token': buyer.csrfToken, 'idempotency-key': 'e2e-refund-2' },
@@ -498,12 +277,12 @@ describe.skipIf(!haveChromium)('after-sales in the browser', () => {
     expect(request.state).toBe('PENDING_REVIEW');
 
     // the merchant (24-hour commitment) lets the deadline pass: a judgement call, so support's
-    await booted.testClock!.advance(25 * 3_600_000, systemActor('e2e'));
+    await e2e.booted.testClock!.advance(25 * 3_600_000, systemActor('e2e'));
     await expect
       .poll(
         async () =>
           (
-            await app.inject({
+            await e2e.app.inject({
               method: 'GET',
               url: `/api/refunds/${request.id}`,
               headers: { cookie: buyer.cookie },
@@ -513,7 +292,7 @@ describe.skipIf(!haveChromium)('after-sales in the browser', () => {
       )
       .toBe('SUPPORT_REVIEW');
 
-    const context = await browser.newContext({ locale: 'zh-CN' });
+    const context = await e2e.browser.newContext({ locale: 'zh-CN' });
     try {
       const page = await context.newPage();
       await logIn(page, 'support');

@@ -3,107 +3,27 @@
  * open a product and see its refund-policy badges in Chinese; top up through the sandbox cashier,
  * buy 超会, check out at the 超会 price, reveal a key and download the records.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import ExcelJS from 'exceljs';
-import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/app.js';
-import { boot, type Booted } from '../../src/boot.js';
-import { loadConfig } from '../../src/config.js';
-import { DEMO_PASSWORD, seedDemo, seedDemoKeys } from '../../src/modules/demo/seed.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { DEMO_PASSWORD } from '../../src/modules/demo/seed.js';
+import { browserSuite, haveChromium } from './helpers.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const webDir = path.resolve('dist/web');
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env.CI)
-  throw new Error(`browser tests need ${CHROMIUM} (apt-get install chromium)`);
-if (!haveChromium)
-  process.stderr.write(
-    `\n!! SKIPPING browser tests: ${CHROMIUM} not found (apt-get install chromium fonts-wqy-microhei)\n\n`,
-  );
-
-let app: FastifyInstance;
-let booted: Booted;
-let browser: Browser;
-let base: string;
-let dataDir: string;
-let sweeper: NodeJS.Timeout | undefined;
-
-beforeAll(async () => {
-  if (!haveChromium) return;
-  if (!existsSync(path.join(webDir, 'index.html'))) {
-    execFileSync('npx', ['vite', 'build', '--config', 'web/vite.config.ts'], { stdio: 'inherit' });
-  }
-  dataDir = mkdtempSync(path.join(os.tmpdir(), 'kameng-e2e-'));
-  const config = loadConfig({ NODE_ENV: 'test', KAMENG_DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
-  booted = await boot(config);
-  await seedDemo(booted);
-  await seedDemoKeys(booted);
-  app = await buildApp({
-    config,
-    handle: booted.handle,
-    clock: booted.clock,
-    vault: booted.vault,
-    testClock: booted.testClock,
-    logger: false,
-    webDir,
-  });
-  base = await app.listen({ host: '127.0.0.1', port: 0 });
-  // What server.ts does every KAMENG_SWEEP_INTERVAL_MS: fire deadlines and let the sandbox
-  // gateways deliver their (asynchronous) payment notifications. Fast here, so tests only poll.
-  let sweeping = false;
-  sweeper = setInterval(() => {
-    if (sweeping) return;
-    sweeping = true;
-    void app.kameng
-      .sweep()
-      .catch((err: unknown) => process.stderr.write(`sweep failed: ${String(err)}\n`))
-      .finally(() => (sweeping = false));
-  }, 300);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-});
-
-afterAll(async () => {
-  if (sweeper) clearInterval(sweeper);
-  await browser?.close();
-  await app?.close();
-  await booted?.handle.close();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-});
-
-async function logIn(page: Page, username: string, password: string): Promise<void> {
-  await page.goto(`${base}/login`);
-  await page.locator('#username').fill(username);
-  await page.locator('#password').fill(password);
-  await page.getByTestId('login-submit').click();
-}
+const e2e = browserSuite({ label: 'browser tests', tmpPrefix: 'kameng-e2e-', sweep: true });
+const { submitLogin, apiLogin } = e2e;
 
 async function openProductByName(page: Page, name: string): Promise<void> {
-  await page.goto(`${base}/products`);
+  await page.goto(`${e2e.base}/products`);
   await page.getByText(name).first().click();
   await page.waitForURL(/\/products\/[0-9a-f-]+$/);
 }
 
 describe.skipIf(!haveChromium)('browser', () => {
   it('a new buyer registers, logs in again and sees the policy badges of a product in Chinese', async () => {
-    const context = await browser.newContext({ locale: 'zh-CN' });
+    const context = await e2e.browser.newContext({ locale: 'zh-CN' });
     const page = await context.newPage();
-    await page.goto(`${base}/register`);
+    await page.goto(`${e2e.base}/register`);
     await page.locator('#username').fill('e2e_buyer');
     await page.locator('#password').fill('e2e-password-1');
     await page.locator('#displayName').fill('端到端买家');
@@ -112,7 +32,7 @@ describe.skipIf(!haveChromium)('browser', () => {
     await expect.poll(() => page.getByTestId('current-user').textContent()).toContain('端到端买家');
 
     await page.getByTestId('logout').click();
-    await logIn(page, 'e2e_buyer', 'wrong-password');
+    await submitLogin(page, 'e2e_buyer', 'wrong-password');
     await expect.poll(() => page.locator('body').textContent()).toContain('用户名或密码错误');
     await page.locator('#password').fill('e2e-password-1');
     await page.getByTestId('login-submit').click();
@@ -131,9 +51,9 @@ describe.skipIf(!haveChromium)('browser', () => {
   });
 
   it('the super member sees the 超会 price; English is one click away', async () => {
-    const context = await browser.newContext({ locale: 'zh-CN' });
+    const context = await e2e.browser.newContext({ locale: 'zh-CN' });
     const page = await context.newPage();
-    await logIn(page, 'chaohui', DEMO_PASSWORD);
+    await submitLogin(page, 'chaohui', DEMO_PASSWORD);
     await page.waitForURL(/\/products$/);
     await openProductByName(page, '腾讯Q币 100元 点卡');
     await expect.poll(() => page.getByTestId('viewer-price').textContent()).toContain('¥96.90');
@@ -145,9 +65,9 @@ describe.skipIf(!haveChromium)('browser', () => {
   });
 
   it('a merchant creates a product with prices, puts it on sale and publishes a new policy version', async () => {
-    const context = await browser.newContext({ locale: 'zh-CN' });
+    const context = await e2e.browser.newContext({ locale: 'zh-CN' });
     const page = await context.newPage();
-    await logIn(page, 'xingchen', DEMO_PASSWORD);
+    await submitLogin(page, 'xingchen', DEMO_PASSWORD);
     await page.waitForURL(/\/merchant$/);
 
     await page.getByTestId('product-create').click();
@@ -168,7 +88,7 @@ describe.skipIf(!haveChromium)('browser', () => {
     await expect.poll(() => row.textContent()).toContain('v2');
 
     // the shop front shows the new version, its badges and the exact prices in fen
-    const anon = await browser.newPage();
+    const anon = await e2e.browser.newPage();
     await openProductByName(anon, '端到端测试月卡');
     await expect.poll(() => anon.getByTestId('policy-badges').textContent()).toContain('48小时内可退');
     expect(await anon.getByTestId('viewer-price').textContent()).toContain('¥29.50');
@@ -177,9 +97,9 @@ describe.skipIf(!haveChromium)('browser', () => {
   });
 
   it('a merchant imports a key file and sees the batch report and stock', async () => {
-    const context = await browser.newContext({ locale: 'zh-CN' });
+    const context = await e2e.browser.newContext({ locale: 'zh-CN' });
     const page = await context.newPage();
-    await logIn(page, 'xingchen', DEMO_PASSWORD);
+    await submitLogin(page, 'xingchen', DEMO_PASSWORD);
     await page.waitForURL(/\/merchant$/);
     await page.locator('tr', { hasText: '网易一卡通 50元' }).getByTestId('product-manage-keys').click();
     await page.getByTestId('import-file').setInputFiles({
@@ -202,9 +122,9 @@ describe.skipIf(!haveChromium)('browser', () => {
   });
 
   it('the 超会 buyer is warned before the first reveal (拆封) and then sees the key', async () => {
-    const context = await browser.newContext({ locale: 'zh-CN' });
+    const context = await e2e.browser.newContext({ locale: 'zh-CN' });
     const page = await context.newPage();
-    await logIn(page, 'chaohui', DEMO_PASSWORD);
+    await submitLogin(page, 'chaohui', DEMO_PASSWORD);
     await page.waitForURL(/\/products$/);
     await page.getByTestId('nav-my-keys').click();
     await page.getByTestId('unit-reveal').first().click();
@@ -220,9 +140,9 @@ describe.skipIf(!haveChromium)('browser', () => {
     await context.close();
   });
   it('a buyer tops up through the sandbox cashier, buys 超会, checks out 3 keys at the 超会 price, reveals one and downloads the records', async () => {
-    const context = await browser.newContext({ locale: 'zh-CN', acceptDownloads: true });
+    const context = await e2e.browser.newContext({ locale: 'zh-CN', acceptDownloads: true });
     const page = await context.newPage();
-    await page.goto(`${base}/register`);
+    await page.goto(`${e2e.base}/register`);
     await page.locator('#username').fill('e2e_wallet');
     await page.locator('#password').fill('e2e-password-2');
     await page.getByTestId('register-submit').click();
@@ -340,9 +260,9 @@ describe.skipIf(!haveChromium)('browser', () => {
     await context.close();
   });
   it('checkout asks again when the refund policy changed meanwhile; an unpaid WeChat order can be cancelled; the shop sees its sales', async () => {
-    const context = await browser.newContext({ locale: 'zh-CN' });
+    const context = await e2e.browser.newContext({ locale: 'zh-CN' });
     const page = await context.newPage();
-    await logIn(page, 'vipbuyer', DEMO_PASSWORD);
+    await submitLogin(page, 'vipbuyer', DEMO_PASSWORD);
     await page.waitForURL(/\/products$/);
     await openProductByName(page, '网易一卡通 50元');
     await page.getByTestId('buy-now').click();
@@ -354,19 +274,13 @@ describe.skipIf(!haveChromium)('browser', () => {
     await page.getByTestId('checkout-confirm').click();
 
     // meanwhile the merchant publishes policy v2 (48 h instead of 24 h)
-    const login = await app.inject({
-      method: 'POST',
-      url: '/api/auth/login',
-      payload: { username: 'xingchen', password: DEMO_PASSWORD },
-    });
-    const cookie = login.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
-    const { csrfToken } = login.json<{ csrfToken: string }>();
-    const mine = await app.inject({ method: 'GET', url: '/api/merchant/products', headers: { cookie } });
+    const { cookie, csrfToken } = await apiLogin('xingchen');
+    const mine = await e2e.app.inject({ method: 'GET', url: '/api/merchant/products', headers: { cookie } });
     const product = mine
       .json<{ items: { id: string; name: string; version: number; policy: Record<string, unknown> }[] }>()
       .items.find((p) => p.name === '网易一卡通 50元');
     if (!product) throw new Error('demo product missing');
-    const published = await app.inject({
+    const published = await e2e.app.inject({
       method: 'POST',
       url: `/api/merchant/products/${product.id}/policy`,
       headers: { cookie, 'x-csrf-token': csrfToken },
@@ -394,7 +308,7 @@ describe.skipIf(!haveChromium)('browser', () => {
     // WeChat: the sandbox cashier; the buyer goes back without paying and cancels the order
     await page.waitForURL(/\/sandbox\/pay\/[0-9a-f-]+$/);
     await page.getByTestId('cashier-amount').waitFor();
-    await page.goto(`${base}/me/orders`);
+    await page.goto(`${e2e.base}/me/orders`);
     await page.getByTestId('order-link').first().click();
     await page.waitForURL(/\/me\/orders\/[0-9a-f-]+$/);
     await expect
@@ -410,9 +324,9 @@ describe.skipIf(!haveChromium)('browser', () => {
     await context.close();
 
     // the merchant sees the shop's orders (delivered and cancelled) and the money held in escrow
-    const merchant = await browser.newContext({ locale: 'zh-CN' });
+    const merchant = await e2e.browser.newContext({ locale: 'zh-CN' });
     const shop = await merchant.newPage();
-    await logIn(shop, 'xingchen', DEMO_PASSWORD);
+    await submitLogin(shop, 'xingchen', DEMO_PASSWORD);
     await shop.waitForURL(/\/merchant$/);
     await shop.getByTestId('nav-finance').click();
     await shop.waitForURL(/\/merchant\/finance$/);
@@ -426,15 +340,8 @@ describe.skipIf(!haveChromium)('browser', () => {
 
   it('the admin takes the WeChat sandbox down on the sandbox page, it stays down after a reload, and brings it back up', async () => {
     // The e2e tests share one server: whatever happens here, WeChat must end up as it was (up).
-    const adminLogin = await app.inject({
-      method: 'POST',
-      url: '/api/auth/login',
-      payload: { username: 'admin', password: DEMO_PASSWORD },
-    });
-    expect(adminLogin.statusCode).toBe(200);
-    const cookie = adminLogin.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
-    const { csrfToken } = adminLogin.json<{ csrfToken: string }>();
-    const initial = await app.inject({
+    const { cookie, csrfToken } = await apiLogin('admin');
+    const initial = await e2e.app.inject({
       method: 'GET',
       url: '/api/admin/sandbox/sandbox-wechat',
       headers: { cookie },
@@ -442,10 +349,10 @@ describe.skipIf(!haveChromium)('browser', () => {
     const { notificationDelaySeconds } = initial.json<{ down: boolean; notificationDelaySeconds: number }>();
     expect(initial.json<{ down: boolean }>().down).toBe(false);
 
-    const context = await browser.newContext({ locale: 'zh-CN' });
+    const context = await e2e.browser.newContext({ locale: 'zh-CN' });
     try {
       const page = await context.newPage();
-      await logIn(page, 'admin', DEMO_PASSWORD);
+      await submitLogin(page, 'admin', DEMO_PASSWORD);
       await page.waitForURL(/\/products$/);
       await page.getByTestId('nav-admin-sandbox').click();
       await page.waitForURL(/\/admin\/sandbox$/);
@@ -485,7 +392,7 @@ describe.skipIf(!haveChromium)('browser', () => {
       await page.screenshot({ path: 'test-results/admin-sandbox-en.png', fullPage: true });
     } finally {
       await context.close();
-      const reset = await app.inject({
+      const reset = await e2e.app.inject({
         method: 'PUT',
         url: '/api/admin/sandbox/sandbox-wechat',
         headers: { cookie, 'x-csrf-token': csrfToken },

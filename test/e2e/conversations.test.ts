@@ -5,142 +5,20 @@
  * page and replies, the buyer sees the reply (and the merchant sees it marked read), and the
  * buyer's bell has the reply's notification, which leads back to the order's conversation.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { deflateSync } from 'node:zlib';
-import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/app.js';
-import { boot, type Booted } from '../../src/boot.js';
-import { loadConfig } from '../../src/config.js';
-import { seedDemoRefunds } from '../../src/modules/demo/refunds.js';
-import { DEMO_PASSWORD, seedDemo, seedDemoKeys } from '../../src/modules/demo/seed.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { browserSuite, checkerboardPng, haveChromium, textarea } from './helpers.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const webDir = path.resolve('dist/web');
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env.CI)
-  throw new Error(`browser tests need ${CHROMIUM} (apt-get install chromium)`);
-if (!haveChromium)
-  process.stderr.write(
-    `\n!! SKIPPING conversation browser tests: ${CHROMIUM} not found (apt-get install chromium fonts-wqy-microhei)\n\n`,
-  );
-
-let app: FastifyInstance;
-let booted: Booted;
-let browser: Browser;
-let base: string;
-let dataDir: string;
-
-beforeAll(async () => {
-  if (!haveChromium) return;
-  if (!existsSync(path.join(webDir, 'index.html'))) {
-    execFileSync('npx', ['vite', 'build', '--config', 'web/vite.config.ts'], { stdio: 'inherit' });
-  }
-  dataDir = mkdtempSync(path.join(os.tmpdir(), 'kameng-e2e-conversations-'));
-  const config = loadConfig({ NODE_ENV: 'test', KAMENG_DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
-  booted = await boot(config);
-  await seedDemo(booted);
-  await seedDemoKeys(booted);
-  app = await buildApp({
-    config,
-    handle: booted.handle,
-    clock: booted.clock,
-    vault: booted.vault,
-    testClock: booted.testClock,
-    logger: false,
-    webDir,
-  });
-  // what `npm start` seeds: vipbuyer's request in xingchen's review queue
-  await seedDemoRefunds(app.kameng.ctx);
-  base = await app.listen({ host: '127.0.0.1', port: 0 });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+// what `npm start` seeds: vipbuyer's request in xingchen's review queue
+const e2e = browserSuite({
+  label: 'conversation browser tests',
+  tmpPrefix: 'kameng-e2e-conversations-',
+  seedRefunds: true,
 });
-
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
-  await booted?.handle.close();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-});
-
-// ---- a small valid PNG, made here (RGB, 8 bits, no filter) ----
-
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
-function crc32(bytes: Buffer): number {
-  let c = 0xffffffff;
-  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-function chunk(type: string, data: Buffer): Buffer {
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(body));
-  return Buffer.concat([length, body, crc]);
-}
+const { logIn, apiLogin } = e2e;
 
 /** A 200×120 two-colour checkerboard "screenshot". */
-function makePng(width = 200, height = 120): Buffer {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 2; // colour type: RGB
-  const raw = Buffer.alloc((width * 3 + 1) * height);
-  for (let y = 0; y < height; y++) {
-    const row = y * (width * 3 + 1);
-    raw[row] = 0; // filter: none
-    for (let x = 0; x < width; x++) {
-      const on = (Math.floor(x / 10) + Math.floor(y / 10)) % 2 === 0;
-      const i = row + 1 + x * 3;
-      raw[i] = on ? 212 : 255;
-      raw[i + 1] = on ? 56 : 247;
-      raw[i + 2] = on ? 13 : 230;
-    }
-  }
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(raw)),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
-
-// ---- helpers ----
-
-async function logIn(page: Page, username: string): Promise<void> {
-  await page.goto(`${base}/login`);
-  await page.locator('#username').fill(username);
-  await page.locator('#password').fill(DEMO_PASSWORD);
-  await page.getByTestId('login-submit').click();
-  await page.getByTestId('current-user').waitFor();
-}
-
-/** An antd TextArea by its test id (the id lands on the textarea or on its show-count wrapper). */
-const textarea = (page: Page, testId: string): Locator =>
-  page.locator(`textarea[data-testid="${testId}"], [data-testid="${testId}"] textarea`).first();
+const makePng = (): Buffer => checkerboardPng(200, 120, 10, [212, 56, 13], [255, 247, 230]);
 
 const messages = (page: Page) => page.getByTestId('conversation').getByTestId('conversation-message');
 
@@ -150,14 +28,8 @@ const receipt = (page: Page, index: number, party: string) =>
 
 /** The demo request vipbuyer has in xingchen's queue, and its order. */
 async function demoRequest(): Promise<{ requestId: string; orderId: string; orderNo: string }> {
-  const login = await app.inject({
-    method: 'POST',
-    url: '/api/auth/login',
-    payload: { username: 'vipbuyer', password: DEMO_PASSWORD },
-  });
-  expect(login.statusCode).toBe(200);
-  const cookie = login.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
-  const res = await app.inject({ method: 'GET', url: '/api/refunds', headers: { cookie } });
+  const { cookie } = await apiLogin('vipbuyer');
+  const res = await e2e.app.inject({ method: 'GET', url: '/api/refunds', headers: { cookie } });
   const request = res
     .json<{ items: { id: string; orderId: string; orderNo: string; reason: string }[] }>()
     .items.find((r) => r.reason === 'NOT_AS_DESCRIBED');
@@ -168,13 +40,13 @@ async function demoRequest(): Promise<{ requestId: string; orderId: string; orde
 describe.skipIf(!haveChromium)('order conversations in the browser', () => {
   it('buyer writes with a screenshot → merchant reads and replies → read receipts → the bell leads back', async () => {
     const { requestId, orderId, orderNo } = await demoRequest();
-    const buyerContext = await browser.newContext({ locale: 'zh-CN' });
-    const merchantContext = await browser.newContext({ locale: 'zh-CN' });
+    const buyerContext = await e2e.browser.newContext({ locale: 'zh-CN' });
+    const merchantContext = await e2e.browser.newContext({ locale: 'zh-CN' });
     try {
       // ---- 1. the buyer opens the order and writes, with a screenshot ----
       const page = await buyerContext.newPage();
       await logIn(page, 'vipbuyer');
-      await page.goto(`${base}/me/orders/${orderId}`);
+      await page.goto(`${e2e.base}/me/orders/${orderId}`);
       const panel = page.getByTestId('conversation');
       await panel.getByTestId('conversation-empty').waitFor();
       expect(await panel.getByTestId('conversation-immutable').textContent()).toContain('不可修改或删除');
@@ -222,7 +94,7 @@ describe.skipIf(!haveChromium)('order conversations in the browser', () => {
       );
       const src = (await thumb.getAttribute('src')) ?? '';
       expect(src).toContain(`/api/orders/${orderId}/messages/files/`);
-      const served = await buyerContext.request.get(new URL(src, base).toString());
+      const served = await buyerContext.request.get(new URL(src, e2e.base).toString());
       expect(served.status()).toBe(200);
       expect(served.headers()['content-type']).toBe('image/png');
       expect(Buffer.from(await served.body()).equals(png)).toBe(true);
@@ -235,7 +107,7 @@ describe.skipIf(!haveChromium)('order conversations in the browser', () => {
       await expect
         .poll(async () => Number(await shop.getByTestId('notification-bell').getAttribute('data-unread')))
         .toBeGreaterThanOrEqual(1);
-      await shop.goto(`${base}/merchant/refunds/${requestId}`);
+      await shop.goto(`${e2e.base}/merchant/refunds/${requestId}`);
       const shopPanel = shop.getByTestId('conversation');
       await shopPanel.scrollIntoViewIfNeeded();
       await expect.poll(() => messages(shop).count()).toBe(1);
@@ -276,7 +148,7 @@ describe.skipIf(!haveChromium)('order conversations in the browser', () => {
       await expect.poll(() => receipt(shop, 1, 'buyer').textContent()).toBe('Read by Buyer');
 
       // ---- 4. the buyer's bell has the reply; opening it leads to the order's conversation ----
-      await page.goto(`${base}/products`);
+      await page.goto(`${e2e.base}/products`);
       const bell = page.getByTestId('notification-bell');
       await expect.poll(async () => Number(await bell.getAttribute('data-unread'))).toBeGreaterThanOrEqual(1);
       const unreadBefore = Number(await bell.getAttribute('data-unread'));
@@ -303,7 +175,7 @@ describe.skipIf(!haveChromium)('order conversations in the browser', () => {
       await expect.poll(async () => Number(await bell.getAttribute('data-unread'))).toBe(unreadBefore - 1);
 
       // ---- 5. the full page: mark all read ----
-      await page.goto(`${base}/me/notifications`);
+      await page.goto(`${e2e.base}/me/notifications`);
       await page.getByTestId('notifications').getByTestId('notification-item').first().waitFor();
       if (unreadBefore > 1) {
         await page.getByTestId('notifications-mark-all').click();

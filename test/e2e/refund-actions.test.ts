@@ -10,187 +10,41 @@
  * Orders and the requests the buyer's answers start from are set up through the API; every step the
  * test is about goes through the pages.
  */
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { deflateSync } from 'node:zlib';
-import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/app.js';
-import { boot, type Booted } from '../../src/boot.js';
-import { loadConfig } from '../../src/config.js';
-import { DEMO_PASSWORD, seedDemo, seedDemoKeys } from '../../src/modules/demo/seed.js';
+import type { BrowserContext, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { systemActor } from '../../src/platform/actor.js';
+import {
+  browserSuite,
+  confirmUntil,
+  haveChromium,
+  makePng,
+  refundState,
+  textarea,
+  type Session,
+} from './helpers.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const webDir = path.resolve('dist/web');
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env.CI)
-  throw new Error(`browser tests need ${CHROMIUM} (apt-get install chromium)`);
-if (!haveChromium)
-  process.stderr.write(
-    `\n!! SKIPPING refund-action browser tests: ${CHROMIUM} not found (apt-get install chromium fonts-wqy-microhei)\n\n`,
-  );
-
-let app: FastifyInstance;
-let booted: Booted;
-let browser: Browser;
-let base: string;
-let dataDir: string;
-let sweeper: NodeJS.Timeout | undefined;
-
-beforeAll(async () => {
-  if (!haveChromium) return;
-  if (!existsSync(path.join(webDir, 'index.html'))) {
-    execFileSync('npx', ['vite', 'build', '--config', 'web/vite.config.ts'], { stdio: 'inherit' });
-  }
-  dataDir = mkdtempSync(path.join(os.tmpdir(), 'kameng-e2e-refund-actions-'));
-  const config = loadConfig({ NODE_ENV: 'test', KAMENG_DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
-  booted = await boot(config);
-  await seedDemo(booted);
-  await seedDemoKeys(booted);
-  app = await buildApp({
-    config,
-    handle: booted.handle,
-    clock: booted.clock,
-    vault: booted.vault,
-    testClock: booted.testClock,
-    logger: false,
-    webDir,
-  });
-  base = await app.listen({ host: '127.0.0.1', port: 0 });
-  // What server.ts does every KAMENG_SWEEP_INTERVAL_MS: fire deadlines, let the sandbox gateways
-  // finish refunds and deliver their notifications. Fast here, so tests only poll.
-  let sweeping = false;
-  sweeper = setInterval(() => {
-    if (sweeping) return;
-    sweeping = true;
-    void app.kameng
-      .sweep()
-      .catch((err: unknown) => process.stderr.write(`sweep failed: ${String(err)}\n`))
-      .finally(() => (sweeping = false));
-  }, 300);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+const e2e = browserSuite({
+  label: 'refund-action browser tests',
+  tmpPrefix: 'kameng-e2e-refund-actions-',
+  sweep: true,
 });
-
-afterAll(async () => {
-  if (sweeper) clearInterval(sweeper);
-  await browser?.close();
-  await app?.close();
-  await booted?.handle.close();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-});
-
-// ---- a small valid PNG, made here (RGB, 8 bits, no filter), different per `seed` ----
-
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
-function crc32(bytes: Buffer): number {
-  let c = 0xffffffff;
-  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-function chunk(type: string, data: Buffer): Buffer {
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(body));
-  return Buffer.concat([length, body, crc]);
-}
-
-/** A 64×48 checkerboard "screenshot" whose colours depend on `seed`. */
-function makePng(seed: number, width = 64, height = 48): Buffer {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 2; // colour type: RGB
-  const raw = Buffer.alloc((width * 3 + 1) * height);
-  for (let y = 0; y < height; y++) {
-    const row = y * (width * 3 + 1);
-    raw[row] = 0; // filter: none
-    for (let x = 0; x < width; x++) {
-      const on = (Math.floor(x / 8) + Math.floor(y / 8)) % 2 === 0;
-      const i = row + 1 + x * 3;
-      raw[i] = on ? (seed * 70) % 256 : 255;
-      raw[i + 1] = on ? (seed * 130 + 40) % 256 : 250;
-      raw[i + 2] = on ? 30 : (seed * 50) % 256;
-    }
-  }
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(raw)),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
+const { logIn, apiLogin, buyOne } = e2e;
 
 const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 
 // ---- helpers ----
 
-interface Session {
-  cookie: string;
-  csrfToken: string;
-}
-
-async function apiLogin(username: string): Promise<Session> {
-  const res = await app.inject({
-    method: 'POST',
-    url: '/api/auth/login',
-    payload: { username, password: DEMO_PASSWORD },
-  });
-  expect(res.statusCode).toBe(200);
-  return {
-    cookie: res.cookies.map((c) => `${c.name}=${c.value}`).join('; '),
-    csrfToken: res.json<{ csrfToken: string }>().csrfToken,
-  };
-}
-
-async function logIn(page: Page, username: string): Promise<void> {
-  await page.goto(`${base}/login`);
-  await page.locator('#username').fill(username);
-  await page.locator('#password').fill(DEMO_PASSWORD);
-  await page.getByTestId('login-submit').click();
-  await page.getByTestId('current-user').waitFor();
-}
-
 /** A zh-CN browser context whose waits fail with a message instead of at the test's timeout. */
 async function newContext(): Promise<BrowserContext> {
-  const context = await browser.newContext({ locale: 'zh-CN' });
+  const context = await e2e.browser.newContext({ locale: 'zh-CN' });
   context.setDefaultTimeout(10_000);
   return context;
 }
 
-/** An antd TextArea by its test id (the id lands on the textarea or on its show-count wrapper). */
-const textarea = (page: Page, testId: string): Locator =>
-  page.locator(`textarea[data-testid="${testId}"], [data-testid="${testId}"] textarea`).first();
-
-const refundState = (page: Page) => page.getByTestId('refund-header').getByTestId('refund-state');
-
 /** The request page, loaded and showing `state`. */
 async function openRequest(page: Page, id: string, state: string, prefix = ''): Promise<void> {
-  await page.goto(`${base}${prefix}/refunds/${encodeURIComponent(id)}`);
+  await page.goto(`${e2e.base}${prefix}/refunds/${encodeURIComponent(id)}`);
   await expect.poll(() => refundState(page).getAttribute('data-state'), { timeout: 10_000 }).toBe(state);
 }
 
@@ -230,51 +84,6 @@ const shanghaiTime = (iso: string): string =>
     hour12: false,
   }).format(new Date(iso));
 
-interface Bought {
-  id: string;
-  state: string;
-  totalFen: number;
-}
-
-/** One 网易一卡通 50元 (xingchen, 24-hour review commitment) paid from the balance. */
-async function buyOne(session: Session, idempotencyKey: string): Promise<Bought> {
-  const products = await app.inject({
-    method: 'GET',
-    url: '/api/products',
-    headers: { cookie: session.cookie },
-  });
-  const product = products
-    .json<{
-      items: {
-        id: string;
-        name: string;
-        faceValueFen: number;
-        validityDays: number | null;
-        policy: { version: number };
-      }[];
-    }>()
-    .items.find((p) => p.name === '网易一卡通 50元');
-  if (!product) throw new Error('demo product missing');
-  const checkout = await app.inject({
-    method: 'POST',
-    url: '/api/orders',
-    headers: { cookie: session.cookie, 'x-csrf-token': session.csrfToken, 'idempotency-key': idempotencyKey },
-    payload: {
-      productId: product.id,
-      quantity: 1,
-      paymentMethod: 'BALANCE',
-      policyVersion: product.policy.version,
-      policyConfirmed: true,
-      faceValueFen: product.faceValueFen,
-      validityDays: product.validityDays,
-    },
-  });
-  expect(checkout.statusCode).toBe(201);
-  const order = checkout.json<Bought>();
-  expect(order.state).toBe('DELIVERED');
-  return order;
-}
-
 interface RequestView {
   id: string;
   state: string;
@@ -283,7 +92,7 @@ interface RequestView {
 
 /** A request for "other" reasons (a person decides, no evidence needed): waits in the merchant's review. */
 async function applyOther(session: Session, orderId: string, key: string): Promise<RequestView> {
-  const res = await app.inject({
+  const res = await e2e.app.inject({
     method: 'POST',
     url: `/api/orders/${orderId}/refunds`,
     headers: { cookie: session.cookie, 'x-csrf-token': session.csrfToken, 'idempotency-key': key },
@@ -296,27 +105,13 @@ async function applyOther(session: Session, orderId: string, key: string): Promi
 }
 
 async function requestView(session: Session, id: string): Promise<RequestView> {
-  const res = await app.inject({
+  const res = await e2e.app.inject({
     method: 'GET',
     url: `/api/refunds/${id}`,
     headers: { cookie: session.cookie },
   });
   expect(res.statusCode).toBe(200);
   return res.json<RequestView>();
-}
-
-/** Clicks the "records contradict" / large-refund confirmation if it shows, until the state is reached. */
-async function confirmUntil(page: Page, state: RegExp): Promise<void> {
-  await expect
-    .poll(
-      async () => {
-        const ok = page.getByTestId('decision-confirm-ok');
-        if (await ok.isVisible()) await ok.click();
-        return (await refundState(page).getAttribute('data-state')) ?? '';
-      },
-      { timeout: 15_000 },
-    )
-    .toMatch(state);
 }
 
 /** The merchant rejects a request on its review page. */
@@ -432,7 +227,7 @@ describe.skipIf(!haveChromium)('the buyer answers a refund request in the browse
       const thumb = file.first().locator('img').first();
       await thumb.waitFor();
       const served = await merchantContext.request.get(
-        new URL((await thumb.getAttribute('src')) ?? '', base).toString(),
+        new URL((await thumb.getAttribute('src')) ?? '', e2e.base).toString(),
       );
       expect(served.status()).toBe(200);
       expect(Buffer.from(await served.body()).equals(png)).toBe(true);
@@ -555,7 +350,7 @@ describe.skipIf(!haveChromium)('the buyer answers a refund request in the browse
     try {
       const page = await context.newPage();
       // a new buyer: an empty wallet and one order
-      await page.goto(`${base}/register`);
+      await page.goto(`${e2e.base}/register`);
       await page.locator('#username').fill('e2e_frozen');
       await page.locator('#password').fill('e2e-password-3');
       await page.getByTestId('register-submit').click();
@@ -564,7 +359,7 @@ describe.skipIf(!haveChromium)('the buyer answers a refund request in the browse
       await expect.poll(() => page.getByTestId('wallet-balance').getAttribute('data-fen')).toBe('0');
 
       // ---- 1. buy one sealed key with WeChat Pay; the payer's 零钱 is frozen ----
-      await page.goto(`${base}/products`);
+      await page.goto(`${e2e.base}/products`);
       await page.getByText('网易一卡通 50元').first().click();
       await page.waitForURL(/\/products\/[0-9a-f-]+$/);
       await page.getByTestId('buy-now').click();
@@ -620,7 +415,7 @@ describe.skipIf(!haveChromium)('the buyer answers a refund request in the browse
       expect(await payouts.textContent()).toContain('微信零钱');
 
       // ---- 3. a minute later WeChat answers: the 零钱 is frozen, the refund is ABNORMAL ----
-      await booted.testClock!.advance(2 * 60_000, systemActor('e2e'));
+      await e2e.booted.testClock!.advance(2 * 60_000, systemActor('e2e'));
       // the page polls while money is on its way
       await expect
         .poll(() => refundState(page).getAttribute('data-state'), { timeout: 20_000 })

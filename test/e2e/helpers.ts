@@ -1,0 +1,319 @@
+/**
+ * What the browser tests share: the built app on a fresh data directory with the demo seeded,
+ * Debian's chromium through playwright-core (never a downloaded browser), logging in through the
+ * page or the API, a demo purchase, small PNG "screenshots" and the refund page's waits.
+ *
+ * Not a test file: vitest's e2e project includes only the files named `*.test.ts`.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { deflateSync } from 'node:zlib';
+import type { FastifyInstance } from 'fastify';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { buildApp } from '../../src/app.js';
+import { boot, type Booted } from '../../src/boot.js';
+import { loadConfig } from '../../src/config.js';
+import { seedDemoRefunds } from '../../src/modules/demo/refunds.js';
+import { DEMO_PASSWORD, seedDemo, seedDemoKeys } from '../../src/modules/demo/seed.js';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const haveChromium = existsSync(CHROMIUM);
+const webDir = path.resolve('dist/web');
+
+export interface Session {
+  cookie: string;
+  csrfToken: string;
+}
+
+export interface Bought {
+  id: string;
+  state: string;
+  totalFen: number;
+}
+
+export interface BrowserSuite {
+  /** The app, its boot and the browser: set by the suite's beforeAll. */
+  readonly app: FastifyInstance;
+  readonly booted: Booted;
+  readonly browser: Browser;
+  /** The app's address, e.g. http://127.0.0.1:41234 */
+  readonly base: string;
+  /** Fills and submits the login page, without waiting for the outcome. */
+  submitLogin: (page: Page, username: string, password: string) => Promise<void>;
+  /** Logs a demo account in through the login page and waits until it is in. */
+  logIn: (page: Page, username: string) => Promise<void>;
+  /** Logs a demo account in through the API. */
+  apiLogin: (username: string) => Promise<Session>;
+  /** One 网易一卡通 50元 (xingchen, 24-hour review commitment) paid from the balance. */
+  buyOne: (session: Session, idempotencyKey: string) => Promise<Bought>;
+  balanceOf: (session: Session) => Promise<number>;
+}
+
+export interface BrowserSuiteOptions {
+  /** How the skip notice names these tests, e.g. 'after-sales browser tests'. */
+  label: string;
+  /** The prefix of the fresh data directory under the system's temp directory. */
+  tmpPrefix: string;
+  /** Seed what `npm start` seeds besides the demo: its refund requests (with a chat log). */
+  seedRefunds?: boolean;
+  /** Sweep every 300 ms, as server.ts does every KAMENG_SWEEP_INTERVAL_MS. */
+  sweep?: boolean;
+}
+
+/**
+ * Starts the app and chromium before the file's tests and stops them after (registers the file's
+ * beforeAll and afterAll). Without chromium the tests are to be skipped (`describe.skipIf(!haveChromium)`)
+ * with a notice, except on CI, where that is an error.
+ */
+export function browserSuite(options: BrowserSuiteOptions): BrowserSuite {
+  if (!haveChromium && process.env.CI)
+    throw new Error(`browser tests need ${CHROMIUM} (apt-get install chromium)`);
+  if (!haveChromium)
+    process.stderr.write(
+      `\n!! SKIPPING ${options.label}: ${CHROMIUM} not found (apt-get install chromium fonts-wqy-microhei)\n\n`,
+    );
+
+  let app: FastifyInstance;
+  let booted: Booted;
+  let browser: Browser;
+  let base: string;
+  let dataDir: string;
+  let sweeper: NodeJS.Timeout | undefined;
+
+  beforeAll(async () => {
+    if (!haveChromium) return;
+    if (!existsSync(path.join(webDir, 'index.html'))) {
+      execFileSync('npx', ['vite', 'build', '--config', 'web/vite.config.ts'], { stdio: 'inherit' });
+    }
+    dataDir = mkdtempSync(path.join(os.tmpdir(), options.tmpPrefix));
+    const config = loadConfig({ NODE_ENV: 'test', KAMENG_DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
+    booted = await boot(config);
+    await seedDemo(booted);
+    await seedDemoKeys(booted);
+    app = await buildApp({
+      config,
+      handle: booted.handle,
+      clock: booted.clock,
+      vault: booted.vault,
+      testClock: booted.testClock,
+      logger: false,
+      webDir,
+    });
+    if (options.seedRefunds) await seedDemoRefunds(app.kameng.ctx);
+    base = await app.listen({ host: '127.0.0.1', port: 0 });
+    if (options.sweep) {
+      // What server.ts does every KAMENG_SWEEP_INTERVAL_MS: fire deadlines, let the sandbox gateways
+      // finish refunds and deliver their (asynchronous) notifications. Fast here, so tests only poll.
+      let sweeping = false;
+      sweeper = setInterval(() => {
+        if (sweeping) return;
+        sweeping = true;
+        void app.kameng
+          .sweep()
+          .catch((err: unknown) => process.stderr.write(`sweep failed: ${String(err)}\n`))
+          .finally(() => (sweeping = false));
+      }, 300);
+    }
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+  });
+
+  afterAll(async () => {
+    if (sweeper) clearInterval(sweeper);
+    await browser?.close();
+    await app?.close();
+    await booted?.handle.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const submitLogin = async (page: Page, username: string, password: string): Promise<void> => {
+    await page.goto(`${base}/login`);
+    await page.locator('#username').fill(username);
+    await page.locator('#password').fill(password);
+    await page.getByTestId('login-submit').click();
+  };
+
+  return {
+    get app() {
+      return app;
+    },
+    get booted() {
+      return booted;
+    },
+    get browser() {
+      return browser;
+    },
+    get base() {
+      return base;
+    },
+    submitLogin,
+
+    logIn: async (page, username) => {
+      await submitLogin(page, username, DEMO_PASSWORD);
+      await page.getByTestId('current-user').waitFor();
+    },
+
+    apiLogin: async (username) => {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        payload: { username, password: DEMO_PASSWORD },
+      });
+      expect(res.statusCode).toBe(200);
+      return {
+        cookie: res.cookies.map((c) => `${c.name}=${c.value}`).join('; '),
+        csrfToken: res.json<{ csrfToken: string }>().csrfToken,
+      };
+    },
+
+    buyOne: async (session, idempotencyKey) => {
+      const products = await app.inject({
+        method: 'GET',
+        url: '/api/products',
+        headers: { cookie: session.cookie },
+      });
+      const product = products
+        .json<{
+          items: {
+            id: string;
+            name: string;
+            faceValueFen: number;
+            validityDays: number | null;
+            policy: { version: number };
+          }[];
+        }>()
+        .items.find((p) => p.name === '网易一卡通 50元');
+      if (!product) throw new Error('demo product missing');
+      const checkout = await app.inject({
+        method: 'POST',
+        url: '/api/orders',
+        headers: {
+          cookie: session.cookie,
+          'x-csrf-token': session.csrfToken,
+          'idempotency-key': idempotencyKey,
+        },
+        payload: {
+          productId: product.id,
+          quantity: 1,
+          paymentMethod: 'BALANCE',
+          policyVersion: product.policy.version,
+          policyConfirmed: true,
+          faceValueFen: product.faceValueFen,
+          validityDays: product.validityDays,
+        },
+      });
+      expect(checkout.statusCode).toBe(201);
+      const order = checkout.json<Bought>();
+      expect(order.state).toBe('DELIVERED');
+      return order;
+    },
+
+    balanceOf: async (session) => {
+      const res = await app.inject({
+        method: 'GET',
+        url: '/api/me/wallet',
+        headers: { cookie: session.cookie },
+      });
+      return res.json<{ balanceFen: number }>().balanceFen;
+    },
+  };
+}
+
+// ---- the pages ----
+
+/** An antd TextArea by its test id (the id lands on the textarea or on its show-count wrapper). */
+export const textarea = (page: Page, testId: string): Locator =>
+  page.locator(`textarea[data-testid="${testId}"], [data-testid="${testId}"] textarea`).first();
+
+/** The state tag in a refund request page's header. */
+export const refundState = (page: Page): Locator =>
+  page.getByTestId('refund-header').getByTestId('refund-state');
+
+/** Clicks the "records contradict" / large-refund confirmation if it shows, until the state is reached. */
+export async function confirmUntil(page: Page, state: RegExp): Promise<void> {
+  await expect
+    .poll(
+      async () => {
+        const ok = page.getByTestId('decision-confirm-ok');
+        if (await ok.isVisible()) await ok.click();
+        return (await refundState(page).getAttribute('data-state')) ?? '';
+      },
+      { timeout: 15_000 },
+    )
+    .toMatch(state);
+}
+
+// ---- small valid PNGs, made here (RGB, 8 bits, no filter) ----
+
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+function crc32(bytes: Buffer): number {
+  let c = 0xffffffff;
+  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+function chunk(type: string, data: Buffer): Buffer {
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(data.length);
+  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(body));
+  return Buffer.concat([length, body, crc]);
+}
+
+type Rgb = readonly [number, number, number];
+
+/** A `width`×`height` checkerboard of `cell`-pixel squares, `on` and `off` coloured. */
+export function checkerboardPng(width: number, height: number, cell: number, on: Rgb, off: Rgb): Buffer {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 2; // colour type: RGB
+  const raw = Buffer.alloc((width * 3 + 1) * height);
+  for (let y = 0; y < height; y++) {
+    const row = y * (width * 3 + 1);
+    raw[row] = 0; // filter: none
+    for (let x = 0; x < width; x++) {
+      const colour = (Math.floor(x / cell) + Math.floor(y / cell)) % 2 === 0 ? on : off;
+      const i = row + 1 + x * 3;
+      raw[i] = colour[0];
+      raw[i + 1] = colour[1];
+      raw[i + 2] = colour[2];
+    }
+  }
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+/** A 64×48 checkerboard "screenshot" whose colours depend on `seed`. */
+export const makePng = (seed: number, width = 64, height = 48): Buffer =>
+  checkerboardPng(
+    width,
+    height,
+    8,
+    [(seed * 70) % 256, (seed * 130 + 40) % 256, 30],
+    [255, 250, (seed * 50) % 256],
+  );
