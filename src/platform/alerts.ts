@@ -38,3 +38,19 @@ export async function raiseAlert(
     .executeTakeFirst();
   return res !== undefined;
 }
+
+/** Closes a request's open alerts of the given kinds (the thing they were about was dealt with). */
+export async function resolveAlerts(
+  trx: Db,
+  requestId: string,
+  kinds: readonly AlertKind[],
+  resolution: { by: string | null; what: string; at: Date },
+): Promise<void> {
+  await trx
+    .updateTable('alerts')
+    .set({ resolved_at: now(resolution.at), resolved_by: resolution.by, resolution: resolution.what })
+    .where('request_id', '=', requestId)
+    .where('kind', 'in', [...kinds])
+    .where('resolved_at', 'is', null)
+    .execute();
+}

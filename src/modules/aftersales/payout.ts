@@ -24,7 +24,7 @@ import { applyRefundNotice, createPayout, observePayouts, submitPayout } from '.
 import { BALANCE_PROVIDER, type PaymentsContext } from '../payments/registry.js';
 import { startRefund } from '../payments/refunds.js';
 import { cancelPhase, workingDaysFrom } from './deadlines.js';
-import { raiseAlert } from '../../platform/alerts.js';
+import { raiseAlert, resolveAlerts } from '../../platform/alerts.js';
 import { lockRequest, transitionRequest, type RefundActor } from './lifecycle.js';
 
 const PAYOUTS = systemActor('payouts');
@@ -40,12 +40,13 @@ export interface Approval {
 
 /** Approves a request and starts its refund; returns the payout ids to send after commit. */
 export async function approveAndPay(trx: Db, ctx: { engine: Engine }, a: Approval): Promise<string[]> {
-  const owner = await trx
+  // What approval needs of the request (buyer, order, amount, number) does not change with it.
+  const request = await trx
     .selectFrom('refund_requests')
-    .select('buyer_id')
+    .selectAll()
     .where('id', '=', a.request.id)
     .executeTakeFirstOrThrow();
-  await lockUser(trx, ctx.engine, owner.buyer_id); // already held on the decide path; first on the sweeper's
+  await lockUser(trx, ctx.engine, request.buyer_id); // already held on the decide path; first on the sweeper's
   await cancelPhase(trx, a.request.id, a.request.version);
   const role = a.actor.kind === 'user' ? a.actor.role : 'system';
   const v = await transitionRequest(trx, {
@@ -63,11 +64,6 @@ export async function approveAndPay(trx: Db, ctx: { engine: Engine }, a: Approva
     },
     data: { code: a.code },
   });
-  const request = await trx
-    .selectFrom('refund_requests')
-    .selectAll()
-    .where('id', '=', a.request.id)
-    .executeTakeFirstOrThrow();
   const units = await trx
     .selectFrom('refund_request_units')
     .innerJoin('units', 'units.id', 'refund_request_units.unit_id')
@@ -174,8 +170,6 @@ export async function submitPayoutsOf(ctx: PaymentsContext, ids: readonly string
   }
 }
 
-export { raiseAlert };
-
 async function finishIfPaid(trx: Db, request: Row<'refund_requests'>, at: Date): Promise<void> {
   const done = await trx
     .selectFrom('payouts')
@@ -186,13 +180,11 @@ async function finishIfPaid(trx: Db, request: Row<'refund_requests'>, at: Date):
   if (Number(done.total) < request.amount_fen) return;
   await transitionRequest(trx, { request, to: 'REFUNDED', by: 'system', actor: PAYOUTS, at });
   await cancelDeadline(trx, 'PAYOUT_DELAY', request.id);
-  await trx
-    .updateTable('alerts')
-    .set({ resolved_at: now(at), resolution: 'REFUNDED' })
-    .where('request_id', '=', request.id)
-    .where('kind', 'in', ['PAYOUT_ABNORMAL', 'PAYOUT_DELAYED', 'DEADLINE_FAILING'])
-    .where('resolved_at', 'is', null)
-    .execute();
+  await resolveAlerts(trx, request.id, ['PAYOUT_ABNORMAL', 'PAYOUT_DELAYED', 'DEADLINE_FAILING'], {
+    by: null,
+    what: 'REFUNDED',
+    at,
+  });
   // Every unit of the order refunded and no payout of it still on its way: the order is refunded.
   const left = await trx
     .selectFrom('units')
@@ -394,13 +386,11 @@ export async function rerouteToBalance(
       at,
       data: { destination: 'BALANCE', amountFen: left },
     });
-    await trx
-      .updateTable('alerts')
-      .set({ resolved_at: now(at), resolved_by: actor.id, resolution: 'REROUTED_TO_BALANCE' })
-      .where('request_id', '=', request.id)
-      .where('kind', '=', 'PAYOUT_ABNORMAL')
-      .where('resolved_at', 'is', null)
-      .execute();
+    await resolveAlerts(trx, request.id, ['PAYOUT_ABNORMAL'], {
+      by: actor.id,
+      what: 'REROUTED_TO_BALANCE',
+      at,
+    });
     await appendAudit(trx, {
       actor,
       action: 'refund.rerouted_to_balance',

@@ -18,6 +18,7 @@ import { cancelPhase, escalationDue, reviewDue, schedulePhase, workingDaysFrom }
 import { REFUND_REASONS, type RefundReason } from './eligibility.js';
 import { assessRequest } from './facts.js';
 import { REJECT_CODES, type RejectCode } from './codes.js';
+import { resolveAlerts } from '../../platform/alerts.js';
 import { lockRequest, transitionRequest, type RefundActor } from './lifecycle.js';
 import { approveAndPay, rerouteToBalance, submitPayoutsOf } from './payout.js';
 import {
@@ -82,7 +83,7 @@ async function contradictions(trx: Db, r: Row<'refund_requests'>, code: RejectCo
     .select(['non_refundable'])
     .where('id', '=', order.policy_id!)
     .executeTakeFirstOrThrow();
-  const warnings: { code: string; zh: string; en: string }[] = [];
+  const warnings: Warning[] = [];
   if (code === 'ACTIVATED' && !facts.some((f) => f.key?.state === 'ACTIVATED'))
     warnings.push({
       code: 'NOT_ACTIVATED',
@@ -110,6 +111,18 @@ async function contradictions(trx: Db, r: Row<'refund_requests'>, code: RejectCo
   return warnings;
 }
 
+type Warning = { code: string; zh: string; en: string };
+
+/** A decision the records speak against: refused until the reviewer confirms it (acknowledgeWarnings). */
+function refuseUnconfirmed(warnings: Warning[]): never {
+  fail('refund.decision_contradicts_records', {
+    params: {
+      warnings: { zh: warnings.map((w) => w.zh).join('；'), en: warnings.map((w) => w.en).join('; ') },
+    },
+    data: { warnings },
+  });
+}
+
 export async function decide(
   ctx: AfterSalesContext,
   actor: UserActor,
@@ -126,13 +139,7 @@ export async function decide(
       fail('refund.transition_not_allowed', { params: { from: r.state, to: input.action } });
     const rules = await getPlatformRules(trx);
     if (by === 'support')
-      await trx
-        .updateTable('alerts')
-        .set({ resolved_at: now(at), resolved_by: actor.id, resolution: input.action })
-        .where('request_id', '=', r.id)
-        .where('kind', '=', 'REVIEW_OVERDUE')
-        .where('resolved_at', 'is', null)
-        .execute();
+      await resolveAlerts(trx, r.id, ['REVIEW_OVERDUE'], { by: actor.id, what: input.action, at });
     switch (input.action) {
       case 'APPROVE': {
         if (r.large === 1 && !input.confirmLarge)
@@ -144,19 +151,14 @@ export async function decide(
         // used) meanwhile cannot be voided or returned — the reviewer must know before paying.
         const { facts } = await assessRequest(trx, r);
         const used = facts.filter((f) => f.key?.state === 'ACTIVATED' || f.key?.partiallyUsed);
-        if (used.length > 0 && !input.acknowledgeWarnings) {
-          const warnings = [
+        if (used.length > 0 && !input.acknowledgeWarnings)
+          refuseUnconfirmed([
             {
               code: 'USED_SINCE_APPLIED',
               zh: `${used.length} 个卡密在申请后已被激活或使用，退款后卡密不会作废`,
               en: `${used.length} key(s) were activated or used after the request; they stay usable after the refund`,
             },
-          ];
-          fail('refund.decision_contradicts_records', {
-            params: { warnings: { zh: warnings[0].zh, en: warnings[0].en } },
-            data: { warnings },
-          });
-        }
+          ]);
         paid = await approveAndPay(trx, ctx, {
           request: r,
           by,
@@ -170,16 +172,7 @@ export async function decide(
       case 'REJECT': {
         if (input.code === 'OTHER' && !input.note) fail('refund.note_required', { field: 'note' });
         const warnings = await contradictions(trx, r, input.code);
-        if (warnings.length > 0 && !input.acknowledgeWarnings)
-          fail('refund.decision_contradicts_records', {
-            params: {
-              warnings: {
-                zh: warnings.map((w) => w.zh).join('；'),
-                en: warnings.map((w) => w.en).join('; '),
-              },
-            },
-            data: { warnings },
-          });
+        if (warnings.length > 0 && !input.acknowledgeWarnings) refuseUnconfirmed(warnings);
         await cancelPhase(trx, r.id, r.version);
         const due = escalationDue(rules, at);
         const v = await transitionRequest(trx, {

@@ -20,7 +20,8 @@ import { parsePhaseId, schedulePhase, workingDaysFrom } from './deadlines.js';
 import { REFUND_REASONS, type RefundReason } from './eligibility.js';
 import { assessRequest } from './facts.js';
 import { lockRequest, transitionRequest } from './lifecycle.js';
-import { approveAndPay, payoutDelayed, raiseAlert } from './payout.js';
+import { approveAndPay, payoutDelayed } from './payout.js';
+import { raiseAlert } from '../../platform/alerts.js';
 
 const SWEEPER = systemActor('sweeper');
 

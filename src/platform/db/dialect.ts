@@ -288,7 +288,9 @@ export function forUpdate<T extends { forNoKeyUpdate(): T }>(qb: T, engine: Engi
  * queue on it instead of meeting in opposite order on ledger accounts or requests.
  */
 export async function lockUser(trx: Db, engine: Engine, userId: string): Promise<void> {
-  await forUpdate(trx.selectFrom('users').select('id').where('id', '=', userId), engine).execute();
+  // SQLite's single writer transaction already serialises writers: nothing to lock, no query.
+  if (engine === 'postgres')
+    await trx.selectFrom('users').select('id').where('id', '=', userId).forNoKeyUpdate().execute();
 }
 
 /**
