@@ -138,7 +138,15 @@ export async function checkout(
         orderId: order.id,
       });
       await reserveKeys(trx, c, { productId: product.id, buyerId: buyer.id, unitIds: units });
-      if (!viaGateway) await recordPayment(trx, c, order, payment, { providerTradeNo: null, payerRef: null });
+      if (!viaGateway)
+        await recordPayment(
+          trx,
+          c,
+          order,
+          payment,
+          { providerTradeNo: null, payerRef: null },
+          { unitIds: units, policy, rules },
+        );
       return order.id;
     }),
   );

@@ -8,7 +8,7 @@ import { cancelDeadline, scheduleDeadline } from '../../platform/deadlines.js';
 import { now, type Db, type Engine } from '../../platform/db/dialect.js';
 import type { Row } from '../../platform/db/schema.js';
 import { DomainError } from '../../platform/errors.js';
-import { getPlatformRules } from '../../platform/settings.js';
+import { getPlatformRules, type PlatformRules } from '../../platform/settings.js';
 import { deliverKeys, reserveKeys } from '../inventory/allocation.js';
 import { createPayout } from '../payments/payouts.js';
 import { transitionOrder } from './lifecycle.js';
@@ -23,16 +23,33 @@ export interface FulfilContext {
 
 export type Fulfilment = { outcome: 'DELIVERED' } | { outcome: 'PAID_BACK'; payoutId: string };
 
+/**
+ * What the checkout transaction has already read, so delivering in that same transaction does not
+ * read it again (a flash sale runs this path for every purchase). Late payments read it here.
+ */
+export interface KnownAtCheckout {
+  unitIds: string[];
+  policy: Pick<Row<'refund_policies'>, 'window_hours' | 'unactivated_refund'>;
+  rules: PlatformRules;
+}
+
 /** Escrow is released once the refund window and the quality-claim period have both passed. */
-async function settleAfter(trx: Db, order: Row<'orders'>, deliveredAt: Date): Promise<Date> {
-  const rules = await getPlatformRules(trx);
-  const policy = order.policy_id
-    ? await trx
-        .selectFrom('refund_policies')
-        .select(['window_hours', 'unactivated_refund'])
-        .where('id', '=', order.policy_id)
-        .executeTakeFirst()
-    : undefined;
+async function settleAfter(
+  trx: Db,
+  order: Row<'orders'>,
+  deliveredAt: Date,
+  known: KnownAtCheckout | undefined,
+): Promise<Date> {
+  const rules = known?.rules ?? (await getPlatformRules(trx));
+  const policy =
+    known?.policy ??
+    (order.policy_id
+      ? await trx
+          .selectFrom('refund_policies')
+          .select(['window_hours', 'unactivated_refund'])
+          .where('id', '=', order.policy_id)
+          .executeTakeFirst()
+      : undefined);
   const windowMs = policy?.unactivated_refund ? (policy.window_hours ?? 0) * HOUR : 0;
   return new Date(deliveredAt.getTime() + Math.max(windowMs, rules.qualityClaimDays * 24 * HOUR));
 }
@@ -67,15 +84,18 @@ export async function fulfilPaidOrder(
   c: FulfilContext,
   order: Row<'orders'>,
   payment: Pick<Row<'payments'>, 'id' | 'provider' | 'amount_fen'>,
+  known?: KnownAtCheckout,
 ): Promise<Fulfilment> {
   const late = order.state !== 'PENDING_PAYMENT';
   // Only gateway orders wait for payment, so only they have an expiry to cancel.
   if (!late && order.expires_at) await cancelDeadline(trx, 'ORDER_EXPIRY', order.id);
   const alloc = { engine: c.engine, actor: c.actor, at: c.at };
   if (order.kind === 'GOODS') {
-    const units = (
-      await trx.selectFrom('units').select('id').where('order_id', '=', order.id).orderBy('id').execute()
-    ).map((u) => u.id);
+    const units =
+      known?.unitIds ??
+      (
+        await trx.selectFrom('units').select('id').where('order_id', '=', order.id).orderBy('id').execute()
+      ).map((u) => u.id);
     // A buyer who cancelled does not want the goods: their late payment goes back.
     if (order.state === 'CANCELLED') return payBack(trx, c, order, payment, 'LATE_PAYMENT_CANCELLED');
     if (late) {
@@ -92,7 +112,7 @@ export async function fulfilPaidOrder(
       }
     }
     await deliverKeys(trx, alloc, units);
-    const settle = await settleAfter(trx, order, c.at);
+    const settle = await settleAfter(trx, order, c.at, known);
     await transitionOrder(trx, {
       order,
       to: 'DELIVERED',

@@ -10,7 +10,7 @@ import { systemActor, type Actor } from '../../platform/actor.js';
 import { forUpdate, now, type Db, type Engine } from '../../platform/db/dialect.js';
 import type { Row } from '../../platform/db/schema.js';
 import { newOrderedId } from '../../platform/ids.js';
-import { fulfilPaidOrder, type Fulfilment } from '../orders/fulfil.js';
+import { fulfilPaidOrder, type Fulfilment, type KnownAtCheckout } from '../orders/fulfil.js';
 import type { PaymentNotice } from './gateway.js';
 import { postOrderPayment } from './flows.js';
 import { transitionPayment } from './lifecycle.js';
@@ -25,6 +25,7 @@ export async function recordPayment(
   order: Row<'orders'>,
   payment: Row<'payments'>,
   facts: { providerTradeNo: string | null; payerRef: string | null },
+  known?: KnownAtCheckout,
 ): Promise<Fulfilment> {
   await transitionPayment(trx, {
     row: payment,
@@ -35,7 +36,7 @@ export async function recordPayment(
     set: { paid_at: now(c.at), provider_trade_no: facts.providerTradeNo, payer_ref: facts.payerRef },
     data: { orderId: order.id, amountFen: payment.amount_fen, late: payment.state === 'CLOSED' },
   });
-  const done = await fulfilPaidOrder(trx, c, order, payment);
+  const done = await fulfilPaidOrder(trx, c, order, payment, known);
   // Last: the escrow and wallet rows are shared, so their row locks are held for as short a time
   // as possible (a flash sale updates them from every checkout).
   await postOrderPayment(trx, c.actor, c.at, order, payment);
