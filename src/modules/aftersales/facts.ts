@@ -3,7 +3,7 @@
  * policy snapshot and its recorded confirmation, and per unit its key's state and timeline, and
  * whether it is refunded or already in an open request. The rules themselves stay pure.
  */
-import { engineOf, forUpdate, type Db } from '../../platform/db/dialect.js';
+import { engineOf, lockUser, type Db } from '../../platform/db/dialect.js';
 import { membershipRefundable } from '../membership/offers.js';
 import type { Row } from '../../platform/db/schema.js';
 import { fail } from '../../platform/errors.js';
@@ -105,11 +105,7 @@ async function membershipEligibility(
     .selectAll()
     .where('order_id', '=', order.id)
     .executeTakeFirst();
-  if (m)
-    await forUpdate(
-      trx.selectFrom('users').select('id').where('id', '=', m.user_id),
-      engineOf(trx),
-    ).execute();
+  if (m) await lockUser(trx, engineOf(trx), m.user_id);
   const ok = m !== undefined && (await membershipRefundable(trx, m));
   return {
     reason,

@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { systemActor, type UserActor } from '../../platform/actor.js';
-import { constraintKind, forUpdate, lockUser, now, toJson, type Db } from '../../platform/db/dialect.js';
+import { constraintKind, lockRows, lockUser, now, toJson, type Db } from '../../platform/db/dialect.js';
 import type { Row } from '../../platform/db/schema.js';
 import { DomainError, fail } from '../../platform/errors.js';
 import { isSha256, inspectUpload, type FileStore } from '../../platform/files.js';
@@ -198,14 +198,13 @@ export async function applyForRefund(
     const outcome = await withDeferredAudit(ctx.db, async (trx) => {
       const at = ctx.clock.now();
       const order = await loadBuyerOrder(trx, buyer, orderId);
-      // The order row is locked first (lock order: own rows, then shared): two tabs applying for
-      // the same units queue here, and the second meets the first's open units — or, with the
-      // same key (a double click), the first request itself.
-      // Lock order (ADR 0004): the buyer, then the order, then its keys — so a reveal (which locks
-      // the key) waits for this request or sees it, and an instant "sealed" approval stays true.
+      // Lock order (ADR 0004): the buyer, then the order, then its keys. Two tabs applying for the
+      // same units queue here, and the second meets the first's open units — or, with the same key
+      // (a double click), the first request itself; a reveal (which locks the key) waits for this
+      // request or sees it, so an instant "sealed" approval stays true.
       await lockUser(trx, ctx.engine, buyer.id);
-      await forUpdate(trx.selectFrom('orders').select('id').where('id', '=', order.id), ctx.engine).execute();
-      await forUpdate(
+      await lockRows(trx.selectFrom('orders').select('id').where('id', '=', order.id), ctx.engine);
+      await lockRows(
         trx
           .selectFrom('keys')
           .select('id')
@@ -213,7 +212,7 @@ export async function applyForRefund(
             eb.selectFrom('units').select('id').where('order_id', '=', order.id),
           ),
         ctx.engine,
-      ).execute();
+      );
       const earlier = await replay(trx);
       if (earlier) return { id: earlier.id, replayed: true };
       const { result, facts } = await assess(trx, order, {

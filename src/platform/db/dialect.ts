@@ -288,9 +288,18 @@ export function forUpdate<T extends { forNoKeyUpdate(): T }>(qb: T, engine: Engi
  * queue on it instead of meeting in opposite order on ledger accounts or requests.
  */
 export async function lockUser(trx: Db, engine: Engine, userId: string): Promise<void> {
-  // SQLite's single writer transaction already serialises writers: nothing to lock, no query.
-  if (engine === 'postgres')
-    await trx.selectFrom('users').select('id').where('id', '=', userId).forNoKeyUpdate().execute();
+  await lockRows(trx.selectFrom('users').select('id').where('id', '=', userId), engine);
+}
+
+/**
+ * Takes row locks for their own sake (no rows wanted back). Only PostgreSQL needs them: SQLite's
+ * single writer transaction already serialises writers, so there no query runs at all.
+ */
+export async function lockRows<T extends { forNoKeyUpdate(): T; execute(): Promise<unknown> }>(
+  qb: T,
+  engine: Engine,
+): Promise<void> {
+  if (engine === 'postgres') await qb.forNoKeyUpdate().execute();
 }
 
 /**
