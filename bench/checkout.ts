@@ -409,6 +409,7 @@ async function prepareSale(booted: Booted, app: FastifyInstance): Promise<Sale> 
     policyConfirmed: true,
     faceValueFen: input.faceValueFen,
     validityDays: input.validityDays,
+    unitPriceFen: input.prices.REGULAR,
   });
   const buyerIds: string[] = [];
   const buyers: Buyer[] = [];

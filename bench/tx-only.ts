@@ -31,6 +31,7 @@ await Promise.all(
         policyConfirmed: true,
         faceValueFen: p.faceValueFen,
         validityDays: p.validityDays,
+        unitPriceFen: p.prices.REGULAR,
       });
   }),
 );

@@ -264,6 +264,11 @@ const catalog = {
     zh: '商品的面额或有效期已变更，请刷新后重新确认',
     en: 'The face value or validity changed; reload and confirm again',
   },
+  'order.price_changed': {
+    status: 409,
+    zh: '商品单价已变为 ¥{price}（您确认的是 ¥{confirmed}），未扣款；请确认新价格后重新下单',
+    en: 'The unit price is now ¥{price} (you confirmed ¥{confirmed}); nothing was charged. Confirm the new price and order again',
+  },
   'order.product_not_on_sale': { status: 409, zh: '该商品当前不可购买', en: 'This product is not on sale' },
   'order.quantity_over_limit': {
     status: 400,
@@ -301,6 +306,11 @@ const catalog = {
     status: 404,
     zh: '该会员等级暂未开放购买',
     en: 'This membership level is not on sale',
+  },
+  'membership.price_changed': {
+    status: 409,
+    zh: '会员价格或期限已变为 ¥{price} / {days} 天，未扣款；请确认后重新购买',
+    en: 'The membership is now ¥{price} for {days} days; nothing was charged. Confirm and buy again',
   },
   'membership.lower_than_current': {
     status: 409,

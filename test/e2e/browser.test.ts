@@ -303,6 +303,22 @@ describe.skipIf(!haveChromium)('browser', () => {
     expect(await page.getByTestId('checkout-policy-badges').textContent()).toContain('48小时内可退');
     expect(await page.getByTestId('checkout-submit').isDisabled()).toBe(true);
     await page.getByTestId('checkout-confirm').click();
+
+    // and raises the price before the buyer clicks again: refused, nothing charged, the new price shown
+    expect(await page.getByTestId('checkout-unit-price').textContent()).toContain('¥48.80');
+    const raised = await e2e.app.inject({
+      method: 'PATCH',
+      url: `/api/merchant/products/${product.id}`,
+      headers: { cookie, 'x-csrf-token': csrfToken },
+      payload: { version: product.version + 1, prices: { REGULAR: 5_200, VIP: 5_100, SUPER: 5_000 } },
+    });
+    expect(raised.statusCode, raised.body).toBe(200);
+    await page.getByTestId('checkout-submit').click();
+    await expect.poll(() => page.getByTestId('checkout-price-changed').textContent()).toContain('¥51.00');
+    expect(await page.getByTestId('checkout-error').getAttribute('data-code')).toBe('order.price_changed');
+    expect(await page.getByTestId('checkout-unit-price').textContent()).toContain('¥51.00');
+    expect(await page.getByTestId('checkout-submit').isDisabled()).toBe(true);
+    await page.getByTestId('checkout-confirm').click();
     await page.getByTestId('checkout-submit').click();
 
     // WeChat: the sandbox cashier; the buyer goes back without paying and cancels the order

@@ -193,6 +193,7 @@ export function browserSuite(options: BrowserSuiteOptions): BrowserSuite {
             faceValueFen: number;
             validityDays: number | null;
             policy: { version: number };
+            viewerPrice: { priceFen: number };
           }[];
         }>()
         .items.find((p) => p.name === '网易一卡通 50元');
@@ -213,6 +214,7 @@ export function browserSuite(options: BrowserSuiteOptions): BrowserSuite {
           policyConfirmed: true,
           faceValueFen: product.faceValueFen,
           validityDays: product.validityDays,
+          unitPriceFen: product.viewerPrice.priceFen,
         },
       });
       expect(checkout.statusCode).toBe(201);

@@ -59,7 +59,11 @@ export async function fund(h: Harness, buyerId: string, fen: number): Promise<vo
 
 export const idem = (): string => `k-${newId()}`;
 
-export function buy(
+/**
+ * Checks out as a buyer would after reading the product page: the policy version, face value,
+ * validity and the unit price shown to this buyer are confirmed (`over` replaces any of them).
+ */
+export async function buy(
   c: Client,
   p: Stocked,
   quantity: number,
@@ -67,6 +71,8 @@ export function buy(
   key = idem(),
   over: Record<string, unknown> = {},
 ): Promise<Res> {
+  const unitPriceFen =
+    'unitPriceFen' in over ? over.unitPriceFen : await viewerPrice(c, p.productId);
   return c.req(
     'POST',
     '/api/orders',
@@ -78,8 +84,35 @@ export function buy(
       policyConfirmed: true,
       faceValueFen: p.faceValueFen,
       validityDays: p.validityDays,
+      unitPriceFen,
       ...over,
     },
+    { 'idempotency-key': key },
+  );
+}
+
+/** The unit price the product page shows this client (its member level's price). */
+export async function viewerPrice(c: Client, productId: string): Promise<number> {
+  const res = await c.get<{ viewerPrice?: { priceFen: number } }>(`/api/products/${productId}`);
+  // A product the buyer cannot see: any price; checkout answers for the product first.
+  return res.body.viewerPrice?.priceFen ?? 0;
+}
+
+/** Buys a membership at the offer's current price and term, as the membership page confirms them. */
+export async function buyMembership(
+  c: Client,
+  level: 'VIP' | 'SUPER',
+  key = idem(),
+  over: Record<string, unknown> = {},
+): Promise<Res> {
+  const offers = (await c.get<{ items: { level: string; priceFen: number; termDays: number }[] }>(
+    '/api/membership/offers',
+  )).body.items;
+  const offer = offers.find((o) => o.level === level);
+  return c.req(
+    'POST',
+    '/api/me/membership',
+    { level, priceFen: offer?.priceFen ?? 0, termDays: offer?.termDays ?? 1, ...over },
     { 'idempotency-key': key },
   );
 }

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAuditChain } from '../../src/modules/audit/index.js';
 import { verifyLedger } from '../../src/modules/payments/ledger.js';
 import { harness, PASSWORD, type Client, type Harness } from '../helpers/app.js';
-import { buy, fund, idem, stocked, walletBalance, type Stocked } from '../helpers/orders.js';
+import { buy, buyMembership, fund, idem, stocked, walletBalance, type Stocked } from '../helpers/orders.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -610,14 +610,9 @@ describe('bad uploads get clear 4xx errors and store nothing', () => {
 
 describe('membership refunds', () => {
   async function buySuper(b: Client) {
-    const res = await b.req<{ id: string }>(
-      'POST',
-      '/api/me/membership',
-      { level: 'SUPER' },
-      { 'idempotency-key': idem() },
-    );
+    const res = await buyMembership(b, 'SUPER');
     expect(res.status, JSON.stringify(res.body)).toBe(201);
-    return { orderId: res.body.id };
+    return { orderId: (res.body as { id: string }).id };
   }
   const level = async (b: { userId: string }) =>
     (

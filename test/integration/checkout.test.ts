@@ -84,6 +84,60 @@ describe('checkout rules', () => {
     expect(o.snapshot.policyVersion).toBe(2);
   });
 
+  it('charges only the price the buyer confirmed: a price raised meanwhile is refused with the new price, nothing charged or reserved', async () => {
+    const p = await stocked(h, 3);
+    const b = await h.loggedIn({ role: 'buyer' });
+    await fund(h, b.userId, 100_000);
+    const seen = (await b.get<{ viewerPrice: { priceFen: number } }>(`/api/products/${p.productId}`)).body
+      .viewerPrice.priceFen;
+    expect(seen).toBe(p.prices.REGULAR);
+    // The merchant raises every price while the buyer reads the checkout page.
+    const { updateProduct } = await import('../../src/modules/catalog/products.js');
+    const raised = { REGULAR: 19_900, VIP: 19_000, SUPER: 18_000 };
+    await updateProduct(h.ctx, p.shop.actor, p.productId, { version: 2, prices: raised });
+    const stale = await buy(b, p, 2, 'BALANCE', idem(), { unitPriceFen: seen });
+    expect(stale.status).toBe(409);
+    const body = stale.body as {
+      code: string;
+      field: string;
+      messages: { 'zh-CN': string; en: string };
+      data: { unitPriceFen: number; totalFen: number };
+    };
+    expect(body.code).toBe('order.price_changed');
+    expect(body.field).toBe('unitPriceFen');
+    expect(body.data).toMatchObject({ unitPriceFen: 19_900, totalFen: 39_800 });
+    expect(body.messages['zh-CN']).toContain('¥199.00');
+    expect(body.messages.en).toContain('¥199.00');
+    // nothing charged, nothing reserved, no order
+    expect(await walletBalance(h, b.userId)).toBe(100_000);
+    const orders = await h.db.db.selectFrom('orders').select('id').where('buyer_id', '=', b.userId).execute();
+    expect(orders).toHaveLength(0);
+    const free = await h.db.db
+      .selectFrom('keys')
+      .select('id')
+      .where('product_id', '=', p.productId)
+      .where('state', '=', 'AVAILABLE')
+      .execute();
+    expect(free).toHaveLength(3);
+    // the buyer confirms the new price and is charged exactly that
+    const again = await buy(b, p, 2, 'BALANCE', idem(), { unitPriceFen: 19_900 });
+    expect(again.status, JSON.stringify(again.body)).toBe(201);
+    expect(await walletBalance(h, b.userId)).toBe(100_000 - 39_800);
+    // a price lowered meanwhile is refused too: the buyer confirms what they pay
+    const lower = await buy(b, p, 1, 'BALANCE', idem(), { unitPriceFen: 20_000 });
+    expect((lower.body as { code: string }).code).toBe('order.price_changed');
+  });
+
+  it('a gateway order confirms the price too: a stale one is refused before any payment is created', async () => {
+    const p = await stocked(h, 2);
+    const b = await h.loggedIn({ role: 'buyer' });
+    const res = await buy(b, p, 1, 'WECHAT', idem(), { unitPriceFen: p.prices.REGULAR + 1 });
+    expect(res.status).toBe(409);
+    expect((res.body as { code: string }).code).toBe('order.price_changed');
+    const payments = await h.db.db.selectFrom('payments').select('id').where('buyer_id', '=', b.userId).execute();
+    expect(payments).toHaveLength(0);
+  });
+
   it('requires the confirmation, the current face value and validity, and an Idempotency-Key', async () => {
     const p = await stocked(h, 3);
     const b = await h.loggedIn({ role: 'buyer' });

@@ -2,7 +2,7 @@ import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyLedger } from '../../src/modules/payments/ledger.js';
 import { harness, type Harness } from '../helpers/app.js';
-import { buy, fund, idem, stocked, walletBalance } from '../helpers/orders.js';
+import { buy, buyMembership, fund, idem, stocked, walletBalance } from '../helpers/orders.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -86,12 +86,7 @@ describe('membership (超会)', () => {
       ['VIP', 100],
       ['SUPER', 1000],
     ]);
-    const bought = await b.req(
-      'POST',
-      '/api/me/membership',
-      { level: 'SUPER' },
-      { 'idempotency-key': idem() },
-    );
+    const bought = await buyMembership(b, 'SUPER');
     expect(bought.status, JSON.stringify(bought.body)).toBe(201);
     expect(await walletBalance(h, b.userId)).toBe(100_000 - sup.priceFen);
     type M = { items: { refundable: boolean; state: string; endsAt: string }[] };
@@ -100,7 +95,7 @@ describe('membership (超会)', () => {
     expect(o).toMatchObject({ unitPriceFen: p.prices.SUPER, memberPrice: true });
     expect((await b.get<M>('/api/me/memberships')).body.items[0].refundable).toBe(false);
     // a lower level cannot be bought while SUPER runs
-    const lower = await b.req('POST', '/api/me/membership', { level: 'VIP' }, { 'idempotency-key': idem() });
+    const lower = await buyMembership(b, 'VIP');
     expect((lower.body as { code: string }).code).toBe('membership.lower_than_current');
     h.base.advance(sup.termDays * DAY + 1000);
     await h.app.kameng.sweep();
@@ -115,7 +110,7 @@ describe('membership (超会)', () => {
     await fund(h, b.userId, 100_000);
     const results = await Promise.all(
       ['VIP', 'SUPER', 'SUPER'].map((level) =>
-        b.req('POST', '/api/me/membership', { level }, { 'idempotency-key': idem() }),
+        buyMembership(b, level as 'VIP' | 'SUPER'),
       ),
     );
     // VIP may be refused if a SUPER committed first; nothing else may fail
@@ -146,15 +141,45 @@ describe('membership (超会)', () => {
     });
     expect(onlyVip.status).toBe(200);
     try {
-      const res = await b.req(
-        'POST',
-        '/api/me/membership',
-        { level: 'SUPER' },
-        { 'idempotency-key': idem() },
-      );
+      const res = await buyMembership(b, 'SUPER');
       expect(res.status).toBe(404);
       expect((res.body as { code: string }).code).toBe('membership.offer_not_found');
       expect(await walletBalance(h, b.userId)).toBe(100_000);
+    } finally {
+      await admin.req('PUT', '/api/admin/membership/offers', {
+        items: [
+          { level: 'VIP', priceFen: 2_900, termDays: 30 },
+          { level: 'SUPER', priceFen: 9_900, termDays: 30 },
+        ],
+      });
+    }
+  });
+
+  it('a membership price changed by an admin meanwhile is refused with the new offer; nothing is charged', async () => {
+    const b = await h.loggedIn({ role: 'buyer' });
+    const admin = await h.loggedIn({ role: 'admin' });
+    await fund(h, b.userId, 100_000);
+    const stale = { priceFen: 9_900, termDays: 30 };
+    const changed = await admin.req('PUT', '/api/admin/membership/offers', {
+      items: [
+        { level: 'VIP', priceFen: 2_900, termDays: 30 },
+        { level: 'SUPER', priceFen: 12_800, termDays: 30 },
+      ],
+    });
+    expect(changed.status).toBe(200);
+    try {
+      const res = await buyMembership(b, 'SUPER', idem(), stale);
+      expect(res.status).toBe(409);
+      const body = res.body as { code: string; data: { priceFen: number; termDays: number }; detail: string };
+      expect(body.code).toBe('membership.price_changed');
+      expect(body.data).toEqual({ priceFen: 12_800, termDays: 30 });
+      expect(body.detail).toContain('¥128.00');
+      expect(await walletBalance(h, b.userId)).toBe(100_000);
+      const shorter = await buyMembership(b, 'SUPER', idem(), { priceFen: 12_800, termDays: 31 });
+      expect((shorter.body as { code: string }).code).toBe('membership.price_changed');
+      const ok = await buyMembership(b, 'SUPER');
+      expect(ok.status, JSON.stringify(ok.body)).toBe(201);
+      expect(await walletBalance(h, b.userId)).toBe(100_000 - 12_800);
     } finally {
       await admin.req('PUT', '/api/admin/membership/offers', {
         items: [
@@ -170,7 +195,7 @@ describe('membership (超会)', () => {
     await fund(h, b.userId, 100_000);
     for (let i = 0; i < 2; i++)
       expect(
-        (await b.req('POST', '/api/me/membership', { level: 'VIP' }, { 'idempotency-key': idem() })).status,
+        (await buyMembership(b, 'VIP')).status,
       ).toBe(201);
     const user = await h.db.db
       .selectFrom('users')

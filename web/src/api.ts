@@ -294,8 +294,8 @@ export const api = {
     request<OrderCreated>('POST', '/me/topups', input, { 'Idempotency-Key': idempotencyKey }),
   membershipOffers: () => request<ItemList<MembershipOffer>>('GET', '/membership/offers'),
   memberships: () => request<ItemList<Membership>>('GET', '/me/memberships'),
-  buyMembership: (level: PaidLevel, idempotencyKey: string) =>
-    request<OrderCreated>('POST', '/me/membership', { level }, { 'Idempotency-Key': idempotencyKey }),
+  buyMembership: (input: { level: PaidLevel; priceFen: number; termDays: number }, idempotencyKey: string) =>
+    request<OrderCreated>('POST', '/me/membership', input, { 'Idempotency-Key': idempotencyKey }),
   merchantOrders: (filter: OrderFilter, cursor?: string, limit = ORDERS_PAGE_SIZE) =>
     request<OrderPage>('GET', `/merchant/orders?${orderQuery(filter, cursor, limit)}`),
   merchantFinance: () => request<MerchantFinance>('GET', '/merchant/finance'),
@@ -407,6 +407,22 @@ export function changedTerms(err: unknown): { faceValueFen: number; validityDays
   if (!d || typeof d.faceValueFen !== 'number') return null;
   const v = d.validityDays;
   return { faceValueFen: d.faceValueFen, validityDays: typeof v === 'number' ? v : null };
+}
+
+/** The problem's `data` of a 409 `order.price_changed`: the unit price the buyer would pay now. */
+export function changedPrice(err: unknown): { unitPriceFen: number } | null {
+  if (!(err instanceof ApiError) || err.code !== 'order.price_changed') return null;
+  const v = err.problem?.data?.unitPriceFen;
+  return typeof v === 'number' ? { unitPriceFen: v } : null;
+}
+
+/** The problem's `data` of a 409 `membership.price_changed`: the offer's price and term now. */
+export function changedOffer(err: unknown): { priceFen: number; termDays: number } | null {
+  if (!(err instanceof ApiError) || err.code !== 'membership.price_changed') return null;
+  const d = err.problem?.data;
+  return d && typeof d.priceFen === 'number' && typeof d.termDays === 'number'
+    ? { priceFen: d.priceFen, termDays: d.termDays }
+    : null;
 }
 
 export const isConflict = (err: unknown): boolean => err instanceof ApiError && err.status === 409;

@@ -439,6 +439,8 @@ export interface CheckoutInput {
   paymentMethod: CheckoutMethod;
   policyVersion: number;
   policyConfirmed: boolean;
+  /** The unit price the buyer saw and confirms (fen). */
+  unitPriceFen: number;
   faceValueFen: number;
   validityDays: number | null;
 }

@@ -10,7 +10,7 @@ import { now, toJson } from '../../platform/db/dialect.js';
 import type { AppContext } from '../../platform/context.js';
 import { applyForRefund } from '../aftersales/requests.js';
 import { storeUpload } from '../../platform/uploads.js';
-import { checkout } from '../orders/checkout.js';
+import { demoCheckout } from './checkout.js';
 import { DEMO_LOGINS } from './seed.js';
 
 export async function seedDemoRefunds(ctx: AppContext): Promise<boolean> {
@@ -66,20 +66,11 @@ export async function seedDemoRefunds(ctx: AppContext): Promise<boolean> {
   const vip = await buyerActor('vipbuyer');
   const netease = await ctx.db
     .selectFrom('products')
-    .innerJoin('refund_policies', 'refund_policies.id', 'products.current_policy_id')
-    .select(['products.id', 'products.face_value_fen', 'products.validity_days', 'refund_policies.version'])
+    .select('products.id')
     .where('products.name', 'like', '网易一卡通%')
     .executeTakeFirst();
   if (vip && netease) {
-    const { orderId } = await checkout(ctx, vip, 'demo-seed-order-2', {
-      productId: netease.id,
-      quantity: 1,
-      paymentMethod: 'BALANCE',
-      policyVersion: netease.version,
-      policyConfirmed: true,
-      faceValueFen: netease.face_value_fen,
-      validityDays: netease.validity_days,
-    });
+    const { orderId } = await demoCheckout(ctx, vip, 'demo-seed-order-2', netease.id, 1);
     const chat = Buffer.from(
       '2026-11-26 10:02 买家：卡密充值时提示“该卡面值与描述不符”。\n2026-11-26 10:05 买家：页面写的是 50 元，实际到账 30 元。\n',
       'utf8',

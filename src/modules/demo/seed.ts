@@ -3,7 +3,7 @@
  * staff, two merchants, a buyer at each member level, and products of every type with different
  * refund policies. Passwords are printed at start; they are for local demos only.
  */
-import { systemActor, type Actor } from '../../platform/actor.js';
+import { systemActor, type Actor, type UserActor } from '../../platform/actor.js';
 import type { DataContext } from '../../platform/context.js';
 import type { MemberLevel, Role } from '../../platform/db/schema.js';
 import { now, toJson, type Db } from '../../platform/db/dialect.js';
@@ -14,7 +14,7 @@ import { runImport, startBatch, type InventoryContext } from '../inventory/impor
 import { createAccount } from '../catalog/merchants.js';
 import { changeStatus, createProduct, type ProductInput } from '../catalog/products.js';
 import type { PolicyTerms } from '../catalog/policy.js';
-import { checkout } from '../orders/checkout.js';
+import { demoCheckout } from './checkout.js';
 import { ensureAccount, postTransaction } from '../payments/ledger.js';
 import { GatewayRegistry } from '../payments/registry.js';
 
@@ -264,21 +264,13 @@ export async function seedDemoKeys(ctx: InventoryContext): Promise<boolean> {
     .select(['id', 'member_level'])
     .where('username', '=', 'chaohui')
     .executeTakeFirst();
-  const buyer: Actor | null = chaohui
+  const buyer: UserActor | null = chaohui
     ? { kind: 'user', id: chaohui.id, role: 'buyer', memberLevel: chaohui.member_level, merchantId: null }
     : null;
   const qb = products.find((p) => p.name.startsWith('腾讯Q币'));
   if (buyer && qb) {
     // A real order through checkout (balance), so the demo's order pages have something to show.
-    await checkout({ ...ctx, gateways: new GatewayRegistry([]) }, buyer, 'demo-seed-order-1', {
-      productId: qb.id,
-      quantity: 2,
-      paymentMethod: 'BALANCE',
-      policyVersion: qb.policy_version,
-      policyConfirmed: true,
-      faceValueFen: qb.face_value_fen,
-      validityDays: qb.validity_days,
-    });
+    await demoCheckout({ ...ctx, gateways: new GatewayRegistry([]) }, buyer, 'demo-seed-order-1', qb.id, 2);
   }
   return true;
 }

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { Actor, UserActor } from '../../platform/actor.js';
 import { forUpdate, now } from '../../platform/db/dialect.js';
 import { fail } from '../../platform/errors.js';
+import { fenToYuan } from '../../platform/money.js';
 import { getPlatformRules } from '../../platform/settings.js';
 import { createUnits, reserveKeys } from '../inventory/allocation.js';
 import { effectiveLevel } from '../membership/offers.js';
@@ -27,6 +28,8 @@ export const checkoutSchema = z.strictObject({
   /** Face value and validity as the buyer confirmed them. */
   faceValueFen: z.number().int().min(0),
   validityDays: z.number().int().nullable(),
+  /** The unit price (fen) the buyer saw and confirmed; a different current price is refused. */
+  unitPriceFen: z.number().int().min(0),
 });
 export type CheckoutInput = z.infer<typeof checkoutSchema>;
 
@@ -97,6 +100,14 @@ export async function checkout(
       const priceOf = (l: string) => prices.find((p) => p.level === l)?.price_fen;
       const unitPrice = priceOf(level) ?? fail('order.product_not_on_sale');
       const regular = priceOf('REGULAR') ?? unitPrice;
+      // The buyer is charged only the price they confirmed: a price raised (or a membership lapsed)
+      // since the page was shown is refused with the new price, before anything is reserved.
+      if (unitPrice !== input.unitPriceFen)
+        fail('order.price_changed', {
+          field: 'unitPriceFen',
+          params: { price: fenToYuan(unitPrice), confirmed: fenToYuan(input.unitPriceFen) },
+          data: { unitPriceFen: unitPrice, totalFen: unitPrice * input.quantity, level },
+        });
       const rules = await getPlatformRules(trx);
       const viaGateway = input.paymentMethod !== 'BALANCE';
       const c = { actor: buyer as Actor, at, engine: ctx.engine };

@@ -64,7 +64,12 @@ export async function topUp(
   return result;
 }
 
-export const membershipPurchaseSchema = z.strictObject({ level: z.enum(['VIP', 'SUPER']) });
+export const membershipPurchaseSchema = z.strictObject({
+  level: z.enum(['VIP', 'SUPER']),
+  /** The price (fen) and term the buyer saw and confirmed; a changed offer is refused. */
+  priceFen: z.number().int().min(0),
+  termDays: z.number().int().min(1),
+});
 
 export async function buyMembership(
   ctx: PaymentsContext,
@@ -79,6 +84,12 @@ export async function buyMembership(
       const at = ctx.clock.now();
       const offer =
         (await listOffers(trx)).find((o) => o.level === input.level) ?? fail('membership.offer_not_found');
+      if (offer.priceFen !== input.priceFen || offer.termDays !== input.termDays)
+        fail('membership.price_changed', {
+          field: 'priceFen',
+          params: { price: fenToYuan(offer.priceFen), days: offer.termDays },
+          data: { priceFen: offer.priceFen, termDays: offer.termDays },
+        });
       // The user row is locked first, as checkout does: the order's foreign key and the level
       // change later take locks on it too, and two purchases must not wait on each other's.
       const user = await forUpdate(

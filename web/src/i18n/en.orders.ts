@@ -70,8 +70,10 @@ const ordersEn: OrdersMessages = {
     policyChanged:
       'The merchant has just updated the refund policy (version {{version}}); the new policy is shown below. Read it and confirm again.',
     confirm:
-      'I have read and accept the refund policy above (version {{version}}) and confirm the face value and validity',
-    confirmFirst: 'Tick the box to confirm the refund policy, face value and validity first.',
+      'I have read and accept the refund policy above (version {{version}}) and confirm the face value, validity and unit price {{price}}',
+    confirmFirst: 'Tick the box to confirm the refund policy, face value, validity and unit price first.',
+    priceChanged:
+      'The unit price has just changed to {{price}}; nothing was charged. Check the new price and confirm again.',
     submitBalance: 'Pay {{amount}} from balance',
     submitGateway: 'Place order and pay {{amount}}',
   },

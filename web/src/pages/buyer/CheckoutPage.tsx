@@ -18,7 +18,7 @@ import {
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
-import { ApiError, api, changedPolicy, changedTerms } from '../../api';
+import { ApiError, api, changedPolicy, changedPrice, changedTerms } from '../../api';
 import { useMe } from '../../auth';
 import { PolicyPlain } from '../../components/PolicyPlain';
 import { ErrorResult, Loading, useErrorText } from '../../components/QueryState';
@@ -56,6 +56,7 @@ function CheckoutForm({ product }: { product: Product }) {
   // What the buyer is asked to confirm: the product's policy and terms, or the newer ones a 409 sent back.
   const [policyUpdate, setPolicyUpdate] = useState<Policy | null>(null);
   const [termsUpdate, setTermsUpdate] = useState<Terms | null>(null);
+  const [priceUpdate, setPriceUpdate] = useState<number | null>(null);
   const [error, setError] = useState<unknown>(null);
   const wallet = useQuery({ queryKey: WALLET_KEY, queryFn: api.wallet, staleTime: 0 });
 
@@ -66,8 +67,10 @@ function CheckoutForm({ product }: { product: Product }) {
     validityDays: product.validityDays,
   };
   const regular = product.prices.find((p) => p.level === 'REGULAR')?.priceFen ?? viewerPrice.priceFen;
-  const memberPrice = viewerPrice.priceFen < regular;
-  const total = viewerPrice.priceFen * quantity;
+  // The unit price the buyer confirms: the page's, or the current one a 409 sent back.
+  const unitPrice = priceUpdate ?? viewerPrice.priceFen;
+  const memberPrice = unitPrice < regular;
+  const total = unitPrice * quantity;
   const balance = wallet.data?.balanceFen;
   const short = method === 'BALANCE' && balance !== undefined && balance < total;
 
@@ -87,10 +90,12 @@ function CheckoutForm({ product }: { product: Product }) {
       idem.settle(err);
       const newPolicy = changedPolicy(err);
       const newTerms = changedTerms(err);
-      if (newPolicy || newTerms) {
+      const newPrice = changedPrice(err);
+      if (newPolicy || newTerms || newPrice) {
         // the buyer must read and confirm again
         if (newPolicy) setPolicyUpdate(newPolicy);
         if (newTerms) setTermsUpdate(newTerms);
+        if (newPrice) setPriceUpdate(newPrice.unitPriceFen);
         setConfirmed(false);
         void qc.invalidateQueries({ queryKey: ['products'] });
       }
@@ -111,11 +116,13 @@ function CheckoutForm({ product }: { product: Product }) {
       policyConfirmed: confirmed,
       faceValueFen: terms.faceValueFen,
       validityDays: terms.validityDays,
+      unitPriceFen: unitPrice,
     });
   };
 
   const code = error instanceof ApiError ? error.code : null;
-  const reconfirm = code === 'order.policy_changed' || code === 'order.terms_changed';
+  const reconfirm =
+    code === 'order.policy_changed' || code === 'order.terms_changed' || code === 'order.price_changed';
 
   return (
     <Row gutter={[16, 16]}>
@@ -205,8 +212,8 @@ function CheckoutForm({ product }: { product: Product }) {
                   label: t(`level.price.${viewerPrice.level}`),
                   children: (
                     <Space size={4} wrap>
-                      <Typography.Text data-testid="checkout-unit-price">
-                        {formatFen(viewerPrice.priceFen)}
+                      <Typography.Text data-testid="checkout-unit-price" data-fen={unitPrice}>
+                        {formatFen(unitPrice)}
                       </Typography.Text>
                       <LevelTag level={viewerPrice.level} />
                       {memberPrice && (
@@ -293,12 +300,22 @@ function CheckoutForm({ product }: { product: Product }) {
                 />
               )}
             </div>
+            {priceUpdate !== null && (
+              <Alert
+                type="warning"
+                showIcon
+                data-testid="checkout-price-changed"
+                title={t('checkout.priceChanged', { price: formatFen(priceUpdate) })}
+              />
+            )}
             <Checkbox
               checked={confirmed}
               onChange={(e) => setConfirmed(e.target.checked)}
               data-testid="checkout-confirm"
             >
-              <Typography.Text strong>{t('checkout.confirm', { version: policy.version })}</Typography.Text>
+              <Typography.Text strong>
+                {t('checkout.confirm', { version: policy.version, price: formatFen(unitPrice) })}
+              </Typography.Text>
             </Checkbox>
             {error !== null && (
               <Alert

@@ -18,7 +18,7 @@ import {
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
-import { ApiError, api } from '../../api';
+import { ApiError, api, changedOffer } from '../../api';
 import { useMe } from '../../auth';
 import { modalTestId } from '../../components/modalTestId';
 import { EmptyState, ErrorResult, Loading, useErrorText } from '../../components/QueryState';
@@ -27,7 +27,7 @@ import { LevelTag } from '../../components/tags';
 import { formatFen, formatTime } from '../../format';
 import { useIdempotencyKey } from '../../idempotency';
 import { useLang } from '../../i18n';
-import type { MemberLevel, Membership, MembershipOffer, MembershipState, PaidLevel } from '../../types';
+import type { MemberLevel, Membership, MembershipOffer, MembershipState } from '../../types';
 import {
   invalidateLevel,
   invalidateMoney,
@@ -179,7 +179,11 @@ function MembershipView() {
   const current: MemberLevel = user?.memberLevel ?? 'REGULAR';
 
   const buy = useMutation({
-    mutationFn: (level: PaidLevel) => api.buyMembership(level, idem.keyFor({ level })),
+    mutationFn: (offer: MembershipOffer) => {
+      // The buyer confirms the price and term shown in the dialog; a changed offer is refused (409).
+      const input = { level: offer.level, priceFen: offer.priceFen, termDays: offer.termDays };
+      return api.buyMembership(input, idem.keyFor(input));
+    },
     onSuccess: (order) => {
       idem.settle();
       setBuying(null);
@@ -192,6 +196,12 @@ function MembershipView() {
     onError: (err) => {
       idem.settle(err);
       setError(err);
+      const offer = changedOffer(err);
+      if (offer) {
+        // Show the new price and term in the same dialog: the buyer confirms again or cancels.
+        setBuying((b) => (b ? { ...b, ...offer } : b));
+        void qc.invalidateQueries({ queryKey: OFFERS_KEY });
+      }
       if (err instanceof ApiError && err.code === 'ledger.insufficient_funds') {
         void qc.invalidateQueries({ queryKey: WALLET_KEY });
       }
@@ -272,7 +282,7 @@ function MembershipView() {
       <Modal
         open={buying !== null}
         title={buying ? t('membership.confirmTitle', { level: t(`level.long.${buying.level}`) }) : ''}
-        onOk={() => buying && buy.mutate(buying.level)}
+        onOk={() => buying && buy.mutate(buying)}
         onCancel={() => setBuying(null)}
         okText={t('membership.confirmOk')}
         cancelText={t('common.cancel')}
