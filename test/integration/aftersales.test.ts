@@ -34,6 +34,8 @@ type Detail = {
 type Order = {
   id: string;
   state: string;
+  unitPriceFen: number;
+  buyerLevel: string;
   units: { unitId: string; keyState: string }[];
   payment: { payUrl: string | null };
 };
@@ -638,6 +640,42 @@ describe('membership refunds', () => {
     expect(res.body.state).toBe('REFUNDED');
     expect(await level(b)).toBe('REGULAR');
     expect(await walletBalance(h, b.userId)).toBe(before);
+    await invariants();
+  });
+
+  it('a queued 超会 period takes effect when its term starts, after the period before it was refunded', async () => {
+    const b = await buyer();
+    const p = await stocked(h, 4);
+    const first = await buySuper(b);
+    const second = await buySuper(b);
+    type Periods = { items: { orderId: string; startsAt: string; endsAt: string; state: string }[] };
+    const periods = (await b.get<Periods>('/api/me/memberships')).body.items;
+    const queued = periods.find((m) => m.orderId === second.orderId)!;
+    const running = periods.find((m) => m.orderId === first.orderId)!;
+    expect(queued.startsAt).toBe(running.endsAt); // the second period waits for the first
+    // the first (unused) period is refunded: nothing runs until the queued one starts
+    const res = await b.req<Detail>(
+      'POST',
+      `/api/orders/${first.orderId}/refunds`,
+      { reason: 'NO_LONGER_NEEDED', description: '第一期不需要了' },
+      { 'idempotency-key': idem() },
+    );
+    expect(res.body.state, JSON.stringify(res.body)).toBe('REFUNDED');
+    expect(await level(b)).toBe('REGULAR');
+    expect((await order(b, p)).unitPriceFen).toBe(p.prices.REGULAR);
+    // the queued term starts: checkout prices at SUPER at once, before any sweep has run
+    h.base.set(new Date(Date.parse(queued.startsAt) + 1000));
+    const atStart = await order(b, p);
+    expect(atStart).toMatchObject({ unitPriceFen: p.prices.SUPER, buyerLevel: 'SUPER' });
+    // and the sweeper brings the stored level (sessions, pages) along with it
+    await h.app.kameng.sweep();
+    expect(await level(b)).toBe('SUPER');
+    expect((await b.get<{ user: { memberLevel: string } }>('/api/auth/me')).body.user.memberLevel).toBe('SUPER');
+    // the queued term ends like any other
+    h.base.set(new Date(Date.parse(queued.endsAt) + 1000));
+    expect(await order(b, p)).toMatchObject({ unitPriceFen: p.prices.REGULAR, buyerLevel: 'REGULAR' });
+    await h.app.kameng.sweep();
+    expect(await level(b)).toBe('REGULAR');
     await invariants();
   });
 

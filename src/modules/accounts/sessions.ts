@@ -5,6 +5,7 @@ import { now, type Db } from '../../platform/db/dialect.js';
 import { fail } from '../../platform/errors.js';
 import { randomToken, sha256 } from '../../platform/ids.js';
 import { appendAudit } from '../audit/index.js';
+import { levelColumns, levelOf, memberLevelAt } from '../membership/offers.js';
 import { verifyPassword } from './passwords.js';
 import { claimAttempt, clearFailures } from './throttle.js';
 import { findUserByUsername, merchantIdOf, toUserView, usernameKey, type UserView } from './users.js';
@@ -72,11 +73,11 @@ export async function login(
     kind: 'user',
     id: user.id,
     role: user.role,
-    memberLevel: user.member_level,
+    memberLevel: await memberLevelAt(ctx.db, user.id, at),
     merchantId,
   } as const;
   const session = await ctx.db.transaction().execute((trx) => createSession(trx, ctx, actor, hours));
-  return { ...session, user: toUserView(user, merchantId) };
+  return { ...session, user: { ...toUserView(user, merchantId), memberLevel: actor.memberLevel } };
 }
 
 export async function logout(ctx: DataContext, token: string, actor: Actor | null): Promise<void> {
@@ -114,18 +115,23 @@ export async function resolveSession(ctx: DataContext, token: string): Promise<R
       'users.display_name',
       'users.role',
       'users.member_level',
+      'users.level_expires_at',
       'users.status',
       'merchants.id as merchant_id',
     ])
+    // The level follows the buyer's membership periods now (a period may have just started or
+    // ended): prices shown match what checkout charges.
+    .select(levelColumns(at))
     .where('sessions.id', '=', sha256(token))
     .executeTakeFirst();
   if (!row || Date.parse(row.expires_at) <= at.getTime() || row.status !== 'ACTIVE') return null;
+  const memberLevel = levelOf(row, at);
   const user: UserView = {
     id: row.id,
     username: row.username,
     displayName: row.display_name,
     role: row.role,
-    memberLevel: row.member_level,
+    memberLevel,
     merchantId: row.merchant_id,
   };
   return {
@@ -133,7 +139,7 @@ export async function resolveSession(ctx: DataContext, token: string): Promise<R
       kind: 'user',
       id: row.id,
       role: row.role,
-      memberLevel: row.member_level,
+      memberLevel,
       merchantId: row.merchant_id,
     },
     user,

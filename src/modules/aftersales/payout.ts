@@ -151,6 +151,7 @@ async function endMembership(
     .executeTakeFirst();
   if (Number(res.numUpdatedRows) !== 1) fail('refund.order_not_refundable');
   await cancelDeadline(trx, 'MEMBERSHIP_EXPIRY', m.id);
+  await cancelDeadline(trx, 'MEMBERSHIP_START', m.id);
   await appendAudit(trx, {
     actor: c.actor,
     action: 'membership.refunded',

@@ -6,8 +6,9 @@
 import { z } from 'zod';
 import type { Actor } from '../../platform/actor.js';
 import { completeDeadline, scheduleDeadline } from '../../platform/deadlines.js';
+import { sql, type ExpressionBuilder } from 'kysely';
 import { forUpdate, lockUser, now, type Db, type Engine } from '../../platform/db/dialect.js';
-import type { MemberLevel, Row } from '../../platform/db/schema.js';
+import type { Database, MemberLevel, Row } from '../../platform/db/schema.js';
 import { fail } from '../../platform/errors.js';
 import { newOrderedId } from '../../platform/ids.js';
 import { getSetting } from '../../platform/settings.js';
@@ -35,13 +36,61 @@ export async function listOffers(db: Db): Promise<Offer[]> {
 /** REGULAR < VIP < SUPER. */
 export const LEVEL_RANK: Record<MemberLevel, number> = { REGULAR: 1, VIP: 2, SUPER: 3 };
 
-/** The level that prices an order now: a lapsed term counts as REGULAR even before the sweeper runs. */
-export function effectiveLevel(
-  user: Pick<Row<'users'>, 'member_level' | 'level_expires_at'>,
+/**
+ * The member level a buyer has at an instant follows their membership periods (spec §2): the
+ * highest level among ACTIVE periods running then, REGULAR when none runs — whatever order periods
+ * start, end or are refunded in. A level granted by an admin without any period is left as it is
+ * (it lapses at `level_expires_at` when one is set).
+ *
+ * `levelColumns` adds what this needs to a query on `users` (two correlated subqueries over the
+ * user's periods, indexed by user), so checkout and sessions read it in the statement that already
+ * reads the user; `levelOf` is the rule itself.
+ */
+export function levelColumns(at: Date) {
+  const t = now(at);
+  return (eb: ExpressionBuilder<Database, 'users'>) => [
+    eb
+      .selectFrom('memberships')
+      .select('memberships.level')
+      .whereRef('memberships.user_id', '=', 'users.id')
+      .where('memberships.state', '=', 'ACTIVE')
+      .where('memberships.starts_at', '<=', t)
+      .where('memberships.ends_at', '>', t)
+      .orderBy(sql`case memberships.level when 'SUPER' then 3 when 'VIP' then 2 else 1 end`, 'desc')
+      .limit(1)
+      .as('running_level'),
+    eb
+      .exists(eb.selectFrom('memberships').select('memberships.id').whereRef('memberships.user_id', '=', 'users.id'))
+      .as('has_periods'),
+  ];
+}
+
+export interface LevelFacts {
+  member_level: MemberLevel;
+  level_expires_at: string | null;
+  running_level: MemberLevel | null;
+  has_periods: number | boolean | null;
+}
+
+export function levelOf(u: LevelFacts, at: Date): MemberLevel {
+  if (Number(u.has_periods) === 1 || u.has_periods === true) return u.running_level ?? 'REGULAR';
+  if (u.level_expires_at && new Date(u.level_expires_at).getTime() <= at.getTime()) return 'REGULAR';
+  return u.member_level;
+}
+
+/** A user's level at `at`, read with the user; `lock` takes the user's row lock on PostgreSQL. */
+export async function memberLevelAt(
+  db: Db,
+  userId: string,
   at: Date,
-): MemberLevel {
-  if (user.level_expires_at && new Date(user.level_expires_at).getTime() <= at.getTime()) return 'REGULAR';
-  return user.member_level;
+  lock?: { engine: Engine },
+): Promise<MemberLevel> {
+  const q = db
+    .selectFrom('users')
+    .select(['member_level', 'level_expires_at'])
+    .select(levelColumns(at))
+    .where('id', '=', userId);
+  return levelOf(await (lock ? forUpdate(q, lock.engine) : q).executeTakeFirstOrThrow(), at);
 }
 
 /**
@@ -83,6 +132,10 @@ export async function startMembership(
     })
     .execute();
   await scheduleDeadline(trx, { kind: 'MEMBERSHIP_EXPIRY', objectId: id, dueAt: ends, at: c.at });
+  // A period queued after another starts later: the stored level follows it when it starts, even
+  // if the period before it is refunded meanwhile (then no expiry would bring it along).
+  if (starts.getTime() > c.at.getTime())
+    await scheduleDeadline(trx, { kind: 'MEMBERSHIP_START', objectId: id, dueAt: starts, at: c.at });
   await recomputeLevel(trx, c, order.buyer_id);
   await appendAudit(trx, {
     actor: c.actor,
@@ -94,48 +147,41 @@ export async function startMembership(
   });
 }
 
-/** The user's level is the highest level among memberships running now; its end is when that lapses. */
+/**
+ * Stores the user's level as of `at` (see `levelOf`), and when it lapses. Sessions and checkout
+ * compute the level from the periods themselves; the stored copy (and its audit event) follows
+ * every start, end and refund of a period through this function.
+ */
 export async function recomputeLevel(
   trx: Db,
   c: { actor: Actor; at: Date; engine: Engine },
   userId: string,
 ): Promise<void> {
   const user = await forUpdate(
-    trx.selectFrom('users').select(['member_level', 'level_expires_at', 'version']).where('id', '=', userId),
+    trx
+      .selectFrom('users')
+      .select(['member_level', 'level_expires_at', 'version'])
+      .select(levelColumns(c.at))
+      .where('id', '=', userId),
     c.engine,
   ).executeTakeFirstOrThrow();
-  const running = await trx
-    .selectFrom('memberships')
-    .selectAll()
-    .where('user_id', '=', userId)
-    .where('state', '=', 'ACTIVE')
-    .where('starts_at', '<=', now(c.at))
-    .where('ends_at', '>', now(c.at))
-    .execute();
-  const has = await trx
-    .selectFrom('memberships')
-    .select('id')
-    .where('user_id', '=', userId)
-    .limit(1)
-    .executeTakeFirst();
-  // A level granted by an admin without a membership (no rows at all) is left as it is.
-  if (!has) return;
-  const best = running.sort((a, b) => LEVEL_RANK[b.level] - LEVEL_RANK[a.level])[0];
-  const level: MemberLevel = best?.level ?? 'REGULAR';
-  // Consecutive periods of the same level chain into one end time.
-  let end = best ? new Date(best.ends_at).getTime() : null;
-  if (best) {
-    const queued = await trx
+  // A level granted by an admin without a membership (no periods at all) is left as it is.
+  if (!(Number(user.has_periods) === 1 || user.has_periods === true)) return;
+  const level = levelOf(user, c.at);
+  // The end of the current level's run: consecutive ACTIVE periods of that level chain into one.
+  let end: number | null = null;
+  if (level !== 'REGULAR') {
+    const same = await trx
       .selectFrom('memberships')
       .select(['starts_at', 'ends_at'])
       .where('user_id', '=', userId)
       .where('state', '=', 'ACTIVE')
-      .where('level', '=', best.level)
+      .where('level', '=', level)
       .orderBy('starts_at')
       .execute();
-    for (const q of queued)
-      if (end !== null && new Date(q.starts_at).getTime() <= end)
-        end = Math.max(end, new Date(q.ends_at).getTime());
+    end = c.at.getTime();
+    for (const q of same)
+      if (new Date(q.starts_at).getTime() <= end) end = Math.max(end, new Date(q.ends_at).getTime());
   }
   const expires = end === null ? null : now(new Date(end));
   if (user.member_level === level && user.level_expires_at === expires) return;
@@ -152,6 +198,24 @@ export async function recomputeLevel(
     data: { from: user.member_level, to: level, expiresAt: expires },
     at: c.at,
   });
+}
+
+/** Sweeper: a queued membership period starts. */
+export async function startQueuedMembership(
+  trx: Db,
+  c: { actor: Actor; at: Date; engine: Engine },
+  deadline: Pick<Row<'deadlines'>, 'id' | 'object_id'>,
+): Promise<void> {
+  const m = await trx
+    .selectFrom('memberships')
+    .select(['user_id', 'state'])
+    .where('id', '=', deadline.object_id)
+    .executeTakeFirstOrThrow();
+  if (m.state === 'ACTIVE') {
+    await lockUser(trx, c.engine, m.user_id);
+    await recomputeLevel(trx, c, m.user_id);
+  }
+  await completeDeadline(trx, deadline.id, c.at);
 }
 
 /** Sweeper: a membership period ended. */

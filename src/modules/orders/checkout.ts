@@ -7,12 +7,12 @@
 import { withDeferredAudit } from '../audit/index.js';
 import { z } from 'zod';
 import type { Actor, UserActor } from '../../platform/actor.js';
-import { forUpdate, now } from '../../platform/db/dialect.js';
+import { now } from '../../platform/db/dialect.js';
 import { fail } from '../../platform/errors.js';
 import { fenToYuan } from '../../platform/money.js';
 import { getPlatformRules } from '../../platform/settings.js';
 import { createUnits, reserveKeys } from '../inventory/allocation.js';
-import { effectiveLevel } from '../membership/offers.js';
+import { memberLevelAt } from '../membership/offers.js';
 import { toPolicyView } from '../catalog/views.js';
 import { recordPayment } from '../payments/apply.js';
 import { BALANCE_PROVIDER, type PaymentsContext } from '../payments/registry.js';
@@ -76,12 +76,9 @@ export async function checkout(
         fail('order.terms_changed', {
           data: { faceValueFen: product.face_value_fen, validityDays: product.validity_days },
         });
-      // The level is read now, not from the session: a membership may have just ended.
-      const user = await forUpdate(
-        trx.selectFrom('users').select(['member_level', 'level_expires_at']).where('id', '=', buyer.id),
-        ctx.engine,
-      ).executeTakeFirstOrThrow();
-      const level = effectiveLevel(user, at);
+      // The level is read now from the membership periods, not from the session: a period may
+      // have just started or ended.
+      const level = await memberLevelAt(trx, buyer.id, at, { engine: ctx.engine });
       const limit = await trx
         .selectFrom('member_levels')
         .select(['max_qty_per_order', 'name_zh', 'name_en'])

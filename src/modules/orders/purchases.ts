@@ -6,11 +6,10 @@
 import { withDeferredAudit } from '../audit/index.js';
 import { z } from 'zod';
 import type { Actor, UserActor } from '../../platform/actor.js';
-import { forUpdate } from '../../platform/db/dialect.js';
 import { fail } from '../../platform/errors.js';
 import { fenToYuan } from '../../platform/money.js';
 import { getPlatformRules } from '../../platform/settings.js';
-import { effectiveLevel, LEVEL_RANK, listOffers, startMembership } from '../membership/offers.js';
+import { LEVEL_RANK, listOffers, memberLevelAt, startMembership } from '../membership/offers.js';
 import { recordPayment } from '../payments/apply.js';
 import { BALANCE_PROVIDER, type PaymentsContext } from '../payments/registry.js';
 import { ensurePayUrl, idempotent, insertOrder, paymentExpiry, requestHash } from './create.js';
@@ -92,11 +91,7 @@ export async function buyMembership(
         });
       // The user row is locked first, as checkout does: the order's foreign key and the level
       // change later take locks on it too, and two purchases must not wait on each other's.
-      const user = await forUpdate(
-        trx.selectFrom('users').select(['member_level', 'level_expires_at']).where('id', '=', buyer.id),
-        ctx.engine,
-      ).executeTakeFirstOrThrow();
-      const current = effectiveLevel(user, at);
+      const current = await memberLevelAt(trx, buyer.id, at, { engine: ctx.engine });
       if (LEVEL_RANK[current] > LEVEL_RANK[offer.level])
         fail('membership.lower_than_current', { params: { current } });
       const c = { actor: buyer as Actor, at, engine: ctx.engine };

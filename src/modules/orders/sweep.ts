@@ -10,7 +10,7 @@ import { claimDeadline, completeDeadline, dueDeadlines, postponeDeadline } from 
 import type { Row } from '../../platform/db/schema.js';
 import { DomainError } from '../../platform/errors.js';
 import { raiseAlert } from '../../platform/alerts.js';
-import { expireMembership } from '../membership/offers.js';
+import { expireMembership, startQueuedMembership } from '../membership/offers.js';
 import { reconcileProcessingPayouts, submitPendingPayouts } from '../payments/payouts.js';
 import type { PaymentsContext } from '../payments/registry.js';
 import { settleOrder } from '../payments/settlement.js';
@@ -37,10 +37,12 @@ async function fire(ctx: PaymentsContext, d: Row<'deadlines'>): Promise<boolean>
       return true;
     case 'SETTLEMENT':
     case 'MEMBERSHIP_EXPIRY':
+    case 'MEMBERSHIP_START':
       return withDeferredAudit(ctx.db, async (trx) => {
         const claimed = await claimDeadline(trx, ctx.engine, d.id);
         if (!claimed) return false; // another instance has it, or it already fired
         if (d.kind === 'SETTLEMENT') await settleOrder(trx, c, claimed);
+        else if (d.kind === 'MEMBERSHIP_START') await startQueuedMembership(trx, c, claimed);
         else await expireMembership(trx, c, claimed);
         return true;
       });
