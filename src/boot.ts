@@ -7,6 +7,7 @@ import type { DbHandle } from './platform/db/dialect.js';
 import { openDatabase } from './platform/db/open.js';
 import { loadMasterKey, type MasterKey } from './platform/crypto.js';
 import { assertMasterKeyMatches, KeyVault } from './modules/inventory/vault.js';
+import { retireDemoLogins } from './modules/demo/retire.js';
 
 export interface Booted extends DataContext {
   handle: DbHandle;
@@ -15,6 +16,8 @@ export interface Booted extends DataContext {
   masterKey: MasterKey;
   /** The demo key file when the master key was generated into the data directory. */
   masterKeyFile: string | null;
+  /** Demo accounts disabled at this start: the database held the demo seed, the demo is off. */
+  retiredDemoLogins: string[];
 }
 
 export async function boot(config: Config, base: Clock = systemClock): Promise<Booted> {
@@ -31,5 +34,13 @@ export async function boot(config: Config, base: Clock = systemClock): Promise<B
   await assertMasterKeyMatches(handle.db, masterKey);
   const vault = new KeyVault(masterKey);
   await vault.hmacKey(handle.db, clock.now()); // created and committed once, before any request
-  return { handle, db: handle.db, engine: handle.engine, clock, testClock, vault, masterKey, masterKeyFile };
+  const data = { db: handle.db, engine: handle.engine, clock };
+  // Published demo passwords never open a database running without the demo.
+  const retiredDemoLogins = config.demo === 'off' ? await retireDemoLogins(data) : [];
+  if (retiredDemoLogins.length > 0)
+    process.stderr.write(
+      `\n!!! This database once held the demo seed. Demo accounts still using the published password are now DISABLED: ${retiredDemoLogins.join(', ')}.\n` +
+        '!!! Create your own admin with `kameng create-admin`. / 此数据库曾导入演示数据，使用公开密码的演示账号已停用，请用 kameng create-admin 创建管理员。\n\n',
+    );
+  return { handle, ...data, testClock, vault, masterKey, masterKeyFile, retiredDemoLogins };
 }

@@ -4,7 +4,8 @@ import { z } from 'zod';
 /** Environment variables the server reads; validated once at start. */
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
-  HOST: z.string().min(1).default('0.0.0.0'),
+  /** Default: 127.0.0.1 outside production (the demo stays on this machine), 0.0.0.0 in production. */
+  HOST: z.string().min(1).optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   DATABASE_URL: z
     .string()
@@ -12,6 +13,13 @@ const envSchema = z.object({
     .optional(),
   KAMENG_DATA_DIR: z.string().min(1).default('./data'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /**
+   * The demo conveniences together: demo accounts with published passwords, the public sandbox
+   * cashier and the test clock. `on` (the default outside production on the embedded database
+   * with the demo master key) listens on loopback only; `public` asks for them on other interfaces
+   * too; `off` runs without them. Never in production.
+   */
+  KAMENG_DEMO: z.enum(['on', 'off', 'public']).optional(),
   KAMENG_SEED_DEMO: z.enum(['auto', 'never']).optional(),
   KAMENG_TEST_CLOCK: z.enum(['on', 'off']).optional(),
   KAMENG_SESSION_HOURS: z.coerce
@@ -54,8 +62,15 @@ const envSchema = z.object({
 
 export type Engine = 'sqlite' | 'postgres';
 
+/** How the server runs (README "Runtime modes"). */
+export type DemoMode = 'on' | 'off' | 'public';
+
 export interface Config {
   env: 'development' | 'test' | 'production';
+  /** The demo conveniences' switch (see KAMENG_DEMO); always `off` in production. */
+  demo: DemoMode;
+  /** Why the demo is off outside production when nobody switched it off, for the start banner. */
+  demoOffReason: string | null;
   host: string;
   port: number;
   engine: Engine;
@@ -103,33 +118,64 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   const e = parsed.data;
-  if (e.NODE_ENV === 'production' && e.KAMENG_TEST_CLOCK === 'on') {
-    throw new ConfigError(['KAMENG_TEST_CLOCK=on: the test clock cannot be enabled in production']);
-  }
   const production = e.NODE_ENV === 'production';
-  if (production && e.KAMENG_SEED_DEMO === 'auto') {
-    // The demo accounts have published passwords: never on a production database.
-    throw new ConfigError(['KAMENG_SEED_DEMO=auto: demo accounts cannot be seeded in production']);
-  }
-  if (production && !e.KAMENG_MASTER_KEY) {
-    throw new ConfigError([
-      'KAMENG_MASTER_KEY=unset: production needs a master key (openssl rand -base64 32)',
-    ]);
-  }
+  const problems: string[] = [];
+  if (production && e.KAMENG_TEST_CLOCK === 'on')
+    problems.push('KAMENG_TEST_CLOCK=on: the test clock cannot be enabled in production');
+  // The demo accounts have published passwords: never on a production database.
+  if (production && e.KAMENG_SEED_DEMO === 'auto')
+    problems.push('KAMENG_SEED_DEMO=auto: demo accounts cannot be seeded in production');
+  if (production && e.KAMENG_DEMO !== undefined && e.KAMENG_DEMO !== 'off')
+    problems.push(
+      `KAMENG_DEMO=${e.KAMENG_DEMO}: the demo (published passwords, sandbox cashier, test clock) cannot run in production`,
+    );
+  if (production && !e.KAMENG_MASTER_KEY)
+    problems.push('KAMENG_MASTER_KEY=unset: production needs a master key (openssl rand -base64 32)');
+  // Real secrets or a real database outside production mean real data: the demo is not switched on
+  // by default there (an operator who wants it on such a database says KAMENG_DEMO=on).
+  const realData = [e.DATABASE_URL ? 'DATABASE_URL' : null, e.KAMENG_MASTER_KEY ? 'KAMENG_MASTER_KEY' : null]
+    .filter((v) => v !== null)
+    .join(' and ');
+  const demo: DemoMode = production ? 'off' : (e.KAMENG_DEMO ?? (realData ? 'off' : 'on'));
+  const demoOffReason =
+    !production && demo === 'off'
+      ? e.KAMENG_DEMO === 'off'
+        ? 'KAMENG_DEMO=off'
+        : `${realData} set without NODE_ENV=production (KAMENG_DEMO=on to seed the demo on this database anyway)`
+      : null;
+  const seedDemo = (e.KAMENG_SEED_DEMO ?? (demo === 'off' ? 'never' : 'auto')) === 'auto';
+  const testClock = !production && (e.KAMENG_TEST_CLOCK ?? (demo === 'off' ? 'off' : 'on')) === 'on';
+  // The sandbox cashier lets anyone "pay": in production it would create money from nothing.
+  const sandboxGateways =
+    (e.KAMENG_SANDBOX_GATEWAYS ?? (production || demo === 'off' ? 'off' : 'on')) === 'on';
+  const host = e.HOST ?? (production ? '0.0.0.0' : '127.0.0.1');
+  const conveniences = [
+    seedDemo ? 'demo accounts' : null,
+    sandboxGateways ? 'sandbox cashier' : null,
+    testClock ? 'test clock' : null,
+  ].filter((v) => v !== null);
+  if (!production && demo !== 'public' && conveniences.length > 0 && !isLoopback(host))
+    problems.push(
+      `HOST=${JSON.stringify(host)}: the demo (${conveniences.join(', ')}) listens on this machine only. ` +
+        'Set KAMENG_DEMO=public to show it on other interfaces anyway, or NODE_ENV=production ' +
+        '(with KAMENG_MASTER_KEY) for real use / 演示模式只监听本机；如确需对外开放请设置 KAMENG_DEMO=public，正式使用请设置 NODE_ENV=production',
+    );
+  if (problems.length > 0) throw new ConfigError(problems);
   const dataDir = path.resolve(e.KAMENG_DATA_DIR);
   const trust = e.KAMENG_TRUST_PROXY;
   return {
     env: e.NODE_ENV,
-    host: e.HOST,
+    demo,
+    demoOffReason,
+    host,
     port: e.PORT,
     engine: e.DATABASE_URL ? 'postgres' : 'sqlite',
     databaseUrl: e.DATABASE_URL,
     dataDir,
     sqlitePath: path.join(dataDir, 'kameng.db'),
     logLevel: e.LOG_LEVEL,
-    seedDemo: (e.KAMENG_SEED_DEMO ?? (production ? 'never' : 'auto')) === 'auto',
-    // Outside production the test clock is on unless switched off explicitly.
-    testClock: e.NODE_ENV !== 'production' && e.KAMENG_TEST_CLOCK !== 'off',
+    seedDemo,
+    testClock,
     sessionHours: e.KAMENG_SESSION_HOURS,
     cookieSecure: (e.KAMENG_COOKIE_SECURE ?? (production ? 'true' : 'false')) === 'true',
     trustProxy: trust === undefined ? false : /^\d+$/.test(trust) ? Number(trust) : trust.split(','),
@@ -137,8 +183,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     masterKey: e.KAMENG_MASTER_KEY,
     importMaxBytes: e.KAMENG_IMPORT_MAX_BYTES,
     sweepIntervalMs: e.KAMENG_SWEEP_INTERVAL_MS,
-    // The sandbox cashier lets anyone "pay": in production it would create money from nothing.
-    sandboxGateways: (e.KAMENG_SANDBOX_GATEWAYS ?? (production ? 'off' : 'on')) === 'on',
+    sandboxGateways,
     smtpUrl: e.KAMENG_SMTP_URL,
   };
+}
+
+/** 127.0.0.0/8, ::1 and localhost: addresses no other machine can reach. */
+export function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h) || h === '::ffff:127.0.0.1';
 }

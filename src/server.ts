@@ -57,9 +57,18 @@ async function main(): Promise<void> {
 
   const address = await app.listen({ host: config.host, port: config.port });
   const url = config.publicUrl ?? address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');
+  const mode =
+    config.env === 'production'
+      ? 'production'
+      : config.demo === 'off'
+        ? `${config.env}, demo off${config.demoOffReason ? ` (${config.demoOffReason})` : ''}`
+        : config.demo === 'public'
+          ? `DEMO on every interface (KAMENG_DEMO=public): published passwords and the sandbox cashier are reachable from ${config.host}`
+          : 'demo (this machine only)';
   const lines = [
     '',
     `  Kameng 卡盟 is running: ${url}/`,
+    `  Listening on ${address}    mode: ${mode}`,
     `  API docs: ${url}/api/docs    health: ${url}/api/health`,
     `  Database: ${booted.engine === 'sqlite' ? config.sqlitePath : 'PostgreSQL (DATABASE_URL)'}`,
   ];
@@ -70,7 +79,9 @@ async function main(): Promise<void> {
     for (const l of DEMO_LOGINS) lines.push(`    ${l.username.padEnd(12)} ${l.note}`);
   }
   if (booted.testClock)
-    lines.push('  Test clock: ON (admins can advance time; set NODE_ENV=production to disable)');
+    lines.push('  Test clock: ON (admins can advance time; KAMENG_DEMO=off or NODE_ENV=production to disable)');
+  if (config.sandboxGateways)
+    lines.push('  Sandbox WeChat Pay / Alipay: ON (anyone reaching the cashier page can "pay")');
   process.stdout.write(`${lines.join('\n')}\n\n`);
 }
 

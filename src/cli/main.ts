@@ -48,7 +48,10 @@ export function buildCli(): Command {
     .command('seed-demo')
     .description('insert the demo accounts and products once')
     .action(() =>
-      withPlatform(async (b) => {
+      withPlatform(async (b, config) => {
+        // The demo accounts' password is published: never on a production database.
+        if (config.env === 'production')
+          throw new InvalidArgumentError('seed-demo is refused in production (the demo passwords are published)');
         out((await seedDemo(b)) ? 'demo data seeded' : 'demo data already present');
         if (await seedDemoKeys(b)) out('demo keys imported');
       }),

@@ -15,7 +15,8 @@ let schema: string | null = null;
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'kameng-cli-'));
-  env = { ...process.env, KAMENG_DATA_DIR: dir, NODE_ENV: 'development' };
+  // The demo is asked for explicitly: on PostgreSQL it would otherwise be off (a real database).
+  env = { ...process.env, KAMENG_DATA_DIR: dir, NODE_ENV: 'development', KAMENG_DEMO: 'on' };
   delete env.DATABASE_URL;
   if (testEngine() === 'postgres') {
     const url = process.env.TEST_DATABASE_URL!;

@@ -69,6 +69,40 @@ describe('loadConfig', () => {
       '127.0.0.1',
     ]);
   });
+  it('runtime modes: the demo stays on this machine, real secrets or a real database turn it off, production never has it', () => {
+    // npm start: demo on, loopback only
+    expect(loadConfig({})).toMatchObject({
+      demo: 'on',
+      host: '127.0.0.1',
+      seedDemo: true,
+      sandboxGateways: true,
+      testClock: true,
+    });
+    // the demo on another interface is refused unless asked for explicitly
+    expect(() => loadConfig({ HOST: '0.0.0.0' })).toThrow(/KAMENG_DEMO=public/);
+    expect(() => loadConfig({ HOST: '192.0.2.2' })).toThrow(/HOST="192.0.2.2"/);
+    expect(loadConfig({ HOST: '0.0.0.0', KAMENG_DEMO: 'public' })).toMatchObject({ demo: 'public', host: '0.0.0.0' });
+    for (const host of ['localhost', '127.0.0.2', '::1', '[::1]'])
+      expect(loadConfig({ HOST: host }).host).toBe(host);
+    // real secrets or PostgreSQL without production: no demo accounts, sandbox cashier or test clock
+    for (const env of [{ KAMENG_MASTER_KEY: MK }, { DATABASE_URL: 'postgres://u@h/db' }]) {
+      const c = loadConfig(env);
+      expect(c).toMatchObject({ demo: 'off', seedDemo: false, sandboxGateways: false, testClock: false });
+      expect(c.demoOffReason).toMatch(/NODE_ENV=production/);
+      // with the demo off, nothing public is left to protect: any interface is allowed
+      expect(loadConfig({ ...env, HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+    }
+    // an operator may still ask for the demo on such a database, outside production
+    expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db', KAMENG_DEMO: 'on' })).toMatchObject({
+      demo: 'on',
+      seedDemo: true,
+    });
+    // production: never the demo, listens everywhere by default
+    const prod = { NODE_ENV: 'production', KAMENG_MASTER_KEY: MK };
+    expect(loadConfig(prod)).toMatchObject({ demo: 'off', host: '0.0.0.0', seedDemo: false, testClock: false });
+    expect(() => loadConfig({ ...prod, KAMENG_DEMO: 'on' })).toThrow(/KAMENG_DEMO=on/);
+    expect(() => loadConfig({ ...prod, KAMENG_DEMO: 'public' })).toThrow(/cannot run in production/);
+  });
   it('never echoes a database URL (it can hold a password)', () => {
     expect(() => loadConfig({ DATABASE_URL: 'mysql://admin:s3cret@db/kameng' })).toThrow(
       /DATABASE_URL=\(value hidden\)/,
