@@ -31,7 +31,7 @@ import { sql, type RawBuilder } from 'kysely';
 import pg from 'pg';
 import { buildApp } from '../src/app.js';
 import { boot, type Booted } from '../src/boot.js';
-import { loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/platform/config.js';
 import { hashPassword } from '../src/modules/accounts/passwords.js';
 import { createAccount } from '../src/modules/catalog/merchants.js';
 import { changeStatus, createProduct } from '../src/modules/catalog/products.js';
@@ -40,6 +40,7 @@ import { ensureAccount, postTransaction, verifyLedger } from '../src/modules/pay
 import { systemActor, type Actor } from '../src/platform/actor.js';
 import type { Db } from '../src/platform/db/dialect.js';
 import { newId } from '../src/platform/ids.js';
+import { unitOfWork } from '../src/platform/unit-of-work.js';
 
 const KEYS = Number(process.env.BENCH_KEYS ?? 10_000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -423,7 +424,7 @@ async function prepareSale(booted: Booted, app: FastifyInstance): Promise<Sale> 
     });
     buyerIds.push(user.id);
     const at = booted.clock.now();
-    await booted.db.transaction().execute(async (trx) => {
+    await unitOfWork(booted, async (trx) => {
       const wallet = await ensureAccount(trx, 'WALLET', user.id, at);
       const clearing = await ensureAccount(trx, 'GATEWAY_CLEARING', 'sandbox-wechat', at);
       await postTransaction(trx, bench, at, {

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
 import { boot } from '../src/boot.js';
-import { loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/platform/config.js';
 import { seedDemo } from '../src/modules/demo/seed.js';
 
 const LINES = Number(process.env.BENCH_KEYS ?? 1_000_000);

@@ -10,7 +10,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { buildApp } from '../src/app.js';
 import { boot } from '../src/boot.js';
-import { loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/platform/config.js';
 import { seedDemo } from '../src/modules/demo/seed.js';
 
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 5);

@@ -17,7 +17,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Config } from './config.js';
+import type { Config } from './platform/config.js';
 import { accountRoutes } from './modules/accounts/routes.js';
 import { registerAuth } from './modules/accounts/http.js';
 import { adminRoutes } from './modules/admin/routes.js';
@@ -28,11 +28,18 @@ import { createMailer, drainOutbox } from './modules/notifications/outbox.js';
 import { DiskFileStore } from './platform/files.js';
 import { catalogRoutes } from './modules/catalog/routes.js';
 import type { Clock, TestClock } from './platform/clock.js';
-import type { KeyVault } from './modules/inventory/vault.js';
+import type { KeyVault } from './platform/vault.js';
 import { inventoryRoutes } from './modules/inventory/routes.js';
 import { orderRoutes } from './modules/orders/routes.js';
-import { sweep, type SweepReport } from './modules/orders/sweep.js';
-import { GatewayRegistry } from './modules/payments/registry.js';
+import { Sweeper, type SweepReport } from './platform/sweeper.js';
+import { orderDeadlines } from './modules/orders/expiry.js';
+import { paymentReceived } from './modules/orders/fulfil.js';
+import { paymentDeadlines } from './modules/payments/settlement.js';
+import { reconcileProcessingPayouts, submitPendingPayouts } from './modules/payments/payouts.js';
+import { membershipDeadlines } from './modules/membership/lifecycle.js';
+import { refundDeadlines } from './modules/aftersales/sweep.js';
+import { payoutChanged } from './modules/aftersales/payout.js';
+import { GatewayRegistry, type PaymentPorts, type PaymentsContext } from './modules/payments/registry.js';
 import { paymentRoutes } from './modules/payments/routes.js';
 import { createSandboxGateways, type SandboxGateways } from './modules/payments/sandbox/index.js';
 import { sandboxRoutes } from './modules/payments/sandbox/routes.js';
@@ -41,7 +48,7 @@ import type { DbHandle } from './platform/db/dialect.js';
 import { registerProblemHandler, sendNotFound } from './platform/http/problem.js';
 import { problems } from './platform/http/schemas.js';
 import { loggerOptions } from './platform/logger.js';
-import { VERSION } from './version.js';
+import { VERSION } from './platform/version.js';
 
 export interface AppDeps {
   config: Config;
@@ -67,8 +74,9 @@ export const defaultWebDir = (): string => {
 declare module 'fastify' {
   interface FastifyInstance {
     kameng: {
-      ctx: AppContext;
+      ctx: AppContext & PaymentsContext;
       sandbox: SandboxGateways | null;
+      sweeper: Sweeper;
       /** Fires due deadlines, sends waiting payouts, runs the sandbox gateways' timed work. */
       sweep(): Promise<SweepReport>;
     };
@@ -108,7 +116,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         },
       })
     : null;
-  const ctx: AppContext = {
+  // The ports payments tells its outcomes' owners through, in the transaction of the change:
+  // orders fulfils what a payment bought; after-sales moves the request a payout belongs to.
+  const ports: PaymentPorts = {
+    paymentReceived: (trx, c, payment, facts) => paymentReceived(trx, ctx, c, payment, facts),
+    payoutChanged: (trx, c, payout, to, replaced) => payoutChanged(trx, c, payout, to, replaced),
+  };
+  const ctx: AppContext & PaymentsContext = {
     db: deps.handle.db,
     engine: deps.handle.engine,
     clock: deps.clock,
@@ -117,26 +131,26 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     log: app.log,
     vault: deps.vault,
     gateways: new GatewayRegistry(sandbox ? sandbox.gateways.values() : []),
+    ports,
     files: DiskFileStore.forDataDir(deps.config.dataDir),
   };
   // Notification e-mail (SMTP when configured, else .eml files in the data folder) and SMS.
   const mailer = createMailer(deps.config, { log: app.log });
   app.addHook('onClose', () => mailer.close());
-  app.decorate('kameng', {
-    ctx,
-    sandbox,
-    sweep: async () => {
-      const report = await sweep(
-        { ...ctx, sandbox: sandbox ?? undefined },
-        {
-          onError: (err, d) =>
-            app.log.error({ err, deadline: d.id, kind: d.kind }, 'deadline failed; retrying later'),
-        },
-      );
-      await drainOutbox(ctx, mailer);
-      return report;
-    },
-  });
+  // Every module's deadlines, and the periodic work beside them: payouts still waiting for their
+  // gateway, payouts whose notification is overdue, the sandbox gateways' timed work, e-mail.
+  const sweeper = new Sweeper(ctx)
+    .handle(orderDeadlines(ctx))
+    .handle(paymentDeadlines(ctx))
+    .handle(membershipDeadlines(ctx))
+    .handle(refundDeadlines(ctx))
+    .every('payouts.submit', () => submitPendingPayouts(ctx, 50))
+    .every('payouts.reconcile', () =>
+      reconcileProcessingPayouts(ctx, new Date(ctx.clock.now().getTime() - 10 * 60_000), 50),
+    )
+    .every('sandbox', async () => void (await sandbox?.tick(ctx.clock.now())))
+    .every('outbox', async () => (await drainOutbox(ctx, mailer)).sent);
+  app.decorate('kameng', { ctx, sandbox, sweeper, sweep: () => sweeper.run() });
 
   registerProblemHandler(app);
   await app.register(cookie);

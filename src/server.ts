@@ -1,10 +1,10 @@
 /** `npm start`: migrate, seed the demo once, serve API, docs and web app on one port. */
 import { buildApp } from './app.js';
 import { boot } from './boot.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig } from './platform/config.js';
 import { interruptStaleBatches, sweepUploads } from './modules/inventory/import.js';
 import { DEMO_LOGINS, DEMO_PASSWORD, seedDemo, seedDemoKeys } from './modules/demo/seed.js';
-import { seedDemoRefunds } from './modules/demo/refunds.js';
+import { seedDemoOrders, seedDemoRefunds } from './modules/demo/refunds.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -18,7 +18,10 @@ async function main(): Promise<void> {
     testClock: booted.testClock,
     vault: booted.vault,
   });
-  if (config.seedDemo) await seedDemoRefunds(app.kameng.ctx);
+  if (config.seedDemo) {
+    await seedDemoOrders(app.kameng.ctx);
+    await seedDemoRefunds(app.kameng.ctx);
+  }
   // Imports left RUNNING by a process that died are marked INTERRUPTED (their chunks stay), now
   // and every minute (another instance may die while this one runs); their uploads are removed.
   await sweepUploads(config.dataDir);
@@ -79,7 +82,9 @@ async function main(): Promise<void> {
     for (const l of DEMO_LOGINS) lines.push(`    ${l.username.padEnd(12)} ${l.note}`);
   }
   if (booted.testClock)
-    lines.push('  Test clock: ON (admins can advance time; KAMENG_DEMO=off or NODE_ENV=production to disable)');
+    lines.push(
+      '  Test clock: ON (admins can advance time; KAMENG_DEMO=off or NODE_ENV=production to disable)',
+    );
   if (config.sandboxGateways)
     lines.push('  Sandbox WeChat Pay / Alipay: ON (anyone reaching the cashier page can "pay")');
   process.stdout.write(`${lines.join('\n')}\n\n`);

@@ -11,7 +11,7 @@ import { sql } from 'kysely';
 import { harness, type Harness } from '../../test/helpers/app.js';
 import { fund, stocked } from '../../test/helpers/orders.js';
 import { newOrderedId } from '../../src/platform/ids.js';
-import { canonicalJson } from '../../src/modules/audit/index.js';
+import { canonicalJson } from '../../src/platform/audit.js';
 
 export interface RawRows {
   h: Harness;

@@ -7,7 +7,7 @@ import type { Actor } from '../platform/actor.js';
 import { MasterKey } from '../platform/crypto.js';
 import { fail } from '../platform/errors.js';
 import { runImport, startBatch } from '../modules/inventory/import.js';
-import { rewrapAll } from '../modules/inventory/vault.js';
+import { rewrapAll } from '../modules/inventory/master-key.js';
 import { batchView } from '../modules/inventory/queries.js';
 
 export async function importKeyFile(

@@ -3,14 +3,16 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError } from 'commander';
 import { buildApp } from '../app.js';
 import { boot, type Booted } from '../boot.js';
-import { ConfigError, loadConfig, type Config } from '../config.js';
+import { ConfigError, loadConfig, type Config } from '../platform/config.js';
 import { systemActor } from '../platform/actor.js';
 import { importCalendarYear, loadCalendar } from '../platform/calendar-store.js';
 import { DomainError, fail } from '../platform/errors.js';
-import { verifyAuditChain } from '../modules/audit/index.js';
+import { verifyAuditChain } from '../platform/audit.js';
 import { findUserByUsername } from '../modules/accounts/users.js';
 import { createAccount } from '../modules/catalog/merchants.js';
 import { seedDemo, seedDemoKeys } from '../modules/demo/seed.js';
+import { seedDemoOrders, seedDemoRefunds } from '../modules/demo/refunds.js';
+import type { FastifyInstance } from 'fastify';
 import { interruptStaleBatches } from '../modules/inventory/import.js';
 import { exportRecords, type Dataset } from '../modules/orders/export.js';
 import { importKeyFile, rotateMasterKey } from './keys.js';
@@ -24,6 +26,24 @@ async function withPlatform<T>(fn: (b: Booted, config: Config) => Promise<T>): P
     return await fn(booted, config);
   } finally {
     await booted.handle.close();
+  }
+}
+
+/** The app (its sweeper, payments ports and gateways) for commands that use them; no socket. */
+async function withApp<T>(b: Booted, config: Config, fn: (app: FastifyInstance) => Promise<T>): Promise<T> {
+  const app = await buildApp({
+    config,
+    handle: b.handle,
+    clock: b.clock,
+    testClock: b.testClock,
+    vault: b.vault,
+    logger: false,
+    webDir: '/nonexistent',
+  });
+  try {
+    return await fn(app);
+  } finally {
+    await app.close();
   }
 }
 
@@ -51,9 +71,16 @@ export function buildCli(): Command {
       withPlatform(async (b, config) => {
         // The demo accounts' password is published: never on a production database.
         if (config.env === 'production')
-          throw new InvalidArgumentError('seed-demo is refused in production (the demo passwords are published)');
+          throw new InvalidArgumentError(
+            'seed-demo is refused in production (the demo passwords are published)',
+          );
         out((await seedDemo(b)) ? 'demo data seeded' : 'demo data already present');
         if (await seedDemoKeys(b)) out('demo keys imported');
+        // what npm start seeds besides: an order and the after-sales requests
+        await withApp(b, config, async (app) => {
+          await seedDemoOrders(app.kameng.ctx);
+          if (await seedDemoRefunds(app.kameng.ctx)) out('demo orders and refund requests seeded');
+        });
       }),
     );
 
@@ -185,21 +212,12 @@ export function buildCli(): Command {
     )
     .action(() =>
       withPlatform(async (b, config) => {
-        const app = await buildApp({
-          config,
-          handle: b.handle,
-          clock: b.clock,
-          testClock: b.testClock,
-          vault: b.vault,
-          logger: false,
-          webDir: '/nonexistent',
-        });
-        try {
+        await withApp(b, config, async (app) => {
           const r = await app.kameng.sweep();
-          out(`fired ${r.fired} deadline(s), postponed ${r.postponed}, sent ${r.payoutsSent} payout(s)`);
-        } finally {
-          await app.close();
-        }
+          out(
+            `fired ${r.fired} deadline(s), postponed ${r.postponed}, sent ${r.tasks['payouts.submit'] ?? 0} payout(s)`,
+          );
+        });
       }),
     );
 

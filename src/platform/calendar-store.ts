@@ -5,7 +5,8 @@ import { parseCalendarImport, WorkingDayCalendar } from './calendar.js';
 import type { DataContext } from './context.js';
 import { now, type Db } from './db/dialect.js';
 import { DomainError, fieldError } from './errors.js';
-import { appendAudit } from '../modules/audit/index.js';
+import { appendAudit } from './audit.js';
+import { unitOfWork } from './unit-of-work.js';
 
 export async function loadCalendar(db: Db): Promise<WorkingDayCalendar> {
   const rows = await db.selectFrom('calendar_days').select(['date', 'kind', 'name']).execute();
@@ -39,7 +40,7 @@ export async function importCalendarYear(
   }
   const file = json as { year: number; source: string };
   const at = ctx.clock.now();
-  await ctx.db.transaction().execute(async (trx) => {
+  await unitOfWork(ctx, async (trx) => {
     await trx.deleteFrom('calendar_days').where('year', '=', file.year).execute();
     await trx
       .insertInto('calendar_days')

@@ -4,10 +4,11 @@
  * tests can watch windows and deadlines pass. Its offset is stored in `settings` so it survives a
  * restart and is picked up by every app instance on the same database.
  */
-import { appendAudit } from '../modules/audit/index.js';
+import { appendAudit } from './audit.js';
 import type { Actor } from './actor.js';
 import { engineOf, forUpdate, fromJson, now, toJson, type Db } from './db/dialect.js';
 import { getSetting } from './settings.js';
+import { unitOfWork } from './unit-of-work.js';
 
 export interface Clock {
   now(): Date;
@@ -64,7 +65,7 @@ export class TestClock implements Clock {
   async advance(ms: number, actor: Actor): Promise<Date> {
     if (!Number.isInteger(ms) || ms <= 0) throw new RangeError('advance needs a positive whole number of ms');
     const at = this.base.now();
-    this.offsetMs = await this.db.transaction().execute(async (trx) => {
+    this.offsetMs = await unitOfWork({ db: this.db }, async (trx) => {
       await trx
         .insertInto('settings')
         .values({

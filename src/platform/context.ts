@@ -1,12 +1,14 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { Config } from '../config.js';
+import type { Config } from './config.js';
 import type { Clock, TestClock } from './clock.js';
 import type { Db, Engine } from './db/dialect.js';
-import type { KeyVault } from '../modules/inventory/vault.js';
-import type { GatewayRegistry } from '../modules/payments/registry.js';
+import type { KeyVault } from './vault.js';
 import type { FileStore } from './files.js';
 
-/** What services need from the platform; built once in app.ts and passed down explicitly. */
+/**
+ * What services need from the platform; built once in app.ts and passed down explicitly. Modules
+ * add what they need on top (payments: its gateways), each in its own context type.
+ */
 export interface AppContext {
   db: Db;
   engine: Engine;
@@ -16,7 +18,6 @@ export interface AppContext {
   config: Config;
   log: FastifyBaseLogger;
   vault: KeyVault;
-  gateways: GatewayRegistry;
   /** Evidence and message attachments, content-addressed. */
   files: FileStore;
 }

@@ -90,6 +90,15 @@ export async function postponeDeadline(db: Db, id: string, dueAt: Date, error: s
     .execute();
 }
 
+/** A fired deadline that asked to be looked at again later (inside the firing unit of work). */
+export async function reopenDeadline(trx: Db, id: string, dueAt: Date): Promise<void> {
+  await trx
+    .updateTable('deadlines')
+    .set({ state: 'OPEN', due_at: now(dueAt), fired_at: null })
+    .where('id', '=', id)
+    .execute();
+}
+
 /** Due deadlines, oldest first (a candidate list; each is claimed in its own transaction). */
 export async function dueDeadlines(db: Db, at: Date, limit: number): Promise<Row<'deadlines'>[]> {
   return db

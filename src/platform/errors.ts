@@ -425,6 +425,11 @@ const catalog = {
     zh: '售后申请当前状态（{from}）不能变为 {to}',
     en: 'The refund request cannot go from {from} to {to}',
   },
+  'refund.deadline_passed': {
+    status: 409,
+    zh: '处理期限已过，该操作已不能进行',
+    en: 'The deadline for this has passed',
+  },
   'refund.not_found': { status: 404, zh: '售后申请不存在', en: 'Refund request not found' },
   'refund.order_not_refundable': {
     status: 409,
@@ -526,6 +531,12 @@ const catalog = {
 } as const satisfies Record<string, CatalogEntry>;
 
 export type ErrorCode = keyof typeof catalog;
+/**
+ * Every error code, in catalog order: the OpenAPI document lists them as the problem's `code` enum,
+ * so the web client's error handling is checked against them. (`Object.keys` of the catalog, which
+ * has at least one entry, is exactly its keys: the cast only restores what TypeScript forgets.)
+ */
+export const ERROR_CODES = Object.freeze(Object.keys(catalog)) as readonly [ErrorCode, ...ErrorCode[]];
 /** A parameter is the same in both languages, or given per language. */
 export type Params = Record<string, string | number | { zh: string; en: string }>;
 

@@ -1,5 +1,6 @@
 import type { FastifyServerOptions } from 'fastify';
-import type { Config } from '../config.js';
+import { pino } from 'pino';
+import type { Config } from './config.js';
 
 /**
  * Paths pino censors wherever they appear in a log object: passwords, tokens, cookies, key
@@ -37,3 +38,14 @@ export function loggerOptions(
     redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
   };
 }
+
+/** What code outside a request needs of a logger: errors, with context (pino's signature). */
+export interface ErrorLogger {
+  error(obj: object, msg: string): void;
+}
+
+/** For work without the app's logger at hand (CLI, tests): stderr, secrets redacted. */
+export const fallbackLogger: ErrorLogger = pino(
+  { level: 'error', redact: { paths: REDACT_PATHS, censor: '[REDACTED]' } },
+  pino.destination(2),
+);

@@ -15,8 +15,8 @@ import { chromium, type Browser, type Locator, type Page } from 'playwright-core
 import { afterAll, beforeAll, expect } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { boot, type Booted } from '../../src/boot.js';
-import { loadConfig } from '../../src/config.js';
-import { seedDemoRefunds } from '../../src/modules/demo/refunds.js';
+import { loadConfig } from '../../src/platform/config.js';
+import { seedDemoOrders, seedDemoRefunds } from '../../src/modules/demo/refunds.js';
 import { DEMO_PASSWORD, seedDemo, seedDemoKeys } from '../../src/modules/demo/seed.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -102,6 +102,7 @@ export function browserSuite(options: BrowserSuiteOptions): BrowserSuite {
       logger: false,
       webDir,
     });
+    await seedDemoOrders(app.kameng.ctx);
     if (options.seedRefunds) await seedDemoRefunds(app.kameng.ctx);
     base = await app.listen({ host: '127.0.0.1', port: 0 });
     if (options.sweep) {

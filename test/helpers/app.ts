@@ -4,14 +4,14 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
-import { loadConfig, type Config } from '../../src/config.js';
+import { loadConfig, type Config } from '../../src/platform/config.js';
 import { FixedClock, TestClock } from '../../src/platform/clock.js';
 import type { AppContext } from '../../src/platform/context.js';
 import { createAccount, type NewAccount } from '../../src/modules/catalog/merchants.js';
 import { systemActor } from '../../src/platform/actor.js';
 import { createTestDb, type TestDb } from './db.js';
 import { MasterKey } from '../../src/platform/crypto.js';
-import { KeyVault } from '../../src/modules/inventory/vault.js';
+import { KeyVault } from '../../src/platform/vault.js';
 
 export const PASSWORD = 'correct-horse-1';
 /** Monday 2026-01-05 10:00 in Shanghai. */

@@ -6,6 +6,7 @@ import { createUnits } from '../../src/modules/inventory/allocation.js';
 import type { Harness } from './app.js';
 import { productInput } from './factories.js';
 import type { ProductType } from '../../src/modules/inventory/parse.js';
+import { unitOfWork } from '../../src/platform/unit-of-work.js';
 
 export interface Shop {
   actor: Actor;
@@ -59,7 +60,7 @@ export async function units(
   buyerId: string,
   count: number,
 ): Promise<string[]> {
-  return h.db.db
-    .transaction()
-    .execute((trx) => createUnits(trx, { productId, buyerId, policyId, count, at: h.ctx.clock.now() }));
+  return unitOfWork(h.ctx, (trx) =>
+    createUnits(trx, { productId, buyerId, policyId, count, at: h.ctx.clock.now() }),
+  );
 }

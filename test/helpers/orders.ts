@@ -7,6 +7,7 @@ import type { Harness, Client, Res } from './app.js';
 import { productInput } from './factories.js';
 import { cardLines, importLines, shop, type Shop } from './inventory.js';
 import type { ProductInput } from '../../src/modules/catalog/products.js';
+import { unitOfWork } from '../../src/platform/unit-of-work.js';
 
 export interface Stocked {
   shop: Shop;
@@ -42,7 +43,7 @@ export async function stocked(
 /** Credits a buyer's wallet as a settled top-up would (gateway clearing → wallet). */
 export async function fund(h: Harness, buyerId: string, fen: number): Promise<void> {
   const at = h.ctx.clock.now();
-  await h.db.db.transaction().execute(async (trx) => {
+  await unitOfWork(h.ctx, async (trx) => {
     const wallet = await ensureAccount(trx, 'WALLET', buyerId, at);
     const clearing = await ensureAccount(trx, 'GATEWAY_CLEARING', 'sandbox-wechat', at);
     await postTransaction(trx, systemActor('test'), at, {
@@ -71,8 +72,7 @@ export async function buy(
   key = idem(),
   over: Record<string, unknown> = {},
 ): Promise<Res> {
-  const unitPriceFen =
-    'unitPriceFen' in over ? over.unitPriceFen : await viewerPrice(c, p.productId);
+  const unitPriceFen = 'unitPriceFen' in over ? over.unitPriceFen : await viewerPrice(c, p.productId);
   return c.req(
     'POST',
     '/api/orders',
@@ -105,9 +105,9 @@ export async function buyMembership(
   key = idem(),
   over: Record<string, unknown> = {},
 ): Promise<Res> {
-  const offers = (await c.get<{ items: { level: string; priceFen: number; termDays: number }[] }>(
-    '/api/membership/offers',
-  )).body.items;
+  const offers = (
+    await c.get<{ items: { level: string; priceFen: number; termDays: number }[] }>('/api/membership/offers')
+  ).body.items;
   const offer = offers.find((o) => o.level === level);
   return c.req(
     'POST',

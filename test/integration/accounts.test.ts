@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyAuditChain } from '../../src/modules/audit/index.js';
+import { verifyAuditChain } from '../../src/platform/audit.js';
 import { FREE_ATTEMPTS } from '../../src/modules/accounts/throttle.js';
 import { harness, PASSWORD, type Harness } from '../helpers/app.js';
 

@@ -9,7 +9,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyAuditChain } from '../../src/modules/audit/index.js';
+import { verifyAuditChain } from '../../src/platform/audit.js';
 import { verifyLedger } from '../../src/modules/payments/ledger.js';
 import { harness, PASSWORD, type Client, type Harness } from '../helpers/app.js';
 import { buy, fund, idem, stocked, walletBalance, type Stocked } from '../helpers/orders.js';

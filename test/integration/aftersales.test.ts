@@ -8,10 +8,11 @@
  */
 import { deflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyAuditChain } from '../../src/modules/audit/index.js';
+import { verifyAuditChain } from '../../src/platform/audit.js';
 import { verifyLedger } from '../../src/modules/payments/ledger.js';
 import { harness, PASSWORD, type Client, type Harness } from '../helpers/app.js';
 import { buy, buyMembership, fund, idem, stocked, walletBalance, type Stocked } from '../helpers/orders.js';
+import { unitOfWork } from '../../src/platform/unit-of-work.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -393,6 +394,14 @@ describe('merchant review', () => {
     });
     expect(ask.body.state).toBe('AWAITING_BUYER');
     h.base.advance(10 * 24 * HOUR);
+    // past the deadline, before the sweeper has fired it: the answer comes too late
+    const late = await b.post<{ code: string }>(`/api/refunds/${r.id}/actions`, {
+      action: 'SUPPLEMENT',
+      version: ask.body.version,
+      note: '截图见附件',
+    });
+    expect(late.status).toBe(409);
+    expect(late.body.code).toBe('refund.deadline_passed');
     await sweep();
     expect((await detail(b, r.id)).state).toBe('CLOSED');
     // Its unit is free again.
@@ -670,7 +679,9 @@ describe('membership refunds', () => {
     // and the sweeper brings the stored level (sessions, pages) along with it
     await h.app.kameng.sweep();
     expect(await level(b)).toBe('SUPER');
-    expect((await b.get<{ user: { memberLevel: string } }>('/api/auth/me')).body.user.memberLevel).toBe('SUPER');
+    expect((await b.get<{ user: { memberLevel: string } }>('/api/auth/me')).body.user.memberLevel).toBe(
+      'SUPER',
+    );
     // the queued term ends like any other
     h.base.set(new Date(Date.parse(queued.endsAt) + 1000));
     expect(await order(b, p)).toMatchObject({ unitPriceFen: p.prices.REGULAR, buyerLevel: 'REGULAR' });
@@ -721,7 +732,7 @@ describe('review findings: deposit, repeated applications, keys under review', (
     const before = (await m.get<{ payableFen: number; depositFen: number }>('/api/merchant/finance')).body;
     expect(before).toMatchObject({ payableFen: p.prices.REGULAR, depositFen: 500_000 });
     // The merchant's balance is paid out elsewhere (a withdrawal), leaving 100 fen.
-    await h.db.db.transaction().execute(async (trx) => {
+    await unitOfWork(h.ctx, async (trx) => {
       const { ensureAccount, postTransaction } = await import('../../src/modules/payments/ledger.js');
       const { systemActor } = await import('../../src/platform/actor.js');
       const at = h.ctx.clock.now();

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyAuditChain } from '../../src/modules/audit/index.js';
+import { verifyAuditChain } from '../../src/platform/audit.js';
 import { verifyLedger } from '../../src/modules/payments/ledger.js';
 import { harness, type Harness } from '../helpers/app.js';
 import { buy, fund, idem, stocked, walletBalance } from '../helpers/orders.js';
@@ -134,7 +134,11 @@ describe('checkout rules', () => {
     const res = await buy(b, p, 1, 'WECHAT', idem(), { unitPriceFen: p.prices.REGULAR + 1 });
     expect(res.status).toBe(409);
     expect((res.body as { code: string }).code).toBe('order.price_changed');
-    const payments = await h.db.db.selectFrom('payments').select('id').where('buyer_id', '=', b.userId).execute();
+    const payments = await h.db.db
+      .selectFrom('payments')
+      .select('id')
+      .where('buyer_id', '=', b.userId)
+      .execute();
     expect(payments).toHaveLength(0);
   });
 

@@ -41,7 +41,7 @@ afterAll(async () => {
 
 async function firstProduct(): Promise<string> {
   const { boot } = await import('../../src/boot.js');
-  const { loadConfig } = await import('../../src/config.js');
+  const { loadConfig } = await import('../../src/platform/config.js');
   const b = await boot(loadConfig(env));
   try {
     const p = await b.db

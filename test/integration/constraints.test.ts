@@ -4,6 +4,7 @@ import { constraintKind } from '../../src/platform/db/dialect.js';
 import { harness, type Harness } from '../helpers/app.js';
 import { productInput } from '../helpers/factories.js';
 import { createProduct } from '../../src/modules/catalog/products.js';
+import { unitOfWork } from '../../src/platform/unit-of-work.js';
 
 let h: Harness;
 let merchantId: string;
@@ -78,7 +79,7 @@ describe(`constraints on ${process.env.KAMENG_TEST_ENGINE ?? 'sqlite'}`, () => {
   it('deferred foreign key: a product pointing at a missing policy is accepted inside the transaction, refused at commit', async () => {
     let insertedInside = false;
     const kind = await rejects(() =>
-      h.db.db.transaction().execute(async (trx) => {
+      unitOfWork(h.ctx, async (trx) => {
         await trx
           .insertInto('products')
           .values(product({ current_policy_id: 'missing' }))

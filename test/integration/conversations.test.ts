@@ -7,7 +7,7 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerAuth } from '../../src/modules/accounts/http.js';
-import { auditTrail, verifyAuditChain } from '../../src/modules/audit/index.js';
+import { auditTrail, verifyAuditChain } from '../../src/platform/audit.js';
 import { conversationRoutes } from '../../src/modules/conversations/routes.js';
 import {
   listMessages,

@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { harness, type Client, type Harness } from '../helpers/app.js';
 import { productInput } from '../helpers/factories.js';
+import { unitOfWork } from '../../src/platform/unit-of-work.js';
 
 let h: Harness;
 let merchant: Client & { merchantId: string | null };
@@ -144,7 +145,7 @@ describe('import over HTTP', () => {
       .where('id', '=', productId)
       .executeTakeFirstOrThrow();
     const c = { engine: h.db.engine, actor: { kind: 'system' as const, name: 't' }, at: h.ctx.clock.now() };
-    const [unitId] = await h.db.db.transaction().execute(async (trx) => {
+    const [unitId] = await unitOfWork(h.ctx, async (trx) => {
       const u = await createUnits(trx, {
         productId,
         buyerId: buyer.userId,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runImport, startBatch, CHUNK_LINES } from '../../src/modules/inventory/import.js';
-import { verifyAuditChain } from '../../src/modules/audit/index.js';
+import { verifyAuditChain } from '../../src/platform/audit.js';
 import { harness, type Harness } from '../helpers/app.js';
 import { cardLines, importLines, product, shop, type Shop } from '../helpers/inventory.js';
 

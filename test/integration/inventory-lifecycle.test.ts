@@ -11,9 +11,10 @@ import { DomainError } from '../../src/platform/errors.js';
 import { constraintKind } from '../../src/platform/db/dialect.js';
 import { redeemKey } from '../../src/modules/inventory/registry.js';
 import type { Actor } from '../../src/platform/actor.js';
-import { verifyAuditChain } from '../../src/modules/audit/index.js';
+import { verifyAuditChain } from '../../src/platform/audit.js';
 import { harness, type Client, type Harness } from '../helpers/app.js';
 import { importLines, product, shop, units, type Shop } from '../helpers/inventory.js';
+import { unitOfWork } from '../../src/platform/unit-of-work.js';
 
 let h: Harness;
 let s: Shop;
@@ -40,7 +41,7 @@ async function delivered(
   await importLines(h, s, p.id, lines);
   const buyer = await h.loggedIn({ role: 'buyer' });
   const unitIds = await units(h, p.id, p.policyId, buyer.userId, n);
-  await h.db.db.transaction().execute(async (trx) => {
+  await unitOfWork(h.ctx, async (trx) => {
     await reserveKeys(trx, sys(), { productId: p.id, buyerId: buyer.userId, unitIds });
     await deliverKeys(trx, sys(), unitIds);
   });
@@ -54,20 +55,16 @@ describe('allocation', () => {
     const buyer = await h.account({ role: 'buyer' });
     const u = await units(h, p.id, p.policyId, buyer.id, 4);
     await expect(
-      h.db.db
-        .transaction()
-        .execute((trx) => reserveKeys(trx, sys(), { productId: p.id, buyerId: buyer.id, unitIds: u })),
+      unitOfWork(h.ctx, (trx) => reserveKeys(trx, sys(), { productId: p.id, buyerId: buyer.id, unitIds: u })),
     ).rejects.toMatchObject({ code: 'inventory.out_of_stock' });
     expect(
       (await h.db.db.selectFrom('keys').select('state').where('product_id', '=', p.id).execute()).every(
         (k) => k.state === 'AVAILABLE',
       ),
     ).toBe(true);
-    const pairs = await h.db.db
-      .transaction()
-      .execute((trx) =>
-        reserveKeys(trx, sys(), { productId: p.id, buyerId: buyer.id, unitIds: u.slice(0, 2) }),
-      );
+    const pairs = await unitOfWork(h.ctx, (trx) =>
+      reserveKeys(trx, sys(), { productId: p.id, buyerId: buyer.id, unitIds: u.slice(0, 2) }),
+    );
     const lines = await h.db.db
       .selectFrom('keys')
       .select(['id', 'line_no'])
@@ -79,7 +76,7 @@ describe('allocation', () => {
       .orderBy('line_no')
       .execute();
     expect(lines.map((l) => l.line_no)).toEqual([1, 2]);
-    await h.db.db.transaction().execute((trx) => deliverKeys(trx, sys(), u.slice(0, 2)));
+    await unitOfWork(h.ctx, (trx) => deliverKeys(trx, sys(), u.slice(0, 2)));
     const k = await h.db.db
       .selectFrom('keys')
       .selectAll()
@@ -91,7 +88,7 @@ describe('allocation', () => {
   it('release, sealed return and revealed void follow the lifecycle; anything else is refused', async () => {
     const { buyer, unitIds } = await delivered(['L1 a', 'L2 b', 'L3 c'], 3);
     // a sealed key returns to stock and forgets its buyer
-    await h.db.db.transaction().execute((trx) => returnToStock(trx, sys(), [unitIds[0]]));
+    await unitOfWork(h.ctx, (trx) => returnToStock(trx, sys(), [unitIds[0]]));
     const back = await h.db.db
       .selectFrom('keys')
       .selectAll()
@@ -101,14 +98,14 @@ describe('allocation', () => {
     expect(back).toHaveLength(1);
     // a revealed key cannot go back to stock, only be voided
     expect((await buyer.post(`/api/units/${unitIds[1]}/reveal`)).status).toBe(200);
-    await expect(
-      h.db.db.transaction().execute((trx) => returnToStock(trx, sys(), [unitIds[1]])),
-    ).rejects.toBeInstanceOf(DomainError);
-    await h.db.db.transaction().execute((trx) => voidUnitKeys(trx, sys(), [unitIds[1]]));
+    await expect(unitOfWork(h.ctx, (trx) => returnToStock(trx, sys(), [unitIds[1]]))).rejects.toBeInstanceOf(
+      DomainError,
+    );
+    await unitOfWork(h.ctx, (trx) => voidUnitKeys(trx, sys(), [unitIds[1]]));
     expect((await stateOf(unitIds[1])).state).toBe('VOIDED');
     // a delivered key cannot be "released" like an unpaid reservation
     await expect(
-      h.db.db.transaction().execute((trx) => releaseReservation(trx, sys(), [unitIds[2]])),
+      unitOfWork(h.ctx, (trx) => releaseReservation(trx, sys(), [unitIds[2]])),
     ).rejects.toMatchObject({
       code: 'inventory.key_conflict',
     });
@@ -127,11 +124,9 @@ describe('allocation', () => {
     const u = await units(h, p.id, p.policyId, buyer.id, 50);
     const results = await Promise.allSettled(
       u.map((unitId) =>
-        h.db.db
-          .transaction()
-          .execute((trx) =>
-            reserveKeys(trx, sys(), { productId: p.id, buyerId: buyer.id, unitIds: [unitId] }),
-          ),
+        unitOfWork(h.ctx, (trx) =>
+          reserveKeys(trx, sys(), { productId: p.id, buyerId: buyer.id, unitIds: [unitId] }),
+        ),
       ),
     );
     const ok = results.filter((r) => r.status === 'fulfilled').map((r) => r.value[0].keyId);
@@ -176,9 +171,9 @@ describe('allocation', () => {
     await importLines(h, s, p.id, ['RSV-0001 rsv-secret']);
     const buyer = await h.loggedIn({ role: 'buyer' });
     const u = await units(h, p.id, p.policyId, buyer.userId, 1);
-    await h.db.db
-      .transaction()
-      .execute((trx) => reserveKeys(trx, sys(), { productId: p.id, buyerId: buyer.userId, unitIds: u }));
+    await unitOfWork(h.ctx, (trx) =>
+      reserveKeys(trx, sys(), { productId: p.id, buyerId: buyer.userId, unitIds: u }),
+    );
     expect((await buyer.post(`/api/units/${u[0]}/reveal`)).status).toBe(409); // reserved, not delivered
     const issuer: Actor = { kind: 'token', tokenId: 't', scope: 'issuer', userId: null, merchantId: null };
     await redeemKey(h.ctx, issuer, { cardNo: 'RSV-0001', password: 'rsv-secret' });
@@ -197,7 +192,7 @@ describe('allocation', () => {
     expect(res.status).toBe(404);
     expect(JSON.stringify(res.body)).not.toContain('rsv-secret');
     // and delivery of that unit now fails instead of handing over a used key
-    await expect(h.db.db.transaction().execute((trx) => deliverKeys(trx, sys(), u))).rejects.toMatchObject({
+    await expect(unitOfWork(h.ctx, (trx) => deliverKeys(trx, sys(), u))).rejects.toMatchObject({
       code: 'inventory.key_conflict',
     });
   });
@@ -205,7 +200,7 @@ describe('allocation', () => {
   it("a resold key's timeline shows its new buyer only their own unit's history", async () => {
     // sold sealed to a first buyer, refunded back to stock, then sold to a second buyer
     const p2 = await delivered(['RS-0002 resold-pw2'], 1);
-    await h.db.db.transaction().execute((trx) => returnToStock(trx, sys(), p2.unitIds));
+    await unitOfWork(h.ctx, (trx) => returnToStock(trx, sys(), p2.unitIds));
     const second = await h.loggedIn({ role: 'buyer' });
     const policy = await h.db.db
       .selectFrom('products')
@@ -213,7 +208,7 @@ describe('allocation', () => {
       .where('id', '=', p2.productId)
       .executeTakeFirstOrThrow();
     const u2 = await units(h, p2.productId, policy.current_policy_id, second.userId, 1);
-    await h.db.db.transaction().execute(async (trx) => {
+    await unitOfWork(h.ctx, async (trx) => {
       await reserveKeys(trx, sys(), { productId: p2.productId, buyerId: second.userId, unitIds: u2 });
       await deliverKeys(trx, sys(), u2);
     });
@@ -352,7 +347,7 @@ describe('activation registry', () => {
     });
     // reveal then refund-void the second key: it can never be activated
     await buyer.post(`/api/units/${unitIds[1]}/reveal`);
-    await h.db.db.transaction().execute((trx) => voidUnitKeys(trx, sys(), [unitIds[1]]));
+    await unitOfWork(h.ctx, (trx) => voidUnitKeys(trx, sys(), [unitIds[1]]));
     const voided = await api.post('/api/registry/activate', { cardNo: 'AC-0002', password: 'act-pw-2' });
     expect(voided.status).toBe(409);
     expect(voided.body).toMatchObject({ code: 'registry.key_voided' });
@@ -366,7 +361,7 @@ describe('activation registry', () => {
     h.base.advance(60_000);
     const buyer = await h.account({ role: 'buyer' });
     const u = await units(h, p.id, p.policyId, buyer.id, 1);
-    await h.db.db.transaction().execute(async (trx) => {
+    await unitOfWork(h.ctx, async (trx) => {
       await reserveKeys(trx, sys(), { productId: p.id, buyerId: buyer.id, unitIds: u });
       await deliverKeys(trx, sys(), u);
     });

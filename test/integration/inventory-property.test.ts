@@ -19,6 +19,7 @@ import { systemActor, type Actor } from '../../src/platform/actor.js';
 import { DomainError } from '../../src/platform/errors.js';
 import { harness, type Harness } from '../helpers/app.js';
 import { importLines, product, shop, units } from '../helpers/inventory.js';
+import { unitOfWork } from '../../src/platform/unit-of-work.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -80,7 +81,7 @@ describe('key lifecycle under random interleavings', () => {
         let before = await snapshot();
         for (const op of ops) {
           try {
-            const tx = <T>(fn: (trx: typeof h.db.db) => Promise<T>) => h.db.db.transaction().execute(fn);
+            const tx = <T>(fn: (trx: typeof h.db.db) => Promise<T>) => unitOfWork(h.ctx, fn);
             switch (op.kind) {
               case 'reserve':
                 await tx((trx) =>

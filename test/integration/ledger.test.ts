@@ -9,8 +9,9 @@ import {
 import { systemActor } from '../../src/platform/actor.js';
 import { constraintKind } from '../../src/platform/db/dialect.js';
 import { DomainError } from '../../src/platform/errors.js';
-import { verifyAuditChain } from '../../src/modules/audit/index.js';
+import { verifyAuditChain } from '../../src/platform/audit.js';
 import { harness, type Harness } from '../helpers/app.js';
+import { unitOfWork } from '../../src/platform/unit-of-work.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -19,7 +20,7 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 const actor = systemActor('test');
-const tx = <T>(fn: (trx: typeof h.db.db) => Promise<T>) => h.db.db.transaction().execute(fn);
+const tx = <T>(fn: (trx: typeof h.db.db) => Promise<T>) => unitOfWork(h.ctx, fn);
 const account = (kind: 'WALLET' | 'GATEWAY_CLEARING' | 'ESCROW', owner: string) =>
   tx((trx) => ensureAccount(trx, kind, owner, h.ctx.clock.now()));
 const post = (m: MoneyMovement) => tx((trx) => postTransaction(trx, actor, h.ctx.clock.now(), m));

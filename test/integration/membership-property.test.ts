@@ -8,7 +8,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyAuditChain } from '../../src/modules/audit/index.js';
+import { verifyAuditChain } from '../../src/platform/audit.js';
 import { verifyLedger } from '../../src/modules/payments/ledger.js';
 import { harness, type Harness } from '../helpers/app.js';
 import { buy, buyMembership, fund, idem, stocked, type Stocked } from '../helpers/orders.js';
@@ -17,7 +17,14 @@ let h: Harness;
 let p: Stocked;
 const RANK = { REGULAR: 1, VIP: 2, SUPER: 3 } as const;
 type Level = keyof typeof RANK;
-type Period = { orderId: string; level: Level; startsAt: string; endsAt: string; state: string; refundable: boolean };
+type Period = {
+  orderId: string;
+  level: Level;
+  startsAt: string;
+  endsAt: string;
+  state: string;
+  refundable: boolean;
+};
 
 beforeAll(async () => {
   // Sessions last 90 days; a run moves the clock at most 80 (periods last 30: starts and ends are crossed).
@@ -60,7 +67,8 @@ describe('member level follows the membership periods', () => {
             case 'buy': {
               const res = await buyMembership(b, a.level);
               // a lower level than the one running is refused; anything else is bought
-              if (res.status !== 201) expect((res.body as { code: string }).code).toBe('membership.lower_than_current');
+              if (res.status !== 201)
+                expect((res.body as { code: string }).code).toBe('membership.lower_than_current');
               break;
             }
             case 'refund': {

@@ -4,7 +4,7 @@
  * (delivered if stock allows, paid back otherwise) and the sandbox refund that follows.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyAuditChain } from '../../src/modules/audit/index.js';
+import { verifyAuditChain } from '../../src/platform/audit.js';
 import { verifyLedger } from '../../src/modules/payments/ledger.js';
 import { harness, type Client, type Harness } from '../helpers/app.js';
 import { buy, idem, stocked, walletBalance, type Stocked } from '../helpers/orders.js';

@@ -13,8 +13,8 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { boot } from '../../src/boot.js';
-import { loadConfig } from '../../src/config.js';
-import { verifyAuditChain } from '../../src/modules/audit/index.js';
+import { loadConfig } from '../../src/platform/config.js';
+import { verifyAuditChain } from '../../src/platform/audit.js';
 import { hashPassword } from '../../src/modules/accounts/passwords.js';
 import { DEMO_PASSWORD, seedDemo } from '../../src/modules/demo/seed.js';
 import { testEngine } from '../helpers/db.js';
@@ -178,7 +178,7 @@ describe('a database that once held the demo seed, started without the demo', ()
     // now in production on the same database
     const warnings: string[] = [];
     const write = process.stderr.write.bind(process.stderr);
-    process.stderr.write = ((chunk: string) => (warnings.push(String(chunk)), true)) as typeof process.stderr.write;
+    process.stderr.write = (chunk: string) => (warnings.push(String(chunk)), true);
     const config = loadConfig({ ...env, NODE_ENV: 'production', KAMENG_MASTER_KEY: MK });
     const prod = await boot(config).finally(() => (process.stderr.write = write));
     try {
@@ -195,7 +195,9 @@ describe('a database that once held the demo seed, started without the demo', ()
         expect(again.statusCode).toBe(403);
         expect(again.json<{ code: string }>().code).toBe('auth.account_disabled');
         // the session opened with the published password is gone
-        expect((await app.inject({ method: 'GET', url: '/api/auth/me', headers: { cookie } })).statusCode).toBe(401);
+        expect(
+          (await app.inject({ method: 'GET', url: '/api/auth/me', headers: { cookie } })).statusCode,
+        ).toBe(401);
         // an account whose owner changed its password keeps working
         const own = await app.inject({
           method: 'POST',

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { verifyAuditChain } from '../../src/modules/audit/index.js';
+import { verifyAuditChain } from '../../src/platform/audit.js';
 import { harness, PASSWORD, type Harness } from '../helpers/app.js';
 
 let h: Harness;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_LOGINS, seedDemo } from '../../src/modules/demo/seed.js';
-import { verifyAuditChain } from '../../src/modules/audit/index.js';
+import { verifyAuditChain } from '../../src/platform/audit.js';
 import { harness, type Harness } from '../helpers/app.js';
 
 let h: Harness;

@@ -3,7 +3,7 @@
  * they do with several app instances on one PostgreSQL database.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyAuditChain } from '../../src/modules/audit/index.js';
+import { verifyAuditChain } from '../../src/platform/audit.js';
 import { verifyLedger } from '../../src/modules/payments/ledger.js';
 import { harness, type Harness } from '../helpers/app.js';
 import { buy, fund, stocked } from '../helpers/orders.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig } from '../../src/platform/config.js';
 import { productTransitions } from '../../src/modules/catalog/products.js';
 import { checkTransition, reachableStates, terminalStates } from '../../src/platform/fsm.js';
 
@@ -81,7 +81,10 @@ describe('loadConfig', () => {
     // the demo on another interface is refused unless asked for explicitly
     expect(() => loadConfig({ HOST: '0.0.0.0' })).toThrow(/KAMENG_DEMO=public/);
     expect(() => loadConfig({ HOST: '192.0.2.2' })).toThrow(/HOST="192.0.2.2"/);
-    expect(loadConfig({ HOST: '0.0.0.0', KAMENG_DEMO: 'public' })).toMatchObject({ demo: 'public', host: '0.0.0.0' });
+    expect(loadConfig({ HOST: '0.0.0.0', KAMENG_DEMO: 'public' })).toMatchObject({
+      demo: 'public',
+      host: '0.0.0.0',
+    });
     for (const host of ['localhost', '127.0.0.2', '::1', '[::1]'])
       expect(loadConfig({ HOST: host }).host).toBe(host);
     // real secrets or PostgreSQL without production: no demo accounts, sandbox cashier or test clock
@@ -99,7 +102,12 @@ describe('loadConfig', () => {
     });
     // production: never the demo, listens everywhere by default
     const prod = { NODE_ENV: 'production', KAMENG_MASTER_KEY: MK };
-    expect(loadConfig(prod)).toMatchObject({ demo: 'off', host: '0.0.0.0', seedDemo: false, testClock: false });
+    expect(loadConfig(prod)).toMatchObject({
+      demo: 'off',
+      host: '0.0.0.0',
+      seedDemo: false,
+      testClock: false,
+    });
     expect(() => loadConfig({ ...prod, KAMENG_DEMO: 'on' })).toThrow(/KAMENG_DEMO=on/);
     expect(() => loadConfig({ ...prod, KAMENG_DEMO: 'public' })).toThrow(/cannot run in production/);
   });

@@ -18,6 +18,7 @@ import {
   usernameSchema,
   userViewSchema,
 } from './users.js';
+import { unitOfWork } from '../../platform/unit-of-work.js';
 
 const sessionResponse = z.object({ user: userViewSchema, csrfToken: z.string() });
 const tokenCreated = z.object({ id: z.string(), token: z.string(), prefix: z.string() });
@@ -60,7 +61,7 @@ export function accountRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       async (req, reply) => {
         // The account, its first session and both audit events commit together or not at all.
         const passwordHash = await hashPassword(req.body.password);
-        const { user, session } = await ctx.db.transaction().execute(async (trx) => {
+        const { user, session } = await unitOfWork(ctx, async (trx) => {
           const user = await insertUser(trx, ctx, { ...req.body, passwordHash, role: 'buyer' }, null);
           const actor = {
             kind: 'user',

@@ -4,11 +4,12 @@ import type { DataContext } from '../../platform/context.js';
 import { now, type Db } from '../../platform/db/dialect.js';
 import { fail } from '../../platform/errors.js';
 import { randomToken, sha256 } from '../../platform/ids.js';
-import { appendAudit } from '../audit/index.js';
+import { appendAudit } from '../../platform/audit.js';
 import { levelColumns, levelOf, memberLevelAt } from '../membership/offers.js';
 import { verifyPassword } from './passwords.js';
 import { claimAttempt, clearFailures } from './throttle.js';
 import { findUserByUsername, merchantIdOf, toUserView, usernameKey, type UserView } from './users.js';
+import { unitOfWork } from '../../platform/unit-of-work.js';
 
 export interface SessionResult {
   token: string;
@@ -76,12 +77,12 @@ export async function login(
     memberLevel: await memberLevelAt(ctx.db, user.id, at),
     merchantId,
   } as const;
-  const session = await ctx.db.transaction().execute((trx) => createSession(trx, ctx, actor, hours));
+  const session = await unitOfWork(ctx, (trx) => createSession(trx, ctx, actor, hours));
   return { ...session, user: { ...toUserView(user, merchantId), memberLevel: actor.memberLevel } };
 }
 
 export async function logout(ctx: DataContext, token: string, actor: Actor | null): Promise<void> {
-  await ctx.db.transaction().execute(async (trx) => {
+  await unitOfWork(ctx, async (trx) => {
     const res = await trx.deleteFrom('sessions').where('id', '=', sha256(token)).executeTakeFirst();
     if (actor && actor.kind === 'user' && Number(res.numDeletedRows) === 1) {
       await appendAudit(trx, {

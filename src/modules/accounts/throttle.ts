@@ -5,6 +5,7 @@
  */
 import type { DataContext } from '../../platform/context.js';
 import { forUpdate, now, type Db } from '../../platform/db/dialect.js';
+import { unitOfWork } from '../../platform/unit-of-work.js';
 
 export const FREE_ATTEMPTS = 5;
 const MAX_LOCK_MS = 15 * 60 * 1000;
@@ -25,7 +26,7 @@ export async function claimAttempt(
   key: string,
   at: Date,
 ): Promise<number> {
-  return ctx.db.transaction().execute(async (trx) => {
+  return unitOfWork(ctx, async (trx) => {
     await trx
       .insertInto('login_throttle')
       .values({ key, failures: 0, locked_until: null, updated_at: now(at) })

@@ -8,7 +8,8 @@ import { constraintKind, now } from '../../platform/db/dialect.js';
 import { fail } from '../../platform/errors.js';
 import type { TokenScope } from '../../platform/db/schema.js';
 import { newId, randomToken, sha256 } from '../../platform/ids.js';
-import { appendAudit } from '../audit/index.js';
+import { appendAudit } from '../../platform/audit.js';
+import { unitOfWork } from '../../platform/unit-of-work.js';
 
 export const TOKEN_PREFIX = 'kmt_';
 
@@ -27,7 +28,7 @@ export async function createApiToken(
   const token = `${TOKEN_PREFIX}${randomToken()}`;
   const id = newId();
   const prefix = token.slice(0, TOKEN_PREFIX.length + 6);
-  await ctx.db.transaction().execute(async (trx) => {
+  await unitOfWork(ctx, async (trx) => {
     await insertToken(
       trx
         .insertInto('api_tokens')
@@ -110,7 +111,7 @@ export async function resolveApiToken(
 
 export async function revokeApiToken(ctx: DataContext, actor: Actor, id: string): Promise<boolean> {
   const at = ctx.clock.now();
-  return ctx.db.transaction().execute(async (trx) => {
+  return unitOfWork(ctx, async (trx) => {
     const res = await trx
       .updateTable('api_tokens')
       .set({ revoked_at: now(at) })

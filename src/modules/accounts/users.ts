@@ -5,7 +5,8 @@ import { constraintKind, now, type Db } from '../../platform/db/dialect.js';
 import type { MemberLevel, Role, Row } from '../../platform/db/schema.js';
 import { fail } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
-import { appendAudit } from '../audit/index.js';
+import { appendAudit } from '../../platform/audit.js';
+import { defineMachine, type Transitions } from '../../platform/fsm.js';
 
 export const usernameSchema = z
   .string()
@@ -117,3 +118,22 @@ export async function findUserByUsername(db: Db, username: string) {
     .where('username_key', '=', usernameKey(username))
     .executeTakeFirst();
 }
+
+export type UserStatus = Row<'users'>['status'];
+
+/**
+ * An account is ACTIVE or DISABLED; a disabled account cannot log in, its sessions and API tokens
+ * stop working at once. `system`: the platform itself (retiring the published demo logins).
+ */
+export const userMachine = defineMachine({
+  name: 'user',
+  table: 'users',
+  column: 'status',
+  initial: ['ACTIVE'],
+  terminal: [],
+  transitions: {
+    ACTIVE: { DISABLED: { by: ['admin', 'system'] } },
+    DISABLED: { ACTIVE: { by: ['admin'] } },
+  } satisfies Transitions<UserStatus, 'admin' | 'system'>,
+  notAllowed: 'request.conflict',
+});

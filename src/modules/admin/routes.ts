@@ -9,9 +9,10 @@ import { getPlatformRules, putSetting, type PlatformRules } from '../../platform
 import { requireRole } from '../accounts/http.js';
 import { createApiToken } from '../accounts/tokens.js';
 import { passwordSchema, usernameSchema, userViewSchema, toUserView } from '../accounts/users.js';
-import { appendAudit, verifyAuditChain } from '../audit/index.js';
+import { appendAudit, verifyAuditChain } from '../../platform/audit.js';
 import { createAccount } from '../catalog/merchants.js';
 import { levelPatchSchema, levelViewSchema, listLevels, updateLevel } from '../membership/levels.js';
+import { unitOfWork } from '../../platform/unit-of-work.js';
 
 const rulesSchema = z.object({
   policyWindowMinHours: z.number().int(),
@@ -127,7 +128,7 @@ export function adminRoutes(ctx: AppContext): FastifyPluginAsyncZod {
             params: { maximum: next.policyWindowMaxHours },
           });
         }
-        await ctx.db.transaction().execute(async (trx) => {
+        await unitOfWork(ctx, async (trx) => {
           await putSetting(trx, 'platform_rules', next, at);
           await appendAudit(trx, {
             actor,

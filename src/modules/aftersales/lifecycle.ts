@@ -1,21 +1,17 @@
 /**
- * The refund request lifecycle (spec §7) as a transition table, and the one
- * `transitionRequest()` every state change of a request goes through: edge and role check,
- * version-checked conditional UPDATE (zero rows is a 409: two reviewers at once get one decision)
- * and the audit event, in the caller's transaction. Ending a request releases its units, so they
- * can be asked about again (unless refunded).
+ * The refund request lifecycle (spec §7) as a transition table, defined once as the request
+ * machine whose `transition()` every state change of a request goes through (platform/fsm.ts).
+ * Ending a request releases its units, so they can be asked about again (unless refunded).
  */
-import type { Actor } from '../../platform/actor.js';
 import { forUpdate, lockUser, now, type Db, type Engine } from '../../platform/db/dialect.js';
 import { OPEN_REFUND_STATES, type RefundState, type Row } from '../../platform/db/schema.js';
 import { fail } from '../../platform/errors.js';
-import { checkTransition, type Transitions } from '../../platform/fsm.js';
-import { appendAudit } from '../audit/index.js';
+import { defineMachine, type Transitions } from '../../platform/fsm.js';
 
 /** `system` is the sweeper and payout code; `reviewer` roles act on their own queue only. */
 export type RefundActor = 'buyer' | 'merchant' | 'support' | 'system';
 
-export const refundTransitions: Transitions<RefundState, RefundActor> = {
+export const refundTransitions: Transitions<RefundState, RefundActor, 'supplementOpen' | 'escalationOpen'> = {
   PENDING_REVIEW: {
     APPROVED: { by: ['merchant', 'system'] }, // system: sealed-and-eligible, or eligible at timeout
     REJECTED: { by: ['merchant'] },
@@ -30,8 +26,8 @@ export const refundTransitions: Transitions<RefundState, RefundActor> = {
     CANCELLED: { by: ['buyer'] },
   },
   AWAITING_BUYER: {
-    PENDING_REVIEW: { by: ['buyer'] }, // supplemented, back to the merchant
-    SUPPORT_REVIEW: { by: ['buyer'] }, // supplemented, back to support when support asked
+    PENDING_REVIEW: { by: ['buyer'], guard: 'supplementOpen' }, // supplemented, back to the merchant
+    SUPPORT_REVIEW: { by: ['buyer'], guard: 'supplementOpen' }, // supplemented, back to support
     CLOSED: { by: ['system'] }, // the supplement deadline passed
     CANCELLED: { by: ['buyer'] },
   },
@@ -44,9 +40,9 @@ export const refundTransitions: Transitions<RefundState, RefundActor> = {
   // or retries; the new payout takes the request back to REFUNDING.
   REFUND_ABNORMAL: { REFUNDING: { by: ['buyer', 'support', 'system'] }, REFUNDED: { by: ['system'] } },
   REJECTED: {
-    PENDING_REVIEW: { by: ['buyer'] }, // resubmitted with new evidence (limited times)
-    SUPPORT_REVIEW: { by: ['buyer'] }, // resubmitted where support had decided
-    DISPUTED: { by: ['buyer'] }, // escalated to arbitration (Stage 5 takes it from here)
+    PENDING_REVIEW: { by: ['buyer'], guard: 'escalationOpen' }, // resubmitted with new evidence (limited times)
+    SUPPORT_REVIEW: { by: ['buyer'], guard: 'escalationOpen' }, // resubmitted where support had decided
+    DISPUTED: { by: ['buyer'], guard: 'escalationOpen' }, // escalated to arbitration (Stage 6)
     CLOSED: { by: ['buyer', 'system'] }, // accepted, or the escalation deadline passed
   },
   DISPUTED: {},
@@ -57,57 +53,49 @@ export const refundTransitions: Transitions<RefundState, RefundActor> = {
 
 /** States in which a request holds its units and waits for someone. */
 export const OPEN_STATES = OPEN_REFUND_STATES;
-/** States that end a request without money: its units are free again. */
-const RELEASING: readonly RefundState[] = ['CANCELLED', 'CLOSED'];
 
-export interface RequestMove {
-  request: Pick<Row<'refund_requests'>, 'id' | 'state' | 'version'>;
-  to: RefundState;
-  by: RefundActor;
-  actor: Actor;
-  at: Date;
-  set?: Partial<Omit<Row<'refund_requests'>, 'id' | 'state' | 'version'>>;
-  data?: Record<string, unknown>;
+/** Ending a request without money, or with it paid: its units are free again (unless refunded). */
+async function releaseUnits(e: { trx: Db; row: Row<'refund_requests'>; at: Date }): Promise<void> {
+  await e.trx
+    .updateTable('refund_request_units')
+    .set({ released_at: now(e.at) })
+    .where('request_id', '=', e.row.id)
+    .where('released_at', 'is', null)
+    .execute();
 }
+const closedAt = (at: Date) => ({ closed_at: now(at) });
+/** A deadline stored on the request has not passed yet (the buyer's answer comes in time). */
+const before = (due: string | null | undefined, at: Date): boolean =>
+  typeof due === 'string' && at.getTime() < Date.parse(due);
 
-export async function transitionRequest(trx: Db, m: RequestMove): Promise<number> {
-  const check = checkTransition(refundTransitions, m.request.state, m.to, m.by);
-  if (check !== 'ok')
-    fail(check === 'forbidden' ? 'auth.forbidden' : 'refund.transition_not_allowed', {
-      params: { from: m.request.state, to: m.to },
-    });
-  const ends = RELEASING.includes(m.to) || m.to === 'REFUNDED';
-  const res = await trx
-    .updateTable('refund_requests')
-    .set({
-      ...m.set,
-      state: m.to,
-      version: m.request.version + 1,
-      updated_at: now(m.at),
-      ...(ends ? { closed_at: now(m.at) } : {}),
-    })
-    .where('id', '=', m.request.id)
-    .where('state', '=', m.request.state)
-    .where('version', '=', m.request.version)
-    .executeTakeFirst();
-  if (Number(res.numUpdatedRows) !== 1) fail('request.conflict', { field: 'version' });
-  if (ends)
-    await trx
-      .updateTable('refund_request_units')
-      .set({ released_at: now(m.at) })
-      .where('request_id', '=', m.request.id)
-      .where('released_at', 'is', null)
-      .execute();
-  await appendAudit(trx, {
-    actor: m.actor,
-    action: `refund.${m.to.toLowerCase()}`,
-    objectType: 'refund_request',
-    objectId: m.request.id,
-    data: { from: m.request.state, to: m.to, ...m.data },
-    at: m.at,
-  });
-  return m.request.version + 1;
-}
+/**
+ * The refund request aggregate (spec §7), defined once. Two reviewers acting at once give one
+ * decision and one 409; a buyer's answer after its deadline is refused even before the sweeper
+ * has fired it.
+ */
+export const requestMachine = defineMachine({
+  name: 'refund_request',
+  table: 'refund_requests',
+  column: 'state',
+  initial: ['PENDING_REVIEW'],
+  // DISPUTED has no exit until arbitration (Stage 6) gives it its own aggregate.
+  terminal: ['REFUNDED', 'CANCELLED', 'CLOSED', 'DISPUTED'],
+  transitions: refundTransitions,
+  notAllowed: 'refund.transition_not_allowed',
+  action: (to) => `refund.${to.toLowerCase()}`,
+  guards: {
+    supplementOpen: {
+      check: ({ row, at }) => before(row.supplement_due_at, at),
+      error: 'refund.deadline_passed',
+    },
+    escalationOpen: {
+      check: ({ row, at }) => before(row.escalation_due_at, at),
+      error: 'refund.deadline_passed',
+    },
+  },
+  stamp: { CANCELLED: closedAt, CLOSED: closedAt, REFUNDED: closedAt },
+  onEnter: { CANCELLED: releaseUnits, CLOSED: releaseUnits, REFUNDED: releaseUnits },
+});
 
 /** Locks the request's buyer first (lock order, ADR 0004), then the request. */
 export async function lockRequest(

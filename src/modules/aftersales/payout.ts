@@ -8,24 +8,25 @@
  */
 import type { Actor } from '../../platform/actor.js';
 import { systemActor } from '../../platform/actor.js';
-import { lockUser, now, type Db, type Engine } from '../../platform/db/dialect.js';
-import type { Row } from '../../platform/db/schema.js';
+import { lockUser, now, type Db } from '../../platform/db/dialect.js';
+import type { PayoutState, Row } from '../../platform/db/schema.js';
 import { cancelDeadline, scheduleDeadline } from '../../platform/deadlines.js';
 import { fail } from '../../platform/errors.js';
 import { fenToYuan } from '../../platform/money.js';
 import { getPlatformRules } from '../../platform/settings.js';
-import { appendAudit, withDeferredAudit } from '../audit/index.js';
+import { appendAudit } from '../../platform/audit.js';
 import { returnToStock, voidUnitKeys } from '../inventory/allocation.js';
 import { notify, supportUsers } from '../notifications/index.js';
-import { recomputeLevel } from '../membership/offers.js';
-import { transitionOrder } from '../orders/lifecycle.js';
+import { refundMembership } from '../membership/lifecycle.js';
+import { orderMachine } from '../orders/lifecycle.js';
 import { transitionPayout } from '../payments/lifecycle.js';
-import { applyRefundNotice, createPayout, observePayouts, submitPayout } from '../payments/payouts.js';
+import { applyRefundNotice, createPayout } from '../payments/payouts.js';
 import { BALANCE_PROVIDER, type PaymentsContext } from '../payments/registry.js';
 import { startRefund } from '../payments/refunds.js';
 import { cancelPhase, workingDaysFrom } from './deadlines.js';
 import { raiseAlert, resolveAlerts } from '../../platform/alerts.js';
-import { lockRequest, transitionRequest, type RefundActor } from './lifecycle.js';
+import { lockRequest, requestMachine, type RefundActor } from './lifecycle.js';
+import { unitOfWork } from '../../platform/unit-of-work.js';
 
 const PAYOUTS = systemActor('payouts');
 
@@ -38,8 +39,8 @@ export interface Approval {
   note: string | null;
 }
 
-/** Approves a request and starts its refund; returns the payout ids to send after commit. */
-export async function approveAndPay(trx: Db, ctx: { engine: Engine }, a: Approval): Promise<string[]> {
+/** Approves a request and starts its refund (the payout is sent once the transaction commits). */
+export async function approveAndPay(trx: Db, ctx: PaymentsContext, a: Approval): Promise<void> {
   // What approval needs of the request (buyer, order, amount, number) does not change with it.
   const request = await trx
     .selectFrom('refund_requests')
@@ -49,8 +50,8 @@ export async function approveAndPay(trx: Db, ctx: { engine: Engine }, a: Approva
   await lockUser(trx, ctx.engine, request.buyer_id); // already held on the decide path; first on the sweeper's
   await cancelPhase(trx, a.request.id, a.request.version);
   const role = a.actor.kind === 'user' ? a.actor.role : 'system';
-  const v = await transitionRequest(trx, {
-    request: a.request,
+  const { version: v } = await requestMachine.transition(trx, {
+    row: a.request,
     to: 'APPROVED',
     by: a.by,
     actor: a.actor,
@@ -97,14 +98,14 @@ export async function approveAndPay(trx: Db, ctx: { engine: Engine }, a: Approva
     .select(['kind'])
     .where('id', '=', request.order_id)
     .executeTakeFirstOrThrow();
-  if (order.kind === 'MEMBERSHIP') await endMembership(trx, c, request.order_id, request.id);
-  const payoutId = await startRefund(trx, c, {
+  if (order.kind === 'MEMBERSHIP') await refundMembership(trx, c, request.order_id, request.id);
+  const payoutId = await startRefund(trx, ctx, c, {
     orderId: request.order_id,
     requestId: request.id,
     amountFen: request.amount_fen,
   });
-  await transitionRequest(trx, {
-    request: { id: request.id, state: 'APPROVED', version: v },
+  await requestMachine.transition(trx, {
+    row: { id: request.id, state: 'APPROVED', version: v },
     to: 'REFUNDING',
     by: 'system',
     actor: PAYOUTS,
@@ -128,47 +129,6 @@ export async function approveAndPay(trx: Db, ctx: { engine: Engine }, a: Approva
     },
     a.at,
   );
-  return [payoutId];
-}
-
-async function endMembership(
-  trx: Db,
-  c: { actor: Actor; at: Date; engine: Engine },
-  orderId: string,
-  requestId: string,
-) {
-  const m = await trx
-    .selectFrom('memberships')
-    .selectAll()
-    .where('order_id', '=', orderId)
-    .executeTakeFirstOrThrow();
-  const res = await trx
-    .updateTable('memberships')
-    .set({ state: 'REFUNDED', version: m.version + 1, updated_at: now(c.at) })
-    .where('id', '=', m.id)
-    .where('state', '=', 'ACTIVE')
-    .where('version', '=', m.version)
-    .executeTakeFirst();
-  if (Number(res.numUpdatedRows) !== 1) fail('refund.order_not_refundable');
-  await cancelDeadline(trx, 'MEMBERSHIP_EXPIRY', m.id);
-  await cancelDeadline(trx, 'MEMBERSHIP_START', m.id);
-  await appendAudit(trx, {
-    actor: c.actor,
-    action: 'membership.refunded',
-    objectType: 'membership',
-    objectId: m.id,
-    data: { level: m.level, requestId },
-    at: c.at,
-  });
-  await recomputeLevel(trx, c, m.user_id);
-}
-
-/** Sends payouts decided in a committed transaction (balance: done at once; gateways: async). */
-export async function submitPayoutsOf(ctx: PaymentsContext, ids: readonly string[]): Promise<void> {
-  for (const id of ids) {
-    // A gateway that is down leaves the payout PENDING; the sweeper sends it again.
-    await submitPayout(ctx, id).catch(() => undefined);
-  }
 }
 
 async function finishIfPaid(trx: Db, request: Row<'refund_requests'>, at: Date): Promise<void> {
@@ -179,7 +139,7 @@ async function finishIfPaid(trx: Db, request: Row<'refund_requests'>, at: Date):
     .where('state', '=', 'SUCCESS')
     .executeTakeFirstOrThrow();
   if (Number(done.total) < request.amount_fen) return;
-  await transitionRequest(trx, { request, to: 'REFUNDED', by: 'system', actor: PAYOUTS, at });
+  await requestMachine.transition(trx, { row: request, to: 'REFUNDED', by: 'system', actor: PAYOUTS, at });
   await cancelDeadline(trx, 'PAYOUT_DELAY', request.id);
   await resolveAlerts(trx, request.id, ['PAYOUT_ABNORMAL', 'PAYOUT_DELAYED', 'DEADLINE_FAILING'], {
     by: null,
@@ -206,8 +166,8 @@ async function finishIfPaid(trx: Db, request: Row<'refund_requests'>, at: Date):
       .where('id', '=', request.order_id)
       .executeTakeFirstOrThrow();
     if (order.state === 'DELIVERED')
-      await transitionOrder(trx, {
-        order,
+      await orderMachine.transition(trx, {
+        row: order,
         to: 'REFUNDED',
         by: 'system',
         actor: PAYOUTS,
@@ -238,8 +198,8 @@ async function markAbnormal(
   at: Date,
 ): Promise<void> {
   if (request.state === 'REFUNDING')
-    await transitionRequest(trx, {
-      request,
+    await requestMachine.transition(trx, {
+      row: request,
       to: 'REFUND_ABNORMAL',
       by: 'system',
       actor: PAYOUTS,
@@ -284,8 +244,17 @@ async function markAbnormal(
   );
 }
 
-// Registered once: payments tells after-sales about every payout change, in its transaction.
-observePayouts(async (trx, c, payout, to, replacement) => {
+/**
+ * After-sales' side of payments' `payoutChanged` port (wired in app.ts): a payout of a request
+ * moved, in the same transaction — money back (REFUNDED), or a problem for the buyer and support.
+ */
+export async function payoutChanged(
+  trx: Db,
+  c: { at: Date },
+  payout: Row<'payouts'>,
+  to: PayoutState,
+  replaced: boolean,
+): Promise<void> {
   if (!payout.refund_request_id) return;
   const request = await trx
     .selectFrom('refund_requests')
@@ -294,9 +263,9 @@ observePayouts(async (trx, c, payout, to, replacement) => {
     .executeTakeFirstOrThrow();
   if (to === 'SUCCESS' && (request.state === 'REFUNDING' || request.state === 'REFUND_ABNORMAL'))
     await finishIfPaid(trx, request, c.at);
-  else if (to === 'ABNORMAL' || (to === 'CLOSED' && replacement === null))
+  else if (to === 'ABNORMAL' || (to === 'CLOSED' && !replaced))
     await markAbnormal(trx, request, payout, c.at);
-});
+}
 
 /**
  * After an ABNORMAL payout (or a gateway that kept closing it): pay what is left to the buyer's
@@ -329,7 +298,7 @@ export async function rerouteToBalance(
     }
     asked.add(p.id);
   }
-  const ids = await withDeferredAudit(ctx.db, async (trx) => {
+  await unitOfWork(ctx, async (trx) => {
     const at = ctx.clock.now();
     const request = await lockRequest(trx, ctx, requestId).catch(() => undefined);
     const isBuyer = actor.role === 'buyer' && request?.buyer_id === actor.id;
@@ -361,26 +330,23 @@ export async function rerouteToBalance(
       .reduce((s, x) => s + x.amount_fen, 0);
     const left = request.amount_fen - committed;
     const last = payouts.at(-1);
-    const ids: string[] = [];
-    if (left > 0) {
-      ids.push(
-        await createPayout(
-          trx,
-          { actor, at, engine: ctx.engine },
-          {
-            order: { id: request.order_id, buyer_id: request.buyer_id },
-            payment: { id: last!.payment_id, provider: last!.provider },
-            provider: BALANCE_PROVIDER,
-            purpose: 'REFUND',
-            amountFen: left,
-            replacesId: last?.id,
-            requestId: request.id,
-          },
-        ),
+    if (left > 0 && last)
+      await createPayout(
+        trx,
+        ctx,
+        { actor, at },
+        {
+          order: { id: request.order_id, buyer_id: request.buyer_id },
+          payment: { id: last.payment_id, provider: last.provider },
+          provider: BALANCE_PROVIDER,
+          purpose: 'REFUND',
+          amountFen: left,
+          replacesId: last.id,
+          requestId: request.id,
+        },
       );
-    }
-    await transitionRequest(trx, {
-      request,
+    await requestMachine.transition(trx, {
+      row: request,
       to: 'REFUNDING',
       by: isBuyer ? 'buyer' : 'support',
       actor,
@@ -400,9 +366,7 @@ export async function rerouteToBalance(
       data: { amountFen: left },
       at,
     });
-    return ids;
   });
-  await submitPayoutsOf(ctx, ids);
 }
 
 /** PAYOUT_DELAY fired: money not back within the working days promised — alert and explain. */

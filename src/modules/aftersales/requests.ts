@@ -16,7 +16,7 @@ import { uploadedBy } from '../../platform/uploads.js';
 import { newOrderedId } from '../../platform/ids.js';
 import { fenToYuan } from '../../platform/money.js';
 import { getPlatformRules } from '../../platform/settings.js';
-import { appendAudit, withDeferredAudit } from '../audit/index.js';
+import { appendAudit } from '../../platform/audit.js';
 import { notify, merchantUsers } from '../notifications/index.js';
 import { newNumber } from '../orders/numbers.js';
 import { requestHash } from '../orders/create.js';
@@ -25,8 +25,9 @@ import { reviewDue, schedulePhase } from './deadlines.js';
 import { REFUND_REASON_CODES, REFUND_REASONS, type EligibilityResult } from './eligibility.js';
 import { assess } from './facts.js';
 import { REJECTION_CODES } from './codes.js';
-import { approveAndPay, submitPayoutsOf } from './payout.js';
+import { approveAndPay } from './payout.js';
 import { attachSystemEvidence } from './system-evidence.js';
+import { unitOfWork } from '../../platform/unit-of-work.js';
 
 export type AfterSalesContext = PaymentsContext & { files: FileStore };
 
@@ -193,9 +194,8 @@ export async function applyForRefund(
   if (input.reason === 'OTHER' && input.description.length < 5)
     fail('refund.note_required', { field: 'description' });
   const files = await inspectStored(ctx, buyer.id, input.files);
-  let paid: string[] = [];
   try {
-    const outcome = await withDeferredAudit(ctx.db, async (trx) => {
+    const outcome = await unitOfWork(ctx, async (trx) => {
       const at = ctx.clock.now();
       const order = await loadBuyerOrder(trx, buyer, orderId);
       // Lock order (ADR 0004): the buyer, then the order, then its keys. Two tabs applying for the
@@ -331,7 +331,7 @@ export async function applyForRefund(
       const request = { id, state: 'PENDING_REVIEW' as const, version: 1 };
       if (instant) {
         // Spec §7: every unit sealed and eligible — approved the moment it is made.
-        paid = await approveAndPay(trx, ctx, {
+        await approveAndPay(trx, ctx, {
           request,
           by: 'system',
           actor: AUTO_APPROVAL, // the rules decided, not the buyer
@@ -358,7 +358,6 @@ export async function applyForRefund(
       }
       return { id, replayed: false };
     });
-    await submitPayoutsOf(ctx, paid);
     return { requestId: outcome.id, replayed: outcome.replayed };
   } catch (error) {
     // Two clicks with one key: the second insert meets the unique key and returns the first request.

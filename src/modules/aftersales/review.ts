@@ -12,15 +12,14 @@ import type { Row } from '../../platform/db/schema.js';
 import { fail } from '../../platform/errors.js';
 import { fenToYuan } from '../../platform/money.js';
 import { getPlatformRules } from '../../platform/settings.js';
-import { withDeferredAudit } from '../audit/index.js';
 import { merchantUsers, notify, supportUsers } from '../notifications/index.js';
 import { cancelPhase, escalationDue, reviewDue, schedulePhase, workingDaysFrom } from './deadlines.js';
 import { REFUND_REASONS, type RefundReason } from './eligibility.js';
 import { assessRequest } from './facts.js';
 import { REJECT_CODES, type RejectCode } from './codes.js';
 import { resolveAlerts } from '../../platform/alerts.js';
-import { lockRequest, transitionRequest, type RefundActor } from './lifecycle.js';
-import { approveAndPay, rerouteToBalance, submitPayoutsOf } from './payout.js';
+import { lockRequest, requestMachine, type RefundActor } from './lifecycle.js';
+import { approveAndPay, rerouteToBalance } from './payout.js';
 import {
   earlierSubmissions,
   fileRefSchema,
@@ -29,6 +28,7 @@ import {
   type AfterSalesContext,
 } from './requests.js';
 import { attachSystemEvidence } from './system-evidence.js';
+import { unitOfWork } from '../../platform/unit-of-work.js';
 
 export { REJECT_CODES, type RejectCode } from './codes.js';
 
@@ -129,8 +129,7 @@ export async function decide(
   requestId: string,
   input: DecisionInput,
 ): Promise<void> {
-  let paid: string[] = [];
-  await withDeferredAudit(ctx.db, async (trx) => {
+  await unitOfWork(ctx, async (trx) => {
     const at = ctx.clock.now();
     const r = await lockRequest(trx, ctx, requestId);
     const by = reviewerRole(actor, r);
@@ -159,7 +158,7 @@ export async function decide(
               en: `${used.length} key(s) were activated or used after the request; they stay usable after the refund`,
             },
           ]);
-        paid = await approveAndPay(trx, ctx, {
+        await approveAndPay(trx, ctx, {
           request: r,
           by,
           actor,
@@ -175,8 +174,8 @@ export async function decide(
         if (warnings.length > 0 && !input.acknowledgeWarnings) refuseUnconfirmed(warnings);
         await cancelPhase(trx, r.id, r.version);
         const due = escalationDue(rules, at);
-        const v = await transitionRequest(trx, {
-          request: r,
+        const { version: v } = await requestMachine.transition(trx, {
+          row: r,
           to: 'REJECTED',
           by,
           actor,
@@ -212,8 +211,8 @@ export async function decide(
       case 'REQUEST_INFO': {
         await cancelPhase(trx, r.id, r.version);
         const due = await workingDaysFrom(trx, at, rules.supplementWorkingDays);
-        const v = await transitionRequest(trx, {
-          request: r,
+        const { version: v } = await requestMachine.transition(trx, {
+          row: r,
           to: 'AWAITING_BUYER',
           by,
           actor,
@@ -239,7 +238,6 @@ export async function decide(
       }
     }
   });
-  await submitPayoutsOf(ctx, paid);
 }
 
 export const buyerActionSchema = z.discriminatedUnion('action', [
@@ -300,7 +298,7 @@ export async function buyerAct(
     return rerouteToBalance(ctx, buyer, requestId);
   }
   const files = 'files' in input ? await inspectStored(ctx, buyer.id, input.files) : [];
-  await withDeferredAudit(ctx.db, async (trx) => {
+  await unitOfWork(ctx, async (trx) => {
     const at = ctx.clock.now();
     const r = await lockRequest(trx, ctx, requestId);
     if (r.buyer_id !== buyer.id) fail('refund.not_found');
@@ -348,8 +346,8 @@ export async function buyerAct(
           files,
           at,
         });
-        const v = await transitionRequest(trx, {
-          request: r,
+        const { version: v } = await requestMachine.transition(trx, {
+          row: r,
           to: b.toSupport ? 'SUPPORT_REVIEW' : 'PENDING_REVIEW',
           by: 'buyer',
           actor: buyer,
@@ -396,8 +394,8 @@ export async function buyerAct(
           at,
         });
         await attachSystemEvidence(trx, { requestId: r.id, submission, order, unitIds, at });
-        const v = await transitionRequest(trx, {
-          request: r,
+        const { version: v } = await requestMachine.transition(trx, {
+          row: r,
           to: b.toSupport ? 'SUPPORT_REVIEW' : 'PENDING_REVIEW',
           by: 'buyer',
           actor: buyer,
@@ -421,8 +419,8 @@ export async function buyerAct(
         const to =
           input.action === 'CANCEL' ? 'CANCELLED' : input.action === 'ACCEPT' ? 'CLOSED' : 'DISPUTED';
         await cancelPhase(trx, r.id, r.version);
-        await transitionRequest(trx, {
-          request: r,
+        await requestMachine.transition(trx, {
+          row: r,
           to,
           by: 'buyer',
           actor: buyer,

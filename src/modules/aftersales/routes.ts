@@ -5,6 +5,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../platform/context.js';
+import type { PaymentsContext } from '../payments/registry.js';
 import { fail } from '../../platform/errors.js';
 import { inspectBatch, isSha256, type FileStore } from '../../platform/files.js';
 import { storeUpload } from '../../platform/uploads.js';
@@ -26,7 +27,7 @@ import {
   requestSummarySchema,
 } from './views.js';
 
-type Ctx = AppContext & { files: FileStore };
+type Ctx = AppContext & PaymentsContext & { files: FileStore };
 
 const eligibilitySchema = z.object({
   reason: z.string(),

@@ -11,6 +11,7 @@
  * A deadline of a phase the request has left fires as a no-op.
  */
 import { systemActor } from '../../platform/actor.js';
+import type { DeadlineHandler, DeadlineHandlers } from '../../platform/sweeper.js';
 import { now, type Db } from '../../platform/db/dialect.js';
 import type { Row } from '../../platform/db/schema.js';
 import { getPlatformRules } from '../../platform/settings.js';
@@ -19,7 +20,7 @@ import type { PaymentsContext } from '../payments/registry.js';
 import { parsePhaseId, schedulePhase, workingDaysFrom } from './deadlines.js';
 import { REFUND_REASONS, type RefundReason } from './eligibility.js';
 import { assessRequest } from './facts.js';
-import { lockRequest, transitionRequest } from './lifecycle.js';
+import { lockRequest, requestMachine } from './lifecycle.js';
 import { approveAndPay, payoutDelayed } from './payout.js';
 import { raiseAlert } from '../../platform/alerts.js';
 
@@ -34,13 +35,13 @@ export const REQUEST_DEADLINES = [
   'PAYOUT_DELAY',
 ] as const;
 
-/** Fires one request deadline; returns payouts to send after commit. */
+/** Fires one request deadline (a payout it starts is sent once the transaction commits). */
 export async function fireRequestDeadline(
   trx: Db,
-  ctx: Pick<PaymentsContext, 'engine'>,
+  ctx: PaymentsContext,
   d: Row<'deadlines'>,
   at: Date,
-): Promise<string[]> {
+): Promise<void> {
   if (d.kind === 'PAYOUT_DELAY') {
     // The buyer and the request first, as the payout path takes them.
     const known = await trx
@@ -50,7 +51,7 @@ export async function fireRequestDeadline(
       .executeTakeFirst();
     if (known) await lockRequest(trx, ctx, d.object_id);
     await payoutDelayed(trx, d.object_id, at);
-    return [];
+    return;
   }
   const { requestId, version } = parsePhaseId(d.object_id);
   const exists = await trx
@@ -58,14 +59,14 @@ export async function fireRequestDeadline(
     .select('id')
     .where('id', '=', requestId)
     .executeTakeFirst();
-  if (!exists) return [];
+  if (!exists) return;
   // Lock order: the buyer, then the request (as every after-sales transaction takes them).
   const r = await lockRequest(trx, ctx, requestId);
-  if (r.version !== version) return []; // the request moved on: nothing to do
+  if (r.version !== version) return; // the request moved on: nothing to do
   const link = { type: 'refund_request', id: r.id };
   switch (d.kind) {
     case 'REFUND_REVIEW': {
-      if (r.state !== 'PENDING_REVIEW') return [];
+      if (r.state !== 'PENDING_REVIEW') return;
       const reason = r.reason as RefundReason;
       const { result } = await assessRequest(trx, r);
       // Eligible without a judgement call: every unit eligible for a buyer-side reason, or a
@@ -84,8 +85,8 @@ export async function fireRequestDeadline(
         });
       const rules = await getPlatformRules(trx);
       const due = await workingDaysFrom(trx, at, rules.supportReviewWorkingDays);
-      const v = await transitionRequest(trx, {
-        request: r,
+      const { version: v } = await requestMachine.transition(trx, {
+        row: r,
         to: 'SUPPORT_REVIEW',
         by: 'system',
         actor: SWEEPER,
@@ -108,26 +109,26 @@ export async function fireRequestDeadline(
         },
         at,
       );
-      return [];
+      return;
     }
     case 'REFUND_SUPPORT':
       if (r.state === 'SUPPORT_REVIEW')
         await raiseAlert(trx, 'REVIEW_OVERDUE', link, r.id, { dueAt: r.review_due_at }, at);
-      return [];
+      return;
     // The buyer did not supply what was asked, or neither resubmitted, accepted nor escalated.
     case 'REFUND_SUPPLEMENT':
     case 'REFUND_ESCALATION': {
       const waiting = d.kind === 'REFUND_SUPPLEMENT' ? 'AWAITING_BUYER' : 'REJECTED';
       if (r.state === waiting)
-        await transitionRequest(trx, {
-          request: r,
+        await requestMachine.transition(trx, {
+          row: r,
           to: 'CLOSED',
           by: 'system',
           actor: SWEEPER,
           at,
           data: { reason: d.kind === 'REFUND_SUPPLEMENT' ? 'SUPPLEMENT_TIMEOUT' : 'ESCALATION_TIMEOUT' },
         });
-      return [];
+      return;
     }
     case 'REFUND_REMINDER': {
       const buyerTurn = r.state === 'AWAITING_BUYER' || r.state === 'REJECTED';
@@ -150,9 +151,19 @@ export async function fireRequestDeadline(
         },
         at,
       );
-      return [];
+      return;
     }
     default:
-      return [];
+      return;
   }
+}
+
+/** The refund request deadlines, for the sweeper (wired in app.ts). */
+export function refundDeadlines(ctx: PaymentsContext): DeadlineHandlers {
+  const handler: DeadlineHandler = {
+    fire: (trx, d, at) => fireRequestDeadline(trx, ctx, d, at),
+    // PAYOUT_DELAY's object is the request; the others' is `<request>:<version>`
+    requestOf: (d) => d.object_id.split(':')[0],
+  };
+  return Object.fromEntries(REQUEST_DEADLINES.map((kind) => [kind, handler]));
 }

@@ -10,7 +10,7 @@ import { fromJson, type Db } from '../../platform/db/dialect.js';
 import type { RefundState, Row } from '../../platform/db/schema.js';
 import { fail } from '../../platform/errors.js';
 import { getPlatformRules } from '../../platform/settings.js';
-import { auditTrail } from '../audit/index.js';
+import { auditTrail } from '../../platform/audit.js';
 import { REFUND_REASONS, type EligibilityResult, type RefundReason } from './eligibility.js';
 import { OPEN_STATES } from './lifecycle.js';
 import { earlierSubmissions } from './requests.js';

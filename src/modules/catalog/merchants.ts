@@ -1,11 +1,12 @@
 import type { Actor } from '../../platform/actor.js';
 import type { DataContext } from '../../platform/context.js';
-import { now, inTransaction } from '../../platform/db/dialect.js';
+import { now } from '../../platform/db/dialect.js';
 import type { MemberLevel, Role, Row } from '../../platform/db/schema.js';
 import { newId } from '../../platform/ids.js';
 import { hashPassword } from '../accounts/passwords.js';
 import { insertUser } from '../accounts/users.js';
-import { appendAudit } from '../audit/index.js';
+import { appendAudit } from '../../platform/audit.js';
+import { unitOfWork } from '../../platform/unit-of-work.js';
 
 export interface NewAccount {
   username: string;
@@ -29,7 +30,7 @@ export async function createAccount(
 ): Promise<{ user: Row<'users'>; merchantId: string | null }> {
   const at = ctx.clock.now();
   const passwordHash = input.passwordHash ?? (await hashPassword(input.password));
-  return inTransaction(ctx.db, async (trx) => {
+  return unitOfWork(ctx, async (trx) => {
     const user = await insertUser(
       trx,
       ctx,

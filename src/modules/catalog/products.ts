@@ -7,14 +7,14 @@ import { productFor } from './access.js';
 import { z } from 'zod';
 import type { Actor } from '../../platform/actor.js';
 import type { DataContext } from '../../platform/context.js';
-import { now, type Db, inTransaction } from '../../platform/db/dialect.js';
+import { now, type Db } from '../../platform/db/dialect.js';
 import type { MemberLevel, ProductStatus, Row } from '../../platform/db/schema.js';
 import { fail, fieldError } from '../../platform/errors.js';
-import { checkTransition, type Transitions } from '../../platform/fsm.js';
+import { defineMachine, type Transitions } from '../../platform/fsm.js';
 import { newId } from '../../platform/ids.js';
 import { getPlatformRules } from '../../platform/settings.js';
 import { authorize } from '../accounts/authz.js';
-import { appendAudit } from '../audit/index.js';
+import { appendAudit } from '../../platform/audit.js';
 import {
   policyContradiction,
   policyInputSchema,
@@ -23,6 +23,7 @@ import {
   type PolicyTerms,
 } from './policy.js';
 import { LEVELS } from './views.js';
+import { unitOfWork } from '../../platform/unit-of-work.js';
 
 export type StatusActor = 'merchant' | 'admin';
 
@@ -32,6 +33,18 @@ export const productTransitions: Transitions<ProductStatus, StatusActor> = {
   ON_SALE: { OFF_SALE: { by: ['merchant', 'admin'] } },
   OFF_SALE: { ON_SALE: { by: ['merchant'] } },
 };
+
+/** The product's status as an aggregate machine: no terminal state (off sale can go on sale again). */
+export const productMachine = defineMachine({
+  name: 'product',
+  table: 'products',
+  column: 'status',
+  initial: ['DRAFT'],
+  terminal: [],
+  transitions: productTransitions,
+  notAllowed: 'catalog.transition_not_allowed',
+  action: () => 'product.status_changed',
+});
 
 const fen = z.number().int().min(0).max(100_000_000_00);
 export const pricesSchema = z.strictObject({
@@ -161,7 +174,7 @@ export async function createProduct(ctx: DataContext, actor: Actor, input: Produ
   await assertPolicyAllowed(ctx.db, input.policy);
   const at = ctx.clock.now();
   const id = newId();
-  await inTransaction(ctx.db, async (trx) => {
+  await unitOfWork(ctx, async (trx) => {
     // The product points at its policy through a deferred foreign key, checked at commit.
     const policyId = newId();
     await trx
@@ -230,7 +243,7 @@ export async function updateProduct(
   const current = await loadForChange(ctx.db, actor, id);
   if (patch.prices) assertPriceOrder(patch.prices);
   const at = ctx.clock.now();
-  await inTransaction(ctx.db, async (trx) => {
+  await unitOfWork(ctx, async (trx) => {
     const set: Partial<Row<'products'>> = {};
     if (patch.name !== undefined) set.name = patch.name;
     if (patch.description !== undefined) set.description = patch.description;
@@ -261,7 +274,7 @@ export async function newPolicyVersion(
   const { version, ...terms } = input;
   await assertPolicyAllowed(ctx.db, terms);
   const at = ctx.clock.now();
-  await inTransaction(ctx.db, async (trx) => {
+  await unitOfWork(ctx, async (trx) => {
     // The product row is claimed first (version check, row lock on PostgreSQL), so a stale or
     // concurrent editor gets a 409 before any policy version number is taken.
     const policyId = newId();
@@ -286,30 +299,14 @@ export async function changeStatus(
       { type: 'product', merchantId: row.merchant_id, status: row.status },
       'catalog.product_not_found',
     );
-  const check = checkTransition(productTransitions, row.status, input.status, by ?? 'merchant');
-  if (check !== 'ok') {
-    fail(check === 'forbidden' ? 'auth.forbidden' : 'catalog.transition_not_allowed', {
-      field: 'status',
-      params: { from: row.status, to: input.status },
-    });
-  }
   const at = ctx.clock.now();
-  await inTransaction(ctx.db, async (trx) => {
-    // The state is part of the WHERE too: the transition is taken from the state it was checked against.
-    const res = await trx
-      .updateTable('products')
-      .set({ status: input.status, version: input.version + 1, updated_at: now(at) })
-      .where('id', '=', id)
-      .where('version', '=', input.version)
-      .where('status', '=', row.status)
-      .executeTakeFirst();
-    if (Number(res.numUpdatedRows) !== 1) fail('request.conflict', { field: 'version' });
-    await appendAudit(trx, {
+  await unitOfWork(ctx, async (trx) => {
+    // The version the editor saw: someone else's change since is a 409.
+    await productMachine.transition(trx, {
+      row: { id, status: row.status, version: input.version },
+      to: input.status,
+      by: by ?? 'merchant',
       actor,
-      action: 'product.status_changed',
-      objectType: 'product',
-      objectId: id,
-      data: { from: row.status, to: input.status },
       at,
     });
   });

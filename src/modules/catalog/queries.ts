@@ -6,7 +6,7 @@ import { containsText, now } from '../../platform/db/dialect.js';
 import type { MemberLevel } from '../../platform/db/schema.js';
 import { fail } from '../../platform/errors.js';
 import { authorize } from '../accounts/authz.js';
-import { appendAudit } from '../audit/index.js';
+import { appendAudit } from '../../platform/audit.js';
 import {
   productViews,
   toMerchantView,
@@ -17,6 +17,7 @@ import {
   type PolicyView,
   type ProductView,
 } from './views.js';
+import { unitOfWork } from '../../platform/unit-of-work.js';
 
 const viewerLevel = (actor: Actor | null): MemberLevel =>
   actor?.kind === 'user' ? actor.memberLevel : 'REGULAR';
@@ -108,7 +109,7 @@ export async function updateMerchant(
 ): Promise<MerchantProfile> {
   authorize(actor, 'update', { type: 'merchant', id }, 'catalog.merchant_not_found');
   const at = ctx.clock.now();
-  await ctx.db.transaction().execute(async (trx) => {
+  await unitOfWork(ctx, async (trx) => {
     const res = await trx
       .updateTable('merchants')
       .set((eb) => ({

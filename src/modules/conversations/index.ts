@@ -13,7 +13,7 @@ import type { Row } from '../../platform/db/schema.js';
 import { DomainError, fail } from '../../platform/errors.js';
 import { inspectUpload, isSha256, type FileStore, type Signal } from '../../platform/files.js';
 import { newOrderedId, sha256 } from '../../platform/ids.js';
-import { appendAudit, withDeferredAudit } from '../audit/index.js';
+import { appendAudit } from '../../platform/audit.js';
 import { merchantUsers, notify } from '../notifications/index.js';
 import { canSee } from '../orders/views.js';
 import {
@@ -28,6 +28,7 @@ import {
   type PostMessageInput,
   type ReadMark,
 } from './schemas.js';
+import { unitOfWork } from '../../platform/unit-of-work.js';
 
 export type ConversationContext = DataContext & { files: FileStore };
 
@@ -141,7 +142,7 @@ export async function postMessage(
 
   const at = ctx.clock.now();
   const id = newOrderedId(at.getTime());
-  await withDeferredAudit(ctx.db, async (trx) => {
+  await unitOfWork(ctx, async (trx) => {
     await trx
       .insertInto('conversation_messages')
       .values({
@@ -356,7 +357,7 @@ export async function markRead(
     .executeTakeFirst();
   if (!message) return fail('conversation.message_not_found', { field: 'lastReadId' });
   const at = ctx.clock.now();
-  await ctx.db.transaction().execute((trx) => advanceRead(trx, order.id, userId, message.id, at));
+  await unitOfWork(ctx, (trx) => advanceRead(trx, order.id, userId, message.id, at));
   const mark = await ctx.db
     .selectFrom('conversation_reads')
     .select(['last_read_id', 'read_at'])

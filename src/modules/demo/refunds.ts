@@ -8,12 +8,40 @@
 import type { UserActor } from '../../platform/actor.js';
 import { now, toJson } from '../../platform/db/dialect.js';
 import type { AppContext } from '../../platform/context.js';
+import type { PaymentsContext } from '../payments/registry.js';
 import { applyForRefund } from '../aftersales/requests.js';
 import { storeUpload } from '../../platform/uploads.js';
 import { demoCheckout } from './checkout.js';
 import { DEMO_LOGINS } from './seed.js';
 
-export async function seedDemoRefunds(ctx: AppContext): Promise<boolean> {
+/**
+ * The demo's first order, through the real checkout (balance): 超会 buyer `chaohui` has two sealed
+ * Q币 keys, so the order and key pages have something to show. Its Idempotency-Key makes it once.
+ */
+export async function seedDemoOrders(ctx: PaymentsContext): Promise<void> {
+  const chaohui = await ctx.db
+    .selectFrom('users')
+    .select(['id', 'member_level'])
+    .where('username', '=', 'chaohui')
+    .executeTakeFirst();
+  const qb = await ctx.db
+    .selectFrom('products')
+    .select('id')
+    .where('name', 'like', '腾讯Q币%')
+    .orderBy('created_at')
+    .executeTakeFirst();
+  if (!chaohui || !qb) return;
+  const buyer: UserActor = {
+    kind: 'user',
+    id: chaohui.id,
+    role: 'buyer',
+    memberLevel: chaohui.member_level,
+    merchantId: null,
+  };
+  await demoCheckout(ctx, buyer, 'demo-seed-order-1', qb.id, 2);
+}
+
+export async function seedDemoRefunds(ctx: AppContext & PaymentsContext): Promise<boolean> {
   const at = ctx.clock.now();
   const claimed = await ctx.db
     .insertInto('settings')

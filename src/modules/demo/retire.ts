@@ -7,11 +7,12 @@
  */
 import { systemActor } from '../../platform/actor.js';
 import type { DataContext } from '../../platform/context.js';
-import { now } from '../../platform/db/dialect.js';
+import { DomainError } from '../../platform/errors.js';
 import { getSetting } from '../../platform/settings.js';
 import { verifyPassword } from '../accounts/passwords.js';
-import { appendAudit } from '../audit/index.js';
+import { userMachine } from '../accounts/users.js';
 import { DEMO_LOGINS, DEMO_PASSWORD } from './seed.js';
+import { unitOfWork } from '../../platform/unit-of-work.js';
 
 /** Returns the usernames disabled now (empty when the demo was never seeded or is already retired). */
 export async function retireDemoLogins(ctx: DataContext): Promise<string[]> {
@@ -32,25 +33,25 @@ export async function retireDemoLogins(ctx: DataContext): Promise<string[]> {
   if (published.length === 0) return [];
   const at = ctx.clock.now();
   const actor = systemActor('demo-retirement');
-  await ctx.db.transaction().execute(async (trx) => {
-    for (const u of published) {
-      const res = await trx
-        .updateTable('users')
-        .set({ status: 'DISABLED', version: u.version + 1, updated_at: now(at) })
-        .where('id', '=', u.id)
-        .where('version', '=', u.version)
-        .executeTakeFirst();
-      if (Number(res.numUpdatedRows) !== 1) continue; // changed meanwhile (another instance retired it)
-      await trx.deleteFrom('sessions').where('user_id', '=', u.id).execute();
-      await appendAudit(trx, {
-        actor,
-        action: 'user.disabled',
-        objectType: 'user',
-        objectId: u.id,
-        data: { reason: 'DEMO_PASSWORD_PUBLISHED', username: u.username },
-        at,
+  const retired: string[] = [];
+  for (const u of published) {
+    try {
+      await unitOfWork(ctx, async (trx) => {
+        await userMachine.transition(trx, {
+          row: { id: u.id, status: 'ACTIVE', version: u.version },
+          to: 'DISABLED',
+          by: 'system',
+          actor,
+          at,
+          data: { reason: 'DEMO_PASSWORD_PUBLISHED', username: u.username },
+        });
+        await trx.deleteFrom('sessions').where('user_id', '=', u.id).execute();
       });
+      retired.push(u.username);
+    } catch (error) {
+      // another instance starting at the same moment retired it first
+      if (!(error instanceof DomainError && error.code === 'request.conflict')) throw error;
     }
-  });
-  return published.map((u) => u.username);
+  }
+  return retired;
 }

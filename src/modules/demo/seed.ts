@@ -3,20 +3,19 @@
  * staff, two merchants, a buyer at each member level, and products of every type with different
  * refund policies. Passwords are printed at start; they are for local demos only.
  */
-import { systemActor, type Actor, type UserActor } from '../../platform/actor.js';
+import { systemActor, type Actor } from '../../platform/actor.js';
 import type { DataContext } from '../../platform/context.js';
 import type { MemberLevel, Role } from '../../platform/db/schema.js';
 import { now, toJson, type Db } from '../../platform/db/dialect.js';
 import { hashPassword } from '../accounts/passwords.js';
-import { appendAudit } from '../audit/index.js';
+import { appendAudit } from '../../platform/audit.js';
 import { Readable } from 'node:stream';
 import { runImport, startBatch, type InventoryContext } from '../inventory/import.js';
 import { createAccount } from '../catalog/merchants.js';
 import { changeStatus, createProduct, type ProductInput } from '../catalog/products.js';
 import type { PolicyTerms } from '../catalog/policy.js';
-import { demoCheckout } from './checkout.js';
 import { ensureAccount, postTransaction } from '../payments/ledger.js';
-import { GatewayRegistry } from '../payments/registry.js';
+import { unitOfWork } from '../../platform/unit-of-work.js';
 
 export const DEMO_PASSWORD = 'kameng-demo-2026';
 
@@ -151,7 +150,7 @@ export async function seedDemo(ctx: DataContext): Promise<boolean> {
   const at = ctx.clock.now();
   // One hash for the shared demo password, computed before the transaction holds the database.
   const passwordHash = await hashPassword(DEMO_PASSWORD);
-  return ctx.db.transaction().execute(async (trx) => {
+  return unitOfWork(ctx, async (trx) => {
     const claimed = await trx
       .insertInto('settings')
       .values({ key: 'demo_seeded', value: toJson(true), updated_at: now(at) })
@@ -210,7 +209,7 @@ export async function seedDemo(ctx: DataContext): Promise<boolean> {
   });
 }
 
-/** Demo card keys: 30 per product, and two delivered (sealed) Q币 units for the 超会 buyer. */
+/** Demo card keys: 30 per product. */
 export async function seedDemoKeys(ctx: InventoryContext): Promise<boolean> {
   const at = ctx.clock.now();
   const claimed = await ctx.db
@@ -258,19 +257,6 @@ export async function seedDemoKeys(ctx: InventoryContext): Promise<boolean> {
       bytesTotal: 0,
     });
     await runImport(ctx, actor, batch, Readable.from([Buffer.from(lines.join('\n'))]));
-  }
-  const chaohui = await ctx.db
-    .selectFrom('users')
-    .select(['id', 'member_level'])
-    .where('username', '=', 'chaohui')
-    .executeTakeFirst();
-  const buyer: UserActor | null = chaohui
-    ? { kind: 'user', id: chaohui.id, role: 'buyer', memberLevel: chaohui.member_level, merchantId: null }
-    : null;
-  const qb = products.find((p) => p.name.startsWith('腾讯Q币'));
-  if (buyer && qb) {
-    // A real order through checkout (balance), so the demo's order pages have something to show.
-    await demoCheckout({ ...ctx, gateways: new GatewayRegistry([]) }, buyer, 'demo-seed-order-1', qb.id, 2);
   }
   return true;
 }

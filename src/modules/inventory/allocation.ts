@@ -4,7 +4,7 @@
  * and never half-applies: a shortfall or a race throws and the caller's transaction rolls back.
  */
 import { actorLabel, type Actor } from '../../platform/actor.js';
-import type { Engine } from '../../config.js';
+import type { Engine } from '../../platform/config.js';
 import { now, type Db } from '../../platform/db/dialect.js';
 import type { KeyEventKind, KeyState, Row } from '../../platform/db/schema.js';
 import { fail } from '../../platform/errors.js';

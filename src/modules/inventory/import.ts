@@ -11,10 +11,10 @@ import type { Actor } from '../../platform/actor.js';
 import type { DataContext } from '../../platform/context.js';
 import { insertIgnoringConflicts, now, type Db } from '../../platform/db/dialect.js';
 import type { BatchStatus, Row } from '../../platform/db/schema.js';
-import { checkTransition, type Transitions } from '../../platform/fsm.js';
+import { defineMachine, type Transitions } from '../../platform/fsm.js';
 import { DomainError, fail } from '../../platform/errors.js';
 import { newId, newOrderedId } from '../../platform/ids.js';
-import { appendAudit } from '../audit/index.js';
+import { appendAudit } from '../../platform/audit.js';
 import {
   CsvHeaderError,
   maskSerial,
@@ -23,9 +23,11 @@ import {
   type ImportFormat,
   type ProductType,
 } from './parse.js';
-import { KeyVault, sealSecret } from './vault.js';
+import { sealSecret, type KeyVault } from '../../platform/vault.js';
+import { lookupHmac, secretHmac } from './key-hashes.js';
 import { encodeInWorker } from './import-pool.js';
 import { HmacSha256 } from '../../platform/crypto.js';
+import { unitOfWork } from '../../platform/unit-of-work.js';
 
 export const CHUNK_LINES = 5000;
 
@@ -108,7 +110,7 @@ export async function startBatch(
 ): Promise<Row<'key_batches'>> {
   const product = await assertCanImport(ctx, actor, input.productId);
   const at = ctx.clock.now();
-  return ctx.db.transaction().execute(async (trx) => {
+  return unitOfWork(ctx, async (trx) => {
     const dataKeyId = await ctx.vault.createDataKey(trx, at);
     const row: Row<'key_batches'> = {
       id: newId(),
@@ -214,8 +216,8 @@ export async function* encodeChunks(
         line.lineNo,
         'AVAILABLE',
         line.serial === null ? maskSecretOnly(line.secret) : maskSerial(line.serial),
-        KeyVault.lookupHmac(hmacKey, p.productType, payload),
-        KeyVault.secretHmac(hmacKey, p.productType, payload),
+        lookupHmac(hmacKey, p.productType, payload),
+        secretHmac(hmacKey, p.productType, payload),
         p.dataKeyId,
         sealSecret(p.dataKey, id, payload),
         0,
@@ -316,7 +318,7 @@ async function writeChunk(
 ): Promise<{ imported: number; duplicates: number; rejected: number; stored: number }> {
   const at = ctx.clock.now();
   const rows = chunk.rows;
-  return ctx.db.transaction().execute(async (trx) => {
+  return unitOfWork(ctx, async (trx) => {
     const inserted = await insertIgnoringConflicts(ctx.db, trx, 'keys', KEY_COLUMNS, rows, 'secret_hmac', 0);
     const dupes = rows.filter((_, i) => !inserted.has(i)).map((r) => ({ line_no: r[4], secret_hmac: r[8] }));
     const dupReasons = await classifyDuplicates(trx, batchId, dupes);
@@ -397,6 +399,22 @@ export const batchTransitions: Transitions<BatchStatus, 'system'> = {
   INTERRUPTED: {},
 };
 
+export const batchMachine = defineMachine({
+  name: 'key_batch',
+  table: 'key_batches',
+  column: 'status',
+  initial: ['RUNNING'],
+  terminal: ['COMPLETED', 'FAILED', 'INTERRUPTED'],
+  transitions: batchTransitions,
+  notAllowed: 'inventory.key_conflict',
+  conflict: 'inventory.key_conflict',
+  stamp: {
+    COMPLETED: (at) => ({ finished_at: now(at) }),
+    FAILED: (at) => ({ finished_at: now(at) }),
+    INTERRUPTED: (at) => ({ finished_at: now(at) }),
+  },
+});
+
 async function finishBatch(
   ctx: InventoryContext,
   actor: Actor,
@@ -404,42 +422,28 @@ async function finishBatch(
   status: 'COMPLETED' | 'FAILED' | 'INTERRUPTED',
   errorCode: string | null,
 ): Promise<Row<'key_batches'>> {
-  if (checkTransition(batchTransitions, 'RUNNING', status, 'system') !== 'ok') fail('inventory.key_conflict');
   const at = ctx.clock.now();
-  return ctx.db.transaction().execute(async (trx) => {
-    const res = await trx
-      .updateTable('key_batches')
-      .set((eb) => ({
-        status,
-        error_code: errorCode,
-        finished_at: now(at),
-        updated_at: now(at),
-        version: eb('version', '+', 1),
-      }))
-      .where('id', '=', batchId)
-      .where('status', '=', 'RUNNING')
-      .executeTakeFirst();
-    if (Number(res.numUpdatedRows) !== 1) fail('inventory.key_conflict');
-    const row = await trx
+  return unitOfWork(ctx, async (trx) => {
+    const current = await trx
       .selectFrom('key_batches')
       .selectAll()
       .where('id', '=', batchId)
       .executeTakeFirstOrThrow();
-    await appendAudit(trx, {
+    return batchMachine.transition(trx, {
+      row: current,
+      to: status,
+      by: 'system',
       actor,
-      action: `key_batch.${status.toLowerCase()}`,
-      objectType: 'key_batch',
-      objectId: batchId,
+      at,
+      set: { error_code: errorCode },
       data: {
-        imported: row.imported,
-        duplicates: row.duplicates,
-        rejected: row.rejected,
-        linesRead: row.lines_read,
+        imported: current.imported,
+        duplicates: current.duplicates,
+        rejected: current.rejected,
+        linesRead: current.lines_read,
         errorCode,
       },
-      at,
     });
-    return row;
   });
 }
 

@@ -1,7 +1,8 @@
 /**
- * The key lifecycle (spec §5) as a transition table, and the one function every key state change
- * goes through: edge check, conditional UPDATE whose affected-row count must match, the per-key
- * history rows and the audit event, all inside the caller's transaction.
+ * The key lifecycle (spec §5) as a transition table, defined once as the key machine; every key
+ * state change goes through `moveKeys` — the machine's bulk transition (edge check, conditional
+ * UPDATE whose affected-row count must match, one audit event) plus the per-key history rows —
+ * inside the caller's unit of work.
  */
 import { z } from 'zod';
 import type { Actor } from '../../platform/actor.js';
@@ -9,9 +10,8 @@ import { actorLabel } from '../../platform/actor.js';
 import { constraintKind, now, type Db } from '../../platform/db/dialect.js';
 import type { KeyEventKind, KeyState, Row } from '../../platform/db/schema.js';
 import { fail } from '../../platform/errors.js';
-import { checkTransition, type Transitions } from '../../platform/fsm.js';
+import { defineMachine, type Transitions } from '../../platform/fsm.js';
 import { newOrderedId } from '../../platform/ids.js';
-import { appendAudit } from '../audit/index.js';
 
 /** Who takes an edge: `system` is checkout/refund code, `issuer` an activation-registry client. */
 export type KeyActor = 'system' | 'buyer' | 'merchant' | 'issuer' | 'support' | 'admin';
@@ -75,40 +75,43 @@ export interface KeyMove {
   auditData?: Record<string, unknown>;
 }
 
-/** Moves every key from its current state to `to`, or fails without changing any. */
+/** The key aggregate (spec §5), moved in bulk: checkout reserves and delivers keys by the hundred. */
+export const keyMachine = defineMachine({
+  name: 'keys',
+  table: 'keys',
+  column: 'state',
+  initial: ['AVAILABLE'],
+  terminal: ['VOIDED', 'INVALID'],
+  transitions: keyTransitions,
+  notAllowed: 'inventory.transition_not_allowed',
+  conflict: 'inventory.key_conflict',
+});
+
+/**
+ * Moves every key from its current state to `to`, or fails without changing any (the machine's
+ * bulk transition), and writes each key's history row.
+ */
 export async function moveKeys(trx: Db, m: KeyMove): Promise<void> {
   if (m.keys.length === 0) return;
-  const byState = new Map<KeyState, string[]>();
-  for (const k of m.keys) {
-    const check = checkTransition(keyTransitions, k.state, m.to, m.by);
-    if (check !== 'ok') {
-      fail(check === 'forbidden' ? 'auth.forbidden' : 'inventory.transition_not_allowed', {
-        params: { from: k.state, to: m.to },
-      });
-    }
-    byState.set(k.state, [...(byState.get(k.state) ?? []), k.id]);
-  }
-  const at = now(m.at);
-  for (const [from, ids] of byState) {
-    for (let i = 0; i < ids.length; i += 500) {
-      const slice = ids.slice(i, i + 500);
-      const res = await trx
-        .updateTable('keys')
-        .set((eb) => ({ ...m.set, state: m.to, version: eb('version', '+', 1), updated_at: at }))
-        .where('id', 'in', slice)
-        .where('state', '=', from)
-        .executeTakeFirst()
-        .catch((error: unknown) => {
-          // the live-unit index: a concurrent allocation gave this unit a key first
-          if (constraintKind(error) === 'unique')
-            fail('inventory.unit_already_allocated', { params: { unit: String(m.set?.unit_id) } });
-          throw error;
-        });
-      // Someone else moved one of these keys first: the whole change rolls back.
-      if (Number(res.numUpdatedRows) !== slice.length) fail('inventory.key_conflict');
-    }
-  }
+  await keyMachine
+    .transitionMany(trx, {
+      rows: m.keys,
+      to: m.to,
+      by: m.by,
+      actor: m.actor,
+      at: m.at,
+      set: m.set,
+      action: m.action,
+      data: m.auditData,
+    })
+    .catch((error: unknown) => {
+      // the live-unit index: a concurrent allocation gave this unit a key first
+      if (constraintKind(error) === 'unique')
+        fail('inventory.unit_already_allocated', { params: { unit: String(m.set?.unit_id) } });
+      throw error;
+    });
   const label = actorLabel(m.actor);
+  const at = now(m.at);
   for (let i = 0; i < m.keys.length; i += 500) {
     await trx
       .insertInto('key_events')
@@ -128,12 +131,4 @@ export async function moveKeys(trx: Db, m: KeyMove): Promise<void> {
       )
       .execute();
   }
-  await appendAudit(trx, {
-    actor: m.actor,
-    action: m.action,
-    objectType: 'keys',
-    objectId: m.keys.length === 1 ? m.keys[0].id : `${m.keys.length} keys`,
-    data: { to: m.to, keyIds: m.keys.map((k) => k.id), ...m.auditData },
-    at: m.at,
-  });
 }

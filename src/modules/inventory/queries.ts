@@ -9,7 +9,8 @@ import { now } from '../../platform/db/dialect.js';
 import type { KeyState, Row } from '../../platform/db/schema.js';
 import { fail, messagesFor, type ErrorCode } from '../../platform/errors.js';
 import { authorize } from '../accounts/authz.js';
-import { appendAudit } from '../audit/index.js';
+import { appendAudit } from '../../platform/audit.js';
+import { unitOfWork } from '../../platform/unit-of-work.js';
 
 const messagesSchema = z.object({ 'zh-CN': z.string(), en: z.string() });
 
@@ -232,7 +233,7 @@ export async function setLowStockThreshold(
 ): Promise<Stock> {
   const product = await productFor(ctx.db, actor, 'update', productId);
   const at = ctx.clock.now();
-  await ctx.db.transaction().execute(async (trx) => {
+  await unitOfWork(ctx, async (trx) => {
     await trx
       .updateTable('products')
       .set({ low_stock_threshold: threshold, updated_at: now(at) })

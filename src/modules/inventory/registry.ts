@@ -12,7 +12,8 @@ import { fail } from '../../platform/errors.js';
 import type { InventoryContext } from './import.js';
 import { moveKeys, type KeyActor, keyStateSchema } from './lifecycle.js';
 import type { ProductType } from './parse.js';
-import { KeyVault } from './vault.js';
+import { lookupHmac, secretHmac } from './key-hashes.js';
+import { unitOfWork } from '../../platform/unit-of-work.js';
 
 export const credentialsSchema = z.strictObject({
   cardNo: z.string().trim().min(1).max(256).optional(),
@@ -56,8 +57,8 @@ async function findKey(
   // The look-up hash does not depend on the product type except for secret-only keys, where
   // license keys are normalised differently: try both forms.
   const lookups = [
-    KeyVault.lookupHmac(hmacKey, 'CARD_KEY', payload),
-    ...(payload.serial === null ? [KeyVault.lookupHmac(hmacKey, 'LICENSE_KEY', payload)] : []),
+    lookupHmac(hmacKey, 'CARD_KEY', payload),
+    ...(payload.serial === null ? [lookupHmac(hmacKey, 'LICENSE_KEY', payload)] : []),
   ];
   const candidates = await db
     .selectFrom('keys')
@@ -68,7 +69,7 @@ async function findKey(
     .execute();
   const match = candidates.find(
     (k) =>
-      Buffer.from(k.secret_hmac).equals(KeyVault.secretHmac(hmacKey, k.product_type, payload)) &&
+      Buffer.from(k.secret_hmac).equals(secretHmac(hmacKey, k.product_type, payload)) &&
       (merchantId === null || k.merchant_id === merchantId),
   );
   return match ?? fail('registry.key_not_found');
@@ -107,7 +108,7 @@ async function activate(
   activatedAt: Date,
 ): Promise<KeyStatus> {
   const { by, merchantId } = registryActor(actor);
-  return ctx.db.transaction().execute(async (trx) => {
+  return unitOfWork(ctx, async (trx) => {
     const key = await findKey(ctx, trx, creds, merchantId);
     refuseUnusable(key);
     if (activatedAt.getTime() < Date.parse(key.created_at))

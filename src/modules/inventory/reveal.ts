@@ -8,9 +8,10 @@ import { forUpdate, now } from '../../platform/db/dialect.js';
 import { fail } from '../../platform/errors.js';
 import { actorLabel } from '../../platform/actor.js';
 import { newOrderedId } from '../../platform/ids.js';
-import { appendAudit } from '../audit/index.js';
+import { appendAudit } from '../../platform/audit.js';
 import type { InventoryContext } from './import.js';
 import { moveKeys } from './lifecycle.js';
+import { unitOfWork } from '../../platform/unit-of-work.js';
 
 export interface Revealed {
   unitId: string;
@@ -38,7 +39,7 @@ export async function revealUnit(
   // Read, check, record and decrypt in one transaction (row-locked on PostgreSQL): a key voided
   // or returned meanwhile is not shown, and a key is never marked unsealed unless the buyer
   // actually receives the secret.
-  return ctx.db.transaction().execute(async (trx) => {
+  return unitOfWork(ctx, async (trx) => {
     // A unit whose key was replaced also keeps the invalid one on record: prefer the live key.
     const keys = await forUpdate(
       trx.selectFrom('keys').selectAll().where('unit_id', '=', unitId).where('buyer_id', '=', actor.id),
@@ -125,7 +126,7 @@ export async function breakGlassReveal(
   const key = await ctx.db.selectFrom('keys').selectAll().where('id', '=', keyId).executeTakeFirst();
   if (!key) fail('inventory.key_not_found');
   const at = ctx.clock.now();
-  await ctx.db.transaction().execute(async (trx) => {
+  await unitOfWork(ctx, async (trx) => {
     await trx
       .insertInto('key_events')
       .values({

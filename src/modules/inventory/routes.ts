@@ -30,6 +30,7 @@ import {
 import { credentialsSchema, checkKey, keyStatusSchema, redeemKey, reportActivation } from './registry.js';
 import { breakGlassReveal, revealUnit } from './reveal.js';
 import { authorize } from '../accounts/authz.js';
+import { unitOfWork } from '../../platform/unit-of-work.js';
 
 const requestInfo = (req: FastifyRequest) => ({
   ip: req.ip,
@@ -239,9 +240,9 @@ export function inventoryRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       },
       async (req) => {
         const { actor, key } = await ownKey(req, req.params.id);
-        await ctx.db
-          .transaction()
-          .execute((trx) => voidStockKey(trx, { engine: ctx.engine, actor, at: ctx.clock.now() }, key));
+        await unitOfWork(ctx, (trx) =>
+          voidStockKey(trx, { engine: ctx.engine, actor, at: ctx.clock.now() }, key),
+        );
         return toKeyRow(
           await ctx.db.selectFrom('keys').selectAll().where('id', '=', key.id).executeTakeFirstOrThrow(),
         );
@@ -262,11 +263,9 @@ export function inventoryRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         by === 'merchant'
           ? await ownKey(req, (req.params as { id: string }).id)
           : await staffKey(req, (req.params as { id: string }).id);
-      await ctx.db
-        .transaction()
-        .execute((trx) =>
-          markInvalid(trx, { engine: ctx.engine, actor, at: ctx.clock.now(), by }, key, body),
-        );
+      await unitOfWork(ctx, (trx) =>
+        markInvalid(trx, { engine: ctx.engine, actor, at: ctx.clock.now(), by }, key, body),
+      );
       return toKeyRow(
         await ctx.db.selectFrom('keys').selectAll().where('id', '=', key.id).executeTakeFirstOrThrow(),
       );

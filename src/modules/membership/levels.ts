@@ -5,7 +5,8 @@ import type { DataContext } from '../../platform/context.js';
 import { now, type Db } from '../../platform/db/dialect.js';
 import type { MemberLevel } from '../../platform/db/schema.js';
 import { fail } from '../../platform/errors.js';
-import { appendAudit } from '../audit/index.js';
+import { appendAudit } from '../../platform/audit.js';
+import { unitOfWork } from '../../platform/unit-of-work.js';
 
 export const levelViewSchema = z
   .object({
@@ -63,7 +64,7 @@ export async function updateLevel(
   patch: z.infer<typeof levelPatchSchema>,
 ): Promise<LevelView[]> {
   const at = ctx.clock.now();
-  await ctx.db.transaction().execute(async (trx) => {
+  await unitOfWork(ctx, async (trx) => {
     const levels = await listLevels(trx);
     const target = levels.find((l) => l.level === level) ?? fail('catalog.level_not_found');
     const next = levels.map((l) => (l.level === level ? { ...l, maxQtyPerOrder: patch.maxQtyPerOrder } : l));

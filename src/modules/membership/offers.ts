@@ -5,14 +5,13 @@
  */
 import { z } from 'zod';
 import type { Actor } from '../../platform/actor.js';
-import { completeDeadline, scheduleDeadline } from '../../platform/deadlines.js';
+import { scheduleDeadline } from '../../platform/deadlines.js';
 import { sql, type ExpressionBuilder } from 'kysely';
 import { forUpdate, lockUser, now, type Db, type Engine } from '../../platform/db/dialect.js';
 import type { Database, MemberLevel, Row } from '../../platform/db/schema.js';
-import { fail } from '../../platform/errors.js';
 import { newOrderedId } from '../../platform/ids.js';
 import { getSetting } from '../../platform/settings.js';
-import { appendAudit } from '../audit/index.js';
+import { appendAudit } from '../../platform/audit.js';
 
 export const offerSchema = z
   .object({
@@ -60,7 +59,12 @@ export function levelColumns(at: Date) {
       .limit(1)
       .as('running_level'),
     eb
-      .exists(eb.selectFrom('memberships').select('memberships.id').whereRef('memberships.user_id', '=', 'users.id'))
+      .exists(
+        eb
+          .selectFrom('memberships')
+          .select('memberships.id')
+          .whereRef('memberships.user_id', '=', 'users.id'),
+      )
       .as('has_periods'),
   ];
 }
@@ -204,7 +208,7 @@ export async function recomputeLevel(
 export async function startQueuedMembership(
   trx: Db,
   c: { actor: Actor; at: Date; engine: Engine },
-  deadline: Pick<Row<'deadlines'>, 'id' | 'object_id'>,
+  deadline: Pick<Row<'deadlines'>, 'object_id'>,
 ): Promise<void> {
   const m = await trx
     .selectFrom('memberships')
@@ -215,42 +219,6 @@ export async function startQueuedMembership(
     await lockUser(trx, c.engine, m.user_id);
     await recomputeLevel(trx, c, m.user_id);
   }
-  await completeDeadline(trx, deadline.id, c.at);
-}
-
-/** Sweeper: a membership period ended. */
-export async function expireMembership(
-  trx: Db,
-  c: { actor: Actor; at: Date; engine: Engine },
-  deadline: Pick<Row<'deadlines'>, 'id' | 'object_id'>,
-): Promise<void> {
-  const m = await trx
-    .selectFrom('memberships')
-    .selectAll()
-    .where('id', '=', deadline.object_id)
-    .executeTakeFirstOrThrow();
-  if (m.state === 'ACTIVE') {
-    // The member first (lock order, ADR 0004): a refund of this membership holds the member and
-    // then updates the membership; so must expiry, or the two would wait for each other.
-    await lockUser(trx, c.engine, m.user_id);
-    const res = await trx
-      .updateTable('memberships')
-      .set({ state: 'EXPIRED', version: m.version + 1, updated_at: now(c.at) })
-      .where('id', '=', m.id)
-      .where('version', '=', m.version)
-      .executeTakeFirst();
-    if (Number(res.numUpdatedRows) !== 1) fail('request.conflict');
-    await appendAudit(trx, {
-      actor: c.actor,
-      action: 'membership.expired',
-      objectType: 'membership',
-      objectId: m.id,
-      data: { level: m.level, endsAt: m.ends_at },
-      at: c.at,
-    });
-    await recomputeLevel(trx, c, m.user_id);
-  }
-  await completeDeadline(trx, deadline.id, c.at);
 }
 
 /**

@@ -15,11 +15,12 @@ import path from 'node:path';
 import { buffer as streamBytes } from 'node:stream/consumers';
 import nodemailer from 'nodemailer';
 import pino from 'pino';
-import type { Config } from '../../config.js';
+import type { Config } from '../../platform/config.js';
 import type { Clock } from '../../platform/clock.js';
 import { engineOf, now, type Db } from '../../platform/db/dialect.js';
 import type { Row } from '../../platform/db/schema.js';
 import { randomToken } from '../../platform/ids.js';
+import { unitOfWork } from '../../platform/unit-of-work.js';
 
 export const MAX_ATTEMPTS = 5;
 const BATCH = 50;
@@ -242,7 +243,7 @@ export async function drainOutbox(
     for (const candidate of due) {
       const outcome = pg
         ? // The row lock is held while sending: another instance skips the row instead of sending it twice.
-          await ctx.db.transaction().execute(async (trx) => {
+          await unitOfWork(ctx, async (trx) => {
             const row = await trx
               .selectFrom('outbox')
               .selectAll()

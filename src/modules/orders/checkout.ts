@@ -4,7 +4,6 @@
  * are reserved in the same transaction (never oversold); a wallet payment is taken and the keys
  * delivered sealed in that transaction too. WeChat/Alipay orders wait for payment until they expire.
  */
-import { withDeferredAudit } from '../audit/index.js';
 import { z } from 'zod';
 import type { Actor, UserActor } from '../../platform/actor.js';
 import { now } from '../../platform/db/dialect.js';
@@ -14,9 +13,10 @@ import { getPlatformRules } from '../../platform/settings.js';
 import { createUnits, reserveKeys } from '../inventory/allocation.js';
 import { memberLevelAt } from '../membership/offers.js';
 import { toPolicyView } from '../catalog/views.js';
-import { recordPayment } from '../payments/apply.js';
+import { receivePayment } from './fulfil.js';
 import { BALANCE_PROVIDER, type PaymentsContext } from '../payments/registry.js';
 import { ensurePayUrl, idempotent, insertOrder, paymentExpiry, requestHash } from './create.js';
+import { unitOfWork } from '../../platform/unit-of-work.js';
 
 export const checkoutSchema = z.strictObject({
   productId: z.string().min(1).max(64),
@@ -45,7 +45,7 @@ export async function checkout(
   if (!input.policyConfirmed) fail('order.policy_not_confirmed', { field: 'policyConfirmed' });
   const hash = requestHash({ kind: 'GOODS', ...input });
   const result = await idempotent(ctx.db, buyer.id, key, hash, () =>
-    withDeferredAudit(ctx.db, async (trx) => {
+    unitOfWork(ctx, async (trx) => {
       const at = ctx.clock.now();
       const product = await trx
         .selectFrom('products')
@@ -147,8 +147,9 @@ export async function checkout(
       });
       await reserveKeys(trx, c, { productId: product.id, buyerId: buyer.id, unitIds: units });
       if (!viaGateway)
-        await recordPayment(
+        await receivePayment(
           trx,
+          ctx,
           c,
           order,
           payment,

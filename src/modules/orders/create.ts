@@ -11,7 +11,7 @@ import type { NewRow, Row } from '../../platform/db/schema.js';
 import { DomainError, fail } from '../../platform/errors.js';
 import { newOrderedId } from '../../platform/ids.js';
 import type { PlatformRules } from '../../platform/settings.js';
-import { appendAudit, canonicalJson } from '../audit/index.js';
+import { appendAudit, canonicalJson } from '../../platform/audit.js';
 import { BALANCE_PROVIDER, type PaymentsContext } from '../payments/registry.js';
 import { IDEMPOTENCY_KEY, newOrderNo } from './numbers.js';
 

@@ -3,9 +3,9 @@
  * the gateway — a payment whose notification is late is applied, not lost — then closes the
  * gateway payment so it can no longer be paid, and only then releases the reservation.
  */
-import { withDeferredAudit } from '../audit/index.js';
 import { systemActor, type Actor, type UserActor } from '../../platform/actor.js';
-import { cancelDeadline, completeDeadline } from '../../platform/deadlines.js';
+import { cancelDeadline } from '../../platform/deadlines.js';
+import type { DeadlineHandlers } from '../../platform/sweeper.js';
 import { forUpdate, now, type Db } from '../../platform/db/dialect.js';
 import type { OrderState, Row } from '../../platform/db/schema.js';
 import { fail } from '../../platform/errors.js';
@@ -14,7 +14,8 @@ import { applyPaymentNotice } from '../payments/apply.js';
 import type { PaymentStatus } from '../payments/gateway.js';
 import { transitionPayment } from '../payments/lifecycle.js';
 import { BALANCE_PROVIDER, type PaymentsContext } from '../payments/registry.js';
-import { transitionOrder } from './lifecycle.js';
+import { orderMachine } from './lifecycle.js';
+import { unitOfWork } from '../../platform/unit-of-work.js';
 
 const SWEEPER = systemActor('order-expiry');
 
@@ -67,8 +68,8 @@ async function giveUp(
     .selectAll()
     .where('order_id', '=', orderId)
     .executeTakeFirstOrThrow();
-  await transitionOrder(trx, {
-    order,
+  await orderMachine.transition(trx, {
+    row: order,
     to,
     by: to === 'CANCELLED' ? 'buyer' : 'system',
     actor: c.actor,
@@ -94,21 +95,29 @@ async function giveUp(
   return true;
 }
 
-export async function expireOrder(
-  ctx: PaymentsContext,
-  deadline: Pick<Row<'deadlines'>, 'id' | 'object_id'>,
-): Promise<void> {
-  const payment = await ctx.db
-    .selectFrom('payments')
-    .selectAll()
-    .where('order_id', '=', deadline.object_id)
-    .executeTakeFirstOrThrow();
-  // Gateway down: this throws, and the sweeper tries again a little later.
-  if (await reconcileThenClose(ctx, payment)) return; // paid after all: fulfilment cancelled the deadline
-  await withDeferredAudit(ctx.db, async (trx) => {
-    await giveUp(trx, ctx, { actor: SWEEPER, at: ctx.clock.now() }, deadline.object_id, 'EXPIRED');
-    await completeDeadline(trx, deadline.id, ctx.clock.now());
-  });
+/**
+ * ORDER_EXPIRY, for the sweeper: first (outside any transaction) the gateway is asked — a payment
+ * whose notification is late is applied, and then there is nothing to expire — and the gateway
+ * payment closed; a gateway that cannot be asked fails the attempt and it is retried. Then the
+ * order expires and its reservation is released.
+ */
+export function orderDeadlines(ctx: PaymentsContext): DeadlineHandlers {
+  return {
+    ORDER_EXPIRY: {
+      async prepare(d) {
+        const payment = await ctx.db
+          .selectFrom('payments')
+          .selectAll()
+          .where('order_id', '=', d.object_id)
+          .executeTakeFirstOrThrow();
+        // paid after all: the fulfilment cancelled the deadline
+        return (await reconcileThenClose(ctx, payment)) ? 'skip' : 'fire';
+      },
+      async fire(trx, d, at) {
+        await giveUp(trx, ctx, { actor: SWEEPER, at }, d.object_id, 'EXPIRED');
+      },
+    },
+  };
 }
 
 export async function cancelOrder(
@@ -123,7 +132,7 @@ export async function cancelOrder(
     .where('order_id', '=', order.id)
     .executeTakeFirstOrThrow();
   if (await reconcileThenClose(ctx, payment)) fail('order.not_cancellable');
-  await withDeferredAudit(ctx.db, async (trx) => {
+  await unitOfWork(ctx, async (trx) => {
     if (!(await giveUp(trx, ctx, { actor: buyer, at: ctx.clock.now() }, order.id, 'CANCELLED')))
       fail('order.not_cancellable');
     await cancelDeadline(trx, 'ORDER_EXPIRY', order.id);

@@ -5,18 +5,20 @@
  */
 import type { Actor } from '../../platform/actor.js';
 import { cancelDeadline, scheduleDeadline } from '../../platform/deadlines.js';
-import { now, type Db, type Engine } from '../../platform/db/dialect.js';
+import { forUpdate, now, type Db } from '../../platform/db/dialect.js';
 import type { Row } from '../../platform/db/schema.js';
 import { DomainError } from '../../platform/errors.js';
 import { getPlatformRules, type PlatformRules } from '../../platform/settings.js';
 import { deliverKeys, reserveKeys } from '../inventory/allocation.js';
+import { markPaid } from '../payments/apply.js';
+import { postOrderPayment } from '../payments/flows.js';
 import { createPayout } from '../payments/payouts.js';
-import { transitionOrder } from './lifecycle.js';
+import type { PaymentsContext } from '../payments/registry.js';
+import { orderMachine } from './lifecycle.js';
 
 const HOUR = 3600_000;
 
 export interface FulfilContext {
-  engine: Engine;
   actor: Actor;
   at: Date;
 }
@@ -56,13 +58,14 @@ async function settleAfter(
 
 async function payBack(
   trx: Db,
+  ctx: PaymentsContext,
   c: FulfilContext,
   order: Row<'orders'>,
   payment: Pick<Row<'payments'>, 'id' | 'provider' | 'amount_fen'>,
   reason: string,
 ): Promise<Fulfilment> {
-  await transitionOrder(trx, {
-    order,
+  await orderMachine.transition(trx, {
+    row: order,
     to: 'REFUNDED',
     by: 'system',
     actor: c.actor,
@@ -70,7 +73,7 @@ async function payBack(
     set: { paid_at: now(c.at) },
     data: { reason },
   });
-  const payoutId = await createPayout(trx, c, {
+  const payoutId = await createPayout(trx, ctx, c, {
     order,
     payment,
     purpose: 'LATE_PAYMENT',
@@ -79,8 +82,9 @@ async function payBack(
   return { outcome: 'PAID_BACK', payoutId };
 }
 
-export async function fulfilPaidOrder(
+async function fulfilPaidOrder(
   trx: Db,
+  ctx: PaymentsContext,
   c: FulfilContext,
   order: Row<'orders'>,
   payment: Pick<Row<'payments'>, 'id' | 'provider' | 'amount_fen'>,
@@ -89,7 +93,7 @@ export async function fulfilPaidOrder(
   const late = order.state !== 'PENDING_PAYMENT';
   // Only gateway orders wait for payment, so only they have an expiry to cancel.
   if (!late && order.expires_at) await cancelDeadline(trx, 'ORDER_EXPIRY', order.id);
-  const alloc = { engine: c.engine, actor: c.actor, at: c.at };
+  const alloc = { engine: ctx.engine, actor: c.actor, at: c.at };
   if (order.kind === 'GOODS') {
     const units =
       known?.unitIds ??
@@ -97,7 +101,7 @@ export async function fulfilPaidOrder(
         await trx.selectFrom('units').select('id').where('order_id', '=', order.id).orderBy('id').execute()
       ).map((u) => u.id);
     // A buyer who cancelled does not want the goods: their late payment goes back.
-    if (order.state === 'CANCELLED') return payBack(trx, c, order, payment, 'LATE_PAYMENT_CANCELLED');
+    if (order.state === 'CANCELLED') return payBack(trx, ctx, c, order, payment, 'LATE_PAYMENT_CANCELLED');
     if (late) {
       try {
         await reserveKeys(trx, alloc, {
@@ -108,13 +112,13 @@ export async function fulfilPaidOrder(
       } catch (error) {
         if (!(error instanceof DomainError && error.code === 'inventory.out_of_stock')) throw error;
         // Sold out since the reservation was released: the late payment goes back, never kept.
-        return payBack(trx, c, order, payment, 'LATE_PAYMENT_OUT_OF_STOCK');
+        return payBack(trx, ctx, c, order, payment, 'LATE_PAYMENT_OUT_OF_STOCK');
       }
     }
     await deliverKeys(trx, alloc, units);
     const settle = await settleAfter(trx, order, c.at, known);
-    await transitionOrder(trx, {
-      order,
+    await orderMachine.transition(trx, {
+      row: order,
       to: 'DELIVERED',
       by: 'system',
       actor: c.actor,
@@ -126,8 +130,8 @@ export async function fulfilPaidOrder(
     return { outcome: 'DELIVERED' };
   }
   // TOPUP (the wallet was credited by the payment's ledger transaction) and MEMBERSHIP.
-  await transitionOrder(trx, {
-    order,
+  await orderMachine.transition(trx, {
+    row: order,
     to: 'DELIVERED',
     by: 'system',
     actor: c.actor,
@@ -136,4 +140,40 @@ export async function fulfilPaidOrder(
     data: { late },
   });
   return { outcome: 'DELIVERED' };
+}
+
+/**
+ * An order's money is in: the payment is marked PAID, the order fulfilled (or a late payment paid
+ * back), and the money posted — last, so the shared escrow and wallet rows are locked for as short
+ * a time as possible (a flash sale posts to them from every checkout).
+ */
+export async function receivePayment(
+  trx: Db,
+  ctx: PaymentsContext,
+  c: FulfilContext,
+  order: Row<'orders'>,
+  payment: Row<'payments'>,
+  facts: { providerTradeNo: string | null; payerRef: string | null },
+  known?: KnownAtCheckout,
+): Promise<Fulfilment> {
+  await markPaid(trx, c, payment, facts);
+  const done = await fulfilPaidOrder(trx, ctx, c, order, payment, known);
+  await postOrderPayment(trx, c.actor, c.at, order, payment);
+  return done;
+}
+
+/** The orders side of payments' `paymentReceived` port (wired in app.ts). */
+export async function paymentReceived(
+  trx: Db,
+  ctx: PaymentsContext,
+  c: FulfilContext,
+  payment: Row<'payments'>,
+  facts: { providerTradeNo: string | null; payerRef: string | null },
+): Promise<{ paidBack: boolean }> {
+  const order = await forUpdate(
+    trx.selectFrom('orders').selectAll().where('id', '=', payment.order_id),
+    ctx.engine,
+  ).executeTakeFirstOrThrow();
+  const done = await receivePayment(trx, ctx, c, order, payment, facts);
+  return { paidBack: done.outcome === 'PAID_BACK' };
 }

@@ -3,16 +3,16 @@
  * membership (VIP / 超会, with balance). Both are orders, so they share idempotency, payment,
  * expiry and the records export with goods.
  */
-import { withDeferredAudit } from '../audit/index.js';
 import { z } from 'zod';
 import type { Actor, UserActor } from '../../platform/actor.js';
 import { fail } from '../../platform/errors.js';
 import { fenToYuan } from '../../platform/money.js';
 import { getPlatformRules } from '../../platform/settings.js';
 import { LEVEL_RANK, listOffers, memberLevelAt, startMembership } from '../membership/offers.js';
-import { recordPayment } from '../payments/apply.js';
+import { receivePayment } from './fulfil.js';
 import { BALANCE_PROVIDER, type PaymentsContext } from '../payments/registry.js';
 import { ensurePayUrl, idempotent, insertOrder, paymentExpiry, requestHash } from './create.js';
+import { unitOfWork } from '../../platform/unit-of-work.js';
 
 type Buyer = UserActor;
 
@@ -30,7 +30,7 @@ export async function topUp(
   if (buyer.role !== 'buyer') fail('order.buyers_only');
   const hash = requestHash({ kind: 'TOPUP', ...input });
   const result = await idempotent(ctx.db, buyer.id, key, hash, () =>
-    withDeferredAudit(ctx.db, async (trx) => {
+    unitOfWork(ctx, async (trx) => {
       const at = ctx.clock.now();
       const rules = await getPlatformRules(trx);
       if (input.amountFen < rules.topupMinFen || input.amountFen > rules.topupMaxFen)
@@ -79,7 +79,7 @@ export async function buyMembership(
   if (buyer.role !== 'buyer') fail('order.buyers_only');
   const hash = requestHash({ kind: 'MEMBERSHIP', ...input });
   return idempotent(ctx.db, buyer.id, key, hash, () =>
-    withDeferredAudit(ctx.db, async (trx) => {
+    unitOfWork(ctx, async (trx) => {
       const at = ctx.clock.now();
       const offer =
         (await listOffers(trx)).find((o) => o.level === input.level) ?? fail('membership.offer_not_found');
@@ -114,7 +114,7 @@ export async function buyMembership(
         },
         BALANCE_PROVIDER,
       );
-      await recordPayment(trx, c, order, payment, { providerTradeNo: null, payerRef: null });
+      await receivePayment(trx, ctx, c, order, payment, { providerTradeNo: null, payerRef: null });
       await startMembership(trx, c, order);
       return order.id;
     }),

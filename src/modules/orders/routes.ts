@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../platform/context.js';
+import type { PaymentsContext } from '../payments/registry.js';
 import { shanghaiDate } from '../../platform/calendar.js';
 import type { Row } from '../../platform/db/schema.js';
 import { fail } from '../../platform/errors.js';
@@ -38,7 +39,11 @@ export function keyOf(req: FastifyRequest): string {
 }
 
 /** 201 with the order's summary and payment (pay URL); the full detail is at `Location`. */
-async function created(ctx: AppContext, reply: FastifyReply, r: { orderId: string; replayed: boolean }) {
+async function created(
+  ctx: AppContext & PaymentsContext,
+  reply: FastifyReply,
+  r: { orderId: string; replayed: boolean },
+) {
   if (r.replayed) void reply.header('idempotency-replayed', 'true');
   return reply
     .code(201)
@@ -46,7 +51,7 @@ async function created(ctx: AppContext, reply: FastifyReply, r: { orderId: strin
     .send(await orderCreated(ctx.db, r.orderId));
 }
 
-export function orderRoutes(ctx: AppContext): FastifyPluginAsyncZod {
+export function orderRoutes(ctx: AppContext & PaymentsContext): FastifyPluginAsyncZod {
   /** An action by the order's own buyer (anyone else gets the same 404), answered with the detail. */
   const onOwnOrder = async (
     req: FastifyRequest<{ Params: { id: string } }>,

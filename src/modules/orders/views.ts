@@ -4,7 +4,7 @@ import type { Actor } from '../../platform/actor.js';
 import { containsText, type Db } from '../../platform/db/dialect.js';
 import type { Row } from '../../platform/db/schema.js';
 import { fail } from '../../platform/errors.js';
-import { auditTrail } from '../audit/index.js';
+import { auditTrail } from '../../platform/audit.js';
 import { toPolicyView, policyViewSchema } from '../catalog/views.js';
 import { keyStateSchema } from '../inventory/lifecycle.js';
 

@@ -3,30 +3,30 @@
  * payment arrives as a verified notification (or a query during reconciliation) and is checked
  * against Kameng's own record — provider, amount, currency, state — then applied once: the
  * payment row's PENDING/CLOSED → PAID transition is the gate, so duplicates and reordered
- * deliveries change nothing.
+ * deliveries change nothing. What a payment buys is the orders module's business: it is told
+ * through the `paymentReceived` port, in this same transaction.
  */
-import { withDeferredAudit } from '../audit/index.js';
 import { systemActor, type Actor } from '../../platform/actor.js';
-import { forUpdate, now, type Db, type Engine } from '../../platform/db/dialect.js';
+import { forUpdate, now, type Db } from '../../platform/db/dialect.js';
 import type { Row } from '../../platform/db/schema.js';
 import { newOrderedId } from '../../platform/ids.js';
-import { fulfilPaidOrder, type Fulfilment, type KnownAtCheckout } from '../orders/fulfil.js';
 import type { PaymentNotice } from './gateway.js';
-import { postOrderPayment } from './flows.js';
 import { transitionPayment } from './lifecycle.js';
-import { submitPayout } from './payouts.js';
 import type { PaymentsContext } from './registry.js';
+import { unitOfWork } from '../../platform/unit-of-work.js';
 
 const NOTIFY = systemActor('payment-notify');
 
-export async function recordPayment(
+/**
+ * Marks a payment PAID (the gate: a second notification finds it PAID and changes nothing). The
+ * order's owner calls it, fulfils the order, then posts the money (`postOrderPayment`) last.
+ */
+export async function markPaid(
   trx: Db,
-  c: { engine: Engine; actor: Actor; at: Date },
-  order: Row<'orders'>,
+  c: { actor: Actor; at: Date },
   payment: Row<'payments'>,
   facts: { providerTradeNo: string | null; payerRef: string | null },
-  known?: KnownAtCheckout,
-): Promise<Fulfilment> {
+): Promise<void> {
   await transitionPayment(trx, {
     row: payment,
     to: 'PAID',
@@ -34,13 +34,8 @@ export async function recordPayment(
     actor: c.actor,
     at: c.at,
     set: { paid_at: now(c.at), provider_trade_no: facts.providerTradeNo, payer_ref: facts.payerRef },
-    data: { orderId: order.id, amountFen: payment.amount_fen, late: payment.state === 'CLOSED' },
+    data: { orderId: payment.order_id, amountFen: payment.amount_fen, late: payment.state === 'CLOSED' },
   });
-  const done = await fulfilPaidOrder(trx, c, order, payment, known);
-  // Last: the escrow and wallet rows are shared, so their row locks are held for as short a time
-  // as possible (a flash sale updates them from every checkout).
-  await postOrderPayment(trx, c.actor, c.at, order, payment);
-  return done;
 }
 
 export type NoticeOutcome = 'APPLIED' | 'DUPLICATE' | 'IGNORED' | 'UNKNOWN_PAYMENT' | 'MISMATCH';
@@ -82,39 +77,31 @@ export async function applyPaymentNotice(
   notice: PaymentNotice,
   ip: string | null = null,
 ): Promise<{ outcome: NoticeOutcome; detail: string | null }> {
-  const result = await withDeferredAudit(ctx.db, async (trx) => {
+  const result = await unitOfWork(ctx, async (trx) => {
     const at = ctx.clock.now();
     const payment = await forUpdate(
       trx.selectFrom('payments').selectAll().where('id', '=', notice.outTradeNo),
       ctx.engine,
     ).executeTakeFirst();
     if (!payment || payment.provider !== provider)
-      return {
-        outcome: 'UNKNOWN_PAYMENT' as const,
-        detail: 'no such out_trade_no for this provider',
-        payout: null,
-      };
+      return { outcome: 'UNKNOWN_PAYMENT' as const, detail: 'no such out_trade_no for this provider' };
     if (notice.state !== 'SUCCESS')
-      return { outcome: 'IGNORED' as const, detail: `trade state ${notice.state}`, payout: null };
+      return { outcome: 'IGNORED' as const, detail: `trade state ${notice.state}` };
     if (notice.amountFen !== payment.amount_fen || notice.currency !== 'CNY')
       return {
         outcome: 'MISMATCH' as const,
         detail: `expected ${payment.amount_fen} CNY, got ${notice.amountFen} ${notice.currency}`,
-        payout: null,
       };
-    if (payment.state === 'PAID') return { outcome: 'DUPLICATE' as const, detail: null, payout: null };
-    const order = await forUpdate(
-      trx.selectFrom('orders').selectAll().where('id', '=', payment.order_id),
-      ctx.engine,
-    ).executeTakeFirstOrThrow();
-    const done = await recordPayment(trx, { engine: ctx.engine, actor: NOTIFY, at }, order, payment, {
+    if (payment.state === 'PAID') return { outcome: 'DUPLICATE' as const, detail: null };
+    // The order's owner records and fulfils it (a late payment it cannot honour goes back; the
+    // payout is sent once this commits).
+    const { paidBack } = await ctx.ports.paymentReceived(trx, { actor: NOTIFY, at }, payment, {
       providerTradeNo: notice.providerTradeNo,
       payerRef: notice.payerRef,
     });
     return {
       outcome: 'APPLIED' as const,
-      detail: done.outcome === 'PAID_BACK' ? 'late payment, out of stock: paid back' : null,
-      payout: done.outcome === 'PAID_BACK' ? done.payoutId : null,
+      detail: paidBack ? 'late payment, out of stock: paid back' : null,
     };
   });
   await logNotification(ctx.db, {
@@ -126,6 +113,5 @@ export async function applyPaymentNotice(
     detail: result.detail,
     ip,
   });
-  if (result.payout) await submitPayout(ctx, result.payout);
   return { outcome: result.outcome, detail: result.detail };
 }

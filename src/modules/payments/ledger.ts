@@ -12,7 +12,7 @@ import { now, type Db } from '../../platform/db/dialect.js';
 import type { AccountKind, Row } from '../../platform/db/schema.js';
 import { fail } from '../../platform/errors.js';
 import { newId, newOrderedId } from '../../platform/ids.js';
-import { appendAudit, canonicalJson } from '../audit/index.js';
+import { appendAudit, canonicalJson } from '../../platform/audit.js';
 
 /**
  * Accounts that may run negative: money the platform is owed by an outside party — a gateway, or

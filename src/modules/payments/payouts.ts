@@ -7,44 +7,21 @@
  */
 import type { Actor } from '../../platform/actor.js';
 import { systemActor } from '../../platform/actor.js';
-import { forUpdate, lockUser, now, type Db, type Engine } from '../../platform/db/dialect.js';
+import { forUpdate, lockUser, now, type Db } from '../../platform/db/dialect.js';
 import type { PayoutState, Row } from '../../platform/db/schema.js';
 import { raiseAlert } from '../../platform/alerts.js';
 import { DomainError, fail } from '../../platform/errors.js';
 import { newOrderedId } from '../../platform/ids.js';
-import { appendAudit, withDeferredAudit } from '../audit/index.js';
+import { appendAudit } from '../../platform/audit.js';
 import type { RefundNotice, RefundStatus } from './gateway.js';
 import { postPayout } from './flows.js';
 import { transitionPayout } from './lifecycle.js';
 import { BALANCE_PROVIDER, type PaymentsContext } from './registry.js';
+import { afterCommit, unitOfWork } from '../../platform/unit-of-work.js';
+import { fallbackLogger } from '../../platform/logger.js';
 
 const SWEEPER = systemActor('payouts');
 
-/**
- * Told of every payout state change, in the transaction that makes it. After-sales registers here
- * to move its request (REFUNDING → REFUNDED / REFUND_ABNORMAL); payments itself knows nothing of
- * requests, so the dependency stays one-way (aftersales → payments).
- */
-export type PayoutObserver = (
-  trx: Db,
-  c: { at: Date; engine: Engine },
-  payout: Row<'payouts'>,
-  to: PayoutState,
-  replacement: string | null,
-) => Promise<void>;
-const observers: PayoutObserver[] = [];
-export function observePayouts(fn: PayoutObserver): void {
-  if (!observers.includes(fn)) observers.push(fn);
-}
-async function notifyObservers(
-  trx: Db,
-  c: { at: Date; engine: Engine },
-  payout: Row<'payouts'>,
-  to: PayoutState,
-  replacement: string | null,
-): Promise<void> {
-  for (const fn of observers) await fn(trx, c, payout, to, replacement);
-}
 /** Attempts (the first and its retries) a gateway may close before the payout is left to support. */
 export const MAX_CLOSED_ATTEMPTS = 3;
 
@@ -67,9 +44,14 @@ export async function committedPayoutsFen(
   return Number(row.total);
 }
 
+/**
+ * Writes a payout (PENDING) in the deciding transaction; once that commits, it is sent to its
+ * gateway (or paid into the wallet). The sweeper sends it again if that fails.
+ */
 export async function createPayout(
   trx: Db,
-  c: { actor: Actor; at: Date; engine: Engine },
+  ctx: PaymentsContext,
+  c: { actor: Actor; at: Date },
   input: {
     order: Pick<Row<'orders'>, 'id' | 'buyer_id'>;
     payment: Pick<Row<'payments'>, 'id' | 'provider'>;
@@ -85,7 +67,7 @@ export async function createPayout(
   // Under the payment's lock: successful plus in-flight payouts never exceed what was paid.
   const paid = await forUpdate(
     trx.selectFrom('payments').select(['amount_fen', 'state']).where('id', '=', input.payment.id),
-    c.engine,
+    ctx.engine,
   ).executeTakeFirstOrThrow();
   const out = await committedPayoutsFen(trx, { paymentId: input.payment.id });
   if (paid.state !== 'PAID' || out + input.amountFen > paid.amount_fen) fail('payment.refund_exceeds_paid');
@@ -129,35 +111,25 @@ export async function createPayout(
     },
     at: c.at,
   });
+  afterCommit(trx, `payout ${id}`, () => submitPayout(ctx, id));
   return id;
 }
 
-/** Applies what the gateway says about a payout (from the refund call, a query or a notification). */
+/**
+ * Applies what the gateway says about a payout (from the refund call, a query or a notification),
+ * and tells the refund's owner through the port.
+ */
 async function applyRefundStatus(
   trx: Db,
-  engine: Engine,
+  ctx: PaymentsContext,
   at: Date,
   payout: Row<'payouts'>,
   status: RefundStatus,
-): Promise<{ replacement: string | null }> {
-  const before = payout.state;
-  const result = await applyStatus(trx, engine, at, payout, status);
-  if (status.state !== before)
-    await notifyObservers(trx, { at, engine }, payout, status.state, result.replacement);
-  return result;
-}
-
-async function applyStatus(
-  trx: Db,
-  engine: Engine,
-  at: Date,
-  payout: Row<'payouts'>,
-  status: RefundStatus,
-): Promise<{ replacement: string | null }> {
+): Promise<void> {
   if (status.amountFen !== payout.amount_fen)
     fail('payment.notification_mismatch', { params: { reason: 'amount' } });
   const to: PayoutState = status.state;
-  if (payout.state === to) return { replacement: null }; // duplicate: nothing changes
+  if (payout.state === to) return; // duplicate: nothing changes
   const set = {
     destination: status.destination,
     provider_refund_id: status.providerRefundId,
@@ -166,48 +138,58 @@ async function applyStatus(
   };
   await transitionPayout(trx, { row: payout, to, by: 'system', actor: SWEEPER, at, set });
   if (to === 'SUCCESS') await postPayout(trx, SWEEPER, at, payout);
-  if (to === 'CLOSED') {
-    // The gateway closed it: a new attempt under a new key — but a payer whose refunds keep closing
-    // is a case for support, not an endless loop.
-    const closed = await trx
-      .selectFrom('payouts')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('payment_id', '=', payout.payment_id)
-      // per refund request (or per late-payment payback): another request's attempts do not count
-      .$call((q) =>
-        payout.refund_request_id
-          ? q.where('refund_request_id', '=', payout.refund_request_id)
-          : q.where('refund_request_id', 'is', null),
-      )
-      .where('state', '=', 'CLOSED')
-      .where((eb) => eb.or([eb('error_code', 'is', null), eb('error_code', '<>', 'REROUTED_TO_BALANCE')]))
-      .executeTakeFirstOrThrow();
-    if (Number(closed.n) >= MAX_CLOSED_ATTEMPTS) {
-      await appendAudit(trx, {
-        actor: SWEEPER,
-        action: 'payout.retries_exhausted',
-        objectType: 'payout',
-        objectId: payout.id,
-        data: { orderId: payout.order_id, closedAttempts: Number(closed.n) },
-        at,
-      });
-      return { replacement: null };
-    }
-    const replacement = await createPayout(
-      trx,
-      { actor: SWEEPER, at, engine },
-      {
-        order: { id: payout.order_id, buyer_id: payout.buyer_id },
-        payment: { id: payout.payment_id, provider: payout.provider },
-        purpose: payout.purpose,
-        amountFen: payout.amount_fen,
-        replacesId: payout.id,
-        requestId: payout.refund_request_id,
-      },
-    );
-    return { replacement };
+  const replaced = to === 'CLOSED' ? await retryClosed(trx, ctx, at, payout) : true;
+  await ctx.ports.payoutChanged(trx, { at }, payout, to, replaced);
+}
+
+/**
+ * The gateway closed a payout: a new attempt under a new key — but a payer whose refunds keep
+ * closing is a case for support, not an endless loop. Returns whether a replacement was made.
+ */
+async function retryClosed(
+  trx: Db,
+  ctx: PaymentsContext,
+  at: Date,
+  payout: Row<'payouts'>,
+): Promise<boolean> {
+  const closed = await trx
+    .selectFrom('payouts')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('payment_id', '=', payout.payment_id)
+    // per refund request (or per late-payment payback): another request's attempts do not count
+    .$call((q) =>
+      payout.refund_request_id
+        ? q.where('refund_request_id', '=', payout.refund_request_id)
+        : q.where('refund_request_id', 'is', null),
+    )
+    .where('state', '=', 'CLOSED')
+    .where((eb) => eb.or([eb('error_code', 'is', null), eb('error_code', '<>', 'REROUTED_TO_BALANCE')]))
+    .executeTakeFirstOrThrow();
+  if (Number(closed.n) >= MAX_CLOSED_ATTEMPTS) {
+    await appendAudit(trx, {
+      actor: SWEEPER,
+      action: 'payout.retries_exhausted',
+      objectType: 'payout',
+      objectId: payout.id,
+      data: { orderId: payout.order_id, closedAttempts: Number(closed.n) },
+      at,
+    });
+    return false;
   }
-  return { replacement: null };
+  await createPayout(
+    trx,
+    ctx,
+    { actor: SWEEPER, at },
+    {
+      order: { id: payout.order_id, buyer_id: payout.buyer_id },
+      payment: { id: payout.payment_id, provider: payout.provider },
+      purpose: payout.purpose,
+      amountFen: payout.amount_fen,
+      replacesId: payout.id,
+      requestId: payout.refund_request_id,
+    },
+  );
+  return true;
 }
 
 /**
@@ -222,7 +204,7 @@ export async function submitPayout(ctx: PaymentsContext, payoutId: string): Prom
     .executeTakeFirstOrThrow();
   if (first.state !== 'PENDING') return first.state;
   if (first.provider === BALANCE_PROVIDER) {
-    await withDeferredAudit(ctx.db, async (trx) => {
+    await unitOfWork(ctx, async (trx) => {
       const at = ctx.clock.now();
       await lockUser(trx, ctx.engine, first.buyer_id);
       const payout = await trx
@@ -240,7 +222,7 @@ export async function submitPayout(ctx: PaymentsContext, payoutId: string): Prom
         set: { destination: '平台余额', finished_at: now(at), expected_arrival_at: now(at) },
       });
       await postPayout(trx, SWEEPER, at, payout);
-      await notifyObservers(trx, { at, engine: ctx.engine }, payout, 'SUCCESS', null);
+      await ctx.ports.payoutChanged(trx, { at }, payout, 'SUCCESS', true);
     });
     return 'SUCCESS';
   }
@@ -263,7 +245,7 @@ export async function submitPayout(ctx: PaymentsContext, payoutId: string): Prom
     if (!(error instanceof DomainError)) throw error;
     // Gateway down or refusing: the row stays PENDING and the sweeper tries again with the same
     // key — up to MAX_SUBMIT_ATTEMPTS, then support is alerted (audit) and handles it by hand.
-    await withDeferredAudit(ctx.db, async (trx) => {
+    await unitOfWork(ctx, async (trx) => {
       const at = ctx.clock.now();
       await trx
         .updateTable('payouts')
@@ -283,29 +265,21 @@ export async function submitPayout(ctx: PaymentsContext, payoutId: string): Prom
     });
     return 'PENDING';
   }
-  const replacement = await withDeferredAudit(ctx.db, async (trx) => {
+  await unitOfWork(ctx, async (trx) => {
     await lockUser(trx, ctx.engine, first.buyer_id);
     const payout = await forUpdate(
       trx.selectFrom('payouts').selectAll().where('id', '=', payoutId),
       ctx.engine,
     ).executeTakeFirstOrThrow();
-    if (payout.state !== 'PENDING') return null; // a notification got there first
+    if (payout.state !== 'PENDING') return; // a notification got there first
     await trx
       .updateTable('payouts')
       .set({ attempts: payout.attempts + 1 })
       .where('id', '=', payout.id)
       .execute();
-    return (
-      await applyRefundStatus(
-        trx,
-        ctx.engine,
-        ctx.clock.now(),
-        { ...payout, attempts: payout.attempts + 1 },
-        status,
-      )
-    ).replacement;
+    // a replacement for a CLOSED payout is sent once this commits (createPayout)
+    await applyRefundStatus(trx, ctx, ctx.clock.now(), { ...payout, attempts: payout.attempts + 1 }, status);
   });
-  if (replacement) await submitPayout(ctx, replacement);
   return status.state;
 }
 
@@ -320,7 +294,7 @@ export async function applyRefundNotice(
     .select('buyer_id')
     .where('id', '=', notice.outRefundNo)
     .executeTakeFirst();
-  const replacement = await withDeferredAudit(ctx.db, async (trx) => {
+  const applied = await unitOfWork(ctx, async (trx) => {
     if (owner) await lockUser(trx, ctx.engine, owner.buyer_id);
     const payout = await forUpdate(
       trx.selectFrom('payouts').selectAll().where('id', '=', notice.outRefundNo),
@@ -343,20 +317,19 @@ export async function applyRefundNotice(
         { provider, amountFen: payout.amount_fen },
         ctx.clock.now(),
       );
-      return { applied: false, replacement: null };
+      return false;
     }
     // Final states never move again; PROCESSING after a final result is a stale, reordered notice.
     if (
       ['SUCCESS', 'CLOSED'].includes(payout.state) ||
       (notice.state === 'PROCESSING' && payout.state !== 'PENDING')
     )
-      return { applied: false, replacement: null };
-    if (payout.state === notice.state) return { applied: false, replacement: null };
-    const r = await applyRefundStatus(trx, ctx.engine, ctx.clock.now(), payout, notice);
-    return { applied: true, replacement: r.replacement };
+      return false;
+    if (payout.state === notice.state) return false;
+    await applyRefundStatus(trx, ctx, ctx.clock.now(), payout, notice);
+    return true;
   });
-  if (replacement.replacement) await submitPayout(ctx, replacement.replacement);
-  return replacement.applied ? 'APPLIED' : 'DUPLICATE';
+  return applied ? 'APPLIED' : 'DUPLICATE';
 }
 
 /** After this many failed submissions a payout is left to support (and an alert is audited). */
@@ -367,11 +340,7 @@ export const MAX_SUBMIT_ATTEMPTS = 20;
  * least recently tried first, so one payout the gateway keeps refusing cannot starve the others.
  * One failure never stops the rest of the sweep.
  */
-export async function submitPendingPayouts(
-  ctx: PaymentsContext,
-  limit = 50,
-  onError: (error: unknown, payoutId: string) => void = () => undefined,
-): Promise<number> {
+export async function submitPendingPayouts(ctx: PaymentsContext, limit = 50): Promise<number> {
   const rows = await ctx.db
     .selectFrom('payouts')
     .select('id')
@@ -385,7 +354,7 @@ export async function submitPendingPayouts(
     try {
       if ((await submitPayout(ctx, r.id)) !== 'PENDING') sent++;
     } catch (error) {
-      onError(error, r.id);
+      (ctx.log ?? fallbackLogger).error({ err: error, payout: r.id }, 'payout not sent; retried later');
     }
   }
   return sent;
@@ -400,7 +369,6 @@ export async function reconcileProcessingPayouts(
   ctx: PaymentsContext,
   olderThan: Date,
   limit = 50,
-  onError: (error: unknown, payoutId: string) => void = () => undefined,
 ): Promise<void> {
   const rows = await ctx.db
     .selectFrom('payouts')
@@ -419,7 +387,7 @@ export async function reconcileProcessingPayouts(
         continue;
       }
     } catch (error) {
-      onError(error, p.id);
+      (ctx.log ?? fallbackLogger).error({ err: error, payout: p.id }, 'payout query failed; retried later');
     }
     await ctx.db
       .updateTable('payouts')

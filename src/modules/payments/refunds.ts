@@ -12,6 +12,7 @@ import { fail } from '../../platform/errors.js';
 import { escrowOwner, PLATFORM } from './flows.js';
 import { ensureAccount, postTransaction } from './ledger.js';
 import { createPayout } from './payouts.js';
+import type { PaymentsContext } from './registry.js';
 
 type C = { actor: Actor; at: Date; engine: Engine };
 
@@ -133,29 +134,30 @@ async function clawBack(
 
 /**
  * Starts the refund of an approved request: money back into escrow if it had left, then one
- * payout row (PENDING; the caller submits it after commit). The payout cap — successful plus
+ * payout row (PENDING; sent once the transaction commits). The payout cap — successful plus
  * in-flight never above what was paid — is checked under the payment's lock in `createPayout`.
  */
 export async function startRefund(
   trx: Db,
-  c: C,
+  ctx: PaymentsContext,
+  c: { actor: Actor; at: Date },
   input: { orderId: string; requestId: string; amountFen: number },
 ): Promise<string> {
   const order = await forUpdate(
     trx.selectFrom('orders').selectAll().where('id', '=', input.orderId),
-    c.engine,
+    ctx.engine,
   ).executeTakeFirstOrThrow();
   // The payment row is locked before any ledger row (lock order: own rows, then shared ledger
   // rows); createPayout checks the refund cap under this same lock.
   const payment = await forUpdate(
     trx.selectFrom('payments').select(['id', 'provider', 'state']).where('order_id', '=', order.id),
-    c.engine,
+    ctx.engine,
   ).executeTakeFirst();
   if (!payment || payment.state !== 'PAID') fail('payment.refund_exceeds_paid');
   // Settled goods money (or a membership's revenue) must come back into escrow to be paid out.
   if (order.settled_at !== null || order.kind === 'MEMBERSHIP')
-    await clawBack(trx, c, order, input.requestId, input.amountFen);
-  return createPayout(trx, c, {
+    await clawBack(trx, { ...c, engine: ctx.engine }, order, input.requestId, input.amountFen);
+  return createPayout(trx, ctx, c, {
     order,
     payment,
     purpose: 'REFUND',

@@ -1,16 +1,18 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../platform/context.js';
+import type { PaymentsContext } from './registry.js';
 import { DomainError, fail } from '../../platform/errors.js';
 import { problems } from '../../platform/http/schemas.js';
 import { putSetting } from '../../platform/settings.js';
 import { requireRole } from '../accounts/http.js';
-import { appendAudit } from '../audit/index.js';
+import { appendAudit } from '../../platform/audit.js';
 import { levelViewSchema, listLevels } from '../membership/levels.js';
 import { listOffers, membershipRefundable, offerSchema, OFFERS_SETTING } from '../membership/offers.js';
 import { applyPaymentNotice, logNotification } from './apply.js';
 import { applyRefundNotice } from './payouts.js';
 import { merchantFinance, merchantFinanceSchema, walletOf, walletSchema } from './wallet.js';
+import { unitOfWork } from '../../platform/unit-of-work.js';
 
 const membershipSchema = z
   .object({
@@ -25,7 +27,7 @@ const membershipSchema = z
   .meta({ id: 'Membership' });
 
 /** Gateway notifications: the raw body is kept as received, because signatures cover its bytes. */
-function notifyRoutes(ctx: AppContext): FastifyPluginAsyncZod {
+function notifyRoutes(ctx: AppContext & PaymentsContext): FastifyPluginAsyncZod {
   return async (app) => {
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) =>
@@ -110,7 +112,7 @@ function notifyRoutes(ctx: AppContext): FastifyPluginAsyncZod {
   };
 }
 
-export function paymentRoutes(ctx: AppContext): FastifyPluginAsyncZod {
+export function paymentRoutes(ctx: AppContext & PaymentsContext): FastifyPluginAsyncZod {
   return async (app) => {
     await app.register(notifyRoutes(ctx));
 
@@ -212,7 +214,7 @@ export function paymentRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         const at = ctx.clock.now();
         const levels = req.body.items.map((o) => o.level);
         if (new Set(levels).size !== levels.length) fail('validation.invalid', { field: 'items' });
-        await ctx.db.transaction().execute(async (trx) => {
+        await unitOfWork(ctx, async (trx) => {
           await putSetting(trx, OFFERS_SETTING, req.body.items, at);
           await appendAudit(trx, {
             actor: admin,
@@ -244,7 +246,7 @@ export function paymentRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       async (req) => {
         const admin = requireRole(req, 'admin');
         const at = ctx.clock.now();
-        await ctx.db.transaction().execute(async (trx) => {
+        await unitOfWork(ctx, async (trx) => {
           const m = await trx
             .selectFrom('merchants')
             .select(['commission_bp', 'version'])

@@ -3,12 +3,12 @@
  * window and the quality-claim period have passed (the SETTLEMENT deadline set at delivery), less
  * the merchant's commission rate. Stage 4 holds it back while an after-sales request is open.
  */
-import type { Actor } from '../../platform/actor.js';
-import { completeDeadline } from '../../platform/deadlines.js';
+import { systemActor, type Actor } from '../../platform/actor.js';
+import type { DeadlineHandlers } from '../../platform/sweeper.js';
 import { forUpdate, now, type Db, type Engine } from '../../platform/db/dialect.js';
 import { OPEN_REFUND_STATES, type Row } from '../../platform/db/schema.js';
 import { fail } from '../../platform/errors.js';
-import { appendAudit } from '../audit/index.js';
+import { appendAudit } from '../../platform/audit.js';
 import { postSettlement } from './flows.js';
 import { committedPayoutsFen } from './payouts.js';
 
@@ -18,11 +18,14 @@ const HOLD_MS = 3_600_000;
 /** Commission in whole fen, rounded down (the merchant never pays a fraction more). */
 export const commissionOf = (amountFen: number, bp: number): number => Math.floor((amountFen * bp) / 10_000);
 
+/**
+ * The SETTLEMENT deadline fired. Returns when to look again if an open request holds the money.
+ */
 export async function settleOrder(
   trx: Db,
   c: { actor: Actor; at: Date; engine: Engine },
   deadline: Pick<Row<'deadlines'>, 'id' | 'object_id'>,
-): Promise<void> {
+): Promise<void | { retryAt: Date }> {
   const order = await forUpdate(
     trx.selectFrom('orders').selectAll().where('id', '=', deadline.object_id),
     c.engine,
@@ -35,15 +38,7 @@ export async function settleOrder(
     .where('order_id', '=', order.id)
     .where('state', 'in', [...OPEN_REFUND_STATES])
     .executeTakeFirst();
-  if (open && order.settled_at === null) {
-    await trx
-      .updateTable('deadlines')
-      .set({ due_at: now(new Date(c.at.getTime() + HOLD_MS)) })
-      .where('id', '=', deadline.id)
-      .where('state', '=', 'OPEN')
-      .execute();
-    return;
-  }
+  if (open && order.settled_at === null) return { retryAt: new Date(c.at.getTime() + HOLD_MS) };
   if (order.state === 'DELIVERED' && order.settled_at === null && order.merchant_id) {
     // What was paid back (or is on its way back) is not the merchant's.
     const amount = order.total_fen - (await committedPayoutsFen(trx, { orderId: order.id }));
@@ -87,5 +82,13 @@ export async function settleOrder(
       at: c.at,
     });
   }
-  await completeDeadline(trx, deadline.id, c.at);
+}
+
+/** SETTLEMENT, for the sweeper (wired in app.ts). */
+export function paymentDeadlines(ctx: { engine: Engine }): DeadlineHandlers {
+  return {
+    SETTLEMENT: {
+      fire: (trx, d, at) => settleOrder(trx, { actor: systemActor('sweeper'), at, engine: ctx.engine }, d),
+    },
+  };
 }

@@ -22,7 +22,7 @@ import {
   type SqlBool,
 } from 'kysely';
 import pg from 'pg';
-import type { Engine } from '../../config.js';
+import type { Engine } from '../config.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -300,14 +300,6 @@ export async function lockRows<T extends { forNoKeyUpdate(): T; execute(): Promi
   engine: Engine,
 ): Promise<void> {
   if (engine === 'postgres') await qb.forNoKeyUpdate().execute();
-}
-
-/**
- * Runs `fn` in a transaction, joining the caller's when `db` already is one, so a use case can
- * also be composed into a larger atomic unit (e.g. the demo seed).
- */
-export function inTransaction<T>(db: Db, fn: (trx: Db) => Promise<T>): Promise<T> {
-  return db.isTransaction ? fn(db) : db.transaction().execute(fn);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import type { Config } from '../../config.js';
+import type { Config } from '../config.js';
 import { openPostgres, openSqlite, type DbHandle } from './dialect.js';
 import { migrateToLatest } from './migrate.js';
 

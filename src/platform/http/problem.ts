@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { constraintKind } from '../db/dialect.js';
 import {
   DomainError,
+  ERROR_CODES,
   fieldError,
   messagesFor,
   statusFor,
@@ -17,12 +18,15 @@ import {
   type Messages,
 } from '../errors.js';
 
+/** One of the catalog's stable codes (src/platform/errors.ts), listed in full in the OpenAPI document. */
+const errorCodeSchema = z.enum(ERROR_CODES).meta({ id: 'ErrorCode' });
+
 export const problemSchema = z
   .object({
     type: z.string(),
     title: z.string(),
     status: z.number().int(),
-    code: z.string(),
+    code: errorCodeSchema,
     detail: z.string(),
     messages: z.object({ 'zh-CN': z.string(), en: z.string() }),
     field: z.string().optional(),
@@ -30,7 +34,7 @@ export const problemSchema = z
       .array(
         z.object({
           field: z.string(),
-          code: z.string(),
+          code: errorCodeSchema,
           messages: z.object({ 'zh-CN': z.string(), en: z.string() }),
         }),
       )
@@ -49,7 +53,7 @@ export function preferredLang(req: FastifyRequest): keyof Messages {
 
 export function problemBody(
   req: FastifyRequest,
-  code: string,
+  code: ErrorCode,
   status: number,
   messages: Messages,
   extra: {

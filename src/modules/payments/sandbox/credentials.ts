@@ -16,7 +16,7 @@ import {
 } from 'node:crypto';
 import { promisify } from 'node:util';
 import { now, type Db } from '../../../platform/db/dialect.js';
-import type { KeyVault } from '../../inventory/vault.js';
+import type { KeyVault } from '../../../platform/vault.js';
 import type { Provider } from '../gateway.js';
 
 const generateRsa = promisify(generateKeyPair);

@@ -14,7 +14,7 @@ import { engineOf, forUpdate, now, type Db } from '../../../platform/db/dialect.
 import { fail } from '../../../platform/errors.js';
 import { newId } from '../../../platform/ids.js';
 import { putSetting } from '../../../platform/settings.js';
-import type { KeyVault } from '../../inventory/vault.js';
+import type { KeyVault } from '../../../platform/vault.js';
 import type {
   CreatedPayment,
   CreatePaymentInput,
@@ -44,6 +44,7 @@ import {
   type TickReport,
 } from './outbox.js';
 import type { PaymentRow, RefundRow, Wire } from './wire.js';
+import { unitOfWork } from '../../../platform/unit-of-work.js';
 
 export interface SandboxDeps {
   db: Db;
@@ -118,7 +119,7 @@ export class SandboxGateway implements PaymentGateway {
     await this.assertUp();
     if (!Number.isSafeInteger(input.amountFen) || input.amountFen <= 0) fail('request.invalid');
     const at = this.deps.clock.now();
-    const row = await this.db.transaction().execute(async (trx) => {
+    const row = await unitOfWork({ db: this.db }, async (trx) => {
       // Insert-if-absent on (provider, out_trade_no): a retry, even a concurrent one, finds the first.
       await trx
         .insertInto('sandbox_gateway_payments')
@@ -163,7 +164,7 @@ export class SandboxGateway implements PaymentGateway {
   async closePayment(outTradeNo: string): Promise<void> {
     await this.assertUp();
     const at = this.deps.clock.now();
-    await this.db.transaction().execute(async (trx) => {
+    await unitOfWork({ db: this.db }, async (trx) => {
       const row = await this.paymentByOutTradeNo(trx, outTradeNo, true);
       if (!row) fail('sandbox.payment_not_found');
       // WeChat answers ORDERPAID: a paid trade is refunded, never closed.
@@ -190,7 +191,7 @@ export class SandboxGateway implements PaymentGateway {
     if (!Number.isSafeInteger(input.amountFen) || input.amountFen <= 0) fail('request.invalid');
     const at = this.deps.clock.now();
     const calendar = await loadCalendar(this.db);
-    const { refund, payment } = await this.db.transaction().execute(async (trx) => {
+    const { refund, payment } = await unitOfWork({ db: this.db }, async (trx) => {
       // The payment row lock serialises refunds of one trade, so two can never both fit the balance.
       const payment =
         (await this.paymentByOutTradeNo(trx, input.outTradeNo, true)) ?? fail('sandbox.payment_not_found');
@@ -265,7 +266,7 @@ export class SandboxGateway implements PaymentGateway {
     await this.assertUp();
     const payer = findPayer(this.provider, payerId) ?? fail('sandbox.unknown_payer');
     const at = this.deps.clock.now();
-    const paid = await this.db.transaction().execute(async (trx) => {
+    const paid = await unitOfWork({ db: this.db }, async (trx) => {
       const row = (await this.paymentById(trx, paymentId, true)) ?? fail('sandbox.payment_not_found');
       if (row.state !== 'NOTPAY' || at >= new Date(row.expires_at)) fail('sandbox.payment_not_payable');
       const next: PaymentRow = {
@@ -324,7 +325,7 @@ export class SandboxGateway implements PaymentGateway {
       .execute();
     let finished = 0;
     for (const { id } of due) {
-      const done = await this.db.transaction().execute(async (trx) => {
+      const done = await unitOfWork({ db: this.db }, async (trx) => {
         const refund = await forUpdate(
           trx
             .selectFrom('sandbox_gateway_refunds')
@@ -368,7 +369,7 @@ export class SandboxGateway implements PaymentGateway {
       .execute();
     let closed = 0;
     for (const { id } of due) {
-      const done = await this.db.transaction().execute(async (trx) => {
+      const done = await unitOfWork({ db: this.db }, async (trx) => {
         const row = await this.paymentById(trx, id, true);
         if (row?.state !== 'NOTPAY') return false;
         await this.close(trx, row, at);

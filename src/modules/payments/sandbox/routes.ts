@@ -8,9 +8,10 @@ import { z } from 'zod';
 import type { AppContext } from '../../../platform/context.js';
 import { problems } from '../../../platform/http/schemas.js';
 import { requireRole } from '../../accounts/http.js';
-import { appendAudit } from '../../audit/index.js';
+import { appendAudit } from '../../../platform/audit.js';
 import type { SandboxGateways, SandboxNotificationView, SandboxPaymentView } from './index.js';
 import { payersOf } from './payers.js';
+import { unitOfWork } from '../../../platform/unit-of-work.js';
 
 const messages = z.object({ 'zh-CN': z.string(), en: z.string() });
 const providerSchema = z.enum(['sandbox-wechat', 'sandbox-alipay']);
@@ -166,7 +167,7 @@ export function sandboxRoutes(ctx: AppContext, sandbox: SandboxGateways): Fastif
         const actor = requireRole(req, 'admin');
         const gateway = sandbox.get(req.params.provider);
         const at = ctx.clock.now();
-        const settings = await ctx.db.transaction().execute(async (trx) => {
+        const settings = await unitOfWork(ctx, async (trx) => {
           const next = await gateway.updateSettings(req.body, trx);
           await appendAudit(trx, {
             actor,

@@ -1,26 +1,16 @@
 /**
- * The key vault: stored data keys and the HMAC key, unwrapped on demand and cached in memory.
- * Secrets are encrypted with the batch's data key and bound to their key id (AAD), so a
- * ciphertext copied onto another row does not decrypt.
+ * The key vault, a platform service: stored data keys and the HMAC key, unwrapped on demand under
+ * the master key and cached in memory. Secrets (card keys, gateway and channel credentials) are
+ * encrypted with a data key and bound to their key id or purpose (AAD), so a ciphertext copied
+ * onto another row does not decrypt.
  */
-import type { Actor } from '../../platform/actor.js';
-import { fail } from '../../platform/errors.js';
-import { appendAudit } from '../audit/index.js';
-import { CryptoError, HmacSha256, newDataKey, open, seal, type MasterKey } from '../../platform/crypto.js';
-import { now, type Db } from '../../platform/db/dialect.js';
-import { newId } from '../../platform/ids.js';
-import { normaliseSecret, normaliseSerial, type ProductType } from './parse.js';
+import { CryptoError, HmacSha256, newDataKey, open, seal, type MasterKey } from './crypto.js';
+import { now, type Db } from './db/dialect.js';
+import { newId } from './ids.js';
 
 const HMAC_KEY_ID = 'hmac-v1';
 /** The data key that seals small secret blobs (gateway credentials), created on first use. */
 const BLOB_KEY_ID = 'blob-v1';
-/**
- * HMAC-SHA256 truncated to 128 bits: collisions stay out of reach (~2^64 keys for a birthday
- * collision) and the two random-order indexes over them are half the size, which is what keeps a
- * million-key import fast once the indexes outgrow the page cache.
- */
-const HMAC_BYTES = 16;
-const LOOKUP_BYTES = 8;
 
 export interface SecretPayload {
   serial: string | null;
@@ -148,74 +138,6 @@ export class KeyVault {
     ];
     return { serial, secret };
   }
-
-  /** Duplicate detection: a keyed hash of the normalised card number and secret. */
-  static secretHmac(hmacKey: HmacSha256, type: ProductType, payload: SecretPayload): Buffer {
-    const serial = payload.serial === null ? '' : normaliseSerial(payload.serial);
-    return hmacKey
-      .digest(`secret\u0000${serial}\u0000${normaliseSecret(type, payload.secret)}`)
-      .subarray(0, HMAC_BYTES);
-  }
-
-  /**
-   * Activation look-up: by card number when there is one, else by the secret itself. Only a
-   * 64-bit prefix: it narrows the search and every candidate is then checked against the full
-   * `secret_hmac`, so a prefix collision can never activate the wrong key; the shorter value keeps
-   * this random-order index small during bulk imports.
-   */
-  static lookupHmac(hmacKey: HmacSha256, type: ProductType, payload: SecretPayload): Buffer {
-    return (
-      payload.serial === null
-        ? KeyVault.secretHmac(hmacKey, type, payload)
-        : hmacKey.digest(`serial\u0000${normaliseSerial(payload.serial)}`)
-    ).subarray(0, LOOKUP_BYTES);
-  }
-}
-
-/**
- * Re-wraps every stored key under a new master key in one transaction, after proving each one
- * unwraps under the current key. Secrets are not touched.
- */
-export async function rewrapAll(
-  db: Db,
-  actor: Actor,
-  from: MasterKey,
-  to: MasterKey,
-  at: Date,
-): Promise<number> {
-  return db.transaction().execute(async (trx) => {
-    // A running import holds an unwrapped data key and would keep wrapping new ones with the old
-    // master key: rotate only when none runs (and restart every instance with the new key after).
-    const running = await trx
-      .selectFrom('key_batches')
-      .select('id')
-      .where('status', '=', 'RUNNING')
-      .executeTakeFirst();
-    if (running) fail('crypto.rotation_busy');
-    const rows = await trx.selectFrom('crypto_keys').selectAll().execute();
-    for (const row of rows) {
-      if (row.master_fingerprint !== from.fingerprint) {
-        throw new CryptoError(
-          `key ${row.id} is not wrapped by the current master key (${row.master_fingerprint})`,
-        );
-      }
-      const key = from.unwrap(row.id, row.wrapped);
-      await trx
-        .updateTable('crypto_keys')
-        .set({ wrapped: to.wrap(row.id, key), master_fingerprint: to.fingerprint, rewrapped_at: now(at) })
-        .where('id', '=', row.id)
-        .execute();
-    }
-    await appendAudit(trx, {
-      actor,
-      action: 'crypto.master_key_rotated',
-      objectType: 'crypto',
-      objectId: 'master',
-      data: { from: from.fingerprint, to: to.fingerprint, keys: rows.length },
-      at,
-    });
-    return rows.length;
-  });
 }
 
 /** Refuses to start with a master key that did not wrap the stored keys (e.g. after a rotation). */

@@ -1,13 +1,12 @@
 /**
- * Append-only, hash-chained audit log. Every state change writes its event through `appendAudit`
- * inside the same transaction as the change. Each event's hash covers the previous hash, so any
- * edit or deletion breaks the chain and `verifyAuditChain` finds where.
+ * The append-only, hash-chained audit log's chain: events are written by the unit of work at its
+ * end (see unit-of-work.ts). Each event's hash covers the previous hash, so any edit or deletion
+ * breaks the chain and `verifyAuditChain` finds where.
  */
 import { createHash } from 'node:crypto';
-import { actorLabel, type Actor } from '../../platform/actor.js';
-import { engineOf, forUpdate, now, type Db } from '../../platform/db/dialect.js';
-import { writeTransaction } from '../../platform/db/group-commit.js';
-import { newId } from '../../platform/ids.js';
+import { actorLabel, type Actor } from './actor.js';
+import { engineOf, forUpdate, now, type Db } from './db/dialect.js';
+import { newId } from './ids.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -60,43 +59,8 @@ function chainHash(prevHash: string, f: HashedFields): string {
   return createHash('sha256').update(prevHash).update('\n').update(body).digest('hex');
 }
 
-/** Transactions whose events are buffered and written together just before they commit. */
-const deferred = new WeakMap<object, AuditInput[]>();
-
-/**
- * Runs `fn` in a write transaction (group-committed on SQLite, see group-commit.ts) whose audit
- * events are chained and written together at its end.
- * The chain head is one row, so on PostgreSQL its lock serialises writers from their first event
- * until commit; deferring the events shortens that to the last three statements of the
- * transaction. Used by the hot paths (checkout, payment notifications).
- */
-export function withDeferredAudit<T>(db: Db, fn: (trx: Db) => Promise<T>): Promise<T> {
-  // Inside a transaction already: its events go wherever that transaction's go.
-  if (db.isTransaction) return fn(db);
-  return writeTransaction(db, async (trx) => {
-    const buffer: AuditInput[] = [];
-    deferred.set(trx, buffer);
-    const result = await fn(trx);
-    deferred.delete(trx);
-    await writeEvents(trx, buffer);
-    return result;
-  });
-}
-
-/** Must be called with the transaction of the state change it records. */
-export async function appendAudit(trx: Db, input: AuditInput): Promise<void> {
-  // Outside a transaction the head lock would end at once and the event would not commit with its change.
-  if (!trx.isTransaction)
-    throw new Error('appendAudit must run inside the transaction of the change it records');
-  const buffer = deferred.get(trx);
-  if (buffer) {
-    buffer.push(input);
-    return;
-  }
-  await writeEvents(trx, [input]);
-}
-
-async function writeEvents(trx: Db, inputs: AuditInput[]): Promise<void> {
+/** Chains events onto the log: called by the unit of work at its end, in its transaction. */
+export async function writeAuditEvents(trx: Db, inputs: readonly AuditInput[]): Promise<void> {
   if (inputs.length === 0) return;
   // The head row serialises writers on PostgreSQL (row lock); SQLite has one writer anyway.
   const head = await forUpdate(
