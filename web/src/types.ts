@@ -1,164 +1,56 @@
-// Mirrors the server's response schemas (the OpenAPI document at /api/openapi.json is authoritative).
+// The API's shapes come from the contract (api/schema.ts, generated from docs/openapi.json by
+// `npm run openapi`); this file names them for the pages. What is written by hand here is only what
+// the server does not describe: UI-only types, and the lists of enum values selects and filters show.
+import type { BodyOf, ItemOf, QueryOf, ResponseOf, Schemas } from './api/contract';
 
 export type Lang = 'zh-CN' | 'en';
-export type Role = 'buyer' | 'merchant' | 'support' | 'arbitrator' | 'admin';
-export type MemberLevel = 'REGULAR' | 'VIP' | 'SUPER';
-export const MEMBER_LEVELS: readonly MemberLevel[] = ['REGULAR', 'VIP', 'SUPER'];
-export type ProductType = 'CARD_KEY' | 'LICENSE_KEY' | 'ACCOUNT' | 'ENTITLEMENT';
-export const PRODUCT_TYPES: readonly ProductType[] = ['CARD_KEY', 'LICENSE_KEY', 'ACCOUNT', 'ENTITLEMENT'];
-export type ProductStatus = 'DRAFT' | 'ON_SALE' | 'OFF_SALE';
-export type BadgeTone = 'success' | 'warning' | 'error' | 'info';
 
+/**
+ * Every value of the union T, in the order given. `satisfies readonly T[]` alone would let a value
+ * the server added go missing from a select or filter; this fails to compile, naming the value,
+ * until the list has it.
+ */
+export const allOf =
+  <T extends string>() =>
+  <const A extends readonly T[]>(
+    values: A & ([Exclude<T, A[number]>] extends [never] ? unknown : { missing: Exclude<T, A[number]> }),
+  ): readonly T[] =>
+    values;
+
+// ---- accounts, catalog ----
+
+export type Problem = Schemas['Problem'];
+export type ProblemFieldError = NonNullable<Problem['errors']>[number];
 /** Localised message pair as sent in problem+json. */
-export interface Messages {
-  'zh-CN': string;
-  en: string;
-}
+export type Messages = Problem['messages'];
 
-export interface User {
-  id: string;
-  username: string;
-  displayName: string;
-  role: Role;
-  memberLevel: MemberLevel;
-  merchantId: string | null;
-}
+export type AuthResponse = ResponseOf<'/api/auth/me', 'get'>;
+export type User = AuthResponse['user'];
+export type MemberLevel = User['memberLevel'];
+export const MEMBER_LEVELS = allOf<MemberLevel>()(['REGULAR', 'VIP', 'SUPER']);
 
-export interface AuthResponse {
-  user: User;
-  csrfToken: string;
-}
+export type Product = Schemas['Product'];
+export type ProductType = Product['type'];
+export const PRODUCT_TYPES = allOf<ProductType>()(['CARD_KEY', 'LICENSE_KEY', 'ACCOUNT', 'ENTITLEMENT']);
+export type ProductStatus = Product['status'];
+export type Price = Product['viewerPrice'];
+export type Badge = Product['badges'][number];
+export type BadgeTone = Badge['tone'];
+export type Merchant = Schemas['Merchant'];
+export type MerchantProfile = Schemas['MerchantProfile'];
+export type Policy = Schemas['RefundPolicy'];
 
-export interface Badge {
-  code: string;
-  zh: string;
-  en: string;
-  tone: BadgeTone;
-}
-
-export interface RenderedPolicyLang {
-  text: string;
-  badges: Badge[];
-}
-
-export interface RenderedPolicy {
-  zh: RenderedPolicyLang;
-  en: RenderedPolicyLang;
-}
-
-export interface PolicyInput {
-  unactivatedRefund: boolean;
-  /** 24..72 when unactivatedRefund, else null. */
-  windowHours: number | null;
-  noReasonRefund: boolean;
-  revealedRefund: boolean;
-  nonRefundable: boolean;
-  nonRefundableText: string | null;
-}
-
-export interface Policy extends PolicyInput {
-  id: string;
-  productId: string;
-  version: number;
-  textHash: string;
-  createdAt: string;
-  rendered: RenderedPolicy;
-}
-
-export interface Price {
-  level: MemberLevel;
-  priceFen: number;
-  maxQtyPerOrder: number;
-}
-
-export interface Merchant {
-  id: string;
-  name: string;
-  description: string;
-  commitments: { review24h: boolean };
-  badges: Badge[];
-  version: number;
-}
-
-export interface Product {
-  id: string;
-  merchant: Merchant;
-  type: ProductType;
-  name: string;
-  description: string;
-  faceValueFen: number;
-  /** null = 长期有效 (no expiry). */
-  validityDays: number | null;
-  status: ProductStatus;
-  version: number;
-  prices: Price[];
-  viewerPrice: Price;
-  policy: Policy;
-  badges: Badge[];
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface ItemList<T> {
-  items: T[];
-}
-
-export type LevelPrices = Record<MemberLevel, number>;
-
-export interface CreateProductInput {
-  type: ProductType;
-  name: string;
-  description: string;
-  faceValueFen: number;
-  validityDays: number | null;
-  prices: LevelPrices;
-  policy: PolicyInput;
-}
-
-export interface UpdateProductInput {
-  version: number;
-  name?: string;
-  description?: string;
-  faceValueFen?: number;
-  validityDays?: number | null;
-  prices?: LevelPrices;
-}
-
-export interface MerchantProfile extends Merchant {
-  depositFen: number;
-  creditScore: number;
-}
-
-export interface ProfileInput {
-  version: number;
-  name?: string;
-  description?: string;
-  commitments?: { review24h: boolean };
-}
-
-export interface ProblemFieldError {
-  field: string;
-  code: string;
-  messages: Messages;
-}
-
-export interface Problem {
-  type?: string;
-  title?: string;
-  status?: number;
-  code?: string;
-  detail?: string;
-  messages?: Messages;
-  field?: string;
-  errors?: ProblemFieldError[];
-  /** Extra machine-readable context, e.g. the new policy of `order.policy_changed`. */
-  data?: Record<string, unknown>;
-}
+export type CreateProductInput = BodyOf<'/api/merchant/products', 'post'>;
+export type UpdateProductInput = BodyOf<'/api/merchant/products/{id}', 'patch'>;
+export type LevelPrices = CreateProductInput['prices'];
+export type PolicyInput = CreateProductInput['policy'];
+export type ProfileInput = BodyOf<'/api/merchant/profile', 'patch'>;
 
 // ---- keys (卡密): import batches, stock, key lifecycle, the buyer's units ----
 
-export type KeyState = 'AVAILABLE' | 'RESERVED' | 'SEALED' | 'REVEALED' | 'ACTIVATED' | 'VOIDED' | 'INVALID';
-export const KEY_STATES: readonly KeyState[] = [
+export type KeyRow = Schemas['KeyRow'];
+export type KeyState = KeyRow['state'];
+export const KEY_STATES = allOf<KeyState>()([
   'AVAILABLE',
   'RESERVED',
   'SEALED',
@@ -166,64 +58,23 @@ export const KEY_STATES: readonly KeyState[] = [
   'ACTIVATED',
   'VOIDED',
   'INVALID',
-];
-export type ImportFormat = 'auto' | 'text' | 'csv';
-export const IMPORT_FORMATS: readonly ImportFormat[] = ['auto', 'text', 'csv'];
-export type BatchStatus = 'RUNNING' | 'COMPLETED' | 'FAILED' | 'INTERRUPTED';
-export type BatchSource = 'API' | 'CLI';
+]);
+/** For a key state the API sends as a plain string (the refund draft's units). */
+export const isKeyState = (s: string): s is KeyState => (KEY_STATES as readonly string[]).includes(s);
+export type ImportBatch = Schemas['KeyBatch'];
+export type ImportFormat = ImportBatch['format'];
+export const IMPORT_FORMATS = allOf<ImportFormat>()(['auto', 'text', 'csv']);
+export type BatchStatus = ImportBatch['status'];
+export type ImportReject = ImportBatch['rejects'][number];
+export type StockItem = Schemas['Stock'];
+export type StockList = ResponseOf<'/api/merchant/stock', 'get'>;
 
-export interface ImportReject {
-  lineNo: number;
-  /** Reject code, e.g. DUPLICATE_IN_BATCH; `messages` is the server's wording of it. */
-  reason: string;
-  messages?: Messages | null;
-}
-
-export interface ImportBatch {
-  id: string;
-  productId: string;
-  status: BatchStatus;
-  source: BatchSource;
-  fileName: string | null;
-  format: ImportFormat;
-  bytesTotal: number;
-  bytesRead: number;
-  linesRead: number;
-  imported: number;
-  duplicates: number;
-  rejected: number;
-  error: { code: string; messages: Messages } | null;
-  createdAt: string;
-  finishedAt: string | null;
-  rejects: ImportReject[];
-  rejectsTruncated: boolean;
-}
-
-export interface StockItem {
-  productId: string;
-  available: number;
-  reserved: number;
-  sold: number;
-  invalid: number;
-  voided: number;
-  activatedUnsold: number;
-  /** null = no low-stock warning. */
-  lowStockThreshold: number | null;
-  lowStock: boolean;
-}
-
-/** A key as its merchant sees it: never the secret. */
-export interface KeyRow {
-  id: string;
-  state: KeyState;
-  serialMasked: string;
-  createdAt: string;
-  deliveredAt: string | null;
-  firstRevealedAt: string | null;
-  activatedAt: string | null;
-  activatedBeforeDelivery: boolean;
-}
-
+export type KeyTimeline = Schemas['KeyTimeline'];
+export type KeyEvent = KeyTimeline['events'][number];
+/**
+ * The key event kinds this app has words and colours for. The API sends `kind` as a plain string
+ * (the server may add kinds), so pages check membership before using one as a KeyEventKind.
+ */
 export type KeyEventKind =
   | 'IMPORTED'
   | 'RESERVED'
@@ -236,7 +87,7 @@ export type KeyEventKind =
   | 'INVALIDATED'
   | 'REPLACED'
   | 'BREAK_GLASS_REVEAL';
-export const KEY_EVENT_KINDS: readonly KeyEventKind[] = [
+export const KEY_EVENT_KINDS = allOf<KeyEventKind>()([
   'IMPORTED',
   'RESERVED',
   'RELEASED',
@@ -248,333 +99,84 @@ export const KEY_EVENT_KINDS: readonly KeyEventKind[] = [
   'INVALIDATED',
   'REPLACED',
   'BREAK_GLASS_REVEAL',
-];
-
-export interface KeyEvent {
-  at: string;
-  kind: KeyEventKind;
-  actor: string;
-  ip?: string;
-  userAgent?: string;
-  detail?: string;
-}
-
-export interface KeyTimeline {
-  key: {
-    id: string;
-    productId: string;
-    state: KeyState;
-    serialMasked: string;
-    activatedBeforeDelivery: boolean;
-    partiallyUsed: boolean;
-  };
-  events: KeyEvent[];
-}
-
-/** The refund terms a unit was bought under. */
-export interface UnitPolicy {
-  unactivatedRefund: boolean;
-  windowHours: number | null;
-  revealedRefund: boolean;
-  nonRefundable: boolean;
-  version: number;
-}
+]);
+export const isKeyEventKind = (k: string): k is KeyEventKind =>
+  (KEY_EVENT_KINDS as readonly string[]).includes(k);
 
 /** One delivered key of the logged-in buyer. */
-export interface Unit {
-  unitId: string;
-  productId: string;
-  productName: string;
-  productType: ProductType;
-  state: KeyState;
-  serialMasked: string;
-  deliveredAt: string | null;
-  firstRevealedAt: string | null;
-  activatedAt: string | null;
-  reveals: number;
-  policy: UnitPolicy;
-}
-
+export type Unit = Schemas['BuyerUnit'];
+/** The refund terms a unit was bought under. */
+export type UnitPolicy = Unit['policy'];
 /** Held in component state only: never cached, never stored. */
-export interface RevealResult {
-  unitId: string;
-  serial: string | null;
-  secret: string;
-  firstReveal: boolean;
-  revealedAt: string;
-}
+export type RevealResult = ResponseOf<'/api/units/{id}/reveal', 'post'>;
 
-// ---- orders, payments, wallet, membership (Stage 3) ----
+// ---- orders, payments, wallet, membership ----
 
-export type OrderKind = 'GOODS' | 'MEMBERSHIP' | 'TOPUP';
-export const ORDER_KINDS: readonly OrderKind[] = ['GOODS', 'MEMBERSHIP', 'TOPUP'];
-export type OrderState = 'PENDING_PAYMENT' | 'DELIVERED' | 'EXPIRED' | 'CANCELLED' | 'REFUNDED';
-export const ORDER_STATES: readonly OrderState[] = [
+export type OrderSummary = Schemas['OrderSummary'];
+export type OrderKind = OrderSummary['kind'];
+export const ORDER_KINDS = allOf<OrderKind>()(['GOODS', 'MEMBERSHIP', 'TOPUP']);
+export type OrderState = OrderSummary['state'];
+export const ORDER_STATES = allOf<OrderState>()([
   'PENDING_PAYMENT',
   'DELIVERED',
   'EXPIRED',
   'CANCELLED',
   'REFUNDED',
-];
-export type PaymentMethod = 'BALANCE' | 'WECHAT' | 'ALIPAY' | 'CHANNEL';
+]);
+export type PaymentMethod = OrderSummary['paymentMethod'];
+export type OrderPage = ResponseOf<'/api/orders', 'get'>;
+export type OrderDetail = Schemas['OrderDetail'];
+export type OrderSnapshot = NonNullable<OrderDetail['snapshot']>;
+export type PaymentState = OrderDetail['payment']['state'];
+export type OrderPayout = OrderDetail['payouts'][number];
+export type PayoutState = OrderPayout['state'];
+export type OrderUnit = OrderDetail['units'][number];
+
+export type CheckoutInput = BodyOf<'/api/orders', 'post'>;
 /** What a buyer can choose at checkout. */
-export type CheckoutMethod = Exclude<PaymentMethod, 'CHANNEL'>;
+export type CheckoutMethod = CheckoutInput['paymentMethod'];
+export type TopUpInput = BodyOf<'/api/me/topups', 'post'>;
 /** Gateways for top-ups. */
-export type GatewayMethod = 'WECHAT' | 'ALIPAY';
-export type PaidLevel = Exclude<MemberLevel, 'REGULAR'>;
+export type GatewayMethod = TopUpInput['paymentMethod'];
+export type MembershipPurchaseInput = BodyOf<'/api/me/membership', 'post'>;
+/** The filters of an order listing (the page and its size are the listing's own). */
+export type OrderFilter = Pick<QueryOf<'/api/orders', 'get'>, 'kind' | 'state' | 'q' | 'from' | 'to'>;
 
-export interface OrderSummary {
-  id: string;
-  orderNo: string;
-  kind: OrderKind;
-  state: OrderState;
-  productId: string | null;
-  productName: string | null;
-  merchantId: string | null;
-  quantity: number;
-  unitPriceFen: number;
-  totalFen: number;
-  buyerLevel: MemberLevel;
-  memberPrice: boolean;
-  membershipLevel: PaidLevel | null;
-  paymentMethod: PaymentMethod;
-  expiresAt: string | null;
-  paidAt: string | null;
-  deliveredAt: string | null;
-  settleAfter: string | null;
-  settledAt: string | null;
-  createdAt: string;
-  version: number;
-}
+export type WalletEntry = Schemas['Wallet']['entries'][number];
+export type MembershipOffer = Schemas['MembershipOffer'];
+export type Membership = Schemas['Membership'];
+export type MembershipState = Membership['state'];
+export type MerchantFinance = Schemas['MerchantFinance'];
+export type MerchantSettlement = MerchantFinance['settlements'][number];
 
-export interface OrderPage {
-  items: OrderSummary[];
-  nextCursor: string | null;
-}
+// ---- the sandbox cashier (沙箱收银台) and its admin switches ----
 
-export interface OrderSnapshot {
-  productType: ProductType;
-  faceValueFen: number;
-  validityDays: number | null;
-  policyVersion: number;
-  policyTextHash: string;
-  policyConfirmedAt: string;
-  policy: Policy;
-}
-
-export type PaymentState = 'PENDING' | 'PAID' | 'CLOSED';
-
-export interface OrderPayment {
-  id: string;
-  method: PaymentMethod;
-  provider: string;
-  amountFen: number;
-  state: PaymentState;
-  /** Only while PENDING; relative (`/sandbox/pay/<id>`) unless the server has a public URL. */
-  payUrl: string | null;
-  providerTradeNo: string | null;
-  paidAt: string | null;
-}
-
-export type PayoutPurpose = 'LATE_PAYMENT' | 'REFUND';
-export type PayoutState = 'PENDING' | 'PROCESSING' | 'SUCCESS' | 'ABNORMAL' | 'CLOSED';
-
-export interface OrderPayout {
-  id: string;
-  purpose: PayoutPurpose;
-  provider: string;
-  amountFen: number;
-  state: PayoutState;
-  destination: string | null;
-  expectedArrivalAt: string | null;
-  finishedAt: string | null;
-  createdAt: string;
-}
-
-export interface OrderUnitEvent {
-  at: string;
-  /** A KeyEventKind, as a plain string (the server may add kinds). */
-  kind: string;
-  actor: string;
-}
-
-export interface OrderUnit {
-  unitId: string;
-  keyState: KeyState | null;
-  serialMasked: string | null;
-  deliveredAt: string | null;
-  firstRevealedAt: string | null;
-  activatedAt: string | null;
-  voidedAt: string | null;
-  events: OrderUnitEvent[];
-}
-
-export interface OrderTimelineEntry {
-  at: string;
-  /** Audit action, e.g. order.created, payment.paid, order.delivered. */
-  action: string;
-  actor: string;
-}
-
-/** What creating an order answers (201); the full detail is at `orderUrl`. */
-export interface OrderCreated extends OrderSummary {
-  orderUrl: string;
-  payment: OrderPayment;
-}
-
-export interface OrderDetail extends OrderSummary {
-  snapshot: OrderSnapshot | null;
-  merchantName: string | null;
-  membershipTermDays: number | null;
-  commissionFen: number | null;
-  payment: OrderPayment;
-  payouts: OrderPayout[];
-  units: OrderUnit[];
-  timeline: OrderTimelineEntry[];
-}
-
-export interface CheckoutInput {
-  productId: string;
-  quantity: number;
-  paymentMethod: CheckoutMethod;
-  policyVersion: number;
-  policyConfirmed: boolean;
-  /** The unit price the buyer saw and confirms (fen). */
-  unitPriceFen: number;
-  faceValueFen: number;
-  validityDays: number | null;
-}
-
-export interface OrderFilter {
-  kind?: OrderKind;
-  state?: OrderState;
-  q?: string;
-  /** ISO-8601 UTC instants. */
-  from?: string;
-  to?: string;
-}
-
-export interface WalletEntry {
-  at: string;
-  /** Ledger transaction kind: TOPUP, ORDER_PAYMENT, MEMBERSHIP_PAYMENT, PAYOUT, … */
-  kind: string;
-  amountFen: number;
-  orderId: string | null;
-  orderNo: string | null;
-}
-
-export interface Wallet {
-  balanceFen: number;
-  entries: WalletEntry[];
-}
-
-export interface MembershipOffer {
-  level: PaidLevel;
-  priceFen: number;
-  termDays: number;
-}
-
-export type MembershipState = 'ACTIVE' | 'EXPIRED' | 'REFUNDED';
-
-export interface Membership {
-  id: string;
-  orderId: string;
-  level: PaidLevel;
-  startsAt: string;
-  endsAt: string;
-  state: MembershipState;
-  refundable: boolean;
-}
-
-export interface MerchantSettlement {
-  orderId: string;
-  orderNo: string;
-  productName: string | null;
-  amountFen: number;
-  commissionFen: number;
-  netFen: number;
-  settledAt: string;
-}
-
-export interface MerchantFinance {
-  payableFen: number;
-  depositFen: number;
-  escrowFen: number;
-  /** Basis points: 100 = 1%. */
-  commissionBp: number;
-  sales: { orders: number; units: number; amountFen: number };
-  settlements: MerchantSettlement[];
-}
-
-// ---- the sandbox cashier (沙箱收银台) ----
-
-export type SandboxProvider = 'sandbox-wechat' | 'sandbox-alipay';
-export type SandboxPaymentState = 'NOTPAY' | 'SUCCESS' | 'CLOSED';
-
-export interface SandboxPayer {
-  id: string;
-  name: Messages;
-  destination: string;
-  notes: Messages;
-}
-
-export interface SandboxPayment {
-  id: string;
-  provider: SandboxProvider;
-  method: GatewayMethod;
-  outTradeNo: string;
-  amountFen: number;
-  description: string;
-  state: SandboxPaymentState;
-  /** NOTPAY and not yet expired. */
-  payable: boolean;
-  expiresAt: string;
-  paidAt: string | null;
-  payerId: string | null;
-  payers: SandboxPayer[];
-}
-
-// ---- the sandbox gateways' admin switches (沙箱支付管理) ----
-
-export type SandboxNotificationKind = 'PAYMENT' | 'REFUND';
-export type SandboxNotificationState = 'PENDING' | 'DELIVERED' | 'GAVE_UP';
-
+export type SandboxPayment = ResponseOf<'/api/sandbox/payments/{id}', 'get'>;
+export type SandboxProvider = SandboxPayment['provider'];
+export type SandboxSettings = ResponseOf<'/api/admin/sandbox/{provider}', 'get'>;
+export type SandboxSettingsInput = BodyOf<'/api/admin/sandbox/{provider}', 'put'>;
 /** One asynchronous notification of a sandbox gateway to Kameng, with its delivery attempts. */
-export interface SandboxNotification {
-  id: string;
-  /** 'sandbox-wechat' | 'sandbox-alipay' (a plain string in the API). */
-  provider: string;
-  kind: SandboxNotificationKind;
-  /** out_trade_no / out_refund_no, when the target still exists. */
-  reference: string | null;
-  state: SandboxNotificationState;
-  attempts: number;
-  /** Duplicate copies still to be sent after delivery (real gateways notify more than once). */
-  duplicatesLeft: number;
-  lastStatus: number | null;
-  nextAttemptAt: string;
-  createdAt: string;
-  deliveredAt: string | null;
-}
+export type SandboxNotification = ItemOf<'/api/admin/sandbox/notifications', 'get'>;
+export type SandboxNotificationKind = SandboxNotification['kind'];
+export type SandboxNotificationState = SandboxNotification['state'];
 
-// ---- after-sales (退款/售后): src/modules/aftersales/{views,review,requests,eligibility}.ts ----
+// ---- after-sales (退款/售后) ----
 
+export type RefundDetail = ResponseOf<'/api/refunds/{id}', 'get'>;
+export type RefundList = ResponseOf<'/api/refunds', 'get'>;
+export type RefundSummary = RefundList['items'][number];
+export type RefundState = RefundSummary['state'];
+export type RefundFilter = QueryOf<'/api/refunds', 'get'>;
 /** A sentence pair as the after-sales API words it (`zh` / `en`, not the problem's `zh-CN`). */
-export interface ZhEn {
-  zh: string;
-  en: string;
-}
+export type ZhEn = RefundSummary['reasonText'];
+export type RefundEvidence = RefundDetail['evidence'][number];
+export type EvidenceSource = RefundEvidence['source'];
+export type RefundPayout = RefundDetail['payouts'][number];
+export type RefundTimelineEntry = RefundDetail['timeline'][number];
 
-export type RefundReason =
-  | 'MISTAKEN_PURCHASE'
-  | 'NO_LONGER_NEEDED'
-  | 'DUPLICATE_ORDER'
-  | 'NOT_AS_DESCRIBED'
-  | 'DEFECTIVE'
-  | 'ACTIVATED_BEFORE_DELIVERY'
-  | 'NOT_DELIVERED'
-  | 'OTHER';
-export const REFUND_REASONS: readonly RefundReason[] = [
+export type RefundApplyInput = BodyOf<'/api/orders/{id}/refunds', 'post'>;
+export type RefundReason = RefundApplyInput['reason'];
+export const REFUND_REASONS = allOf<RefundReason>()([
   'MISTAKEN_PURCHASE',
   'NO_LONGER_NEEDED',
   'DUPLICATE_ORDER',
@@ -583,337 +185,55 @@ export const REFUND_REASONS: readonly RefundReason[] = [
   'ACTIVATED_BEFORE_DELIVERY',
   'NOT_DELIVERED',
   'OTHER',
-];
-/** BUYER: personal reasons (policy and the return law); MERCHANT: the merchant's fault; REVIEW: a person decides. */
-export type ReasonSide = 'BUYER' | 'MERCHANT' | 'REVIEW';
-export type EligibilityCodeKind = 'BLOCK' | 'NEED' | 'PASS' | 'REVIEW';
+]);
+export type EvidenceFileRef = NonNullable<RefundApplyInput['files']>[number];
+export type RefundPrecheckInput = BodyOf<'/api/orders/{id}/refund-precheck', 'post'>;
+export type Eligibility = ResponseOf<'/api/orders/{id}/refund-precheck', 'post'>;
+export type UnitEligibility = Eligibility['units'][number];
+export type UnitOutcome = UnitEligibility['outcome'];
+/** GET /orders/:id/refund-draft: what the 退款/售后 form starts with. */
+export type RefundDraft = ResponseOf<'/api/orders/{id}/refund-draft', 'get'>;
+/** One file of POST /evidence/files (201 `{ files }`). */
+export type UploadedEvidence = ResponseOf<'/api/evidence/files', 'post'>['files'][number];
 
-export type RejectCode =
-  'ACTIVATED' | 'LATE' | 'EVIDENCE_INVALID' | 'NOT_MERCHANT_FAULT' | 'NON_REFUNDABLE_DISCLOSED' | 'OTHER';
-export const REJECT_CODES: readonly RejectCode[] = [
+export type DecisionInput = BodyOf<'/api/refunds/{id}/decision', 'post'>;
+export type ReviewerRefundAction = DecisionInput['action'];
+export type RejectCode = Extract<DecisionInput, { action: 'REJECT' }>['code'];
+export const REJECT_CODES = allOf<RejectCode>()([
   'ACTIVATED',
   'LATE',
   'EVIDENCE_INVALID',
   'NOT_MERCHANT_FAULT',
   'NON_REFUNDABLE_DISCLOSED',
   'OTHER',
-];
+]);
+export type BuyerActionInput = BodyOf<'/api/refunds/{id}/actions', 'post'>;
+export type BuyerRefundAction = BuyerActionInput['action'];
 
-/** GET /refunds/vocabulary: titles of reasons, eligibility rule codes and rejection codes. */
+/** GET /support/alerts. */
+export type SupportAlert = ItemOf<'/api/support/alerts', 'get'>;
+
+/**
+ * GET /refunds/vocabulary: titles of reasons, eligibility rule codes and rejection codes. The
+ * contract leaves these `unknown`, so api/untyped.ts reads them into this shape.
+ */
 export interface RefundVocabulary {
   reasons: Partial<Record<string, ZhEn & { side: ReasonSide }>>;
   codes: Partial<Record<string, ZhEn & { kind: EligibilityCodeKind; clause: boolean }>>;
   rejectCodes: Partial<Record<string, ZhEn>>;
 }
+/** BUYER: personal reasons (policy and the return law); MERCHANT: the merchant's fault; REVIEW: a person decides. */
+export type ReasonSide = 'BUYER' | 'MERCHANT' | 'REVIEW';
+export type EligibilityCodeKind = 'BLOCK' | 'NEED' | 'PASS' | 'REVIEW';
 
-export type UnitOutcome = 'ELIGIBLE' | 'NEEDS_EVIDENCE' | 'BLOCKED';
+// ---- order conversations (沟通记录) and notifications (站内信) ----
 
-export interface UnitEligibility {
-  unitId: string;
-  outcome: UnitOutcome;
-  eligible: boolean;
-  autoApprovable: boolean;
-  sealedAndEligible: boolean;
-  codes: string[];
-  /** One sentence per code, same order. */
-  explanations: { zh: string[]; en: string[] };
-}
-
-export interface Eligibility {
-  reason: string;
-  units: UnitEligibility[];
-  summary: {
-    status: 'ALL' | 'SOME' | 'NONE';
-    eligibleUnitIds: string[];
-    needsEvidenceUnitIds: string[];
-    blockedUnitIds: string[];
-    autoApprovable: boolean;
-    zh: string;
-    en: string;
-  };
-}
-
-export interface RefundDraftUnit {
-  unitId: string;
-  keyState: KeyState | null;
-  serialMasked: string | null;
-  refunded: boolean;
-  inOpenRequest: boolean;
-}
-
-/** GET /orders/:id/refund-draft: what the 退款/售后 form starts with. */
-export interface RefundDraft {
-  description: string;
-  units: RefundDraftUnit[];
-}
-
-export interface RefundPrecheckInput {
-  unitIds?: string[];
-  reason: RefundReason;
-  evidenceAttached: boolean;
-}
-
-/** A reviewer hint about an uploaded file (edited, very small, blurry); `messages` has zh-CN / en. */
-export interface EvidenceSignal {
-  code: string;
-  value?: string;
-  messages: Partial<Record<string, string>>;
-}
-
-export type EvidenceFileKind = 'image' | 'pdf' | 'text';
-
-/** One file of POST /evidence/files (201 `{ files }`). */
-export interface UploadedEvidence {
-  sha256: string;
-  name: string;
-  mime: string;
-  size: number;
-  kind: EvidenceFileKind;
-  width?: number;
-  height?: number;
-  signals: EvidenceSignal[];
-}
-
-export interface EvidenceFileRef {
-  sha256: string;
-  name: string;
-}
-
-export interface RefundApplyInput {
-  /** Absent: every unit of the order (a full refund). */
-  unitIds?: string[];
-  reason: RefundReason;
-  description: string;
-  files: EvidenceFileRef[];
-}
-
-export type RefundState =
-  | 'PENDING_REVIEW'
-  | 'SUPPORT_REVIEW'
-  | 'AWAITING_BUYER'
-  | 'APPROVED'
-  | 'REFUNDING'
-  | 'REFUNDED'
-  | 'REFUND_ABNORMAL'
-  | 'REJECTED'
-  | 'DISPUTED'
-  | 'CANCELLED'
-  | 'CLOSED';
-export const REFUND_STATES: readonly RefundState[] = [
-  'PENDING_REVIEW',
-  'SUPPORT_REVIEW',
-  'AWAITING_BUYER',
-  'APPROVED',
-  'REFUNDING',
-  'REFUNDED',
-  'REFUND_ABNORMAL',
-  'REJECTED',
-  'DISPUTED',
-  'CANCELLED',
-  'CLOSED',
-];
-
-export interface RefundSummary {
-  id: string;
-  requestNo: string;
-  orderId: string;
-  orderNo: string;
-  productName: string | null;
-  scope: 'FULL' | 'PARTIAL';
-  reason: string;
-  reasonText: ZhEn;
-  amountFen: number;
-  state: RefundState;
-  reviewer: 'MERCHANT' | 'SUPPORT';
-  reviewDueAt: string | null;
-  supplementDueAt: string | null;
-  escalationDueAt: string | null;
-  units: number;
-  large: boolean;
-  createdAt: string;
-  updatedAt: string;
-  version: number;
-}
-
-export interface RefundDecision {
-  /** APPROVED, AUTO_SEALED_ELIGIBLE, AUTO_REVIEW_TIMEOUT or a RejectCode. */
-  code: string;
-  /** The rejection code's title. */
-  text: ZhEn | null;
-  note: string | null;
-  role: string | null;
-  at: string | null;
-  warnings: (ZhEn & { code: string })[];
-}
-
-export type EvidenceSource = 'BUYER' | 'MERCHANT' | 'SUPPORT' | 'SYSTEM';
-/** FILE, or a system record: ORDER_SNAPSHOT, POLICY, KEY_TIMELINES, PAYMENT, CONVERSATION. */
-export type EvidenceKind = string;
-
-export interface RefundEvidence {
-  id: string;
-  submission: number;
-  source: EvidenceSource;
-  kind: EvidenceKind;
-  sha256: string | null;
-  mime: string | null;
-  fileName: string | null;
-  size: number | null;
-  signals: EvidenceSignal[];
-  /** SYSTEM records: the JSON the platform generated (see system-evidence.ts). */
-  content: unknown;
-  createdAt: string;
-}
-
-export interface RefundPayout {
-  id: string;
-  provider: string;
-  amountFen: number;
-  state: string;
-  /** null for the merchant (where the money went is not theirs to see). */
-  destination: string | null;
-  expectedArrivalAt: string | null;
-  finishedAt: string | null;
-  createdAt: string;
-}
-
-export interface RefundTimelineEntry {
-  at: string;
-  /** refund.submitted, refund.<state>, refund.rerouted_to_balance, refund.payout_delayed, … */
-  action: string;
-  actor: string;
-  data: unknown;
-}
-
-export type BuyerRefundAction =
-  'SUPPLEMENT' | 'RESUBMIT' | 'CANCEL' | 'ACCEPT' | 'ESCALATE' | 'CHOOSE_BALANCE';
-export type ReviewerRefundAction = 'APPROVE' | 'REJECT' | 'REQUEST_INFO';
-
-export interface RefundDetail extends RefundSummary {
-  description: string;
-  submissions: number;
-  maxResubmissions: number;
-  deadlineWarnings: unknown[];
-  /** At the latest submission; null only for malformed records. */
-  eligibility: Eligibility | null;
-  autoApprovable: boolean;
-  infoRequest: string | null;
-  decision: RefundDecision | null;
-  unitIds: string[];
-  evidence: RefundEvidence[];
-  payouts: RefundPayout[];
-  timeline: RefundTimelineEntry[];
-  /** What the viewer may do now (buyer actions, or the reviewer's, plus CHOOSE_BALANCE for support). */
-  actions: string[];
-}
-
-export interface RefundFilter {
-  queue?: 'open' | 'support';
-  state?: RefundState;
-  orderId?: string;
-  limit?: number;
-}
-
-export type DecisionInput =
-  | {
-      action: 'APPROVE';
-      version: number;
-      note?: string;
-      confirmLarge?: boolean;
-      acknowledgeWarnings?: boolean;
-    }
-  | { action: 'REJECT'; version: number; code: RejectCode; note?: string; acknowledgeWarnings?: boolean }
-  | { action: 'REQUEST_INFO'; version: number; note: string };
-
-export type BuyerActionInput =
-  | { action: 'SUPPLEMENT'; version: number; note: string; files: EvidenceFileRef[] }
-  | { action: 'RESUBMIT'; version: number; description: string; files: EvidenceFileRef[] }
-  | { action: 'CANCEL'; version: number }
-  | { action: 'ACCEPT'; version: number }
-  | { action: 'ESCALATE'; version: number; note?: string }
-  | { action: 'CHOOSE_BALANCE'; version: number };
-
-/** GET /support/alerts. */
-export interface SupportAlert {
-  id: string;
-  /** PAYOUT_ABNORMAL, PAYOUT_DELAYED, REVIEW_OVERDUE. */
-  kind: string;
-  objectType: string;
-  objectId: string;
-  requestId: string | null;
-  createdAt: string;
-  resolvedAt: string | null;
-}
-
-// ---- order conversations (沟通记录) and notifications: src/modules/{conversations,notifications} ----
-
+export type ConversationMessage = Schemas['ConversationMessage'];
 /** Who someone is in an order's conversation. */
-export type ConversationParty = 'buyer' | 'merchant' | 'support';
-
-/** One message of GET /orders/:id/messages (append-only: never edited or deleted). */
-export interface ConversationMessage {
-  id: string;
-  orderId: string;
-  senderId: string;
-  senderRole: ConversationParty;
-  senderName: string;
-  /** Sent by the viewer. */
-  mine: boolean;
-  body: string;
-  file: { sha256: string; mime: string; name: string; signals: EvidenceSignal[] } | null;
-  createdAt: string;
-  /** Each other party of the conversation, and whether it has read this message. */
-  readBy: { party: ConversationParty; read: boolean }[];
-}
-
-/** GET /orders/:id/messages. */
-export interface Conversation {
-  orderId: string;
-  orderNo: string;
-  /** The viewer's part; null for a read-only viewer (an arbitrator). */
-  viewerParty: ConversationParty | null;
-  participants: ConversationParty[];
-  reads: { party: ConversationParty; lastReadId: string | null; readAt: string | null }[];
-  /** Messages from others after the viewer's own read mark. */
-  unreadCount: number;
-  /** Oldest first. */
-  messages: ConversationMessage[];
-  nextCursor: string | null;
-}
-
+export type ConversationParty = ConversationMessage['senderRole'];
+export type Conversation = Schemas['Conversation'];
 /** POST /orders/:id/messages: 1–2000 characters, at most one file uploaded first to /evidence/files. */
-export interface PostMessageInput {
-  body: string;
-  file?: EvidenceFileRef;
-}
+export type PostMessageInput = BodyOf<'/api/orders/{id}/messages', 'post'>;
 
-/** POST /orders/:id/messages/read. */
-export interface ReadMark {
-  orderId: string;
-  lastReadId: string;
-  readAt: string;
-}
-
-/** One notification of GET /me/notifications (站内信). */
-export interface AppNotification {
-  id: string;
-  /** MESSAGE, REFUND_NEW, REFUND_DECISION, … */
-  kind: string;
-  title: ZhEn;
-  body: ZhEn;
-  /** A path of this app (`/orders/<id>#conversation`, `/refunds/<id>`), or null. */
-  link: string | null;
-  object: { type: string; id: string } | null;
-  createdAt: string;
-  readAt: string | null;
-}
-
-/** GET /me/notifications: newest first, 50 a page. */
-export interface NotificationPage {
-  items: AppNotification[];
-  nextCursor: string | null;
-  unreadCount: number;
-}
-
-/** POST /me/notifications/read. */
-export type MarkNotificationsReadInput = { ids: string[] } | { all: true };
+export type AppNotification = Schemas['Notification'];
+export type MarkNotificationsReadInput = BodyOf<'/api/me/notifications/read', 'post'>;

@@ -1,4 +1,5 @@
-import { API_BASE, ApiError, errorFromBody, getCsrfToken, networkError } from './api';
+import { ApiError, errorFromBody, getCsrfToken, networkError } from './api';
+import type { ResponseOf } from './api/contract';
 import { currentLang } from './i18n';
 import en from './i18n/en';
 import zhCN from './i18n/zh-CN';
@@ -17,7 +18,23 @@ export interface Upload<T> {
 
 export type UploadHandle = Upload<ImportBatch>;
 
-export const UPLOAD_ABORTED = 'UPLOAD_ABORTED';
+export const UPLOAD_ABORTED = 'UPLOAD_ABORTED' as const;
+
+/**
+ * The multipart routes and their answers as the contract types them (their multipart bodies are
+ * built here: the route schemas do not describe them).
+ */
+interface UploadAnswers {
+  '/api/merchant/products/{id}/imports': ResponseOf<'/api/merchant/products/{id}/imports', 'post'>;
+  '/api/evidence/files': ResponseOf<'/api/evidence/files', 'post'>;
+}
+type UploadPath = keyof UploadAnswers;
+
+/** `path` with each `{name}` replaced by its encoded parameter. */
+const fillPath = (path: string, params: Record<string, string>): string =>
+  path.replace(/\{(\w+)\}/g, (whole, name: string) =>
+    params[name] === undefined ? whole : encodeURIComponent(params[name]),
+  );
 
 const both = (pick: (m: typeof zhCN) => string): Messages => ({ 'zh-CN': pick(zhCN), en: pick(en) });
 
@@ -31,20 +48,21 @@ function fallbackFor(status: number): Messages | undefined {
 /**
  * POST one file as multipart/form-data (the `fields` first, then `file`), by XMLHttpRequest rather
  * than fetch, for upload progress. A failure is a problem, worded by `fallback` for statuses the
- * server may answer without localized messages; `read` takes the parsed answer (and throws if it
- * is not what was expected).
+ * server may answer without localized messages; `read` takes the answer as the contract types it
+ * (and throws if it is not what was expected).
  */
-function postFile<T>(
-  path: string,
+function postFile<P extends UploadPath, T>(
+  path: P,
+  pathParams: Record<string, string>,
   file: File,
   fields: Record<string, string>,
   onProgress: (p: UploadProgress) => void,
   fallback: (status: number) => Messages | undefined,
-  read: (answer: unknown) => T,
+  read: (answer: UploadAnswers[P]) => T,
 ): Upload<T> {
   const xhr = new XMLHttpRequest();
   const promise = new Promise<T>((resolve, reject) => {
-    xhr.open('POST', `${API_BASE}${path}`);
+    xhr.open('POST', fillPath(path, pathParams));
     xhr.setRequestHeader('Accept', 'application/json, application/problem+json');
     xhr.setRequestHeader('Accept-Language', currentLang());
     const token = getCsrfToken();
@@ -58,7 +76,8 @@ function postFile<T>(
         return;
       }
       try {
-        resolve(read(JSON.parse(xhr.responseText)));
+        // A 2xx answer is the contract's, as openapi-fetch takes every other answer of the client.
+        resolve(read(JSON.parse(xhr.responseText) as UploadAnswers[P]));
       } catch {
         reject(errorFromBody(xhr.status, ''));
       }
@@ -91,12 +110,13 @@ export function uploadImport(
   onProgress: (p: UploadProgress) => void,
 ): UploadHandle {
   return postFile(
-    `/merchant/products/${encodeURIComponent(productId)}/imports`,
+    '/api/merchant/products/{id}/imports',
+    { id: productId },
     file,
     { format },
     onProgress,
     fallbackFor,
-    (answer) => answer as ImportBatch,
+    (batch): ImportBatch => batch,
   );
 }
 
@@ -115,8 +135,8 @@ function evidenceFallbackFor(status: number): Messages | undefined {
  * reviewer signals, which the application then names as `{ sha256, name }`.
  */
 export function uploadEvidence(file: File, onProgress: (p: UploadProgress) => void): EvidenceUploadHandle {
-  return postFile('/evidence/files', file, {}, onProgress, evidenceFallbackFor, (answer) => {
-    const first = (answer as { files?: UploadedEvidence[] }).files?.[0];
+  return postFile('/api/evidence/files', {}, file, {}, onProgress, evidenceFallbackFor, (answer) => {
+    const first: UploadedEvidence | undefined = answer.files[0];
     if (!first) throw new Error('no file in the answer');
     return first;
   });

@@ -4,7 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { api } from '../api';
 import { formatTime } from '../format';
 import { useLang } from '../i18n';
-import type { KeyEvent, KeyEventKind, KeyTimeline } from '../types';
+import { isKeyEventKind, type KeyEvent, type KeyEventKind, type KeyTimeline } from '../types';
 import { EmptyState, ErrorResult, Loading } from './QueryState';
 import { EarlyActivationTag, KeyStateTag } from './tags';
 import { ActorText } from './ActorText';
@@ -38,10 +38,11 @@ const EVENT_COLOR: Record<KeyEventKind, string> = {
 
 function EventContent({ event }: { event: KeyEvent }) {
   const { t } = useTranslation();
-  const known = event.kind in EVENT_COLOR;
   return (
     <Space orientation="vertical" size={0} data-testid="timeline-event" data-kind={event.kind}>
-      <Typography.Text strong>{known ? t(`keyEvent.${event.kind}`) : event.kind}</Typography.Text>
+      <Typography.Text strong>
+        {isKeyEventKind(event.kind) ? t(`keyEvent.${event.kind}`) : event.kind}
+      </Typography.Text>
       <Typography.Text type="secondary">
         {t('timeline.actor')}: <ActorText actor={event.actor} />
       </Typography.Text>
@@ -99,7 +100,7 @@ function TimelineView({ timeline }: { timeline: KeyTimeline }) {
           data-testid="timeline-events"
           items={events.map((e, i) => ({
             key: `${i}-${e.at}`,
-            color: EVENT_COLOR[e.kind] ?? 'gray',
+            color: isKeyEventKind(e.kind) ? EVENT_COLOR[e.kind] : 'gray',
             title: formatTime(e.at, lang, true),
             content: <EventContent event={e} />,
           }))}

@@ -22,14 +22,15 @@ import { EmptyState, ErrorAlert, ErrorResult, Loading } from '../../components/Q
 import { RequireUser } from '../../components/RequireUser';
 import { formatTime, shortHash } from '../../format';
 import { useLang } from '../../i18n';
-import type {
-  SandboxNotification,
-  SandboxNotificationKind,
-  SandboxNotificationState,
-  SandboxProvider,
+import {
+  allOf,
+  type SandboxNotification,
+  type SandboxNotificationKind,
+  type SandboxNotificationState,
+  type SandboxProvider,
 } from '../../types';
 
-const PROVIDERS: readonly SandboxProvider[] = ['sandbox-wechat', 'sandbox-alipay'];
+const PROVIDERS = allOf<SandboxProvider>()(['sandbox-wechat', 'sandbox-alipay']);
 /** The UI's range; the API accepts up to a day, which is of no use for a demo. */
 const MAX_DELAY_SECONDS = 3600;
 const NOTIFICATIONS_LIMIT = 50;

@@ -24,6 +24,7 @@ import { applyServerErrors } from '../../forms';
 import { newIdempotencyKey } from '../../idempotency';
 import { contentKey, useLang } from '../../i18n';
 import {
+  isKeyState,
   REFUND_REASONS,
   type Eligibility,
   type OrderDetail,
@@ -143,7 +144,7 @@ function UnitPicker({
                   <Checkbox value={u.unitId} disabled={u.refunded || u.inOpenRequest}>
                     <Typography.Text code>{u.serialMasked ?? `#${i + 1}`}</Typography.Text>
                   </Checkbox>
-                  {u.keyState && <KeyStateTag state={u.keyState} />}
+                  {u.keyState && isKeyState(u.keyState) && <KeyStateTag state={u.keyState} />}
                   {u.refunded && <Tag>{t('aftersales.apply.unitRefunded')}</Tag>}
                   {u.inOpenRequest && <Tag color="gold">{t('aftersales.apply.unitInOpenRequest')}</Tag>}
                   {e && <OutcomeTag outcome={e.outcome} />}

@@ -8,6 +8,7 @@ import { useErrorText } from '../../components/QueryState';
 import { formatFen } from '../../format';
 import { contentKey, useLang } from '../../i18n';
 import {
+  allOf,
   REJECT_CODES,
   type BuyerActionInput,
   type BuyerRefundAction,
@@ -312,14 +313,14 @@ function EscalateModal({ detail, onClose }: { detail: RefundDetail; onClose: () 
   );
 }
 
-const BUYER_ACTIONS: readonly BuyerRefundAction[] = [
+const BUYER_ACTIONS = allOf<BuyerRefundAction>()([
   'SUPPLEMENT',
   'RESUBMIT',
   'ACCEPT',
   'ESCALATE',
   'CHOOSE_BALANCE',
   'CANCEL',
-];
+]);
 
 type ConfirmedAction = 'CANCEL' | 'ACCEPT' | 'CHOOSE_BALANCE';
 const CONFIRM_TEXT = {
@@ -611,7 +612,7 @@ function DecisionModal({
   );
 }
 
-const REVIEW_ACTIONS: readonly ReviewerRefundAction[] = ['APPROVE', 'REJECT', 'REQUEST_INFO'];
+const REVIEW_ACTIONS = allOf<ReviewerRefundAction>()(['APPROVE', 'REJECT', 'REQUEST_INFO']);
 
 /** The reviewer's buttons (merchant on PENDING_REVIEW, support on SUPPORT_REVIEW), and support's 改退余额. */
 export function ReviewPanel({ detail }: { detail: RefundDetail }) {

@@ -16,6 +16,7 @@ import { useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { api } from '../../api';
+import { readEligibility } from '../../api/untyped';
 import { isBuyer, isMerchant, useMe } from '../../auth';
 import { ActorText } from '../../components/ActorText';
 import { PayoutStateTag } from '../../components/orderTags';
@@ -31,6 +32,7 @@ import { RequireUser } from '../../components/RequireUser';
 import { formatFen, formatTime } from '../../format';
 import { contentKey, useLang } from '../../i18n';
 import {
+  allOf,
   REJECT_CODES,
   type PayoutState,
   type RefundDetail,
@@ -54,7 +56,7 @@ import {
 } from './RefundTags';
 import { serialsFrom } from './SystemEvidence';
 
-const PAYOUT_STATES: readonly PayoutState[] = ['PENDING', 'PROCESSING', 'SUCCESS', 'ABNORMAL', 'CLOSED'];
+const PAYOUT_STATES = allOf<PayoutState>()(['PENDING', 'PROCESSING', 'SUCCESS', 'ABNORMAL', 'CLOSED']);
 const isPayoutState = (s: string): s is PayoutState => (PAYOUT_STATES as readonly string[]).includes(s);
 
 const TIMELINE_ACTIONS = [
@@ -449,6 +451,7 @@ function RefundView({ detail }: { detail: RefundDetail }) {
     const latest = detail.evidence.filter((e) => e.kind === 'KEY_TIMELINES').at(-1);
     return latest ? serialsFrom(latest.content) : new Map<string, string>();
   }, [detail.evidence]);
+  const eligibility = useMemo(() => readEligibility(detail.eligibility), [detail.eligibility]);
   return (
     <Space orientation="vertical" size={16} style={{ width: '100%' }}>
       <HeaderCard detail={detail} />
@@ -463,12 +466,12 @@ function RefundView({ detail }: { detail: RefundDetail }) {
           </Col>
         )}
       </Row>
-      {detail.eligibility && (
+      {eligibility && (
         <Card
           title={t('aftersales.detail.eligibility')}
           extra={<Typography.Text type="secondary">{t('aftersales.detail.eligibilityHint')}</Typography.Text>}
         >
-          <EligibilityView eligibility={detail.eligibility} vocabulary={vocabulary.data} serials={serials} />
+          <EligibilityView eligibility={eligibility} vocabulary={vocabulary.data} serials={serials} />
         </Card>
       )}
       <Card title={t('aftersales.detail.evidence')}>

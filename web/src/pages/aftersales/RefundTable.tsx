@@ -5,7 +5,7 @@ import { Link } from 'react-router';
 import { EmptyState, ErrorResult } from '../../components/QueryState';
 import { formatFen, formatTime } from '../../format';
 import { useLang } from '../../i18n';
-import type { ItemList, RefundSummary } from '../../types';
+import type { RefundList, RefundSummary } from '../../types';
 import { pickText } from './queries';
 import { currentDeadline, LargeTag, RefundStateTag, RunningDeadline } from './RefundTags';
 
@@ -26,7 +26,7 @@ export function RefundTable({
   sortByDeadline = false,
   testId = 'refund-table',
 }: {
-  query: UseQueryResult<ItemList<RefundSummary>>;
+  query: UseQueryResult<RefundList>;
   linkTo: (id: string) => string;
   emptyText: string;
   sortByDeadline?: boolean;

@@ -17,6 +17,7 @@ import { EarlyActivationTag, KeyStateTag, LevelTag, ProductTypeTag } from '../..
 import { formatFen, formatTime, shortHash } from '../../format';
 import { useLang } from '../../i18n';
 import {
+  allOf,
   KEY_EVENT_KINDS,
   KEY_STATES,
   MEMBER_LEVELS,
@@ -38,8 +39,8 @@ const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const recs = (v: unknown): Rec[] => (Array.isArray(v) ? v.filter(isRec) : []);
 
-const PAY_METHODS: readonly PaymentMethod[] = ['BALANCE', 'WECHAT', 'ALIPAY', 'CHANNEL'];
-const PAY_STATES: readonly PaymentState[] = ['PENDING', 'PAID', 'CLOSED'];
+const PAY_METHODS = allOf<PaymentMethod>()(['BALANCE', 'WECHAT', 'ALIPAY', 'CHANNEL']);
+const PAY_STATES = allOf<PaymentState>()(['PENDING', 'PAID', 'CLOSED']);
 const oneOf = <T extends string>(list: readonly T[], v: unknown): T | null =>
   typeof v === 'string' && (list as readonly string[]).includes(v) ? (v as T) : null;
 

@@ -26,11 +26,11 @@ import { RequireUser } from '../../components/RequireUser';
 import { LevelTag, ProductTypeTag } from '../../components/tags';
 import { formatFen } from '../../format';
 import { useIdempotencyKey } from '../../idempotency';
-import type { CheckoutInput, CheckoutMethod, Policy, Product } from '../../types';
+import { allOf, type CheckoutInput, type CheckoutMethod, type Policy, type Product } from '../../types';
 import { ValidityText } from '../ProductList';
 import { goToPayUrl, invalidateMoney, orderPath, WALLET_KEY } from './orderQueries';
 
-const METHODS: readonly CheckoutMethod[] = ['BALANCE', 'WECHAT', 'ALIPAY'];
+const METHODS = allOf<CheckoutMethod>()(['BALANCE', 'WECHAT', 'ALIPAY']);
 
 /** ?qty=N clamped to 1..max (1 when missing or not a number). */
 function initialQty(raw: string | null, max: number): number {

@@ -32,8 +32,7 @@ import { KeyStateTag, LevelTag, ProductTypeTag } from '../../components/tags';
 import { formatFen, formatTime } from '../../format';
 import { useLang } from '../../i18n';
 import {
-  KEY_EVENT_KINDS,
-  type KeyEventKind,
+  isKeyEventKind,
   type OrderDetail,
   type OrderPayout,
   type OrderState,
@@ -55,8 +54,6 @@ import {
 import { AfterSalesButton } from '../aftersales/ApplyRefundDrawer';
 import { OrderRefundsCard } from '../aftersales/OrderRefundsCard';
 import { ConversationPanel } from '../conversations/ConversationPanel';
-
-const isKeyEventKind = (k: string): k is KeyEventKind => (KEY_EVENT_KINDS as readonly string[]).includes(k);
 
 const ORDER_ACTIONS = [
   'order.created',

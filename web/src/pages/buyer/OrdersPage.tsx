@@ -3,11 +3,11 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, recordsUrl, type RecordsDataset } from '../../api';
 import { RequireUser } from '../../components/RequireUser';
-import type { OrderFilter } from '../../types';
+import { allOf, type OrderFilter } from '../../types';
 import { OrderFilters, OrderTable, useOrderPages } from './OrderList';
 import { ordersListKey } from './orderQueries';
 
-const CSV_DATASETS: readonly RecordsDataset[] = ['orders', 'payments', 'keys', 'refunds'];
+const CSV_DATASETS = allOf<RecordsDataset>()(['orders', 'payments', 'keys', 'refunds']);
 
 /** 下载记录: the whole history as one XLSX, or one dataset as CSV. Never contains key secrets. */
 function RecordsDownload() {

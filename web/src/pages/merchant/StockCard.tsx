@@ -6,7 +6,7 @@ import { api } from '../../api';
 import { ErrorAlert, ErrorResult, Loading } from '../../components/QueryState';
 import { applyServerErrors } from '../../forms';
 import { useLang } from '../../i18n';
-import type { ItemList, StockItem } from '../../types';
+import type { StockItem, StockList } from '../../types';
 import { STOCK_KEY, stockOf, useStock } from './queries';
 import { LowStockTag } from './stockColumns';
 
@@ -36,7 +36,7 @@ export function StockCard({ productId }: { productId: string }) {
     mutationFn: (v: ThresholdValues) => api.updateStockSettings(productId, v.threshold ?? null),
     onSuccess: (s: StockItem) => {
       setError(null);
-      qc.setQueryData(STOCK_KEY, (old: ItemList<StockItem> | undefined) =>
+      qc.setQueryData(STOCK_KEY, (old: StockList | undefined) =>
         old
           ? {
               items: old.items.some((x) => x.productId === s.productId)
