@@ -37,6 +37,7 @@ import { paymentReceived } from './modules/orders/fulfil.js';
 import { paymentDeadlines } from './modules/payments/settlement.js';
 import { reconcileProcessingPayouts, submitPendingPayouts } from './modules/payments/payouts.js';
 import { membershipDeadlines } from './modules/membership/lifecycle.js';
+import { membershipRoutes } from './modules/membership/routes.js';
 import { refundDeadlines } from './modules/aftersales/sweep.js';
 import { payoutChanged } from './modules/aftersales/payout.js';
 import { GatewayRegistry, type PaymentPorts, type PaymentsContext } from './modules/payments/registry.js';
@@ -45,6 +46,7 @@ import { createSandboxGateways, type SandboxGateways } from './modules/payments/
 import { sandboxRoutes } from './modules/payments/sandbox/routes.js';
 import type { AppContext } from './platform/context.js';
 import type { DbHandle } from './platform/db/dialect.js';
+import { declaredAuth } from './platform/http/auth.js';
 import { registerProblemHandler, sendNotFound } from './platform/http/problem.js';
 import { problems } from './platform/http/schemas.js';
 import { loggerOptions } from './platform/logger.js';
@@ -179,6 +181,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
 
   registerAuth(app, ctx);
+  declaredAuth(app);
 
   app.get(
     '/api/health',
@@ -196,6 +199,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           ...problems(503),
         },
       },
+      config: { auth: 'public' },
     },
     async () => {
       await ctx.db.selectFrom('settings').select('key').limit(1).execute();
@@ -207,13 +211,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       };
     },
   );
-  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/api/openapi.json', { schema: { hide: true }, config: { auth: 'public' } }, async () =>
+    app.swagger(),
+  );
 
   await app.register(accountRoutes(ctx), { prefix: '/api' });
   await app.register(catalogRoutes(ctx), { prefix: '/api' });
   await app.register(adminRoutes(ctx), { prefix: '/api' });
   await app.register(inventoryRoutes(ctx), { prefix: '/api' });
   await app.register(orderRoutes(ctx), { prefix: '/api' });
+  await app.register(membershipRoutes(ctx), { prefix: '/api' });
   await app.register(paymentRoutes(ctx), { prefix: '/api' });
   await app.register(aftersalesRoutes(ctx), { prefix: '/api' });
   await app.register(conversationRoutes(ctx), { prefix: '/api' });

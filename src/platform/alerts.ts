@@ -54,3 +54,17 @@ export async function resolveAlerts(
     .where('resolved_at', 'is', null)
     .execute();
 }
+
+/** The latest alerts, newest first (support's desk). */
+export async function recentAlerts(db: Db, limit = 200) {
+  const rows = await db.selectFrom('alerts').selectAll().orderBy('created_at', 'desc').limit(limit).execute();
+  return rows.map((a) => ({
+    id: a.id,
+    kind: a.kind,
+    objectType: a.object_type,
+    objectId: a.object_id,
+    requestId: a.request_id,
+    createdAt: a.created_at,
+    resolvedAt: a.resolved_at,
+  }));
+}

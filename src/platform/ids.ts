@@ -1,4 +1,5 @@
-import { createHash, randomBytes, randomFillSync, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomFillSync, randomInt, randomUUID } from 'node:crypto';
+import { shanghaiDate } from './calendar.js';
 
 export const newId = (): string => randomUUID();
 
@@ -48,4 +49,16 @@ export function randomFromPool(n: number): Buffer {
   const out = Buffer.from(pool.subarray(poolOffset, poolOffset + n));
   poolOffset += n;
   return out;
+}
+
+/**
+ * Human-readable numbers like `KM261126` + 10 digits (订单号; after-sales requests are `RF…`): the
+ * Shanghai date a person can recognise, then random digits (not a counter, so concurrent creates
+ * share no hot row). Ten digits make a same-day collision rare; the unique index turns one into a
+ * retry.
+ */
+export function newNumber(prefix: string, at: Date): string {
+  const day = shanghaiDate(at).replace(/-/g, '').slice(2);
+  const tail = `${randomInt(0, 100_000)}`.padStart(5, '0') + `${randomInt(0, 100_000)}`.padStart(5, '0');
+  return `${prefix}${day}${tail}`;
 }

@@ -39,9 +39,10 @@ export function loggerOptions(
   };
 }
 
-/** What code outside a request needs of a logger: errors, with context (pino's signature). */
+/** What code outside a request needs of a logger: errors and warnings, with context (pino's signature). */
 export interface ErrorLogger {
   error(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
 }
 
 /** For work without the app's logger at hand (CLI, tests): stderr, secrets redacted. */

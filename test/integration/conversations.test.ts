@@ -1,20 +1,16 @@
 import { storeUpload } from '../../src/platform/uploads.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import cookie from '@fastify/cookie';
-import Fastify, { type FastifyInstance } from 'fastify';
-import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerAuth } from '../../src/modules/accounts/http.js';
 import { auditTrail, verifyAuditChain } from '../../src/platform/audit.js';
-import { conversationRoutes } from '../../src/modules/conversations/routes.js';
 import {
   listMessages,
   markRead,
   postMessage,
   type ConversationView,
-} from '../../src/modules/conversations/index.js';
+} from '../../src/modules/conversations/messages.js';
 import {
   createMailer,
   drainOutbox,
@@ -22,42 +18,23 @@ import {
   MAX_ATTEMPTS,
   type Mailer,
 } from '../../src/modules/notifications/outbox.js';
-import { notificationRoutes } from '../../src/modules/notifications/routes.js';
 import type { Actor } from '../../src/platform/actor.js';
 import type { AppContext } from '../../src/platform/context.js';
 import { constraintKind } from '../../src/platform/db/dialect.js';
 import { DomainError } from '../../src/platform/errors.js';
-import { registerProblemHandler } from '../../src/platform/http/problem.js';
 import { Client, harness, type Harness } from '../helpers/app.js';
 import { buy, fund, stocked } from '../helpers/orders.js';
 
 let h: Harness;
 let ctx: AppContext;
-/** The app's own routes once registered in app.ts; until then a small app with the same plumbing. */
 let api: FastifyInstance;
-
-async function routesApp(c: AppContext): Promise<FastifyInstance> {
-  const app = Fastify().withTypeProvider<ZodTypeProvider>();
-  app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
-  registerProblemHandler(app);
-  await app.register(cookie);
-  registerAuth(app, c);
-  await app.register(conversationRoutes(c), { prefix: '/api' });
-  await app.register(notificationRoutes(c), { prefix: '/api' });
-  await app.ready();
-  return app;
-}
 
 beforeAll(async () => {
   h = await harness();
   ctx = h.app.kameng.ctx;
-  api = h.app.hasRoute({ method: 'GET', url: '/api/orders/:id/messages' }) ? h.app : await routesApp(ctx);
+  api = h.app;
 });
-afterAll(async () => {
-  if (api !== h.app) await api.close();
-  await h.close();
-});
+afterAll(() => h.close());
 
 interface Scene {
   orderId: string;

@@ -86,9 +86,11 @@ describe('problem+json', () => {
       logger: { stream: { write: (l: string) => void logs.push(l) } },
       webDir: '/nonexistent',
     });
-    app.get('/api/test-boom', () => {
+    app.get('/api/test-boom', { config: { auth: 'public' } }, () => {
       throw new Error('internal detail xyz');
     });
+    // and a route that does not say who may call it is refused when it is registered
+    expect(() => app.get('/api/undeclared', () => 'x')).toThrow(/declare who may call it/);
     const res = await app.inject({ method: 'GET', url: '/api/test-boom' });
     expect(res.statusCode).toBe(500);
     expect(res.body).not.toContain('internal detail xyz');

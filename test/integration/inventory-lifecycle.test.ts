@@ -258,11 +258,16 @@ describe('reveal', () => {
     ]);
   });
 
-  it('nobody else can reveal: another buyer, the merchant and support get 404; merchants see masked timelines without IPs', async () => {
+  it('nobody else can reveal: another buyer gets 404, the merchant and support 403 (buyers only); merchants see masked timelines without IPs', async () => {
     const { unitIds } = await delivered(['NB-0001 nobody-else'], 1);
-    for (const c of [await h.loggedIn({ role: 'buyer' }), await h.loggedIn({ role: 'support' })]) {
-      expect((await c.post(`/api/units/${unitIds[0]}/reveal`)).status).toBe(404);
-    }
+    // another buyer cannot tell a unit of someone else's from one that does not exist
+    expect((await (await h.loggedIn({ role: 'buyer' })).post(`/api/units/${unitIds[0]}/reveal`)).status).toBe(
+      404,
+    );
+    // staff and shops are refused by the route itself, whatever the unit (nothing about it leaks)
+    const support = await h.loggedIn({ role: 'support' });
+    expect((await support.post(`/api/units/${unitIds[0]}/reveal`)).status).toBe(403);
+    expect((await support.post('/api/units/no-such-unit/reveal')).status).toBe(403);
     const merchant = h.client();
     await merchant.login(
       (
@@ -274,7 +279,7 @@ describe('reveal', () => {
       ).username,
       'correct-horse-1',
     );
-    expect((await merchant.post(`/api/units/${unitIds[0]}/reveal`)).status).toBe(404);
+    expect((await merchant.post(`/api/units/${unitIds[0]}/reveal`)).status).toBe(403);
     const key = await stateOf(unitIds[0]);
     const tl = await merchant.get(`/api/keys/${key.id}/timeline`);
     expect(tl.status).toBe(200);

@@ -6,6 +6,7 @@ import cookie from '@fastify/cookie';
 import { registerAuth } from '../../src/modules/accounts/http.js';
 import { GatewayRegistry } from '../../src/modules/payments/registry.js';
 import { sandboxRoutes } from '../../src/modules/payments/sandbox/routes.js';
+import { declaredAuth } from '../../src/platform/http/auth.js';
 import { registerProblemHandler } from '../../src/platform/http/problem.js';
 import type { PaymentNotice, Provider, RefundNotice } from '../../src/modules/payments/gateway.js';
 import {
@@ -550,6 +551,7 @@ describe('sandbox routes', () => {
     registerProblemHandler(app);
     await app.register(cookie);
     registerAuth(app, ctx);
+    declaredAuth(app);
     await app.register(sandboxRoutes(ctx, sandbox), { prefix: '/api' });
     await app.ready();
     web = app;

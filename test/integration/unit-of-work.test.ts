@@ -157,7 +157,7 @@ describe('the unit of work', () => {
     const { id } = await product(h, s);
     const seen: string[] = [];
     const logged: object[] = [];
-    const log = { error: (obj: object) => void logged.push(obj) };
+    const log = { error: (obj: object) => void logged.push(obj), warn: () => undefined };
     await unitOfWork({ db: h.ctx.db, log }, async (trx) => {
       await productMachine.transition(trx, {
         row: { id, status: 'DRAFT', version: 1 },

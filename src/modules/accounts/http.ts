@@ -1,12 +1,11 @@
 /**
  * Request authentication: a session cookie (browsers) or a bearer API token (merchants,
- * issuers, channel connectors). Cookie-authenticated writes must echo the session's CSRF token in
- * `x-csrf-token`; token-authenticated calls carry no ambient credentials and need none.
+ * issuers, channel connectors) becomes `req.actor`. Cookie-authenticated writes must echo the
+ * session's CSRF token in `x-csrf-token`; token-authenticated calls carry no ambient credentials
+ * and need none. Which actors a route admits is declared with the route (platform/http/auth.ts).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Actor, UserActor } from '../../platform/actor.js';
 import type { AppContext } from '../../platform/context.js';
-import type { Role } from '../../platform/db/schema.js';
 import { fail } from '../../platform/errors.js';
 import { csrfMatches, resolveSession, type ResolvedSession } from './sessions.js';
 import { resolveApiToken } from './tokens.js';
@@ -16,7 +15,6 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 declare module 'fastify' {
   interface FastifyRequest {
-    actor: Actor | null;
     session: ResolvedSession | null;
   }
 }
@@ -47,15 +45,4 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
 function headerValue(req: FastifyRequest, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;
-}
-
-export function requireActor(req: FastifyRequest): Actor {
-  return req.actor ?? fail('auth.unauthenticated');
-}
-
-/** A logged-in user (not a token) with one of `roles`. */
-export function requireRole(req: FastifyRequest, ...roles: Role[]): UserActor {
-  const actor = requireActor(req);
-  if (actor.kind !== 'user' || !roles.includes(actor.role)) fail('auth.forbidden');
-  return actor;
 }

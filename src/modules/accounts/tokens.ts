@@ -2,7 +2,9 @@
  * API tokens for merchants, issuers and channel connectors. The token is shown once at creation;
  * only its SHA-256 is stored, with a short prefix so owners can tell tokens apart.
  */
+import { z } from 'zod';
 import type { Actor } from '../../platform/actor.js';
+import { authorize } from './authz.js';
 import type { DataContext } from '../../platform/context.js';
 import { constraintKind, now } from '../../platform/db/dialect.js';
 import { fail } from '../../platform/errors.js';
@@ -122,4 +124,84 @@ export async function revokeApiToken(ctx: DataContext, actor: Actor, id: string)
     await appendAudit(trx, { actor, action: 'api_token.revoked', objectType: 'api_token', objectId: id, at });
     return true;
   });
+}
+
+export const tokenViewSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  prefix: z.string(),
+  scope: z.enum(['merchant', 'issuer', 'channel']),
+  createdAt: z.string(),
+  lastUsedAt: z.string().nullable(),
+  revokedAt: z.string().nullable(),
+});
+export type TokenView = z.infer<typeof tokenViewSchema>;
+
+/** A merchant creates a token for its own systems (key imports, activation reports). */
+export function createMerchantToken(
+  ctx: DataContext,
+  actor: Actor,
+  name: string,
+): Promise<{ id: string; token: string; prefix: string }> {
+  if (actor.kind !== 'user' || actor.role !== 'merchant' || !actor.merchantId) fail('catalog.not_merchant');
+  return createApiToken(ctx, actor, {
+    name,
+    scope: 'merchant',
+    userId: actor.id,
+    merchantId: actor.merchantId,
+    createdBy: actor.id,
+  });
+}
+
+/** An admin issues a token to an issuer or a channel connector (optionally bound to a shop). */
+export function createIntegrationToken(
+  ctx: DataContext,
+  actor: Actor,
+  input: { name: string; scope: 'issuer' | 'channel'; merchantId?: string | undefined },
+): Promise<{ id: string; token: string; prefix: string }> {
+  if (actor.kind !== 'user' || actor.role !== 'admin') fail('auth.forbidden');
+  return createApiToken(ctx, actor, {
+    name: input.name,
+    scope: input.scope,
+    userId: null,
+    merchantId: input.merchantId ?? null,
+    createdBy: actor.id,
+  });
+}
+
+/** The merchant's own tokens (hashes only: a token's secret is shown once, at creation). */
+export async function listMerchantTokens(ctx: Pick<DataContext, 'db'>, actor: Actor): Promise<TokenView[]> {
+  if (actor.kind !== 'user' || actor.role !== 'merchant' || !actor.merchantId) fail('catalog.not_merchant');
+  const rows = await ctx.db
+    .selectFrom('api_tokens')
+    .selectAll()
+    .where('merchant_id', '=', actor.merchantId)
+    .orderBy('created_at', 'desc')
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    prefix: r.prefix,
+    scope: r.scope,
+    createdAt: r.created_at,
+    lastUsedAt: r.last_used_at,
+    revokedAt: r.revoked_at,
+  }));
+}
+
+/** Revokes a token its owner (or an admin) names; anyone else gets the token's 404. */
+export async function revokeToken(ctx: DataContext, actor: Actor, id: string): Promise<void> {
+  const row = await ctx.db
+    .selectFrom('api_tokens')
+    .select(['user_id', 'merchant_id'])
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (!row) fail('request.not_found');
+  authorize(
+    actor,
+    'update',
+    { type: 'api_token', userId: row.user_id, merchantId: row.merchant_id },
+    'request.not_found',
+  );
+  await revokeApiToken(ctx, actor, id);
 }

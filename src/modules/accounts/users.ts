@@ -4,6 +4,7 @@ import type { DataContext } from '../../platform/context.js';
 import { constraintKind, now, type Db } from '../../platform/db/dialect.js';
 import type { MemberLevel, Role, Row } from '../../platform/db/schema.js';
 import { fail } from '../../platform/errors.js';
+import { authorize } from './authz.js';
 import { newId } from '../../platform/ids.js';
 import { appendAudit } from '../../platform/audit.js';
 import { defineMachine, type Transitions } from '../../platform/fsm.js';
@@ -137,3 +138,10 @@ export const userMachine = defineMachine({
   } satisfies Transitions<UserStatus, 'admin' | 'system'>,
   notAllowed: 'request.conflict',
 });
+
+/** A user's profile: their own, or anyone's for support and admins (others get the 404). */
+export async function userProfile(ctx: Pick<DataContext, 'db'>, actor: Actor, id: string): Promise<UserView> {
+  authorize(actor, 'read', { type: 'user', id }, 'catalog.user_not_found');
+  const user = (await findUserById(ctx.db, id)) ?? fail('catalog.user_not_found');
+  return toUserView(user, await merchantIdOf(ctx.db, user.id));
+}

@@ -1,75 +1,29 @@
-/** Operator endpoints: member levels, platform rules, test clock, holiday calendar, audit check, accounts. */
+/** Operator endpoints: platform rules, the test clock, the holiday calendar, the audit check, accounts and tokens. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { loadCalendar, importCalendarYear } from '../../platform/calendar-store.js';
 import type { AppContext } from '../../platform/context.js';
-import { fail } from '../../platform/errors.js';
+import { userOf } from '../../platform/http/auth.js';
 import { problems } from '../../platform/http/schemas.js';
-import { getPlatformRules, putSetting, type PlatformRules } from '../../platform/settings.js';
-import { requireRole } from '../accounts/http.js';
-import { createApiToken } from '../accounts/tokens.js';
-import { passwordSchema, usernameSchema, userViewSchema, toUserView } from '../accounts/users.js';
-import { appendAudit, verifyAuditChain } from '../../platform/audit.js';
-import { createAccount } from '../catalog/merchants.js';
-import { levelPatchSchema, levelViewSchema, listLevels, updateLevel } from '../membership/levels.js';
-import { unitOfWork } from '../../platform/unit-of-work.js';
+import { createIntegrationToken } from '../accounts/tokens.js';
+import { passwordSchema, toUserView, usernameSchema, userViewSchema } from '../accounts/users.js';
+import { createAccountAsAdmin } from '../catalog/merchants.js';
+import {
+  advanceClock,
+  changeRules,
+  clockSchema,
+  clockView,
+  importHolidays,
+  readRules,
+  rulesPatchSchema,
+  rulesSchema,
+  verifyAudit,
+  workingDayDeadline,
+} from './operations.js';
 
-const rulesSchema = z.object({
-  policyWindowMinHours: z.number().int(),
-  policyWindowMaxHours: z.number().int(),
-  qualityClaimDays: z.number().int(),
-  paymentTimeoutMinutes: z.number().int(),
-  topupMinFen: z.number().int(),
-  topupMaxFen: z.number().int(),
-  reviewWorkingDays: z.number().int(),
-  supportReviewWorkingDays: z.number().int(),
-  supplementWorkingDays: z.number().int(),
-  escalationDays: z.number().int(),
-  maxResubmissions: z.number().int(),
-  largeRefundFen: z.number().int(),
-  payoutDelayWorkingDays: z.number().int(),
-});
-const clockSchema = z.object({ now: z.string(), offsetMs: z.number(), testClock: z.boolean() });
+const ADMIN = { users: ['admin'] } as const;
 
 export function adminRoutes(ctx: AppContext): FastifyPluginAsyncZod {
-  const clockView = () => ({
-    now: ctx.clock.now().toISOString(),
-    offsetMs: ctx.testClock?.offset ?? 0,
-    testClock: ctx.testClock !== null,
-  });
-
   return async (app) => {
-    app.get(
-      '/admin/member-levels',
-      {
-        schema: {
-          tags: ['admin'],
-          summary: 'Member levels and their per-order quantity limits',
-          response: { 200: z.object({ items: z.array(levelViewSchema) }), ...problems(401, 403) },
-        },
-      },
-      async (req) => {
-        requireRole(req, 'admin', 'support', 'merchant');
-        return { items: await listLevels(ctx.db) };
-      },
-    );
-
-    app.patch(
-      '/admin/member-levels/:level',
-      {
-        schema: {
-          tags: ['admin'],
-          summary: 'Set a level’s per-order quantity limit',
-          params: z.strictObject({ level: z.enum(['REGULAR', 'VIP', 'SUPER']) }),
-          body: levelPatchSchema,
-          response: { 200: z.object({ items: z.array(levelViewSchema) }), ...problems(400, 401, 403) },
-        },
-      },
-      async (req) => ({
-        items: await updateLevel(ctx, requireRole(req, 'admin'), req.params.level, req.body),
-      }),
-    );
-
     app.get(
       '/admin/rules',
       {
@@ -78,11 +32,9 @@ export function adminRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           summary: 'Platform rules',
           response: { 200: rulesSchema, ...problems(401, 403) },
         },
+        config: { auth: { users: ['admin', 'support'] } },
       },
-      async (req) => {
-        requireRole(req, 'admin', 'support');
-        return getPlatformRules(ctx.db);
-      },
+      async (req) => readRules(ctx, userOf(req)),
     );
 
     app.patch(
@@ -92,55 +44,12 @@ export function adminRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           tags: ['admin'],
           summary:
             'Change platform rules (policy window bounds, quality-claim period, after-sales deadlines and thresholds)',
-          body: z.strictObject({
-            policyWindowMinHours: z.number().int().min(1).max(720).optional(),
-            policyWindowMaxHours: z.number().int().min(1).max(720).optional(),
-            qualityClaimDays: z.number().int().min(1).max(90).optional(),
-            paymentTimeoutMinutes: z
-              .number()
-              .int()
-              .min(1)
-              .max(24 * 60)
-              .optional(),
-            topupMinFen: z.number().int().min(1).optional(),
-            topupMaxFen: z.number().int().min(1).max(100_000_000).optional(),
-            reviewWorkingDays: z.number().int().min(1).max(3).optional(),
-            supportReviewWorkingDays: z.number().int().min(1).max(5).optional(),
-            supplementWorkingDays: z.number().int().min(1).max(10).optional(),
-            escalationDays: z.number().int().min(1).max(30).optional(),
-            maxResubmissions: z.number().int().min(0).max(5).optional(),
-            largeRefundFen: z.number().int().min(1).max(100_000_000).optional(),
-            payoutDelayWorkingDays: z.number().int().min(1).max(20).optional(),
-          }),
+          body: rulesPatchSchema,
           response: { 200: rulesSchema, ...problems(400, 401, 403) },
         },
+        config: { auth: ADMIN },
       },
-      async (req) => {
-        const actor = requireRole(req, 'admin');
-        const at = ctx.clock.now();
-        const next: PlatformRules = { ...(await getPlatformRules(ctx.db)), ...req.body };
-        if (next.topupMinFen > next.topupMaxFen) {
-          fail('validation.too_big', { field: 'topupMinFen', params: { maximum: next.topupMaxFen } });
-        }
-        if (next.policyWindowMinHours > next.policyWindowMaxHours) {
-          fail('validation.too_big', {
-            field: 'policyWindowMinHours',
-            params: { maximum: next.policyWindowMaxHours },
-          });
-        }
-        await unitOfWork(ctx, async (trx) => {
-          await putSetting(trx, 'platform_rules', next, at);
-          await appendAudit(trx, {
-            actor,
-            action: 'platform.rules_changed',
-            objectType: 'settings',
-            objectId: 'platform_rules',
-            data: { ...next },
-            at,
-          });
-        });
-        return next;
-      },
+      async (req) => changeRules(ctx, userOf(req), req.body),
     );
 
     app.get(
@@ -151,11 +60,9 @@ export function adminRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           summary: 'The platform clock',
           response: { 200: clockSchema, ...problems(401, 403) },
         },
+        config: { auth: ADMIN },
       },
-      async (req) => {
-        requireRole(req, 'admin');
-        return clockView();
-      },
+      async () => clockView(ctx),
     );
 
     app.post(
@@ -175,15 +82,9 @@ export function adminRoutes(ctx: AppContext): FastifyPluginAsyncZod {
             }),
           response: { 200: clockSchema, ...problems(400, 401, 403) },
         },
+        config: { auth: ADMIN },
       },
-      async (req) => {
-        const actor = requireRole(req, 'admin');
-        const testClock = ctx.testClock ?? fail('clock.test_clock_disabled');
-        const ms =
-          ((req.body.days ?? 0) * 24 * 60 + (req.body.hours ?? 0) * 60 + (req.body.minutes ?? 0)) * 60_000;
-        await testClock.advance(ms, actor);
-        return clockView();
-      },
+      async (req) => advanceClock(ctx, userOf(req), req.body),
     );
 
     app.post(
@@ -198,8 +99,9 @@ export function adminRoutes(ctx: AppContext): FastifyPluginAsyncZod {
             ...problems(400, 401, 403),
           },
         },
+        config: { auth: ADMIN },
       },
-      async (req) => importCalendarYear(ctx, requireRole(req, 'admin'), req.body),
+      async (req) => importHolidays(ctx, userOf(req), req.body),
     );
 
     app.get(
@@ -227,12 +129,10 @@ export function adminRoutes(ctx: AppContext): FastifyPluginAsyncZod {
             ...problems(400),
           },
         },
+        config: { auth: 'public' },
       },
-      async (req) => {
-        const from = req.query.from ? new Date(req.query.from) : ctx.clock.now();
-        const result = (await loadCalendar(ctx.db)).addWorkingDays(from, req.query.days);
-        return { from: from.toISOString(), dueAt: result.dueAt.toISOString(), warnings: result.warnings };
-      },
+      async (req) =>
+        workingDayDeadline(ctx, req.query.from ? new Date(req.query.from) : undefined, req.query.days),
     );
 
     app.get(
@@ -246,11 +146,9 @@ export function adminRoutes(ctx: AppContext): FastifyPluginAsyncZod {
             ...problems(401, 403),
           },
         },
+        config: { auth: ADMIN },
       },
-      async (req) => {
-        requireRole(req, 'admin');
-        return verifyAuditChain(ctx.db);
-      },
+      async (req) => verifyAudit(ctx, userOf(req)),
     );
 
     app.post(
@@ -269,10 +167,10 @@ export function adminRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           }),
           response: { 201: userViewSchema, ...problems(400, 401, 403, 409) },
         },
+        config: { auth: ADMIN },
       },
       async (req, reply) => {
-        const actor = requireRole(req, 'admin');
-        const { user, merchantId } = await createAccount(ctx, actor, req.body);
+        const { user, merchantId } = await createAccountAsAdmin(ctx, userOf(req), req.body);
         return reply.code(201).send(toUserView(user, merchantId));
       },
     );
@@ -293,18 +191,9 @@ export function adminRoutes(ctx: AppContext): FastifyPluginAsyncZod {
             ...problems(400, 401, 403),
           },
         },
+        config: { auth: ADMIN },
       },
-      async (req, reply) => {
-        const actor = requireRole(req, 'admin');
-        const created = await createApiToken(ctx, actor, {
-          name: req.body.name,
-          scope: req.body.scope,
-          userId: null,
-          merchantId: req.body.merchantId ?? null,
-          createdBy: actor.id,
-        });
-        return reply.code(201).send(created);
-      },
+      async (req, reply) => reply.code(201).send(await createIntegrationToken(ctx, userOf(req), req.body)),
     );
   };
 }

@@ -16,7 +16,7 @@ import { fenToYuan } from '../../platform/money.js';
 import { getPlatformRules } from '../../platform/settings.js';
 import { appendAudit } from '../../platform/audit.js';
 import { returnToStock, voidUnitKeys } from '../inventory/allocation.js';
-import { notify, supportUsers } from '../notifications/index.js';
+import { notify, supportUsers } from '../notifications/notify.js';
 import { refundMembership } from '../membership/lifecycle.js';
 import { orderMachine } from '../orders/lifecycle.js';
 import { transitionPayout } from '../payments/lifecycle.js';

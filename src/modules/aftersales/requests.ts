@@ -13,17 +13,17 @@ import type { Row } from '../../platform/db/schema.js';
 import { DomainError, fail } from '../../platform/errors.js';
 import { isSha256, inspectUpload, type FileStore } from '../../platform/files.js';
 import { uploadedBy } from '../../platform/uploads.js';
-import { newOrderedId } from '../../platform/ids.js';
+import { newNumber, newOrderedId } from '../../platform/ids.js';
 import { fenToYuan } from '../../platform/money.js';
 import { getPlatformRules } from '../../platform/settings.js';
 import { appendAudit } from '../../platform/audit.js';
-import { notify, merchantUsers } from '../notifications/index.js';
-import { newNumber } from '../orders/numbers.js';
-import { requestHash } from '../orders/create.js';
+import { notify, merchantUsers } from '../notifications/notify.js';
+import { requestHash } from '../../platform/idempotency.js';
 import type { PaymentsContext } from '../payments/registry.js';
 import { reviewDue, schedulePhase } from './deadlines.js';
 import { REFUND_REASON_CODES, REFUND_REASONS, type EligibilityResult } from './eligibility.js';
-import { assess } from './facts.js';
+import { assess, loadUnitFacts } from './facts.js';
+import { ownOrder } from '../orders/views.js';
 import { REJECTION_CODES } from './codes.js';
 import { approveAndPay } from './payout.js';
 import { attachSystemEvidence } from './system-evidence.js';
@@ -368,4 +368,21 @@ export async function applyForRefund(
     }
     throw error;
   }
+}
+
+/** What the 退款/售后 form starts with: the order's units and a prefilled description. */
+export async function refundDraft(ctx: Pick<AfterSalesContext, 'db'>, buyer: UserActor, orderId: string) {
+  const order = await ownOrder(ctx.db, buyer, orderId);
+  const facts = await loadUnitFacts(ctx.db, order);
+  const open = facts.filter((f) => !f.alreadyRefunded && !f.inOpenRequest).length;
+  return {
+    description: prefilledDescription(order, open || facts.length),
+    units: facts.map((f) => ({
+      unitId: f.unitId,
+      keyState: f.key?.state ?? null,
+      serialMasked: f.key?.serialMasked ?? null,
+      refunded: f.alreadyRefunded,
+      inOpenRequest: f.inOpenRequest,
+    })),
+  };
 }

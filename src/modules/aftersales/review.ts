@@ -12,7 +12,7 @@ import type { Row } from '../../platform/db/schema.js';
 import { fail } from '../../platform/errors.js';
 import { fenToYuan } from '../../platform/money.js';
 import { getPlatformRules } from '../../platform/settings.js';
-import { merchantUsers, notify, supportUsers } from '../notifications/index.js';
+import { merchantUsers, notify, supportUsers } from '../notifications/notify.js';
 import { cancelPhase, escalationDue, reviewDue, schedulePhase, workingDaysFrom } from './deadlines.js';
 import { REFUND_REASONS, type RefundReason } from './eligibility.js';
 import { assessRequest } from './facts.js';
@@ -439,4 +439,20 @@ export async function buyerAct(
       }
     }
   });
+}
+
+/**
+ * Someone answers a request: its buyer (supplement, resubmit, cancel, accept, escalate, take an
+ * abnormal payout to the balance), or support taking an abnormal payout to the buyer's balance.
+ */
+export async function actOnRequest(
+  ctx: AfterSalesContext,
+  actor: UserActor,
+  requestId: string,
+  input: BuyerAction,
+): Promise<void> {
+  if (actor.role === 'buyer') return buyerAct(ctx, actor, requestId, input);
+  const staff = actor.role === 'support' || actor.role === 'admin';
+  if (staff && input.action === 'CHOOSE_BALANCE') return rerouteToBalance(ctx, actor, requestId);
+  fail('auth.forbidden');
 }

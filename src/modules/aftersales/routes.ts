@@ -7,24 +7,21 @@ import { z } from 'zod';
 import type { AppContext } from '../../platform/context.js';
 import type { PaymentsContext } from '../payments/registry.js';
 import { fail } from '../../platform/errors.js';
-import { inspectBatch, isSha256, type FileStore } from '../../platform/files.js';
-import { storeUpload } from '../../platform/uploads.js';
+import { isSha256, type FileStore } from '../../platform/files.js';
 import { idParams, problems } from '../../platform/http/schemas.js';
-import { requireActor, requireRole } from '../accounts/http.js';
-import { idempotencyHeaders, keyOf } from '../orders/routes.js';
-import { loadOrder } from '../orders/views.js';
+import { userOf } from '../../platform/http/auth.js';
+import { idempotencyHeaders, idempotencyKeyOf } from '../../platform/http/idempotency.js';
 import { ELIGIBILITY_CODE_INFO, REFUND_REASONS } from './eligibility.js';
-import { loadUnitFacts } from './facts.js';
-import { applyForRefund, applySchema, precheck, precheckSchema, prefilledDescription } from './requests.js';
-import { rerouteToBalance } from './payout.js';
-import { buyerAct, buyerActionSchema, decide, decisionSchema, REJECT_CODES } from './review.js';
+import { evidenceFile, uploadEvidence } from './files.js';
+import { applyForRefund, applySchema, precheck, precheckSchema, refundDraft } from './requests.js';
+import { actOnRequest, buyerActionSchema, decide, decisionSchema, REJECT_CODES } from './review.js';
 import {
   listRequests,
-  loadVisibleRequest,
   requestDetail,
   requestDetailSchema,
   requestFilterSchema,
   requestSummarySchema,
+  supportAlerts,
 } from './views.js';
 
 type Ctx = AppContext & PaymentsContext & { files: FileStore };
@@ -71,6 +68,7 @@ export function aftersalesRoutes(ctx: Ctx): FastifyPluginAsyncZod {
     app.get(
       '/refunds/vocabulary',
       {
+        config: { auth: 'public' },
         schema: {
           tags: ['aftersales'],
           summary: 'Refund reasons, eligibility rule codes and rejection codes with zh-CN/en titles',
@@ -83,6 +81,7 @@ export function aftersalesRoutes(ctx: Ctx): FastifyPluginAsyncZod {
     app.get(
       '/orders/:id/refund-draft',
       {
+        config: { auth: { users: ['buyer'] } },
         schema: {
           tags: ['aftersales'],
           summary: 'What the 退款/售后 form starts with: the units and a prefilled description',
@@ -104,28 +103,13 @@ export function aftersalesRoutes(ctx: Ctx): FastifyPluginAsyncZod {
           },
         },
       },
-      async (req) => {
-        const buyer = requireRole(req, 'buyer');
-        const order = await loadOrder(ctx.db, buyer, req.params.id);
-        if (order.buyer_id !== buyer.id) fail('order.not_found');
-        const facts = await loadUnitFacts(ctx.db, order);
-        const open = facts.filter((f) => !f.alreadyRefunded && !f.inOpenRequest).length;
-        return {
-          description: prefilledDescription(order, open || facts.length),
-          units: facts.map((f) => ({
-            unitId: f.unitId,
-            keyState: f.key?.state ?? null,
-            serialMasked: f.key?.serialMasked ?? null,
-            refunded: f.alreadyRefunded,
-            inOpenRequest: f.inOpenRequest,
-          })),
-        };
-      },
+      async (req) => refundDraft(ctx, userOf(req), req.params.id),
     );
 
     app.post(
       '/orders/:id/refund-precheck',
       {
+        config: { auth: { users: ['buyer'] } },
         schema: {
           tags: ['aftersales'],
           summary: 'Eligibility pre-check: per unit, eligible or not, with rule codes and plain explanations',
@@ -134,12 +118,13 @@ export function aftersalesRoutes(ctx: Ctx): FastifyPluginAsyncZod {
           response: { 200: eligibilitySchema, ...problems(400, 401, 403, 404, 409) },
         },
       },
-      async (req) => precheck(ctx, requireRole(req, 'buyer'), req.params.id, req.body),
+      async (req) => precheck(ctx, userOf(req), req.params.id, req.body),
     );
 
     app.post(
       '/evidence/files',
       {
+        config: { auth: { users: 'any' } },
         schema: {
           tags: ['aftersales'],
           summary:
@@ -152,8 +137,7 @@ export function aftersalesRoutes(ctx: Ctx): FastifyPluginAsyncZod {
         },
       },
       async (req, reply) => {
-        const actor = requireActor(req);
-        if (actor.kind !== 'user') fail('auth.forbidden');
+        // The multipart stream is the HTTP side; checking and storing the files is the use case's.
         const files: { bytes: Buffer; name: string }[] = [];
         for await (const part of req.files({ limits: { files: 9, fileSize: 10 * 1024 * 1024 + 1 } })) {
           const bytes = await part.toBuffer();
@@ -168,32 +152,14 @@ export function aftersalesRoutes(ctx: Ctx): FastifyPluginAsyncZod {
             });
           files.push({ bytes, name: part.filename });
         }
-        if (files.length === 0) fail('refund.units_required', { field: 'files' });
-        // Every file is checked before any is stored: one bad file stores nothing.
-        const inspected = await inspectBatch(files);
-        for (const f of files) await storeUpload(ctx.db, ctx.files, actor.id, f.bytes, ctx.clock.now());
-        return reply.code(201).send({
-          files: inspected.map((i) => ({
-            sha256: i.sha256,
-            name: i.name,
-            mime: i.mime,
-            size: i.size,
-            kind: i.kind,
-            width: i.width,
-            height: i.height,
-            signals: i.signals.map((s) => ({
-              code: s.code,
-              value: s.value ?? undefined,
-              messages: { ...s.messages },
-            })),
-          })),
-        });
+        return reply.code(201).send({ files: await uploadEvidence(ctx, userOf(req), files) });
       },
     );
 
     app.get(
       '/evidence/files/:sha256',
       {
+        config: { auth: { users: 'any' } },
         schema: {
           tags: ['aftersales'],
           summary: 'Download an evidence file of a request (or message) the viewer may see',
@@ -203,33 +169,25 @@ export function aftersalesRoutes(ctx: Ctx): FastifyPluginAsyncZod {
         },
       },
       async (req, reply) => {
-        const actor = requireActor(req);
-        const { r } = await loadVisibleRequest(ctx.db, actor, req.query.requestId);
-        const row = await ctx.db
-          .selectFrom('refund_evidence')
-          .select(['mime', 'file_name'])
-          .where('request_id', '=', r.id)
-          .where('sha256', '=', req.params.sha256)
-          .executeTakeFirst();
-        const bytes = row ? await ctx.files.get(req.params.sha256) : null;
-        if (!row || !bytes) fail('refund.not_found');
+        const file = await evidenceFile(ctx, userOf(req), req.query.requestId, req.params.sha256);
         // The stored type from content sniffing, never sniffed again by the browser; PDF and text download.
         void reply
-          .header('content-type', row.mime ?? 'application/octet-stream')
+          .header('content-type', file.mime)
           .header('x-content-type-options', 'nosniff')
           .header('content-security-policy', "default-src 'none'");
-        if (!row.mime?.startsWith('image/'))
+        if (!file.mime.startsWith('image/'))
           void reply.header(
             'content-disposition',
             `attachment; filename="evidence-${req.params.sha256.slice(0, 12)}"`,
           );
-        return reply.send(bytes);
+        return reply.send(file.bytes);
       },
     );
 
     app.post(
       '/orders/:id/refunds',
       {
+        config: { auth: { users: ['buyer'] } },
         schema: {
           tags: ['aftersales'],
           summary: 'Apply for a refund of chosen units (Idempotency-Key: a repeat returns the first request)',
@@ -240,8 +198,8 @@ export function aftersalesRoutes(ctx: Ctx): FastifyPluginAsyncZod {
         },
       },
       async (req, reply) => {
-        const buyer = requireRole(req, 'buyer');
-        const r = await applyForRefund(ctx, buyer, req.params.id, keyOf(req), req.body);
+        const buyer = userOf(req);
+        const r = await applyForRefund(ctx, buyer, req.params.id, idempotencyKeyOf(req), req.body);
         if (r.replayed) void reply.header('idempotency-replayed', 'true');
         return reply
           .code(201)
@@ -253,6 +211,7 @@ export function aftersalesRoutes(ctx: Ctx): FastifyPluginAsyncZod {
     app.get(
       '/refunds',
       {
+        config: { auth: { users: 'any' } },
         schema: {
           tags: ['aftersales'],
           summary: 'Refund requests: a buyer’s own, a merchant’s review queue (by deadline), support’s queue',
@@ -260,16 +219,13 @@ export function aftersalesRoutes(ctx: Ctx): FastifyPluginAsyncZod {
           response: { 200: z.object({ items: z.array(requestSummarySchema) }), ...problems(400, 401) },
         },
       },
-      async (req) => {
-        const actor = requireActor(req);
-        if (actor.kind !== 'user') fail('auth.forbidden');
-        return { items: await listRequests(ctx.db, actor, req.query) };
-      },
+      async (req) => ({ items: await listRequests(ctx.db, userOf(req), req.query) }),
     );
 
     app.get(
       '/refunds/:id',
       {
+        config: { auth: { users: 'any' } },
         schema: {
           tags: ['aftersales'],
           summary: 'One refund request with deadlines, eligibility, evidence, payouts and its timeline',
@@ -277,16 +233,13 @@ export function aftersalesRoutes(ctx: Ctx): FastifyPluginAsyncZod {
           response: { 200: requestDetailSchema, ...problems(401, 404) },
         },
       },
-      async (req) => {
-        const actor = requireActor(req);
-        if (actor.kind !== 'user') fail('refund.not_found');
-        return requestDetail(ctx.db, actor, req.params.id);
-      },
+      async (req) => requestDetail(ctx.db, userOf(req), req.params.id),
     );
 
     app.post(
       '/refunds/:id/decision',
       {
+        config: { auth: { users: ['merchant', 'support', 'admin'] } },
         schema: {
           tags: ['aftersales'],
           summary:
@@ -297,7 +250,7 @@ export function aftersalesRoutes(ctx: Ctx): FastifyPluginAsyncZod {
         },
       },
       async (req) => {
-        const actor = requireRole(req, 'merchant', 'support', 'admin');
+        const actor = userOf(req);
         await decide(ctx, actor, req.params.id, req.body);
         return requestDetail(ctx.db, actor, req.params.id);
       },
@@ -306,6 +259,7 @@ export function aftersalesRoutes(ctx: Ctx): FastifyPluginAsyncZod {
     app.post(
       '/refunds/:id/actions',
       {
+        config: { auth: { users: ['buyer', 'support', 'admin'] } },
         schema: {
           tags: ['aftersales'],
           summary:
@@ -316,11 +270,8 @@ export function aftersalesRoutes(ctx: Ctx): FastifyPluginAsyncZod {
         },
       },
       async (req) => {
-        const actor = requireRole(req, 'buyer', 'support', 'admin');
-        if (actor.role === 'buyer') await buyerAct(ctx, actor, req.params.id, req.body);
-        else if (req.body.action === 'CHOOSE_BALANCE') {
-          await rerouteToBalance(ctx, actor, req.params.id);
-        } else fail('auth.forbidden');
+        const actor = userOf(req);
+        await actOnRequest(ctx, actor, req.params.id, req.body);
         return requestDetail(ctx.db, actor, req.params.id);
       },
     );
@@ -328,6 +279,7 @@ export function aftersalesRoutes(ctx: Ctx): FastifyPluginAsyncZod {
     app.get(
       '/support/alerts',
       {
+        config: { auth: { users: ['support', 'admin'] } },
         schema: {
           tags: ['aftersales'],
           summary: 'Support queue alerts: abnormal payouts, late payouts (到账延迟), overdue support reviews',
@@ -349,26 +301,7 @@ export function aftersalesRoutes(ctx: Ctx): FastifyPluginAsyncZod {
           },
         },
       },
-      async (req) => {
-        requireRole(req, 'support', 'admin');
-        const rows = await ctx.db
-          .selectFrom('alerts')
-          .selectAll()
-          .orderBy('created_at', 'desc')
-          .limit(200)
-          .execute();
-        return {
-          items: rows.map((a) => ({
-            id: a.id,
-            kind: a.kind,
-            objectType: a.object_type,
-            objectId: a.object_id,
-            requestId: a.request_id,
-            createdAt: a.created_at,
-            resolvedAt: a.resolved_at,
-          })),
-        };
-      },
+      async (req) => ({ items: await supportAlerts(ctx, userOf(req)) }),
     );
   };
 }

@@ -9,6 +9,7 @@ import type { Actor, UserActor } from '../../platform/actor.js';
 import { fromJson, type Db } from '../../platform/db/dialect.js';
 import type { RefundState, Row } from '../../platform/db/schema.js';
 import { fail } from '../../platform/errors.js';
+import { recentAlerts } from '../../platform/alerts.js';
 import { getPlatformRules } from '../../platform/settings.js';
 import { auditTrail } from '../../platform/audit.js';
 import { REFUND_REASONS, type EligibilityResult, type RefundReason } from './eligibility.js';
@@ -317,4 +318,10 @@ export async function listRequests(
       : q.orderBy('refund_requests.id', 'desc');
   const rows = await q.limit(f.limit).execute();
   return rows.map((r) => summary(r, r, Number(r.unit_count ?? 0)));
+}
+
+/** Support's desk beside the queue: abnormal and late payouts, overdue reviews, stuck deadlines. */
+export function supportAlerts(ctx: { db: Db }, actor: Actor) {
+  if (actor.kind !== 'user' || (actor.role !== 'support' && actor.role !== 'admin')) fail('auth.forbidden');
+  return recentAlerts(ctx.db);
 }

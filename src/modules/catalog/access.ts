@@ -21,3 +21,9 @@ export async function productFor(
   );
   return product;
 }
+
+/** The shop the actor acts for: a merchant user's own, or a merchant token's. */
+export function shopOf(actor: Actor | null): string {
+  const id = actor?.kind === 'user' || actor?.kind === 'token' ? actor.merchantId : null;
+  return id ?? fail('catalog.not_merchant');
+}

@@ -3,6 +3,7 @@ import type { DataContext } from '../../platform/context.js';
 import { now } from '../../platform/db/dialect.js';
 import type { MemberLevel, Role, Row } from '../../platform/db/schema.js';
 import { newId } from '../../platform/ids.js';
+import { fail } from '../../platform/errors.js';
 import { hashPassword } from '../accounts/passwords.js';
 import { insertUser } from '../accounts/users.js';
 import { appendAudit } from '../../platform/audit.js';
@@ -73,4 +74,43 @@ export async function createAccount(
     });
     return { user, merchantId };
   });
+}
+
+/** An admin sets a shop's commission rate on settlement, in basis points (100 = 1%). */
+export async function setCommission(
+  ctx: DataContext,
+  actor: Actor,
+  merchantId: string,
+  commissionBp: number,
+): Promise<{ id: string; commissionBp: number }> {
+  if (actor.kind !== 'user' || actor.role !== 'admin') fail('auth.forbidden');
+  const at = ctx.clock.now();
+  await unitOfWork(ctx, async (trx) => {
+    const m = await trx
+      .selectFrom('merchants')
+      .select(['commission_bp', 'version'])
+      .where('id', '=', merchantId)
+      .executeTakeFirst();
+    if (!m) fail('catalog.merchant_not_found');
+    await trx
+      .updateTable('merchants')
+      .set({ commission_bp: commissionBp, version: m.version + 1, updated_at: now(at) })
+      .where('id', '=', merchantId)
+      .execute();
+    await appendAudit(trx, {
+      actor,
+      action: 'merchant.commission_changed',
+      objectType: 'merchant',
+      objectId: merchantId,
+      data: { from: m.commission_bp, to: commissionBp },
+      at,
+    });
+  });
+  return { id: merchantId, commissionBp };
+}
+
+/** An admin creates an account of any role (a merchant gets its shop). */
+export function createAccountAsAdmin(ctx: DataContext, actor: Actor, input: NewAccount) {
+  if (actor.kind !== 'user' || actor.role !== 'admin') fail('auth.forbidden');
+  return createAccount(ctx, actor, input);
 }

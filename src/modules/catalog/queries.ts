@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { productFor } from './access.js';
+import { productFor, shopOf } from './access.js';
 import type { Actor } from '../../platform/actor.js';
 import type { DataContext } from '../../platform/context.js';
 import { containsText, now } from '../../platform/db/dialect.js';
@@ -83,11 +83,8 @@ export async function getMerchant(ctx: DataContext, actor: Actor | null, id: str
 }
 
 /** The owner's view of its shop: the public profile plus the 保证金 deposit and credit score. */
-export async function getMerchantProfile(
-  ctx: DataContext,
-  actor: Actor,
-  id: string,
-): Promise<MerchantProfile> {
+export async function getMerchantProfile(ctx: DataContext, actor: Actor): Promise<MerchantProfile> {
+  const id = shopOf(actor);
   authorize(actor, 'update', { type: 'merchant', id }, 'catalog.merchant_not_found');
   const row = await ctx.db.selectFrom('merchants').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) fail('catalog.merchant_not_found');
@@ -104,9 +101,9 @@ export const merchantPatchSchema = z.strictObject({
 export async function updateMerchant(
   ctx: DataContext,
   actor: Actor,
-  id: string,
   patch: z.infer<typeof merchantPatchSchema>,
 ): Promise<MerchantProfile> {
+  const id = shopOf(actor);
   authorize(actor, 'update', { type: 'merchant', id }, 'catalog.merchant_not_found');
   const at = ctx.clock.now();
   await unitOfWork(ctx, async (trx) => {
@@ -132,5 +129,5 @@ export async function updateMerchant(
       at,
     });
   });
-  return getMerchantProfile(ctx, actor, id);
+  return getMerchantProfile(ctx, actor);
 }

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../platform/context.js';
-import { fail } from '../../platform/errors.js';
 import { idParams, problems } from '../../platform/http/schemas.js';
-import { requireActor } from '../accounts/http.js';
+import { actorOf, userOf } from '../../platform/http/auth.js';
+import { setCommission } from './merchants.js';
 import {
   changeStatus,
   createProduct,
@@ -33,6 +33,7 @@ export function catalogRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.get(
       '/products',
       {
+        config: { auth: 'public' },
         schema: {
           tags: ['catalog'],
           summary: 'Products on sale, priced at the viewer’s member level',
@@ -46,6 +47,7 @@ export function catalogRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.get(
       '/products/:id',
       {
+        config: { auth: 'public' },
         schema: {
           tags: ['catalog'],
           summary: 'One product with its prices, current refund policy and badges',
@@ -59,6 +61,7 @@ export function catalogRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.get(
       '/products/:id/policies',
       {
+        config: { auth: 'public' },
         schema: {
           tags: ['catalog'],
           summary: 'Every refund policy version of a product, newest first',
@@ -72,6 +75,7 @@ export function catalogRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.get(
       '/merchants/:id',
       {
+        config: { auth: 'public' },
         schema: {
           tags: ['catalog'],
           summary: 'A merchant’s public profile',
@@ -85,18 +89,20 @@ export function catalogRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.get(
       '/merchant/products',
       {
+        config: { auth: { users: ['merchant'], tokens: ['merchant'] } },
         schema: {
           tags: ['merchant'],
           summary: 'The merchant’s own products, every status',
           response: { 200: productList, ...problems(401, 403) },
         },
       },
-      async (req) => ({ items: await listMerchantProducts(ctx, requireActor(req)) }),
+      async (req) => ({ items: await listMerchantProducts(ctx, actorOf(req)) }),
     );
 
     app.post(
       '/merchant/products',
       {
+        config: { auth: { users: ['merchant'], tokens: ['merchant'] } },
         schema: {
           tags: ['merchant'],
           summary: 'Create a product (draft) with prices per level and its first refund policy version',
@@ -105,7 +111,7 @@ export function catalogRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         },
       },
       async (req, reply) => {
-        const actor = requireActor(req);
+        const actor = actorOf(req);
         const id = await createProduct(ctx, actor, req.body);
         return reply.code(201).send(await getProduct(ctx, actor, id));
       },
@@ -114,6 +120,7 @@ export function catalogRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.patch(
       '/merchant/products/:id',
       {
+        config: { auth: { users: ['merchant'], tokens: ['merchant'] } },
         schema: {
           tags: ['merchant'],
           summary: 'Edit a product (version-checked)',
@@ -123,7 +130,7 @@ export function catalogRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         },
       },
       async (req) => {
-        const actor = requireActor(req);
+        const actor = actorOf(req);
         await updateProduct(ctx, actor, req.params.id, req.body);
         return getProduct(ctx, actor, req.params.id);
       },
@@ -132,6 +139,7 @@ export function catalogRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.post(
       '/merchant/products/:id/policy',
       {
+        config: { auth: { users: ['merchant'], tokens: ['merchant'] } },
         schema: {
           tags: ['merchant'],
           summary: 'Publish a new immutable refund policy version for a product',
@@ -141,7 +149,7 @@ export function catalogRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         },
       },
       async (req) => {
-        const actor = requireActor(req);
+        const actor = actorOf(req);
         await newPolicyVersion(ctx, actor, req.params.id, req.body);
         return getProduct(ctx, actor, req.params.id);
       },
@@ -150,6 +158,7 @@ export function catalogRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.post(
       '/merchant/products/:id/status',
       {
+        config: { auth: { users: ['merchant', 'admin'], tokens: ['merchant'] } },
         schema: {
           tags: ['merchant'],
           summary: 'Put a product on sale or take it off sale (version-checked)',
@@ -159,7 +168,7 @@ export function catalogRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         },
       },
       async (req) => {
-        const actor = requireActor(req);
+        const actor = actorOf(req);
         await changeStatus(ctx, actor, req.params.id, req.body);
         return getProduct(ctx, actor, req.params.id);
       },
@@ -168,22 +177,20 @@ export function catalogRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.get(
       '/merchant/profile',
       {
+        config: { auth: { users: ['merchant'], tokens: ['merchant'] } },
         schema: {
           tags: ['merchant'],
           summary: 'The merchant’s own profile',
           response: { 200: merchantProfileSchema, ...problems(401, 403) },
         },
       },
-      async (req) => {
-        const actor = requireActor(req);
-        const id = (actor.kind !== 'system' ? actor.merchantId : null) ?? fail('catalog.not_merchant');
-        return getMerchantProfile(ctx, actor, id);
-      },
+      async (req) => getMerchantProfile(ctx, actorOf(req)),
     );
 
     app.patch(
       '/merchant/profile',
       {
+        config: { auth: { users: ['merchant'], tokens: ['merchant'] } },
         schema: {
           tags: ['merchant'],
           summary: 'Edit the merchant profile and commitments (e.g. 24-hour review)',
@@ -191,11 +198,25 @@ export function catalogRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           response: { 200: merchantProfileSchema, ...problems(400, 401, 403, 409) },
         },
       },
-      async (req) => {
-        const actor = requireActor(req);
-        const id = (actor.kind !== 'system' ? actor.merchantId : null) ?? fail('catalog.not_merchant');
-        return updateMerchant(ctx, actor, id, req.body);
+      async (req) => updateMerchant(ctx, actorOf(req), req.body),
+    );
+
+    app.put(
+      '/admin/merchants/:id/commission',
+      {
+        schema: {
+          tags: ['admin'],
+          summary: 'Set a merchant’s commission rate on settlement, in basis points (100 = 1%)',
+          params: z.strictObject({ id: z.string().max(64) }),
+          body: z.strictObject({ commissionBp: z.number().int().min(0).max(5000) }),
+          response: {
+            200: z.object({ id: z.string(), commissionBp: z.number().int() }),
+            ...problems(400, 401, 403, 404),
+          },
+        },
+        config: { auth: { users: ['admin'] } },
       },
+      async (req) => setCommission(ctx, userOf(req), req.params.id, req.body.commissionBp),
     );
   };
 }

@@ -28,6 +28,7 @@ import { lookupHmac, secretHmac } from './key-hashes.js';
 import { encodeInWorker } from './import-pool.js';
 import { HmacSha256 } from '../../platform/crypto.js';
 import { unitOfWork } from '../../platform/unit-of-work.js';
+import type { ErrorLogger } from '../../platform/logger.js';
 
 export const CHUNK_LINES = 5000;
 
@@ -236,6 +237,52 @@ export async function* encodeChunks(
     }
   }
   yield { ...chunk, linesRead: linesSeen, bytesRead: bytesSeen };
+}
+
+/**
+ * Imports started over HTTP run in the background after the 202: the batch is started (and the
+ * upload removed if that fails), then read from the uploaded file; the file is removed when the
+ * import ends either way. Shutdown (and tests) wait for what is still running.
+ */
+export class BackgroundImports {
+  private readonly running = new Set<Promise<unknown>>();
+  constructor(private readonly ctx: InventoryContext & { log: ErrorLogger }) {}
+
+  async start(
+    actor: Actor,
+    upload: {
+      productId: string;
+      file: string;
+      dir: string;
+      fileName: string | null;
+      format: ImportFormat;
+      size: number;
+    },
+  ): Promise<Row<'key_batches'>> {
+    let batch: Row<'key_batches'>;
+    try {
+      batch = await startBatch(this.ctx, actor, {
+        productId: upload.productId,
+        source: 'API',
+        fileName: upload.fileName,
+        format: upload.format,
+        bytesTotal: upload.size,
+      });
+    } catch (error) {
+      await rm(upload.dir, { recursive: true, force: true });
+      throw error;
+    }
+    const job = runImport(this.ctx, actor, batch, { file: upload.file })
+      .catch((err: unknown) => this.ctx.log.error({ err, batchId: batch.id }, 'key import failed'))
+      .finally(() => rm(upload.dir, { recursive: true, force: true }));
+    this.running.add(job);
+    void job.finally(() => this.running.delete(job));
+    return batch;
+  }
+
+  async drain(): Promise<void> {
+    await Promise.allSettled([...this.running]);
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 /** Read side of the inventory: stock, masked key lists, key timelines, a buyer's units. */
 import { keyStateSchema } from './lifecycle.js';
-import { productFor } from '../catalog/access.js';
+import { productFor, shopOf } from '../catalog/access.js';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Actor } from '../../platform/actor.js';
@@ -175,6 +175,9 @@ export async function listBatches(
 }
 
 const SOLD: KeyState[] = ['SEALED', 'REVEALED', 'ACTIVATED'];
+
+/** The stock of the actor's own shop, per product. */
+export const myStock = (ctx: DataContext, actor: Actor): Promise<Stock[]> => stockOf(ctx, shopOf(actor));
 
 export async function stockOf(ctx: DataContext, merchantId: string, productId?: string): Promise<Stock[]> {
   let products = ctx.db

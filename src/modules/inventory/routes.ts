@@ -1,5 +1,5 @@
+/** The inventory over HTTP: key imports, stock, key lists and timelines, reveals, the activation registry. */
 import { createWriteStream } from 'node:fs';
-import { keyStateSchema } from './lifecycle.js';
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -7,30 +7,81 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../platform/context.js';
+import type { Config } from '../../platform/config.js';
 import { fail } from '../../platform/errors.js';
+import { actorOf, userOf } from '../../platform/http/auth.js';
 import { idParams, problems } from '../../platform/http/schemas.js';
-import { requireActor, requireRole } from '../accounts/http.js';
-import { markInvalid, voidStockKey } from './allocation.js';
-import { assertCanImport, runImport, startBatch, uploadRoot } from './import.js';
+import { assertCanImport, BackgroundImports, uploadRoot } from './import.js';
+import { confirmKeyInvalid, voidKey } from './key-admin.js';
+import { keyStateSchema } from './lifecycle.js';
+import type { ImportFormat } from './parse.js';
 import {
   batchSchema,
   getBatch,
   keyRowSchema,
   listBatches,
   listProductKeys,
+  myStock,
   myUnits,
   setLowStockThreshold,
-  stockOf,
   stockSchema,
   timeline,
   timelineSchema,
-  toKeyRow,
   unitSchema,
 } from './queries.js';
 import { credentialsSchema, checkKey, keyStatusSchema, redeemKey, reportActivation } from './registry.js';
 import { breakGlassReveal, revealUnit } from './reveal.js';
-import { authorize } from '../accounts/authz.js';
-import { unitOfWork } from '../../platform/unit-of-work.js';
+
+/**
+ * Streams a multipart key file (optional field `format`, then file `file`) to a private temp file
+ * under the data directory — bounded memory, size-limited, swept at start so a crash cannot leave
+ * plaintext keys behind for long. The HTTP side of an import; the import itself runs elsewhere.
+ */
+async function receiveKeyFile(
+  req: FastifyRequest,
+  config: Pick<Config, 'dataDir' | 'importMaxBytes'>,
+): Promise<{ file: string; dir: string; fileName: string | null; format: ImportFormat; size: number }> {
+  const tooLarge = () =>
+    fail('inventory.file_too_large', {
+      field: 'file',
+      params: { limit: `${Math.round(config.importMaxBytes / 2 ** 20)} MiB` },
+    });
+  await mkdir(uploadRoot(config.dataDir), { recursive: true, mode: 0o700 });
+  const dir = await mkdtemp(path.join(uploadRoot(config.dataDir), 'import-'));
+  const file = path.join(dir, 'upload');
+  let format: ImportFormat = 'auto';
+  let fileName: string | null = null;
+  let received = false;
+  try {
+    for await (const part of req.parts()) {
+      if (part.type === 'field') {
+        if (part.fieldname === 'format') {
+          const parsed = z.enum(['auto', 'text', 'csv']).safeParse(part.value);
+          if (!parsed.success)
+            fail('validation.invalid_value', { field: 'format', params: { options: 'auto, text, csv' } });
+          format = parsed.data;
+        }
+        continue;
+      }
+      if (part.fieldname !== 'file' || received) {
+        part.file.resume();
+        continue;
+      }
+      received = true;
+      fileName = part.filename ? path.basename(part.filename).slice(0, 200) : null;
+      await pipeline(part.file, createWriteStream(file, { mode: 0o600 }));
+      if (part.file.truncated) tooLarge();
+    }
+    if (!received) fail('inventory.file_missing', { field: 'file' });
+    const size = (await stat(file)).size;
+    if (size === 0) fail('inventory.file_empty', { field: 'file' });
+    return { file, dir, fileName, format, size };
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') tooLarge();
+    throw error;
+  }
+}
 
 const requestInfo = (req: FastifyRequest) => ({
   ip: req.ip,
@@ -38,17 +89,15 @@ const requestInfo = (req: FastifyRequest) => ({
 });
 
 export function inventoryRoutes(ctx: AppContext): FastifyPluginAsyncZod {
-  /** Imports started over HTTP run in the background; tests and shutdown can wait for them. */
-  const running = new Set<Promise<unknown>>();
+  const imports = new BackgroundImports(ctx);
 
   return async (app) => {
-    app.addHook('onClose', async () => {
-      await Promise.allSettled([...running]);
-    });
+    app.addHook('onClose', () => imports.drain());
 
     app.post(
       '/merchant/products/:id/imports',
       {
+        config: { auth: { users: ['merchant'], tokens: ['merchant'] } },
         schema: {
           tags: ['inventory'],
           summary:
@@ -59,81 +108,12 @@ export function inventoryRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         },
       },
       async (req, reply) => {
-        const actor = requireActor(req);
+        const actor = actorOf(req);
         if (!req.isMultipart()) fail('request.unsupported_media_type');
         // Who may import is settled before a byte of the upload is stored.
         await assertCanImport(ctx, actor, req.params.id);
-        // Stream the upload to a private temp file (bounded memory, size-limited) under the data
-        // directory, swept at start, so a crash cannot leave plaintext keys behind for long.
-        await mkdir(uploadRoot(ctx.config.dataDir), { recursive: true, mode: 0o700 });
-        const dir = await mkdtemp(path.join(uploadRoot(ctx.config.dataDir), 'import-'));
-        const file = path.join(dir, 'upload');
-        let format: 'auto' | 'text' | 'csv' = 'auto';
-        let fileName: string | null = null;
-        let received = false;
-        try {
-          for await (const part of req.parts()) {
-            if (part.type === 'field') {
-              if (part.fieldname === 'format') {
-                const parsed = z.enum(['auto', 'text', 'csv']).safeParse(part.value);
-                if (!parsed.success)
-                  fail('validation.invalid_value', {
-                    field: 'format',
-                    params: { options: 'auto, text, csv' },
-                  });
-                format = parsed.data;
-              }
-              continue;
-            }
-            if (part.fieldname !== 'file' || received) {
-              part.file.resume();
-              continue;
-            }
-            received = true;
-            fileName = part.filename ? path.basename(part.filename).slice(0, 200) : null;
-            await pipeline(part.file, createWriteStream(file, { mode: 0o600 }));
-            if (part.file.truncated) {
-              fail('inventory.file_too_large', {
-                field: 'file',
-                params: { limit: `${Math.round(ctx.config.importMaxBytes / 2 ** 20)} MiB` },
-              });
-            }
-          }
-          if (!received) fail('inventory.file_missing', { field: 'file' });
-        } catch (error) {
-          await rm(dir, { recursive: true, force: true });
-          const e = error as { code?: string };
-          if (e.code === 'FST_REQ_FILE_TOO_LARGE') {
-            fail('inventory.file_too_large', {
-              field: 'file',
-              params: { limit: `${Math.round(ctx.config.importMaxBytes / 2 ** 20)} MiB` },
-            });
-          }
-          throw error;
-        }
-        const size = (await stat(file)).size;
-        if (size === 0) {
-          await rm(dir, { recursive: true, force: true });
-          fail('inventory.file_empty', { field: 'file' });
-        }
-        let batch;
-        try {
-          batch = await startBatch(ctx, actor, {
-            productId: req.params.id,
-            source: 'API',
-            fileName,
-            format,
-            bytesTotal: size,
-          });
-        } catch (error) {
-          await rm(dir, { recursive: true, force: true });
-          throw error;
-        }
-        const job = runImport(ctx, actor, batch, { file })
-          .catch((error: unknown) => req.log.error({ err: error, batchId: batch.id }, 'key import failed'))
-          .finally(() => rm(dir, { recursive: true, force: true }));
-        running.add(job);
-        void job.finally(() => running.delete(job));
+        const upload = await receiveKeyFile(req, ctx.config);
+        const batch = await imports.start(actor, { productId: req.params.id, ...upload });
         return reply.code(202).send(await getBatch(ctx, actor, batch.id));
       },
     );
@@ -141,6 +121,7 @@ export function inventoryRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.get(
       '/merchant/imports',
       {
+        config: { auth: { users: ['merchant', 'support', 'admin'], tokens: ['merchant'] } },
         schema: {
           tags: ['inventory'],
           summary: 'The merchant’s import batches, newest first',
@@ -148,12 +129,13 @@ export function inventoryRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           response: { 200: z.object({ items: z.array(batchSchema) }), ...problems(401, 403) },
         },
       },
-      async (req) => ({ items: await listBatches(ctx, requireActor(req), req.query.productId) }),
+      async (req) => ({ items: await listBatches(ctx, actorOf(req), req.query.productId) }),
     );
 
     app.get(
       '/merchant/imports/:id',
       {
+        config: { auth: { users: ['merchant', 'support', 'admin'], tokens: ['merchant'] } },
         schema: {
           tags: ['inventory'],
           summary:
@@ -162,29 +144,26 @@ export function inventoryRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           response: { 200: batchSchema, ...problems(401, 404) },
         },
       },
-      async (req) => getBatch(ctx, requireActor(req), req.params.id),
+      async (req) => getBatch(ctx, actorOf(req), req.params.id),
     );
 
     app.get(
       '/merchant/stock',
       {
+        config: { auth: { users: ['merchant'], tokens: ['merchant'] } },
         schema: {
           tags: ['inventory'],
           summary: 'Stock per product: available, reserved, sold, invalid, voided, low-stock flag',
           response: { 200: z.object({ items: z.array(stockSchema) }), ...problems(401, 403) },
         },
       },
-      async (req) => {
-        const actor = requireActor(req);
-        const merchantId =
-          (actor.kind !== 'system' ? actor.merchantId : null) ?? fail('catalog.not_merchant');
-        return { items: await stockOf(ctx, merchantId) };
-      },
+      async (req) => ({ items: await myStock(ctx, actorOf(req)) }),
     );
 
     app.patch(
       '/merchant/products/:id/stock-settings',
       {
+        config: { auth: { users: ['merchant'], tokens: ['merchant'] } },
         schema: {
           tags: ['inventory'],
           summary: 'Set the low-stock notice threshold (null turns it off)',
@@ -193,12 +172,13 @@ export function inventoryRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           response: { 200: stockSchema, ...problems(400, 401, 403, 404) },
         },
       },
-      async (req) => setLowStockThreshold(ctx, requireActor(req), req.params.id, req.body.lowStockThreshold),
+      async (req) => setLowStockThreshold(ctx, actorOf(req), req.params.id, req.body.lowStockThreshold),
     );
 
     app.get(
       '/merchant/products/:id/keys',
       {
+        config: { auth: { users: ['merchant', 'support', 'admin'], tokens: ['merchant'] } },
         schema: {
           tags: ['inventory'],
           summary: 'The product’s keys, masked, in import order',
@@ -211,25 +191,13 @@ export function inventoryRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           response: { 200: z.object({ items: z.array(keyRowSchema) }), ...problems(400, 401, 404) },
         },
       },
-      async (req) => ({ items: await listProductKeys(ctx, requireActor(req), req.params.id, req.query) }),
+      async (req) => ({ items: await listProductKeys(ctx, actorOf(req), req.params.id, req.query) }),
     );
-
-    const ownKey = async (req: FastifyRequest, id: string) => {
-      const actor = requireActor(req);
-      const key = await ctx.db.selectFrom('keys').selectAll().where('id', '=', id).executeTakeFirst();
-      if (!key) fail('inventory.key_not_found');
-      authorize(
-        actor,
-        'update',
-        { type: 'shop_record', merchantId: key.merchant_id },
-        'inventory.key_not_found',
-      );
-      return { actor, key };
-    };
 
     app.post(
       '/merchant/keys/:id/void',
       {
+        config: { auth: { users: ['merchant'], tokens: ['merchant'] } },
         schema: {
           tags: ['inventory'],
           summary: 'Withdraw a key from stock (AVAILABLE → VOIDED)',
@@ -238,47 +206,17 @@ export function inventoryRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           response: { 200: keyRowSchema, ...problems(401, 404, 409) },
         },
       },
-      async (req) => {
-        const { actor, key } = await ownKey(req, req.params.id);
-        await unitOfWork(ctx, (trx) =>
-          voidStockKey(trx, { engine: ctx.engine, actor, at: ctx.clock.now() }, key),
-        );
-        return toKeyRow(
-          await ctx.db.selectFrom('keys').selectAll().where('id', '=', key.id).executeTakeFirstOrThrow(),
-        );
-      },
+      async (req) => voidKey(ctx, actorOf(req), req.params.id),
     );
 
     const invalidBody = z.strictObject({
       reason: z.string().trim().min(2).max(500),
       replace: z.boolean().default(false),
     });
-    /** Marks a key INVALID (merchant for its own keys, support for any), optionally replacing it. */
-    const invalidate = async (
-      req: FastifyRequest,
-      by: 'merchant' | 'support',
-      body: z.infer<typeof invalidBody>,
-    ): Promise<z.infer<typeof keyRowSchema>> => {
-      const { actor, key } =
-        by === 'merchant'
-          ? await ownKey(req, (req.params as { id: string }).id)
-          : await staffKey(req, (req.params as { id: string }).id);
-      await unitOfWork(ctx, (trx) =>
-        markInvalid(trx, { engine: ctx.engine, actor, at: ctx.clock.now(), by }, key, body),
-      );
-      return toKeyRow(
-        await ctx.db.selectFrom('keys').selectAll().where('id', '=', key.id).executeTakeFirstOrThrow(),
-      );
-    };
-    const staffKey = async (req: FastifyRequest, id: string) => {
-      const actor = requireRole(req, 'support', 'admin');
-      const key = await ctx.db.selectFrom('keys').selectAll().where('id', '=', id).executeTakeFirst();
-      return { actor, key: key ?? fail('inventory.key_not_found') };
-    };
-
     app.post(
       '/merchant/keys/:id/invalid',
       {
+        config: { auth: { users: ['merchant'], tokens: ['merchant'] } },
         schema: {
           tags: ['inventory'],
           summary: 'Confirm a key defective (→ INVALID), optionally delivering a replacement to its unit',
@@ -287,12 +225,13 @@ export function inventoryRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           response: { 200: keyRowSchema, ...problems(400, 401, 404, 409) },
         },
       },
-      async (req) => invalidate(req, 'merchant', req.body),
+      async (req) => confirmKeyInvalid(ctx, actorOf(req), req.params.id, req.body, false),
     );
 
     app.post(
       '/support/keys/:id/invalid',
       {
+        config: { auth: { users: ['support', 'admin'] } },
         schema: {
           tags: ['inventory'],
           summary: 'Support confirms a key defective (→ INVALID), optionally delivering a replacement',
@@ -301,12 +240,13 @@ export function inventoryRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           response: { 200: keyRowSchema, ...problems(400, 401, 403, 404, 409) },
         },
       },
-      async (req) => invalidate(req, 'support', req.body),
+      async (req) => confirmKeyInvalid(ctx, actorOf(req), req.params.id, req.body, true),
     );
 
     app.get(
       '/keys/:id/timeline',
       {
+        config: { auth: { users: ['merchant', 'support', 'admin'], tokens: ['merchant'] } },
         schema: {
           tags: ['inventory'],
           summary: 'A key’s history (merchant: own keys, masked; support and admin: any)',
@@ -314,12 +254,13 @@ export function inventoryRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           response: { 200: timelineSchema, ...problems(401, 404) },
         },
       },
-      async (req) => timeline(ctx, requireActor(req), { keyId: req.params.id }),
+      async (req) => timeline(ctx, actorOf(req), { keyId: req.params.id }),
     );
 
     app.get(
       '/units/:id/timeline',
       {
+        config: { auth: { users: 'any' } },
         schema: {
           tags: ['inventory'],
           summary: 'The history of the key of one of the buyer’s units',
@@ -327,19 +268,20 @@ export function inventoryRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           response: { 200: timelineSchema, ...problems(401, 404) },
         },
       },
-      async (req) => timeline(ctx, requireActor(req), { unitId: req.params.id }),
+      async (req) => timeline(ctx, actorOf(req), { unitId: req.params.id }),
     );
 
     app.get(
       '/me/units',
       {
+        config: { auth: { users: ['buyer'] } },
         schema: {
           tags: ['inventory'],
           summary: 'The buyer’s delivered units with key state and the policy bought under',
           response: { 200: z.object({ items: z.array(unitSchema) }), ...problems(401) },
         },
       },
-      async (req) => ({ items: await myUnits(ctx, requireActor(req)) }),
+      async (req) => ({ items: await myUnits(ctx, actorOf(req)) }),
     );
 
     app.post(
@@ -362,6 +304,7 @@ export function inventoryRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           },
         },
         config: {
+          auth: { users: ['buyer'] },
           rateLimit: {
             max: 30,
             timeWindow: '1 minute',
@@ -371,7 +314,7 @@ export function inventoryRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       },
       async (req, reply) => {
         void reply.header('cache-control', 'no-store');
-        return revealUnit(ctx, requireActor(req), req.params.id, requestInfo(req));
+        return revealUnit(ctx, actorOf(req), req.params.id, requestInfo(req));
       },
     );
 
@@ -388,21 +331,18 @@ export function inventoryRoutes(ctx: AppContext): FastifyPluginAsyncZod {
             ...problems(400, 401, 403, 404),
           },
         },
-        config: { rateLimit: { max: 10, timeWindow: '1 minute' } },
+        config: { auth: { users: ['admin'] }, rateLimit: { max: 10, timeWindow: '1 minute' } },
       },
       async (req, reply) => {
         void reply.header('cache-control', 'no-store');
-        return breakGlassReveal(
-          ctx,
-          requireRole(req, 'admin'),
-          req.params.id,
-          req.body.reason,
-          requestInfo(req),
-        );
+        return breakGlassReveal(ctx, userOf(req), req.params.id, req.body.reason, requestInfo(req));
       },
     );
 
-    const registryLimit = { rateLimit: { max: 600, timeWindow: '1 minute' } };
+    const registry = {
+      auth: { users: ['merchant'], tokens: ['issuer', 'merchant'] },
+      rateLimit: { max: 600, timeWindow: '1 minute' },
+    } as const;
     app.post(
       '/registry/activate',
       {
@@ -412,9 +352,9 @@ export function inventoryRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           body: credentialsSchema,
           response: { 200: keyStatusSchema, ...problems(400, 401, 403, 404, 409) },
         },
-        config: registryLimit,
+        config: registry,
       },
-      async (req) => redeemKey(ctx, requireActor(req), req.body),
+      async (req) => redeemKey(ctx, actorOf(req), req.body),
     );
 
     app.post(
@@ -426,9 +366,9 @@ export function inventoryRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           body: credentialsSchema,
           response: { 200: keyStatusSchema, ...problems(400, 401, 403, 404) },
         },
-        config: registryLimit,
+        config: registry,
       },
-      async (req) => checkKey(ctx, requireActor(req), req.body),
+      async (req) => checkKey(ctx, actorOf(req), req.body),
     );
 
     app.post(
@@ -440,11 +380,11 @@ export function inventoryRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           body: credentialsSchema.extend({ activatedAt: z.iso.datetime() }),
           response: { 200: keyStatusSchema, ...problems(400, 401, 403, 404, 409) },
         },
-        config: registryLimit,
+        config: registry,
       },
       async (req) => {
         const { activatedAt, ...creds } = req.body;
-        return reportActivation(ctx, requireActor(req), creds, new Date(activatedAt));
+        return reportActivation(ctx, actorOf(req), creds, new Date(activatedAt));
       },
     );
   };

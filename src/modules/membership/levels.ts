@@ -43,6 +43,13 @@ export async function ensureLevels(db: Db, at: Date): Promise<void> {
   }
 }
 
+/** The level table with its limits (shown to staff and merchants; buyers see the limits on prices). */
+export async function levelTable(ctx: { db: Db }, actor: Actor): Promise<LevelView[]> {
+  const allowed = actor.kind === 'user' && ['admin', 'support', 'merchant'].includes(actor.role);
+  if (!allowed) fail('auth.forbidden');
+  return listLevels(ctx.db);
+}
+
 export async function listLevels(db: Db): Promise<LevelView[]> {
   const rows = await db.selectFrom('member_levels').selectAll().orderBy('rank').execute();
   return rows.map((r) => ({
@@ -63,6 +70,7 @@ export async function updateLevel(
   level: MemberLevel,
   patch: z.infer<typeof levelPatchSchema>,
 ): Promise<LevelView[]> {
+  if (actor.kind !== 'user' || actor.role !== 'admin') fail('auth.forbidden');
   const at = ctx.clock.now();
   await unitOfWork(ctx, async (trx) => {
     const levels = await listLevels(trx);

@@ -10,7 +10,9 @@ import { sql, type ExpressionBuilder } from 'kysely';
 import { forUpdate, lockUser, now, type Db, type Engine } from '../../platform/db/dialect.js';
 import type { Database, MemberLevel, Row } from '../../platform/db/schema.js';
 import { newOrderedId } from '../../platform/ids.js';
-import { getSetting } from '../../platform/settings.js';
+import { getSetting, putSetting } from '../../platform/settings.js';
+import { fail } from '../../platform/errors.js';
+import { unitOfWork } from '../../platform/unit-of-work.js';
 import { appendAudit } from '../../platform/audit.js';
 
 export const offerSchema = z
@@ -238,4 +240,64 @@ export async function membershipRefundable(db: Db, m: Row<'memberships'>): Promi
     .limit(1)
     .executeTakeFirst();
   return !used;
+}
+
+export const membershipViewSchema = z
+  .object({
+    id: z.string(),
+    orderId: z.string(),
+    level: z.enum(['VIP', 'SUPER']),
+    startsAt: z.string(),
+    endsAt: z.string(),
+    state: z.enum(['ACTIVE', 'EXPIRED', 'REFUNDED']),
+    refundable: z.boolean(),
+  })
+  .meta({ id: 'Membership' });
+export type MembershipView = z.infer<typeof membershipViewSchema>;
+
+/** The buyer's membership periods, newest first, each with whether it is still refundable. */
+export async function myMemberships(ctx: { db: Db }, actor: Actor): Promise<MembershipView[]> {
+  if (actor.kind !== 'user' || actor.role !== 'buyer') fail('order.buyers_only');
+  const rows = await ctx.db
+    .selectFrom('memberships')
+    .selectAll()
+    .where('user_id', '=', actor.id)
+    .orderBy('created_at', 'desc')
+    .execute();
+  const items: MembershipView[] = [];
+  for (const m of rows)
+    items.push({
+      id: m.id,
+      orderId: m.order_id,
+      level: m.level,
+      startsAt: m.starts_at,
+      endsAt: m.ends_at,
+      state: m.state,
+      refundable: await membershipRefundable(ctx.db, m),
+    });
+  return items;
+}
+
+/** An admin sets the levels on sale, each level at most once (a purchase confirms the price and term). */
+export async function setOffers(
+  ctx: { db: Db; clock: { now(): Date } },
+  actor: Actor,
+  items: readonly Offer[],
+): Promise<Offer[]> {
+  if (actor.kind !== 'user' || actor.role !== 'admin') fail('auth.forbidden');
+  const levels = items.map((o) => o.level);
+  if (new Set(levels).size !== levels.length) fail('validation.invalid', { field: 'items' });
+  const at = ctx.clock.now();
+  await unitOfWork(ctx, async (trx) => {
+    await putSetting(trx, OFFERS_SETTING, items, at);
+    await appendAudit(trx, {
+      actor,
+      action: 'membership.offers_changed',
+      objectType: 'settings',
+      objectId: OFFERS_SETTING,
+      data: { items },
+      at,
+    });
+  });
+  return listOffers(ctx.db);
 }

@@ -15,7 +15,8 @@ import { memberLevelAt } from '../membership/offers.js';
 import { toPolicyView } from '../catalog/views.js';
 import { receivePayment } from './fulfil.js';
 import { BALANCE_PROVIDER, type PaymentsContext } from '../payments/registry.js';
-import { ensurePayUrl, idempotent, insertOrder, paymentExpiry, requestHash } from './create.js';
+import { requestHash } from '../../platform/idempotency.js';
+import { ensurePayUrl, idempotent, insertOrder, paymentExpiry } from './create.js';
 import { unitOfWork } from '../../platform/unit-of-work.js';
 
 export const checkoutSchema = z.strictObject({

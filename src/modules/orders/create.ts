@@ -3,26 +3,16 @@
  * result; the same key with a different body is a 422), the order and payment rows, and the
  * gateway call made after commit (local row first, its id as the out_trade_no).
  */
-import { createHash } from 'node:crypto';
-import type { Actor } from '../../platform/actor.js';
+import type { Actor, UserActor } from '../../platform/actor.js';
+import { ownOrder } from './views.js';
 import { scheduleDeadline } from '../../platform/deadlines.js';
 import { constraintKind, now, type Db } from '../../platform/db/dialect.js';
 import type { NewRow, Row } from '../../platform/db/schema.js';
 import { DomainError, fail } from '../../platform/errors.js';
-import { newOrderedId } from '../../platform/ids.js';
+import { newNumber, newOrderedId } from '../../platform/ids.js';
 import type { PlatformRules } from '../../platform/settings.js';
-import { appendAudit, canonicalJson } from '../../platform/audit.js';
+import { appendAudit } from '../../platform/audit.js';
 import { BALANCE_PROVIDER, type PaymentsContext } from '../payments/registry.js';
-import { IDEMPOTENCY_KEY, newOrderNo } from './numbers.js';
-
-export const requestHash = (body: unknown): string =>
-  createHash('sha256').update(canonicalJson(body)).digest('hex');
-
-export function checkIdempotencyKey(key: string | undefined): string {
-  if (!key || !IDEMPOTENCY_KEY.test(key))
-    fail('order.idempotency_key_required', { field: 'Idempotency-Key' });
-  return key;
-}
 
 async function existing(db: Db, buyerId: string, key: string, hash: string): Promise<string | null> {
   const row = await db
@@ -106,7 +96,7 @@ export async function insertOrder(
     commission_bp: null,
     ...fields,
     id,
-    order_no: newOrderNo(c.at),
+    order_no: newNumber('KM', c.at),
     state: 'PENDING_PAYMENT',
     paid_at: null,
     delivered_at: null,
@@ -203,4 +193,11 @@ export async function ensurePayUrl(ctx: PaymentsContext, orderId: string): Promi
     .where('id', '=', payment.id)
     .execute();
   return created.payUrl;
+}
+
+/** The buyer asks again for the pay URL of an unpaid order of their own (the gateway was down). */
+export async function payOrderAgain(ctx: PaymentsContext, buyer: UserActor, orderId: string): Promise<void> {
+  const order = await ownOrder(ctx.db, buyer, orderId);
+  if (order.state !== 'PENDING_PAYMENT') fail('order.not_payable');
+  await ensurePayUrl(ctx, order.id);
 }

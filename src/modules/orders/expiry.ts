@@ -13,6 +13,7 @@ import { releaseReservation } from '../inventory/allocation.js';
 import { applyPaymentNotice } from '../payments/apply.js';
 import type { PaymentStatus } from '../payments/gateway.js';
 import { transitionPayment } from '../payments/lifecycle.js';
+import { ownOrder } from './views.js';
 import { BALANCE_PROVIDER, type PaymentsContext } from '../payments/registry.js';
 import { orderMachine } from './lifecycle.js';
 import { unitOfWork } from '../../platform/unit-of-work.js';
@@ -120,11 +121,9 @@ export function orderDeadlines(ctx: PaymentsContext): DeadlineHandlers {
   };
 }
 
-export async function cancelOrder(
-  ctx: PaymentsContext,
-  buyer: UserActor,
-  order: Row<'orders'>,
-): Promise<void> {
+/** The buyer cancels an unpaid order of their own (anyone else gets the order's 404). */
+export async function cancelOrder(ctx: PaymentsContext, buyer: UserActor, orderId: string): Promise<void> {
+  const order = await ownOrder(ctx.db, buyer, orderId);
   if (order.state !== 'PENDING_PAYMENT') fail('order.not_cancellable');
   const payment = await ctx.db
     .selectFrom('payments')

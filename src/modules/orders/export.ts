@@ -7,6 +7,9 @@
 import ExcelJS from 'exceljs';
 import type { Db } from '../../platform/db/dialect.js';
 import { fenToYuan } from '../../platform/money.js';
+import type { Actor } from '../../platform/actor.js';
+import { shanghaiDate } from '../../platform/calendar.js';
+import { fail } from '../../platform/errors.js';
 
 export type ExportFormat = 'csv' | 'xlsx';
 export type Dataset = 'orders' | 'payments' | 'keys' | 'refunds';
@@ -300,4 +303,23 @@ export async function exportRecords(
   addSheet(wb, await builders[dataset](db, buyerId));
   const csv = Buffer.from(await wb.csv.writeBuffer());
   return Buffer.concat([Buffer.from('\uFEFF', 'utf8'), csv]);
+}
+
+/** A buyer's records as a download: the file, its name (with the Shanghai date) and type. */
+export async function recordsDownload(
+  ctx: { db: Db; clock: { now(): Date } },
+  buyer: Actor,
+  format: ExportFormat,
+  dataset: Dataset,
+): Promise<{ body: Buffer; fileName: string; contentType: string }> {
+  if (buyer.kind !== 'user' || buyer.role !== 'buyer') fail('order.buyers_only');
+  const body = await exportRecords(ctx.db, buyer.id, format, dataset);
+  const stamp = shanghaiDate(ctx.clock.now());
+  return format === 'xlsx'
+    ? {
+        body,
+        fileName: `kameng-records-${stamp}.xlsx`,
+        contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+      }
+    : { body, fileName: `kameng-${dataset}-${stamp}.csv`, contentType: 'text/csv; charset=utf-8' };
 }

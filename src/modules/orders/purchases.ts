@@ -11,7 +11,8 @@ import { getPlatformRules } from '../../platform/settings.js';
 import { LEVEL_RANK, listOffers, memberLevelAt, startMembership } from '../membership/offers.js';
 import { receivePayment } from './fulfil.js';
 import { BALANCE_PROVIDER, type PaymentsContext } from '../payments/registry.js';
-import { ensurePayUrl, idempotent, insertOrder, paymentExpiry, requestHash } from './create.js';
+import { requestHash } from '../../platform/idempotency.js';
+import { ensurePayUrl, idempotent, insertOrder, paymentExpiry } from './create.js';
 import { unitOfWork } from '../../platform/unit-of-work.js';
 
 type Buyer = UserActor;

@@ -1,87 +1,59 @@
-import type { UserActor } from '../../platform/actor.js';
+/** Orders over HTTP: checkout, top-ups and memberships, the buyer's orders and records, the shop's sales. */
+import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../platform/context.js';
-import type { PaymentsContext } from '../payments/registry.js';
-import { shanghaiDate } from '../../platform/calendar.js';
-import type { Row } from '../../platform/db/schema.js';
-import { fail } from '../../platform/errors.js';
+import { actorOf, userOf } from '../../platform/http/auth.js';
+import { idempotencyHeaders, idempotencyKeyOf } from '../../platform/http/idempotency.js';
 import { idParams, problems } from '../../platform/http/schemas.js';
-import { requireActor, requireRole } from '../accounts/http.js';
+import type { PaymentsContext } from '../payments/registry.js';
 import { checkout, checkoutSchema } from './checkout.js';
-import { checkIdempotencyKey, ensurePayUrl } from './create.js';
+import { payOrderAgain } from './create.js';
 import { cancelOrder } from './expiry.js';
-import { exportRecords } from './export.js';
+import { recordsDownload } from './export.js';
 import { buyMembership, membershipPurchaseSchema, topUp, topupSchema } from './purchases.js';
 import {
-  listOrders,
-  loadOrder,
+  myOrders,
   orderCreated,
   orderCreatedSchema,
   orderDetail,
   orderDetailSchema,
   orderFilterSchema,
   orderSummarySchema,
+  shopOrders,
 } from './views.js';
 
 const orderPage = z.object({ items: z.array(orderSummarySchema), nextCursor: z.string().nullable() });
-export const idempotencyHeaders = z.object({
-  'idempotency-key': z
-    .string()
-    .optional()
-    .describe('8–64 letters, digits, - or _; a replay returns the first result'),
-});
-
-export function keyOf(req: FastifyRequest): string {
-  const v = req.headers['idempotency-key'];
-  return checkIdempotencyKey(Array.isArray(v) ? v[0] : v);
-}
-
-/** 201 with the order's summary and payment (pay URL); the full detail is at `Location`. */
-async function created(
-  ctx: AppContext & PaymentsContext,
-  reply: FastifyReply,
-  r: { orderId: string; replayed: boolean },
-) {
-  if (r.replayed) void reply.header('idempotency-replayed', 'true');
-  return reply
-    .code(201)
-    .header('location', `/api/orders/${r.orderId}`)
-    .send(await orderCreated(ctx.db, r.orderId));
-}
+const BUYER = { users: ['buyer'] } as const;
 
 export function orderRoutes(ctx: AppContext & PaymentsContext): FastifyPluginAsyncZod {
-  /** An action by the order's own buyer (anyone else gets the same 404), answered with the detail. */
-  const onOwnOrder = async (
-    req: FastifyRequest<{ Params: { id: string } }>,
-    action: (buyer: UserActor, order: Row<'orders'>) => Promise<void>,
-  ) => {
-    const buyer = requireRole(req, 'buyer');
-    const order = await loadOrder(ctx.db, buyer, req.params.id);
-    if (order.buyer_id !== buyer.id) fail('order.not_found');
-    await action(buyer, order);
-    return orderDetail(ctx.db, buyer, order.id);
+  /** 201 with the order's summary and payment (pay URL); the full detail is at `Location`. */
+  const created = async (reply: FastifyReply, r: { orderId: string; replayed: boolean }) => {
+    if (r.replayed) void reply.header('idempotency-replayed', 'true');
+    return reply
+      .code(201)
+      .header('location', `/api/orders/${r.orderId}`)
+      .send(await orderCreated(ctx.db, r.orderId));
   };
+
   return async (app) => {
     app.post(
       '/orders',
       {
         schema: {
           tags: ['orders'],
-          summary: 'Checkout: buy goods after confirming the current refund policy, face value and validity',
+          summary:
+            'Checkout: buy goods after confirming the current refund policy, face value, validity and unit price',
           description:
             'BALANCE orders are paid and delivered (keys SEALED) at once. WECHAT/ALIPAY orders wait for payment at `payment.payUrl` until `expiresAt`. ' +
-            'A changed policy gives 409 `order.policy_changed` with the new policy in `data.policy`.',
+            'A changed policy gives 409 `order.policy_changed` with the new policy in `data.policy`; a changed price 409 `order.price_changed` with the new price in `data.unitPriceFen`.',
           headers: idempotencyHeaders,
           body: checkoutSchema,
           response: { 201: orderCreatedSchema, ...problems(400, 401, 403, 404, 409, 422) },
         },
+        config: { auth: BUYER },
       },
-      async (req, reply) => {
-        const buyer = requireRole(req, 'buyer');
-        return created(ctx, reply, await checkout(ctx, buyer, keyOf(req), req.body));
-      },
+      async (req, reply) => created(reply, await checkout(ctx, userOf(req), idempotencyKeyOf(req), req.body)),
     );
 
     app.get(
@@ -93,8 +65,9 @@ export function orderRoutes(ctx: AppContext & PaymentsContext): FastifyPluginAsy
           querystring: orderFilterSchema,
           response: { 200: orderPage, ...problems(400, 401, 403) },
         },
+        config: { auth: BUYER },
       },
-      async (req) => listOrders(ctx.db, { buyerId: requireRole(req, 'buyer').id }, req.query),
+      async (req) => myOrders(ctx, userOf(req), req.query),
     );
 
     app.get(
@@ -106,8 +79,9 @@ export function orderRoutes(ctx: AppContext & PaymentsContext): FastifyPluginAsy
           params: idParams,
           response: { 200: orderDetailSchema, ...problems(401, 404) },
         },
+        config: { auth: { users: 'any', tokens: ['merchant'] } },
       },
-      async (req) => orderDetail(ctx.db, requireActor(req), req.params.id),
+      async (req) => orderDetail(ctx.db, actorOf(req), req.params.id),
     );
 
     app.post(
@@ -119,12 +93,13 @@ export function orderRoutes(ctx: AppContext & PaymentsContext): FastifyPluginAsy
           params: idParams,
           response: { 200: orderDetailSchema, ...problems(401, 404, 409, 503) },
         },
+        config: { auth: BUYER },
       },
-      async (req) =>
-        onOwnOrder(req, async (_buyer, order) => {
-          if (order.state !== 'PENDING_PAYMENT') fail('order.not_payable');
-          await ensurePayUrl(ctx, order.id);
-        }),
+      async (req) => {
+        const buyer = userOf(req);
+        await payOrderAgain(ctx, buyer, req.params.id);
+        return orderDetail(ctx.db, buyer, req.params.id);
+      },
     );
 
     app.post(
@@ -136,8 +111,13 @@ export function orderRoutes(ctx: AppContext & PaymentsContext): FastifyPluginAsy
           params: idParams,
           response: { 200: orderDetailSchema, ...problems(401, 404, 409, 503) },
         },
+        config: { auth: BUYER },
       },
-      async (req) => onOwnOrder(req, (buyer, order) => cancelOrder(ctx, buyer, order)),
+      async (req) => {
+        const buyer = userOf(req);
+        await cancelOrder(ctx, buyer, req.params.id);
+        return orderDetail(ctx.db, buyer, req.params.id);
+      },
     );
 
     app.post(
@@ -150,9 +130,9 @@ export function orderRoutes(ctx: AppContext & PaymentsContext): FastifyPluginAsy
           body: topupSchema,
           response: { 201: orderCreatedSchema, ...problems(400, 401, 403, 422) },
         },
+        config: { auth: BUYER },
       },
-      async (req, reply) =>
-        created(ctx, reply, await topUp(ctx, requireRole(req, 'buyer'), keyOf(req), req.body)),
+      async (req, reply) => created(reply, await topUp(ctx, userOf(req), idempotencyKeyOf(req), req.body)),
     );
 
     app.post(
@@ -160,14 +140,15 @@ export function orderRoutes(ctx: AppContext & PaymentsContext): FastifyPluginAsy
       {
         schema: {
           tags: ['membership'],
-          summary: 'Buy VIP or 超会 (SUPER) with balance for the configured term',
+          summary: 'Buy VIP or 超会 (SUPER) with balance, confirming the offer’s price and term',
           headers: idempotencyHeaders,
           body: membershipPurchaseSchema,
           response: { 201: orderCreatedSchema, ...problems(400, 401, 403, 404, 409, 422) },
         },
+        config: { auth: BUYER },
       },
       async (req, reply) =>
-        created(ctx, reply, await buyMembership(ctx, requireRole(req, 'buyer'), keyOf(req), req.body)),
+        created(reply, await buyMembership(ctx, userOf(req), idempotencyKeyOf(req), req.body)),
     );
 
     app.get(
@@ -182,21 +163,14 @@ export function orderRoutes(ctx: AppContext & PaymentsContext): FastifyPluginAsy
           }),
           response: { 200: z.any().describe('file'), ...problems(400, 401, 403) },
         },
+        config: { auth: BUYER },
       },
       async (req, reply) => {
-        const buyer = requireRole(req, 'buyer');
-        const { format, dataset } = req.query;
-        const body = await exportRecords(ctx.db, buyer.id, format, dataset);
-        const stamp = shanghaiDate(ctx.clock.now());
-        const name = format === 'xlsx' ? `kameng-records-${stamp}.xlsx` : `kameng-${dataset}-${stamp}.csv`;
+        const file = await recordsDownload(ctx, userOf(req), req.query.format, req.query.dataset);
         return reply
-          .header('content-disposition', `attachment; filename="${name}"`)
-          .type(
-            format === 'xlsx'
-              ? 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
-              : 'text/csv; charset=utf-8',
-          )
-          .send(body);
+          .header('content-disposition', `attachment; filename="${file.fileName}"`)
+          .type(file.contentType)
+          .send(file.body);
       },
     );
 
@@ -209,11 +183,9 @@ export function orderRoutes(ctx: AppContext & PaymentsContext): FastifyPluginAsy
           querystring: orderFilterSchema,
           response: { 200: orderPage, ...problems(400, 401, 403) },
         },
+        config: { auth: { users: ['merchant'], tokens: ['merchant'] } },
       },
-      async (req) => {
-        const merchant = requireRole(req, 'merchant');
-        return listOrders(ctx.db, { merchantId: merchant.merchantId ?? fail('auth.forbidden') }, req.query);
-      },
+      async (req) => shopOrders(ctx, actorOf(req), req.query),
     );
   };
 }

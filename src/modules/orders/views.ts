@@ -4,6 +4,7 @@ import type { Actor } from '../../platform/actor.js';
 import { containsText, type Db } from '../../platform/db/dialect.js';
 import type { Row } from '../../platform/db/schema.js';
 import { fail } from '../../platform/errors.js';
+import { shopOf } from '../catalog/access.js';
 import { auditTrail } from '../../platform/audit.js';
 import { toPolicyView, policyViewSchema } from '../catalog/views.js';
 import { keyStateSchema } from '../inventory/lifecycle.js';
@@ -167,6 +168,13 @@ export async function loadOrder(db: Db, actor: Actor, id: string): Promise<Row<'
   return order;
 }
 
+/** An order of the buyer's own: anyone else — staff and the shop included — gets the same 404. */
+export async function ownOrder(db: Db, buyer: Actor, id: string): Promise<Row<'orders'>> {
+  const order = await db.selectFrom('orders').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!order || buyer.kind !== 'user' || order.buyer_id !== buyer.id) fail('order.not_found');
+  return order;
+}
+
 export async function orderDetail(db: Db, actor: Actor, id: string): Promise<OrderDetail> {
   const o = await loadOrder(db, actor, id);
   // The buyer and staff see where money went (card tail, trade number); the merchant does not.
@@ -273,11 +281,24 @@ export const orderFilterSchema = z.strictObject({
 export type OrderFilter = z.infer<typeof orderFilterSchema>;
 
 /** Newest first, by id (UUIDv7, so time-ordered); `nextCursor` continues after the last row. */
-export async function listOrders(
+export type OrderPage = { items: OrderSummary[]; nextCursor: string | null };
+
+/** The buyer's own orders (goods, memberships, top-ups), newest first. */
+export function myOrders(ctx: { db: Db }, actor: Actor, f: OrderFilter): Promise<OrderPage> {
+  if (actor.kind !== 'user' || actor.role !== 'buyer') fail('order.buyers_only');
+  return listOrders(ctx.db, { buyerId: actor.id }, f);
+}
+
+/** The orders of the actor's shop (its sales), newest first. */
+export function shopOrders(ctx: { db: Db }, actor: Actor, f: OrderFilter): Promise<OrderPage> {
+  return listOrders(ctx.db, { merchantId: shopOf(actor) }, f);
+}
+
+async function listOrders(
   db: Db,
   scope: { buyerId: string } | { merchantId: string },
   f: OrderFilter,
-): Promise<{ items: OrderSummary[]; nextCursor: string | null }> {
+): Promise<OrderPage> {
   let q = db.selectFrom('orders').selectAll();
   q =
     'buyerId' in scope

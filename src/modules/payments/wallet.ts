@@ -1,6 +1,8 @@
 /** Read models over the ledger: a buyer's wallet (余额) and a merchant's balances and settlements. */
 import { z } from 'zod';
+import type { Actor } from '../../platform/actor.js';
 import type { Db } from '../../platform/db/dialect.js';
+import { fail } from '../../platform/errors.js';
 import type { AccountKind } from '../../platform/db/schema.js';
 
 export const walletSchema = z
@@ -142,4 +144,16 @@ export async function merchantFinance(db: Db, merchantId: string): Promise<Merch
       settledAt: s.settled_at!,
     })),
   };
+}
+
+/** The buyer's own wallet. */
+export function myWallet(ctx: { db: Db }, actor: Actor): Promise<Wallet> {
+  if (actor.kind !== 'user' || actor.role !== 'buyer') fail('order.buyers_only');
+  return walletOf(ctx.db, actor.id);
+}
+
+/** The actor's own shop's balances, sales and settlements. */
+export function myFinance(ctx: { db: Db }, actor: Actor): Promise<MerchantFinance> {
+  const merchantId = actor.kind === 'user' || actor.kind === 'token' ? actor.merchantId : null;
+  return merchantFinance(ctx.db, merchantId ?? fail('catalog.not_merchant'));
 }

@@ -11,7 +11,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Liveness, version and database engine */
+    /**
+     * Liveness, version and database engine
+     * @description Who: anyone.
+     */
     get: {
       parameters: {
         query?: never;
@@ -65,7 +68,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Register a buyer account and log in */
+    /**
+     * Register a buyer account and log in
+     * @description Who: anyone.
+     */
     post: {
       parameters: {
         query?: never;
@@ -148,7 +154,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Log in with username and password (rate-limited, with back-off) */
+    /**
+     * Log in with username and password (rate-limited, with back-off)
+     * @description Who: anyone.
+     */
     post: {
       parameters: {
         query?: never;
@@ -239,7 +248,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Log out */
+    /**
+     * Log out
+     * @description Who: anyone.
+     */
     post: {
       parameters: {
         query?: never;
@@ -280,7 +292,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The logged-in user */
+    /**
+     * The logged-in user
+     * @description Who: logged-in users (any role).
+     */
     get: {
       parameters: {
         query?: never;
@@ -337,7 +352,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** A user profile (own, or any for support and admin) */
+    /**
+     * A user profile (own, or any for support and admin)
+     * @description Who: logged-in users (any role); API tokens (merchant, issuer, channel).
+     */
     get: {
       parameters: {
         query?: never;
@@ -402,7 +420,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The merchant's API tokens (hashes only; the secret is never shown again) */
+    /**
+     * The merchant's API tokens (hashes only; the secret is never shown again)
+     * @description Who: logged-in merchant.
+     */
     get: {
       parameters: {
         query?: never;
@@ -453,7 +474,10 @@ export interface paths {
       };
     };
     put?: never;
-    /** Create a merchant API token (shown once) */
+    /**
+     * Create a merchant API token (shown once)
+     * @description Who: logged-in merchant.
+     */
     post: {
       parameters: {
         query?: never;
@@ -527,7 +551,10 @@ export interface paths {
     get?: never;
     put?: never;
     post?: never;
-    /** Revoke an API token (owner or admin) */
+    /**
+     * Revoke an API token (owner or admin)
+     * @description Who: logged-in users (any role); API tokens (merchant).
+     */
     delete: {
       parameters: {
         query?: never;
@@ -578,7 +605,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Products on sale, priced at the viewer’s member level */
+    /**
+     * Products on sale, priced at the viewer’s member level
+     * @description Who: anyone.
+     */
     get: {
       parameters: {
         query?: {
@@ -629,7 +659,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** One product with its prices, current refund policy and badges */
+    /**
+     * One product with its prices, current refund policy and badges
+     * @description Who: anyone.
+     */
     get: {
       parameters: {
         query?: never;
@@ -676,7 +709,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Every refund policy version of a product, newest first */
+    /**
+     * Every refund policy version of a product, newest first
+     * @description Who: anyone.
+     */
     get: {
       parameters: {
         query?: never;
@@ -725,7 +761,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** A merchant’s public profile */
+    /**
+     * A merchant’s public profile
+     * @description Who: anyone.
+     */
     get: {
       parameters: {
         query?: never;
@@ -772,7 +811,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The merchant’s own products, every status */
+    /**
+     * The merchant’s own products, every status
+     * @description Who: logged-in merchant; API tokens (merchant).
+     */
     get: {
       parameters: {
         query?: never;
@@ -814,7 +856,10 @@ export interface paths {
       };
     };
     put?: never;
-    /** Create a product (draft) with prices per level and its first refund policy version */
+    /**
+     * Create a product (draft) with prices per level and its first refund policy version
+     * @description Who: logged-in merchant; API tokens (merchant).
+     */
     post: {
       parameters: {
         query?: never;
@@ -905,7 +950,10 @@ export interface paths {
     delete?: never;
     options?: never;
     head?: never;
-    /** Edit a product (version-checked) */
+    /**
+     * Edit a product (version-checked)
+     * @description Who: logged-in merchant; API tokens (merchant).
+     */
     patch: {
       parameters: {
         query?: never;
@@ -999,7 +1047,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Publish a new immutable refund policy version for a product */
+    /**
+     * Publish a new immutable refund policy version for a product
+     * @description Who: logged-in merchant; API tokens (merchant).
+     */
     post: {
       parameters: {
         query?: never;
@@ -1094,7 +1145,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Put a product on sale or take it off sale (version-checked) */
+    /**
+     * Put a product on sale or take it off sale (version-checked)
+     * @description Who: logged-in merchant, admin; API tokens (merchant).
+     */
     post: {
       parameters: {
         query?: never;
@@ -1183,7 +1237,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The merchant’s own profile */
+    /**
+     * The merchant’s own profile
+     * @description Who: logged-in merchant; API tokens (merchant).
+     */
     get: {
       parameters: {
         query?: never;
@@ -1227,7 +1284,10 @@ export interface paths {
     delete?: never;
     options?: never;
     head?: never;
-    /** Edit the merchant profile and commitments (e.g. 24-hour review) */
+    /**
+     * Edit the merchant profile and commitments (e.g. 24-hour review)
+     * @description Who: logged-in merchant; API tokens (merchant).
+     */
     patch: {
       parameters: {
         query?: never;
@@ -1297,63 +1357,7 @@ export interface paths {
     };
     trace?: never;
   };
-  '/api/admin/member-levels': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Member levels and their per-order quantity limits */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': {
-              items: components['schemas']['MemberLevel'][];
-            };
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/admin/member-levels/{level}': {
+  '/api/admin/merchants/{id}/commission': {
     parameters: {
       query?: never;
       header?: never;
@@ -1361,25 +1365,23 @@ export interface paths {
       cookie?: never;
     };
     get?: never;
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    /** Set a level’s per-order quantity limit */
-    patch: {
+    /**
+     * Set a merchant’s commission rate on settlement, in basis points (100 = 1%)
+     * @description Who: logged-in admin.
+     */
+    put: {
       parameters: {
         query?: never;
         header?: never;
         path: {
-          level: 'REGULAR' | 'VIP' | 'SUPER';
+          id: string;
         };
         cookie?: never;
       };
       requestBody: {
         content: {
           'application/json': {
-            maxQtyPerOrder: number;
+            commissionBp: number;
           };
         };
       };
@@ -1391,7 +1393,8 @@ export interface paths {
           };
           content: {
             'application/json': {
-              items: components['schemas']['MemberLevel'][];
+              id: string;
+              commissionBp: number;
             };
           };
         };
@@ -1422,8 +1425,22 @@ export interface paths {
             'application/json': components['schemas']['Problem'];
           };
         };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
       };
     };
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
     trace?: never;
   };
   '/api/admin/rules': {
@@ -1433,7 +1450,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Platform rules */
+    /**
+     * Platform rules
+     * @description Who: logged-in admin, support.
+     */
     get: {
       parameters: {
         query?: never;
@@ -1491,7 +1511,10 @@ export interface paths {
     delete?: never;
     options?: never;
     head?: never;
-    /** Change platform rules (policy window bounds, quality-claim period, after-sales deadlines and thresholds) */
+    /**
+     * Change platform rules (policy window bounds, quality-claim period, after-sales deadlines and thresholds)
+     * @description Who: logged-in admin.
+     */
     patch: {
       parameters: {
         query?: never;
@@ -1580,7 +1603,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The platform clock */
+    /**
+     * The platform clock
+     * @description Who: logged-in admin.
+     */
     get: {
       parameters: {
         query?: never;
@@ -1640,7 +1666,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Move the test clock forward (not in production) */
+    /**
+     * Move the test clock forward (not in production)
+     * @description Who: logged-in admin.
+     */
     post: {
       parameters: {
         query?: never;
@@ -1715,7 +1744,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Load one year’s official holiday arrangement (JSON file body) */
+    /**
+     * Load one year’s official holiday arrangement (JSON file body)
+     * @description Who: logged-in admin.
+     */
     post: {
       parameters: {
         query?: never;
@@ -1784,7 +1816,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Add N China working days to an instant (Asia/Shanghai) */
+    /**
+     * Add N China working days to an instant (Asia/Shanghai)
+     * @description Who: anyone.
+     */
     get: {
       parameters: {
         query: {
@@ -1843,7 +1878,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Verify the hash chain of the audit log */
+    /**
+     * Verify the hash chain of the audit log
+     * @description Who: logged-in admin.
+     */
     get: {
       parameters: {
         query?: never;
@@ -1903,7 +1941,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Create an account of any role (a merchant gets its shop) */
+    /**
+     * Create an account of any role (a merchant gets its shop)
+     * @description Who: logged-in admin.
+     */
     post: {
       parameters: {
         query?: never;
@@ -1997,7 +2038,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Create an API token for an issuer or a channel connector (shown once) */
+    /**
+     * Create an API token for an issuer or a channel connector (shown once)
+     * @description Who: logged-in admin.
+     */
     post: {
       parameters: {
         query?: never;
@@ -2073,7 +2117,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Upload a key file (multipart: optional field `format`, then file `file`); the import runs in the background */
+    /**
+     * Upload a key file (multipart: optional field `format`, then file `file`); the import runs in the background
+     * @description Who: logged-in merchant; API tokens (merchant).
+     */
     post: {
       parameters: {
         query?: never;
@@ -2163,7 +2210,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The merchant’s import batches, newest first */
+    /**
+     * The merchant’s import batches, newest first
+     * @description Who: logged-in merchant, support, admin; API tokens (merchant).
+     */
     get: {
       parameters: {
         query?: {
@@ -2221,7 +2271,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** One import batch: progress, counts and rejected lines (line number and reason, never content) */
+    /**
+     * One import batch: progress, counts and rejected lines (line number and reason, never content)
+     * @description Who: logged-in merchant, support, admin; API tokens (merchant).
+     */
     get: {
       parameters: {
         query?: never;
@@ -2277,7 +2330,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Stock per product: available, reserved, sold, invalid, voided, low-stock flag */
+    /**
+     * Stock per product: available, reserved, sold, invalid, voided, low-stock flag
+     * @description Who: logged-in merchant; API tokens (merchant).
+     */
     get: {
       parameters: {
         query?: never;
@@ -2339,7 +2395,10 @@ export interface paths {
     delete?: never;
     options?: never;
     head?: never;
-    /** Set the low-stock notice threshold (null turns it off) */
+    /**
+     * Set the low-stock notice threshold (null turns it off)
+     * @description Who: logged-in merchant; API tokens (merchant).
+     */
     patch: {
       parameters: {
         query?: never;
@@ -2413,7 +2472,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The product’s keys, masked, in import order */
+    /**
+     * The product’s keys, masked, in import order
+     * @description Who: logged-in merchant, support, admin; API tokens (merchant).
+     */
     get: {
       parameters: {
         query?: {
@@ -2486,7 +2548,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Withdraw a key from stock (AVAILABLE → VOIDED) */
+    /**
+     * Withdraw a key from stock (AVAILABLE → VOIDED)
+     * @description Who: logged-in merchant; API tokens (merchant).
+     */
     post: {
       parameters: {
         query?: never;
@@ -2555,7 +2620,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Confirm a key defective (→ INVALID), optionally delivering a replacement to its unit */
+    /**
+     * Confirm a key defective (→ INVALID), optionally delivering a replacement to its unit
+     * @description Who: logged-in merchant; API tokens (merchant).
+     */
     post: {
       parameters: {
         query?: never;
@@ -2637,7 +2705,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Support confirms a key defective (→ INVALID), optionally delivering a replacement */
+    /**
+     * Support confirms a key defective (→ INVALID), optionally delivering a replacement
+     * @description Who: logged-in support, admin.
+     */
     post: {
       parameters: {
         query?: never;
@@ -2726,7 +2797,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** A key’s history (merchant: own keys, masked; support and admin: any) */
+    /**
+     * A key’s history (merchant: own keys, masked; support and admin: any)
+     * @description Who: logged-in merchant, support, admin; API tokens (merchant).
+     */
     get: {
       parameters: {
         query?: never;
@@ -2782,7 +2856,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The history of the key of one of the buyer’s units */
+    /**
+     * The history of the key of one of the buyer’s units
+     * @description Who: logged-in users (any role).
+     */
     get: {
       parameters: {
         query?: never;
@@ -2838,7 +2915,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The buyer’s delivered units with key state and the policy bought under */
+    /**
+     * The buyer’s delivered units with key state and the policy bought under
+     * @description Who: logged-in buyer.
+     */
     get: {
       parameters: {
         query?: never;
@@ -2887,7 +2967,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Reveal the key of one of the buyer’s units; the first reveal unseals it (拆封) */
+    /**
+     * Reveal the key of one of the buyer’s units; the first reveal unseals it (拆封)
+     * @description Who: logged-in buyer.
+     */
     post: {
       parameters: {
         query?: never;
@@ -2971,7 +3054,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Break-glass: an admin reads a secret for a written reason (audited) */
+    /**
+     * Break-glass: an admin reads a secret for a written reason (audited)
+     * @description Who: logged-in admin.
+     */
     post: {
       parameters: {
         query?: never;
@@ -3054,7 +3140,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Redeem (activate) a key by card number and password (issuer or merchant token) */
+    /**
+     * Redeem (activate) a key by card number and password (issuer or merchant token)
+     * @description Who: logged-in merchant; API tokens (issuer, merchant).
+     */
     post: {
       parameters: {
         query?: never;
@@ -3154,7 +3243,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** A key’s status by card number and password */
+    /**
+     * A key’s status by card number and password
+     * @description Who: logged-in merchant; API tokens (issuer, merchant).
+     */
     post: {
       parameters: {
         query?: never;
@@ -3245,7 +3337,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Report an activation made elsewhere, with its time */
+    /**
+     * Report an activation made elsewhere, with its time
+     * @description Who: logged-in merchant; API tokens (issuer, merchant).
+     */
     post: {
       parameters: {
         query?: never;
@@ -3345,7 +3440,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** My orders (goods, memberships, top-ups), newest first, with filters and a cursor */
+    /**
+     * My orders (goods, memberships, top-ups), newest first, with filters and a cursor
+     * @description Who: logged-in buyer.
+     */
     get: {
       parameters: {
         query?: {
@@ -3406,8 +3504,10 @@ export interface paths {
     };
     put?: never;
     /**
-     * Checkout: buy goods after confirming the current refund policy, face value and validity
-     * @description BALANCE orders are paid and delivered (keys SEALED) at once. WECHAT/ALIPAY orders wait for payment at `payment.payUrl` until `expiresAt`. A changed policy gives 409 `order.policy_changed` with the new policy in `data.policy`.
+     * Checkout: buy goods after confirming the current refund policy, face value, validity and unit price
+     * @description BALANCE orders are paid and delivered (keys SEALED) at once. WECHAT/ALIPAY orders wait for payment at `payment.payUrl` until `expiresAt`. A changed policy gives 409 `order.policy_changed` with the new policy in `data.policy`; a changed price 409 `order.price_changed` with the new price in `data.unitPriceFen`.
+     *
+     *     Who: logged-in buyer.
      */
     post: {
       parameters: {
@@ -3513,7 +3613,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Order detail: snapshot and policy, payment, payouts, units with key states and timelines */
+    /**
+     * Order detail: snapshot and policy, payment, payouts, units with key states and timelines
+     * @description Who: logged-in users (any role); API tokens (merchant).
+     */
     get: {
       parameters: {
         query?: never;
@@ -3571,7 +3674,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Get (or retry getting) the gateway pay URL of an unpaid order */
+    /**
+     * Get (or retry getting) the gateway pay URL of an unpaid order
+     * @description Who: logged-in buyer.
+     */
     post: {
       parameters: {
         query?: never;
@@ -3645,7 +3751,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Cancel an unpaid order (its reservation is released) */
+    /**
+     * Cancel an unpaid order (its reservation is released)
+     * @description Who: logged-in buyer.
+     */
     post: {
       parameters: {
         query?: never;
@@ -3719,7 +3828,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Top up the wallet (充值) through WeChat Pay or Alipay */
+    /**
+     * Top up the wallet (充值) through WeChat Pay or Alipay
+     * @description Who: logged-in buyer.
+     */
     post: {
       parameters: {
         query?: never;
@@ -3802,7 +3914,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Buy VIP or 超会 (SUPER) with balance for the configured term */
+    /**
+     * Buy VIP or 超会 (SUPER) with balance, confirming the offer’s price and term
+     * @description Who: logged-in buyer.
+     */
     post: {
       parameters: {
         query?: never;
@@ -3902,7 +4017,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Download my records: XLSX (all sheets) or CSV (one dataset). Never contains key secrets. */
+    /**
+     * Download my records: XLSX (all sheets) or CSV (one dataset). Never contains key secrets.
+     * @description Who: logged-in buyer.
+     */
     get: {
       parameters: {
         query?: {
@@ -3968,7 +4086,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Orders of my shop (sales), newest first */
+    /**
+     * Orders of my shop (sales), newest first
+     * @description Who: logged-in merchant; API tokens (merchant).
+     */
     get: {
       parameters: {
         query?: {
@@ -4035,99 +4156,6 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/api/payments/notify/{provider}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * Asynchronous payment / refund notifications from WeChat Pay and Alipay (signed)
-     * @description Verified for signature (and decrypted, for WeChat v3), then checked against the order: amount, currency, state. Applied once however often it arrives; forged notifications are refused (401) and logged.
-     */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          provider: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-      };
-    };
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/me/wallet': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** My balance (余额) and its latest movements */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['Wallet'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
   '/api/membership/offers': {
     parameters: {
       query?: never;
@@ -4135,7 +4163,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Membership levels on sale, with price and term */
+    /**
+     * Membership levels on sale, with price and term
+     * @description Who: anyone.
+     */
     get: {
       parameters: {
         query?: never;
@@ -4173,7 +4204,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Member levels and their per-order quantity limits */
+    /**
+     * Member levels and their per-order quantity limits
+     * @description Who: anyone.
+     */
     get: {
       parameters: {
         query?: never;
@@ -4211,7 +4245,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** My membership periods; refundable while no order at a member price has been placed */
+    /**
+     * My membership periods; refundable while no order at a member price has been placed
+     * @description Who: logged-in buyer.
+     */
     get: {
       parameters: {
         query?: never;
@@ -4260,60 +4297,6 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/api/merchant/finance': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** My shop’s balances (payable, deposit, in escrow), sales and settlements */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Default Response */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['MerchantFinance'];
-          };
-        };
-        /** @description Default Response */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['Problem'];
-          };
-        };
-        /** @description Default Response */
-        403: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            'application/json': components['schemas']['Problem'];
-          };
-        };
-      };
-    };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
   '/api/admin/membership/offers': {
     parameters: {
       query?: never;
@@ -4322,7 +4305,10 @@ export interface paths {
       cookie?: never;
     };
     get?: never;
-    /** Set the membership levels on sale (price and term) */
+    /**
+     * Set the membership levels on sale (price and term)
+     * @description Who: logged-in admin.
+     */
     put: {
       parameters: {
         query?: never;
@@ -4385,7 +4371,66 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/api/admin/merchants/{id}/commission': {
+  '/api/admin/member-levels': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Member levels and their per-order quantity limits
+     * @description Who: logged-in admin, support, merchant.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: components['schemas']['MemberLevel'][];
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/admin/member-levels/{level}': {
     parameters: {
       query?: never;
       header?: never;
@@ -4393,20 +4438,28 @@ export interface paths {
       cookie?: never;
     };
     get?: never;
-    /** Set a merchant’s commission rate on settlement, in basis points (100 = 1%) */
-    put: {
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    /**
+     * Set a level’s per-order quantity limit
+     * @description Who: logged-in admin.
+     */
+    patch: {
       parameters: {
         query?: never;
         header?: never;
         path: {
-          id: string;
+          level: 'REGULAR' | 'VIP' | 'SUPER';
         };
         cookie?: never;
       };
       requestBody: {
         content: {
           'application/json': {
-            commissionBp: number;
+            maxQtyPerOrder: number;
           };
         };
       };
@@ -4418,8 +4471,7 @@ export interface paths {
           };
           content: {
             'application/json': {
-              id: string;
-              commissionBp: number;
+              items: components['schemas']['MemberLevel'][];
             };
           };
         };
@@ -4450,8 +4502,91 @@ export interface paths {
             'application/json': components['schemas']['Problem'];
           };
         };
+      };
+    };
+    trace?: never;
+  };
+  '/api/payments/notify/{provider}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Asynchronous payment / refund notifications from WeChat Pay and Alipay (signed)
+     * @description Verified for signature (and decrypted, for WeChat v3), then checked against the order: amount, currency, state. Applied once however often it arrives; forged notifications are refused (401) and logged.
+     *
+     *     Who: anyone.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          provider: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
         /** @description Default Response */
-        404: {
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/me/wallet': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * My balance (余额) and its latest movements
+     * @description Who: logged-in buyer.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Wallet'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
           headers: {
             [name: string]: unknown;
           };
@@ -4461,6 +4596,64 @@ export interface paths {
         };
       };
     };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/merchant/finance': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * My shop’s balances (payable, deposit, in escrow), sales and settlements
+     * @description Who: logged-in merchant; API tokens (merchant).
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['MerchantFinance'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
     post?: never;
     delete?: never;
     options?: never;
@@ -4475,7 +4668,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Refund reasons, eligibility rule codes and rejection codes with zh-CN/en titles */
+    /**
+     * Refund reasons, eligibility rule codes and rejection codes with zh-CN/en titles
+     * @description Who: anyone.
+     */
     get: {
       parameters: {
         query?: never;
@@ -4515,7 +4711,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** What the 退款/售后 form starts with: the units and a prefilled description */
+    /**
+     * What the 退款/售后 form starts with: the units and a prefilled description
+     * @description Who: logged-in buyer.
+     */
     get: {
       parameters: {
         query?: never;
@@ -4591,7 +4790,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Eligibility pre-check: per unit, eligible or not, with rule codes and plain explanations */
+    /**
+     * Eligibility pre-check: per unit, eligible or not, with rule codes and plain explanations
+     * @description Who: logged-in buyer.
+     */
     post: {
       parameters: {
         query?: never;
@@ -4717,7 +4919,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Upload evidence files (multipart, up to 9): images, PDF, UTF-8 text chat logs; checked by content */
+    /**
+     * Upload evidence files (multipart, up to 9): images, PDF, UTF-8 text chat logs; checked by content
+     * @description Who: logged-in users (any role).
+     */
     post: {
       parameters: {
         query?: never;
@@ -4814,7 +5019,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Download an evidence file of a request (or message) the viewer may see */
+    /**
+     * Download an evidence file of a request (or message) the viewer may see
+     * @description Who: logged-in users (any role).
+     */
     get: {
       parameters: {
         query: {
@@ -4874,7 +5082,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Apply for a refund of chosen units (Idempotency-Key: a repeat returns the first request) */
+    /**
+     * Apply for a refund of chosen units (Idempotency-Key: a repeat returns the first request)
+     * @description Who: logged-in buyer.
+     */
     post: {
       parameters: {
         query?: never;
@@ -5097,7 +5308,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Refund requests: a buyer’s own, a merchant’s review queue (by deadline), support’s queue */
+    /**
+     * Refund requests: a buyer’s own, a merchant’s review queue (by deadline), support’s queue
+     * @description Who: logged-in users (any role).
+     */
     get: {
       parameters: {
         query?: {
@@ -5206,7 +5420,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** One refund request with deadlines, eligibility, evidence, payouts and its timeline */
+    /**
+     * One refund request with deadlines, eligibility, evidence, payouts and its timeline
+     * @description Who: logged-in users (any role).
+     */
     get: {
       parameters: {
         query?: never;
@@ -5363,7 +5580,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Reviewer decision: approve (large refunds: confirmLarge), reject with a reason code, or ask for material */
+    /**
+     * Reviewer decision: approve (large refunds: confirmLarge), reject with a reason code, or ask for material
+     * @description Who: logged-in merchant, support, admin.
+     */
     post: {
       parameters: {
         query?: never;
@@ -5590,7 +5810,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** The buyer’s answers: supplement, resubmit, cancel, accept, escalate, or take an abnormal payout to the balance */
+    /**
+     * The buyer’s answers: supplement, resubmit, cancel, accept, escalate, or take an abnormal payout to the balance
+     * @description Who: logged-in buyer, support, admin.
+     */
     post: {
       parameters: {
         query?: never;
@@ -5825,7 +6048,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Support queue alerts: abnormal payouts, late payouts (到账延迟), overdue support reviews */
+    /**
+     * Support queue alerts: abnormal payouts, late payouts (到账延迟), overdue support reviews
+     * @description Who: logged-in support, admin.
+     */
     get: {
       parameters: {
         query?: never;
@@ -5892,6 +6118,8 @@ export interface paths {
     /**
      * The order's conversation, oldest first, with read receipts
      * @description For the buyer, the merchant and platform support; arbitrators may read. Anyone else gets 404 `order.not_found`. Page on with `after=<nextCursor>`.
+     *
+     *     Who: logged-in users (any role).
      */
     get: {
       parameters: {
@@ -5950,6 +6178,8 @@ export interface paths {
     /**
      * Post a message (1–2000 characters, optionally one attachment); messages are never edited or deleted
      * @description Attach a file by uploading it first (`POST /evidence/files`) and naming its `sha256`; it is checked by content again. The other parties are notified.
+     *
+     *     Who: logged-in users (any role).
      */
     post: {
       parameters: {
@@ -6061,7 +6291,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Mark the conversation read up to a message (a read mark never moves back) */
+    /**
+     * Mark the conversation read up to a message (a read mark never moves back)
+     * @description Who: logged-in users (any role).
+     */
     post: {
       parameters: {
         query?: never;
@@ -6143,7 +6376,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Download an attachment of the order conversation */
+    /**
+     * Download an attachment of the order conversation
+     * @description Who: logged-in users (any role).
+     */
     get: {
       parameters: {
         query?: never;
@@ -6209,7 +6445,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** My notifications, newest first (50 a page, `cursor` for older ones), with the unread count */
+    /**
+     * My notifications, newest first (50 a page, `cursor` for older ones), with the unread count
+     * @description Who: logged-in users (any role).
+     */
     get: {
       parameters: {
         query?: {
@@ -6283,7 +6522,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Mark my notifications read: `{ids: [...]}` or `{all: true}` */
+    /**
+     * Mark my notifications read: `{ids: [...]}` or `{all: true}`
+     * @description Who: logged-in users (any role).
+     */
     post: {
       parameters: {
         query?: never;
@@ -6358,7 +6600,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Sandbox cashier: a payment to pay, with the test payers to choose from */
+    /**
+     * Sandbox cashier: a payment to pay, with the test payers to choose from
+     * @description Who: anyone.
+     */
     get: {
       parameters: {
         query?: never;
@@ -6453,7 +6698,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Sandbox cashier: pay as a test payer (the payer decides how later refunds behave) */
+    /**
+     * Sandbox cashier: pay as a test payer (the payer decides how later refunds behave)
+     * @description Who: anyone.
+     */
     post: {
       parameters: {
         query?: never;
@@ -6568,7 +6816,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Recent sandbox notifications with their delivery attempts */
+    /**
+     * Recent sandbox notifications with their delivery attempts
+     * @description Who: logged-in admin.
+     */
     get: {
       parameters: {
         query?: {
@@ -6649,7 +6900,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** A sandbox gateway’s failure injection: down switch and notification delay */
+    /**
+     * A sandbox gateway’s failure injection: down switch and notification delay
+     * @description Who: logged-in admin.
+     */
     get: {
       parameters: {
         query?: never;
@@ -6706,7 +6960,10 @@ export interface paths {
         };
       };
     };
-    /** Set a sandbox gateway’s failure injection */
+    /**
+     * Set a sandbox gateway’s failure injection
+     * @description Who: logged-in admin.
+     */
     put: {
       parameters: {
         query?: never;
@@ -6942,13 +7199,16 @@ export interface components {
       priceFen: number;
       termDays: number;
     };
-    MemberLevelInput: {
+    MembershipInput: {
+      id: string;
+      orderId: string;
       /** @enum {string} */
-      level: 'REGULAR' | 'VIP' | 'SUPER';
-      rank: number;
-      nameZh: string;
-      nameEn: string;
-      maxQtyPerOrder: number;
+      level: 'VIP' | 'SUPER';
+      startsAt: string;
+      endsAt: string;
+      /** @enum {string} */
+      state: 'ACTIVE' | 'EXPIRED' | 'REFUNDED';
+      refundable: boolean;
     };
     MerchantInput: {
       id: string;
@@ -7370,6 +7630,14 @@ export interface components {
         version: number;
       };
     };
+    MemberLevelInput: {
+      /** @enum {string} */
+      level: 'REGULAR' | 'VIP' | 'SUPER';
+      rank: number;
+      nameZh: string;
+      nameEn: string;
+      maxQtyPerOrder: number;
+    };
     WalletInput: {
       balanceFen: number;
       entries: {
@@ -7399,17 +7667,6 @@ export interface components {
         netFen: number;
         settledAt: string;
       }[];
-    };
-    MembershipInput: {
-      id: string;
-      orderId: string;
-      /** @enum {string} */
-      level: 'VIP' | 'SUPER';
-      startsAt: string;
-      endsAt: string;
-      /** @enum {string} */
-      state: 'ACTIVE' | 'EXPIRED' | 'REFUNDED';
-      refundable: boolean;
     };
     /** @enum {string} */
     ErrorCode:
@@ -7572,13 +7829,16 @@ export interface components {
       priceFen: number;
       termDays: number;
     };
-    MemberLevel: {
+    Membership: {
+      id: string;
+      orderId: string;
       /** @enum {string} */
-      level: 'REGULAR' | 'VIP' | 'SUPER';
-      rank: number;
-      nameZh: string;
-      nameEn: string;
-      maxQtyPerOrder: number;
+      level: 'VIP' | 'SUPER';
+      startsAt: string;
+      endsAt: string;
+      /** @enum {string} */
+      state: 'ACTIVE' | 'EXPIRED' | 'REFUNDED';
+      refundable: boolean;
     };
     Merchant: {
       id: string;
@@ -8000,6 +8260,14 @@ export interface components {
         version: number;
       };
     };
+    MemberLevel: {
+      /** @enum {string} */
+      level: 'REGULAR' | 'VIP' | 'SUPER';
+      rank: number;
+      nameZh: string;
+      nameEn: string;
+      maxQtyPerOrder: number;
+    };
     Wallet: {
       balanceFen: number;
       entries: {
@@ -8029,17 +8297,6 @@ export interface components {
         netFen: number;
         settledAt: string;
       }[];
-    };
-    Membership: {
-      id: string;
-      orderId: string;
-      /** @enum {string} */
-      level: 'VIP' | 'SUPER';
-      startsAt: string;
-      endsAt: string;
-      /** @enum {string} */
-      state: 'ACTIVE' | 'EXPIRED' | 'REFUNDED';
-      refundable: boolean;
     };
   };
   responses: never;

@@ -7,7 +7,10 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../../platform/context.js';
 import { problems } from '../../../platform/http/schemas.js';
-import { requireRole } from '../../accounts/http.js';
+import type { UserActor } from '../../../platform/actor.js';
+import { fail } from '../../../platform/errors.js';
+import { userOf } from '../../../platform/http/auth.js';
+import type { Provider } from '../gateway.js';
 import { appendAudit } from '../../../platform/audit.js';
 import type { SandboxGateways, SandboxNotificationView, SandboxPaymentView } from './index.js';
 import { payersOf } from './payers.js';
@@ -86,6 +89,7 @@ export function sandboxRoutes(ctx: AppContext, sandbox: SandboxGateways): Fastif
     app.get(
       '/sandbox/payments/:id',
       {
+        config: { auth: 'public' },
         schema: {
           tags: ['sandbox'],
           summary: 'Sandbox cashier: a payment to pay, with the test payers to choose from',
@@ -102,6 +106,7 @@ export function sandboxRoutes(ctx: AppContext, sandbox: SandboxGateways): Fastif
     app.post(
       '/sandbox/payments/:id/pay',
       {
+        config: { auth: 'public' },
         schema: {
           tags: ['sandbox'],
           summary: 'Sandbox cashier: pay as a test payer (the payer decides how later refunds behave)',
@@ -119,6 +124,7 @@ export function sandboxRoutes(ctx: AppContext, sandbox: SandboxGateways): Fastif
     app.get(
       '/admin/sandbox/notifications',
       {
+        config: { auth: { users: ['admin'] } },
         schema: {
           tags: ['admin', 'sandbox'],
           summary: 'Recent sandbox notifications with their delivery attempts',
@@ -126,16 +132,13 @@ export function sandboxRoutes(ctx: AppContext, sandbox: SandboxGateways): Fastif
           response: { 200: z.object({ items: z.array(notificationSchema) }), ...problems(400, 401, 403) },
         },
       },
-      async (req) => {
-        requireRole(req, 'admin');
-        const items = await sandbox.recentNotifications(req.query.limit);
-        return { items: items.map(notificationView) };
-      },
+      async (req) => ({ items: (await sandbox.recentNotifications(req.query.limit)).map(notificationView) }),
     );
 
     app.get(
       '/admin/sandbox/:provider',
       {
+        config: { auth: { users: ['admin'] } },
         schema: {
           tags: ['admin', 'sandbox'],
           summary: 'A sandbox gateway’s failure injection: down switch and notification delay',
@@ -143,15 +146,13 @@ export function sandboxRoutes(ctx: AppContext, sandbox: SandboxGateways): Fastif
           response: { 200: settingsSchema, ...problems(400, 401, 403) },
         },
       },
-      async (req) => {
-        requireRole(req, 'admin');
-        return { provider: req.params.provider, ...(await sandbox.settings(req.params.provider)) };
-      },
+      async (req) => ({ provider: req.params.provider, ...(await sandbox.settings(req.params.provider)) }),
     );
 
     app.put(
       '/admin/sandbox/:provider',
       {
+        config: { auth: { users: ['admin'] } },
         schema: {
           tags: ['admin', 'sandbox'],
           summary: 'Set a sandbox gateway’s failure injection',
@@ -163,24 +164,34 @@ export function sandboxRoutes(ctx: AppContext, sandbox: SandboxGateways): Fastif
           response: { 200: settingsSchema, ...problems(400, 401, 403) },
         },
       },
-      async (req) => {
-        const actor = requireRole(req, 'admin');
-        const gateway = sandbox.get(req.params.provider);
-        const at = ctx.clock.now();
-        const settings = await unitOfWork(ctx, async (trx) => {
-          const next = await gateway.updateSettings(req.body, trx);
-          await appendAudit(trx, {
-            actor,
-            action: 'sandbox.settings_changed',
-            objectType: 'sandbox_gateway',
-            objectId: req.params.provider,
-            data: { ...next },
-            at,
-          });
-          return next;
-        });
-        return { provider: req.params.provider, ...settings };
-      },
+      async (req) => ({
+        provider: req.params.provider,
+        ...(await updateSandboxSettings(ctx, sandbox, userOf(req), req.params.provider, req.body)),
+      }),
     );
   };
+}
+
+/** An admin switches a sandbox gateway's failure injection (down, notification delay); audited. */
+async function updateSandboxSettings(
+  ctx: Pick<AppContext, 'db' | 'clock' | 'log'>,
+  sandbox: SandboxGateways,
+  actor: UserActor,
+  provider: Provider,
+  input: { down: boolean; notificationDelaySeconds: number },
+) {
+  if (actor.role !== 'admin') fail('auth.forbidden');
+  const at = ctx.clock.now();
+  return unitOfWork(ctx, async (trx) => {
+    const next = await sandbox.get(provider).updateSettings(input, trx);
+    await appendAudit(trx, {
+      actor,
+      action: 'sandbox.settings_changed',
+      objectType: 'sandbox_gateway',
+      objectId: provider,
+      data: { ...next },
+      at,
+    });
+    return next;
+  });
 }

@@ -14,7 +14,7 @@ import { DomainError, fail } from '../../platform/errors.js';
 import { inspectUpload, isSha256, type FileStore, type Signal } from '../../platform/files.js';
 import { newOrderedId, sha256 } from '../../platform/ids.js';
 import { appendAudit } from '../../platform/audit.js';
-import { merchantUsers, notify } from '../notifications/index.js';
+import { merchantUsers, notify } from '../notifications/notify.js';
 import { canSee } from '../orders/views.js';
 import {
   MESSAGE_MAX,
