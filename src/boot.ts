@@ -1,13 +1,13 @@
 /** Start-up shared by the server and the CLI: database, migrations, clock, base data. */
 import type { Config } from './platform/config.js';
-import { ensureLevels } from './modules/membership/levels.js';
+import { ensureLevels } from './modules/membership/index.js';
 import { systemClock, TestClock, type Clock } from './platform/clock.js';
 import type { DataContext } from './platform/context.js';
 import type { DbHandle } from './platform/db/dialect.js';
 import { openDatabase } from './platform/db/open.js';
 import { loadMasterKey, type MasterKey } from './platform/crypto.js';
 import { assertMasterKeyMatches, KeyVault } from './platform/vault.js';
-import { retireDemoLogins } from './modules/demo/retire.js';
+import { retireDemoLogins } from './modules/demo/index.js';
 
 export interface Booted extends DataContext {
   handle: DbHandle;

@@ -2,9 +2,9 @@
 import { buildApp } from './app.js';
 import { boot } from './boot.js';
 import { ConfigError, loadConfig } from './platform/config.js';
-import { interruptStaleBatches, sweepUploads } from './modules/inventory/import.js';
-import { DEMO_LOGINS, DEMO_PASSWORD, seedDemo, seedDemoKeys } from './modules/demo/seed.js';
-import { seedDemoOrders, seedDemoRefunds } from './modules/demo/refunds.js';
+import { interruptStaleBatches, sweepUploads } from './modules/inventory/index.js';
+import { DEMO_LOGINS, DEMO_PASSWORD, seedDemo, seedDemoKeys } from './modules/demo/index.js';
+import { seedDemoOrders, seedDemoRefunds } from './modules/demo/index.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();

@@ -6,9 +6,9 @@ import type { Booted } from '../boot.js';
 import type { Actor } from '../platform/actor.js';
 import { MasterKey } from '../platform/crypto.js';
 import { fail } from '../platform/errors.js';
-import { runImport, startBatch } from '../modules/inventory/import.js';
-import { rewrapAll } from '../modules/inventory/master-key.js';
-import { batchView } from '../modules/inventory/queries.js';
+import { runImport, startBatch } from '../modules/inventory/index.js';
+import { rewrapAll } from '../modules/inventory/index.js';
+import { batchView } from '../modules/inventory/index.js';
 
 export async function importKeyFile(
   b: Booted,

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runImport, startBatch, CHUNK_LINES } from '../../src/modules/inventory/import.js';
+import { runImport, startBatch } from '../../src/modules/inventory/import.js';
+import { CHUNK_LINES } from '../../src/modules/inventory/import-encode.js';
 import { verifyAuditChain } from '../../src/platform/audit.js';
 import { harness, type Harness } from '../helpers/app.js';
 import { cardLines, importLines, product, shop, type Shop } from '../helpers/inventory.js';

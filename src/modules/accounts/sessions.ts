@@ -5,7 +5,7 @@ import { now, type Db } from '../../platform/db/dialect.js';
 import { fail } from '../../platform/errors.js';
 import { randomToken, sha256 } from '../../platform/ids.js';
 import { appendAudit } from '../../platform/audit.js';
-import { levelColumns, levelOf, memberLevelAt } from '../membership/offers.js';
+import { levelColumns, levelOf, memberLevelAt } from '../membership/index.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import { claimAttempt, clearFailures } from './throttle.js';
 import {

@@ -4,9 +4,9 @@ import { z } from 'zod';
 import type { AppContext } from '../../platform/context.js';
 import { userOf } from '../../platform/http/auth.js';
 import { problems } from '../../platform/http/schemas.js';
-import { createIntegrationToken } from '../accounts/tokens.js';
-import { passwordSchema, toUserView, usernameSchema, userViewSchema } from '../accounts/users.js';
-import { createAccountAsAdmin } from '../catalog/merchants.js';
+import { createIntegrationToken } from '../accounts/index.js';
+import { passwordSchema, toUserView, usernameSchema, userViewSchema } from '../accounts/index.js';
+import { createAccountAsAdmin } from '../catalog/index.js';
 import {
   advanceClock,
   changeRules,

@@ -19,7 +19,7 @@
  */
 import type { KeyState, ProductType } from '../../platform/db/schema.js';
 import { shanghaiDate } from '../../platform/calendar.js';
-import type { PolicyTerms } from '../catalog/policy.js';
+import type { PolicyTerms } from '../catalog/index.js';
 import {
   ELIGIBILITY_CODE_INFO,
   explain,

@@ -6,7 +6,7 @@
  */
 import { shanghaiDate } from '../../platform/calendar.js';
 import type { KeyState, ProductType } from '../../platform/db/schema.js';
-import type { PolicyTerms } from '../catalog/policy.js';
+import type { PolicyTerms } from '../catalog/index.js';
 
 export const REFUND_REASON_CODES = [
   'MISTAKEN_PURCHASE',

@@ -4,11 +4,11 @@
  * whether it is refunded or already in an open request. The rules themselves stay pure.
  */
 import { engineOf, lockUser, type Db } from '../../platform/db/dialect.js';
-import { membershipRefundable } from '../membership/offers.js';
+import { membershipRefundable } from '../membership/index.js';
 import type { Row } from '../../platform/db/schema.js';
 import { fail } from '../../platform/errors.js';
 import { getPlatformRules } from '../../platform/settings.js';
-import { policyTerms } from '../catalog/views.js';
+import { policyTerms } from '../catalog/index.js';
 import {
   checkEligibility,
   type EligibilityResult,

@@ -12,7 +12,7 @@ import type { Row } from '../../platform/db/schema.js';
 import { fail } from '../../platform/errors.js';
 import { fenToYuan } from '../../platform/money.js';
 import { getPlatformRules } from '../../platform/settings.js';
-import { merchantUsers, notify, supportUsers } from '../notifications/notify.js';
+import { merchantUsers, notify, supportUsers } from '../notifications/index.js';
 import { cancelPhase, escalationDue, reviewDue, schedulePhase, workingDaysFrom } from './deadlines.js';
 import { REFUND_REASONS, type RefundReason } from './eligibility.js';
 import { assessRequest } from './facts.js';

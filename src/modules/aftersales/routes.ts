@@ -5,7 +5,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../platform/context.js';
-import type { PaymentsContext } from '../payments/registry.js';
+import type { PaymentsContext } from '../payments/index.js';
 import { fail } from '../../platform/errors.js';
 import { isSha256, type FileStore } from '../../platform/files.js';
 import { idParams, problems } from '../../platform/http/schemas.js';

@@ -15,8 +15,8 @@ import type { DeadlineHandler, DeadlineHandlers } from '../../platform/sweeper.j
 import { now, type Db } from '../../platform/db/dialect.js';
 import type { Row } from '../../platform/db/schema.js';
 import { getPlatformRules } from '../../platform/settings.js';
-import { merchantUsers, notify, supportUsers } from '../notifications/notify.js';
-import type { PaymentsContext } from '../payments/registry.js';
+import { merchantUsers, notify, supportUsers } from '../notifications/index.js';
+import type { PaymentsContext } from '../payments/index.js';
 import { parsePhaseId, schedulePhase, workingDaysFrom } from './deadlines.js';
 import { REFUND_REASONS, type RefundReason } from './eligibility.js';
 import { assessRequest } from './facts.js';

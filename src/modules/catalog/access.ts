@@ -2,7 +2,7 @@ import type { Actor } from '../../platform/actor.js';
 import type { Db } from '../../platform/db/dialect.js';
 import type { Row } from '../../platform/db/schema.js';
 import { fail } from '../../platform/errors.js';
-import { authorize, type Action } from '../accounts/authz.js';
+import { authorize, type Action } from '../accounts/index.js';
 
 /** Loads a product the actor may `action`, or answers as the authorisation rules say (404/403). */
 export async function productFor(

@@ -4,8 +4,8 @@ import { now } from '../../platform/db/dialect.js';
 import type { MemberLevel, Role, Row } from '../../platform/db/schema.js';
 import { newId } from '../../platform/ids.js';
 import { fail } from '../../platform/errors.js';
-import { hashPassword } from '../accounts/passwords.js';
-import { insertUser } from '../accounts/users.js';
+import { hashPassword } from '../accounts/index.js';
+import { insertUser } from '../accounts/index.js';
 import { appendAudit } from '../../platform/audit.js';
 import { unitOfWork } from '../../platform/unit-of-work.js';
 

@@ -13,7 +13,7 @@ import { fail, fieldError } from '../../platform/errors.js';
 import { defineMachine, type Transitions } from '../../platform/fsm.js';
 import { newId } from '../../platform/ids.js';
 import { getPlatformRules } from '../../platform/settings.js';
-import { authorize } from '../accounts/authz.js';
+import { authorize } from '../accounts/index.js';
 import { appendAudit } from '../../platform/audit.js';
 import {
   policyContradiction,

@@ -5,7 +5,7 @@ import type { DataContext } from '../../platform/context.js';
 import { containsText, now } from '../../platform/db/dialect.js';
 import type { MemberLevel } from '../../platform/db/schema.js';
 import { fail } from '../../platform/errors.js';
-import { authorize } from '../accounts/authz.js';
+import { authorize } from '../accounts/index.js';
 import { appendAudit } from '../../platform/audit.js';
 import {
   productViews,

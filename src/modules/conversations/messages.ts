@@ -14,8 +14,8 @@ import { DomainError, fail } from '../../platform/errors.js';
 import { inspectUpload, isSha256, type FileStore, type Signal } from '../../platform/files.js';
 import { newOrderedId, sha256 } from '../../platform/ids.js';
 import { appendAudit } from '../../platform/audit.js';
-import { merchantUsers, notify } from '../notifications/notify.js';
-import { canSee } from '../orders/views.js';
+import { merchantUsers, notify } from '../notifications/index.js';
+import { canSee } from '../orders/index.js';
 import {
   MESSAGE_MAX,
   PAGE_DEFAULT,

@@ -3,8 +3,8 @@
  * see: the current policy version, face value, validity and the price at the buyer's level.
  */
 import type { UserActor } from '../../platform/actor.js';
-import { checkout } from '../orders/checkout.js';
-import type { PaymentsContext } from '../payments/registry.js';
+import { checkout } from '../orders/index.js';
+import type { PaymentsContext } from '../payments/index.js';
 
 export async function demoCheckout(
   ctx: PaymentsContext,

@@ -8,8 +8,8 @@
 import type { UserActor } from '../../platform/actor.js';
 import { now, toJson } from '../../platform/db/dialect.js';
 import type { AppContext } from '../../platform/context.js';
-import type { PaymentsContext } from '../payments/registry.js';
-import { applyForRefund } from '../aftersales/requests.js';
+import type { PaymentsContext } from '../payments/index.js';
+import { applyForRefund } from '../aftersales/index.js';
 import { storeUpload } from '../../platform/uploads.js';
 import { demoCheckout } from './checkout.js';
 import { DEMO_LOGINS } from './seed.js';

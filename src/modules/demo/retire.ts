@@ -9,8 +9,8 @@ import { systemActor } from '../../platform/actor.js';
 import type { DataContext } from '../../platform/context.js';
 import { DomainError } from '../../platform/errors.js';
 import { getSetting } from '../../platform/settings.js';
-import { verifyPassword } from '../accounts/passwords.js';
-import { userMachine } from '../accounts/users.js';
+import { verifyPassword } from '../accounts/index.js';
+import { userMachine } from '../accounts/index.js';
 import { DEMO_LOGINS, DEMO_PASSWORD } from './seed.js';
 import { unitOfWork } from '../../platform/unit-of-work.js';
 

@@ -4,7 +4,7 @@
  * writes the previous chunk; at most two chunks are in flight, so memory stays bounded.
  */
 import { Worker } from 'node:worker_threads';
-import type { EncodeParams, EncodedChunk } from './import.js';
+import type { EncodeParams, EncodedChunk } from './import-encode.js';
 
 export type WorkerMessage =
   | { type: 'chunk'; chunk: EncodedChunk }

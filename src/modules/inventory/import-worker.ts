@@ -1,7 +1,7 @@
 /** Worker side of import-pool.ts: parse and encrypt a key file, chunk by chunk, with backpressure. */
 import { createReadStream } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { encodeChunks } from './import.js';
+import { encodeChunks } from './import-encode.js';
 import type { WorkerInput, WorkerMessage } from './import-pool.js';
 
 const MAX_IN_FLIGHT = 2;

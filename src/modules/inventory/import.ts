@@ -4,7 +4,7 @@
  * leaves whole chunks or nothing — never a half-written key — and memory stays flat however
  * large the file. Duplicates are found by the database's unique HMAC index, never by decrypting.
  */
-import { productFor } from '../catalog/access.js';
+import { productFor } from '../catalog/index.js';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Actor } from '../../platform/actor.js';
@@ -13,66 +13,15 @@ import { insertIgnoringConflicts, now, type Db } from '../../platform/db/dialect
 import type { BatchStatus, Row } from '../../platform/db/schema.js';
 import { defineMachine, type Transitions } from '../../platform/fsm.js';
 import { DomainError, fail } from '../../platform/errors.js';
-import { newId, newOrderedId } from '../../platform/ids.js';
+import { newId } from '../../platform/ids.js';
 import { appendAudit } from '../../platform/audit.js';
-import {
-  CsvHeaderError,
-  maskSerial,
-  NotTextFileError,
-  parseKeyStream,
-  type ImportFormat,
-  type ProductType,
-} from './parse.js';
-import { sealSecret, type KeyVault } from '../../platform/vault.js';
-import { lookupHmac, secretHmac } from './key-hashes.js';
+import { CsvHeaderError, NotTextFileError, type ImportFormat } from './parse.js';
+import type { KeyVault } from '../../platform/vault.js';
 import { encodeInWorker } from './import-pool.js';
-import { HmacSha256 } from '../../platform/crypto.js';
+import { encodeChunks, KEY_COLUMNS, type EncodeParams, type EncodedChunk } from './import-encode.js';
 import { unitOfWork } from '../../platform/unit-of-work.js';
 import type { ErrorLogger } from '../../platform/logger.js';
 
-export const CHUNK_LINES = 5000;
-
-/** A key with no card number is all secret: show only its last four characters. */
-export function maskSecretOnly(secret: string): string {
-  const chars = [...secret];
-  const shown = chars.length >= 12 ? 4 : chars.length >= 8 ? 2 : 0;
-  return `${'*'.repeat(Math.max(4, chars.length - shown))}${chars.slice(chars.length - shown).join('')}`;
-}
-const KEY_COLUMNS = [
-  'id',
-  'product_id',
-  'merchant_id',
-  'batch_id',
-  'line_no',
-  'state',
-  'serial_masked',
-  'lookup_hmac',
-  'secret_hmac',
-  'data_key_id',
-  'ciphertext',
-  'activated_before_delivery',
-  'version',
-  'created_at',
-  'updated_at',
-] as const;
-/** One key row's values in KEY_COLUMNS order. */
-export type KeyRowValues = [
-  id: string,
-  productId: string,
-  merchantId: string,
-  batchId: string,
-  lineNo: number,
-  state: 'AVAILABLE',
-  serialMasked: string,
-  lookupHmac: Buffer,
-  secretHmac: Buffer,
-  dataKeyId: string,
-  ciphertext: Buffer,
-  activatedBeforeDelivery: 0,
-  version: 1,
-  createdAt: string,
-  updatedAt: string,
-];
 /** Rejected lines kept per batch for the report; all of them are counted. */
 export const MAX_STORED_REJECTS = 10_000;
 
@@ -159,84 +108,6 @@ export interface ImportProgress {
   imported: number;
   duplicates: number;
   rejected: number;
-}
-
-/** What the encoder needs: everything to turn parsed lines into ready-to-insert rows. */
-export interface EncodeParams {
-  productType: ProductType;
-  format: ImportFormat;
-  fileName: string | undefined;
-  productId: string;
-  merchantId: string;
-  batchId: string;
-  dataKeyId: string;
-  hmacKey: Buffer;
-  dataKey: Buffer;
-}
-
-/** One chunk of a file, encrypted and hashed, ready for one transaction. */
-export interface EncodedChunk {
-  rows: KeyRowValues[];
-  rejects: { lineNo: number; reason: string }[];
-  linesRead: number;
-  bytesRead: number;
-}
-
-/**
- * Parses and encrypts a stream into chunks of CHUNK_LINES lines. Pure CPU work with no database:
- * it runs in-process for in-memory input and in a worker thread for files (import-worker.ts), so
- * parsing and encryption overlap with the database writes on another core.
- */
-export async function* encodeChunks(
-  input: AsyncIterable<Uint8Array>,
-  p: EncodeParams,
-  clock: () => Date,
-): AsyncGenerator<EncodedChunk> {
-  const hmacKey = new HmacSha256(p.hmacKey);
-  let chunk: EncodedChunk = { rows: [], rejects: [], linesRead: 0, bytesRead: 0 };
-  let bytesSeen = 0;
-  let linesSeen = 0;
-  let stamp = now(clock());
-  for await (const line of parseKeyStream(
-    input,
-    { productType: p.productType, format: p.format, fileName: p.fileName },
-    (pr) => {
-      bytesSeen = pr.bytesRead;
-      linesSeen = pr.linesRead;
-    },
-  )) {
-    if (line.ok) {
-      const id = newOrderedId(Date.parse(stamp));
-      const payload = { serial: line.serial, secret: line.secret };
-      // Positional values in KEY_COLUMNS order: built once, bound directly.
-      chunk.rows.push([
-        id,
-        p.productId,
-        p.merchantId,
-        p.batchId,
-        line.lineNo,
-        'AVAILABLE',
-        line.serial === null ? maskSecretOnly(line.secret) : maskSerial(line.serial),
-        lookupHmac(hmacKey, p.productType, payload),
-        secretHmac(hmacKey, p.productType, payload),
-        p.dataKeyId,
-        sealSecret(p.dataKey, id, payload),
-        0,
-        1,
-        stamp,
-        stamp,
-      ]);
-    } else {
-      chunk.rejects.push({ lineNo: line.lineNo, reason: line.reason });
-    }
-    linesSeen = Math.max(linesSeen, line.lineNo);
-    if (chunk.rows.length + chunk.rejects.length >= CHUNK_LINES) {
-      yield { ...chunk, linesRead: linesSeen, bytesRead: bytesSeen };
-      chunk = { rows: [], rejects: [], linesRead: 0, bytesRead: 0 };
-      stamp = now(clock());
-    }
-  }
-  yield { ...chunk, linesRead: linesSeen, bytesRead: bytesSeen };
 }
 
 /**

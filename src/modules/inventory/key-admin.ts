@@ -8,7 +8,7 @@ import type { DataContext } from '../../platform/context.js';
 import type { Row } from '../../platform/db/schema.js';
 import { fail } from '../../platform/errors.js';
 import { unitOfWork } from '../../platform/unit-of-work.js';
-import { authorize } from '../accounts/authz.js';
+import { authorize } from '../accounts/index.js';
 import { markInvalid, voidStockKey } from './allocation.js';
 import { toKeyRow } from './queries.js';
 

@@ -1,6 +1,6 @@
 /** Read side of the inventory: stock, masked key lists, key timelines, a buyer's units. */
 import { keyStateSchema } from './lifecycle.js';
-import { productFor, shopOf } from '../catalog/access.js';
+import { productFor, shopOf } from '../catalog/index.js';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Actor } from '../../platform/actor.js';
@@ -8,7 +8,7 @@ import type { DataContext } from '../../platform/context.js';
 import { now } from '../../platform/db/dialect.js';
 import type { KeyState, Row } from '../../platform/db/schema.js';
 import { fail, messagesFor, type ErrorCode } from '../../platform/errors.js';
-import { authorize } from '../accounts/authz.js';
+import { authorize } from '../accounts/index.js';
 import { appendAudit } from '../../platform/audit.js';
 import { unitOfWork } from '../../platform/unit-of-work.js';
 

@@ -12,7 +12,7 @@ import { DomainError, fail } from '../../platform/errors.js';
 import { newNumber, newOrderedId } from '../../platform/ids.js';
 import type { PlatformRules } from '../../platform/settings.js';
 import { appendAudit } from '../../platform/audit.js';
-import { BALANCE_PROVIDER, type PaymentsContext } from '../payments/registry.js';
+import { BALANCE_PROVIDER, type PaymentsContext } from '../payments/index.js';
 
 async function existing(db: Db, buyerId: string, key: string, hash: string): Promise<string | null> {
   const row = await db

@@ -9,12 +9,12 @@ import type { DeadlineHandlers } from '../../platform/sweeper.js';
 import { forUpdate, now, type Db } from '../../platform/db/dialect.js';
 import type { OrderState, Row } from '../../platform/db/schema.js';
 import { fail } from '../../platform/errors.js';
-import { releaseReservation } from '../inventory/allocation.js';
-import { applyPaymentNotice } from '../payments/apply.js';
-import type { PaymentStatus } from '../payments/gateway.js';
-import { transitionPayment } from '../payments/lifecycle.js';
+import { releaseReservation } from '../inventory/index.js';
+import { applyPaymentNotice } from '../payments/index.js';
+import type { PaymentStatus } from '../payments/index.js';
+import { transitionPayment } from '../payments/index.js';
 import { ownOrder } from './views.js';
-import { BALANCE_PROVIDER, type PaymentsContext } from '../payments/registry.js';
+import { BALANCE_PROVIDER, type PaymentsContext } from '../payments/index.js';
 import { orderMachine } from './lifecycle.js';
 import { unitOfWork } from '../../platform/unit-of-work.js';
 

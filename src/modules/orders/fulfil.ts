@@ -9,11 +9,11 @@ import { forUpdate, now, type Db } from '../../platform/db/dialect.js';
 import type { Row } from '../../platform/db/schema.js';
 import { DomainError } from '../../platform/errors.js';
 import { getPlatformRules, type PlatformRules } from '../../platform/settings.js';
-import { deliverKeys, reserveKeys } from '../inventory/allocation.js';
-import { markPaid } from '../payments/apply.js';
-import { postOrderPayment } from '../payments/flows.js';
-import { createPayout } from '../payments/payouts.js';
-import type { PaymentsContext } from '../payments/registry.js';
+import { deliverKeys, reserveKeys } from '../inventory/index.js';
+import { markPaid } from '../payments/index.js';
+import { postOrderPayment } from '../payments/index.js';
+import { createPayout } from '../payments/index.js';
+import type { PaymentsContext } from '../payments/index.js';
 import { orderMachine } from './lifecycle.js';
 
 const HOUR = 3600_000;

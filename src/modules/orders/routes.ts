@@ -6,7 +6,7 @@ import type { AppContext } from '../../platform/context.js';
 import { actorOf, userOf } from '../../platform/http/auth.js';
 import { idempotencyHeaders, idempotencyKeyOf } from '../../platform/http/idempotency.js';
 import { idParams, problems } from '../../platform/http/schemas.js';
-import type { PaymentsContext } from '../payments/registry.js';
+import type { PaymentsContext } from '../payments/index.js';
 import { checkout, checkoutSchema } from './checkout.js';
 import { payOrderAgain } from './create.js';
 import { cancelOrder } from './expiry.js';

@@ -4,10 +4,10 @@ import type { Actor } from '../../platform/actor.js';
 import { containsText, type Db } from '../../platform/db/dialect.js';
 import type { Row } from '../../platform/db/schema.js';
 import { fail } from '../../platform/errors.js';
-import { shopOf } from '../catalog/access.js';
+import { shopOf } from '../catalog/index.js';
 import { auditTrail } from '../../platform/audit.js';
-import { toPolicyView, policyViewSchema } from '../catalog/views.js';
-import { keyStateSchema } from '../inventory/lifecycle.js';
+import { toPolicyView, policyViewSchema } from '../catalog/index.js';
+import { keyStateSchema } from '../inventory/index.js';
 
 const kinds = z.enum(['GOODS', 'MEMBERSHIP', 'TOPUP']);
 export const orderStates = z.enum(['PENDING_PAYMENT', 'DELIVERED', 'EXPIRED', 'CANCELLED', 'REFUNDED']);

@@ -1,0 +1,17 @@
+/** Accounts: users and roles, sessions and API tokens, request authentication, the object-level authorisation rule book. */
+// The module's one entry: other modules and the app import only from here (lint: dependency-cruiser).
+export { authorize } from './authz.js';
+export type { Action } from './authz.js';
+export { registerAuth } from './http.js';
+export { hashPassword, verifyPassword } from './passwords.js';
+export { accountRoutes } from './routes.js';
+export { createIntegrationToken } from './tokens.js';
+export {
+  findUserByUsername,
+  insertUser,
+  passwordSchema,
+  toUserView,
+  userMachine,
+  userViewSchema,
+  usernameSchema,
+} from './users.js';

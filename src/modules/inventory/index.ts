@@ -1,0 +1,16 @@
+/** Card-key inventory: encrypted keys, imports, allocation to units, reveal (拆封) and the activation registry. */
+// The module's one entry: other modules and the app import only from here (lint: dependency-cruiser).
+export {
+  createUnits,
+  deliverKeys,
+  releaseReservation,
+  reserveKeys,
+  returnToStock,
+  voidUnitKeys,
+} from './allocation.js';
+export { interruptStaleBatches, runImport, startBatch, sweepUploads } from './import.js';
+export type { InventoryContext } from './import.js';
+export { keyStateSchema } from './lifecycle.js';
+export { rewrapAll } from './master-key.js';
+export { batchView } from './queries.js';
+export { inventoryRoutes } from './routes.js';

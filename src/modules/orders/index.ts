@@ -1,0 +1,10 @@
+/** Orders: checkout, top-ups and membership purchases, fulfilment, expiry and cancellation, the buyer's records. */
+// The module's one entry: other modules and the app import only from here (lint: dependency-cruiser).
+export { checkout } from './checkout.js';
+export { orderDeadlines } from './expiry.js';
+export { exportRecords } from './export.js';
+export type { Dataset } from './export.js';
+export { paymentReceived } from './fulfil.js';
+export { orderMachine } from './lifecycle.js';
+export { orderRoutes } from './routes.js';
+export { canSee, ownOrder } from './views.js';

@@ -1,0 +1,21 @@
+/** Payments: the ledger, payment gateways (and the sandbox ones), payment notifications, payouts and settlement. */
+// The module's one entry: other modules and the app import only from here (lint: dependency-cruiser).
+export { applyPaymentNotice, markPaid } from './apply.js';
+export { postOrderPayment } from './flows.js';
+export type { PaymentStatus } from './gateway.js';
+export { ensureAccount, postTransaction } from './ledger.js';
+export { transitionPayment, transitionPayout } from './lifecycle.js';
+export {
+  applyRefundNotice,
+  createPayout,
+  reconcileProcessingPayouts,
+  submitPendingPayouts,
+} from './payouts.js';
+export { startRefund } from './refunds.js';
+export { BALANCE_PROVIDER, GatewayRegistry } from './registry.js';
+export type { PaymentPorts, PaymentsContext } from './registry.js';
+export { paymentRoutes } from './routes.js';
+export { createSandboxGateways } from './sandbox/index.js';
+export type { SandboxGateways } from './sandbox/index.js';
+export { sandboxRoutes } from './sandbox/routes.js';
+export { paymentDeadlines } from './settlement.js';
