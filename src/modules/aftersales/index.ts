@@ -1,6 +1,6 @@
 /** After-sales (售后): eligibility, refund requests and their lifecycle, evidence, review, deadlines and payouts back along the original path. */
 // The module's one entry: other modules and the app import only from here (lint: dependency-cruiser).
 export { payoutChanged } from './payout.js';
-export { applyForRefund } from './requests.js';
+export { applyForRefund } from './apply.js';
 export { aftersalesRoutes } from './routes.js';
 export { refundDeadlines } from './sweep.js';

@@ -13,8 +13,10 @@ import { userOf } from '../../platform/http/auth.js';
 import { idempotencyHeaders, idempotencyKeyOf } from '../../platform/http/idempotency.js';
 import { ELIGIBILITY_CODE_INFO, REFUND_REASONS } from './eligibility.js';
 import { evidenceFile, uploadEvidence } from './files.js';
-import { applyForRefund, applySchema, precheck, precheckSchema, refundDraft } from './requests.js';
-import { actOnRequest, buyerActionSchema, decide, decisionSchema, REJECT_CODES } from './review.js';
+import { applyForRefund } from './apply.js';
+import { applySchema, precheck, precheckSchema, refundDraft } from './requests.js';
+import { buyerActionSchema } from './buyer-actions.js';
+import { actOnRequest, decide, decisionSchema, REJECT_CODES } from './review.js';
 import {
   listRequests,
   requestDetail,

@@ -10,6 +10,7 @@ import { constraintKind, now, type Db } from '../../platform/db/dialect.js';
 import type { NewRow, Row } from '../../platform/db/schema.js';
 import { DomainError, fail } from '../../platform/errors.js';
 import { newNumber, newOrderedId } from '../../platform/ids.js';
+import { afterCommit } from '../../platform/unit-of-work.js';
 import type { PlatformRules } from '../../platform/settings.js';
 import { appendAudit } from '../../platform/audit.js';
 import { BALANCE_PROVIDER, type PaymentsContext } from '../payments/index.js';
@@ -70,10 +71,12 @@ export const paymentExpiry = (rules: PlatformRules, at: Date): string =>
 
 /**
  * Inserts the order (PENDING_PAYMENT) and its payment row (PENDING), with the audit event; an
- * order that waits for a gateway payment (`expires_at` set) gets its expiry deadline too.
+ * order that waits for a gateway payment (`expires_at` set) gets its expiry deadline too, and its
+ * pay URL after commit.
  */
 export async function insertOrder(
   trx: Db,
+  ctx: PaymentsContext,
   c: { actor: Actor; at: Date },
   fields: OrderFields,
   provider: string,
@@ -133,6 +136,9 @@ export async function insertOrder(
       dueAt: new Date(order.expires_at),
       at: c.at,
     });
+  // A gateway payment: its pay URL is asked for once the order is committed (a gateway that is
+  // down leaves the order waiting; the buyer retries from the order page until it expires).
+  if (provider !== BALANCE_PROVIDER) afterCommit(trx, `pay URL ${id}`, () => ensurePayUrl(ctx, id));
   await appendAudit(trx, {
     actor: c.actor,
     action: 'order.created',

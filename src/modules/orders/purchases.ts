@@ -12,7 +12,7 @@ import { LEVEL_RANK, listOffers, memberLevelAt, startMembership } from '../membe
 import { receivePayment } from './fulfil.js';
 import { BALANCE_PROVIDER, type PaymentsContext } from '../payments/index.js';
 import { requestHash } from '../../platform/idempotency.js';
-import { ensurePayUrl, idempotent, insertOrder, paymentExpiry } from './create.js';
+import { idempotent, insertOrder, paymentExpiry } from './create.js';
 import { unitOfWork } from '../../platform/unit-of-work.js';
 
 type Buyer = UserActor;
@@ -30,7 +30,7 @@ export async function topUp(
 ): Promise<{ orderId: string; replayed: boolean }> {
   if (buyer.role !== 'buyer') fail('order.buyers_only');
   const hash = requestHash({ kind: 'TOPUP', ...input });
-  const result = await idempotent(ctx.db, buyer.id, key, hash, () =>
+  return idempotent(ctx.db, buyer.id, key, hash, () =>
     unitOfWork(ctx, async (trx) => {
       const at = ctx.clock.now();
       const rules = await getPlatformRules(trx);
@@ -41,6 +41,7 @@ export async function topUp(
         });
       const { order } = await insertOrder(
         trx,
+        ctx,
         { actor: buyer, at },
         {
           kind: 'TOPUP',
@@ -60,8 +61,6 @@ export async function topUp(
       return order.id;
     }),
   );
-  await ensurePayUrl(ctx, result.orderId).catch(() => null);
-  return result;
 }
 
 export const membershipPurchaseSchema = z.strictObject({
@@ -98,6 +97,7 @@ export async function buyMembership(
       const c = { actor: buyer as Actor, at, engine: ctx.engine };
       const { order, payment } = await insertOrder(
         trx,
+        ctx,
         c,
         {
           kind: 'MEMBERSHIP',
