@@ -9,6 +9,7 @@ import { fail } from '../platform/errors.js';
 import { runImport, startBatch } from '../modules/inventory/index.js';
 import { rewrapAll } from '../modules/inventory/index.js';
 import { batchView } from '../modules/inventory/index.js';
+import type { CliStream } from './io.js';
 
 export async function importKeyFile(
   b: Booted,
@@ -18,6 +19,8 @@ export async function importKeyFile(
     format: 'auto' | 'text' | 'csv';
     merchant?: string | undefined;
     maxBytes: number;
+    /** Where the progress bar is drawn, if it is a terminal (the report is returned either way). */
+    progress: CliStream;
   },
 ): Promise<string> {
   const size = (await stat(opts.file)).size;
@@ -48,21 +51,25 @@ export async function importKeyFile(
     format: opts.format,
     bytesTotal: size,
   });
+  // Drawn only on a terminal: piped into a file or a log, escape codes would be noise.
+  const tty = opts.progress.isTTY === true;
   const bar = new cliProgress.SingleBar(
     {
       format:
         '{bar} {percentage}% | {value}/{total} bytes | imported {imported} dup {duplicates} rejected {rejected}',
       hideCursor: true,
+      stream: opts.progress,
     },
     cliProgress.Presets.shades_classic,
   );
-  const tty = process.stderr.isTTY;
   if (tty) bar.start(Math.max(size, 1), 0, { imported: 0, duplicates: 0, rejected: 0 });
   const done = await runImport(b, actor, batch, { file: opts.file }, (p) => {
     if (tty)
       bar.update(p.bytesRead, { imported: p.imported, duplicates: p.duplicates, rejected: p.rejected });
+  }).finally(() => {
+    // also on failure: the bar's timer would outlive the run and the terminal's cursor stay hidden
+    if (tty) bar.stop();
   });
-  if (tty) bar.stop();
   const view = await batchView(b, done);
   const lines = [
     `${view.status} batch ${view.id}: ${view.imported} imported, ${view.duplicates} duplicate, ${view.rejected} rejected, ${view.linesRead} lines`,

@@ -1,14 +1,20 @@
-/** The `kameng` CLI against a real database of this run's engine. */
+/**
+ * The `kameng` CLI against a real database of this run's engine. Every command runs in-process
+ * through runCli (what a process would print, its exit code, the database it leaves); one test
+ * spawns the real entry point to prove the binary itself starts, prints and exits with the code.
+ */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { runCli, type CliStream } from '../../src/cli/program.js';
 import { testEngine } from '../helpers/db.js';
 
-const run = promisify(execFile);
+const spawn = promisify(execFile);
 let env: NodeJS.ProcessEnv;
 let dir: string;
 let schema: string | null = null;
@@ -55,15 +61,67 @@ async function firstProduct(): Promise<string> {
   }
 }
 
-const kameng = async (...args: string[]) => {
+/** A stream that keeps what is written to it; `tty` makes it pass for a terminal. */
+function collector(tty = false): { stream: CliStream; text: () => string } {
+  let text = '';
+  const writable = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      text += chunk.toString('utf8');
+      done();
+    },
+  });
+  const stream: CliStream = tty ? Object.assign(writable, { isTTY: true, columns: 120 }) : writable;
+  return { stream, text: () => text };
+}
+
+interface Result {
+  code: number;
+  out: string;
+  err: string;
+}
+
+/**
+ * One command line in-process. What the code under test writes to the process's own streams
+ * (boot's warnings go to process.stderr) is caught and counted as the run's output, as a
+ * spawned process would have printed it, so the no-secret checks see it too.
+ */
+async function cli(args: string[], opts: { env?: NodeJS.ProcessEnv; tty?: boolean } = {}): Promise<Result> {
+  const stdout = collector();
+  const stderr = collector(opts.tty);
+  const stray = { out: '', err: '' };
+  const text = (chunk: string | Uint8Array): string =>
+    typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+  const outSpy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    stray.out += text(chunk);
+    return true;
+  });
+  const errSpy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+    stray.err += text(chunk);
+    return true;
+  });
   try {
-    const r = await run('npx', ['tsx', 'src/cli/main.ts', ...args], { env });
+    const code = await runCli(args, { env: opts.env ?? env, stdout: stdout.stream, stderr: stderr.stream });
+    return { code, out: stdout.text() + stray.out, err: stderr.text() + stray.err };
+  } finally {
+    outSpy.mockRestore();
+    errSpy.mockRestore();
+  }
+}
+
+const kameng = (...args: string[]): Promise<Result> => cli(args);
+
+/** The real binary's entry, as a process (node --import tsx: no npx in between). */
+async function kamengProcess(args: string[], processEnv: NodeJS.ProcessEnv): Promise<Result> {
+  try {
+    const r = await spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+      env: processEnv,
+    });
     return { code: 0, out: r.stdout, err: r.stderr };
   } catch (e) {
     const x = e as { code: number; stdout: string; stderr: string };
     return { code: x.code, out: x.stdout, err: x.stderr };
   }
-};
+}
 
 describe('kameng CLI', () => {
   it('migrates, seeds the demo once, creates an admin, and verifies the audit chain', async () => {
@@ -76,7 +134,7 @@ describe('kameng CLI', () => {
     expect(dup.code).toBe(1);
     expect(dup.err).toContain('用户名已被注册 / This username is already taken');
     expect((await kameng('audit-verify')).out).toMatch(/audit chain OK \(\d+ events\)/);
-  }, 60_000);
+  });
 
   it('moves the test clock and imports a holiday year', async () => {
     const before = (await kameng('clock', 'show')).out;
@@ -104,7 +162,7 @@ describe('kameng CLI', () => {
     const bad = await kameng('calendar', 'import', file);
     expect(bad.code).toBe(1);
     expect(bad.err).toContain('节假日文件无效');
-  }, 60_000);
+  });
 
   it('imports a key file with a report, and rotates the master key without touching secrets', async () => {
     // the demo seed above made products; take the first card-key product
@@ -119,10 +177,11 @@ describe('kameng CLI', () => {
     );
     const productId = await firstProduct();
     const r = await kameng('keys', 'import', '--product', productId, file);
-    expect(r.code).toBe(0); // completed; the report lists what did not go in
+    expect(r.code, r.err).toBe(0); // completed; the report lists what did not go in
     expect(r.out).toMatch(/COMPLETED batch \S+: 2 imported, 1 duplicate, 1 rejected, 4 lines/);
     expect(r.out).toContain('line 3: DUPLICATE_IN_BATCH');
     expect(r.out + r.err).not.toContain('cli-secret');
+    expect(r.err).not.toContain('bytes | imported'); // no progress bar when stderr is not a terminal
     const newKey = path.join(dir, 'next.key');
     const rot = await kameng('keys', 'rotate-master', '--new-key-file', newKey);
     expect(rot.out).toMatch(/re-wrapped \d+ stored key\(s\)/);
@@ -134,20 +193,19 @@ describe('kameng CLI', () => {
     truncateSync(huge, 2 * 1024 ** 3);
     const big = await kameng('keys', 'import', '--product', productId, huge);
     expect(big.code).toBe(1);
-    expect(big.out).toMatch(/FAILED batch \S+: 0 imported/);
+    expect(big.out, big.err).toMatch(/FAILED batch \S+: 0 imported/);
     expect(big.out).toContain('文件不是文本文件');
     const tooBig = await kameng('keys', 'import', '--product', productId, '--max-bytes', '1000000', huge);
     expect(tooBig.err).toContain('文件过大');
     const again = await kameng('keys', 'import', '--product', productId, file);
-    expect(again.out).toMatch(/0 imported, 3 duplicate, 1 rejected/);
-  }, 90_000);
+    expect(again.out, again.err).toMatch(/0 imported, 3 duplicate, 1 rejected/);
+  });
 
   it('sweeps deadlines once and exports a buyer’s records without secrets', async () => {
     expect((await kameng('sweep')).out).toMatch(/fired \d+ deadline\(s\), postponed 0, sent 0 payout\(s\)/);
     const file = path.join(dir, 'chaohui.xlsx');
     const r = await kameng('records', 'export', '--user', 'chaohui', '--out', file);
     expect(r.out).toContain(`to ${file}`);
-    const { readFileSync } = await import('node:fs');
     const body = readFileSync(file);
     expect(body.subarray(0, 2).toString()).toBe('PK');
     const csv = path.join(dir, 'keys.csv');
@@ -157,13 +215,34 @@ describe('kameng CLI', () => {
     expect(text).not.toMatch(/demo\d+pw/); // demo passwords end in "pw"
     const bad = await kameng('records', 'export', '-u', 'nobody', '-o', csv);
     expect(bad.code).toBe(1);
-  }, 60_000);
+  });
+
+  it('draws the import progress bar on a terminal, without secrets, and still reports on stdout', async () => {
+    const file = path.join(dir, 'keys-tty.txt');
+    writeFileSync(file, ['CLI-0101 cli-secret-101', 'CLI-0102 cli-secret-102'].join('\n'));
+    const r = await cli(['keys', 'import', '--product', await firstProduct(), file], { tty: true });
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/COMPLETED batch \S+: 2 imported, 0 duplicate, 0 rejected, 2 lines/);
+    expect(r.err).toMatch(/100% \| \d+\/\d+ bytes \| imported 2 dup 0 rejected 0/);
+    expect(r.err).toContain('\x1B[?25h'); // the bar stopped: the cursor is shown again
+    expect(r.out + r.err).not.toContain('cli-secret');
+  });
 
   it('names a bad configuration variable', async () => {
-    const r = await run('npx', ['tsx', 'src/cli/main.ts', 'migrate'], { env: { ...env, PORT: 'abc' } }).catch(
-      (e: { code: number; stderr: string }) => e,
-    );
-    expect('code' in r ? r.code : 0).toBe(1);
-    expect('stderr' in r ? r.stderr : '').toContain('PORT="abc"');
-  }, 30_000);
+    const r = await cli(['migrate'], { env: { ...env, PORT: 'abc' } });
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('PORT="abc"');
+  });
+
+  it('runs as a process: the entry point prints, and exits with the run’s code', async () => {
+    const [ok, bad] = await Promise.all([
+      kamengProcess(['migrate'], env),
+      kamengProcess(['migrate'], { ...env, PORT: 'abc' }),
+    ]);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toContain(`migrated (${testEngine()})`);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain('kameng: Invalid configuration');
+    expect(bad.err).toContain('PORT="abc"');
+  });
 });
