@@ -143,6 +143,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         ? 'KAMENG_DEMO=off'
         : `${realData} set without NODE_ENV=production (KAMENG_DEMO=on to seed the demo on this database anyway)`
       : null;
+  // The demo accounts come with the demo, never on their own: a database running without the demo
+  // would disable them again at its next start.
+  if (!production && demo === 'off' && e.KAMENG_SEED_DEMO === 'auto')
+    problems.push(
+      `KAMENG_SEED_DEMO=auto: the demo is off (${demoOffReason ?? 'KAMENG_DEMO=off'}); set KAMENG_DEMO=on to seed it on this database`,
+    );
   const seedDemo = (e.KAMENG_SEED_DEMO ?? (demo === 'off' ? 'never' : 'auto')) === 'auto';
   const testClock = !production && (e.KAMENG_TEST_CLOCK ?? (demo === 'off' ? 'off' : 'on')) === 'on';
   // The sandbox cashier lets anyone "pay": in production it would create money from nothing.

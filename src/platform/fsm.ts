@@ -229,7 +229,7 @@ export class Machine<T extends AggregateTable, S extends string, R extends strin
       returning *`.execute(trx);
     const row = result.rows[0];
     if (!row) fail(this.def.conflict ?? 'request.conflict', { field: 'version' });
-    await this.def.onEnter?.[m.to]?.({ trx, row, from, by: m.by, actor: m.actor, at: m.at });
+    // The move's own event first, then whatever entering the state causes (and its events).
     await appendAudit(trx, {
       actor: m.actor,
       action: this.actionOf(m.to),
@@ -238,6 +238,7 @@ export class Machine<T extends AggregateTable, S extends string, R extends strin
       data: { from, to: m.to, ...m.data },
       at: m.at,
     });
+    await this.def.onEnter?.[m.to]?.({ trx, row, from, by: m.by, actor: m.actor, at: m.at });
     return row;
   }
 

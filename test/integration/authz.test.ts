@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { harness, type Harness } from '../helpers/app.js';
 import { productInput } from '../helpers/factories.js';
+import { buy, fund, stocked } from '../helpers/orders.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -95,6 +96,35 @@ describe('merchants', () => {
     api.bearer = token;
     expect((await api.patch(`/api/merchant/products/${p.id}`, { version: 1, name: 'x' })).status).toBe(404);
     expect((await api.post('/api/merchant/products', productInput({ name: 'via token' }))).status).toBe(201);
+  });
+
+  it("a merchant's API token reads its own shop's order records, as it did before routes declared their callers", async () => {
+    const p = await stocked(h, 1);
+    const b = await h.loggedIn({ role: 'buyer' });
+    await fund(h, b.userId, 100_000);
+    const order = (await buy(b, p, 1)).body as { id: string };
+    const detail = (await b.get<{ units: { unitId: string }[] }>(`/api/orders/${order.id}`)).body;
+    const owner = h.client();
+    const username = (
+      await h.db.db.selectFrom('users').select('username').where('id', '=', p.shop.userId).executeTakeFirstOrThrow()
+    ).username;
+    expect((await owner.login(username, 'correct-horse-1')).status).toBe(200);
+    const token = (await owner.post<{ token: string }>('/api/merchant/tokens', { name: 'reader' })).body.token;
+    const api = h.client();
+    api.bearer = token;
+    // read: the unit's key timeline (masked) and the order's conversation
+    expect((await api.get(`/api/units/${detail.units[0].unitId}/timeline`)).status).toBe(200);
+    expect((await api.get(`/api/orders/${order.id}/messages`)).status).toBe(200);
+    // the shop's money and sales stay for the logged-in merchant, not for tokens
+    expect((await api.get('/api/merchant/finance')).status).toBe(403);
+    expect((await api.get('/api/merchant/orders')).status).toBe(403);
+    expect((await owner.get('/api/merchant/finance')).status).toBe(200);
+    // and a rival shop's token sees none of it
+    const rival = await h.loggedIn({ role: 'merchant' });
+    const other = h.client();
+    other.bearer = (await rival.post<{ token: string }>('/api/merchant/tokens', { name: 'rival' })).body.token;
+    expect((await other.get(`/api/units/${detail.units[0].unitId}/timeline`)).status).toBe(404);
+    expect((await other.get(`/api/orders/${order.id}/messages`)).status).toBe(404);
   });
 
   it('issuer tokens are made by admins only and cannot act as a merchant', async () => {

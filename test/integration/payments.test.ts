@@ -420,6 +420,28 @@ describe('gateway down', () => {
     expect(ok.body.payment.payUrl).toMatch(/\/sandbox\/pay\//);
   });
 
+  it('a checkout retried with its Idempotency-Key once the gateway is back gets the pay URL the first call lacked', async () => {
+    const p = await stocked(h, 1);
+    const gw = h.app.kameng.sandbox!.get('sandbox-wechat');
+    await gw.updateSettings({ down: true });
+    const b = await h.loggedIn({ role: 'buyer' });
+    const key = idem();
+    try {
+      const first = await buy(b, p, 1, 'WECHAT', key);
+      expect(first.status).toBe(201);
+      expect((first.body as Order).payment.payUrl).toBeNull();
+      // still down: the replay is the same order, still waiting
+      const again = await buy(b, p, 1, 'WECHAT', key);
+      expect((again.body as Order).id).toBe((first.body as Order).id);
+      expect((again.body as Order).payment.payUrl).toBeNull();
+    } finally {
+      await gw.updateSettings({ down: false });
+    }
+    const replay = await buy(b, p, 1, 'WECHAT', key);
+    expect(replay.headers['idempotency-replayed']).toBe('true');
+    expect((replay.body as Order).payment.payUrl).toMatch(/\/sandbox\/pay\//);
+  });
+
   it('a buyer can cancel an unpaid order; its keys go back to stock at once', async () => {
     const p = await stocked(h, 1);
     const { b, order } = await pending(p, 1);

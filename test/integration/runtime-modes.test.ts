@@ -172,6 +172,15 @@ describe('a database that once held the demo seed, started without the demo', ()
     });
     expect(session.statusCode).toBe(200);
     const cookie = session.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
+    // …and the demo admin issued a token to an issuer
+    const issued = await before.inject({
+      method: 'POST',
+      url: '/api/admin/tokens',
+      headers: { cookie, 'x-csrf-token': session.json<{ csrfToken: string }>().csrfToken },
+      payload: { name: 'demo issuer', scope: 'issuer' },
+    });
+    expect(issued.statusCode, issued.body).toBe(201);
+    const issuerToken = issued.json<{ token: string }>().token;
     await before.close();
     await demo.handle.close();
 
@@ -198,6 +207,14 @@ describe('a database that once held the demo seed, started without the demo', ()
         expect(
           (await app.inject({ method: 'GET', url: '/api/auth/me', headers: { cookie } })).statusCode,
         ).toBe(401);
+        // the token it issued is revoked with it
+        const check = await app.inject({
+          method: 'POST',
+          url: '/api/registry/check',
+          headers: { authorization: `Bearer ${issuerToken}` },
+          payload: { cardNo: 'x', password: 'y' },
+        });
+        expect(check.statusCode).toBe(401);
         // an account whose owner changed its password keeps working
         const own = await app.inject({
           method: 'POST',
@@ -214,6 +231,12 @@ describe('a database that once held the demo seed, started without the demo', ()
         .where('action', '=', 'user.disabled')
         .execute();
       expect(events.length).toBe(prod.retiredDemoLogins.length);
+      const revoked = await prod.db
+        .selectFrom('audit_events')
+        .select('id')
+        .where('action', '=', 'api_token.revoked')
+        .execute();
+      expect(revoked).toHaveLength(1);
       expect((await verifyAuditChain(prod.db)).ok).toBe(true);
       // a second start finds nothing more to retire
       await prod.handle.close();

@@ -95,6 +95,8 @@ describe('loadConfig', () => {
       // with the demo off, nothing public is left to protect: any interface is allowed
       expect(loadConfig({ ...env, HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
     }
+    // the demo accounts alone cannot be asked for while the demo is off
+    expect(() => loadConfig({ KAMENG_MASTER_KEY: MK, KAMENG_SEED_DEMO: 'auto' })).toThrow(/KAMENG_DEMO=on/);
     // an operator may still ask for the demo on such a database, outside production
     expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db', KAMENG_DEMO: 'on' })).toMatchObject({
       demo: 'on',

@@ -11,15 +11,15 @@ import { systemActor } from '../../platform/actor.js';
 import { lockUser, now, type Db } from '../../platform/db/dialect.js';
 import type { PayoutState, Row } from '../../platform/db/schema.js';
 import { cancelDeadline, scheduleDeadline } from '../../platform/deadlines.js';
-import { fail } from '../../platform/errors.js';
+import { DomainError, fail } from '../../platform/errors.js';
 import { fenToYuan } from '../../platform/money.js';
 import { getPlatformRules } from '../../platform/settings.js';
 import { appendAudit } from '../../platform/audit.js';
 import { returnToStock, voidUnitKeys } from '../inventory/index.js';
 import { notify, supportUsers } from '../notifications/index.js';
 import { refundMembership } from '../membership/index.js';
-import { orderMachine } from '../orders/index.js';
-import { transitionPayout } from '../payments/index.js';
+import { markOrderRefunded } from '../orders/index.js';
+import { closeRerouted } from '../payments/index.js';
 import { applyRefundNotice, createPayout } from '../payments/index.js';
 import { BALANCE_PROVIDER, type PaymentsContext } from '../payments/index.js';
 import { startRefund } from '../payments/index.js';
@@ -159,22 +159,8 @@ async function finishIfPaid(trx: Db, request: Row<'refund_requests'>, at: Date):
     .where('order_id', '=', request.order_id)
     .where('state', 'in', ['PENDING', 'PROCESSING', 'ABNORMAL'])
     .executeTakeFirst();
-  if (!left && !inFlight) {
-    const order = await trx
-      .selectFrom('orders')
-      .select(['id', 'state', 'version'])
-      .where('id', '=', request.order_id)
-      .executeTakeFirstOrThrow();
-    if (order.state === 'DELIVERED')
-      await orderMachine.transition(trx, {
-        row: order,
-        to: 'REFUNDED',
-        by: 'system',
-        actor: PAYOUTS,
-        at,
-        data: { requestId: request.id },
-      });
-  }
+  if (!left && !inFlight)
+    await markOrderRefunded(trx, { actor: PAYOUTS, at }, request.order_id, { requestId: request.id });
   await notify(
     trx,
     [request.buyer_id],
@@ -300,7 +286,11 @@ export async function rerouteToBalance(
   }
   await unitOfWork(ctx, async (trx) => {
     const at = ctx.clock.now();
-    const request = await lockRequest(trx, ctx, requestId).catch(() => undefined);
+    // An unknown request reads as not found; a database error (a deadlock victim) is not swallowed.
+    const request = await lockRequest(trx, ctx, requestId).catch((error: unknown) => {
+      if (error instanceof DomainError) return undefined;
+      throw error;
+    });
     const isBuyer = actor.role === 'buyer' && request?.buyer_id === actor.id;
     const isSupport = actor.role === 'support' || actor.role === 'admin';
     if (!request || (!isBuyer && !isSupport)) fail('refund.not_found');
@@ -315,16 +305,7 @@ export async function rerouteToBalance(
     // A payout that turned ABNORMAL after the gateway was asked has not been asked: try again.
     if (payouts.some((x) => x.state === 'ABNORMAL' && x.provider !== BALANCE_PROVIDER && !asked.has(x.id)))
       fail('request.conflict', { field: 'version' });
-    for (const p of payouts.filter((x) => x.state === 'ABNORMAL'))
-      await transitionPayout(trx, {
-        row: p,
-        to: 'CLOSED',
-        by: 'support',
-        actor,
-        at,
-        set: { error_code: 'REROUTED_TO_BALANCE', finished_at: now(at) },
-        data: { reroutedBy: actor.role },
-      });
+    for (const p of payouts.filter((x) => x.state === 'ABNORMAL')) await closeRerouted(trx, { actor, at }, p);
     const committed = payouts
       .filter((x) => ['PENDING', 'PROCESSING', 'SUCCESS'].includes(x.state))
       .reduce((s, x) => s + x.amount_fen, 0);

@@ -206,7 +206,7 @@ export function aftersalesRoutes(ctx: Ctx): FastifyPluginAsyncZod {
         return reply
           .code(201)
           .header('location', `/api/refunds/${r.requestId}`)
-          .send(await requestDetail(ctx.db, buyer, r.requestId));
+          .send(await requestDetail(ctx, buyer, r.requestId));
       },
     );
 
@@ -235,7 +235,7 @@ export function aftersalesRoutes(ctx: Ctx): FastifyPluginAsyncZod {
           response: { 200: requestDetailSchema, ...problems(401, 404) },
         },
       },
-      async (req) => requestDetail(ctx.db, userOf(req), req.params.id),
+      async (req) => requestDetail(ctx, userOf(req), req.params.id),
     );
 
     app.post(
@@ -254,7 +254,7 @@ export function aftersalesRoutes(ctx: Ctx): FastifyPluginAsyncZod {
       async (req) => {
         const actor = userOf(req);
         await decide(ctx, actor, req.params.id, req.body);
-        return requestDetail(ctx.db, actor, req.params.id);
+        return requestDetail(ctx, actor, req.params.id);
       },
     );
 
@@ -274,7 +274,7 @@ export function aftersalesRoutes(ctx: Ctx): FastifyPluginAsyncZod {
       async (req) => {
         const actor = userOf(req);
         await actOnRequest(ctx, actor, req.params.id, req.body);
-        return requestDetail(ctx.db, actor, req.params.id);
+        return requestDetail(ctx, actor, req.params.id);
       },
     );
 

@@ -127,15 +127,20 @@ function actionsFor(
   actor: UserActor,
   r: Row<'refund_requests'>,
   maxResubmissions: number,
+  at: Date,
 ): string[] {
   const s: RefundState = r.state;
+  // An answer after its deadline is refused (the request machine's guards): not offered either.
+  const open = (due: string | null) => due !== null && at.getTime() < Date.parse(due);
   if (viewer === 'buyer') {
     const a: string[] = [];
-    if (s === 'AWAITING_BUYER') a.push('SUPPLEMENT');
+    if (s === 'AWAITING_BUYER' && open(r.supplement_due_at)) a.push('SUPPLEMENT');
     if (s === 'PENDING_REVIEW' || s === 'SUPPORT_REVIEW' || s === 'AWAITING_BUYER') a.push('CANCEL');
     if (s === 'REJECTED') {
-      if (r.submissions <= maxResubmissions) a.push('RESUBMIT');
-      a.push('ACCEPT', 'ESCALATE');
+      const inTime = open(r.escalation_due_at);
+      if (inTime && r.submissions <= maxResubmissions) a.push('RESUBMIT');
+      a.push('ACCEPT');
+      if (inTime) a.push('ESCALATE');
     }
     if (s === 'REFUND_ABNORMAL') a.push('CHOOSE_BALANCE');
     return a;
@@ -164,7 +169,12 @@ export async function loadVisibleRequest(
   return { r, viewer };
 }
 
-export async function requestDetail(db: Db, actor: UserActor, id: string): Promise<RequestDetail> {
+export async function requestDetail(
+  ctx: { db: Db; clock: { now(): Date } },
+  actor: UserActor,
+  id: string,
+): Promise<RequestDetail> {
+  const { db } = ctx;
   const { r, viewer } = await loadVisibleRequest(db, actor, id);
   const [order, units, evidence, payouts, trail, rules] = await Promise.all([
     db
@@ -244,7 +254,7 @@ export async function requestDetail(db: Db, actor: UserActor, id: string): Promi
       actor: e.actor_role,
       data: fromJson<unknown>(e.data),
     })),
-    actions: actionsFor(viewer, actor, r, rules.maxResubmissions - earlier),
+    actions: actionsFor(viewer, actor, r, rules.maxResubmissions - earlier, ctx.clock.now()),
   };
 }
 

@@ -28,7 +28,7 @@ export function conversationRoutes(ctx: AppContext & { files: FileStore }): Fast
     app.get(
       '/orders/:id/messages',
       {
-        config: { auth: { users: 'any' } },
+        config: { auth: { users: 'any', tokens: ['merchant'] } },
         schema: {
           tags: ['conversations'],
           summary: "The order's conversation, oldest first, with read receipts",
@@ -81,7 +81,7 @@ export function conversationRoutes(ctx: AppContext & { files: FileStore }): Fast
     app.get(
       '/orders/:id/messages/files/:sha256',
       {
-        config: { auth: { users: 'any' } },
+        config: { auth: { users: 'any', tokens: ['merchant'] } },
         schema: {
           tags: ['conversations'],
           summary: 'Download an attachment of the order conversation',

@@ -2,15 +2,15 @@
  * A database that once held the demo seed keeps its accounts, whose password is published in the
  * README and printed by every demo start. Started without the demo (production, or real secrets),
  * every demo account still using that password is disabled — its sessions stop working at once —
- * with an audit event, and the caller warns loudly. An account whose password was changed is left
+ * with an audit event — and the API tokens it issued to issuers or channels are revoked — and the
+ * caller warns loudly. An account whose password was changed is left
  * alone: its owner took it over.
  */
 import { systemActor } from '../../platform/actor.js';
 import type { DataContext } from '../../platform/context.js';
 import { DomainError } from '../../platform/errors.js';
 import { getSetting } from '../../platform/settings.js';
-import { verifyPassword } from '../accounts/index.js';
-import { userMachine } from '../accounts/index.js';
+import { revokeApiToken, userMachine, verifyPassword } from '../accounts/index.js';
 import { DEMO_LOGINS, DEMO_PASSWORD } from './seed.js';
 import { unitOfWork } from '../../platform/unit-of-work.js';
 
@@ -46,6 +46,14 @@ export async function retireDemoLogins(ctx: DataContext): Promise<string[]> {
           data: { reason: 'DEMO_PASSWORD_PUBLISHED', username: u.username },
         });
         await trx.deleteFrom('sessions').where('user_id', '=', u.id).execute();
+        // Tokens it issued for issuers and channels belong to no user: revoked with it.
+        const issued = await trx
+          .selectFrom('api_tokens')
+          .select('id')
+          .where('created_by', '=', u.id)
+          .where('revoked_at', 'is', null)
+          .execute();
+        for (const t of issued) await revokeApiToken({ ...ctx, db: trx }, actor, t.id);
       });
       retired.push(u.username);
     } catch (error) {

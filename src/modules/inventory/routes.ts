@@ -260,7 +260,7 @@ export function inventoryRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.get(
       '/units/:id/timeline',
       {
-        config: { auth: { users: 'any' } },
+        config: { auth: { users: 'any', tokens: ['merchant'] } },
         schema: {
           tags: ['inventory'],
           summary: 'The history of the key of one of the buyer’s units',

@@ -130,7 +130,7 @@ export async function checkout(
   if (buyer.role !== 'buyer') fail('order.buyers_only');
   if (!input.policyConfirmed) fail('order.policy_not_confirmed', { field: 'policyConfirmed' });
   const hash = requestHash({ kind: 'GOODS', ...input });
-  return idempotent(ctx.db, buyer.id, key, hash, () =>
+  return idempotent(ctx, buyer.id, key, hash, () =>
     unitOfWork(ctx, async (trx) => {
       const at = ctx.clock.now();
       const offer = await readOffer(trx, buyer, input.productId);

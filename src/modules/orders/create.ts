@@ -11,6 +11,7 @@ import type { NewRow, Row } from '../../platform/db/schema.js';
 import { DomainError, fail } from '../../platform/errors.js';
 import { newNumber, newOrderedId } from '../../platform/ids.js';
 import { afterCommit } from '../../platform/unit-of-work.js';
+import { fallbackLogger } from '../../platform/logger.js';
 import type { PlatformRules } from '../../platform/settings.js';
 import { appendAudit } from '../../platform/audit.js';
 import { BALANCE_PROVIDER, type PaymentsContext } from '../payments/index.js';
@@ -33,15 +34,22 @@ async function existing(db: Db, buyerId: string, key: string, hash: string): Pro
  * order-number collision is retried with a fresh number.
  */
 export async function idempotent(
-  db: Db,
+  ctx: PaymentsContext,
   buyerId: string,
   key: string,
   hash: string,
   create: () => Promise<string>,
 ): Promise<{ orderId: string; replayed: boolean }> {
   for (let attempt = 0; ; attempt++) {
-    const first = await existing(db, buyerId, key, hash);
-    if (first) return { orderId: first, replayed: true };
+    const first = await existing(ctx.db, buyerId, key, hash);
+    if (first) {
+      // A replay (the buyer retried) asks again for a pay URL the gateway could not give the first
+      // time; a gateway still down leaves the order waiting, as the order page's "pay" does.
+      await ensurePayUrl(ctx, first).catch((err: unknown) =>
+        (ctx.log ?? fallbackLogger).warn({ err, orderId: first }, 'pay URL not available yet'),
+      );
+      return { orderId: first, replayed: true };
+    }
     try {
       return { orderId: await create(), replayed: false };
     } catch (error) {

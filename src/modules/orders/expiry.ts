@@ -6,13 +6,13 @@
 import { systemActor, type Actor, type UserActor } from '../../platform/actor.js';
 import { cancelDeadline } from '../../platform/deadlines.js';
 import type { DeadlineHandlers } from '../../platform/sweeper.js';
-import { forUpdate, now, type Db } from '../../platform/db/dialect.js';
+import { forUpdate, type Db } from '../../platform/db/dialect.js';
 import type { OrderState, Row } from '../../platform/db/schema.js';
 import { fail } from '../../platform/errors.js';
 import { releaseReservation } from '../inventory/index.js';
 import { applyPaymentNotice } from '../payments/index.js';
 import type { PaymentStatus } from '../payments/index.js';
-import { transitionPayment } from '../payments/index.js';
+import { closeUnpaidPayment } from '../payments/index.js';
 import { ownOrder } from './views.js';
 import { BALANCE_PROVIDER, type PaymentsContext } from '../payments/index.js';
 import { orderMachine } from './lifecycle.js';
@@ -76,15 +76,7 @@ async function giveUp(
     actor: c.actor,
     at: c.at,
   });
-  if (payment.state === 'PENDING')
-    await transitionPayment(trx, {
-      row: payment,
-      to: 'CLOSED',
-      by: 'system',
-      actor: c.actor,
-      at: c.at,
-      set: { closed_at: now(c.at) },
-    });
+  if (payment.state === 'PENDING') await closeUnpaidPayment(trx, c, payment);
   if (order.kind === 'GOODS') {
     const units = await trx.selectFrom('units').select('id').where('order_id', '=', orderId).execute();
     await releaseReservation(

@@ -5,6 +5,6 @@ export { orderDeadlines } from './expiry.js';
 export { exportRecords } from './export.js';
 export type { Dataset } from './export.js';
 export { paymentReceived } from './fulfil.js';
-export { orderMachine } from './lifecycle.js';
+export { markOrderRefunded } from './lifecycle.js';
 export { orderRoutes } from './routes.js';
 export { canSee, ownOrder } from './views.js';

@@ -3,6 +3,8 @@
  * change goes through `orderMachine.transition()` (edge and role check, version-checked UPDATE …
  * RETURNING, 409 on a lost race, audit event) in the caller's unit of work.
  */
+import type { Actor } from '../../platform/actor.js';
+import type { Db } from '../../platform/db/dialect.js';
 import type { OrderState } from '../../platform/db/schema.js';
 import { defineMachine, type Transitions } from '../../platform/fsm.js';
 
@@ -33,3 +35,29 @@ export const orderMachine = defineMachine({
   transitions: orderTransitions,
   notAllowed: 'order.transition_not_allowed',
 });
+
+/**
+ * After-sales paid back the last unit of a delivered order (no payout of it still on its way): the
+ * order is REFUNDED. Anything else (not delivered, already refunded) is left as it is.
+ */
+export async function markOrderRefunded(
+  trx: Db,
+  c: { actor: Actor; at: Date },
+  orderId: string,
+  data: Record<string, unknown>,
+): Promise<void> {
+  const order = await trx
+    .selectFrom('orders')
+    .select(['id', 'state', 'version'])
+    .where('id', '=', orderId)
+    .executeTakeFirstOrThrow();
+  if (order.state === 'DELIVERED')
+    await orderMachine.transition(trx, {
+      row: order,
+      to: 'REFUNDED',
+      by: 'system',
+      actor: c.actor,
+      at: c.at,
+      data,
+    });
+}

@@ -30,7 +30,7 @@ export async function topUp(
 ): Promise<{ orderId: string; replayed: boolean }> {
   if (buyer.role !== 'buyer') fail('order.buyers_only');
   const hash = requestHash({ kind: 'TOPUP', ...input });
-  return idempotent(ctx.db, buyer.id, key, hash, () =>
+  return idempotent(ctx, buyer.id, key, hash, () =>
     unitOfWork(ctx, async (trx) => {
       const at = ctx.clock.now();
       const rules = await getPlatformRules(trx);
@@ -78,7 +78,7 @@ export async function buyMembership(
 ): Promise<{ orderId: string; replayed: boolean }> {
   if (buyer.role !== 'buyer') fail('order.buyers_only');
   const hash = requestHash({ kind: 'MEMBERSHIP', ...input });
-  return idempotent(ctx.db, buyer.id, key, hash, () =>
+  return idempotent(ctx, buyer.id, key, hash, () =>
     unitOfWork(ctx, async (trx) => {
       const at = ctx.clock.now();
       const offer =

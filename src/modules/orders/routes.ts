@@ -183,7 +183,7 @@ export function orderRoutes(ctx: AppContext & PaymentsContext): FastifyPluginAsy
           querystring: orderFilterSchema,
           response: { 200: orderPage, ...problems(400, 401, 403) },
         },
-        config: { auth: { users: ['merchant'], tokens: ['merchant'] } },
+        config: { auth: { users: ['merchant'] } },
       },
       async (req) => shopOrders(ctx, actorOf(req), req.query),
     );

@@ -7,7 +7,7 @@
  * through the `paymentReceived` port, in this same transaction.
  */
 import { systemActor, type Actor } from '../../platform/actor.js';
-import { forUpdate, now, type Db } from '../../platform/db/dialect.js';
+import { forUpdate, lockRows, now, type Db } from '../../platform/db/dialect.js';
 import type { Row } from '../../platform/db/schema.js';
 import { newOrderedId } from '../../platform/ids.js';
 import type { PaymentNotice } from './gateway.js';
@@ -79,6 +79,15 @@ export async function applyPaymentNotice(
 ): Promise<{ outcome: NoticeOutcome; detail: string | null }> {
   const result = await unitOfWork(ctx, async (trx) => {
     const at = ctx.clock.now();
+    // Lock order (ADR 0004): the order, then its payment — as expiry and cancellation take them,
+    // so a notification racing an expiry waits instead of deadlocking.
+    const known = await trx
+      .selectFrom('payments')
+      .select('order_id')
+      .where('id', '=', notice.outTradeNo)
+      .executeTakeFirst();
+    if (known)
+      await lockRows(trx.selectFrom('orders').select('id').where('id', '=', known.order_id), ctx.engine);
     const payment = await forUpdate(
       trx.selectFrom('payments').selectAll().where('id', '=', notice.outTradeNo),
       ctx.engine,

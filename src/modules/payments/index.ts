@@ -4,7 +4,7 @@ export { applyPaymentNotice, markPaid } from './apply.js';
 export { postOrderPayment } from './flows.js';
 export type { PaymentStatus } from './gateway.js';
 export { ensureAccount, postTransaction } from './ledger.js';
-export { transitionPayment, transitionPayout } from './lifecycle.js';
+export { closeRerouted, closeUnpaidPayment } from './lifecycle.js';
 export {
   applyRefundNotice,
   createPayout,

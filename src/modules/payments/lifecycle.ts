@@ -2,7 +2,8 @@
  * Payment and payout lifecycles as transition tables, each defined once as a machine whose one
  * version-checked `transition()` (platform/fsm.ts) every state change goes through.
  */
-import type { Db } from '../../platform/db/dialect.js';
+import type { Actor } from '../../platform/actor.js';
+import { now, type Db } from '../../platform/db/dialect.js';
 import type { PaymentState, PayoutState, Row } from '../../platform/db/schema.js';
 import { defineMachine, type Move, type Transitions } from '../../platform/fsm.js';
 
@@ -63,3 +64,40 @@ export const transitionPayout = (
   trx: Db,
   m: Move<'payouts', PayoutState, MoneyActor>,
 ): Promise<Row<'payouts'>> => payoutMachine.transition(trx, m);
+
+/** An unpaid order was given up (expired or cancelled): its payment can no longer be paid here. */
+export function closeUnpaidPayment(
+  trx: Db,
+  c: { actor: Actor; at: Date },
+  payment: Row<'payments'>,
+): Promise<Row<'payments'>> {
+  return transitionPayment(trx, {
+    row: payment,
+    to: 'CLOSED',
+    by: 'system',
+    actor: c.actor,
+    at: c.at,
+    set: { closed_at: now(c.at) },
+  });
+}
+
+/**
+ * An ABNORMAL payout (a frozen 零钱, a closed card) given up for another destination — the buyer's
+ * choice or support's: closed, marked as rerouted (a gateway SUCCESS for it later is a double
+ * payment for support to recover).
+ */
+export function closeRerouted(
+  trx: Db,
+  c: { actor: Actor & { kind: 'user' }; at: Date },
+  payout: Row<'payouts'>,
+): Promise<Row<'payouts'>> {
+  return transitionPayout(trx, {
+    row: payout,
+    to: 'CLOSED',
+    by: 'support',
+    actor: c.actor,
+    at: c.at,
+    set: { error_code: 'REROUTED_TO_BALANCE', finished_at: now(c.at) },
+    data: { reroutedBy: c.actor.role },
+  });
+}

@@ -59,7 +59,7 @@ export function paymentRoutes(ctx: AppContext & PaymentsContext): FastifyPluginA
     app.get(
       '/merchant/finance',
       {
-        config: { auth: { users: ['merchant'], tokens: ['merchant'] } },
+        config: { auth: { users: ['merchant'] } },
         schema: {
           tags: ['payments'],
           summary: 'My shop’s balances (payable, deposit, in escrow), sales and settlements',

@@ -70,7 +70,8 @@ export function checkAuth(auth: RouteAuth, actor: Actor | null): void {
  */
 export function declaredAuth(app: FastifyInstance): void {
   app.addHook('onRoute', (route: RouteOptions) => {
-    if (!route.url.startsWith('/api/') || route.url.startsWith('/api/docs')) return;
+    if (!route.url.startsWith('/api/') || route.url === '/api/docs' || route.url.startsWith('/api/docs/'))
+      return;
     const auth = route.config?.auth;
     if (!auth) throw new Error(`${String(route.method)} ${route.url}: declare who may call it (config.auth)`);
     const schema = route.schema ?? {};

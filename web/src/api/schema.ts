@@ -2858,7 +2858,7 @@ export interface paths {
     };
     /**
      * The history of the key of one of the buyer’s units
-     * @description Who: logged-in users (any role).
+     * @description Who: logged-in users (any role); API tokens (merchant).
      */
     get: {
       parameters: {
@@ -4088,7 +4088,7 @@ export interface paths {
     };
     /**
      * Orders of my shop (sales), newest first
-     * @description Who: logged-in merchant; API tokens (merchant).
+     * @description Who: logged-in merchant.
      */
     get: {
       parameters: {
@@ -4613,7 +4613,7 @@ export interface paths {
     };
     /**
      * My shop’s balances (payable, deposit, in escrow), sales and settlements
-     * @description Who: logged-in merchant; API tokens (merchant).
+     * @description Who: logged-in merchant.
      */
     get: {
       parameters: {
@@ -6119,7 +6119,7 @@ export interface paths {
      * The order's conversation, oldest first, with read receipts
      * @description For the buyer, the merchant and platform support; arbitrators may read. Anyone else gets 404 `order.not_found`. Page on with `after=<nextCursor>`.
      *
-     *     Who: logged-in users (any role).
+     *     Who: logged-in users (any role); API tokens (merchant).
      */
     get: {
       parameters: {
@@ -6378,7 +6378,7 @@ export interface paths {
     };
     /**
      * Download an attachment of the order conversation
-     * @description Who: logged-in users (any role).
+     * @description Who: logged-in users (any role); API tokens (merchant).
      */
     get: {
       parameters: {
@@ -7038,6 +7038,31 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
+    MemberLevelInput: {
+      /** @enum {string} */
+      level: 'REGULAR' | 'VIP' | 'SUPER';
+      rank: number;
+      nameZh: string;
+      nameEn: string;
+      maxQtyPerOrder: number;
+    };
+    MembershipOfferInput: {
+      /** @enum {string} */
+      level: 'VIP' | 'SUPER';
+      priceFen: number;
+      termDays: number;
+    };
+    MembershipInput: {
+      id: string;
+      orderId: string;
+      /** @enum {string} */
+      level: 'VIP' | 'SUPER';
+      startsAt: string;
+      endsAt: string;
+      /** @enum {string} */
+      state: 'ACTIVE' | 'EXPIRED' | 'REFUNDED';
+      refundable: boolean;
+    };
     /** @enum {string} */
     ErrorCodeInput:
       | 'request.invalid'
@@ -7193,23 +7218,6 @@ export interface components {
         [key: string]: unknown;
       };
     };
-    MembershipOfferInput: {
-      /** @enum {string} */
-      level: 'VIP' | 'SUPER';
-      priceFen: number;
-      termDays: number;
-    };
-    MembershipInput: {
-      id: string;
-      orderId: string;
-      /** @enum {string} */
-      level: 'VIP' | 'SUPER';
-      startsAt: string;
-      endsAt: string;
-      /** @enum {string} */
-      state: 'ACTIVE' | 'EXPIRED' | 'REFUNDED';
-      refundable: boolean;
-    };
     MerchantInput: {
       id: string;
       name: string;
@@ -7317,6 +7325,152 @@ export interface components {
       }[];
       createdAt: string;
       updatedAt: string;
+    };
+    StockInput: {
+      productId: string;
+      available: number;
+      reserved: number;
+      sold: number;
+      invalid: number;
+      voided: number;
+      activatedUnsold: number;
+      lowStockThreshold: number | null;
+      lowStock: boolean;
+    };
+    KeyRowInput: {
+      id: string;
+      /** @enum {string} */
+      state: 'AVAILABLE' | 'RESERVED' | 'SEALED' | 'REVEALED' | 'ACTIVATED' | 'VOIDED' | 'INVALID';
+      serialMasked: string;
+      createdAt: string;
+      deliveredAt: string | null;
+      firstRevealedAt: string | null;
+      activatedAt: string | null;
+      activatedBeforeDelivery: boolean;
+    };
+    KeyTimelineInput: {
+      key: {
+        id: string;
+        productId: string;
+        /** @enum {string} */
+        state: 'AVAILABLE' | 'RESERVED' | 'SEALED' | 'REVEALED' | 'ACTIVATED' | 'VOIDED' | 'INVALID';
+        serialMasked: string;
+        activatedBeforeDelivery: boolean;
+        partiallyUsed: boolean;
+      };
+      events: {
+        at: string;
+        kind: string;
+        actor: string;
+        ip?: string;
+        userAgent?: string;
+        detail?: string;
+      }[];
+    };
+    KeyBatchInput: {
+      id: string;
+      productId: string;
+      /** @enum {string} */
+      status: 'RUNNING' | 'COMPLETED' | 'FAILED' | 'INTERRUPTED';
+      /** @enum {string} */
+      source: 'API' | 'CLI';
+      fileName: string | null;
+      /** @enum {string} */
+      format: 'auto' | 'text' | 'csv';
+      bytesTotal: number;
+      bytesRead: number;
+      linesRead: number;
+      imported: number;
+      duplicates: number;
+      rejected: number;
+      error: {
+        code: string;
+        messages: {
+          'zh-CN': string;
+          en: string;
+        };
+      } | null;
+      createdAt: string;
+      finishedAt: string | null;
+      rejects: {
+        lineNo: number;
+        reason: string;
+        messages: {
+          'zh-CN': string;
+          en: string;
+        };
+      }[];
+      rejectsTruncated: boolean;
+    };
+    BuyerUnitInput: {
+      unitId: string;
+      productId: string;
+      productName: string;
+      /** @enum {string} */
+      productType: 'CARD_KEY' | 'LICENSE_KEY' | 'ACCOUNT' | 'ENTITLEMENT';
+      /** @enum {string} */
+      state: 'AVAILABLE' | 'RESERVED' | 'SEALED' | 'REVEALED' | 'ACTIVATED' | 'VOIDED' | 'INVALID';
+      serialMasked: string;
+      deliveredAt: string | null;
+      firstRevealedAt: string | null;
+      activatedAt: string | null;
+      reveals: number;
+      policy: {
+        unactivatedRefund: boolean;
+        windowHours: number | null;
+        revealedRefund: boolean;
+        nonRefundable: boolean;
+        version: number;
+      };
+    };
+    NotificationInput: {
+      id: string;
+      kind: string;
+      title: {
+        zh: string;
+        en: string;
+      };
+      body: {
+        zh: string;
+        en: string;
+      };
+      link: string | null;
+      object: {
+        type: string;
+        id: string;
+      } | null;
+      createdAt: string;
+      readAt: string | null;
+    };
+    WalletInput: {
+      balanceFen: number;
+      entries: {
+        at: string;
+        kind: string;
+        amountFen: number;
+        orderId: string | null;
+        orderNo: string | null;
+      }[];
+    };
+    MerchantFinanceInput: {
+      payableFen: number;
+      depositFen: number;
+      escrowFen: number;
+      commissionBp: number;
+      sales: {
+        orders: number;
+        units: number;
+        amountFen: number;
+      };
+      settlements: {
+        orderId: string;
+        orderNo: string;
+        productName: string | null;
+        amountFen: number;
+        commissionFen: number;
+        netFen: number;
+        settledAt: string;
+      }[];
     };
     OrderSummaryInput: {
       id: string;
@@ -7514,123 +7668,7 @@ export interface components {
       messages: components['schemas']['ConversationMessageInput'][];
       nextCursor: string | null;
     };
-    NotificationInput: {
-      id: string;
-      kind: string;
-      title: {
-        zh: string;
-        en: string;
-      };
-      body: {
-        zh: string;
-        en: string;
-      };
-      link: string | null;
-      object: {
-        type: string;
-        id: string;
-      } | null;
-      createdAt: string;
-      readAt: string | null;
-    };
-    StockInput: {
-      productId: string;
-      available: number;
-      reserved: number;
-      sold: number;
-      invalid: number;
-      voided: number;
-      activatedUnsold: number;
-      lowStockThreshold: number | null;
-      lowStock: boolean;
-    };
-    KeyRowInput: {
-      id: string;
-      /** @enum {string} */
-      state: 'AVAILABLE' | 'RESERVED' | 'SEALED' | 'REVEALED' | 'ACTIVATED' | 'VOIDED' | 'INVALID';
-      serialMasked: string;
-      createdAt: string;
-      deliveredAt: string | null;
-      firstRevealedAt: string | null;
-      activatedAt: string | null;
-      activatedBeforeDelivery: boolean;
-    };
-    KeyTimelineInput: {
-      key: {
-        id: string;
-        productId: string;
-        /** @enum {string} */
-        state: 'AVAILABLE' | 'RESERVED' | 'SEALED' | 'REVEALED' | 'ACTIVATED' | 'VOIDED' | 'INVALID';
-        serialMasked: string;
-        activatedBeforeDelivery: boolean;
-        partiallyUsed: boolean;
-      };
-      events: {
-        at: string;
-        kind: string;
-        actor: string;
-        ip?: string;
-        userAgent?: string;
-        detail?: string;
-      }[];
-    };
-    KeyBatchInput: {
-      id: string;
-      productId: string;
-      /** @enum {string} */
-      status: 'RUNNING' | 'COMPLETED' | 'FAILED' | 'INTERRUPTED';
-      /** @enum {string} */
-      source: 'API' | 'CLI';
-      fileName: string | null;
-      /** @enum {string} */
-      format: 'auto' | 'text' | 'csv';
-      bytesTotal: number;
-      bytesRead: number;
-      linesRead: number;
-      imported: number;
-      duplicates: number;
-      rejected: number;
-      error: {
-        code: string;
-        messages: {
-          'zh-CN': string;
-          en: string;
-        };
-      } | null;
-      createdAt: string;
-      finishedAt: string | null;
-      rejects: {
-        lineNo: number;
-        reason: string;
-        messages: {
-          'zh-CN': string;
-          en: string;
-        };
-      }[];
-      rejectsTruncated: boolean;
-    };
-    BuyerUnitInput: {
-      unitId: string;
-      productId: string;
-      productName: string;
-      /** @enum {string} */
-      productType: 'CARD_KEY' | 'LICENSE_KEY' | 'ACCOUNT' | 'ENTITLEMENT';
-      /** @enum {string} */
-      state: 'AVAILABLE' | 'RESERVED' | 'SEALED' | 'REVEALED' | 'ACTIVATED' | 'VOIDED' | 'INVALID';
-      serialMasked: string;
-      deliveredAt: string | null;
-      firstRevealedAt: string | null;
-      activatedAt: string | null;
-      reveals: number;
-      policy: {
-        unactivatedRefund: boolean;
-        windowHours: number | null;
-        revealedRefund: boolean;
-        nonRefundable: boolean;
-        version: number;
-      };
-    };
-    MemberLevelInput: {
+    MemberLevel: {
       /** @enum {string} */
       level: 'REGULAR' | 'VIP' | 'SUPER';
       rank: number;
@@ -7638,35 +7676,22 @@ export interface components {
       nameEn: string;
       maxQtyPerOrder: number;
     };
-    WalletInput: {
-      balanceFen: number;
-      entries: {
-        at: string;
-        kind: string;
-        amountFen: number;
-        orderId: string | null;
-        orderNo: string | null;
-      }[];
+    MembershipOffer: {
+      /** @enum {string} */
+      level: 'VIP' | 'SUPER';
+      priceFen: number;
+      termDays: number;
     };
-    MerchantFinanceInput: {
-      payableFen: number;
-      depositFen: number;
-      escrowFen: number;
-      commissionBp: number;
-      sales: {
-        orders: number;
-        units: number;
-        amountFen: number;
-      };
-      settlements: {
-        orderId: string;
-        orderNo: string;
-        productName: string | null;
-        amountFen: number;
-        commissionFen: number;
-        netFen: number;
-        settledAt: string;
-      }[];
+    Membership: {
+      id: string;
+      orderId: string;
+      /** @enum {string} */
+      level: 'VIP' | 'SUPER';
+      startsAt: string;
+      endsAt: string;
+      /** @enum {string} */
+      state: 'ACTIVE' | 'EXPIRED' | 'REFUNDED';
+      refundable: boolean;
     };
     /** @enum {string} */
     ErrorCode:
@@ -7823,23 +7848,6 @@ export interface components {
         [key: string]: unknown;
       };
     };
-    MembershipOffer: {
-      /** @enum {string} */
-      level: 'VIP' | 'SUPER';
-      priceFen: number;
-      termDays: number;
-    };
-    Membership: {
-      id: string;
-      orderId: string;
-      /** @enum {string} */
-      level: 'VIP' | 'SUPER';
-      startsAt: string;
-      endsAt: string;
-      /** @enum {string} */
-      state: 'ACTIVE' | 'EXPIRED' | 'REFUNDED';
-      refundable: boolean;
-    };
     Merchant: {
       id: string;
       name: string;
@@ -7947,6 +7955,152 @@ export interface components {
       }[];
       createdAt: string;
       updatedAt: string;
+    };
+    Stock: {
+      productId: string;
+      available: number;
+      reserved: number;
+      sold: number;
+      invalid: number;
+      voided: number;
+      activatedUnsold: number;
+      lowStockThreshold: number | null;
+      lowStock: boolean;
+    };
+    KeyRow: {
+      id: string;
+      /** @enum {string} */
+      state: 'AVAILABLE' | 'RESERVED' | 'SEALED' | 'REVEALED' | 'ACTIVATED' | 'VOIDED' | 'INVALID';
+      serialMasked: string;
+      createdAt: string;
+      deliveredAt: string | null;
+      firstRevealedAt: string | null;
+      activatedAt: string | null;
+      activatedBeforeDelivery: boolean;
+    };
+    KeyTimeline: {
+      key: {
+        id: string;
+        productId: string;
+        /** @enum {string} */
+        state: 'AVAILABLE' | 'RESERVED' | 'SEALED' | 'REVEALED' | 'ACTIVATED' | 'VOIDED' | 'INVALID';
+        serialMasked: string;
+        activatedBeforeDelivery: boolean;
+        partiallyUsed: boolean;
+      };
+      events: {
+        at: string;
+        kind: string;
+        actor: string;
+        ip?: string;
+        userAgent?: string;
+        detail?: string;
+      }[];
+    };
+    KeyBatch: {
+      id: string;
+      productId: string;
+      /** @enum {string} */
+      status: 'RUNNING' | 'COMPLETED' | 'FAILED' | 'INTERRUPTED';
+      /** @enum {string} */
+      source: 'API' | 'CLI';
+      fileName: string | null;
+      /** @enum {string} */
+      format: 'auto' | 'text' | 'csv';
+      bytesTotal: number;
+      bytesRead: number;
+      linesRead: number;
+      imported: number;
+      duplicates: number;
+      rejected: number;
+      error: {
+        code: string;
+        messages: {
+          'zh-CN': string;
+          en: string;
+        };
+      } | null;
+      createdAt: string;
+      finishedAt: string | null;
+      rejects: {
+        lineNo: number;
+        reason: string;
+        messages: {
+          'zh-CN': string;
+          en: string;
+        };
+      }[];
+      rejectsTruncated: boolean;
+    };
+    BuyerUnit: {
+      unitId: string;
+      productId: string;
+      productName: string;
+      /** @enum {string} */
+      productType: 'CARD_KEY' | 'LICENSE_KEY' | 'ACCOUNT' | 'ENTITLEMENT';
+      /** @enum {string} */
+      state: 'AVAILABLE' | 'RESERVED' | 'SEALED' | 'REVEALED' | 'ACTIVATED' | 'VOIDED' | 'INVALID';
+      serialMasked: string;
+      deliveredAt: string | null;
+      firstRevealedAt: string | null;
+      activatedAt: string | null;
+      reveals: number;
+      policy: {
+        unactivatedRefund: boolean;
+        windowHours: number | null;
+        revealedRefund: boolean;
+        nonRefundable: boolean;
+        version: number;
+      };
+    };
+    Notification: {
+      id: string;
+      kind: string;
+      title: {
+        zh: string;
+        en: string;
+      };
+      body: {
+        zh: string;
+        en: string;
+      };
+      link: string | null;
+      object: {
+        type: string;
+        id: string;
+      } | null;
+      createdAt: string;
+      readAt: string | null;
+    };
+    Wallet: {
+      balanceFen: number;
+      entries: {
+        at: string;
+        kind: string;
+        amountFen: number;
+        orderId: string | null;
+        orderNo: string | null;
+      }[];
+    };
+    MerchantFinance: {
+      payableFen: number;
+      depositFen: number;
+      escrowFen: number;
+      commissionBp: number;
+      sales: {
+        orders: number;
+        units: number;
+        amountFen: number;
+      };
+      settlements: {
+        orderId: string;
+        orderNo: string;
+        productName: string | null;
+        amountFen: number;
+        commissionFen: number;
+        netFen: number;
+        settledAt: string;
+      }[];
     };
     OrderSummary: {
       id: string;
@@ -8143,160 +8297,6 @@ export interface components {
       unreadCount: number;
       messages: components['schemas']['ConversationMessage'][];
       nextCursor: string | null;
-    };
-    Notification: {
-      id: string;
-      kind: string;
-      title: {
-        zh: string;
-        en: string;
-      };
-      body: {
-        zh: string;
-        en: string;
-      };
-      link: string | null;
-      object: {
-        type: string;
-        id: string;
-      } | null;
-      createdAt: string;
-      readAt: string | null;
-    };
-    Stock: {
-      productId: string;
-      available: number;
-      reserved: number;
-      sold: number;
-      invalid: number;
-      voided: number;
-      activatedUnsold: number;
-      lowStockThreshold: number | null;
-      lowStock: boolean;
-    };
-    KeyRow: {
-      id: string;
-      /** @enum {string} */
-      state: 'AVAILABLE' | 'RESERVED' | 'SEALED' | 'REVEALED' | 'ACTIVATED' | 'VOIDED' | 'INVALID';
-      serialMasked: string;
-      createdAt: string;
-      deliveredAt: string | null;
-      firstRevealedAt: string | null;
-      activatedAt: string | null;
-      activatedBeforeDelivery: boolean;
-    };
-    KeyTimeline: {
-      key: {
-        id: string;
-        productId: string;
-        /** @enum {string} */
-        state: 'AVAILABLE' | 'RESERVED' | 'SEALED' | 'REVEALED' | 'ACTIVATED' | 'VOIDED' | 'INVALID';
-        serialMasked: string;
-        activatedBeforeDelivery: boolean;
-        partiallyUsed: boolean;
-      };
-      events: {
-        at: string;
-        kind: string;
-        actor: string;
-        ip?: string;
-        userAgent?: string;
-        detail?: string;
-      }[];
-    };
-    KeyBatch: {
-      id: string;
-      productId: string;
-      /** @enum {string} */
-      status: 'RUNNING' | 'COMPLETED' | 'FAILED' | 'INTERRUPTED';
-      /** @enum {string} */
-      source: 'API' | 'CLI';
-      fileName: string | null;
-      /** @enum {string} */
-      format: 'auto' | 'text' | 'csv';
-      bytesTotal: number;
-      bytesRead: number;
-      linesRead: number;
-      imported: number;
-      duplicates: number;
-      rejected: number;
-      error: {
-        code: string;
-        messages: {
-          'zh-CN': string;
-          en: string;
-        };
-      } | null;
-      createdAt: string;
-      finishedAt: string | null;
-      rejects: {
-        lineNo: number;
-        reason: string;
-        messages: {
-          'zh-CN': string;
-          en: string;
-        };
-      }[];
-      rejectsTruncated: boolean;
-    };
-    BuyerUnit: {
-      unitId: string;
-      productId: string;
-      productName: string;
-      /** @enum {string} */
-      productType: 'CARD_KEY' | 'LICENSE_KEY' | 'ACCOUNT' | 'ENTITLEMENT';
-      /** @enum {string} */
-      state: 'AVAILABLE' | 'RESERVED' | 'SEALED' | 'REVEALED' | 'ACTIVATED' | 'VOIDED' | 'INVALID';
-      serialMasked: string;
-      deliveredAt: string | null;
-      firstRevealedAt: string | null;
-      activatedAt: string | null;
-      reveals: number;
-      policy: {
-        unactivatedRefund: boolean;
-        windowHours: number | null;
-        revealedRefund: boolean;
-        nonRefundable: boolean;
-        version: number;
-      };
-    };
-    MemberLevel: {
-      /** @enum {string} */
-      level: 'REGULAR' | 'VIP' | 'SUPER';
-      rank: number;
-      nameZh: string;
-      nameEn: string;
-      maxQtyPerOrder: number;
-    };
-    Wallet: {
-      balanceFen: number;
-      entries: {
-        at: string;
-        kind: string;
-        amountFen: number;
-        orderId: string | null;
-        orderNo: string | null;
-      }[];
-    };
-    MerchantFinance: {
-      payableFen: number;
-      depositFen: number;
-      escrowFen: number;
-      commissionBp: number;
-      sales: {
-        orders: number;
-        units: number;
-        amountFen: number;
-      };
-      settlements: {
-        orderId: string;
-        orderNo: string;
-        productName: string | null;
-        amountFen: number;
-        commissionFen: number;
-        netFen: number;
-        settledAt: string;
-      }[];
     };
   };
   responses: never;
