@@ -4,6 +4,7 @@ export { productFor, shopOf } from './access.js';
 export { createAccount, createAccountAsAdmin } from './merchants.js';
 export type { PolicyTerms } from './policy.js';
 export { changeStatus, createProduct } from './products.js';
+export { getProduct } from './queries.js';
 export type { ProductInput } from './products.js';
 export { catalogRoutes } from './routes.js';
 export { policyTerms, policyViewSchema, toPolicyView } from './views.js';

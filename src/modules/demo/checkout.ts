@@ -1,8 +1,9 @@
 /**
- * Demo orders go through the real checkout, confirming what a buyer on the product page would
- * see: the current policy version, face value, validity and the price at the buyer's level.
+ * Demo orders go through the real checkout, confirming what the buyer's product page shows
+ * (catalog's getProduct): the current policy version, face value, validity and the buyer's price.
  */
 import type { UserActor } from '../../platform/actor.js';
+import { getProduct } from '../catalog/index.js';
 import { checkout } from '../orders/index.js';
 import type { PaymentsContext } from '../payments/index.js';
 
@@ -13,27 +14,15 @@ export async function demoCheckout(
   productId: string,
   quantity: number,
 ): Promise<{ orderId: string }> {
-  const seen = await ctx.db
-    .selectFrom('products')
-    .innerJoin('refund_policies', 'refund_policies.id', 'products.current_policy_id')
-    .innerJoin('product_prices', 'product_prices.product_id', 'products.id')
-    .select([
-      'products.face_value_fen',
-      'products.validity_days',
-      'refund_policies.version',
-      'product_prices.price_fen',
-    ])
-    .where('products.id', '=', productId)
-    .where('product_prices.level', '=', buyer.memberLevel)
-    .executeTakeFirstOrThrow();
+  const seen = await getProduct(ctx, buyer, productId);
   return checkout(ctx, buyer, idempotencyKey, {
     productId,
     quantity,
     paymentMethod: 'BALANCE',
-    policyVersion: seen.version,
+    policyVersion: seen.policy.version,
     policyConfirmed: true,
-    faceValueFen: seen.face_value_fen,
-    validityDays: seen.validity_days,
-    unitPriceFen: seen.price_fen,
+    faceValueFen: seen.faceValueFen,
+    validityDays: seen.validityDays,
+    unitPriceFen: seen.viewerPrice.priceFen,
   });
 }
