@@ -1,6 +1,7 @@
 /**
  * Stage 4 after-sales, over HTTP on a real database (SQLite, and PostgreSQL when configured): the
- * seed's scenarios — activated key refused, a mistaken sealed purchase refunded at once, window
+ * seed's scenarios — a key activated after the buyer revealed it refused, one activated while still
+ * sealed refunded as the merchant's fault, a mistaken sealed purchase refunded at once, window
  * expired, no-reason refunds with and without the promise, merchant silence across a weekend and
  * the Spring Festival, info asked and never supplied, reject → resubmit → approve, two reviewers
  * at once, a WeChat payout ABNORMAL rerouted to the balance, a late bank refund alerted — plus the
@@ -12,6 +13,7 @@ import { verifyAuditChain } from '../../src/platform/audit.js';
 import { verifyLedger } from '../../src/modules/payments/ledger.js';
 import { harness, PASSWORD, type Client, type Harness } from '../helpers/app.js';
 import { buy, buyMembership, fund, idem, stocked, walletBalance, type Stocked } from '../helpers/orders.js';
+import { cardLines, importLines } from '../helpers/inventory.js';
 import { unitOfWork } from '../../src/platform/unit-of-work.js';
 
 let h: Harness;
@@ -203,10 +205,12 @@ describe('eligibility pre-check and instant refunds', () => {
     await invariants();
   });
 
-  it('refuses an activated key with the reason and the time, and points to 卡密无效', async () => {
+  it('refuses a key the buyer revealed and then activated, with the reason and the time, and points to 卡密无效', async () => {
     const p = await stocked(h, 2);
     const b = await buyer();
     const o = await order(b, p);
+    // revealed first: an activation of a key still sealed would not be the buyer's (next test)
+    expect((await b.post(`/api/units/${o.units[0].unitId}/reveal`)).status).toBe(200);
     await h.db.db
       .updateTable('keys')
       .set({
@@ -230,6 +234,77 @@ describe('eligibility pre-check and instant refunds', () => {
     expect(
       await h.db.db.selectFrom('refund_requests').select('id').where('order_id', '=', o.id).execute(),
     ).toHaveLength(0);
+  });
+
+  it('a merchant reporting the activation of a sealed key it delivered: not the buyer’s — eligible, auto-approved', async () => {
+    const p = await stocked(h, 0);
+    const prefix = `SEAL${Math.random().toString(36).slice(2, 8).toUpperCase()}`;
+    await importLines(h, p.shop, p.productId, cardLines(1, prefix));
+    const b = await buyer();
+    const before = await walletBalance(h, b.userId);
+    const o = await order(b, p);
+    expect(o.units[0].keyState).toBe('SEALED');
+    h.base.advance(10 * 60_000);
+    // the shop's own system says the key was used: reported through the activation registry
+    const m = await merchantOf(p);
+    const reported = await m.post<{ state: string; activatedBeforeDelivery: boolean }>(
+      '/api/registry/report',
+      {
+        cardNo: `${prefix}00000000`,
+        password: `pw-${prefix}-0-secret`,
+        activatedAt: new Date(h.ctx.clock.now().getTime() - 60_000).toISOString(),
+      },
+    );
+    expect(reported.status, JSON.stringify(reported.body)).toBe(200);
+    expect(reported.body).toMatchObject({ state: 'ACTIVATED', activatedBeforeDelivery: false });
+    type Pre = {
+      units: {
+        outcome: string;
+        codes: string[];
+        autoApprovable: boolean;
+        explanations: { zh: string[]; en: string[] };
+      }[];
+      summary: { status: string; autoApprovable: boolean };
+    };
+    for (const reason of ['MISTAKEN_PURCHASE', 'NO_LONGER_NEEDED', 'DEFECTIVE']) {
+      const pre = await b.post<Pre>(`/api/orders/${o.id}/refund-precheck`, { reason });
+      expect(pre.status).toBe(200);
+      expect(pre.body.units[0], reason).toMatchObject({
+        outcome: 'ELIGIBLE',
+        codes: ['ACTIVATED_WHILE_SEALED'],
+        autoApprovable: true,
+      });
+      expect(pre.body.summary).toMatchObject({ status: 'ALL', autoApprovable: true });
+      expect(pre.body.units[0].explanations.zh[0]).toMatch(
+        /在拆封前已被激活（激活时间 .+，由商家自行报告），激活不可能来自买家/,
+      );
+      expect(pre.body.units[0].explanations.en[0]).toContain('reported by the merchant itself');
+    }
+    const res = await apply(b, o, { reason: 'MISTAKEN_PURCHASE' });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    // Auto-approvable as a fault the records prove (like RECORDS_PROVE_FAULT), not the instant
+    // sealed refund: an activated key cannot go back to stock. The merchant may approve; its
+    // silence approves it at the review deadline without anyone weighing evidence.
+    expect(res.body.state).toBe('PENDING_REVIEW');
+    const row = await h.db.db
+      .selectFrom('refund_requests')
+      .select('auto_approvable')
+      .where('id', '=', res.body.id)
+      .executeTakeFirstOrThrow();
+    expect(row.auto_approvable).toBe(1);
+    h.base.set(new Date(Date.parse(res.body.reviewDueAt!) + 1000));
+    await sweep();
+    const d = await detail(b, res.body.id);
+    expect(d.state).toBe('REFUNDED');
+    expect(d.decision?.code).toBe('AUTO_REVIEW_TIMEOUT');
+    expect(await walletBalance(h, b.userId)).toBe(before);
+    const key = await h.db.db
+      .selectFrom('keys')
+      .select('state')
+      .where('product_id', '=', p.productId)
+      .executeTakeFirstOrThrow();
+    expect(key.state).toBe('ACTIVATED'); // used: never back in stock
+    await invariants();
   });
 
   it('refuses a buyer-side refund once the policy window has passed', async () => {

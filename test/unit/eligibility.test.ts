@@ -427,9 +427,15 @@ describe('merchant-fault reasons', () => {
 
 describe('explanations name the recorded times in Asia/Shanghai', () => {
   it("the spec's example: activated at UTC 02:02 reads 10:02, by the issuer, and suggests 卡密无效", () => {
+    // delivered 10:00 and revealed 10:01, so the 10:02 activation came after the buyer saw the key
     const u = check({
       state: 'ACTIVATED',
-      key: { activatedAt: '2026-11-26T02:02:00.000Z', serialMasked: '' },
+      key: {
+        deliveredAt: '2026-11-26T02:00:00.000Z',
+        firstRevealedAt: '2026-11-26T02:01:00.000Z',
+        activatedAt: '2026-11-26T02:02:00.000Z',
+        serialMasked: '',
+      },
     });
     expect(u.explanations.zh[0]).toBe(
       '该卡密已于 11-26 10:02 被发行方激活，买家原因无法退款；如卡密本身无效，请选择「卡密无效/质量问题」。',
@@ -487,6 +493,154 @@ describe('explanations name the recorded times in Asia/Shanghai', () => {
     const u = check(c);
     expect(u.explanations.zh[0]).toContain(zh);
     expect(u.explanations.en[0]).toContain(en);
+  });
+});
+
+describe('a key activated while still sealed (never shown to the buyer) was not activated by the buyer', () => {
+  // Delivered 10:05; activated 10:20 (the factory's time) with no reveal, or a reveal only after it.
+  const sealedActivated = (over: Partial<UnitKeyFacts> = {}): Partial<UnitKeyFacts> => ({
+    firstRevealedAt: null,
+    ...over,
+  });
+  const everyPolicy: [string, PolicyTerms][] = [
+    ['未激活可退 48 h', POLICY],
+    ['不退不换', NON_REFUNDABLE],
+    ['no promise', NO_PROMISE],
+  ];
+  const rows: [string, Case][] = [];
+  for (const reason of ['MISTAKEN_PURCHASE', 'NO_LONGER_NEEDED', 'DEFECTIVE'] as const)
+    for (const [name, policy] of everyPolicy) {
+      rows.push([
+        `${reason}, ${name}, never revealed`,
+        { reason, state: 'ACTIVATED', policy, key: sealedActivated() },
+      ]);
+      rows.push([
+        `${reason}, ${name}, revealed only after the activation`,
+        { reason, state: 'ACTIVATED', policy, key: sealedActivated({ firstRevealedAt: iso(30 * 60_000) }) },
+      ]);
+      rows.push([
+        `${reason}, ${name}, past the window, never confirmed`,
+        { reason, state: 'ACTIVATED', policy, confirmed: false, at: plus(3 * D), key: sealedActivated() },
+      ]);
+    }
+  it.each(rows)('%s → eligible, ACTIVATED_WHILE_SEALED, auto-approvable', (_name, c) => {
+    const u = check(c);
+    expect(u.codes).toEqual(['ACTIVATED_WHILE_SEALED']);
+    expect(u).toMatchObject({ outcome: 'ELIGIBLE', eligible: true, autoApprovable: true });
+    // the key is activated: it cannot go back to stock, so this is not the instant sealed refund
+    expect(u.sealedAndEligible).toBe(false);
+  });
+
+  it('revealed, then activated: still KEY_ACTIVATED, as before', () => {
+    for (const reason of ['MISTAKEN_PURCHASE', 'NO_LONGER_NEEDED'] as const) {
+      const u = check({ reason, state: 'ACTIVATED', key: { firstRevealedAt: iso(10 * 60_000) } });
+      expect(u.codes).toEqual(['KEY_ACTIVATED']);
+      expect(u.outcome).toBe('BLOCKED');
+    }
+    // at the very instant of the reveal: the buyer had the key, so it is not a sealed activation
+    const same = check({ state: 'ACTIVATED', key: { firstRevealedAt: iso(15 * 60_000) } });
+    expect(same.codes).toEqual(['KEY_ACTIVATED']);
+    const defective = check({
+      reason: 'DEFECTIVE',
+      state: 'ACTIVATED',
+      key: { firstRevealedAt: iso(10 * 60_000) },
+    });
+    expect(defective.codes).toEqual(['EVIDENCE_REQUIRED']);
+  });
+
+  it('activated, then revealed later: a sealed activation, 1 ms before the reveal', () => {
+    const u = check({
+      state: 'ACTIVATED',
+      key: { firstRevealedAt: new Date(Date.parse(iso(15 * 60_000)) + 1).toISOString() },
+    });
+    expect(u.codes).toEqual(['ACTIVATED_WHILE_SEALED']);
+  });
+
+  it('every reason but 未发货 and 其他, whatever the policy and its confirmation', () => {
+    for (const reason of REFUND_REASON_CODES) {
+      const u = check({
+        reason,
+        state: 'ACTIVATED',
+        policy: NON_REFUNDABLE,
+        confirmed: true,
+        key: sealedActivated(),
+      });
+      const expected: EligibilityCode =
+        reason === 'OTHER'
+          ? 'MANUAL_REVIEW'
+          : reason === 'NOT_DELIVERED'
+            ? 'UNIT_DELIVERED'
+            : 'ACTIVATED_WHILE_SEALED';
+      expect(u.codes, reason).toEqual([expected]);
+    }
+  });
+
+  it('an entitlement activated while sealed is not in use by the buyer either', () => {
+    const u = check({
+      state: 'ACTIVATED',
+      productType: 'ENTITLEMENT',
+      key: sealedActivated({ partiallyUsed: true }),
+    });
+    expect(u.codes).toEqual(['ACTIVATED_WHILE_SEALED']);
+  });
+
+  it('within the quality-claim period, as every fault the records prove', () => {
+    const c: Case = { state: 'ACTIVATED', key: sealedActivated() };
+    expect(check({ ...c, at: CLAIM_END }).codes).toEqual(['ACTIVATED_WHILE_SEALED']);
+    expect(check({ ...c, at: new Date(+CLAIM_END + 1) }).codes).toEqual(['QUALITY_CLAIM_EXPIRED']);
+    expect(check({ ...c, reason: 'DEFECTIVE', at: new Date(+CLAIM_END + 1) }).codes).toEqual([
+      'QUALITY_CLAIM_EXPIRED',
+    ]);
+  });
+
+  it('an activation before delivery keeps its own path (发货前已激活, proven)', () => {
+    const early = {
+      activatedAt: '2026-11-26T02:02:00.000Z',
+      activatedBeforeDelivery: true,
+      firstRevealedAt: null,
+    };
+    expect(check({ state: 'ACTIVATED', key: early }).codes).toEqual(['KEY_ACTIVATED']);
+    expect(check({ reason: 'ACTIVATED_BEFORE_DELIVERY', state: 'ACTIVATED', key: early }).codes).toEqual([
+      'RECORDS_PROVE_FAULT',
+    ]);
+  });
+
+  it('says so in plain words, with the time in Asia/Shanghai and who reported it', () => {
+    const plain = check({
+      state: 'ACTIVATED',
+      key: { ...sealedActivated(), serialMasked: '', activatedBy: null, activationSource: 'REDEEM' },
+    });
+    expect(plain.explanations.zh[0]).toBe(
+      '该卡密在拆封前已被激活（激活时间 11-26 10:20），激活不可能来自买家，按商家责任处理，可申请退款。',
+    );
+    expect(plain.explanations.en[0]).toBe(
+      "This key was activated while still sealed (activated at 10:20 on 11-26), before the buyer ever saw it: the activation cannot have come from the buyer, so it counts as the merchant's fault and can be refunded.",
+    );
+    const own = check({
+      reason: 'NO_LONGER_NEEDED',
+      state: 'ACTIVATED',
+      key: sealedActivated({ activatedBy: 'merchant', activationSource: 'REPORT' }),
+    });
+    expect(own.explanations.zh[0]).toBe(
+      '卡密 KM88****4321 在拆封前已被激活（激活时间 11-26 10:20，由商家自行报告），激活不可能来自买家，按商家责任处理，可申请退款。',
+    );
+    expect(own.explanations.en[0]).toContain(
+      '(activated at 10:20 on 11-26, reported by the merchant itself)',
+    );
+    const issuer = check({
+      state: 'ACTIVATED',
+      key: sealedActivated({ activatedBy: 'issuer', activationSource: 'REDEEM' }),
+    });
+    expect(issuer.explanations.zh[0]).toContain('（激活时间 11-26 10:20，由发行方核销）');
+    expect(issuer.explanations.en[0]).toContain('redeemed by the issuer');
+  });
+
+  it('a request of sealed-activated units is auto-approvable as a whole', () => {
+    const s = checkEligibility({
+      ...inputOf({}),
+      units: [unit('ACTIVATED', sealedActivated(), 'a'), unit('ACTIVATED', sealedActivated(), 'b')],
+    }).summary;
+    expect(s).toMatchObject({ status: 'ALL', autoApprovable: true });
   });
 });
 
@@ -635,6 +789,50 @@ describe('properties', () => {
             outcome: 'ELIGIBLE',
             autoApprovable: true,
             codes: ['RECORDS_PROVE_FAULT'],
+          });
+        },
+      ),
+    );
+  });
+});
+
+describe('property: a sealed activation never counts against the buyer', () => {
+  it('whatever the reason (but 未发货/其他), policy, confirmation or time within the claim period', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...REFUND_REASON_CODES.filter((r) => r !== 'OTHER' && r !== 'NOT_DELIVERED')),
+        fc.record({
+          unactivatedRefund: fc.boolean(),
+          windowHours: fc.option(fc.integer({ min: 1, max: 720 }), { nil: null }),
+          noReasonRefund: fc.boolean(),
+          revealedRefund: fc.boolean(),
+          nonRefundable: fc.boolean(),
+          nonRefundableText: fc.constant(null),
+        }),
+        fc.boolean(),
+        fc.boolean(),
+        fc.integer({ min: 1, max: 3 * D }), // activation after delivery
+        fc.option(fc.integer({ min: 1, max: 3 * D }), { nil: null }), // a reveal after it, if any
+        fc.integer({ min: 0, max: 7 * D }),
+        (reason, policy, confirmed, evidence, activated, revealedLater, offset) => {
+          const u = check({
+            reason,
+            state: 'ACTIVATED',
+            policy,
+            confirmed,
+            evidence,
+            at: plus(Math.max(offset, activated)),
+            key: {
+              activatedAt: iso(activated),
+              firstRevealedAt: revealedLater === null ? null : iso(activated + revealedLater),
+              partiallyUsed: false,
+            },
+          });
+          if (+plus(Math.max(offset, activated)) > +CLAIM_END) return;
+          expect(u).toMatchObject({
+            outcome: 'ELIGIBLE',
+            autoApprovable: true,
+            codes: ['ACTIVATED_WHILE_SEALED'],
           });
         },
       ),

@@ -16,6 +16,10 @@
  *   published it; only restrictions need the buyer's confirmation.
  * - Merchant-fault reasons are 消法 §24 claims: no policy term limits them; the platform's
  *   quality-claim period and proof (records, else the buyer's evidence) do.
+ * - A key activated while still sealed (delivered, never shown to the buyer — or first shown only
+ *   after the activation) was not activated by the buyer: that activation never counts against
+ *   the buyer, whatever the reason, and is merchant fault the records prove (ACTIVATED_WHILE_SEALED,
+ *   within the quality-claim period like RECORDS_PROVE_FAULT).
  */
 import type { KeyState, ProductType } from '../../platform/db/schema.js';
 import { shanghaiDate } from '../../platform/calendar.js';
@@ -71,6 +75,8 @@ export interface UnitFacts {
 
 export interface OrderFacts {
   deliveredAt: string | null;
+  /** The version number of the order's policy, to cite it (`refund_policies.v3`); optional. */
+  policyVersion?: number | null;
   /** The recorded prominent confirmation at checkout; null when the policy was never acknowledged. */
   policyConfirmedAt: string | null;
   /** The policy version the order was placed under. */
@@ -152,10 +158,14 @@ interface Verdict {
   refundableUntil?: Date | null;
 }
 
-/** Parsed facts and the deadlines derived from them; also the explanation context. */
-type Facts = ExplainContext & { key: UnitKeyFacts | null; delivered: boolean };
+/** A unit's facts parsed, with the deadlines derived from them; also the explanation context. */
+export type ParsedUnit = ExplainContext & { key: UnitKeyFacts | null; delivered: boolean };
 
-function factsOf(input: EligibilityInput, unit: UnitFacts): Facts {
+/** Parses one unit's records and derives its deadlines (window, return period, claim period). */
+export function parseUnit(
+  input: Pick<EligibilityInput, 'at' | 'order' | 'qualityClaimDays'>,
+  unit: UnitFacts,
+): ParsedUnit {
   const { at, order, qualityClaimDays } = input;
   const key = unit.key;
   const deliveredAt = parseTime(key?.deliveredAt ?? order.deliveredAt, `unit ${unit.unitId} delivery`);
@@ -200,8 +210,32 @@ function factsOf(input: EligibilityInput, unit: UnitFacts): Facts {
 /** `at` is past `end` (the end instant itself still counts as within). */
 const after = (at: Date, end: Date | null): boolean => end !== null && at.getTime() > end.getTime();
 
+/**
+ * When the key was activated, relative to what the buyer could do (spec §6):
+ * - BEFORE_DELIVERY: the registry proves first use before the key reached the buyer;
+ * - WHILE_SEALED: after delivery but while still sealed — never revealed, or first revealed only
+ *   after the activation — so never shown to the buyer: not the buyer's activation;
+ * - AFTER_REVEAL: at or after the buyer first saw the key.
+ * null: not activated (or no activation time on record, which proves nothing either way).
+ */
+export type ActivationKind = 'BEFORE_DELIVERY' | 'WHILE_SEALED' | 'AFTER_REVEAL';
+
+export function activationKind(f: ParsedUnit): ActivationKind | null {
+  if (f.activatedBeforeDelivery) return 'BEFORE_DELIVERY';
+  if (f.activatedAt === null || !f.delivered) return null;
+  return f.firstRevealedAt === null || f.activatedAt.getTime() < f.firstRevealedAt.getTime()
+    ? 'WHILE_SEALED'
+    : 'AFTER_REVEAL';
+}
+
+/** Codes that rest on a merchant fault the records prove: eligible with no evidence and no judgement. */
+export const PROVEN_FAULT_CODES: readonly EligibilityCode[] = [
+  'RECORDS_PROVE_FAULT',
+  'ACTIVATED_WHILE_SEALED',
+];
+
 /** The merchant-fault reason the records prove for this unit, if any. */
-function provenReason(f: Facts): RefundReason | null {
+function provenReason(f: ParsedUnit): RefundReason | null {
   if (f.activatedBeforeDelivery) return 'ACTIVATED_BEFORE_DELIVERY';
   if (f.keyState === 'INVALID' || f.keyState === 'VOIDED') return 'DEFECTIVE';
   return null;
@@ -212,7 +246,7 @@ function provenReason(f: Facts): RefundReason | null {
  * DUPLICATE_ORDER is covered like MISTAKEN_PURCHASE without noReasonRefund: the rendered policy the
  * buyer confirms says "个人原因仅限误拍、错拍或重复下单", so the merchant promised it.
  */
-function policyRefusals(reason: RefundReason, f: Facts): ClauseCode[] {
+function policyRefusals(reason: RefundReason, f: ParsedUnit): ClauseCode[] {
   const p = f.policy;
   if (p.nonRefundable) return ['NON_REFUNDABLE'];
   if (!p.unactivatedRefund) return ['NO_REFUND_PROMISE'];
@@ -222,9 +256,19 @@ function policyRefusals(reason: RefundReason, f: Facts): ClauseCode[] {
   return codes;
 }
 
-function buyerSide(reason: RefundReason, f: Facts): Verdict {
+/**
+ * A sealed key's activation was not the buyer's: merchant fault the records prove, claimable
+ * within the quality-claim period as any proven fault is (for every reason but 未发货 and 其他).
+ */
+function sealedActivation(f: ParsedUnit): Verdict {
+  return { codes: [after(f.at, f.qualityClaimEndsAt) ? 'QUALITY_CLAIM_EXPIRED' : 'ACTIVATED_WHILE_SEALED'] };
+}
+
+function buyerSide(reason: RefundReason, f: ParsedUnit): Verdict {
   const key = f.key;
   if (!f.delivered || key === null) return { codes: ['UNIT_NOT_DELIVERED'] };
+  // Never counted against the buyer, for any reason: use that began with it is not the buyer's either.
+  if (activationKind(f) === 'WHILE_SEALED') return sealedActivation(f);
   // Facts first: use and activation end buyer-side refunds whatever the policy or its disclosure.
   const activated = key.state === 'ACTIVATED' || f.activatedAt !== null;
   if (key.partiallyUsed || (activated && f.productType === 'ENTITLEMENT'))
@@ -261,12 +305,15 @@ function buyerSide(reason: RefundReason, f: Facts): Verdict {
   return { codes: ['RETURN_PERIOD_EXPIRED'] };
 }
 
-function merchantFault(reason: RefundReason, f: Facts, evidenceAttached: boolean): Verdict {
+function merchantFault(reason: RefundReason, f: ParsedUnit, evidenceAttached: boolean): Verdict {
   // Nothing to count a claim period from when nothing was delivered: goods paid for and never
   // delivered are owed back whenever the buyer asks.
   if (reason === 'NOT_DELIVERED') return { codes: [f.delivered ? 'UNIT_DELIVERED' : 'RECORDS_PROVE_FAULT'] };
   if (!f.delivered) return { codes: ['UNIT_NOT_DELIVERED'] };
   if (after(f.at, f.qualityClaimEndsAt)) return { codes: ['QUALITY_CLAIM_EXPIRED'] };
+  // Whichever fault the buyer names (a key used before they saw it reads as 发货前已激活 or 卡密无效
+  // to them), the records already prove one.
+  if (activationKind(f) === 'WHILE_SEALED') return sealedActivation(f);
   const proven = provenReason(f);
   // An activated-before-delivery key is also defective; an invalid key is not proof of a
   // mismatch with the description, nor of when it was activated.
@@ -278,7 +325,7 @@ function merchantFault(reason: RefundReason, f: Facts, evidenceAttached: boolean
   return { codes: [evidenceAttached ? 'EVIDENCE_ATTACHED' : 'EVIDENCE_REQUIRED'] };
 }
 
-function verdictFor(input: EligibilityInput, unit: UnitFacts, f: Facts): Verdict {
+function verdictFor(input: EligibilityInput, unit: UnitFacts, f: ParsedUnit): Verdict {
   // Facts that hold whatever the reason: a unit is refunded once and is in one open request at most.
   if (unit.alreadyRefunded) return { codes: ['UNIT_REFUNDED'] };
   if (unit.inOpenRequest) return { codes: ['UNIT_IN_OPEN_REQUEST'] };
@@ -294,7 +341,7 @@ function verdictFor(input: EligibilityInput, unit: UnitFacts, f: Facts): Verdict
 }
 
 function evaluateUnit(input: EligibilityInput, unit: UnitFacts): UnitEligibility {
-  const facts = factsOf(input, unit);
+  const facts = parseUnit(input, unit);
   const verdict = verdictFor(input, unit, facts);
   const ctx: ExplainContext = {
     ...facts,
@@ -315,7 +362,8 @@ function evaluateUnit(input: EligibilityInput, unit: UnitFacts): UnitEligibility
     unitId: unit.unitId,
     outcome,
     eligible,
-    autoApprovable: sealedAndEligible || (eligible && verdict.codes.includes('RECORDS_PROVE_FAULT')),
+    autoApprovable:
+      sealedAndEligible || (eligible && verdict.codes.some((c) => PROVEN_FAULT_CODES.includes(c))),
     sealedAndEligible,
     codes: verdict.codes,
     explanations: { zh: sentences.map((s) => s.zh), en: sentences.map((s) => s.en) },

@@ -58,6 +58,7 @@ export const ELIGIBILITY_CODES = [
   'REVEALED_REFUNDABLE',
   'QUALITY_CLAIM_EXPIRED',
   'RECORDS_PROVE_FAULT',
+  'ACTIVATED_WHILE_SEALED',
   'EVIDENCE_ATTACHED',
   'EVIDENCE_REQUIRED',
   'MANUAL_REVIEW',
@@ -108,6 +109,7 @@ export const ELIGIBILITY_CODE_INFO: Readonly<Record<EligibilityCode, CodeInfo>> 
   REVEALED_REFUNDABLE: info('PASS', '拆封未激活可退', 'Revealed but unactivated: refundable'),
   QUALITY_CLAIM_EXPIRED: info('BLOCK', '超过质量问题申请期', 'Quality-claim period over'),
   RECORDS_PROVE_FAULT: info('PASS', '记录证明商家责任', 'Records prove the fault'),
+  ACTIVATED_WHILE_SEALED: info('PASS', '拆封前已被激活，商家责任', 'Activated while sealed: merchant fault'),
   EVIDENCE_ATTACHED: info('REVIEW', '已附证据，待审核', 'Evidence attached: to be reviewed'),
   EVIDENCE_REQUIRED: info('NEED', '需提供证据', 'Evidence required'),
   MANUAL_REVIEW: info('REVIEW', '人工审核', 'Manual review'),
@@ -154,7 +156,8 @@ export function shanghaiStamp(t: Date, now: Date): Sentence {
   return { zh: `${day} ${hm}`, en: `${hm} on ${day}` };
 }
 
-const NOUNS: Record<ProductType, Sentence> = {
+/** What one unit of each product type is called in a sentence. */
+export const NOUNS: Readonly<Record<ProductType, Sentence>> = {
   CARD_KEY: { zh: '卡密', en: 'key' },
   LICENSE_KEY: { zh: '序列号', en: 'licence key' },
   ACCOUNT: { zh: '账号', en: 'account' },
@@ -270,6 +273,13 @@ export function explain(code: EligibilityCode, c: ExplainContext): Sentence {
       };
     case 'RECORDS_PROVE_FAULT':
       return proof(c, it, T);
+    case 'ACTIVATED_WHILE_SEALED': {
+      const r = reportedBy(c);
+      return {
+        zh: `${it.zh}在拆封前已被激活（激活时间 ${T(c.activatedAt).zh}${r.zh && `，${r.zh}`}），激活不可能来自买家，按商家责任处理，可申请退款。`,
+        en: `${cap(it.en)} was activated while still sealed (activated at ${T(c.activatedAt).en}${r.en && `, ${r.en}`}), before the buyer ever saw it: the activation cannot have come from the buyer, so it counts as the merchant's fault and can be refunded.`,
+      };
+    }
     case 'EVIDENCE_ATTACHED':
       return {
         zh: `记录无法直接证明该问题，已附证据，由商家审核。${contrary(c, T).zh}`,
@@ -291,7 +301,7 @@ export function explain(code: EligibilityCode, c: ExplainContext): Sentence {
 }
 
 /** The clause itself, as the buyer would have read it, for CLAUSE_NOT_DISCLOSED. */
-function clauseName(code: ClauseCode, p: PolicyTerms): Sentence {
+export function clauseName(code: ClauseCode, p: PolicyTerms): Sentence {
   switch (code) {
     case 'NON_REFUNDABLE':
       return { zh: '不退不换', en: 'no refunds or exchanges' };
@@ -314,6 +324,26 @@ function byWhom(c: ExplainContext): Sentence {
   if (c.activatedBy === 'issuer') return { zh: '被发行方', en: ' by the issuer' };
   if (c.activatedBy === 'merchant') return { zh: '被商家', en: ' by the merchant' };
   return c.activationSource === 'REPORT' ? { zh: '被报告', en: ' (reported)' } : { zh: '', en: '' };
+}
+
+/**
+ * Who put the activation on record, as a phrase for a sentence about it ("reported by the
+ * merchant itself"); empty when the records do not say. A merchant can only report its own keys.
+ */
+export function reportedBy(c: Pick<ExplainContext, 'activatedBy' | 'activationSource'>): Sentence {
+  const report = c.activationSource === 'REPORT';
+  switch (c.activatedBy) {
+    case 'merchant':
+      return report
+        ? { zh: '由商家自行报告', en: 'reported by the merchant itself' }
+        : { zh: '由商家核销', en: 'redeemed by the merchant' };
+    case 'issuer':
+      return report
+        ? { zh: '由发行方报告', en: 'reported by the issuer' }
+        : { zh: '由发行方核销', en: 'redeemed by the issuer' };
+    case null:
+      return report ? { zh: '据激活报告', en: 'as reported' } : { zh: '', en: '' };
+  }
 }
 
 function activated(c: ExplainContext, it: Sentence, T: (d: Date | null) => Sentence): Sentence {

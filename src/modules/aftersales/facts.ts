@@ -39,6 +39,7 @@ export async function loadUnitFacts(
     .select([
       'units.id as unit_id',
       'units.refunded_at',
+      'keys.id as key_id',
       'keys.state',
       'keys.serial_masked',
       'keys.delivered_at',
@@ -70,6 +71,10 @@ export async function loadUnitFacts(
     .$if(ownRequestId !== undefined, (q) => q.where('request_id', '<>', ownRequestId!))
     .execute();
   const inOpen = new Set(open.map((o) => o.unit_id));
+  const activatedBy = await activators(
+    trx,
+    [...byUnit.values()].flatMap((u) => (u.key_id !== null && u.activated_at !== null ? [u.key_id] : [])),
+  );
   return [...byUnit.values()].map((u) => ({
     unitId: u.unit_id,
     alreadyRefunded: u.refunded_at !== null,
@@ -81,6 +86,7 @@ export async function loadUnitFacts(
           deliveredAt: u.delivered_at,
           firstRevealedAt: u.first_revealed_at,
           activatedAt: u.activated_at,
+          activatedBy: (u.key_id !== null && activatedBy.get(u.key_id)) || null,
           activationSource: u.activation_source,
           activatedBeforeDelivery: u.activated_before_delivery === 1,
           // Any recorded use of an entitlement counts as partly used (spec §5).
@@ -88,6 +94,34 @@ export async function loadUnitFacts(
         }
       : null,
   }));
+}
+
+/**
+ * Who put each key's activation on record, from its history: the registry writes one ACTIVATED
+ * event per key with the caller's role — an issuer token, or the key's own merchant (logged in or
+ * with a merchant token). Keys activated some other way (none today) stay unknown.
+ */
+async function activators(trx: Db, keyIds: readonly string[]): Promise<Map<string, 'issuer' | 'merchant'>> {
+  const by = new Map<string, 'issuer' | 'merchant'>();
+  if (keyIds.length === 0) return by;
+  const events = await trx
+    .selectFrom('key_events')
+    .select(['key_id', 'actor_role'])
+    .where('key_id', 'in', keyIds)
+    .where('kind', '=', 'ACTIVATED')
+    .orderBy('at')
+    .orderBy('id')
+    .execute();
+  for (const e of events) {
+    const role =
+      e.actor_role === 'token:issuer'
+        ? 'issuer'
+        : e.actor_role === 'merchant' || e.actor_role === 'token:merchant'
+          ? 'merchant'
+          : null;
+    if (role && !by.has(e.key_id)) by.set(e.key_id, role);
+  }
+  return by;
 }
 
 /**
@@ -152,6 +186,7 @@ export async function assess(
     order: {
       deliveredAt: order.delivered_at,
       policyConfirmedAt: order.policy_confirmed_at,
+      policyVersion: policy.version,
       policy: policyTerms(policy),
       productType: order.product_type ?? 'CARD_KEY',
     },
