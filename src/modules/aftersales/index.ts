@@ -4,3 +4,13 @@ export { payoutChanged } from './payout.js';
 export { applyForRefund } from './apply.js';
 export { aftersalesRoutes } from './routes.js';
 export { refundDeadlines } from './sweep.js';
+export {
+  computeFindings,
+  merchantFaultKinds,
+  FINDING_CODES,
+  VIOLATION_KINDS,
+  type Finding,
+  type FindingCode,
+  type FindingsInput,
+  type ViolationKind,
+} from './findings.js';
