@@ -21,7 +21,8 @@ import type { Config } from './platform/config.js';
 import { accountRoutes } from './modules/accounts/index.js';
 import { registerAuth } from './modules/accounts/index.js';
 import { adminRoutes } from './modules/admin/index.js';
-import { aftersalesRoutes } from './modules/aftersales/index.js';
+import { aftersalesRoutes, type AfterSalesContext } from './modules/aftersales/index.js';
+import { disputeDeadlines, disputeRoutes, openDispute } from './modules/disputes/index.js';
 import { conversationRoutes } from './modules/conversations/index.js';
 import { notificationRoutes } from './modules/notifications/index.js';
 import { createMailer, drainOutbox } from './modules/notifications/index.js';
@@ -40,10 +41,12 @@ import { membershipDeadlines } from './modules/membership/index.js';
 import { membershipRoutes } from './modules/membership/index.js';
 import { refundDeadlines } from './modules/aftersales/index.js';
 import { payoutChanged } from './modules/aftersales/index.js';
-import { GatewayRegistry, type PaymentPorts, type PaymentsContext } from './modules/payments/index.js';
+import { GatewayRegistry, type PaymentPorts } from './modules/payments/index.js';
 import { paymentRoutes } from './modules/payments/index.js';
 import { createSandboxGateways, type SandboxGateways } from './modules/payments/index.js';
 import { sandboxRoutes } from './modules/payments/index.js';
+import { financeRoutes, reconcileWithdrawals, submitPendingWithdrawals } from './modules/finance/index.js';
+import { SandboxBank, type FinanceContext } from './modules/finance/index.js';
 import type { AppContext } from './platform/context.js';
 import type { DbHandle } from './platform/db/dialect.js';
 import { declaredAuth } from './platform/http/auth.js';
@@ -76,8 +79,10 @@ export const defaultWebDir = (): string => {
 declare module 'fastify' {
   interface FastifyInstance {
     kameng: {
-      ctx: AppContext & PaymentsContext;
+      ctx: AppContext & AfterSalesContext;
       sandbox: SandboxGateways | null;
+      /** The sandbox bank withdrawals are paid through (null when the sandbox is off). */
+      bank: SandboxBank | null;
       sweeper: Sweeper;
       /** Fires due deadlines, sends waiting payouts, runs the sandbox gateways' timed work. */
       sweep(): Promise<SweepReport>;
@@ -118,13 +123,31 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         },
       })
     : null;
+  // The sandbox bank pays merchants' withdrawals; it delivers its signed result notices through the
+  // real notify route in process too. Off with the sandbox gateways (production, unless asked for).
+  const bank = deps.config.sandboxGateways
+    ? await SandboxBank.open({
+        db: deps.handle.db,
+        clock: deps.clock,
+        vault: deps.vault,
+        deliver: async (name, n) => {
+          const res = await app.inject({
+            method: 'POST',
+            url: `/api/finance/bank/notify/${name}`,
+            headers: { ...n.headers, 'content-type': n.contentType },
+            payload: n.rawBody,
+          });
+          return { status: res.statusCode, body: res.body };
+        },
+      })
+    : null;
   // The ports payments tells its outcomes' owners through, in the transaction of the change:
   // orders fulfils what a payment bought; after-sales moves the request a payout belongs to.
   const ports: PaymentPorts = {
     paymentReceived: (trx, c, payment, facts) => paymentReceived(trx, ctx, c, payment, facts),
     payoutChanged: (trx, c, payout, to, replaced) => payoutChanged(trx, c, payout, to, replaced),
   };
-  const ctx: AppContext & PaymentsContext = {
+  const ctx: AppContext & AfterSalesContext = {
     db: deps.handle.db,
     engine: deps.handle.engine,
     clock: deps.clock,
@@ -135,7 +158,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     gateways: new GatewayRegistry(sandbox ? sandbox.gateways.values() : []),
     ports,
     files: DiskFileStore.forDataDir(deps.config.dataDir),
+    // After-sales tells disputes of an escalation, in the same transaction (disputes → aftersales).
+    afterSales: {
+      requestEscalated: (trx, c, request, note) => openDispute(trx, c, request, note).then(() => undefined),
+    },
   };
+  const finance: AppContext & FinanceContext = { ...ctx, bank };
   // Notification e-mail (SMTP when configured, else .eml files in the data folder) and SMS.
   const mailer = createMailer(deps.config, { log: app.log });
   app.addHook('onClose', () => mailer.close());
@@ -146,13 +174,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     .handle(paymentDeadlines(ctx))
     .handle(membershipDeadlines(ctx))
     .handle(refundDeadlines(ctx))
+    .handle(disputeDeadlines(ctx))
     .every('payouts.submit', () => submitPendingPayouts(ctx, 50))
     .every('payouts.reconcile', () =>
       reconcileProcessingPayouts(ctx, new Date(ctx.clock.now().getTime() - 10 * 60_000), 50),
     )
     .every('sandbox', async () => void (await sandbox?.tick(ctx.clock.now())))
+    .every('withdrawals.submit', () => submitPendingWithdrawals(finance, 50))
+    .every('withdrawals.reconcile', () =>
+      reconcileWithdrawals(finance, new Date(ctx.clock.now().getTime() - 10 * 60_000), 50),
+    )
+    .every('bank', async () => (await bank?.tick(ctx.clock.now()))?.delivered ?? 0)
     .every('outbox', async () => (await drainOutbox(ctx, mailer)).sent);
-  app.decorate('kameng', { ctx, sandbox, sweeper, sweep: () => sweeper.run() });
+  app.decorate('kameng', { ctx, sandbox, bank, sweeper, sweep: () => sweeper.run() });
 
   registerProblemHandler(app);
   await app.register(cookie);
@@ -222,7 +256,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(orderRoutes(ctx), { prefix: '/api' });
   await app.register(membershipRoutes(ctx), { prefix: '/api' });
   await app.register(paymentRoutes(ctx), { prefix: '/api' });
+  await app.register(financeRoutes(finance), { prefix: '/api' });
   await app.register(aftersalesRoutes(ctx), { prefix: '/api' });
+  await app.register(disputeRoutes(ctx), { prefix: '/api' });
   await app.register(conversationRoutes(ctx), { prefix: '/api' });
   await app.register(notificationRoutes(ctx), { prefix: '/api' });
   if (sandbox) await app.register(sandboxRoutes(ctx, sandbox), { prefix: '/api' });

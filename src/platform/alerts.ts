@@ -8,7 +8,13 @@ import { now, toJson, type Db } from './db/dialect.js';
 import { newOrderedId } from './ids.js';
 
 export type AlertKind =
-  'PAYOUT_ABNORMAL' | 'PAYOUT_DELAYED' | 'REVIEW_OVERDUE' | 'DEADLINE_FAILING' | 'PAYOUT_PAID_TWICE';
+  | 'PAYOUT_ABNORMAL'
+  | 'PAYOUT_DELAYED'
+  | 'REVIEW_OVERDUE'
+  | 'DEADLINE_FAILING'
+  | 'PAYOUT_PAID_TWICE'
+  | 'DISPUTE_DECISION_DUE'
+  | 'DISPUTE_DECISION_OVERDUE';
 
 /** Returns whether the alert is new. */
 export async function raiseAlert(

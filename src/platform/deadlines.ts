@@ -19,7 +19,10 @@ export type DeadlineKind =
   | 'REFUND_SUPPLEMENT'
   | 'REFUND_ESCALATION'
   | 'REFUND_REMINDER'
-  | 'PAYOUT_DELAY';
+  | 'PAYOUT_DELAY'
+  | 'DISPUTE_EVIDENCE'
+  | 'DISPUTE_DECISION_REMINDER'
+  | 'DISPUTE_DECISION';
 
 export async function scheduleDeadline(
   trx: Db,

@@ -323,6 +323,53 @@ const catalog = {
     zh: '充值金额须在 ¥{min} 至 ¥{max} 之间',
     en: 'Top-up amount must be between ¥{min} and ¥{max}',
   },
+  // merchant money: deposit top-ups and withdrawals (Stage 6)
+  'deposit.exceeds_payable': {
+    status: 409,
+    zh: '补缴金额 ¥{amount} 超过店铺可用余额 ¥{available}',
+    en: 'The top-up of ¥{amount} is more than the shop’s available balance of ¥{available}',
+  },
+  'withdrawal.not_found': { status: 404, zh: '提现记录不存在', en: 'Withdrawal not found' },
+  'withdrawal.transition_not_allowed': {
+    status: 409,
+    zh: '提现记录当前状态（{from}）不能变为 {to}',
+    en: 'The withdrawal cannot go from {from} to {to}',
+  },
+  'withdrawal.exceeds_available': {
+    status: 409,
+    zh: '提现金额 ¥{amount} 超过可提现余额 ¥{available}',
+    en: 'The withdrawal of ¥{amount} is more than the ¥{available} available to withdraw',
+  },
+  'withdrawal.merchant_in_debt': {
+    status: 409,
+    zh: '店铺有欠款 ¥{debt}（售后退款超出余额与保证金），结清前不能提现',
+    en: 'The shop owes ¥{debt} (refunds beyond its balance and deposit); it cannot withdraw until that is settled',
+  },
+  'withdrawal.merchant_suspended': {
+    status: 409,
+    zh: '店铺已被暂停，暂不能提现',
+    en: 'The shop is suspended and cannot withdraw for now',
+  },
+  'withdrawal.account_invalid': {
+    status: 400,
+    zh: '银行卡号须为 12 至 19 位数字',
+    en: 'A bank account number is 12 to 19 digits',
+  },
+  'withdrawal.bank_unavailable': {
+    status: 503,
+    zh: '银行通道暂不可用，请稍后再试',
+    en: 'The bank is unavailable; try again later',
+  },
+  'bank.notice_forged': {
+    status: 401,
+    zh: '银行通知验签失败（{reason}）',
+    en: 'The bank notice failed verification ({reason})',
+  },
+  'bank.notice_mismatch': {
+    status: 400,
+    zh: '银行通知与提现记录不符（{reason}）',
+    en: 'The bank notice does not match the withdrawal ({reason})',
+  },
   // payments and gateways
   'payment.unknown_provider': { status: 404, zh: '未知的支付渠道', en: 'Unknown payment provider' },
   'payment.gateway_unavailable': {
@@ -528,6 +575,63 @@ const catalog = {
     zh: '文件 {name} 不是您上传的，请先上传该文件',
     en: 'The file {name} was not uploaded by you; upload it first',
   },
+  'dispute.not_found': { status: 404, zh: '仲裁案件不存在', en: 'Dispute not found' },
+  'dispute.transition_not_allowed': {
+    status: 409,
+    zh: '仲裁案件当前状态（{from}）不能变为 {to}',
+    en: 'The dispute cannot go from {from} to {to}',
+  },
+  'dispute.final': {
+    status: 409,
+    zh: '仲裁裁决为终局决定，不能再更改',
+    en: 'The arbitration decision is final and cannot be changed',
+  },
+  'dispute.request_not_disputed': {
+    status: 409,
+    zh: '该售后申请不在仲裁中',
+    en: 'This refund request is not in arbitration',
+  },
+  'dispute.evidence_closed': {
+    status: 409,
+    zh: '举证期限已过或您已提交陈述，陈述与证据不能再修改',
+    en: 'The evidence deadline has passed or your statement was submitted; it can no longer change',
+  },
+  'dispute.not_a_party': {
+    status: 403,
+    zh: '您不是该仲裁案件的当事方',
+    en: 'You are not a party to this dispute',
+  },
+  'dispute.not_in_arbitration': {
+    status: 409,
+    zh: '举证期尚未结束，双方提交陈述或举证期限届满后方可裁决',
+    en: 'The evidence phase is still open: decide once both parties have submitted or the deadline has passed',
+  },
+  'dispute.unit_not_in_case': {
+    status: 422,
+    zh: '所选商品单元不属于该仲裁案件',
+    en: 'A chosen unit is not part of this dispute',
+  },
+  'dispute.units_required': {
+    status: 422,
+    zh: '部分支持的裁决需逐个说明每个商品单元是否退款',
+    en: 'A split decision must say for every unit whether it is refunded',
+  },
+  'dispute.arbitrator_conflict': {
+    status: 403,
+    zh: '您曾处理过该售后申请，不能担任本案仲裁员',
+    en: 'You decided this refund request yourself and cannot arbitrate it',
+  },
+  'dispute.confirmation_required': {
+    status: 409,
+    zh: '裁决为终局决定，请确认后再提交',
+    en: 'The decision is final: confirm it before submitting',
+  },
+  'merchant.suspended': {
+    status: 409,
+    zh: '该商家因违规已被暂停销售，暂不能购买其商品',
+    en: 'This merchant is suspended for violations; its goods cannot be bought for now',
+  },
+  'merchant.not_suspended': { status: 409, zh: '该商家未被暂停', en: 'This merchant is not suspended' },
 } as const satisfies Record<string, CatalogEntry>;
 
 export type ErrorCode = keyof typeof catalog;

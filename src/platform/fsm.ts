@@ -35,12 +35,16 @@ export type AggregateTable =
   | 'orders'
   | 'payments'
   | 'payouts'
+  | 'withdrawals'
   | 'refund_requests'
   | 'products'
   | 'key_batches'
   | 'memberships'
   | 'keys'
-  | 'users';
+  | 'users'
+  | 'merchants'
+  | 'disputes'
+  | 'dispute_statements';
 
 type RowOf<T extends AggregateTable> = Row<T>;
 

@@ -23,6 +23,8 @@ export interface PlatformRules {
   paymentTimeoutMinutes: number;
   topupMinFen: number;
   topupMaxFen: number;
+  /** The 保证金 a merchant keeps: withdrawals leave at least the shortfall to it in the payable balance. */
+  minDepositFen: number;
   /** After-sales (spec §7, §8). Review deadline of a merchant, in China working days (1–3). */
   reviewWorkingDays: number;
   /** Support's own deadline for a request the merchant did not answer in time. */
@@ -37,6 +39,10 @@ export interface PlatformRules {
   largeRefundFen: number;
   /** A payout not done within this many working days raises a delay alert (到账延迟). */
   payoutDelayWorkingDays: number;
+  /** Disputes (spec §9): each party's evidence deadline, in China working days from the opening. */
+  disputeEvidenceWorkingDays: number;
+  /** The arbitrator's decision is due this many working days after the evidence closes (3–5). */
+  arbitrationWorkingDays: number;
 }
 
 export const DEFAULT_RULES: PlatformRules = {
@@ -46,6 +52,7 @@ export const DEFAULT_RULES: PlatformRules = {
   paymentTimeoutMinutes: 15,
   topupMinFen: 100,
   topupMaxFen: 500_000,
+  minDepositFen: 50_000,
   reviewWorkingDays: 2,
   supportReviewWorkingDays: 1,
   supplementWorkingDays: 3,
@@ -53,6 +60,8 @@ export const DEFAULT_RULES: PlatformRules = {
   maxResubmissions: 2,
   largeRefundFen: 50_000,
   payoutDelayWorkingDays: 5,
+  disputeEvidenceWorkingDays: 3,
+  arbitrationWorkingDays: 3,
 };
 
 export async function getPlatformRules(db: Db): Promise<PlatformRules> {

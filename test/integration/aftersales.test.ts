@@ -15,6 +15,7 @@ import { harness, PASSWORD, type Client, type Harness } from '../helpers/app.js'
 import { buy, buyMembership, fund, idem, stocked, walletBalance, type Stocked } from '../helpers/orders.js';
 import { cardLines, importLines } from '../helpers/inventory.js';
 import { unitOfWork } from '../../src/platform/unit-of-work.js';
+import { refs, upload } from '../helpers/evidence.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -114,35 +115,6 @@ function png(w: number, hgt: number, declared?: { w: number; h: number }): Buffe
     chunk('IDAT', deflateSync(rows)),
     chunk('IEND', Buffer.alloc(0)),
   ]);
-}
-
-/** Uploads files and returns the references an application names (sha256 and name). */
-async function refs(c: Client, files: { name: string; bytes: Buffer }[]) {
-  const res = await upload(c, files);
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return res.body.files.map((f) => ({ sha256: f.sha256, name: f.name }));
-}
-
-async function upload(c: Client, files: { name: string; bytes: Buffer }[]) {
-  const boundary = `----km${Math.random().toString(16).slice(2)}`;
-  const parts = files.map((f) =>
-    Buffer.concat([
-      Buffer.from(
-        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${f.name}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
-      ),
-      f.bytes,
-      Buffer.from('\r\n'),
-    ]),
-  );
-  const body = Buffer.concat([...parts, Buffer.from(`--${boundary}--\r\n`)]);
-  return c.req<{ files: { sha256: string; name: string }[]; code?: string }>(
-    'POST',
-    '/api/evidence/files',
-    body,
-    {
-      'content-type': `multipart/form-data; boundary=${boundary}`,
-    },
-  );
 }
 
 async function invariants() {

@@ -31,6 +31,10 @@ describe('the aggregates have machines', () => {
         'product',
         'refund_request',
         'user',
+        'withdrawal',
+        'dispute',
+        'dispute_statement',
+        'merchant',
       ].sort(),
     );
     expect(new Set(all.map((m) => m.def.table)).size).toBe(all.length);

@@ -21,7 +21,7 @@ const STATES: RefundState[] = [
   'CANCELLED',
   'CLOSED',
 ];
-const ROLES: RefundActor[] = ['buyer', 'merchant', 'support', 'system'];
+const ROLES: RefundActor[] = ['buyer', 'merchant', 'support', 'system', 'arbitrator'];
 
 /** The edges spec §7/§8 call for, with who takes them. Anything not listed is refused. */
 const EXPECTED: Record<string, RefundActor[]> = {
@@ -47,6 +47,9 @@ const EXPECTED: Record<string, RefundActor[]> = {
   'REJECTED>SUPPORT_REVIEW': ['buyer'],
   'REJECTED>DISPUTED': ['buyer'],
   'REJECTED>CLOSED': ['buyer', 'system'],
+  // the arbitrator's final decision executes itself (Stage 6)
+  'DISPUTED>APPROVED': ['arbitrator'],
+  'DISPUTED>CLOSED': ['arbitrator'],
 };
 
 describe('refund request transition table', () => {
@@ -55,15 +58,13 @@ describe('refund request transition table', () => {
     expect([...reachableStates(refundTransitions, 'PENDING_REVIEW')].sort()).toEqual([...STATES].sort());
   });
 
-  it('ends in REFUNDED, CANCELLED, CLOSED, and (until arbitration, Stage 5) DISPUTED — with no exits', () => {
-    expect(terminalStates(refundTransitions).sort()).toEqual(['CANCELLED', 'CLOSED', 'DISPUTED', 'REFUNDED']);
+  it('ends in REFUNDED, CANCELLED or CLOSED — with no exits; DISPUTED waits for the arbitrator', () => {
+    expect(terminalStates(refundTransitions).sort()).toEqual(['CANCELLED', 'CLOSED', 'REFUNDED']);
   });
 
-  it('open states are exactly the non-terminal ones plus DISPUTED (units and settlement stay held)', () => {
+  it('open states are exactly the non-terminal ones (units and settlement stay held)', () => {
     const terminal = new Set(terminalStates(refundTransitions));
-    expect([...OPEN_REFUND_STATES].sort()).toEqual(
-      STATES.filter((s) => !terminal.has(s) || s === 'DISPUTED').sort(),
-    );
+    expect([...OPEN_REFUND_STATES].sort()).toEqual(STATES.filter((s) => !terminal.has(s)).sort());
   });
 
   const triples = STATES.flatMap((from) =>

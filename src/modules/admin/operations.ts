@@ -23,6 +23,7 @@ export const rulesSchema = z.object({
   paymentTimeoutMinutes: z.number().int(),
   topupMinFen: z.number().int(),
   topupMaxFen: z.number().int(),
+  minDepositFen: z.number().int(),
   reviewWorkingDays: z.number().int(),
   supportReviewWorkingDays: z.number().int(),
   supplementWorkingDays: z.number().int(),
@@ -30,6 +31,8 @@ export const rulesSchema = z.object({
   maxResubmissions: z.number().int(),
   largeRefundFen: z.number().int(),
   payoutDelayWorkingDays: z.number().int(),
+  disputeEvidenceWorkingDays: z.number().int(),
+  arbitrationWorkingDays: z.number().int(),
 });
 
 export const rulesPatchSchema = z.strictObject({
@@ -44,6 +47,7 @@ export const rulesPatchSchema = z.strictObject({
     .optional(),
   topupMinFen: z.number().int().min(1).optional(),
   topupMaxFen: z.number().int().min(1).max(100_000_000).optional(),
+  minDepositFen: z.number().int().min(0).max(100_000_000).optional(),
   reviewWorkingDays: z.number().int().min(1).max(3).optional(),
   supportReviewWorkingDays: z.number().int().min(1).max(5).optional(),
   supplementWorkingDays: z.number().int().min(1).max(10).optional(),
@@ -51,6 +55,8 @@ export const rulesPatchSchema = z.strictObject({
   maxResubmissions: z.number().int().min(0).max(5).optional(),
   largeRefundFen: z.number().int().min(1).max(100_000_000).optional(),
   payoutDelayWorkingDays: z.number().int().min(1).max(20).optional(),
+  disputeEvidenceWorkingDays: z.number().int().min(1).max(10).optional(),
+  arbitrationWorkingDays: z.number().int().min(3).max(5).optional(),
 });
 
 export async function readRules(ctx: Pick<AppContext, 'db'>, actor: Actor): Promise<PlatformRules> {

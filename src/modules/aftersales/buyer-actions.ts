@@ -56,6 +56,7 @@ type Files = Awaited<ReturnType<typeof inspectStored>>;
 /** What every answer works with: the locked request, the buyer, its files, the rules, the time. */
 interface Answer {
   trx: Db;
+  ctx: AfterSalesContext;
   buyer: UserActor;
   r: Row<'refund_requests'>;
   files: Files;
@@ -179,7 +180,7 @@ async function leave(
   const { trx, r } = a;
   const to = input.action === 'CANCEL' ? 'CANCELLED' : input.action === 'ACCEPT' ? 'CLOSED' : 'DISPUTED';
   await cancelPhase(trx, r.id, r.version);
-  await requestMachine.transition(trx, {
+  const moved = await requestMachine.transition(trx, {
     row: r,
     to,
     by: 'buyer',
@@ -187,7 +188,8 @@ async function leave(
     at: a.at,
     data: input.action === 'ESCALATE' ? { note: input.note ?? null } : { choice: input.action },
   });
-  if (input.action === 'ESCALATE')
+  if (input.action === 'ESCALATE') {
+    await a.ctx.afterSales.requestEscalated(trx, { actor: a.buyer, at: a.at }, moved, input.note ?? null);
     await tellReviewers(
       a,
       {
@@ -202,6 +204,7 @@ async function leave(
       },
       'REFUND_ESCALATED',
     );
+  }
 }
 
 export async function buyerAct(
@@ -226,7 +229,7 @@ export async function buyerAct(
     const r = await lockRequest(trx, ctx, requestId);
     if (r.buyer_id !== buyer.id) fail('refund.not_found');
     if (r.version !== input.version) fail('request.conflict', { field: 'version' });
-    const a: Answer = { trx, buyer, r, files, rules: await getPlatformRules(trx), at: ctx.clock.now() };
+    const a: Answer = { trx, ctx, buyer, r, files, rules: await getPlatformRules(trx), at: ctx.clock.now() };
     switch (input.action) {
       case 'SUPPLEMENT':
         return supplement(a, input);

@@ -14,3 +14,7 @@ export {
   type FindingsInput,
   type ViolationKind,
 } from './findings.js';
+export { executeArbitration, requestCaseFacts } from './arbitrated.js';
+export { fileRefSchema, inspectStored, insertFileEvidence } from './requests.js';
+export type { AfterSalesContext, AfterSalesPorts } from './requests.js';
+export { requestDetail, requestDetailSchema } from './views.js';

@@ -8,8 +8,11 @@ import { OPEN_REFUND_STATES, type RefundState, type Row } from '../../platform/d
 import { fail } from '../../platform/errors.js';
 import { defineMachine, type Transitions } from '../../platform/fsm.js';
 
-/** `system` is the sweeper and payout code; `reviewer` roles act on their own queue only. */
-export type RefundActor = 'buyer' | 'merchant' | 'support' | 'system';
+/**
+ * `system` is the sweeper and payout code; `reviewer` roles act on their own queue only;
+ * `arbitrator` is the platform's final word on a disputed request (the disputes module).
+ */
+export type RefundActor = 'buyer' | 'merchant' | 'support' | 'system' | 'arbitrator';
 
 export const refundTransitions: Transitions<RefundState, RefundActor, 'supplementOpen' | 'escalationOpen'> = {
   PENDING_REVIEW: {
@@ -45,7 +48,8 @@ export const refundTransitions: Transitions<RefundState, RefundActor, 'supplemen
     DISPUTED: { by: ['buyer'], guard: 'escalationOpen' }, // escalated to arbitration (Stage 6)
     CLOSED: { by: ['buyer', 'system'] }, // accepted, or the escalation deadline passed
   },
-  DISPUTED: {},
+  // The arbitrator's decision executes itself: a refund (of all or some units), or closure.
+  DISPUTED: { APPROVED: { by: ['arbitrator'] }, CLOSED: { by: ['arbitrator'] } },
   REFUNDED: {},
   CANCELLED: {},
   CLOSED: {},
@@ -78,8 +82,7 @@ export const requestMachine = defineMachine({
   table: 'refund_requests',
   column: 'state',
   initial: ['PENDING_REVIEW'],
-  // DISPUTED has no exit until arbitration (Stage 6) gives it its own aggregate.
-  terminal: ['REFUNDED', 'CANCELLED', 'CLOSED', 'DISPUTED'],
+  terminal: ['REFUNDED', 'CANCELLED', 'CLOSED'],
   transitions: refundTransitions,
   notAllowed: 'refund.transition_not_allowed',
   action: (to) => `refund.${to.toLowerCase()}`,

@@ -37,6 +37,8 @@ export interface Approval {
   at: Date;
   code: string;
   note: string | null;
+  /** An arbitrator's award of some of the units: what is refunded (default: the request's amount). */
+  amountFen?: number;
 }
 
 /** Approves a request and starts its refund (the payout is sent once the transaction commits). */
@@ -62,6 +64,7 @@ export async function approveAndPay(trx: Db, ctx: PaymentsContext, a: Approval):
       decided_by: a.actor.kind === 'user' ? a.actor.id : null,
       decided_role: a.by === 'system' ? 'system' : role,
       decided_at: now(a.at),
+      ...(a.amountFen === undefined ? {} : { amount_fen: a.amountFen }),
     },
     data: { code: a.code },
   });
@@ -71,6 +74,8 @@ export async function approveAndPay(trx: Db, ctx: PaymentsContext, a: Approval):
     .leftJoin('keys', 'keys.unit_id', 'units.id')
     .select(['units.id as unit_id', 'units.refunded_at', 'keys.state'])
     .where('refund_request_units.request_id', '=', request.id)
+    // an arbitrator may award some of the units: the others were released by the decision
+    .where('refund_request_units.released_at', 'is', null)
     .execute();
   if (units.some((u) => u.refunded_at !== null)) fail('refund.unit_refunded');
   // An instant approval rests on every key still being sealed: if one was revealed meanwhile,
@@ -102,7 +107,7 @@ export async function approveAndPay(trx: Db, ctx: PaymentsContext, a: Approval):
   const payoutId = await startRefund(trx, ctx, c, {
     orderId: request.order_id,
     requestId: request.id,
-    amountFen: request.amount_fen,
+    amountFen: a.amountFen ?? request.amount_fen,
   });
   await requestMachine.transition(trx, {
     row: { id: request.id, state: 'APPROVED', version: v },
@@ -122,8 +127,8 @@ export async function approveAndPay(trx: Db, ctx: PaymentsContext, a: Approval):
       kind: 'REFUND_DECISION',
       titleZh: '售后申请已同意',
       titleEn: 'Refund approved',
-      bodyZh: `售后申请 ${request.request_no} 已同意，¥${fenToYuan(request.amount_fen)} 将原路退回。`,
-      bodyEn: `Refund request ${request.request_no} was approved; ¥${fenToYuan(request.amount_fen)} goes back the way you paid.`,
+      bodyZh: `售后申请 ${request.request_no} 已同意，¥${fenToYuan(a.amountFen ?? request.amount_fen)} 将原路退回。`,
+      bodyEn: `Refund request ${request.request_no} was approved; ¥${fenToYuan(a.amountFen ?? request.amount_fen)} goes back the way you paid.`,
       link: `/refunds/${request.id}`,
       object: { type: 'refund_request', id: request.id },
     },

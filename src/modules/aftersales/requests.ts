@@ -18,7 +18,21 @@ import { assess, loadUnitFacts } from './facts.js';
 import { ownOrder } from '../orders/index.js';
 import { REJECTION_CODES } from './codes.js';
 
-export type AfterSalesContext = PaymentsContext & { files: FileStore };
+/**
+ * What after-sales tells the module that owns what follows, in the transaction of the change: a
+ * buyer escalated a rejected request (the disputes module opens its dispute). Wired in app.ts, so
+ * the dependency stays one-way: disputes → aftersales.
+ */
+export interface AfterSalesPorts {
+  requestEscalated(
+    trx: Db,
+    c: { actor: UserActor; at: Date },
+    request: Row<'refund_requests'>,
+    note: string | null,
+  ): Promise<void>;
+}
+
+export type AfterSalesContext = PaymentsContext & { files: FileStore; afterSales: AfterSalesPorts };
 
 export const DESCRIPTION_MAX = 1000;
 

@@ -5,16 +5,15 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../platform/context.js';
-import type { PaymentsContext } from '../payments/index.js';
 import { fail } from '../../platform/errors.js';
-import { isSha256, type FileStore } from '../../platform/files.js';
+import { isSha256 } from '../../platform/files.js';
 import { idParams, problems } from '../../platform/http/schemas.js';
 import { userOf } from '../../platform/http/auth.js';
 import { idempotencyHeaders, idempotencyKeyOf } from '../../platform/http/idempotency.js';
 import { ELIGIBILITY_CODE_INFO, REFUND_REASONS } from './eligibility.js';
 import { evidenceFile, uploadEvidence } from './files.js';
 import { applyForRefund } from './apply.js';
-import { applySchema, precheck, precheckSchema, refundDraft } from './requests.js';
+import { applySchema, precheck, precheckSchema, refundDraft, type AfterSalesContext } from './requests.js';
 import { buyerActionSchema } from './buyer-actions.js';
 import { actOnRequest, decide, decisionSchema, REJECT_CODES } from './review.js';
 import {
@@ -26,7 +25,7 @@ import {
   supportAlerts,
 } from './views.js';
 
-type Ctx = AppContext & PaymentsContext & { files: FileStore };
+type Ctx = AppContext & AfterSalesContext;
 
 const eligibilitySchema = z.object({
   reason: z.string(),

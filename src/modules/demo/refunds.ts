@@ -9,7 +9,7 @@ import type { UserActor } from '../../platform/actor.js';
 import { now, toJson } from '../../platform/db/dialect.js';
 import type { AppContext } from '../../platform/context.js';
 import type { PaymentsContext } from '../payments/index.js';
-import { applyForRefund } from '../aftersales/index.js';
+import { applyForRefund, type AfterSalesContext } from '../aftersales/index.js';
 import { storeUpload } from '../../platform/uploads.js';
 import { demoCheckout } from './checkout.js';
 import { DEMO_LOGINS } from './seed.js';
@@ -41,7 +41,7 @@ export async function seedDemoOrders(ctx: PaymentsContext): Promise<void> {
   await demoCheckout(ctx, buyer, 'demo-seed-order-1', qb.id, 2);
 }
 
-export async function seedDemoRefunds(ctx: AppContext & PaymentsContext): Promise<boolean> {
+export async function seedDemoRefunds(ctx: AppContext & AfterSalesContext): Promise<boolean> {
   const at = ctx.clock.now();
   const claimed = await ctx.db
     .insertInto('settings')

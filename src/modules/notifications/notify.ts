@@ -14,9 +14,13 @@ export type NotificationKind =
   | 'REFUND_ESCALATED' // merchant: the buyer escalated
   | 'PAYOUT_STATUS' // buyer: money arrived, or a problem
   | 'PAYOUT_DELAYED' // buyer and support: 到账延迟
+  | 'WITHDRAWAL_STATUS' // merchant: a withdrawal was paid, or failed and its money returned
   | 'DEADLINE_APPROACHING' // reviewer or buyer
   | 'SUPPORT_QUEUE' // support: a request or payout needs a person
-  | 'MESSAGE'; // a new conversation message
+  | 'MESSAGE' // a new conversation message
+  | 'DISPUTE_UPDATE' // parties: a dispute opened, the other side submitted, arbitration began
+  | 'DISPUTE_DECIDED' // parties: the arbitrator's final decision
+  | 'MERCHANT_VIOLATION'; // merchant: a violation and its penalties, or a suspension
 
 export interface NotificationText {
   titleZh: string;

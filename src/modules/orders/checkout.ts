@@ -52,7 +52,7 @@ async function readOffer(trx: Db, buyer: UserActor, productId: string): Promise<
     .select(['status', 'owner_user_id', 'commit_review_24h', 'commission_bp'])
     .where('id', '=', product.merchant_id)
     .executeTakeFirstOrThrow();
-  if (merchant.status !== 'ACTIVE') fail('order.product_not_on_sale');
+  if (merchant.status !== 'ACTIVE') fail('merchant.suspended');
   if (merchant.owner_user_id === buyer.id) fail('order.own_product');
   const policy = await trx
     .selectFrom('refund_policies')

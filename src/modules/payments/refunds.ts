@@ -22,7 +22,7 @@ type C = { actor: Actor; at: Date; engine: Engine };
  * ledger (from the outside, like a top-up), so every later deduction is a balanced posting and
  * the declared figure follows the account.
  */
-async function depositAccount(trx: Db, c: C, merchantId: string, declaredFen: number) {
+export async function depositAccount(trx: Db, c: C, merchantId: string, declaredFen: number) {
   const existing = await trx
     .selectFrom('ledger_accounts')
     .selectAll()

@@ -265,7 +265,8 @@ export function constraintKind(error: unknown): ConstraintKind | null {
   if (code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY') return 'foreign_key';
   if (code === '23514' || code === 'SQLITE_CONSTRAINT_CHECK') return 'check';
   if (code === '23502' || code === 'SQLITE_CONSTRAINT_NOTNULL') return 'not_null';
-  if (code === 'KM001' || message.includes('is append-only')) return 'append_only';
+  if (code === 'KM001' || message.includes('is append-only') || message.includes(' is final'))
+    return 'append_only';
   return null;
 }
 

@@ -5,6 +5,8 @@ import * as m0002 from './migrations/0002_inventory.js';
 import * as m0003 from './migrations/0003_ledger.js';
 import * as m0004 from './migrations/0004_orders.js';
 import * as m0005 from './migrations/0005_aftersales.js';
+import * as m0006 from './migrations/0006_disputes.js';
+import * as m0007 from './migrations/0007_merchant_money.js';
 
 // Migrations are imported statically: FileMigrationProvider cannot load .ts files under vitest.
 const migrations: Record<string, Migration> = {
@@ -13,6 +15,8 @@ const migrations: Record<string, Migration> = {
   '0003_ledger': m0003,
   '0004_orders': m0004,
   '0005_aftersales': m0005,
+  '0006_disputes': m0006,
+  '0007_merchant_money': m0007,
 };
 
 export async function migrateToLatest<T>(db: Kysely<T>): Promise<string[]> {

@@ -78,6 +78,9 @@ export interface MerchantsTable {
   deposit_fen: number;
   commit_review_24h: Bool;
   credit_score: number;
+  /** Why the merchant is suspended (shown to it); null when active. */
+  suspended_reason: string | null;
+  suspended_at: Timestamp | null;
   /** Platform commission on settlement, in basis points (1/100 of a percent). */
   commission_bp: number;
   version: number;
@@ -493,6 +496,71 @@ export const OPEN_REFUND_STATES: readonly RefundState[] = [
   'REJECTED',
   'DISPUTED',
 ];
+export type DisputeState = 'EVIDENCE' | 'ARBITRATION' | 'DECIDED';
+export type DisputeOutcome = 'BUYER' | 'MERCHANT' | 'SPLIT';
+export type DisputeParty = 'BUYER' | 'MERCHANT';
+export type ViolationKind =
+  'ACTIVATED_KEY_DELIVERED' | 'PROMISE_BROKEN' | 'UNJUSTIFIED_REFUSAL' | 'DEADLINES_MISSED';
+
+export interface DisputesTable {
+  id: string;
+  dispute_no: string;
+  request_id: string;
+  order_id: string;
+  buyer_id: string;
+  merchant_id: string | null;
+  opened_by: DisputeParty;
+  state: DisputeState;
+  claim_fen: number;
+  evidence_due_at: Timestamp;
+  decision_due_at: Timestamp | null;
+  deadline_warnings: JsonText | null;
+  buyer_missed_evidence: Bool;
+  merchant_missed_evidence: Bool;
+  outcome: DisputeOutcome | null;
+  rationale: string | null;
+  refund_fen: number | null;
+  decided_by: string | null;
+  decided_at: Timestamp | null;
+  findings_at_decision: JsonText | null;
+  version: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface DisputeUnitsTable {
+  dispute_id: string;
+  unit_id: string;
+  amount_fen: number;
+  outcome: 'REFUND' | 'NO_REFUND' | null;
+}
+
+export interface DisputeStatementsTable {
+  id: string;
+  dispute_id: string;
+  party: DisputeParty;
+  author_id: string;
+  text: string;
+  /** [{ sha256, name }] — the author's own uploads (Stage 4 rules). */
+  files: JsonText;
+  state: 'DRAFT' | 'SUBMITTED';
+  submitted_at: Timestamp | null;
+  version: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface MerchantViolationsTable {
+  id: string;
+  merchant_id: string;
+  dispute_id: string;
+  kind: ViolationKind;
+  points: number;
+  deposit_fen: number;
+  compensated_user_id: string | null;
+  created_at: Timestamp;
+}
+
 export type EvidenceSource = 'BUYER' | 'MERCHANT' | 'SUPPORT' | 'SYSTEM';
 
 export interface RefundRequestsTable {
@@ -620,6 +688,85 @@ export interface AlertsTable {
   resolution: string | null;
 }
 
+export type WithdrawalState = 'REQUESTED' | 'PROCESSING' | 'PAID' | 'FAILED';
+
+export interface DepositTopupsTable {
+  id: string;
+  merchant_id: string;
+  amount_fen: number;
+  source: 'PAYABLE';
+  created_by: string;
+  idempotency_key: string;
+  request_hash: string;
+  created_at: Timestamp;
+}
+
+export interface WithdrawalsTable {
+  id: string;
+  withdrawal_no: string;
+  merchant_id: string;
+  requested_by: string;
+  amount_fen: number;
+  bank: string;
+  bank_name: string | null;
+  account_name: string;
+  account_masked: string;
+  /** The account number, sealed by the vault (never stored in clear). */
+  account_sealed: Buffer;
+  state: WithdrawalState;
+  bank_ref: string | null;
+  failure_code: string | null;
+  attempts: number;
+  last_error: string | null;
+  idempotency_key: string;
+  request_hash: string;
+  version: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  submitted_at: Timestamp | null;
+  finished_at: Timestamp | null;
+}
+
+export interface SandboxBankTransfersTable {
+  id: string;
+  bank: string;
+  out_transfer_no: string;
+  amount_fen: number;
+  account_masked: string;
+  state: 'PROCESSING' | 'SUCCESS' | 'FAILED';
+  outcome: 'SUCCESS' | 'FAILED';
+  failure_code: string | null;
+  notices: number;
+  complete_at: Timestamp;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  finished_at: Timestamp | null;
+}
+
+export interface SandboxBankNoticesTable {
+  id: string;
+  bank: string;
+  transfer_id: string;
+  state: 'PENDING' | 'DELIVERED' | 'GAVE_UP';
+  attempts: number;
+  extra_deliveries: number;
+  next_attempt_at: Timestamp;
+  last_status: number | null;
+  created_at: Timestamp;
+  delivered_at: Timestamp | null;
+}
+
+export interface BankNoticeLogTable {
+  id: string;
+  bank: string;
+  received_at: Timestamp;
+  verified: Bool;
+  outcome: string;
+  reference: string | null;
+  detail: string | null;
+  ip: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   member_levels: MemberLevelsTable;
@@ -662,6 +809,15 @@ export interface Database {
   notifications: NotificationsTable;
   outbox: OutboxTable;
   alerts: AlertsTable;
+  deposit_topups: DepositTopupsTable;
+  withdrawals: WithdrawalsTable;
+  sandbox_bank_transfers: SandboxBankTransfersTable;
+  sandbox_bank_notices: SandboxBankNoticesTable;
+  bank_notice_log: BankNoticeLogTable;
+  disputes: DisputesTable;
+  dispute_units: DisputeUnitsTable;
+  dispute_statements: DisputeStatementsTable;
+  merchant_violations: MerchantViolationsTable;
 }
 
 export type Row<T extends keyof Database> = Selectable<Database[T]>;

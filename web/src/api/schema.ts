@@ -1476,6 +1476,7 @@ export interface paths {
               paymentTimeoutMinutes: number;
               topupMinFen: number;
               topupMaxFen: number;
+              minDepositFen: number;
               reviewWorkingDays: number;
               supportReviewWorkingDays: number;
               supplementWorkingDays: number;
@@ -1483,6 +1484,8 @@ export interface paths {
               maxResubmissions: number;
               largeRefundFen: number;
               payoutDelayWorkingDays: number;
+              disputeEvidenceWorkingDays: number;
+              arbitrationWorkingDays: number;
             };
           };
         };
@@ -1531,6 +1534,7 @@ export interface paths {
             paymentTimeoutMinutes?: number;
             topupMinFen?: number;
             topupMaxFen?: number;
+            minDepositFen?: number;
             reviewWorkingDays?: number;
             supportReviewWorkingDays?: number;
             supplementWorkingDays?: number;
@@ -1538,6 +1542,8 @@ export interface paths {
             maxResubmissions?: number;
             largeRefundFen?: number;
             payoutDelayWorkingDays?: number;
+            disputeEvidenceWorkingDays?: number;
+            arbitrationWorkingDays?: number;
           };
         };
       };
@@ -1555,6 +1561,7 @@ export interface paths {
               paymentTimeoutMinutes: number;
               topupMinFen: number;
               topupMaxFen: number;
+              minDepositFen: number;
               reviewWorkingDays: number;
               supportReviewWorkingDays: number;
               supplementWorkingDays: number;
@@ -1562,6 +1569,8 @@ export interface paths {
               maxResubmissions: number;
               largeRefundFen: number;
               payoutDelayWorkingDays: number;
+              disputeEvidenceWorkingDays: number;
+              arbitrationWorkingDays: number;
             };
           };
         };
@@ -4604,6 +4613,47 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/finance/bank/notify/{bank}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Asynchronous transfer results from the bank (signed)
+     * @description Verified for signature and freshness, then checked against the withdrawal (amount, state). Applied once however often it arrives; forged notices are refused (401) and logged.
+     *
+     *     Who: anyone.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          bank: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/merchant/finance': {
     parameters: {
       query?: never;
@@ -4612,7 +4662,7 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * My shop’s balances (payable, deposit, in escrow), sales and settlements
+     * My shop’s money: payable balance, deposit, escrow, sales net of refunds, settlements, what I may withdraw, withdrawals in flight
      * @description Who: logged-in merchant.
      */
     get: {
@@ -4631,6 +4681,463 @@ export interface paths {
           };
           content: {
             'application/json': components['schemas']['MerchantFinance'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/finance/bank': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The bank withdrawals are paid through (and, for the sandbox bank, its test accounts)
+     * @description Who: logged-in merchant, admin, support.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['BankInfo'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/merchant/deposit/topups': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Top up the 保证金 deposit from the payable balance
+     * @description Moves `amountFen` from the payable balance into the deposit (one ledger transaction). More than the payable balance holds is refused with 409 `deposit.exceeds_payable`.
+     *
+     *     Who: logged-in merchant.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description 8–64 letters, digits, - or _; a replay returns the first result */
+          'idempotency-key'?: string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            amountFen: number;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['MerchantFinance'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/merchant/withdrawals': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * My shop’s withdrawals, newest first
+     * @description Who: logged-in merchant.
+     */
+    get: {
+      parameters: {
+        query?: {
+          state?: 'REQUESTED' | 'PROCESSING' | 'PAID' | 'FAILED';
+          cursor?: string;
+          limit?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: components['schemas']['Withdrawal'][];
+              nextCursor: string | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    /**
+     * Withdraw from the payable balance to a bank account (提现)
+     * @description Takes the amount from the payable balance only (never from the deposit) at once, then sends it to the bank. Refused with 409 `withdrawal.merchant_in_debt` while the payable balance is negative, and 409 `withdrawal.exceeds_available` above what is available (the payable balance less any shortfall of the deposit to the minimum). A failed transfer returns the money to the payable balance, once.
+     *
+     *     Who: logged-in merchant.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          /** @description 8–64 letters, digits, - or _; a replay returns the first result */
+          'idempotency-key'?: string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            amountFen: number;
+            accountName: string;
+            accountNo: string;
+            bankName?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Withdrawal'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/merchant/withdrawals/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * One of my shop’s withdrawals
+     * @description Who: logged-in merchant.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Withdrawal'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/admin/withdrawals': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Every shop’s withdrawals, newest first (account numbers masked)
+     * @description Who: logged-in admin, support.
+     */
+    get: {
+      parameters: {
+        query?: {
+          state?: 'REQUESTED' | 'PROCESSING' | 'PAID' | 'FAILED';
+          cursor?: string;
+          limit?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: components['schemas']['Withdrawal'][];
+              nextCursor: string | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
           };
         };
         /** @description Default Response */
@@ -6108,6 +6615,755 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/disputes': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Disputes: a buyer’s own, a merchant’s shop’s, or the arbitration queue for staff (by next deadline)
+     * @description Who: logged-in users (any role).
+     */
+    get: {
+      parameters: {
+        query?: {
+          queue?: 'open' | 'decided' | 'all';
+          requestId?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: components['schemas']['DisputeSummary'][];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/disputes/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * One dispute: for a party its case and deadlines; for staff the whole case file with findings
+     * @description Anyone who is neither a party nor platform staff gets 404 `dispute.not_found`.
+     *
+     *     Who: logged-in users (any role).
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Dispute'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/disputes/{id}/statement': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /**
+     * Save the party’s draft statement and evidence files (uploaded first through POST /evidence/files)
+     * @description `version`: the draft’s version as read (0 before the first save). Refused once submitted or after the evidence deadline.
+     *
+     *     Who: logged-in buyer, merchant.
+     */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            text: string;
+            /** @default [] */
+            files?: {
+              sha256: string;
+              name: string;
+            }[];
+            version: number;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              version: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/disputes/{id}/statement/submit': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Submit the party’s statement once; it can never change afterwards
+     * @description Who: logged-in buyer, merchant.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            version: number;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/disputes/{id}/decision': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Decide a dispute (final): for the buyer, for the merchant, or unit by unit, with a written rationale
+     * @description Executes itself: refunds through the original payment path, or closes the request. `confirmFinal` must be true. Whoever decided the refund request may not arbitrate it.
+     *
+     *     Who: logged-in arbitrator, admin.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            version: number;
+            /** @enum {string} */
+            outcome: 'BUYER' | 'MERCHANT' | 'SPLIT';
+            units?: {
+              unitId: string;
+              refund: boolean;
+            }[];
+            rationale: string;
+            confirmFinal: boolean;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Dispute'];
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/merchants/{id}/record': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A merchant’s public record: refund rate, review time, disputes, violations and sanctions, deposit
+     * @description Who: anyone.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['MerchantRecord'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/admin/penalty-rules': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Penalty rules for violations: points and deposit deduction per kind, suspension threshold
+     * @description Who: logged-in admin.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              kinds: {
+                ACTIVATED_KEY_DELIVERED: {
+                  points: number;
+                  depositFen: number;
+                };
+                PROMISE_BROKEN: {
+                  points: number;
+                  depositFen: number;
+                };
+                UNJUSTIFIED_REFUSAL: {
+                  points: number;
+                  depositFen: number;
+                };
+                DEADLINES_MISSED: {
+                  points: number;
+                  depositFen: number;
+                };
+              };
+              suspendAtPoints: number;
+              windowDays: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    /**
+     * Replace the penalty rules (applies to violations recorded from now on)
+     * @description Who: logged-in admin.
+     */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            kinds: {
+              ACTIVATED_KEY_DELIVERED: {
+                points: number;
+                depositFen: number;
+              };
+              PROMISE_BROKEN: {
+                points: number;
+                depositFen: number;
+              };
+              UNJUSTIFIED_REFUSAL: {
+                points: number;
+                depositFen: number;
+              };
+              DEADLINES_MISSED: {
+                points: number;
+                depositFen: number;
+              };
+            };
+            suspendAtPoints: number;
+            windowDays: number;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              kinds: {
+                ACTIVATED_KEY_DELIVERED: {
+                  points: number;
+                  depositFen: number;
+                };
+                PROMISE_BROKEN: {
+                  points: number;
+                  depositFen: number;
+                };
+                UNJUSTIFIED_REFUSAL: {
+                  points: number;
+                  depositFen: number;
+                };
+                DEADLINES_MISSED: {
+                  points: number;
+                  depositFen: number;
+                };
+              };
+              suspendAtPoints: number;
+              windowDays: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/admin/merchants/{id}/status': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Suspend a merchant’s listings or reinstate them (audited; the merchant is told why)
+     * @description Who: logged-in admin.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @enum {string} */
+            status: 'ACTIVE' | 'SUSPENDED';
+            version: number;
+            reason: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {string} */
+              status: 'ACTIVE' | 'SUSPENDED';
+              version: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/orders/{id}/messages': {
     parameters: {
       query?: never;
@@ -7149,6 +8405,16 @@ export interface components {
       | 'membership.price_changed'
       | 'membership.lower_than_current'
       | 'topup.amount_invalid'
+      | 'deposit.exceeds_payable'
+      | 'withdrawal.not_found'
+      | 'withdrawal.transition_not_allowed'
+      | 'withdrawal.exceeds_available'
+      | 'withdrawal.merchant_in_debt'
+      | 'withdrawal.merchant_suspended'
+      | 'withdrawal.account_invalid'
+      | 'withdrawal.bank_unavailable'
+      | 'bank.notice_forged'
+      | 'bank.notice_mismatch'
       | 'payment.unknown_provider'
       | 'payment.gateway_unavailable'
       | 'payment.notification_forged'
@@ -7193,7 +8459,20 @@ export interface components {
       | 'conversation.message_not_found'
       | 'conversation.read_only'
       | 'inventory.unit_in_refund'
-      | 'evidence.not_uploaded';
+      | 'evidence.not_uploaded'
+      | 'dispute.not_found'
+      | 'dispute.transition_not_allowed'
+      | 'dispute.final'
+      | 'dispute.request_not_disputed'
+      | 'dispute.evidence_closed'
+      | 'dispute.not_a_party'
+      | 'dispute.not_in_arbitration'
+      | 'dispute.unit_not_in_case'
+      | 'dispute.units_required'
+      | 'dispute.arbitrator_conflict'
+      | 'dispute.confirmation_required'
+      | 'merchant.suspended'
+      | 'merchant.not_suspended';
     ProblemInput: {
       type: string;
       title: string;
@@ -7452,26 +8731,6 @@ export interface components {
         orderNo: string | null;
       }[];
     };
-    MerchantFinanceInput: {
-      payableFen: number;
-      depositFen: number;
-      escrowFen: number;
-      commissionBp: number;
-      sales: {
-        orders: number;
-        units: number;
-        amountFen: number;
-      };
-      settlements: {
-        orderId: string;
-        orderNo: string;
-        productName: string | null;
-        amountFen: number;
-        commissionFen: number;
-        netFen: number;
-        settledAt: string;
-      }[];
-    };
     OrderSummaryInput: {
       id: string;
       orderNo: string;
@@ -7624,6 +8883,217 @@ export interface components {
         actor: string;
       }[];
     };
+    MerchantRecordInput: {
+      merchantId: string;
+      name: string;
+      /** @enum {string} */
+      status: 'ACTIVE' | 'SUSPENDED';
+      suspendedReason: string | null;
+      windowDays: number;
+      unitsDelivered: number;
+      unitsRefunded: number;
+      refundRateBp: number | null;
+      reviewsDecided: number;
+      medianReviewHours: number | null;
+      commitReview24h: boolean;
+      reviewsWithin24hBp: number | null;
+      disputes: {
+        won: number;
+        lost: number;
+        partly: number;
+        open: number;
+      };
+      creditScore: number;
+      depositFen: number;
+      violations: {
+        kind: string;
+        zh: string;
+        en: string;
+        points: number;
+        depositFen: number;
+        disputeNo: string;
+        at: string;
+      }[];
+    };
+    DisputeSummaryInput: {
+      id: string;
+      disputeNo: string;
+      requestId: string;
+      requestNo: string;
+      orderId: string;
+      merchantId: string | null;
+      /** @enum {string} */
+      openedBy: 'BUYER' | 'MERCHANT';
+      /** @enum {string} */
+      state: 'EVIDENCE' | 'ARBITRATION' | 'DECIDED';
+      claimFen: number;
+      refundFen: number | null;
+      evidenceDueAt: string;
+      decisionDueAt: string | null;
+      outcome: ('BUYER' | 'MERCHANT' | 'SPLIT') | null;
+      createdAt: string;
+      decidedAt: string | null;
+      version: number;
+    };
+    DisputeInput: {
+      id: string;
+      disputeNo: string;
+      requestId: string;
+      requestNo: string;
+      orderId: string;
+      merchantId: string | null;
+      /** @enum {string} */
+      openedBy: 'BUYER' | 'MERCHANT';
+      /** @enum {string} */
+      state: 'EVIDENCE' | 'ARBITRATION' | 'DECIDED';
+      claimFen: number;
+      refundFen: number | null;
+      evidenceDueAt: string;
+      decisionDueAt: string | null;
+      outcome: ('BUYER' | 'MERCHANT' | 'SPLIT') | null;
+      createdAt: string;
+      decidedAt: string | null;
+      version: number;
+      /** @enum {string} */
+      viewer: 'BUYER' | 'MERCHANT' | 'STAFF';
+      rationale: string | null;
+      buyerMissedEvidence: boolean;
+      merchantMissedEvidence: boolean;
+      deadlineWarnings: unknown[];
+      units: {
+        unitId: string;
+        amountFen: number;
+        outcome: ('REFUND' | 'NO_REFUND') | null;
+      }[];
+      statements: {
+        /** @enum {string} */
+        party: 'BUYER' | 'MERCHANT';
+        /** @enum {string} */
+        state: 'DRAFT' | 'SUBMITTED';
+        text: string;
+        files: {
+          sha256: string;
+          name: string;
+          mime: string;
+          size: number;
+        }[];
+        submittedAt: string | null;
+        updatedAt: string;
+        version: number;
+      }[];
+      findings: {
+        code: string;
+        /** @enum {string} */
+        favours: 'BUYER' | 'MERCHANT' | 'NEUTRAL';
+        merchantFault: boolean;
+        unitIds: string[];
+        zh: string;
+        en: string;
+        sources: string[];
+      }[];
+      request: {
+        id: string;
+        requestNo: string;
+        orderId: string;
+        orderNo: string;
+        productName: string | null;
+        /** @enum {string} */
+        scope: 'FULL' | 'PARTIAL';
+        reason: string;
+        reasonText: {
+          zh: string;
+          en: string;
+        };
+        amountFen: number;
+        /** @enum {string} */
+        state:
+          | 'PENDING_REVIEW'
+          | 'SUPPORT_REVIEW'
+          | 'AWAITING_BUYER'
+          | 'APPROVED'
+          | 'REFUNDING'
+          | 'REFUNDED'
+          | 'REFUND_ABNORMAL'
+          | 'REJECTED'
+          | 'DISPUTED'
+          | 'CANCELLED'
+          | 'CLOSED';
+        /** @enum {string} */
+        reviewer: 'MERCHANT' | 'SUPPORT';
+        reviewDueAt: string | null;
+        supplementDueAt: string | null;
+        escalationDueAt: string | null;
+        units: number;
+        large: boolean;
+        createdAt: string;
+        updatedAt: string;
+        version: number;
+        description: string;
+        submissions: number;
+        maxResubmissions: number;
+        deadlineWarnings: unknown[];
+        /** @description The eligibility answer at the latest submission (see the pre-check) */
+        eligibility: unknown;
+        autoApprovable: boolean;
+        infoRequest: string | null;
+        decision: {
+          code: string;
+          text: {
+            zh: string;
+            en: string;
+          } | null;
+          note: string | null;
+          role: string | null;
+          at: string | null;
+          warnings: {
+            code: string;
+            zh: string;
+            en: string;
+          }[];
+        } | null;
+        unitIds: string[];
+        evidence: {
+          id: string;
+          submission: number;
+          /** @enum {string} */
+          source: 'BUYER' | 'MERCHANT' | 'SUPPORT' | 'SYSTEM';
+          kind: string;
+          sha256: string | null;
+          mime: string | null;
+          fileName: string | null;
+          size: number | null;
+          signals: {
+            code: string;
+            value?: string;
+            messages: {
+              [key: string]: string;
+            };
+          }[];
+          content: unknown | null;
+          createdAt: string;
+        }[];
+        payouts: {
+          id: string;
+          provider: string;
+          amountFen: number;
+          state: string;
+          destination: string | null;
+          expectedArrivalAt: string | null;
+          finishedAt: string | null;
+          createdAt: string;
+        }[];
+        timeline: {
+          at: string;
+          action: string;
+          actor: string;
+          data: unknown;
+        }[];
+        /** @description What the viewer may do now */
+        actions: string[];
+      };
+      /** @description What the viewer may do now */
+      actions: ('SAVE_STATEMENT' | 'SUBMIT_STATEMENT' | 'DECIDE')[];
+    };
     ConversationMessageInput: {
       id: string;
       orderId: string;
@@ -7667,6 +9137,85 @@ export interface components {
       unreadCount: number;
       messages: components['schemas']['ConversationMessageInput'][];
       nextCursor: string | null;
+    };
+    MerchantFinanceInput: {
+      /** @description What the platform owes the shop (应付余额); negative is a debt */
+      payableFen: number;
+      /** @description The 保证金 deposit */
+      depositFen: number;
+      /** @description Delivered, not yet settled (担保中), net of refunds paid or on their way back */
+      escrowFen: number;
+      commissionBp: number;
+      sales: {
+        /** @description Delivered orders with at least one unit not refunded */
+        orders: number;
+        /** @description Their units not refunded */
+        units: number;
+        /** @description What buyers paid for delivered (and later refunded) orders */
+        grossFen: number;
+        /** @description Refunds of those orders, paid or on their way back */
+        refundedFen: number;
+        /** @description 成交金额: grossFen − refundedFen */
+        amountFen: number;
+      };
+      settlements: {
+        orderId: string;
+        orderNo: string;
+        productName: string | null;
+        orderTotalFen: number;
+        /** @description What was settled: the order total less refunds before settlement */
+        amountFen: number;
+        commissionFen: number;
+        /** @description What reached the payable balance */
+        netFen: number;
+        settledAt: string;
+      }[];
+      /** @description The platform’s minimum 保证金 */
+      minDepositFen: number;
+      /** @description What the deposit lacks to the minimum; it stays in the payable balance */
+      depositShortfallFen: number;
+      /** @description What a withdrawal may take now (from the payable balance only) */
+      withdrawableFen: number;
+      /** @description A negative payable balance: refunds beyond balance and deposit */
+      debtFen: number;
+      withdrawals: {
+        /** @description Requested or processing: left the payable balance, not yet paid */
+        inFlightFen: number;
+        inFlightCount: number;
+        /** @description Paid to bank accounts, all time */
+        paidFen: number;
+      };
+    };
+    WithdrawalInput: {
+      id: string;
+      withdrawalNo: string;
+      merchantId: string;
+      merchantName: string;
+      amountFen: number;
+      /** @enum {string} */
+      state: 'REQUESTED' | 'PROCESSING' | 'PAID' | 'FAILED';
+      bank: string;
+      bankName: string | null;
+      accountName: string;
+      /** @description The last four digits only; the full number is never shown */
+      accountMasked: string;
+      failureCode: ('NAME_MISMATCH' | 'ACCOUNT_FROZEN' | 'ACCOUNT_CLOSED' | 'BANK_REJECTED') | null;
+      createdAt: string;
+      submittedAt: string | null;
+      finishedAt: string | null;
+    };
+    BankInfoInput: {
+      /** @description Whether withdrawals can be sent to a bank on this instance */
+      available: boolean;
+      bank: string | null;
+      sandbox: boolean;
+      testAccounts: {
+        accountNo: string;
+        label: {
+          'zh-CN': string;
+          en: string;
+        };
+      }[];
     };
     MemberLevel: {
       /** @enum {string} */
@@ -7779,6 +9328,16 @@ export interface components {
       | 'membership.price_changed'
       | 'membership.lower_than_current'
       | 'topup.amount_invalid'
+      | 'deposit.exceeds_payable'
+      | 'withdrawal.not_found'
+      | 'withdrawal.transition_not_allowed'
+      | 'withdrawal.exceeds_available'
+      | 'withdrawal.merchant_in_debt'
+      | 'withdrawal.merchant_suspended'
+      | 'withdrawal.account_invalid'
+      | 'withdrawal.bank_unavailable'
+      | 'bank.notice_forged'
+      | 'bank.notice_mismatch'
       | 'payment.unknown_provider'
       | 'payment.gateway_unavailable'
       | 'payment.notification_forged'
@@ -7823,7 +9382,20 @@ export interface components {
       | 'conversation.message_not_found'
       | 'conversation.read_only'
       | 'inventory.unit_in_refund'
-      | 'evidence.not_uploaded';
+      | 'evidence.not_uploaded'
+      | 'dispute.not_found'
+      | 'dispute.transition_not_allowed'
+      | 'dispute.final'
+      | 'dispute.request_not_disputed'
+      | 'dispute.evidence_closed'
+      | 'dispute.not_a_party'
+      | 'dispute.not_in_arbitration'
+      | 'dispute.unit_not_in_case'
+      | 'dispute.units_required'
+      | 'dispute.arbitrator_conflict'
+      | 'dispute.confirmation_required'
+      | 'merchant.suspended'
+      | 'merchant.not_suspended';
     Problem: {
       type: string;
       title: string;
@@ -8082,26 +9654,6 @@ export interface components {
         orderNo: string | null;
       }[];
     };
-    MerchantFinance: {
-      payableFen: number;
-      depositFen: number;
-      escrowFen: number;
-      commissionBp: number;
-      sales: {
-        orders: number;
-        units: number;
-        amountFen: number;
-      };
-      settlements: {
-        orderId: string;
-        orderNo: string;
-        productName: string | null;
-        amountFen: number;
-        commissionFen: number;
-        netFen: number;
-        settledAt: string;
-      }[];
-    };
     OrderSummary: {
       id: string;
       orderNo: string;
@@ -8254,6 +9806,217 @@ export interface components {
         actor: string;
       }[];
     };
+    MerchantRecord: {
+      merchantId: string;
+      name: string;
+      /** @enum {string} */
+      status: 'ACTIVE' | 'SUSPENDED';
+      suspendedReason: string | null;
+      windowDays: number;
+      unitsDelivered: number;
+      unitsRefunded: number;
+      refundRateBp: number | null;
+      reviewsDecided: number;
+      medianReviewHours: number | null;
+      commitReview24h: boolean;
+      reviewsWithin24hBp: number | null;
+      disputes: {
+        won: number;
+        lost: number;
+        partly: number;
+        open: number;
+      };
+      creditScore: number;
+      depositFen: number;
+      violations: {
+        kind: string;
+        zh: string;
+        en: string;
+        points: number;
+        depositFen: number;
+        disputeNo: string;
+        at: string;
+      }[];
+    };
+    DisputeSummary: {
+      id: string;
+      disputeNo: string;
+      requestId: string;
+      requestNo: string;
+      orderId: string;
+      merchantId: string | null;
+      /** @enum {string} */
+      openedBy: 'BUYER' | 'MERCHANT';
+      /** @enum {string} */
+      state: 'EVIDENCE' | 'ARBITRATION' | 'DECIDED';
+      claimFen: number;
+      refundFen: number | null;
+      evidenceDueAt: string;
+      decisionDueAt: string | null;
+      outcome: ('BUYER' | 'MERCHANT' | 'SPLIT') | null;
+      createdAt: string;
+      decidedAt: string | null;
+      version: number;
+    };
+    Dispute: {
+      id: string;
+      disputeNo: string;
+      requestId: string;
+      requestNo: string;
+      orderId: string;
+      merchantId: string | null;
+      /** @enum {string} */
+      openedBy: 'BUYER' | 'MERCHANT';
+      /** @enum {string} */
+      state: 'EVIDENCE' | 'ARBITRATION' | 'DECIDED';
+      claimFen: number;
+      refundFen: number | null;
+      evidenceDueAt: string;
+      decisionDueAt: string | null;
+      outcome: ('BUYER' | 'MERCHANT' | 'SPLIT') | null;
+      createdAt: string;
+      decidedAt: string | null;
+      version: number;
+      /** @enum {string} */
+      viewer: 'BUYER' | 'MERCHANT' | 'STAFF';
+      rationale: string | null;
+      buyerMissedEvidence: boolean;
+      merchantMissedEvidence: boolean;
+      deadlineWarnings: unknown[];
+      units: {
+        unitId: string;
+        amountFen: number;
+        outcome: ('REFUND' | 'NO_REFUND') | null;
+      }[];
+      statements: {
+        /** @enum {string} */
+        party: 'BUYER' | 'MERCHANT';
+        /** @enum {string} */
+        state: 'DRAFT' | 'SUBMITTED';
+        text: string;
+        files: {
+          sha256: string;
+          name: string;
+          mime: string;
+          size: number;
+        }[];
+        submittedAt: string | null;
+        updatedAt: string;
+        version: number;
+      }[];
+      findings: {
+        code: string;
+        /** @enum {string} */
+        favours: 'BUYER' | 'MERCHANT' | 'NEUTRAL';
+        merchantFault: boolean;
+        unitIds: string[];
+        zh: string;
+        en: string;
+        sources: string[];
+      }[];
+      request: {
+        id: string;
+        requestNo: string;
+        orderId: string;
+        orderNo: string;
+        productName: string | null;
+        /** @enum {string} */
+        scope: 'FULL' | 'PARTIAL';
+        reason: string;
+        reasonText: {
+          zh: string;
+          en: string;
+        };
+        amountFen: number;
+        /** @enum {string} */
+        state:
+          | 'PENDING_REVIEW'
+          | 'SUPPORT_REVIEW'
+          | 'AWAITING_BUYER'
+          | 'APPROVED'
+          | 'REFUNDING'
+          | 'REFUNDED'
+          | 'REFUND_ABNORMAL'
+          | 'REJECTED'
+          | 'DISPUTED'
+          | 'CANCELLED'
+          | 'CLOSED';
+        /** @enum {string} */
+        reviewer: 'MERCHANT' | 'SUPPORT';
+        reviewDueAt: string | null;
+        supplementDueAt: string | null;
+        escalationDueAt: string | null;
+        units: number;
+        large: boolean;
+        createdAt: string;
+        updatedAt: string;
+        version: number;
+        description: string;
+        submissions: number;
+        maxResubmissions: number;
+        deadlineWarnings: unknown[];
+        /** @description The eligibility answer at the latest submission (see the pre-check) */
+        eligibility: unknown;
+        autoApprovable: boolean;
+        infoRequest: string | null;
+        decision: {
+          code: string;
+          text: {
+            zh: string;
+            en: string;
+          } | null;
+          note: string | null;
+          role: string | null;
+          at: string | null;
+          warnings: {
+            code: string;
+            zh: string;
+            en: string;
+          }[];
+        } | null;
+        unitIds: string[];
+        evidence: {
+          id: string;
+          submission: number;
+          /** @enum {string} */
+          source: 'BUYER' | 'MERCHANT' | 'SUPPORT' | 'SYSTEM';
+          kind: string;
+          sha256: string | null;
+          mime: string | null;
+          fileName: string | null;
+          size: number | null;
+          signals: {
+            code: string;
+            value?: string;
+            messages: {
+              [key: string]: string;
+            };
+          }[];
+          content: unknown | null;
+          createdAt: string;
+        }[];
+        payouts: {
+          id: string;
+          provider: string;
+          amountFen: number;
+          state: string;
+          destination: string | null;
+          expectedArrivalAt: string | null;
+          finishedAt: string | null;
+          createdAt: string;
+        }[];
+        timeline: {
+          at: string;
+          action: string;
+          actor: string;
+          data: unknown;
+        }[];
+        /** @description What the viewer may do now */
+        actions: string[];
+      };
+      /** @description What the viewer may do now */
+      actions: ('SAVE_STATEMENT' | 'SUBMIT_STATEMENT' | 'DECIDE')[];
+    };
     ConversationMessage: {
       id: string;
       orderId: string;
@@ -8297,6 +10060,85 @@ export interface components {
       unreadCount: number;
       messages: components['schemas']['ConversationMessage'][];
       nextCursor: string | null;
+    };
+    MerchantFinance: {
+      /** @description What the platform owes the shop (应付余额); negative is a debt */
+      payableFen: number;
+      /** @description The 保证金 deposit */
+      depositFen: number;
+      /** @description Delivered, not yet settled (担保中), net of refunds paid or on their way back */
+      escrowFen: number;
+      commissionBp: number;
+      sales: {
+        /** @description Delivered orders with at least one unit not refunded */
+        orders: number;
+        /** @description Their units not refunded */
+        units: number;
+        /** @description What buyers paid for delivered (and later refunded) orders */
+        grossFen: number;
+        /** @description Refunds of those orders, paid or on their way back */
+        refundedFen: number;
+        /** @description 成交金额: grossFen − refundedFen */
+        amountFen: number;
+      };
+      settlements: {
+        orderId: string;
+        orderNo: string;
+        productName: string | null;
+        orderTotalFen: number;
+        /** @description What was settled: the order total less refunds before settlement */
+        amountFen: number;
+        commissionFen: number;
+        /** @description What reached the payable balance */
+        netFen: number;
+        settledAt: string;
+      }[];
+      /** @description The platform’s minimum 保证金 */
+      minDepositFen: number;
+      /** @description What the deposit lacks to the minimum; it stays in the payable balance */
+      depositShortfallFen: number;
+      /** @description What a withdrawal may take now (from the payable balance only) */
+      withdrawableFen: number;
+      /** @description A negative payable balance: refunds beyond balance and deposit */
+      debtFen: number;
+      withdrawals: {
+        /** @description Requested or processing: left the payable balance, not yet paid */
+        inFlightFen: number;
+        inFlightCount: number;
+        /** @description Paid to bank accounts, all time */
+        paidFen: number;
+      };
+    };
+    Withdrawal: {
+      id: string;
+      withdrawalNo: string;
+      merchantId: string;
+      merchantName: string;
+      amountFen: number;
+      /** @enum {string} */
+      state: 'REQUESTED' | 'PROCESSING' | 'PAID' | 'FAILED';
+      bank: string;
+      bankName: string | null;
+      accountName: string;
+      /** @description The last four digits only; the full number is never shown */
+      accountMasked: string;
+      failureCode: ('NAME_MISMATCH' | 'ACCOUNT_FROZEN' | 'ACCOUNT_CLOSED' | 'BANK_REJECTED') | null;
+      createdAt: string;
+      submittedAt: string | null;
+      finishedAt: string | null;
+    };
+    BankInfo: {
+      /** @description Whether withdrawals can be sent to a bank on this instance */
+      available: boolean;
+      bank: string | null;
+      sandbox: boolean;
+      testAccounts: {
+        accountNo: string;
+        label: {
+          'zh-CN': string;
+          en: string;
+        };
+      }[];
     };
   };
   responses: never;

@@ -1,0 +1,176 @@
+/**
+ * The arbitrator's decision (spec §9): the buyer wins, the merchant wins, or unit by unit; with a
+ * written rationale shown to both parties. It executes itself in the same transaction — a refund
+ * of the awarded units through the Stage 4 payout path, or the request's closure (the held
+ * settlement then goes on) — and it is final: DECIDED has no exit in the machine, and the
+ * database refuses any later change to the dispute, its units and its statements.
+ * Whoever decided the request itself may not arbitrate it.
+ */
+import { z } from 'zod';
+import type { UserActor } from '../../platform/actor.js';
+import { lockUser, now, toJson } from '../../platform/db/dialect.js';
+import type { DisputeOutcome, Row } from '../../platform/db/schema.js';
+import { fail } from '../../platform/errors.js';
+import { fenToYuan } from '../../platform/money.js';
+import { unitOfWork } from '../../platform/unit-of-work.js';
+import {
+  computeFindings,
+  executeArbitration,
+  merchantFaultKinds,
+  requestCaseFacts,
+  type AfterSalesContext,
+  type Finding,
+} from '../aftersales/index.js';
+import { merchantUsers, notify } from '../notifications/index.js';
+import { disputeMachine, lockDispute } from './lifecycle.js';
+import { recordViolations } from './penalties.js';
+
+export const RATIONALE_MIN = 10;
+
+export const decisionSchema = z.strictObject({
+  version: z.number().int().min(1),
+  outcome: z.enum(['BUYER', 'MERCHANT', 'SPLIT']),
+  /** SPLIT: every unit of the case, each refunded or not. */
+  units: z
+    .array(z.strictObject({ unitId: z.string().max(64), refund: z.boolean() }))
+    .max(1000)
+    .optional(),
+  rationale: z.string().trim().min(RATIONALE_MIN).max(4000),
+  /** The decision is final: the arbitrator confirms it knowingly. */
+  confirmFinal: z.boolean(),
+});
+export type DisputeDecision = z.infer<typeof decisionSchema>;
+
+/** Platform arbitrators decide (admins may too); support follows the queue and its alerts. */
+export const mayArbitrate = (actor: UserActor): boolean =>
+  actor.role === 'arbitrator' || actor.role === 'admin';
+/** Who may read every case file. */
+export const isStaff = (actor: UserActor): boolean => mayArbitrate(actor) || actor.role === 'support';
+
+/** The findings of a dispute now: the request's records plus who missed the evidence deadline. */
+export async function disputeFindings(
+  db: AfterSalesContext['db'],
+  d: Pick<Row<'disputes'>, 'request_id' | 'buyer_missed_evidence' | 'merchant_missed_evidence'>,
+): Promise<Finding[]> {
+  const facts = await requestCaseFacts(db, d.request_id);
+  return computeFindings({
+    ...facts,
+    history: {
+      ...facts.history,
+      merchantEvidenceMissed: d.merchant_missed_evidence === 1,
+      buyerEvidenceMissed: d.buyer_missed_evidence === 1,
+    },
+  });
+}
+
+/** Which units the decision refunds: 'ALL', none, or the SPLIT's chosen ones (every unit named once). */
+function awarded(
+  outcome: DisputeOutcome,
+  units: Row<'dispute_units'>[],
+  input: DisputeDecision,
+): 'ALL' | string[] {
+  if (outcome === 'BUYER') return 'ALL';
+  if (outcome === 'MERCHANT') return [];
+  const named = input.units ?? [];
+  const ids = new Set(units.map((u) => u.unit_id));
+  const seen = new Set(named.map((u) => u.unitId));
+  if (named.length !== units.length || seen.size !== named.length || ![...seen].every((id) => ids.has(id)))
+    fail('dispute.units_required', { field: 'units' });
+  const refund = named.filter((u) => u.refund).map((u) => u.unitId);
+  // A "split" that refunds all or nothing is one of the other outcomes: say so plainly.
+  if (refund.length === 0 || refund.length === named.length)
+    fail('dispute.units_required', { field: 'units' });
+  return refund;
+}
+
+export async function decideDispute(
+  ctx: AfterSalesContext,
+  arbitrator: UserActor,
+  disputeId: string,
+  input: DisputeDecision,
+): Promise<Row<'disputes'>> {
+  if (!mayArbitrate(arbitrator)) fail(isStaff(arbitrator) ? 'auth.forbidden' : 'dispute.not_found');
+  if (!input.confirmFinal) fail('dispute.confirmation_required');
+  return unitOfWork(ctx, async (trx) => {
+    const at = ctx.clock.now();
+    const seen = await trx
+      .selectFrom('disputes')
+      .select('buyer_id')
+      .where('id', '=', disputeId)
+      .executeTakeFirst();
+    if (!seen) fail('dispute.not_found');
+    // Lock order: the buyer, then the dispute, then (executing) the request.
+    await lockUser(trx, ctx.engine, seen.buyer_id);
+    const d = await lockDispute(trx, ctx.engine, disputeId);
+    if (d.state === 'DECIDED') fail('dispute.final');
+    if (d.state !== 'ARBITRATION') fail('dispute.not_in_arbitration');
+    if (d.version !== input.version) fail('request.conflict', { field: 'version' });
+    const request = await trx
+      .selectFrom('refund_requests')
+      .select(['decided_by'])
+      .where('id', '=', d.request_id)
+      .executeTakeFirstOrThrow();
+    if (request.decided_by === arbitrator.id) fail('dispute.arbitrator_conflict');
+    const units = await trx.selectFrom('dispute_units').selectAll().where('dispute_id', '=', d.id).execute();
+    const refund = awarded(input.outcome, units, input);
+    const findings = await disputeFindings(trx, d);
+    const done = await executeArbitration(trx, ctx, {
+      requestId: d.request_id,
+      refund,
+      actor: arbitrator,
+      at,
+      disputeNo: d.dispute_no,
+    });
+    for (const u of units)
+      await trx
+        .updateTable('dispute_units')
+        .set({ outcome: refund === 'ALL' || refund.includes(u.unit_id) ? 'REFUND' : 'NO_REFUND' })
+        .where('dispute_id', '=', d.id)
+        .where('unit_id', '=', u.unit_id)
+        .execute();
+    const decided = await disputeMachine.transition(trx, {
+      row: d,
+      to: 'DECIDED',
+      by: 'arbitrator',
+      actor: arbitrator,
+      at,
+      set: {
+        outcome: input.outcome,
+        rationale: input.rationale,
+        refund_fen: done.refundFen,
+        decided_by: arbitrator.id,
+        decided_at: now(at),
+        findings_at_decision: toJson(findings),
+      },
+      data: { outcome: input.outcome, refundFen: done.refundFen, findings: findings.map((f) => f.code) },
+    });
+    // Accountability: the buyer won (wholly or in part) and the records show the merchant at fault.
+    if (done.refundFen > 0)
+      await recordViolations(
+        trx,
+        { actor: arbitrator, at, engine: ctx.engine },
+        d,
+        merchantFaultKinds(findings),
+      );
+    const verdict = {
+      BUYER: { zh: '支持买家', en: 'for the buyer' },
+      MERCHANT: { zh: '支持商家', en: 'for the merchant' },
+      SPLIT: { zh: '部分支持买家', en: 'partly for the buyer' },
+    }[input.outcome];
+    await notify(
+      trx,
+      [d.buyer_id, ...(await merchantUsers(trx, d.merchant_id))],
+      {
+        kind: 'DISPUTE_DECIDED',
+        titleZh: `仲裁裁决：${verdict.zh}`,
+        titleEn: `Arbitration decided ${verdict.en}`,
+        bodyZh: `仲裁案件 ${d.dispute_no} 已裁决（终局）：${verdict.zh}${done.refundFen > 0 ? `，退款 ¥${fenToYuan(done.refundFen)} 原路退回` : ''}。理由：${input.rationale}`,
+        bodyEn: `Dispute ${d.dispute_no} is decided (final) ${verdict.en}${done.refundFen > 0 ? `; ¥${fenToYuan(done.refundFen)} goes back the way it was paid` : ''}. Rationale: ${input.rationale}`,
+        link: `/disputes/${d.id}`,
+        object: { type: 'dispute', id: d.id },
+      },
+      at,
+    );
+    return decided;
+  });
+}

@@ -1,0 +1,539 @@
+/**
+ * Stage 6 disputes over HTTP on a real database (SQLite, and PostgreSQL when configured): a
+ * rejected buyer escalates, both parties submit once, the arbitrator decides with a rationale and
+ * the decision executes itself and is final — for the buyer (refund, violation, deposit paid to
+ * the buyer), for the merchant (closure), unit by unit; missed evidence deadlines; support alerts
+ * before a decision is missed; suspension past the points threshold and reinstatement; the
+ * merchant's public record against hand-computed figures.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyAuditChain } from '../../src/platform/audit.js';
+import { verifyLedger } from '../../src/modules/payments/ledger.js';
+import { harness, PASSWORD, type Client, type Harness } from '../helpers/app.js';
+import { refs } from '../helpers/evidence.js';
+import { buy, fund, idem, stocked, walletBalance, type Stocked } from '../helpers/orders.js';
+
+let h: Harness;
+let arbitrator: Client;
+let admin: Client;
+beforeAll(async () => {
+  h = await harness({ KAMENG_SESSION_HOURS: String(24 * 90) });
+  arbitrator = await h.loggedIn({ role: 'arbitrator' });
+  admin = await h.loggedIn({ role: 'admin' });
+});
+afterAll(() => h.close());
+
+const DAY = 24 * 3_600_000;
+
+type Request = { id: string; state: string; version: number; amountFen: number; actions: string[] };
+type Dispute = {
+  id: string;
+  disputeNo: string;
+  state: 'EVIDENCE' | 'ARBITRATION' | 'DECIDED';
+  version: number;
+  claimFen: number;
+  refundFen: number | null;
+  outcome: string | null;
+  rationale: string | null;
+  evidenceDueAt: string;
+  decisionDueAt: string | null;
+  buyerMissedEvidence: boolean;
+  merchantMissedEvidence: boolean;
+  units: { unitId: string; amountFen: number; outcome: string | null }[];
+  statements: { party: string; state: string; text: string; version: number; files: { sha256: string }[] }[];
+  findings: { code: string; merchantFault: boolean; zh: string; sources: string[] }[];
+  request: { state: string; evidence: { source: string }[] };
+  actions: string[];
+  viewer: string;
+};
+type MerchantRecord = {
+  status: string;
+  unitsDelivered: number;
+  unitsRefunded: number;
+  refundRateBp: number | null;
+  reviewsDecided: number;
+  medianReviewHours: number | null;
+  reviewsWithin24hBp: number | null;
+  disputes: { won: number; lost: number; partly: number; open: number };
+  creditScore: number;
+  depositFen: number;
+  violations: { kind: string; points: number; depositFen: number }[];
+};
+
+async function sweep() {
+  for (let i = 0; i < 50 && (await h.app.kameng.sweep()).fired > 0; i++);
+}
+async function merchantOf(p: Stocked): Promise<Client> {
+  const u = await h.db.db
+    .selectFrom('users')
+    .select('username')
+    .where('id', '=', p.shop.userId)
+    .executeTakeFirstOrThrow();
+  const c = h.client();
+  expect((await c.login(u.username, PASSWORD)).status).toBe(200);
+  return c;
+}
+const setDeposit = (p: Stocked, fen: number) =>
+  h.db.db.updateTable('merchants').set({ deposit_fen: fen }).where('id', '=', p.shop.merchantId).execute();
+
+/**
+ * A buyer's 2-unit order, a NOT_AS_DESCRIBED request with a chat log, and the merchant's
+ * rejection — "activated", which the records contradict (confirmed) — then the escalation.
+ */
+async function disputed(opts: { units?: number; p?: Stocked } = {}) {
+  const p =
+    opts.p ??
+    (await stocked(h, 4, {
+      policy: {
+        unactivatedRefund: true,
+        windowHours: 72,
+        noReasonRefund: false,
+        revealedRefund: false,
+        nonRefundable: false,
+        nonRefundableText: null,
+      },
+    }));
+  const b = await h.loggedIn({ role: 'buyer' });
+  await fund(h, b.userId, 1_000_000);
+  const res = await buy(b, p, opts.units ?? 2);
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  const orderId = (res.body as { id: string }).id;
+  const [file] = await refs(b, [
+    { name: 'chat.txt', bytes: Buffer.from('买家：卡密提示无效\n商家：不可能\n') },
+  ]);
+  const applied = await b.req<Request>(
+    'POST',
+    `/api/orders/${orderId}/refunds`,
+    { reason: 'NOT_AS_DESCRIBED', description: '卡密提示无效', files: [file] },
+    { 'idempotency-key': idem() },
+  );
+  expect(applied.status, JSON.stringify(applied.body)).toBe(201);
+  const m = await merchantOf(p);
+  const rej = await m.post<Request>(`/api/refunds/${applied.body.id}/decision`, {
+    action: 'REJECT',
+    version: applied.body.version,
+    code: 'ACTIVATED',
+    acknowledgeWarnings: true,
+  });
+  expect(rej.status, JSON.stringify(rej.body)).toBe(200);
+  const esc = await b.post<Request>(`/api/refunds/${applied.body.id}/actions`, {
+    action: 'ESCALATE',
+    version: rej.body.version,
+    note: '卡密无效，商家拒绝无理',
+  });
+  expect(esc.status, JSON.stringify(esc.body)).toBe(200);
+  const list = await b.get<{ items: { id: string }[] }>(`/api/disputes?requestId=${applied.body.id}`);
+  expect(list.body.items).toHaveLength(1);
+  const id = list.body.items[0].id;
+  return { p, b, m, requestId: applied.body.id, orderId, id };
+}
+const view = async (c: Client, id: string) => (await c.get<Dispute>(`/api/disputes/${id}`)).body;
+
+async function submitBoth(c: { b: Client; m: Client; id: string }) {
+  const d = await view(c.b, c.id);
+  const bs = d.statements.find((s) => s.party === 'BUYER')!;
+  const [shot] = await refs(c.b, [
+    { name: 'invalid.txt', bytes: Buffer.from('充值页面提示：卡密无效 (错误码 1043)\n') },
+  ]);
+  const saved = await c.b.req<{ version: number }>('PUT', `/api/disputes/${c.id}/statement`, {
+    text: '卡密从未激活，充值提示无效。',
+    files: [shot],
+    version: bs.version,
+  });
+  expect(saved.status, JSON.stringify(saved.body)).toBe(200);
+  expect(
+    (await c.b.post(`/api/disputes/${c.id}/statement/submit`, { version: saved.body.version })).status,
+  ).toBe(204);
+  const ms = await c.m.req<{ version: number }>('PUT', `/api/disputes/${c.id}/statement`, {
+    text: '我方卡密均为正品。',
+    files: [],
+    version: 0,
+  });
+  expect(ms.status, JSON.stringify(ms.body)).toBe(200);
+  expect(
+    (await c.m.post(`/api/disputes/${c.id}/statement/submit`, { version: ms.body.version })).status,
+  ).toBe(204);
+}
+
+async function invariants() {
+  expect((await verifyLedger(h.db.db)).ok).toBe(true);
+  expect((await verifyAuditChain(h.db.db)).ok).toBe(true);
+}
+
+describe('a dispute from escalation to a final decision', () => {
+  it('escalating opens the case with each party’s evidence deadline; strangers see nothing', async () => {
+    const { b, m, id, requestId } = await disputed();
+    const d = await view(b, id);
+    expect(d.state).toBe('EVIDENCE');
+    expect(d.viewer).toBe('BUYER');
+    expect(d.claimFen).toBeGreaterThan(0);
+    expect(Date.parse(d.evidenceDueAt)).toBeGreaterThan(h.base.now().getTime());
+    // the buyer's escalation note starts its draft; the merchant's statement does not exist yet
+    expect(d.statements).toEqual([
+      expect.objectContaining({ party: 'BUYER', state: 'DRAFT', text: '卡密无效，商家拒绝无理' }),
+    ]);
+    expect(d.actions).toEqual(['SAVE_STATEMENT', 'SUBMIT_STATEMENT']);
+    expect((await view(m, id)).statements).toEqual([]); // a draft is its party's own
+    expect((await m.get<Request>(`/api/refunds/${requestId}`)).body.state).toBe('DISPUTED');
+    const stranger = await h.loggedIn({ role: 'buyer' });
+    expect((await stranger.get(`/api/disputes/${id}`)).status).toBe(404);
+    // not decidable while evidence is open
+    const early = await arbitrator.post<{ code: string }>(`/api/disputes/${id}/decision`, {
+      version: d.version,
+      outcome: 'BUYER',
+      rationale: '证据期尚未结束的裁决',
+      confirmFinal: true,
+    });
+    expect(early.body.code).toBe('dispute.not_in_arbitration');
+  });
+
+  it('buyer wins: refund executes, a violation with its deposit compensation, and the decision is final', async () => {
+    const c = await disputed();
+    await setDeposit(c.p, 20_000);
+    await submitBoth(c);
+    const start = await walletBalance(h, c.b.userId);
+    const staff = await view(arbitrator, c.id);
+    expect(staff.state).toBe('ARBITRATION');
+    expect(staff.viewer).toBe('STAFF');
+    expect(staff.decisionDueAt).not.toBeNull();
+    expect(staff.buyerMissedEvidence || staff.merchantMissedEvidence).toBe(false);
+    expect(staff.statements.map((s) => s.state)).toEqual(['SUBMITTED', 'SUBMITTED']);
+    // the buyer's submitted file joined the request's evidence
+    expect(staff.request.evidence.some((e) => e.source === 'BUYER')).toBe(true);
+    // findings from the records: the rejection the records contradicted
+    const contradicted = staff.findings.find((f) => f.merchantFault);
+    expect(contradicted, JSON.stringify(staff.findings)).toBeDefined();
+    // a party may not decide, the confirmation is required, the rationale too
+    expect(
+      (
+        await c.b.post(`/api/disputes/${c.id}/decision`, {
+          version: staff.version,
+          outcome: 'BUYER',
+          rationale: '我是买家，我自己裁决支持自己。',
+          confirmFinal: true,
+        })
+      ).status,
+    ).toBe(403);
+    const unconfirmed = await arbitrator.post<{ code: string }>(`/api/disputes/${c.id}/decision`, {
+      version: staff.version,
+      outcome: 'BUYER',
+      rationale: '记录显示卡密未激活，拒绝理由不成立。',
+      confirmFinal: false,
+    });
+    expect(unconfirmed.body.code).toBe('dispute.confirmation_required');
+    const done = await arbitrator.post<Dispute>(`/api/disputes/${c.id}/decision`, {
+      version: staff.version,
+      outcome: 'BUYER',
+      rationale: '记录显示卡密未激活，商家以“已激活”为由拒绝与记录矛盾，支持买家。',
+      confirmFinal: true,
+    });
+    expect(done.status, JSON.stringify(done.body)).toBe(200);
+    expect(done.body.state).toBe('DECIDED');
+    expect(done.body.refundFen).toBe(done.body.claimFen);
+    expect(done.body.units.every((u) => u.outcome === 'REFUND')).toBe(true);
+    await sweep();
+    const req = await c.b.get<Request>(`/api/refunds/${c.requestId}`);
+    expect(req.body.state).toBe('REFUNDED');
+    // the refund, plus the deposit deduction paid to the buyer as compensation (default rule ¥10.00)
+    const violations = await h.db.db
+      .selectFrom('merchant_violations')
+      .selectAll()
+      .where('dispute_id', '=', c.id)
+      .execute();
+    expect(violations.map((v) => v.kind)).toContain('UNJUSTIFIED_REFUSAL');
+    const compensation = violations.reduce((s, v) => s + Number(v.deposit_fen), 0);
+    expect(compensation).toBeGreaterThan(0);
+    expect(await walletBalance(h, c.b.userId)).toBe(start + done.body.claimFen + compensation);
+    // the parties read the decision, its rationale and the findings it rested on
+    const seen = await view(c.b, c.id);
+    expect(seen.rationale).toContain('支持买家');
+    expect(seen.findings.length).toBeGreaterThan(0);
+    // final: by anyone, through the API and in the database itself
+    const again = await arbitrator.post<{ code: string }>(`/api/disputes/${c.id}/decision`, {
+      version: done.body.version,
+      outcome: 'MERCHANT',
+      rationale: '改判为支持商家（不应被允许）',
+      confirmFinal: true,
+    });
+    expect(again.body.code).toBe('dispute.final');
+    await expect(
+      h.db.db.updateTable('disputes').set({ outcome: 'MERCHANT' }).where('id', '=', c.id).execute(),
+    ).rejects.toThrow(/final/);
+    await expect(
+      h.db.db
+        .updateTable('dispute_units')
+        .set({ outcome: 'NO_REFUND' })
+        .where('dispute_id', '=', c.id)
+        .execute(),
+    ).rejects.toThrow(/final/);
+    await expect(h.db.db.deleteFrom('disputes').where('id', '=', c.id).execute()).rejects.toThrow(/final/);
+    await expect(
+      h.db.db
+        .updateTable('dispute_statements')
+        .set({ text: '改过的陈述' })
+        .where('dispute_id', '=', c.id)
+        .execute(),
+    ).rejects.toThrow(/final/);
+    await invariants();
+  });
+
+  it('a submitted statement never changes; nobody submits: the deadline starts arbitration and records who missed it', async () => {
+    const c = await disputed();
+    const d = await view(c.b, c.id);
+    const bs = d.statements[0];
+    expect((await c.b.post(`/api/disputes/${c.id}/statement/submit`, { version: bs.version })).status).toBe(
+      204,
+    );
+    const edit = await c.b.req<{ code: string }>('PUT', `/api/disputes/${c.id}/statement`, {
+      text: '再改一下',
+      files: [],
+      version: bs.version + 1,
+    });
+    expect(edit.body.code).toBe('dispute.evidence_closed');
+    h.base.advance(10 * DAY);
+    await sweep();
+    const after = await view(arbitrator, c.id);
+    expect(after.state).toBe('ARBITRATION');
+    expect(after.buyerMissedEvidence).toBe(false);
+    expect(after.merchantMissedEvidence).toBe(true);
+    expect(after.findings.map((f) => f.code)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/MISSED|DEADLINE/)]),
+    );
+    // the merchant can no longer write
+    const late = await c.m.req<{ code: string }>('PUT', `/api/disputes/${c.id}/statement`, {
+      text: '迟到的陈述',
+      files: [],
+      version: 0,
+    });
+    expect(late.body.code).toBe('dispute.evidence_closed');
+    // merchant wins: the request closes, nothing is refunded, no violation
+    const done = await arbitrator.post<Dispute>(`/api/disputes/${c.id}/decision`, {
+      version: after.version,
+      outcome: 'MERCHANT',
+      rationale: '买家未能提供卡密无效的证据，维持商家决定。',
+      confirmFinal: true,
+    });
+    expect(done.status, JSON.stringify(done.body)).toBe(200);
+    expect(done.body.refundFen).toBe(0);
+    expect((await c.b.get<Request>(`/api/refunds/${c.requestId}`)).body.state).toBe('CLOSED');
+    expect(
+      await h.db.db.selectFrom('merchant_violations').select('id').where('dispute_id', '=', c.id).execute(),
+    ).toEqual([]);
+    await invariants();
+  });
+
+  it('unit by unit: every unit named, one refunded, one kept', async () => {
+    const c = await disputed();
+    await submitBoth(c);
+    const d = await view(arbitrator, c.id);
+    const [u1, u2] = d.units;
+    const partial = await arbitrator.post<{ code: string }>(`/api/disputes/${c.id}/decision`, {
+      version: d.version,
+      outcome: 'SPLIT',
+      units: [{ unitId: u1.unitId, refund: true }],
+      rationale: '仅第一张卡密有无效记录。',
+      confirmFinal: true,
+    });
+    expect(partial.body.code).toBe('dispute.units_required');
+    const done = await arbitrator.post<Dispute>(`/api/disputes/${c.id}/decision`, {
+      version: d.version,
+      outcome: 'SPLIT',
+      units: [
+        { unitId: u1.unitId, refund: true },
+        { unitId: u2.unitId, refund: false },
+      ],
+      rationale: '仅第一张卡密有无效记录，第二张不予退款。',
+      confirmFinal: true,
+    });
+    expect(done.status, JSON.stringify(done.body)).toBe(200);
+    expect(done.body.refundFen).toBe(u1.amountFen);
+    expect(done.body.units.map((u) => u.outcome)).toEqual(['REFUND', 'NO_REFUND']);
+    await sweep();
+    const units = await h.db.db
+      .selectFrom('units')
+      .select(['id', 'refunded_at'])
+      .where('order_id', '=', c.orderId)
+      .orderBy('id')
+      .execute();
+    expect(units.find((u) => u.id === u1.unitId)?.refunded_at).not.toBeNull();
+    expect(units.find((u) => u.id === u2.unitId)?.refunded_at).toBeNull();
+    expect((await c.b.get<Request>(`/api/refunds/${c.requestId}`)).body.state).toBe('REFUNDED');
+    await invariants();
+  });
+
+  it('two arbitrators deciding at once: one decision executes, the other is refused; one payout', async () => {
+    const c = await disputed();
+    await submitBoth(c);
+    const second = await h.loggedIn({ role: 'arbitrator' });
+    const d = await view(arbitrator, c.id);
+    const results = await Promise.all([
+      arbitrator.post<Dispute>(`/api/disputes/${c.id}/decision`, {
+        version: d.version,
+        outcome: 'BUYER',
+        rationale: '记录显示卡密未激活，支持买家。',
+        confirmFinal: true,
+      }),
+      second.post<Dispute>(`/api/disputes/${c.id}/decision`, {
+        version: d.version,
+        outcome: 'MERCHANT',
+        rationale: '证据不足，维持商家决定。',
+        confirmFinal: true,
+      }),
+    ]);
+    expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
+    const payouts = await h.db.db.selectFrom('payouts').select('id').where('refund_request_id', '=', c.requestId).execute();
+    const winner = results.find((r) => r.status === 200)!.body;
+    expect(payouts).toHaveLength(winner.outcome === 'BUYER' ? 1 : 0);
+    await invariants();
+  });
+
+  it('support is alerted before the decision is due, and again once it is overdue', async () => {
+    const c = await disputed();
+    await submitBoth(c);
+    const d = await view(arbitrator, c.id);
+    const due = Date.parse(d.decisionDueAt!);
+    h.base.advance(due - h.base.now().getTime() - DAY / 2); // inside the last day
+    await sweep();
+    const alerts = () =>
+      h.db.db
+        .selectFrom('alerts')
+        .select('kind')
+        .where('object_id', '=', c.id)
+        .where('resolved_at', 'is', null)
+        .execute();
+    expect((await alerts()).map((a) => a.kind)).toEqual(['DISPUTE_DECISION_DUE']);
+    h.base.advance(DAY);
+    await sweep();
+    expect((await alerts()).map((a) => a.kind).sort()).toEqual([
+      'DISPUTE_DECISION_DUE',
+      'DISPUTE_DECISION_OVERDUE',
+    ]);
+  });
+});
+
+describe('accountability', () => {
+  it('past the points threshold the merchant is suspended: checkout refused with a clear error; an admin reinstates', async () => {
+    const rules = await admin.get<{ kinds: Record<string, { points: number; depositFen: number }> }>(
+      '/api/admin/penalty-rules',
+    );
+    expect(rules.status).toBe(200);
+    const put = await admin.req('PUT', '/api/admin/penalty-rules', {
+      ...rules.body,
+      suspendAtPoints: 2,
+      windowDays: 30,
+    });
+    expect(put.status, JSON.stringify(put.body)).toBe(200);
+    try {
+      const c = await disputed();
+      await submitBoth(c);
+      const d = await view(arbitrator, c.id);
+      const done = await arbitrator.post<Dispute>(`/api/disputes/${c.id}/decision`, {
+        version: d.version,
+        outcome: 'BUYER',
+        rationale: '拒绝理由与记录矛盾，支持买家。',
+        confirmFinal: true,
+      });
+      expect(done.status, JSON.stringify(done.body)).toBe(200);
+      const record = (await h.client().get<MerchantRecord>(`/api/merchants/${c.p.shop.merchantId}/record`))
+        .body;
+      expect(record.status).toBe('SUSPENDED');
+      const other = await h.loggedIn({ role: 'buyer' });
+      await fund(h, other.userId, 100_000);
+      const refused = await buy(other, c.p, 1);
+      expect(refused.status).toBe(409);
+      expect((refused.body as { code: string }).code).toBe('merchant.suspended');
+      const m = await h.db.db
+        .selectFrom('merchants')
+        .select('version')
+        .where('id', '=', c.p.shop.merchantId)
+        .executeTakeFirstOrThrow();
+      const back = await admin.post<{ status: string }>(
+        `/api/admin/merchants/${c.p.shop.merchantId}/status`,
+        {
+          status: 'ACTIVE',
+          version: m.version,
+          reason: '商家已整改，恢复销售',
+        },
+      );
+      expect(back.status, JSON.stringify(back.body)).toBe(200);
+      expect((await buy(other, c.p, 1)).status).toBe(201);
+      const audit = await h.db.db
+        .selectFrom('audit_events')
+        .select('action')
+        .where('object_type', '=', 'merchant')
+        .where('object_id', '=', c.p.shop.merchantId)
+        .orderBy('seq')
+        .execute();
+      expect(audit.map((a) => a.action).slice(-2)).toEqual(['merchant.suspended', 'merchant.active']);
+    } finally {
+      await admin.req('PUT', '/api/admin/penalty-rules', rules.body);
+    }
+  });
+
+  it('the public record equals the hand-computed figures', async () => {
+    const p = await stocked(h, 6, {
+      policy: {
+        unactivatedRefund: true,
+        windowHours: 72,
+        noReasonRefund: false,
+        revealedRefund: false,
+        nonRefundable: false,
+        nonRefundableText: null,
+      },
+    });
+    await setDeposit(p, 50_000);
+    // dispute 1: won by the merchant
+    const c1 = await disputed({ p });
+    await submitBoth(c1);
+    const d1 = await view(arbitrator, c1.id);
+    expect(
+      (
+        await arbitrator.post(`/api/disputes/${c1.id}/decision`, {
+          version: d1.version,
+          outcome: 'MERCHANT',
+          rationale: '证据不足，维持原决定。',
+          confirmFinal: true,
+        })
+      ).status,
+    ).toBe(200);
+    // dispute 2: lost (buyer wins, a contradicted refusal: UNJUSTIFIED_REFUSAL, 2 points, ¥10.00)
+    const c2 = await disputed({ p });
+    await submitBoth(c2);
+    const d2 = await view(arbitrator, c2.id);
+    expect(
+      (
+        await arbitrator.post(`/api/disputes/${c2.id}/decision`, {
+          version: d2.version,
+          outcome: 'BUYER',
+          rationale: '拒绝理由与记录矛盾。',
+          confirmFinal: true,
+        })
+      ).status,
+    ).toBe(200);
+    await sweep();
+    // dispute 3: still open
+    await disputed({ p, units: 1 });
+    const record = (await h.client().get<MerchantRecord>(`/api/merchants/${p.shop.merchantId}/record`)).body;
+    const violations = await h.db.db
+      .selectFrom('merchant_violations')
+      .selectAll()
+      .where('merchant_id', '=', p.shop.merchantId)
+      .execute();
+    const points = violations.reduce((s, v) => s + v.points, 0);
+    const deducted = violations.reduce((s, v) => s + Number(v.deposit_fen), 0);
+    // by hand: 5 units delivered (2 + 2 + 1), the 2 of dispute 2 refunded → 40.00 %
+    expect(record.unitsDelivered).toBe(5);
+    expect(record.unitsRefunded).toBe(2);
+    expect(record.refundRateBp).toBe(4000);
+    // three rejections by the merchant, each made the moment the request came in (no clock moved)
+    expect(record.reviewsDecided).toBe(3);
+    expect(record.medianReviewHours).toBe(0);
+    expect(record.reviewsWithin24hBp).toBe(10_000);
+    expect(record.disputes).toEqual({ won: 1, lost: 1, partly: 0, open: 1 });
+    expect(violations.map((v) => v.kind)).toContain('UNJUSTIFIED_REFUSAL');
+    expect(record.creditScore).toBe(100 - points);
+    expect(record.depositFen).toBe(50_000 - deducted);
+    expect(record.violations).toHaveLength(violations.length);
+    await invariants();
+  });
+});
