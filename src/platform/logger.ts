@@ -17,6 +17,8 @@ const SECRET_KEYS = [
   'keySecret',
   'masterKey',
   'privateKey',
+  'accountNo',
+  'account_no',
   'authorization',
   'cookie',
 ];

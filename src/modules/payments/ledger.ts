@@ -26,6 +26,8 @@ export async function ensureAccount(
   kind: AccountKind,
   ownerId: string,
   at: Date,
+  /** Whether the balance may go below zero (by default as its kind allows); set when it is created. */
+  allowNegative: boolean = MAY_GO_NEGATIVE.has(kind),
 ): Promise<Row<'ledger_accounts'>> {
   // Nearly always the account exists: one indexed read, and the insert only the first time.
   const found = await trx
@@ -42,7 +44,7 @@ export async function ensureAccount(
       kind,
       owner_id: ownerId,
       balance_fen: 0,
-      allow_negative: MAY_GO_NEGATIVE.has(kind) ? 1 : 0,
+      allow_negative: allowNegative ? 1 : 0,
       version: 1,
       created_at: now(at),
       updated_at: now(at),

@@ -26,9 +26,17 @@ const SWEEPER = systemActor('payouts');
 export const MAX_CLOSED_ATTEMPTS = 3;
 
 /**
- * Money paid back or on its way back (spec §8: successful plus in-flight payouts count; an
- * ABNORMAL one still holds its amount until support settles it; only CLOSED frees it).
+ * Payouts whose money is paid back or on its way back (spec §8: successful plus in-flight payouts
+ * count; an ABNORMAL one still holds its amount until support settles it; only CLOSED frees it).
  */
+export const COMMITTED_PAYOUT_STATES: readonly PayoutState[] = [
+  'PENDING',
+  'PROCESSING',
+  'SUCCESS',
+  'ABNORMAL',
+];
+
+/** Money paid back or on its way back (COMMITTED_PAYOUT_STATES). */
 export async function committedPayoutsFen(
   trx: Db,
   of: { paymentId: string } | { orderId: string },
@@ -39,7 +47,7 @@ export async function committedPayoutsFen(
     .$call((q) =>
       'paymentId' in of ? q.where('payment_id', '=', of.paymentId) : q.where('order_id', '=', of.orderId),
     )
-    .where('state', 'in', ['PENDING', 'PROCESSING', 'SUCCESS', 'ABNORMAL'])
+    .where('state', 'in', [...COMMITTED_PAYOUT_STATES])
     .executeTakeFirstOrThrow();
   return Number(row.total);
 }

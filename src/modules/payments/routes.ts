@@ -1,12 +1,12 @@
-/** Payments over HTTP: gateway notifications, the buyer's wallet, the shop's balances. */
+/** Payments over HTTP: gateway notifications and the buyer's wallet (the shop's balances are finance's). */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../platform/context.js';
-import { actorOf, userOf } from '../../platform/http/auth.js';
+import { userOf } from '../../platform/http/auth.js';
 import { problems } from '../../platform/http/schemas.js';
 import { receiveNotification } from './notify.js';
 import type { PaymentsContext } from './registry.js';
-import { merchantFinanceSchema, myFinance, myWallet, walletSchema } from './wallet.js';
+import { myWallet, walletSchema } from './wallet.js';
 /** Gateway notifications: the raw body is kept as received, because signatures cover its bytes. */
 function notifyRoutes(ctx: AppContext & PaymentsContext): FastifyPluginAsyncZod {
   return async (app) => {
@@ -54,19 +54,6 @@ export function paymentRoutes(ctx: AppContext & PaymentsContext): FastifyPluginA
         },
       },
       async (req) => myWallet(ctx, userOf(req)),
-    );
-
-    app.get(
-      '/merchant/finance',
-      {
-        config: { auth: { users: ['merchant'] } },
-        schema: {
-          tags: ['payments'],
-          summary: 'My shop’s balances (payable, deposit, in escrow), sales and settlements',
-          response: { 200: merchantFinanceSchema, ...problems(401, 403) },
-        },
-      },
-      async (req) => myFinance(ctx, actorOf(req)),
     );
   };
 }
