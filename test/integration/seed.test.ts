@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_LOGINS, seedDemo } from '../../src/modules/demo/seed.js';
+import { DEMO_LOGINS, seedDemo, seedDemoKeys } from '../../src/modules/demo/seed.js';
+import { seedDemoOrders, seedDemoRefunds } from '../../src/modules/demo/refunds.js';
 import { verifyAuditChain } from '../../src/platform/audit.js';
 import { harness, type Harness } from '../helpers/app.js';
 
@@ -29,5 +30,20 @@ describe('demo seed', () => {
     expect((await c.login('chaohui', 'kameng-demo-2026')).body).toMatchObject({
       user: { memberLevel: 'SUPER' },
     });
+  });
+
+  it('the demo after-sales: a request in review and a dispute waiting for the arbitrator', async () => {
+    await seedDemoKeys(h.app.kameng.ctx);
+    await seedDemoOrders(h.app.kameng.ctx);
+    expect(await seedDemoRefunds(h.app.kameng.ctx)).toBe(true);
+    expect(await seedDemoRefunds(h.app.kameng.ctx)).toBe(false);
+    const disputes = await h.db.db.selectFrom('disputes').selectAll().execute();
+    expect(disputes.map((d) => d.state)).toEqual(['ARBITRATION']);
+    const statements = await h.db.db.selectFrom('dispute_statements').select(['party', 'state']).orderBy('party').execute();
+    expect(statements).toEqual([
+      { party: 'BUYER', state: 'SUBMITTED' },
+      { party: 'MERCHANT', state: 'SUBMITTED' },
+    ]);
+    expect((await verifyAuditChain(h.db.db)).ok).toBe(true);
   });
 });

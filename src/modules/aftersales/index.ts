@@ -18,3 +18,4 @@ export { executeArbitration, requestCaseFacts } from './arbitrated.js';
 export { fileRefSchema, inspectStored, insertFileEvidence } from './requests.js';
 export type { AfterSalesContext, AfterSalesPorts } from './requests.js';
 export { requestDetail, requestDetailSchema } from './views.js';
+export { actOnRequest, decide } from './review.js';

@@ -3,3 +3,4 @@
 export { disputeDeadlines } from './arbitration.js';
 export { openDispute } from './open.js';
 export { disputeRoutes } from './routes.js';
+export { saveDraft, submitStatement } from './statements.js';
