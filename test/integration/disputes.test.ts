@@ -381,7 +381,11 @@ describe('a dispute from escalation to a final decision', () => {
       }),
     ]);
     expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
-    const payouts = await h.db.db.selectFrom('payouts').select('id').where('refund_request_id', '=', c.requestId).execute();
+    const payouts = await h.db.db
+      .selectFrom('payouts')
+      .select('id')
+      .where('refund_request_id', '=', c.requestId)
+      .execute();
     const winner = results.find((r) => r.status === 200)!.body;
     expect(payouts).toHaveLength(winner.outcome === 'BUYER' ? 1 : 0);
     await invariants();
@@ -408,6 +412,16 @@ describe('a dispute from escalation to a final decision', () => {
       'DISPUTE_DECISION_DUE',
       'DISPUTE_DECISION_OVERDUE',
     ]);
+    // deciding deals with them
+    const late = await view(arbitrator, c.id);
+    const done = await arbitrator.post(`/api/disputes/${c.id}/decision`, {
+      version: late.version,
+      outcome: 'MERCHANT',
+      rationale: '证据不足，维持商家决定。',
+      confirmFinal: true,
+    });
+    expect(done.status).toBe(200);
+    expect(await alerts()).toEqual([]);
   });
 });
 

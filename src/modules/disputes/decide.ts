@@ -10,6 +10,7 @@ import { z } from 'zod';
 import type { UserActor } from '../../platform/actor.js';
 import { lockUser, now, toJson } from '../../platform/db/dialect.js';
 import type { DisputeOutcome, Row } from '../../platform/db/schema.js';
+import { resolveAlerts } from '../../platform/alerts.js';
 import { fail } from '../../platform/errors.js';
 import { fenToYuan } from '../../platform/money.js';
 import { unitOfWork } from '../../platform/unit-of-work.js';
@@ -144,14 +145,23 @@ export async function decideDispute(
       },
       data: { outcome: input.outcome, refundFen: done.refundFen, findings: findings.map((f) => f.code) },
     });
-    // Accountability: the buyer won (wholly or in part) and the records show the merchant at fault.
-    if (done.refundFen > 0)
+    // Accountability: the buyer won (wholly or in part) and the records show the merchant at fault
+    // — on the whole case, or on a unit the decision refunds.
+    if (done.refundFen > 0) {
+      const counts = (f: Finding) =>
+        refund === 'ALL' || f.unitIds.length === 0 || f.unitIds.some((id) => refund.includes(id));
       await recordViolations(
         trx,
         { actor: arbitrator, at, engine: ctx.engine },
         d,
-        merchantFaultKinds(findings),
+        merchantFaultKinds(findings.filter(counts)),
       );
+    }
+    await resolveAlerts(trx, d.request_id, ['DISPUTE_DECISION_DUE', 'DISPUTE_DECISION_OVERDUE'], {
+      by: arbitrator.id,
+      what: 'DISPUTE_DECIDED',
+      at,
+    });
     const verdict = {
       BUYER: { zh: '支持买家', en: 'for the buyer' },
       MERCHANT: { zh: '支持商家', en: 'for the merchant' },

@@ -151,7 +151,7 @@ export async function recordViolations(
   const depositFen = recorded.reduce((s, v) => s + v.deposit_fen, 0);
   await trx
     .updateTable('merchants')
-    .set({ credit_score: merchant.credit_score - points, updated_at: now(c.at) })
+    .set({ credit_score: Math.max(0, merchant.credit_score - points), updated_at: now(c.at) })
     .where('id', '=', merchant.id)
     .execute();
   const since = new Date(c.at.getTime() - rules.windowDays * DAY_MS);
