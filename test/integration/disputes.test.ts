@@ -11,6 +11,7 @@ import { verifyAuditChain } from '../../src/platform/audit.js';
 import { verifyLedger } from '../../src/modules/payments/ledger.js';
 import { harness, PASSWORD, type Client, type Harness } from '../helpers/app.js';
 import { refs } from '../helpers/evidence.js';
+import { cardLines, importLines } from '../helpers/inventory.js';
 import { buy, fund, idem, stocked, walletBalance, type Stocked } from '../helpers/orders.js';
 
 let h: Harness;
@@ -426,6 +427,67 @@ describe('a dispute from escalation to a final decision', () => {
 });
 
 describe('accountability', () => {
+  it('a sealed key the merchant reports activated: the finding clears the buyer, the buyer wins, a violation for delivering an activated key', async () => {
+    const p = await stocked(h, 0);
+    const prefix = `DSP${Math.random().toString(36).slice(2, 8).toUpperCase()}`;
+    await importLines(h, p.shop, p.productId, cardLines(1, prefix));
+    const b = await h.loggedIn({ role: 'buyer' });
+    await fund(h, b.userId, 100_000);
+    const res = await buy(b, p, 1);
+    expect(res.status).toBe(201);
+    const orderId = (res.body as { id: string }).id;
+    h.base.advance(10 * 60_000);
+    const m = await merchantOf(p);
+    const reported = await m.post('/api/registry/report', {
+      cardNo: `${prefix}00000000`,
+      password: `pw-${prefix}-0-secret`,
+      activatedAt: new Date(h.base.now().getTime() - 60_000).toISOString(),
+    });
+    expect(reported.status, JSON.stringify(reported.body)).toBe(200);
+    const applied = await b.req<Request>(
+      'POST',
+      `/api/orders/${orderId}/refunds`,
+      { reason: 'DEFECTIVE', description: '拆封即提示已被使用' },
+      { 'idempotency-key': idem() },
+    );
+    expect(applied.status, JSON.stringify(applied.body)).toBe(201);
+    // the merchant refuses it as "activated" — true of the key, but not the buyer's doing
+    const rej = await m.post<Request>(`/api/refunds/${applied.body.id}/decision`, {
+      action: 'REJECT',
+      version: applied.body.version,
+      code: 'ACTIVATED',
+      acknowledgeWarnings: true,
+    });
+    expect(rej.status, JSON.stringify(rej.body)).toBe(200);
+    const esc = await b.post<Request>(`/api/refunds/${applied.body.id}/actions`, {
+      action: 'ESCALATE',
+      version: rej.body.version,
+    });
+    expect(esc.status).toBe(200);
+    const id = (await b.get<{ items: { id: string }[] }>(`/api/disputes?requestId=${applied.body.id}`)).body
+      .items[0]!.id;
+    h.base.advance(10 * DAY); // nobody writes: the evidence deadline starts arbitration
+    await sweep();
+    const d = await view(arbitrator, id);
+    const sealed = d.findings.find((f) => f.code === 'ACTIVATED_WHILE_SEALED');
+    expect(sealed, JSON.stringify(d.findings)).toMatchObject({ merchantFault: true });
+    expect(sealed!.zh).toMatch(/激活时.*仍未拆封，不是买家激活的/);
+    const done = await arbitrator.post<Dispute>(`/api/disputes/${id}/decision`, {
+      version: d.version,
+      outcome: 'BUYER',
+      rationale: '卡密在拆封前已被激活，激活不可能来自买家，商家交付了已被使用的卡密。',
+      confirmFinal: true,
+    });
+    expect(done.status, JSON.stringify(done.body)).toBe(200);
+    const kinds = (
+      await h.db.db.selectFrom('merchant_violations').select('kind').where('dispute_id', '=', id).execute()
+    ).map((v) => v.kind);
+    expect(kinds).toContain('ACTIVATED_KEY_DELIVERED');
+    await sweep();
+    expect((await b.get<Request>(`/api/refunds/${applied.body.id}`)).body.state).toBe('REFUNDED');
+    await invariants();
+  });
+
   it('past the points threshold the merchant is suspended: checkout refused with a clear error; an admin reinstates', async () => {
     const rules = await admin.get<{ kinds: Record<string, { points: number; depositFen: number }> }>(
       '/api/admin/penalty-rules',
