@@ -626,6 +626,16 @@ const catalog = {
     zh: '裁决为终局决定，请确认后再提交',
     en: 'The decision is final: confirm it before submitting',
   },
+  'dispute.not_contestable': {
+    status: 409,
+    zh: '只有平台客服同意的退款可以由商家申请仲裁',
+    en: 'A merchant may take to arbitration only a refund that platform support approved',
+  },
+  'dispute.already_open': {
+    status: 409,
+    zh: '该售后申请已有仲裁案件',
+    en: 'This refund request already has a dispute',
+  },
   'merchant.suspended': {
     status: 409,
     zh: '该商家因违规已被暂停销售，暂不能购买其商品',

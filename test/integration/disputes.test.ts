@@ -131,15 +131,16 @@ async function disputed(opts: { units?: number; p?: Stocked } = {}) {
 const view = async (c: Client, id: string) => (await c.get<Dispute>(`/api/disputes/${id}`)).body;
 
 async function submitBoth(c: { b: Client; m: Client; id: string }) {
-  const d = await view(c.b, c.id);
-  const bs = d.statements.find((s) => s.party === 'BUYER')!;
+  /** A party's draft version: the opener's note made one; the other side starts at 0. */
+  const draft = async (who: Client, party: string) =>
+    (await view(who, c.id)).statements.find((s) => s.party === party && s.state === 'DRAFT')?.version ?? 0;
   const [shot] = await refs(c.b, [
     { name: 'invalid.txt', bytes: Buffer.from('充值页面提示：卡密无效 (错误码 1043)\n') },
   ]);
   const saved = await c.b.req<{ version: number }>('PUT', `/api/disputes/${c.id}/statement`, {
     text: '卡密从未激活，充值提示无效。',
     files: [shot],
-    version: bs.version,
+    version: await draft(c.b, 'BUYER'),
   });
   expect(saved.status, JSON.stringify(saved.body)).toBe(200);
   expect(
@@ -148,7 +149,7 @@ async function submitBoth(c: { b: Client; m: Client; id: string }) {
   const ms = await c.m.req<{ version: number }>('PUT', `/api/disputes/${c.id}/statement`, {
     text: '我方卡密均为正品。',
     files: [],
-    version: 0,
+    version: await draft(c.m, 'MERCHANT'),
   });
   expect(ms.status, JSON.stringify(ms.body)).toBe(200);
   expect(
@@ -423,6 +424,99 @@ describe('a dispute from escalation to a final decision', () => {
     });
     expect(done.status).toBe(200);
     expect(await alerts()).toEqual([]);
+  });
+});
+
+describe('a merchant contests a refund support approved', () => {
+  it('the refund stands; overturned, the platform compensates the merchant and the buyer keeps the money', async () => {
+    const p = await stocked(h, 2);
+    const b = await h.loggedIn({ role: 'buyer' });
+    await fund(h, b.userId, 100_000);
+    const res = await buy(b, p, 1);
+    const orderId = (res.body as { id: string }).id;
+    const [file] = await refs(b, [{ name: 'chat.txt', bytes: Buffer.from('买家：面值不符\n') }]);
+    const applied = await b.req<Request>(
+      'POST',
+      `/api/orders/${orderId}/refunds`,
+      { reason: 'NOT_AS_DESCRIBED', description: '面值与描述不符', files: [file] },
+      { 'idempotency-key': idem() },
+    );
+    expect(applied.status, JSON.stringify(applied.body)).toBe(201);
+    const m = await merchantOf(p);
+    // the merchant's own decision cannot be contested by itself
+    expect(
+      (await m.post<{ code: string }>(`/api/refunds/${applied.body.id}/dispute`, { note: '太早了' })).body
+        .code,
+    ).toBe('dispute.not_contestable');
+    h.base.advance(10 * DAY); // the merchant lets its review deadline pass: support reviews
+    await sweep();
+    const support = admin; // an admin acting as support
+    const pending = await support.get<Request>(`/api/refunds/${applied.body.id}`);
+    expect(pending.body.state).toBe('SUPPORT_REVIEW');
+    const approved = await support.post<Request>(`/api/refunds/${applied.body.id}/decision`, {
+      action: 'APPROVE',
+      version: pending.body.version,
+    });
+    expect(approved.status, JSON.stringify(approved.body)).toBe(200);
+    await sweep();
+    const paidBack = await walletBalance(h, b.userId);
+    // the buyer may not, another shop may not see it
+    expect((await b.post(`/api/refunds/${applied.body.id}/dispute`, { note: '我也要仲裁' })).status).toBe(
+      403,
+    );
+    const stranger = await h.loggedIn({ role: 'merchant' });
+    expect(
+      (await stranger.post(`/api/refunds/${applied.body.id}/dispute`, { note: '不是我的单' })).status,
+    ).toBe(404);
+    const opened = await m.post<{ id: string }>(`/api/refunds/${applied.body.id}/dispute`, {
+      note: '客服未核实，买家所述面值不符与商品页一致性不符。',
+    });
+    expect(opened.status, JSON.stringify(opened.body)).toBe(201);
+    expect(
+      (await m.post<{ code: string }>(`/api/refunds/${applied.body.id}/dispute`, { note: '再开一个' })).body
+        .code,
+    ).toBe('dispute.already_open');
+    const id = opened.body.id;
+    const mine = await view(m, id);
+    expect(mine.viewer).toBe('MERCHANT');
+    expect(mine.statements).toEqual([expect.objectContaining({ party: 'MERCHANT', state: 'DRAFT' })]);
+    await submitBoth({ b, m, id });
+    // whoever approved it may not arbitrate it; another arbitrator may
+    const d = await view(arbitrator, id);
+    const conflicted = await admin.post<{ code: string }>(`/api/disputes/${id}/decision`, {
+      version: d.version,
+      outcome: 'BUYER',
+      rationale: '我自己批准的，维持我的决定。',
+      confirmFinal: true,
+    });
+    expect(conflicted.body.code).toBe('dispute.arbitrator_conflict');
+    const payable = async () =>
+      Number(
+        (
+          await h.db.db
+            .selectFrom('ledger_accounts')
+            .select('balance_fen')
+            .where('kind', '=', 'MERCHANT_PAYABLE')
+            .where('owner_id', '=', p.shop.merchantId)
+            .executeTakeFirst()
+        )?.balance_fen ?? 0,
+      );
+    const before = await payable();
+    const done = await arbitrator.post<Dispute>(`/api/disputes/${id}/decision`, {
+      version: d.version,
+      outcome: 'MERCHANT',
+      rationale: '商品页面值描述清楚，买家所述不成立，客服决定有误，由平台补偿商家。',
+      confirmFinal: true,
+    });
+    expect(done.status, JSON.stringify(done.body)).toBe(200);
+    expect(done.body.refundFen).toBe(0);
+    expect(await payable()).toBe(before + d.claimFen); // commission 0: the whole refund
+    expect(await walletBalance(h, b.userId)).toBe(paidBack); // the buyer keeps the refund
+    expect((await b.get<Request>(`/api/refunds/${applied.body.id}`)).body.state).toBe('REFUNDED');
+    expect(
+      await h.db.db.selectFrom('merchant_violations').select('id').where('dispute_id', '=', id).execute(),
+    ).toEqual([]);
+    await invariants();
   });
 });
 

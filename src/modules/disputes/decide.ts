@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import type { UserActor } from '../../platform/actor.js';
-import { lockUser, now, toJson } from '../../platform/db/dialect.js';
+import { lockUser, now, toJson, type Db } from '../../platform/db/dialect.js';
 import type { DisputeOutcome, Row } from '../../platform/db/schema.js';
 import { resolveAlerts } from '../../platform/alerts.js';
 import { fail } from '../../platform/errors.js';
@@ -23,6 +23,7 @@ import {
   type Finding,
 } from '../aftersales/index.js';
 import { merchantUsers, notify } from '../notifications/index.js';
+import { compensateMerchant } from '../payments/index.js';
 import { disputeMachine, lockDispute } from './lifecycle.js';
 import { recordViolations } from './penalties.js';
 
@@ -84,6 +85,41 @@ function awarded(
   return refund;
 }
 
+/**
+ * A merchant's dispute against a refund support approved: the refund stands for the units the
+ * decision keeps refunded; for the others the platform's decision is overturned and the platform
+ * pays the merchant what the refund cost it (the buyer keeps the money).
+ */
+async function overturnSupport(
+  trx: Db,
+  c: { actor: UserActor; at: Date },
+  d: Row<'disputes'>,
+  units: Row<'dispute_units'>[],
+  refund: 'ALL' | string[],
+): Promise<{ refundFen: number; compensatedFen: number }> {
+  const overturned =
+    refund === 'ALL'
+      ? 0
+      : units.length === 0
+        ? Number(d.claim_fen)
+        : units.filter((u) => !refund.includes(u.unit_id)).reduce((s, u) => s + Number(u.amount_fen), 0);
+  const order = await trx
+    .selectFrom('orders')
+    .select(['commission_bp'])
+    .where('id', '=', d.order_id)
+    .executeTakeFirstOrThrow();
+  const compensatedFen =
+    overturned > 0 && d.merchant_id
+      ? await compensateMerchant(trx, c, {
+          merchantId: d.merchant_id,
+          disputeId: d.id,
+          amountFen: overturned,
+          commissionBp: order.commission_bp ?? 0,
+        })
+      : 0;
+  return { refundFen: Number(d.claim_fen) - overturned, compensatedFen };
+}
+
 export async function decideDispute(
   ctx: AfterSalesContext,
   arbitrator: UserActor,
@@ -115,13 +151,19 @@ export async function decideDispute(
     const units = await trx.selectFrom('dispute_units').selectAll().where('dispute_id', '=', d.id).execute();
     const refund = awarded(input.outcome, units, input);
     const findings = await disputeFindings(trx, d);
-    const done = await executeArbitration(trx, ctx, {
-      requestId: d.request_id,
-      refund,
-      actor: arbitrator,
-      at,
-      disputeNo: d.dispute_no,
-    });
+    const done =
+      d.opened_by === 'BUYER'
+        ? {
+            compensatedFen: 0,
+            ...(await executeArbitration(trx, ctx, {
+              requestId: d.request_id,
+              refund,
+              actor: arbitrator,
+              at,
+              disputeNo: d.dispute_no,
+            })),
+          }
+        : await overturnSupport(trx, { actor: arbitrator, at }, d, units, refund);
     for (const u of units)
       await trx
         .updateTable('dispute_units')
@@ -143,11 +185,16 @@ export async function decideDispute(
         decided_at: now(at),
         findings_at_decision: toJson(findings),
       },
-      data: { outcome: input.outcome, refundFen: done.refundFen, findings: findings.map((f) => f.code) },
+      data: {
+        outcome: input.outcome,
+        refundFen: done.refundFen,
+        compensatedFen: done.compensatedFen,
+        findings: findings.map((f) => f.code),
+      },
     });
     // Accountability: the buyer won (wholly or in part) and the records show the merchant at fault
     // — on the whole case, or on a unit the decision refunds.
-    if (done.refundFen > 0) {
+    if (d.opened_by === 'BUYER' && done.refundFen > 0) {
       const counts = (f: Finding) =>
         refund === 'ALL' || f.unitIds.length === 0 || f.unitIds.some((id) => refund.includes(id));
       await recordViolations(
@@ -167,6 +214,20 @@ export async function decideDispute(
       MERCHANT: { zh: '支持商家', en: 'for the merchant' },
       SPLIT: { zh: '部分支持买家', en: 'partly for the buyer' },
     }[input.outcome];
+    const money =
+      d.opened_by === 'MERCHANT'
+        ? done.compensatedFen > 0
+          ? {
+              zh: `，买家已收到的退款不变，平台补偿商家 ¥${fenToYuan(done.compensatedFen)}`,
+              en: `; the buyer keeps the refund and the platform compensates the merchant ¥${fenToYuan(done.compensatedFen)}`,
+            }
+          : { zh: '，平台客服的退款决定维持不变', en: '; platform support’s refund decision stands' }
+        : done.refundFen > 0
+          ? {
+              zh: `，退款 ¥${fenToYuan(done.refundFen)} 原路退回`,
+              en: `; ¥${fenToYuan(done.refundFen)} goes back the way it was paid`,
+            }
+          : { zh: '', en: '' };
     await notify(
       trx,
       [d.buyer_id, ...(await merchantUsers(trx, d.merchant_id))],
@@ -174,8 +235,8 @@ export async function decideDispute(
         kind: 'DISPUTE_DECIDED',
         titleZh: `仲裁裁决：${verdict.zh}`,
         titleEn: `Arbitration decided ${verdict.en}`,
-        bodyZh: `仲裁案件 ${d.dispute_no} 已裁决（终局）：${verdict.zh}${done.refundFen > 0 ? `，退款 ¥${fenToYuan(done.refundFen)} 原路退回` : ''}。理由：${input.rationale}`,
-        bodyEn: `Dispute ${d.dispute_no} is decided (final) ${verdict.en}${done.refundFen > 0 ? `; ¥${fenToYuan(done.refundFen)} goes back the way it was paid` : ''}. Rationale: ${input.rationale}`,
+        bodyZh: `仲裁案件 ${d.dispute_no} 已裁决（终局）：${verdict.zh}${money.zh}。理由：${input.rationale}`,
+        bodyEn: `Dispute ${d.dispute_no} is decided (final) ${verdict.en}${money.en}. Rationale: ${input.rationale}`,
         link: `/disputes/${d.id}`,
         object: { type: 'dispute', id: d.id },
       },

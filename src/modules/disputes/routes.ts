@@ -2,14 +2,22 @@
  * Disputes HTTP API (平台仲裁): the parties' and the arbitrators' cases, statements, the final
  * decision; a merchant's public record; admins' penalty rules and suspensions.
  */
+import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { userOf } from '../../platform/http/auth.js';
 import { idParams, problems } from '../../platform/http/schemas.js';
 import { fail } from '../../platform/errors.js';
 import type { AfterSalesContext } from '../aftersales/index.js';
+import {
+  caseFileQuerySchema,
+  disputeCaseFile,
+  requestCaseFile,
+  type CaseFileDownload,
+} from './casefile.js';
 import { decideDispute, decisionSchema } from './decide.js';
 import { getPenaltyRules, penaltyRulesSchema, setMerchantStatus, setPenaltyRules } from './penalties.js';
+import { openMerchantDispute } from './open.js';
 import { merchantRecord, merchantRecordSchema } from './record.js';
 import { saveDraft, statementDraftSchema, submitStatement } from './statements.js';
 import {
@@ -35,6 +43,27 @@ export function disputeRoutes(ctx: AfterSalesContext): FastifyPluginAsyncZod {
         },
       },
       async (req) => ({ items: await listDisputes(ctx, userOf(req), req.query) }),
+    );
+
+    app.post(
+      '/refunds/:id/dispute',
+      {
+        config: { auth: { users: ['merchant'] } },
+        schema: {
+          tags: ['disputes'],
+          summary: 'The merchant takes a refund platform support approved to arbitration',
+          description:
+            'Only refunds approved by support (after the merchant’s review deadline passed), within the escalation period. ' +
+            'The refund stands meanwhile; an arbitrator who overturns it has the platform compensate the merchant.',
+          params: idParams,
+          body: z.strictObject({ note: z.string().trim().min(2).max(2000) }),
+          response: { 201: z.object({ id: z.string() }), ...problems(400, 401, 403, 404, 409) },
+        },
+      },
+      async (req, reply) => {
+        const d = await openMerchantDispute(ctx, userOf(req), req.params.id, req.body.note);
+        return reply.code(201).send({ id: d.id });
+      },
     );
 
     app.get(
@@ -180,5 +209,50 @@ export function disputeRoutes(ctx: AfterSalesContext): FastifyPluginAsyncZod {
         return { status: m.status, version: m.version };
       },
     );
+
+    const caseFile = {
+      description:
+        'A ZIP: `summary.html` (printable; bilingual, or `lang` for one language), `records/*.json|csv`, ' +
+        '`evidence/<sha256>-<name>` and `manifest.json` (every file’s SHA-256 and size, the audit events they tie to, ' +
+        'who made it and when). It holds what the viewer may see on the pages — never a key secret. ' +
+        'Anyone who may not see the case gets 404.',
+      params: idParams,
+      querystring: caseFileQuerySchema,
+      response: { 200: z.any().describe('application/zip'), ...problems(400, 401, 404) },
+    };
+    app.get(
+      '/refunds/:id/case-file',
+      {
+        config: { auth: { users: 'any' } },
+        schema: {
+          tags: ['aftersales'],
+          summary: 'Download a refund request’s case file (with its dispute, if any) to keep',
+          ...caseFile,
+        },
+      },
+      async (req, reply) =>
+        sendCaseFile(reply, await requestCaseFile(ctx, userOf(req), req.params.id, req.query.lang)),
+    );
+    app.get(
+      '/disputes/:id/case-file',
+      {
+        config: { auth: { users: 'any' } },
+        schema: {
+          tags: ['disputes'],
+          summary: 'Download a dispute’s case file to keep: the request, statements, findings and decision',
+          ...caseFile,
+        },
+      },
+      async (req, reply) =>
+        sendCaseFile(reply, await disputeCaseFile(ctx, userOf(req), req.params.id, req.query.lang)),
+    );
   };
 }
+
+const sendCaseFile = (reply: FastifyReply, file: CaseFileDownload) =>
+  reply
+    .header('content-disposition', `attachment; filename="${file.fileName}"`)
+    .header('x-content-type-options', 'nosniff')
+    .header('cache-control', 'private, no-store')
+    .type(file.contentType)
+    .send(file.body);

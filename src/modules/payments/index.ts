@@ -13,7 +13,7 @@ export {
   reconcileProcessingPayouts,
   submitPendingPayouts,
 } from './payouts.js';
-export { compensateFromDeposit } from './penalties.js';
+export { compensateFromDeposit, compensateMerchant } from './penalties.js';
 export { startRefund } from './refunds.js';
 export { BALANCE_PROVIDER, GatewayRegistry } from './registry.js';
 export type { PaymentPorts, PaymentsContext } from './registry.js';

@@ -41,3 +41,31 @@ export async function compensateFromDeposit(
     .execute();
   return amount;
 }
+
+/**
+ * The platform overturned its own support decision in a dispute the merchant opened: the refund
+ * the buyer received stands (the platform does not take money back from a buyer for its own
+ * mistake), and the platform pays the merchant what the refund cost it — the refunded amount less
+ * the commission the platform would have kept — from platform revenue. One balanced transaction,
+ * once per dispute.
+ */
+export async function compensateMerchant(
+  trx: Db,
+  c: { actor: Actor; at: Date },
+  input: { merchantId: string; disputeId: string; amountFen: number; commissionBp: number },
+): Promise<number> {
+  const amount = input.amountFen - Math.floor((input.amountFen * input.commissionBp) / 10_000);
+  if (amount <= 0) return 0;
+  const funds = await ensureAccount(trx, 'GATEWAY_CLEARING', 'platform-funds', c.at);
+  const payable = await ensureAccount(trx, 'MERCHANT_PAYABLE', input.merchantId, c.at);
+  await postTransaction(trx, c.actor, c.at, {
+    idempotencyKey: `dispute-compensation:${input.disputeId}`,
+    kind: 'DISPUTE_COMPENSATION',
+    reference: { type: 'dispute', id: input.disputeId },
+    postings: [
+      { accountId: funds.id, amountFen: -amount },
+      { accountId: payable.id, amountFen: amount },
+    ],
+  });
+  return amount;
+}

@@ -6677,6 +6677,102 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/refunds/{id}/dispute': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * The merchant takes a refund platform support approved to arbitration
+     * @description Only refunds approved by support (after the merchant’s review deadline passed), within the escalation period. The refund stands meanwhile; an arbitrator who overturns it has the platform compensate the merchant.
+     *
+     *     Who: logged-in merchant.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            note: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/disputes/{id}': {
     parameters: {
       query?: never;
@@ -7358,6 +7454,150 @@ export interface paths {
         };
       };
     };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/refunds/{id}/case-file': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Download a refund request’s case file (with its dispute, if any) to keep
+     * @description A ZIP: `summary.html` (printable; bilingual, or `lang` for one language), `records/*.json|csv`, `evidence/<sha256>-<name>` and `manifest.json` (every file’s SHA-256 and size, the audit events they tie to, who made it and when). It holds what the viewer may see on the pages — never a key secret. Anyone who may not see the case gets 404.
+     *
+     *     Who: logged-in users (any role).
+     */
+    get: {
+      parameters: {
+        query?: {
+          lang?: 'zh-CN' | 'en';
+        };
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description application/zip */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': unknown;
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/disputes/{id}/case-file': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Download a dispute’s case file to keep: the request, statements, findings and decision
+     * @description A ZIP: `summary.html` (printable; bilingual, or `lang` for one language), `records/*.json|csv`, `evidence/<sha256>-<name>` and `manifest.json` (every file’s SHA-256 and size, the audit events they tie to, who made it and when). It holds what the viewer may see on the pages — never a key secret. Anyone who may not see the case gets 404.
+     *
+     *     Who: logged-in users (any role).
+     */
+    get: {
+      parameters: {
+        query?: {
+          lang?: 'zh-CN' | 'en';
+        };
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description application/zip */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': unknown;
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -8471,6 +8711,8 @@ export interface components {
       | 'dispute.units_required'
       | 'dispute.arbitrator_conflict'
       | 'dispute.confirmation_required'
+      | 'dispute.not_contestable'
+      | 'dispute.already_open'
       | 'merchant.suspended'
       | 'merchant.not_suspended';
     ProblemInput: {
@@ -8883,38 +9125,6 @@ export interface components {
         actor: string;
       }[];
     };
-    MerchantRecordInput: {
-      merchantId: string;
-      name: string;
-      /** @enum {string} */
-      status: 'ACTIVE' | 'SUSPENDED';
-      suspendedReason: string | null;
-      windowDays: number;
-      unitsDelivered: number;
-      unitsRefunded: number;
-      refundRateBp: number | null;
-      reviewsDecided: number;
-      medianReviewHours: number | null;
-      commitReview24h: boolean;
-      reviewsWithin24hBp: number | null;
-      disputes: {
-        won: number;
-        lost: number;
-        partly: number;
-        open: number;
-      };
-      creditScore: number;
-      depositFen: number;
-      violations: {
-        kind: string;
-        zh: string;
-        en: string;
-        points: number;
-        depositFen: number;
-        disputeNo: string;
-        at: string;
-      }[];
-    };
     DisputeSummaryInput: {
       id: string;
       disputeNo: string;
@@ -9093,6 +9303,38 @@ export interface components {
       };
       /** @description What the viewer may do now */
       actions: ('SAVE_STATEMENT' | 'SUBMIT_STATEMENT' | 'DECIDE')[];
+    };
+    MerchantRecordInput: {
+      merchantId: string;
+      name: string;
+      /** @enum {string} */
+      status: 'ACTIVE' | 'SUSPENDED';
+      suspendedReason: string | null;
+      windowDays: number;
+      unitsDelivered: number;
+      unitsRefunded: number;
+      refundRateBp: number | null;
+      reviewsDecided: number;
+      medianReviewHours: number | null;
+      commitReview24h: boolean;
+      reviewsWithin24hBp: number | null;
+      disputes: {
+        won: number;
+        lost: number;
+        partly: number;
+        open: number;
+      };
+      creditScore: number;
+      depositFen: number;
+      violations: {
+        kind: string;
+        zh: string;
+        en: string;
+        points: number;
+        depositFen: number;
+        disputeNo: string;
+        at: string;
+      }[];
     };
     ConversationMessageInput: {
       id: string;
@@ -9394,6 +9636,8 @@ export interface components {
       | 'dispute.units_required'
       | 'dispute.arbitrator_conflict'
       | 'dispute.confirmation_required'
+      | 'dispute.not_contestable'
+      | 'dispute.already_open'
       | 'merchant.suspended'
       | 'merchant.not_suspended';
     Problem: {
@@ -9806,38 +10050,6 @@ export interface components {
         actor: string;
       }[];
     };
-    MerchantRecord: {
-      merchantId: string;
-      name: string;
-      /** @enum {string} */
-      status: 'ACTIVE' | 'SUSPENDED';
-      suspendedReason: string | null;
-      windowDays: number;
-      unitsDelivered: number;
-      unitsRefunded: number;
-      refundRateBp: number | null;
-      reviewsDecided: number;
-      medianReviewHours: number | null;
-      commitReview24h: boolean;
-      reviewsWithin24hBp: number | null;
-      disputes: {
-        won: number;
-        lost: number;
-        partly: number;
-        open: number;
-      };
-      creditScore: number;
-      depositFen: number;
-      violations: {
-        kind: string;
-        zh: string;
-        en: string;
-        points: number;
-        depositFen: number;
-        disputeNo: string;
-        at: string;
-      }[];
-    };
     DisputeSummary: {
       id: string;
       disputeNo: string;
@@ -10016,6 +10228,38 @@ export interface components {
       };
       /** @description What the viewer may do now */
       actions: ('SAVE_STATEMENT' | 'SUBMIT_STATEMENT' | 'DECIDE')[];
+    };
+    MerchantRecord: {
+      merchantId: string;
+      name: string;
+      /** @enum {string} */
+      status: 'ACTIVE' | 'SUSPENDED';
+      suspendedReason: string | null;
+      windowDays: number;
+      unitsDelivered: number;
+      unitsRefunded: number;
+      refundRateBp: number | null;
+      reviewsDecided: number;
+      medianReviewHours: number | null;
+      commitReview24h: boolean;
+      reviewsWithin24hBp: number | null;
+      disputes: {
+        won: number;
+        lost: number;
+        partly: number;
+        open: number;
+      };
+      creditScore: number;
+      depositFen: number;
+      violations: {
+        kind: string;
+        zh: string;
+        en: string;
+        points: number;
+        depositFen: number;
+        disputeNo: string;
+        at: string;
+      }[];
     };
     ConversationMessage: {
       id: string;
