@@ -559,7 +559,7 @@ describe('accountability', () => {
     });
     expect(esc.status).toBe(200);
     const id = (await b.get<{ items: { id: string }[] }>(`/api/disputes?requestId=${applied.body.id}`)).body
-      .items[0]!.id;
+      .items[0].id;
     h.base.advance(10 * DAY); // nobody writes: the evidence deadline starts arbitration
     await sweep();
     const d = await view(arbitrator, id);
