@@ -9,12 +9,7 @@ import { userOf } from '../../platform/http/auth.js';
 import { idParams, problems } from '../../platform/http/schemas.js';
 import { fail } from '../../platform/errors.js';
 import type { AfterSalesContext } from '../aftersales/index.js';
-import {
-  caseFileQuerySchema,
-  disputeCaseFile,
-  requestCaseFile,
-  type CaseFileDownload,
-} from './casefile.js';
+import { caseFileQuerySchema, disputeCaseFile, requestCaseFile, type CaseFileDownload } from './casefile.js';
 import { decideDispute, decisionSchema } from './decide.js';
 import { getPenaltyRules, penaltyRulesSchema, setMerchantStatus, setPenaltyRules } from './penalties.js';
 import { openMerchantDispute } from './open.js';
