@@ -34,6 +34,13 @@ export const isAdmin = (u: User | null): u is User => u !== null && u.role === '
 export const isStaff = (u: User | null): u is User =>
   u !== null && (u.role === 'support' || u.role === 'admin');
 
+/** Platform staff who read the arbitration queue and case files (仲裁工作台): arbitrators, support, admins. */
+export const isArbitrationStaff = (u: User | null): u is User =>
+  u !== null && (u.role === 'arbitrator' || u.role === 'support' || u.role === 'admin');
+/** Who may decide a dispute: arbitrators and admins (support follows the queue read-only). */
+export const mayArbitrate = (u: User | null): u is User =>
+  u !== null && (u.role === 'arbitrator' || u.role === 'admin');
+
 /** A same-site path to return to after logging in (never another origin). */
 export function safeNext(next: string | null): string | null {
   return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : null;

@@ -149,6 +149,17 @@ export type MembershipState = Membership['state'];
 export type MerchantFinance = Schemas['MerchantFinance'];
 export type MerchantSettlement = MerchantFinance['settlements'][number];
 
+// ---- merchant money: deposit top-ups and withdrawals (提现) ----
+
+export type Withdrawal = Schemas['Withdrawal'];
+export type WithdrawalState = Withdrawal['state'];
+export const WITHDRAWAL_STATES = allOf<WithdrawalState>()(['REQUESTED', 'PROCESSING', 'PAID', 'FAILED']);
+export type WithdrawalFailure = NonNullable<Withdrawal['failureCode']>;
+export type WithdrawalPage = ResponseOf<'/api/merchant/withdrawals', 'get'>;
+export type WithdrawalInput = BodyOf<'/api/merchant/withdrawals', 'post'>;
+export type DepositTopUpInput = BodyOf<'/api/merchant/deposit/topups', 'post'>;
+export type BankInfo = Schemas['BankInfo'];
+
 // ---- the sandbox cashier (沙箱收银台) and its admin switches ----
 
 export type SandboxPayment = ResponseOf<'/api/sandbox/payments/{id}', 'get'>;
@@ -225,6 +236,36 @@ export interface RefundVocabulary {
 /** BUYER: personal reasons (policy and the return law); MERCHANT: the merchant's fault; REVIEW: a person decides. */
 export type ReasonSide = 'BUYER' | 'MERCHANT' | 'REVIEW';
 export type EligibilityCodeKind = 'BLOCK' | 'NEED' | 'PASS' | 'REVIEW';
+
+// ---- disputes (平台仲裁), merchants' public records and sanctions ----
+
+export type DisputeSummary = Schemas['DisputeSummary'];
+export type Dispute = Schemas['Dispute'];
+export type DisputeState = Dispute['state'];
+export type DisputeOutcome = NonNullable<Dispute['outcome']>;
+export const DISPUTE_OUTCOMES = allOf<DisputeOutcome>()(['BUYER', 'MERCHANT', 'SPLIT']);
+export type DisputeStatement = Dispute['statements'][number];
+export type DisputeParty = DisputeStatement['party'];
+export type StatementFile = DisputeStatement['files'][number];
+export type DisputeFinding = Dispute['findings'][number];
+export type FindingFavours = DisputeFinding['favours'];
+export type DisputeUnit = Dispute['units'][number];
+export type DisputeViewer = Dispute['viewer'];
+export type DisputeQueue = NonNullable<QueryOf<'/api/disputes', 'get'>['queue']>;
+export type StatementInput = BodyOf<'/api/disputes/{id}/statement', 'put'>;
+export type DisputeDecisionInput = BodyOf<'/api/disputes/{id}/decision', 'post'>;
+export type MerchantRecord = Schemas['MerchantRecord'];
+export type MerchantViolation = MerchantRecord['violations'][number];
+export type MerchantStatus = MerchantRecord['status'];
+export type PenaltyRules = ResponseOf<'/api/admin/penalty-rules', 'get'>;
+export type ViolationKind = keyof PenaltyRules['kinds'];
+export const VIOLATION_KINDS = allOf<ViolationKind>()([
+  'ACTIVATED_KEY_DELIVERED',
+  'PROMISE_BROKEN',
+  'UNJUSTIFIED_REFUSAL',
+  'DEADLINES_MISSED',
+]);
+export type MerchantStatusInput = BodyOf<'/api/admin/merchants/{id}/status', 'post'>;
 
 // ---- order conversations (沟通记录) and notifications (站内信) ----
 

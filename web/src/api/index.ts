@@ -9,10 +9,15 @@ import type {
   CheckoutInput,
   CreateProductInput,
   DecisionInput,
+  DepositTopUpInput,
+  DisputeDecisionInput,
+  DisputeQueue,
   KeyState,
   MarkNotificationsReadInput,
   MembershipPurchaseInput,
+  MerchantStatusInput,
   OrderFilter,
+  PenaltyRules,
   Policy,
   PolicyInput,
   PostMessageInput,
@@ -23,8 +28,11 @@ import type {
   RefundPrecheckInput,
   SandboxProvider,
   SandboxSettingsInput,
+  StatementInput,
   TopUpInput,
   UpdateProductInput,
+  WithdrawalInput,
+  WithdrawalState,
 } from '../types';
 import { API_BASE, client, noContent, ok, setCsrfToken } from './client';
 import type { BodyOf, QueryOf } from './contract';
@@ -44,6 +52,9 @@ export type ProductQuery = Pick<QueryOf<'/api/products', 'get'>, 'type' | 'q'>;
 
 /** Rows per merchant key listing (the API has no paging yet). */
 export const KEYS_PAGE_SIZE = 50;
+
+/** Rows per page of a withdrawal listing ("加载更多" fetches the next page). */
+export const WITHDRAWALS_PAGE_SIZE = 20;
 
 /** Rows per page of an order listing ("加载更多" fetches the next page). */
 export const ORDERS_PAGE_SIZE = 20;
@@ -159,6 +170,16 @@ export const api = {
   merchantOrders: (filter: OrderFilter, cursor?: string, limit = ORDERS_PAGE_SIZE) =>
     ok(client.GET('/api/merchant/orders', { params: { query: orderQuery(filter, cursor, limit) } })),
   merchantFinance: () => ok(client.GET('/api/merchant/finance')),
+  // merchant money: deposit top-ups and withdrawals carry an Idempotency-Key too
+  bankInfo: () => ok(client.GET('/api/finance/bank')),
+  topUpDeposit: (body: DepositTopUpInput, idempotencyKey: string) =>
+    ok(client.POST('/api/merchant/deposit/topups', { params: idempotent(idempotencyKey), body })),
+  withdraw: (body: WithdrawalInput, idempotencyKey: string) =>
+    ok(client.POST('/api/merchant/withdrawals', { params: idempotent(idempotencyKey), body })),
+  withdrawals: (cursor?: string, limit = WITHDRAWALS_PAGE_SIZE) =>
+    ok(client.GET('/api/merchant/withdrawals', { params: { query: { cursor: text(cursor), limit } } })),
+  adminWithdrawals: (state?: WithdrawalState, cursor?: string, limit = WITHDRAWALS_PAGE_SIZE) =>
+    ok(client.GET('/api/admin/withdrawals', { params: { query: { state, cursor: text(cursor), limit } } })),
   // after-sales (退款/售后); evidence uploads are `uploadEvidence` in upload.ts (XHR, for progress)
   refundVocabulary: async () => readVocabulary(await ok(client.GET('/api/refunds/vocabulary'))),
   refundDraft: (id: string) => ok(client.GET('/api/orders/{id}/refund-draft', { params: { path: { id } } })),
@@ -180,6 +201,30 @@ export const api = {
   refundAction: (id: string, body: BuyerActionInput) =>
     ok(client.POST('/api/refunds/{id}/actions', { params: { path: { id } }, body })),
   supportAlerts: () => ok(client.GET('/api/support/alerts')),
+  // disputes (平台仲裁): statement files are uploaded first with `uploadEvidence`
+  disputes: (query: { queue?: DisputeQueue; requestId?: string } = {}) =>
+    ok(
+      client.GET('/api/disputes', {
+        params: { query: { queue: query.queue, requestId: text(query.requestId) } },
+      }),
+    ),
+  dispute: (id: string) => ok(client.GET('/api/disputes/{id}', { params: { path: { id } } })),
+  saveStatement: (id: string, body: StatementInput) =>
+    ok(client.PUT('/api/disputes/{id}/statement', { params: { path: { id } }, body })),
+  submitStatement: (id: string, version: number) =>
+    noContent(
+      client.POST('/api/disputes/{id}/statement/submit', { params: { path: { id } }, body: { version } }),
+    ),
+  decideDispute: (id: string, body: DisputeDecisionInput) =>
+    ok(client.POST('/api/disputes/{id}/decision', { params: { path: { id } }, body })),
+  merchant: (id: string) => ok(client.GET('/api/merchants/{id}', { params: { path: { id } } })),
+  merchantRecord: (id: string) => ok(client.GET('/api/merchants/{id}/record', { params: { path: { id } } })),
+  merchantProductsOf: (merchantId: string) =>
+    ok(client.GET('/api/products', { params: { query: { merchantId } } })),
+  penaltyRules: () => ok(client.GET('/api/admin/penalty-rules')),
+  updatePenaltyRules: (body: PenaltyRules) => ok(client.PUT('/api/admin/penalty-rules', { body })),
+  setMerchantStatus: (id: string, body: MerchantStatusInput) =>
+    ok(client.POST('/api/admin/merchants/{id}/status', { params: { path: { id } }, body })),
   // order conversations (沟通记录); attachments are uploaded first with `uploadEvidence`
   conversation: (id: string, after?: string) =>
     ok(client.GET('/api/orders/{id}/messages', { params: { path: { id }, query: { after: text(after) } } })),
@@ -213,6 +258,10 @@ const enc = encodeURIComponent;
 /** An evidence file of a request, for <img> and download links (the session cookie authorises it). */
 export const evidenceFileUrl = (sha256: string, requestId: string): string =>
   `${API_BASE}/evidence/files/${enc(sha256)}?requestId=${enc(requestId)}`;
+
+/** A dispute's case file to keep (a ZIP: summary, records, evidence, manifest), for a download link. */
+export const disputeCaseFileUrl = (id: string, lang: 'zh-CN' | 'en'): string =>
+  `${API_BASE}/disputes/${enc(id)}/case-file?lang=${enc(lang)}`;
 
 /** An attachment of an order's conversation, for <img> and download links (the session cookie authorises it). */
 export const conversationFileUrl = (orderId: string, sha256: string): string =>

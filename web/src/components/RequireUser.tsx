@@ -2,19 +2,20 @@ import { Button, Result } from 'antd';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useLocation } from 'react-router';
-import { isAdmin, isBuyer, isMerchant, isStaff, loginPath, useMe } from '../auth';
+import { isAdmin, isArbitrationStaff, isBuyer, isMerchant, isStaff, loginPath, useMe } from '../auth';
 import { ErrorResult, Loading } from './QueryState';
 
 /**
  * Renders `children` only for a logged-in user (with `merchant`, only for the merchant role; with
  * `buyer`, only for buyers; with `admin`, only for platform admins; with `support`, for platform
- * support and admins); otherwise a 403 with a way to log in (and come back) or go home.
+ * support and admins; with `arbitration`, for arbitrators, support and admins); otherwise a 403 with a way to log in (and come back) or go home.
  */
 export function RequireUser({
   merchant = false,
   buyer = false,
   admin = false,
   support = false,
+  arbitration = false,
   loginText,
   forbiddenText,
   children,
@@ -23,6 +24,7 @@ export function RequireUser({
   buyer?: boolean;
   admin?: boolean;
   support?: boolean;
+  arbitration?: boolean;
   /** Shown to anonymous visitors (default: the merchant login hint). */
   loginText?: string;
   /** Shown to a logged-in user of another role (default: by the role required). */
@@ -42,7 +44,9 @@ export function RequireUser({
         ? isAdmin(me.user)
         : support
           ? isStaff(me.user)
-          : me.user !== null;
+          : arbitration
+            ? isArbitrationStaff(me.user)
+            : me.user !== null;
   if (allowed) return <>{children}</>;
   return (
     <Result

@@ -24,6 +24,8 @@ const aftersalesEn: AftersalesMessages = {
     APPROVED: 'Refund approved',
     AUTO_SEALED_ELIGIBLE: 'Sealed and eligible: approved automatically',
     AUTO_REVIEW_TIMEOUT: 'The merchant did not review in time: approved automatically',
+    ARBITRATION_BUYER: 'Platform arbitration found for the buyer: refunded',
+    ARBITRATION_MERCHANT: 'Platform arbitration found for the merchant: no refund',
   },
   refundTimeline: {
     refund: {
@@ -246,9 +248,9 @@ const aftersalesEn: AftersalesMessages = {
       acceptConfirm: 'Accept the rejection? The request closes.',
       escalateTitle: 'Escalate to platform arbitration',
       escalateHint:
-        'A platform arbitrator decides after reading both sides’ material and the platform records.',
+        'A platform arbitrator decides after reading both sides’ material and the platform records. Escalating opens an evidence period: you and the merchant each submit one statement with evidence before the evidence deadline (counted in working days; its exact time shows once the case is open), and a submitted statement cannot change. The decision is final.',
       chooseBalanceConfirm:
-        'The refund could not go back the way you paid. Send it to your platform balance instead?',
+        'The refund could not go back the way you paid. Send it to your platform balance instead? Balance can be spent on the platform (it cannot be withdrawn).',
       supplementTitle: 'Supply material',
       resubmitTitle: 'Resubmit with new evidence',
       resubmitHint:

@@ -53,8 +53,12 @@ const conversationsEn: ConversationsMessages = {
       REFUND_ESCALATED: 'Escalated',
       PAYOUT_STATUS: 'Refund payment',
       PAYOUT_DELAYED: 'Refund delayed',
+      WITHDRAWAL_STATUS: 'Withdrawal result',
       DEADLINE_APPROACHING: 'Deadline soon',
       SUPPORT_QUEUE: 'For support',
+      DISPUTE_UPDATE: 'Dispute update',
+      DISPUTE_DECIDED: 'Dispute decided',
+      MERCHANT_VIOLATION: 'Violation',
     },
   },
 };

@@ -1,6 +1,8 @@
 import adminEn from './en.admin';
 import aftersalesEn from './en.aftersales';
 import conversationsEn from './en.conversations';
+import disputesEn from './en.disputes';
+import financeEn from './en.finance';
 import keysEn from './en.keys';
 import ordersEn from './en.orders';
 import type { Messages } from './zh-CN';
@@ -199,6 +201,8 @@ const en: Messages = {
   ...adminEn,
   ...aftersalesEn,
   ...conversationsEn,
+  ...financeEn,
+  ...disputesEn,
 };
 
 export default en;

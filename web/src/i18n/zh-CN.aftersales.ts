@@ -20,6 +20,8 @@ const aftersalesZhCN = {
     APPROVED: '同意退款',
     AUTO_SEALED_ELIGIBLE: '未拆封且符合条件，系统自动同意',
     AUTO_REVIEW_TIMEOUT: '商家超时未处理，系统自动同意',
+    ARBITRATION_BUYER: '平台仲裁支持买家，退款',
+    ARBITRATION_MERCHANT: '平台仲裁支持商家，不退款',
   },
   refundTimeline: {
     refund: {
@@ -230,8 +232,10 @@ const aftersalesZhCN = {
       cancelConfirm: '确定撤销这条售后申请？撤销后卡密可再次申请。',
       acceptConfirm: '确定接受拒绝结果？申请将关闭。',
       escalateTitle: '申请平台仲裁',
-      escalateHint: '平台仲裁员将查看双方材料和系统记录后作出裁决。',
-      chooseBalanceConfirm: '原路退款失败。确定改为退回到平台余额？到账后可用于购物或提现。',
+      escalateHint:
+        '平台仲裁员将查看双方材料和系统记录后作出裁决。申请后进入举证期：您和商家须在举证截止时间（按工作日计算，受理后显示准确时间）前各提交一次陈述与证据，提交后不可修改；裁决为终局决定。',
+      chooseBalanceConfirm:
+        '原路退款失败。确定改为退回到平台余额？到账后可在平台购物使用（余额不支持提现）。',
       supplementTitle: '补充材料',
       resubmitTitle: '补充证据重新提交',
       resubmitHint: '请说明新的情况并上传至少 1 个新证据文件；剩余可重新提交 {{count}} 次。',

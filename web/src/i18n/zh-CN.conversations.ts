@@ -52,8 +52,12 @@ const conversationsZhCN = {
       REFUND_ESCALATED: '申请仲裁',
       PAYOUT_STATUS: '退款到账',
       PAYOUT_DELAYED: '到账延迟',
+      WITHDRAWAL_STATUS: '提现结果',
       DEADLINE_APPROACHING: '即将截止',
       SUPPORT_QUEUE: '待客服处理',
+      DISPUTE_UPDATE: '仲裁进展',
+      DISPUTE_DECIDED: '仲裁裁决',
+      MERCHANT_VIOLATION: '违规处罚',
     },
   },
 };

@@ -3,6 +3,8 @@ import adminZhCN from './zh-CN.admin';
 import ordersZhCN from './zh-CN.orders';
 import aftersalesZhCN from './zh-CN.aftersales';
 import conversationsZhCN from './zh-CN.conversations';
+import financeZhCN from './zh-CN.finance';
+import disputesZhCN from './zh-CN.disputes';
 
 // Simplified Chinese (default). en.ts must have exactly the same keys (typed by `Messages`).
 // Key (卡密) strings live in zh-CN.keys.ts / en.keys.ts and are spread in at the end.
@@ -196,6 +198,8 @@ const zhCN = {
   ...adminZhCN,
   ...aftersalesZhCN,
   ...conversationsZhCN,
+  ...financeZhCN,
+  ...disputesZhCN,
 };
 
 export type Messages = typeof zhCN;

@@ -19,8 +19,12 @@ const KINDS = [
   'REFUND_ESCALATED',
   'PAYOUT_STATUS',
   'PAYOUT_DELAYED',
+  'WITHDRAWAL_STATUS',
   'DEADLINE_APPROACHING',
   'SUPPORT_QUEUE',
+  'DISPUTE_UPDATE',
+  'DISPUTE_DECIDED',
+  'MERCHANT_VIOLATION',
 ] as const;
 type Kind = (typeof KINDS)[number];
 const isKind = (k: string): k is Kind => (KINDS as readonly string[]).includes(k);
