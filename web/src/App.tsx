@@ -24,11 +24,23 @@ const MembershipPage = lazy(() => import('./pages/buyer/MembershipPage'));
 const FinancePage = lazy(() => import('./pages/merchant/FinancePage'));
 const SandboxPayPage = lazy(() => import('./pages/sandbox/SandboxPayPage'));
 const SandboxAdminPage = lazy(() => import('./pages/admin/SandboxAdminPage'));
+const WithdrawalsAdminPage = lazy(() => import('./pages/admin/WithdrawalsAdminPage'));
 const MyRefundsPage = lazy(() => import('./pages/aftersales/MyRefundsPage'));
 const RefundDetailPage = lazy(() => import('./pages/aftersales/RefundDetailPage'));
 const ReviewQueuePage = lazy(() => import('./pages/aftersales/ReviewQueuePage'));
 const SupportQueuePage = lazy(() => import('./pages/aftersales/SupportQueuePage'));
 const NotificationsPage = lazy(() => import('./pages/conversations/NotificationsPage'));
+const MyDisputesPage = lazy(() => import('./pages/disputes/MyDisputesPage'));
+const DisputePage = lazy(() => import('./pages/disputes/DisputePage'));
+const ArbitrationQueuePage = lazy(() =>
+  import('./pages/disputes/ArbitrationPages').then((m) => ({ default: m.ArbitrationQueuePage })),
+);
+const CaseFilePage = lazy(() =>
+  import('./pages/disputes/ArbitrationPages').then((m) => ({ default: m.CaseFilePage })),
+);
+const MyRecordPage = lazy(() => import('./pages/record/MyRecordPage'));
+const StorefrontPage = lazy(() => import('./pages/record/StorefrontPage'));
+const MerchantSanctionsPage = lazy(() => import('./pages/admin/MerchantSanctionsPage'));
 
 export function App() {
   const lang = useLang();
@@ -69,6 +81,15 @@ export function App() {
                 <Route path="/support/refunds/:id" element={<RefundDetailPage />} />
                 <Route path="/sandbox/pay/:id" element={<SandboxPayPage />} />
                 <Route path="/admin/sandbox" element={<SandboxAdminPage />} />
+                <Route path="/admin/withdrawals" element={<WithdrawalsAdminPage />} />
+                <Route path="/me/disputes" element={<MyDisputesPage />} />
+                <Route path="/merchant/disputes" element={<MyDisputesPage />} />
+                <Route path="/disputes/:id" element={<DisputePage />} />
+                <Route path="/arbitration" element={<ArbitrationQueuePage />} />
+                <Route path="/arbitration/:id" element={<CaseFilePage />} />
+                <Route path="/merchant/record" element={<MyRecordPage />} />
+                <Route path="/merchants/:id" element={<StorefrontPage />} />
+                <Route path="/admin/merchants" element={<MerchantSanctionsPage />} />
                 <Route path="*" element={<NotFoundPage />} />
               </Routes>
             </Suspense>

@@ -1,7 +1,7 @@
-import { App as AntApp, Button, Flex, Layout, Menu, Space, Typography } from 'antd';
+import { App as AntApp, Button, Flex, Grid, Layout, Menu, Space, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { Link, useLocation, useNavigate } from 'react-router';
-import { isAdmin, isBuyer, isMerchant, isStaff, useLogout, useMe } from '../auth';
+import { isAdmin, isArbitrationStaff, isBuyer, isMerchant, isStaff, useLogout, useMe } from '../auth';
 import { setLang, useLang } from '../i18n';
 import { NotificationBell } from './NotificationBell';
 import { LevelTag } from './tags';
@@ -14,6 +14,8 @@ export function AppHeader() {
   const navigate = useNavigate();
   const location = useLocation();
   const { message } = AntApp.useApp();
+  // on a phone (below 576 px) the header keeps to the screen's width: the name and level give way
+  const narrow = !Grid.useBreakpoint().sm;
 
   const link = (to: string, label: string, testId: string) => ({
     key: to,
@@ -30,6 +32,7 @@ export function AppHeader() {
       link('/me/wallet', t('nav.wallet'), 'nav-wallet'),
       link('/me/membership', t('nav.membership'), 'nav-membership'),
       link('/me/refunds', t('aftersales.nav.myRefunds'), 'nav-my-refunds'),
+      link('/me/disputes', t('disputes.nav.mine'), 'nav-my-disputes'),
     );
   if (user) items.push(link('/me/keys', t('nav.myKeys'), 'nav-my-keys'));
   if (isMerchant(user))
@@ -37,9 +40,15 @@ export function AppHeader() {
       { key: '/merchant', label: <Link to="/merchant">{t('nav.merchant')}</Link> },
       link('/merchant/finance', t('nav.finance'), 'nav-finance'),
       link('/merchant/refunds', t('aftersales.nav.reviewQueue'), 'nav-merchant-refunds'),
+      link('/merchant/disputes', t('disputes.nav.merchant'), 'nav-merchant-disputes'),
+      link('/merchant/record', t('record.title'), 'nav-merchant-record'),
     );
   if (isStaff(user))
     items.push(link('/support/refunds', t('aftersales.nav.supportQueue'), 'nav-support-refunds'));
+  if (isStaff(user)) items.push(link('/admin/withdrawals', t('money.admin.nav'), 'nav-admin-withdrawals'));
+  if (isArbitrationStaff(user))
+    items.push(link('/arbitration', t('disputes.nav.workbench'), 'nav-arbitration'));
+  if (isAdmin(user)) items.push(link('/admin/merchants', t('sanctions.nav'), 'nav-admin-merchants'));
   if (isAdmin(user)) items.push(link('/admin/sandbox', t('nav.sandboxAdmin'), 'nav-admin-sandbox'));
   // the longest menu path that prefixes the current one ('/merchant/finance' over '/merchant')
   const path = location.pathname === '/' ? '/products' : location.pathname;
@@ -51,11 +60,13 @@ export function AppHeader() {
     ? [match]
     : path.startsWith('/checkout')
       ? ['/products']
-      : path.startsWith('/refunds/')
-        ? [isBuyer(user) ? '/me/refunds' : '/support/refunds']
-        : path.startsWith('/orders/')
-          ? [isBuyer(user) ? '/me/orders' : isMerchant(user) ? '/merchant/finance' : '/support/refunds']
-          : [];
+      : path.startsWith('/disputes/')
+        ? [isMerchant(user) ? '/merchant/disputes' : '/me/disputes']
+        : path.startsWith('/refunds/')
+          ? [isBuyer(user) ? '/me/refunds' : '/support/refunds']
+          : path.startsWith('/orders/')
+            ? [isBuyer(user) ? '/me/orders' : isMerchant(user) ? '/merchant/finance' : '/support/refunds']
+            : [];
 
   const onLogout = () => {
     logout.mutate(undefined, {
@@ -67,7 +78,9 @@ export function AppHeader() {
   };
 
   return (
-    <Layout.Header style={{ display: 'flex', alignItems: 'center', gap: 16, paddingInline: 24 }}>
+    <Layout.Header
+      style={{ display: 'flex', alignItems: 'center', gap: narrow ? 8 : 16, paddingInline: narrow ? 12 : 24 }}
+    >
       <Link to="/" data-testid="logo" style={{ whiteSpace: 'nowrap' }}>
         <Typography.Text strong style={{ color: '#fff', fontSize: 18 }}>
           {t('app.logo')}
@@ -80,14 +93,16 @@ export function AppHeader() {
         items={items}
         style={{ flex: 1, minWidth: 0 }}
       />
-      <Flex align="center" gap={12}>
+      <Flex align="center" gap={narrow ? 6 : 12}>
         {!isPending && user && <NotificationBell />}
         {!isPending && user && (
           <Space size={6} data-testid="current-user">
-            <Typography.Text style={{ color: '#fff' }} data-testid="current-user-name">
-              {user.displayName || user.username}
-            </Typography.Text>
-            <LevelTag level={user.memberLevel} />
+            {!narrow && (
+              <Typography.Text style={{ color: '#fff' }} data-testid="current-user-name">
+                {user.displayName || user.username}
+              </Typography.Text>
+            )}
+            {!narrow && <LevelTag level={user.memberLevel} />}
             <Button size="small" onClick={onLogout} loading={logout.isPending} data-testid="logout">
               {t('nav.logout')}
             </Button>

@@ -5,6 +5,7 @@ import {
   Card,
   Col,
   Descriptions,
+  Divider,
   Flex,
   InputNumber,
   Result,
@@ -25,7 +26,9 @@ import { BadgeTags, LevelTag, mergeBadges, ProductTypeTag } from '../components/
 import { formatFen, formatTime, shortHash } from '../format';
 import { contentKey, useLang } from '../i18n';
 import { MEMBER_LEVELS, type Price, type Product } from '../types';
+import { storefrontPath } from './disputes/queries';
 import { ValidityText } from './ProductList';
+import { MerchantRecordSummary } from './record/MerchantRecordView';
 
 function PriceTable({ product }: { product: Product }) {
   const { t } = useTranslation();
@@ -142,7 +145,8 @@ function BuyBox({ product }: { product: Product }) {
   const max = product.viewerPrice.maxQtyPerOrder;
   const [qty, setQty] = useState(1);
   const checkout = `/checkout/${encodeURIComponent(product.id)}?qty=${qty}`;
-  const canBuy = user === null || isBuyer(user);
+  const suspended = product.merchant.status === 'SUSPENDED';
+  const canBuy = (user === null || isBuyer(user)) && !suspended;
   const onBuy = () => void navigate(user === null ? loginPath(checkout) : checkout);
   return (
     <Card data-testid="buy-box">
@@ -162,7 +166,10 @@ function BuyBox({ product }: { product: Product }) {
             {t('checkout.limit', { level: t(`level.short.${product.viewerPrice.level}`), count: max })}
           </Typography.Text>
         </Flex>
-        <Tooltip title={canBuy ? undefined : t('errors.buyersOnly')}>
+        {suspended && (
+          <Alert type="error" showIcon title={t('record.suspendedBuyer')} data-testid="buy-suspended" />
+        )}
+        <Tooltip title={canBuy || suspended ? undefined : t('errors.buyersOnly')}>
           <Button type="primary" size="large" block disabled={!canBuy} onClick={onBuy} data-testid="buy-now">
             {t('checkout.buyNow')} · {formatFen(product.viewerPrice.priceFen * qty)}
           </Button>
@@ -240,12 +247,16 @@ function ProductView({ product }: { product: Product }) {
           <PolicySection product={product} />
           <Card title={t('product.merchant')} data-testid="merchant-card">
             <Typography.Title level={5} style={{ marginTop: 0 }}>
-              {merchant.name}
+              <Link to={storefrontPath(merchant.id)} data-testid="merchant-name-link">
+                {merchant.name}
+              </Link>
             </Typography.Title>
             {merchant.description && (
               <Typography.Paragraph type="secondary">{merchant.description}</Typography.Paragraph>
             )}
             <BadgeTags badges={merchant.badges} testId="merchant-badges" />
+            <Divider style={{ marginBlock: 12 }} />
+            <MerchantRecordSummary merchantId={merchant.id} />
           </Card>
         </Space>
       </Col>

@@ -17,7 +17,7 @@ export function ValidityText({ days }: { days: number | null }) {
   return <>{days === null ? t('product.validityForever') : t('product.validityDays', { count: days })}</>;
 }
 
-function ProductCard({ product }: { product: Product }) {
+export function ProductCard({ product }: { product: Product }) {
   const { t } = useTranslation();
   const { viewerPrice } = product;
   return (

@@ -43,6 +43,7 @@ import {
 } from '../../types';
 import { orderPath } from '../buyer/orderQueries';
 import { ConversationPanel } from '../conversations/ConversationPanel';
+import { DisputeLink, mayHaveDispute } from '../disputes/DisputeLink';
 import { EligibilityView } from './EligibilityView';
 import { EvidenceView, SignalsBanner } from './EvidenceView';
 import { isPayingOut, pickMessages, pickText, refundKey, useVocabulary } from './queries';
@@ -85,7 +86,13 @@ const TIMELINE_REASONS = ['MERCHANT_TIMEOUT', 'SUPPLEMENT_TIMEOUT', 'ESCALATION_
 const isTimelineReason = (r: string): r is (typeof TIMELINE_REASONS)[number] =>
   (TIMELINE_REASONS as readonly string[]).includes(r);
 
-const DECISION_CODES = ['APPROVED', 'AUTO_SEALED_ELIGIBLE', 'AUTO_REVIEW_TIMEOUT'] as const;
+const DECISION_CODES = [
+  'APPROVED',
+  'AUTO_SEALED_ELIGIBLE',
+  'AUTO_REVIEW_TIMEOUT',
+  'ARBITRATION_BUYER',
+  'ARBITRATION_MERCHANT',
+] as const;
 type DecisionCode = (typeof DECISION_CODES)[number];
 const isDecisionCode = (c: string): c is DecisionCode => (DECISION_CODES as readonly string[]).includes(c);
 const isRejectCode = (c: string): c is (typeof REJECT_CODES)[number] =>
@@ -455,6 +462,7 @@ function RefundView({ detail }: { detail: RefundDetail }) {
   return (
     <Space orientation="vertical" size={16} style={{ width: '100%' }}>
       <HeaderCard detail={detail} />
+      {mayHaveDispute(detail) && <DisputeLink request={detail} />}
       <ActionsCard detail={detail} />
       <Row gutter={[16, 16]}>
         <Col xs={24} lg={detail.decision ? 12 : 24}>
