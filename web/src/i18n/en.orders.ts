@@ -185,6 +185,8 @@ const ordersEn: OrdersMessages = {
     amountPositive: 'The amount must be more than 0',
     topUpSubmit: 'Continue to pay',
     pendingTopUps: '{{count}} top-up(s) awaiting payment; the balance updates by itself once paid.',
+    balanceNote:
+      'Balance is spent on the platform (goods, memberships) and cannot be withdrawn; refunds go back the way you paid.',
   },
   membership: {
     title: 'Membership',
@@ -223,23 +225,26 @@ const ordersEn: OrdersMessages = {
   finance: {
     title: 'Sales and settlement',
     payable: 'Payable balance',
-    payableHelp: 'Settled money, after commission, that is yours',
+    payableHelp:
+      'Settled money, after commission, that is yours (withdrawals in flight and paid are already taken out); negative is a debt',
     escrow: 'In escrow',
-    escrowHelp: 'Delivered orders still within their refund window; settled when it ends',
+    escrowHelp: 'Delivered orders still within their refund window, net of refunds; settled when it ends',
     deposit: 'Deposit',
-    depositHelp: 'A refund after settlement comes from the payable balance, then the deposit',
+    depositHelp:
+      'A refund after settlement comes from the payable balance, then the deposit; the deposit cannot be withdrawn',
     commission: 'Commission rate',
     commissionHelp: 'Charged on the order amount at settlement',
     salesOrders: 'Orders',
     salesUnits: 'Units sold',
-    salesAmount: 'Sales',
+    salesAmount: 'Sales (net of refunds)',
     settlements: 'Settlements',
     settlementRule:
       'Orders settle to the payable balance once the refund window and any open request or dispute have ended.',
     noSettlements: 'No settlements yet',
     orderAmount: 'Order amount',
+    settledAmount: 'Settled',
     commissionFen: 'Commission',
-    net: 'Net',
+    net: 'To balance',
     settledAt: 'Settled at',
     shopOrders: 'Shop orders',
     noOrders: 'No orders yet',

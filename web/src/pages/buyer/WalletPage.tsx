@@ -215,6 +215,9 @@ function WalletView() {
                 data-testid="wallet-balance"
                 data-fen={wallet.data.balanceFen}
               />
+              <Typography.Text type="secondary" data-testid="wallet-balance-note">
+                {t('wallet.balanceNote')}
+              </Typography.Text>
               {waiting > 0 && (
                 <Alert
                   type="info"

@@ -11,6 +11,7 @@ import { useLang } from '../../i18n';
 import type { MerchantFinance, MerchantSettlement, OrderFilter, OrderKind } from '../../types';
 import { OrderFilters, OrderTable, useOrderPages } from '../buyer/OrderList';
 import { MERCHANT_FINANCE_KEY, merchantOrdersKey } from '../buyer/orderQueries';
+import { DepositTopUpCard, MyWithdrawals, WithdrawCard } from './MerchantMoney';
 
 const SHOP_KINDS: readonly OrderKind[] = ['GOODS'];
 
@@ -19,12 +20,25 @@ const percent = (bp: number) => `${(bp / 100).toFixed(2)}%`;
 
 function Balances({ finance }: { finance: MerchantFinance }) {
   const { t } = useTranslation();
-  const cards: { key: string; title: string; help: string; value: string }[] = [
+  const cards: { key: string; title: string; help: string; value: string; extra?: string }[] = [
     {
       key: 'payable',
       title: t('finance.payable'),
       help: t('finance.payableHelp'),
       value: formatFen(finance.payableFen),
+    },
+    {
+      key: 'withdrawable',
+      title: t('money.withdrawable'),
+      help: t('money.withdrawableHelp'),
+      value: formatFen(finance.withdrawableFen),
+    },
+    {
+      key: 'deposit',
+      title: t('finance.deposit'),
+      help: t('finance.depositHelp'),
+      value: formatFen(finance.depositFen),
+      extra: t('money.minDeposit', { amount: formatFen(finance.minDepositFen) }),
     },
     {
       key: 'escrow',
@@ -33,10 +47,11 @@ function Balances({ finance }: { finance: MerchantFinance }) {
       value: formatFen(finance.escrowFen),
     },
     {
-      key: 'deposit',
-      title: t('finance.deposit'),
-      help: t('finance.depositHelp'),
-      value: formatFen(finance.depositFen),
+      key: 'in-flight',
+      title: t('money.inFlight'),
+      help: t('money.inFlightHelp'),
+      value: formatFen(finance.withdrawals.inFlightFen),
+      extra: t('money.paid', { amount: formatFen(finance.withdrawals.paidFen) }),
     },
     {
       key: 'commission',
@@ -46,11 +61,16 @@ function Balances({ finance }: { finance: MerchantFinance }) {
     },
   ];
   return (
-    <Row gutter={[16, 16]}>
+    <Row gutter={[12, 12]}>
       {cards.map((c) => (
-        <Col key={c.key} xs={12} md={6}>
-          <Card size="small" data-testid={`finance-${c.key}`}>
+        <Col key={c.key} xs={12} md={8}>
+          <Card size="small" data-testid={`finance-${c.key}`} style={{ height: '100%' }}>
             <Statistic title={<Tooltip title={c.help}>{c.title}</Tooltip>} value={c.value} />
+            {c.extra && (
+              <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                {c.extra}
+              </Typography.Text>
+            )}
           </Card>
         </Col>
       ))}
@@ -64,9 +84,19 @@ function Balances({ finance }: { finance: MerchantFinance }) {
               <Statistic title={t('finance.salesUnits')} value={finance.sales.units} />
             </Col>
             <Col xs={8}>
-              <Statistic title={t('finance.salesAmount')} value={formatFen(finance.sales.amountFen)} />
+              <Statistic
+                title={t('finance.salesAmount')}
+                value={formatFen(finance.sales.amountFen)}
+                data-testid="finance-sales-amount"
+              />
             </Col>
           </Row>
+          <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+            {t('money.salesNote', {
+              gross: formatFen(finance.sales.grossFen),
+              refunded: formatFen(finance.sales.refundedFen),
+            })}
+          </Typography.Text>
         </Card>
       </Col>
     </Row>
@@ -84,8 +114,14 @@ function Settlements({ items }: { items: MerchantSettlement[] }) {
     },
     { key: 'goods', title: t('orders.goods'), render: (_, s) => s.productName ?? '—' },
     {
-      key: 'amount',
+      key: 'total',
       title: t('finance.orderAmount'),
+      align: 'right',
+      render: (_, s) => formatFen(s.orderTotalFen),
+    },
+    {
+      key: 'amount',
+      title: t('finance.settledAmount'),
       align: 'right',
       render: (_, s) => formatFen(s.amountFen),
     },
@@ -109,7 +145,7 @@ function Settlements({ items }: { items: MerchantSettlement[] }) {
       data-testid="finance-settlements"
       rowKey="orderId"
       size="middle"
-      scroll={{ x: 820 }}
+      scroll={{ x: 920 }}
       dataSource={items}
       pagination={{ pageSize: 20, hideOnSinglePage: true }}
       columns={columns}
@@ -131,6 +167,15 @@ function Finance() {
       ) : (
         <>
           <Balances finance={query.data} />
+          <Row gutter={[16, 16]}>
+            <Col xs={24} lg={12}>
+              <WithdrawCard finance={query.data} />
+            </Col>
+            <Col xs={24} lg={12}>
+              <DepositTopUpCard finance={query.data} />
+            </Col>
+          </Row>
+          <MyWithdrawals />
           <Card title={t('finance.settlements')}>
             <Typography.Paragraph type="secondary">{t('finance.settlementRule')}</Typography.Paragraph>
             <Settlements items={query.data.settlements} />
@@ -147,7 +192,7 @@ function Finance() {
   );
 }
 
-/** /merchant/finance (销售与结算): merchant role only. */
+/** /merchant/finance (销售与结算): balances, deposit top-up, withdrawals, settlements; merchant role only. */
 export default function FinancePage() {
   const { t } = useTranslation();
   return (
