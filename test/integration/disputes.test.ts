@@ -468,6 +468,8 @@ describe('a merchant contests a refund support approved', () => {
     expect(
       (await stranger.post(`/api/refunds/${applied.body.id}/dispute`, { note: '不是我的单' })).status,
     ).toBe(404);
+    expect((await m.get<Request>(`/api/refunds/${applied.body.id}`)).body.actions).toContain('DISPUTE');
+    expect((await b.get<Request>(`/api/refunds/${applied.body.id}`)).body.actions).not.toContain('DISPUTE');
     const opened = await m.post<{ id: string }>(`/api/refunds/${applied.body.id}/dispute`, {
       note: '客服未核实，买家所述面值不符与商品页一致性不符。',
     });

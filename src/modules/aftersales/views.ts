@@ -128,6 +128,7 @@ function actionsFor(
   r: Row<'refund_requests'>,
   maxResubmissions: number,
   at: Date,
+  escalationDays: number,
 ): string[] {
   const s: RefundState = r.state;
   // An answer after its deadline is refused (the request machine's guards): not offered either.
@@ -150,6 +151,19 @@ function actionsFor(
     (viewer === 'staff' && s === 'SUPPORT_REVIEW' && (actor.role === 'support' || actor.role === 'admin'));
   const a = reviewing ? ['APPROVE', 'REJECT', 'REQUEST_INFO'] : [];
   if (viewer === 'staff' && s === 'REFUND_ABNORMAL' && actor.role !== 'arbitrator') a.push('CHOOSE_BALANCE');
+  // The merchant may contest a refund platform support approved, within the escalation period
+  // (the disputes module refuses a second dispute on the request).
+  const bySupport = r.decided_role === 'support' || r.decided_role === 'admin';
+  const approved = s === 'APPROVED' || s === 'REFUNDING' || s === 'REFUNDED' || s === 'REFUND_ABNORMAL';
+  if (
+    viewer === 'merchant' &&
+    bySupport &&
+    approved &&
+    r.decision_code === 'APPROVED' &&
+    r.decided_at !== null &&
+    at.getTime() < Date.parse(r.decided_at) + escalationDays * 24 * 3_600_000
+  )
+    a.push('DISPUTE');
   return a;
 }
 
@@ -254,7 +268,14 @@ export async function requestDetail(
       actor: e.actor_role,
       data: fromJson<unknown>(e.data),
     })),
-    actions: actionsFor(viewer, actor, r, rules.maxResubmissions - earlier, ctx.clock.now()),
+    actions: actionsFor(
+      viewer,
+      actor,
+      r,
+      rules.maxResubmissions - earlier,
+      ctx.clock.now(),
+      rules.escalationDays,
+    ),
   };
 }
 

@@ -209,6 +209,9 @@ export const api = {
       }),
     ),
   dispute: (id: string) => ok(client.GET('/api/disputes/{id}', { params: { path: { id } } })),
+  /** The merchant contests a refund platform support approved. */
+  openMerchantDispute: (requestId: string, note: string) =>
+    ok(client.POST('/api/refunds/{id}/dispute', { params: { path: { id: requestId } }, body: { note } })),
   saveStatement: (id: string, body: StatementInput) =>
     ok(client.PUT('/api/disputes/{id}/statement', { params: { path: { id } }, body })),
   submitStatement: (id: string, version: number) =>

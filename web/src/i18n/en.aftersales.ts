@@ -266,6 +266,11 @@ const aftersalesEn: AftersalesMessages = {
     },
     review: {
       title: 'Review',
+      dispute: 'Take to arbitration',
+      disputeTitle: 'Contest platform support’s refund decision',
+      disputeHint:
+        'Platform support approved this refund after your review deadline passed. If you think the decision was wrong, you may take it to arbitration within the escalation period: the refund stands meanwhile; if the arbitrator overturns it, the buyer keeps the refund and the platform compensates you.',
+      disputeNote: 'Why (this becomes your draft statement; you can edit it before submitting)',
       approve: 'Approve refund',
       reject: 'Reject',
       requestInfo: 'Ask for material',

@@ -250,6 +250,11 @@ const aftersalesZhCN = {
     },
     review: {
       title: '审核',
+      dispute: '申请平台仲裁',
+      disputeTitle: '对平台客服的退款决定申请仲裁',
+      disputeHint:
+        '平台客服在您超时未审核后同意了这笔退款。如您认为决定有误，可在决定后的申诉期内申请仲裁：退款在仲裁期间保持不变；若仲裁员改判，买家已收到的退款不收回，由平台补偿您的损失。',
+      disputeNote: '申请理由（将作为您的陈述草稿，提交前可修改）',
       approve: '同意退款',
       reject: '拒绝',
       requestInfo: '要求补充材料',

@@ -1,6 +1,7 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { App as AntApp, Alert, Button, Form, Input, Modal, Popconfirm, Radio, Space, Typography } from 'antd';
 import { useState, type CSSProperties, type ReactNode } from 'react';
+import { useNavigate } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { api, ApiError } from '../../api';
 import { modalTestId } from '../../components/modalTestId';
@@ -19,6 +20,7 @@ import {
   type ReviewerRefundAction,
   type ZhEn,
 } from '../../types';
+import { disputeListKey } from '../disputes/queries';
 import { DESCRIPTION_MAX } from './ApplyRefundDrawer';
 import { EvidenceUpload, type EvidenceState } from './EvidenceUpload';
 import { invalidateRefunds, isVersionConflict, pickText, refundKey, useVocabulary } from './queries';
@@ -614,13 +616,65 @@ function DecisionModal({
 
 const REVIEW_ACTIONS = allOf<ReviewerRefundAction>()(['APPROVE', 'REJECT', 'REQUEST_INFO']);
 
+/** The merchant contests a refund platform support approved: a note, then the new dispute's page. */
+function MerchantDisputeModal({ detail, onClose }: { detail: RefundDetail; onClose: () => void }) {
+  const { t } = useTranslation();
+  const navigate = useNavigate();
+  const qc = useQueryClient();
+  const [note, setNote] = useState('');
+  const open = useMutation({
+    mutationFn: () => api.openMerchantDispute(detail.id, note.trim()),
+    onSuccess: (d) => {
+      invalidateRefunds(qc);
+      void qc.invalidateQueries({ queryKey: disputeListKey('all', detail.id) });
+      void navigate(`/disputes/${d.id}`);
+    },
+  });
+  return (
+    <ActionModal
+      open
+      title={t('aftersales.review.disputeTitle')}
+      testId="merchant-dispute"
+      onCancel={onClose}
+      onOk={() => open.mutate()}
+      okText={t('aftersales.review.dispute')}
+      loading={open.isPending}
+      okDisabled={note.trim().length < 2}
+      error={open.error}
+    >
+      <Typography.Paragraph type="secondary">{t('aftersales.review.disputeHint')}</Typography.Paragraph>
+      <Form layout="vertical">
+        <Form.Item label={t('aftersales.review.disputeNote')} required>
+          <Input.TextArea
+            rows={4}
+            maxLength={2000}
+            showCount
+            value={note}
+            onChange={(e) => setNote(e.target.value)}
+            data-testid="merchant-dispute-note"
+          />
+        </Form.Item>
+      </Form>
+    </ActionModal>
+  );
+}
+
 /** The reviewer's buttons (merchant on PENDING_REVIEW, support on SUPPORT_REVIEW), and support's 改退余额. */
 export function ReviewPanel({ detail }: { detail: RefundDetail }) {
   const { t } = useTranslation();
   const [mode, setMode] = useState<ReviewerRefundAction | null>(null);
   const review = REVIEW_ACTIONS.filter((a) => detail.actions.includes(a));
   const reroute = detail.actions.includes('CHOOSE_BALANCE');
-  if (review.length === 0 && !reroute) return null;
+  const offered = detail.actions.includes('DISPUTE');
+  const [contesting, setContesting] = useState(false);
+  // Offered until a dispute exists (one per request; the page then links to it).
+  const existing = useQuery({
+    queryKey: disputeListKey('all', detail.id),
+    queryFn: () => api.disputes({ queue: 'all', requestId: detail.id }),
+    enabled: offered,
+  });
+  const contest = offered && existing.data?.items.length === 0;
+  if (review.length === 0 && !reroute && !contest) return null;
   const label: Record<ReviewerRefundAction, string> = {
     APPROVE: t('aftersales.review.approve'),
     REJECT: t('aftersales.review.reject'),
@@ -640,6 +694,12 @@ export function ReviewPanel({ detail }: { detail: RefundDetail }) {
         </Button>
       ))}
       {reroute && <ConfirmAction detail={detail} action="CHOOSE_BALANCE" />}
+      {contest && (
+        <Button onClick={() => setContesting(true)} data-testid="review-DISPUTE">
+          {t('aftersales.review.dispute')}
+        </Button>
+      )}
+      {contesting && <MerchantDisputeModal detail={detail} onClose={() => setContesting(false)} />}
       {mode && <DecisionModal detail={detail} action={mode} onClose={() => setMode(null)} />}
     </Space>
   );
