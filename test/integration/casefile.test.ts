@@ -11,8 +11,9 @@ import { createHash } from 'node:crypto';
 import JSZip from 'jszip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { harness, PASSWORD, type Client, type Harness } from '../helpers/app.js';
+import { disputed, submitBoth } from '../helpers/disputes.js';
 import { refs } from '../helpers/evidence.js';
-import { buy, fund, idem, stocked, type Stocked } from '../helpers/orders.js';
+import { buy, fund, idem, stocked } from '../helpers/orders.js';
 
 let h: Harness;
 let arbitrator: Client & { userId: string };
@@ -45,96 +46,12 @@ const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 // ---- the dispute, as disputes.test.ts builds it ----------------------------------------------------
 
-async function merchantOf(p: Stocked): Promise<Client> {
-  const u = await h.db.db
-    .selectFrom('users')
-    .select('username')
-    .where('id', '=', p.shop.userId)
-    .executeTakeFirstOrThrow();
-  const c = h.client();
-  expect((await c.login(u.username, PASSWORD)).status).toBe(200);
-  return c;
-}
-
 const CHAT = Buffer.from('买家：卡密提示无效\n商家：不可能\n');
 const SHOT = Buffer.from('充值页面提示：卡密无效 (错误码 1043)\n');
 
-/**
- * A buyer's 2-unit order, a NOT_AS_DESCRIBED request with a chat log, and the merchant's
- * rejection — "activated", which the records contradict (confirmed) — then the escalation.
- */
-async function disputed() {
-  const p = await stocked(h, 4, {
-    policy: {
-      unactivatedRefund: true,
-      windowHours: 72,
-      noReasonRefund: false,
-      revealedRefund: false,
-      nonRefundable: false,
-      nonRefundableText: null,
-    },
-  });
-  const b = await h.loggedIn({ role: 'buyer' });
-  await fund(h, b.userId, 1_000_000);
-  const res = await buy(b, p, 2);
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-  const orderId = (res.body as { id: string }).id;
-  const [file] = await refs(b, [{ name: '聊天 记录/../chat.txt', bytes: CHAT }]);
-  const applied = await b.req<Request>(
-    'POST',
-    `/api/orders/${orderId}/refunds`,
-    { reason: 'NOT_AS_DESCRIBED', description: '卡密提示无效 <b>加粗</b>', files: [file] },
-    { 'idempotency-key': idem() },
-  );
-  expect(applied.status, JSON.stringify(applied.body)).toBe(201);
-  const m = await merchantOf(p);
-  const rej = await m.post<Request>(`/api/refunds/${applied.body.id}/decision`, {
-    action: 'REJECT',
-    version: applied.body.version,
-    code: 'ACTIVATED',
-    acknowledgeWarnings: true,
-  });
-  expect(rej.status, JSON.stringify(rej.body)).toBe(200);
-  const esc = await b.post<Request>(`/api/refunds/${applied.body.id}/actions`, {
-    action: 'ESCALATE',
-    version: rej.body.version,
-    note: '卡密无效，商家拒绝无理',
-  });
-  expect(esc.status, JSON.stringify(esc.body)).toBe(200);
-  const list = await b.get<{ items: { id: string }[] }>(`/api/disputes?requestId=${applied.body.id}`);
-  expect(list.body.items).toHaveLength(1);
-  return { p, b, m, requestId: applied.body.id, orderId, id: list.body.items[0].id };
-}
 const view = async (c: Client, id: string) => (await c.get<Dispute>(`/api/disputes/${id}`)).body;
 
 const SCRIPT = '<script>alert("case-file")</script>';
-
-async function submitBoth(
-  c: { b: Client; m: Client; id: string },
-  buyerText = '卡密从未激活，充值提示无效。',
-) {
-  const d = await view(c.b, c.id);
-  const bs = d.statements.find((s) => s.party === 'BUYER')!;
-  const [shot] = await refs(c.b, [{ name: 'invalid.txt', bytes: SHOT }]);
-  const saved = await c.b.req<{ version: number }>('PUT', `/api/disputes/${c.id}/statement`, {
-    text: buyerText,
-    files: [shot],
-    version: bs.version,
-  });
-  expect(saved.status, JSON.stringify(saved.body)).toBe(200);
-  expect(
-    (await c.b.post(`/api/disputes/${c.id}/statement/submit`, { version: saved.body.version })).status,
-  ).toBe(204);
-  const ms = await c.m.req<{ version: number }>('PUT', `/api/disputes/${c.id}/statement`, {
-    text: '我方卡密均为正品。',
-    files: [],
-    version: 0,
-  });
-  expect(ms.status, JSON.stringify(ms.body)).toBe(200);
-  expect(
-    (await c.m.post(`/api/disputes/${c.id}/statement/submit`, { version: ms.body.version })).status,
-  ).toBe(204);
-}
 
 // ---- downloading and reading the ZIP ---------------------------------------------------------------
 
@@ -235,7 +152,11 @@ function expectAbsent(z: CaseZip, secrets: string[]) {
 
 describe('a request’s and a dispute’s case file', () => {
   it('buyer, merchant and arbitrator download it; hashes, evidence, audit trail, escaping and no secrets', async () => {
-    const c = await disputed();
+    const c = await disputed(h, {
+      chatName: '聊天 记录/../chat.txt',
+      chat: CHAT,
+      description: '卡密提示无效 <b>加粗</b>',
+    });
     const req = (await c.b.get<Request>(`/api/refunds/${c.requestId}`)).body;
     // the buyer reveals one key: its secret is now on record for the buyer, and must never be in a case file
     const revealed = await c.b.post<{ secret: string; serial: string | null }>(
@@ -271,7 +192,7 @@ describe('a request’s and a dispute’s case file', () => {
       .where('unit_id', 'in', req.unitIds)
       .execute();
     expect(keys).toHaveLength(2);
-    await submitBoth(c, `卡密从未激活，充值提示无效。${SCRIPT}`);
+    await submitBoth(c, { buyerText: `卡密从未激活，充值提示无效。${SCRIPT}`, shot: SHOT });
     const staff = await view(arbitrator, c.id);
     expect(staff.state).toBe('ARBITRATION');
     const rationale = '记录显示卡密未激活，商家以“已激活”为由拒绝与记录矛盾，支持买家。<i>RATIONALE</i>';

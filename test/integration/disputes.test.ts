@@ -9,8 +9,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAuditChain } from '../../src/platform/audit.js';
 import { verifyLedger } from '../../src/modules/payments/ledger.js';
-import { harness, PASSWORD, type Client, type Harness } from '../helpers/app.js';
+import { harness, type Client, type Harness } from '../helpers/app.js';
 import { refs } from '../helpers/evidence.js';
+import { disputed, merchantOf, submitBoth, UNACTIVATED_REFUND } from '../helpers/disputes.js';
 import { cardLines, importLines } from '../helpers/inventory.js';
 import { buy, fund, idem, stocked, walletBalance, type Stocked } from '../helpers/orders.js';
 
@@ -64,98 +65,10 @@ type MerchantRecord = {
 async function sweep() {
   for (let i = 0; i < 50 && (await h.app.kameng.sweep()).fired > 0; i++);
 }
-async function merchantOf(p: Stocked): Promise<Client> {
-  const u = await h.db.db
-    .selectFrom('users')
-    .select('username')
-    .where('id', '=', p.shop.userId)
-    .executeTakeFirstOrThrow();
-  const c = h.client();
-  expect((await c.login(u.username, PASSWORD)).status).toBe(200);
-  return c;
-}
 const setDeposit = (p: Stocked, fen: number) =>
   h.db.db.updateTable('merchants').set({ deposit_fen: fen }).where('id', '=', p.shop.merchantId).execute();
 
-/**
- * A buyer's 2-unit order, a NOT_AS_DESCRIBED request with a chat log, and the merchant's
- * rejection — "activated", which the records contradict (confirmed) — then the escalation.
- */
-async function disputed(opts: { units?: number; p?: Stocked } = {}) {
-  const p =
-    opts.p ??
-    (await stocked(h, 4, {
-      policy: {
-        unactivatedRefund: true,
-        windowHours: 72,
-        noReasonRefund: false,
-        revealedRefund: false,
-        nonRefundable: false,
-        nonRefundableText: null,
-      },
-    }));
-  const b = await h.loggedIn({ role: 'buyer' });
-  await fund(h, b.userId, 1_000_000);
-  const res = await buy(b, p, opts.units ?? 2);
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-  const orderId = (res.body as { id: string }).id;
-  const [file] = await refs(b, [
-    { name: 'chat.txt', bytes: Buffer.from('买家：卡密提示无效\n商家：不可能\n') },
-  ]);
-  const applied = await b.req<Request>(
-    'POST',
-    `/api/orders/${orderId}/refunds`,
-    { reason: 'NOT_AS_DESCRIBED', description: '卡密提示无效', files: [file] },
-    { 'idempotency-key': idem() },
-  );
-  expect(applied.status, JSON.stringify(applied.body)).toBe(201);
-  const m = await merchantOf(p);
-  const rej = await m.post<Request>(`/api/refunds/${applied.body.id}/decision`, {
-    action: 'REJECT',
-    version: applied.body.version,
-    code: 'ACTIVATED',
-    acknowledgeWarnings: true,
-  });
-  expect(rej.status, JSON.stringify(rej.body)).toBe(200);
-  const esc = await b.post<Request>(`/api/refunds/${applied.body.id}/actions`, {
-    action: 'ESCALATE',
-    version: rej.body.version,
-    note: '卡密无效，商家拒绝无理',
-  });
-  expect(esc.status, JSON.stringify(esc.body)).toBe(200);
-  const list = await b.get<{ items: { id: string }[] }>(`/api/disputes?requestId=${applied.body.id}`);
-  expect(list.body.items).toHaveLength(1);
-  const id = list.body.items[0].id;
-  return { p, b, m, requestId: applied.body.id, orderId, id };
-}
 const view = async (c: Client, id: string) => (await c.get<Dispute>(`/api/disputes/${id}`)).body;
-
-async function submitBoth(c: { b: Client; m: Client; id: string }) {
-  /** A party's draft version: the opener's note made one; the other side starts at 0. */
-  const draft = async (who: Client, party: string) =>
-    (await view(who, c.id)).statements.find((s) => s.party === party && s.state === 'DRAFT')?.version ?? 0;
-  const [shot] = await refs(c.b, [
-    { name: 'invalid.txt', bytes: Buffer.from('充值页面提示：卡密无效 (错误码 1043)\n') },
-  ]);
-  const saved = await c.b.req<{ version: number }>('PUT', `/api/disputes/${c.id}/statement`, {
-    text: '卡密从未激活，充值提示无效。',
-    files: [shot],
-    version: await draft(c.b, 'BUYER'),
-  });
-  expect(saved.status, JSON.stringify(saved.body)).toBe(200);
-  expect(
-    (await c.b.post(`/api/disputes/${c.id}/statement/submit`, { version: saved.body.version })).status,
-  ).toBe(204);
-  const ms = await c.m.req<{ version: number }>('PUT', `/api/disputes/${c.id}/statement`, {
-    text: '我方卡密均为正品。',
-    files: [],
-    version: await draft(c.m, 'MERCHANT'),
-  });
-  expect(ms.status, JSON.stringify(ms.body)).toBe(200);
-  expect(
-    (await c.m.post(`/api/disputes/${c.id}/statement/submit`, { version: ms.body.version })).status,
-  ).toBe(204);
-}
 
 async function invariants() {
   expect((await verifyLedger(h.db.db)).ok).toBe(true);
@@ -164,7 +77,7 @@ async function invariants() {
 
 describe('a dispute from escalation to a final decision', () => {
   it('escalating opens the case with each party’s evidence deadline; strangers see nothing', async () => {
-    const { b, m, id, requestId } = await disputed();
+    const { b, m, id, requestId } = await disputed(h);
     const d = await view(b, id);
     expect(d.state).toBe('EVIDENCE');
     expect(d.viewer).toBe('BUYER');
@@ -190,7 +103,7 @@ describe('a dispute from escalation to a final decision', () => {
   });
 
   it('buyer wins: refund executes, a violation with its deposit compensation, and the decision is final', async () => {
-    const c = await disputed();
+    const c = await disputed(h);
     await setDeposit(c.p, 20_000);
     await submitBoth(c);
     const start = await walletBalance(h, c.b.userId);
@@ -280,7 +193,7 @@ describe('a dispute from escalation to a final decision', () => {
   });
 
   it('a submitted statement never changes; nobody submits: the deadline starts arbitration and records who missed it', async () => {
-    const c = await disputed();
+    const c = await disputed(h);
     const d = await view(c.b, c.id);
     const bs = d.statements[0];
     expect((await c.b.post(`/api/disputes/${c.id}/statement/submit`, { version: bs.version })).status).toBe(
@@ -325,7 +238,7 @@ describe('a dispute from escalation to a final decision', () => {
   });
 
   it('unit by unit: every unit named, one refunded, one kept', async () => {
-    const c = await disputed();
+    const c = await disputed(h);
     await submitBoth(c);
     const d = await view(arbitrator, c.id);
     const [u1, u2] = d.units;
@@ -364,7 +277,7 @@ describe('a dispute from escalation to a final decision', () => {
   });
 
   it('two arbitrators deciding at once: one decision executes, the other is refused; one payout', async () => {
-    const c = await disputed();
+    const c = await disputed(h);
     await submitBoth(c);
     const second = await h.loggedIn({ role: 'arbitrator' });
     const d = await view(arbitrator, c.id);
@@ -394,7 +307,7 @@ describe('a dispute from escalation to a final decision', () => {
   });
 
   it('support is alerted before the decision is due, and again once it is overdue', async () => {
-    const c = await disputed();
+    const c = await disputed(h);
     await submitBoth(c);
     const d = await view(arbitrator, c.id);
     const due = Date.parse(d.decisionDueAt!);
@@ -442,7 +355,7 @@ describe('a merchant contests a refund support approved', () => {
       { 'idempotency-key': idem() },
     );
     expect(applied.status, JSON.stringify(applied.body)).toBe(201);
-    const m = await merchantOf(p);
+    const m = await merchantOf(h, p);
     // the merchant's own decision cannot be contested by itself
     expect(
       (await m.post<{ code: string }>(`/api/refunds/${applied.body.id}/dispute`, { note: '太早了' })).body
@@ -533,7 +446,7 @@ describe('accountability', () => {
     expect(res.status).toBe(201);
     const orderId = (res.body as { id: string }).id;
     h.base.advance(10 * 60_000);
-    const m = await merchantOf(p);
+    const m = await merchantOf(h, p);
     const reported = await m.post('/api/registry/report', {
       cardNo: `${prefix}00000000`,
       password: `pw-${prefix}-0-secret`,
@@ -596,7 +509,7 @@ describe('accountability', () => {
     });
     expect(put.status, JSON.stringify(put.body)).toBe(200);
     try {
-      const c = await disputed();
+      const c = await disputed(h);
       await submitBoth(c);
       const d = await view(arbitrator, c.id);
       const done = await arbitrator.post<Dispute>(`/api/disputes/${c.id}/decision`, {
@@ -643,19 +556,10 @@ describe('accountability', () => {
   });
 
   it('the public record equals the hand-computed figures', async () => {
-    const p = await stocked(h, 6, {
-      policy: {
-        unactivatedRefund: true,
-        windowHours: 72,
-        noReasonRefund: false,
-        revealedRefund: false,
-        nonRefundable: false,
-        nonRefundableText: null,
-      },
-    });
+    const p = await stocked(h, 6, { policy: UNACTIVATED_REFUND });
     await setDeposit(p, 50_000);
     // dispute 1: won by the merchant
-    const c1 = await disputed({ p });
+    const c1 = await disputed(h, { p });
     await submitBoth(c1);
     const d1 = await view(arbitrator, c1.id);
     expect(
@@ -669,7 +573,7 @@ describe('accountability', () => {
       ).status,
     ).toBe(200);
     // dispute 2: lost (buyer wins, a contradicted refusal: UNJUSTIFIED_REFUSAL, 2 points, ¥10.00)
-    const c2 = await disputed({ p });
+    const c2 = await disputed(h, { p });
     await submitBoth(c2);
     const d2 = await view(arbitrator, c2.id);
     expect(
@@ -684,7 +588,7 @@ describe('accountability', () => {
     ).toBe(200);
     await sweep();
     // dispute 3: still open
-    await disputed({ p, units: 1 });
+    await disputed(h, { p, units: 1 });
     const record = (await h.client().get<MerchantRecord>(`/api/merchants/${p.shop.merchantId}/record`)).body;
     const violations = await h.db.db
       .selectFrom('merchant_violations')
