@@ -522,6 +522,12 @@ describe('accountability', () => {
       const record = (await h.client().get<MerchantRecord>(`/api/merchants/${c.p.shop.merchantId}/record`))
         .body;
       expect(record.status).toBe('SUSPENDED');
+      const listed = await admin.get<{ items: { id: string; status: string }[] }>(
+        '/api/admin/merchants?status=SUSPENDED',
+      );
+      expect(listed.body.items.map((m) => m.id)).toContain(c.p.shop.merchantId);
+      expect(listed.body.items.every((m) => m.status === 'SUSPENDED')).toBe(true);
+      expect((await c.b.get('/api/admin/merchants')).status).toBe(403);
       const other = await h.loggedIn({ role: 'buyer' });
       await fund(h, other.userId, 100_000);
       const refused = await buy(other, c.p, 1);

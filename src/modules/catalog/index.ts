@@ -7,4 +7,4 @@ export { changeStatus, createProduct } from './products.js';
 export { getProduct } from './queries.js';
 export type { ProductInput } from './products.js';
 export { catalogRoutes } from './routes.js';
-export { policyTerms, policyViewSchema, toPolicyView } from './views.js';
+export { merchantViewSchema, policyTerms, policyViewSchema, toMerchantView, toPolicyView } from './views.js';

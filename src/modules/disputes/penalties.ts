@@ -15,6 +15,7 @@ import { getSetting, putSetting } from '../../platform/settings.js';
 import { defineMachine, type Transitions } from '../../platform/fsm.js';
 import { appendAudit, unitOfWork } from '../../platform/unit-of-work.js';
 import { merchantUsers, notify } from '../notifications/index.js';
+import { toMerchantView } from '../catalog/index.js';
 import { compensateFromDeposit } from '../payments/index.js';
 
 export const VIOLATION_KINDS = [
@@ -243,4 +244,19 @@ export async function setMerchantStatus(
     );
     return moved;
   });
+}
+
+/** Every merchant for the sanctions page (admin and support): suspended first, then by name. */
+export async function listMerchants(
+  ctx: { db: Db },
+  actor: UserActor,
+  filter: { status?: MerchantStatus },
+): Promise<ReturnType<typeof toMerchantView>[]> {
+  if (actor.role !== 'admin' && actor.role !== 'support') fail('auth.forbidden');
+  let q = ctx.db.selectFrom('merchants').selectAll();
+  if (filter.status) q = q.where('status', '=', filter.status);
+  const rows = await q.orderBy('name').limit(1000).execute();
+  return rows
+    .sort((a, b) => Number(b.status === 'SUSPENDED') - Number(a.status === 'SUSPENDED'))
+    .map(toMerchantView);
 }

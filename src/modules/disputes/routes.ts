@@ -9,9 +9,16 @@ import { userOf } from '../../platform/http/auth.js';
 import { idParams, problems } from '../../platform/http/schemas.js';
 import { fail } from '../../platform/errors.js';
 import type { AfterSalesContext } from '../aftersales/index.js';
+import { merchantViewSchema } from '../catalog/index.js';
 import { caseFileQuerySchema, disputeCaseFile, requestCaseFile, type CaseFileDownload } from './casefile.js';
 import { decideDispute, decisionSchema } from './decide.js';
-import { getPenaltyRules, penaltyRulesSchema, setMerchantStatus, setPenaltyRules } from './penalties.js';
+import {
+  getPenaltyRules,
+  listMerchants,
+  penaltyRulesSchema,
+  setMerchantStatus,
+  setPenaltyRules,
+} from './penalties.js';
 import { openMerchantDispute } from './open.js';
 import { merchantRecord, merchantRecordSchema } from './record.js';
 import { saveDraft, statementDraftSchema, submitStatement } from './statements.js';
@@ -177,6 +184,20 @@ export function disputeRoutes(ctx: AfterSalesContext): FastifyPluginAsyncZod {
         },
       },
       async (req) => setPenaltyRules(ctx, userOf(req), req.body),
+    );
+
+    app.get(
+      '/admin/merchants',
+      {
+        config: { auth: { users: ['admin', 'support'] } },
+        schema: {
+          tags: ['admin'],
+          summary: 'Every merchant (suspended first), optionally only those of one status',
+          querystring: z.strictObject({ status: z.enum(['ACTIVE', 'SUSPENDED']).optional() }),
+          response: { 200: z.object({ items: z.array(merchantViewSchema) }), ...problems(400, 401, 403) },
+        },
+      },
+      async (req) => ({ items: await listMerchants(ctx, userOf(req), req.query) }),
     );
 
     app.post(

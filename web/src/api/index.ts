@@ -222,6 +222,8 @@ export const api = {
     ok(client.POST('/api/disputes/{id}/decision', { params: { path: { id } }, body })),
   merchant: (id: string) => ok(client.GET('/api/merchants/{id}', { params: { path: { id } } })),
   merchantRecord: (id: string) => ok(client.GET('/api/merchants/{id}/record', { params: { path: { id } } })),
+  adminMerchants: (status?: 'ACTIVE' | 'SUSPENDED') =>
+    ok(client.GET('/api/admin/merchants', { params: { query: { status } } })),
   merchantProductsOf: (merchantId: string) =>
     ok(client.GET('/api/products', { params: { query: { merchantId } } })),
   penaltyRules: () => ok(client.GET('/api/admin/penalty-rules')),

@@ -187,37 +187,18 @@ interface Shop {
   record: MerchantRecord | undefined;
 }
 
-/**
- * The shops an admin can see here: there is no listing of every merchant in the API, so they are
- * gathered from the catalog (products on sale, each with its merchant) and the arbitration queue.
- */
+/** Every shop (GET /api/admin/merchants, suspended first) with its public record. */
 function useShops(): { shops: Shop[]; pending: boolean; error: unknown } {
-  const products = useQuery({
-    queryKey: ['products', 'list', 'admin', 'all'],
-    queryFn: () => api.products({}),
-  });
-  const disputes = useQuery({
-    queryKey: ['disputes', 'list', 'all', 'admin'],
-    queryFn: () => api.disputes({ queue: 'all' }),
-  });
-  const ids = [
-    ...new Set([
-      ...(products.data?.items.map((p) => p.merchant.id) ?? []),
-      ...(disputes.data?.items.flatMap((d) => (d.merchantId ? [d.merchantId] : [])) ?? []),
-    ]),
-  ].sort();
-  const merchants = useQueries({
-    queries: ids.map((id) => ({ queryKey: [...MERCHANTS_KEY, id], queryFn: () => api.merchant(id) })),
-  });
+  const merchants = useQuery({ queryKey: MERCHANTS_KEY, queryFn: () => api.adminMerchants() });
+  const items = merchants.data?.items ?? [];
   const records = useQueries({
-    queries: ids.map((id) => ({ queryKey: [...RECORDS_KEY, id], queryFn: () => api.merchantRecord(id) })),
+    queries: items.map((m) => ({
+      queryKey: [...RECORDS_KEY, m.id],
+      queryFn: () => api.merchantRecord(m.id),
+    })),
   });
-  const shops = merchants.flatMap((m, i) => (m.data ? [{ merchant: m.data, record: records[i]?.data }] : []));
-  return {
-    shops,
-    pending: products.isPending || disputes.isPending || merchants.some((m) => m.isPending),
-    error: products.error ?? disputes.error ?? merchants.find((m) => m.error)?.error ?? null,
-  };
+  const shops = items.map((merchant, i) => ({ merchant, record: records[i]?.data }));
+  return { shops, pending: merchants.isPending, error: merchants.error ?? null };
 }
 
 function StatusModal({ shop, onClose }: { shop: Shop; onClose: () => void }) {
