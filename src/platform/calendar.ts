@@ -72,6 +72,13 @@ export function shanghaiDate(instant: Date): string {
   return isoOf(dayNumberOf(instant));
 }
 
+const SHANGHAI_OFFSET_MS = 8 * 3_600_000; // UTC+8, no DST since 1991
+
+/** 'YYYY-MM-DD HH:mm:ss' of the instant in Shanghai (records, exports, notices). */
+export function shanghaiDateTime(instant: Date): string {
+  return `${shanghaiDate(instant)} ${new Date(instant.getTime() + SHANGHAI_OFFSET_MS).toISOString().slice(11, 19)}`;
+}
+
 // ---- bundled data ---------------------------------------------------------------------------------
 
 // Validated at load so a chinese-days upgrade that changes the data shape fails loudly, not silently.

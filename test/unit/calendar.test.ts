@@ -1,3 +1,4 @@
+import { inert } from '../../src/platform/spreadsheet.js';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ZodError } from 'zod';
@@ -6,6 +7,7 @@ import {
   WorkingDayCalendar,
   parseCalendarImport,
   shanghaiDate,
+  shanghaiDateTime,
   type CalendarOverride,
 } from '../../src/platform/calendar.js';
 
@@ -37,6 +39,18 @@ describe('shanghaiDate', () => {
     expect(shanghaiDate(new Date('2025-09-30T15:59:59.999Z'))).toBe('2025-09-30');
     expect(shanghaiDate(new Date('2025-09-30T16:00:00Z'))).toBe('2025-10-01');
     expect(() => shanghaiDate(new Date('nope'))).toThrow(RangeError);
+  });
+
+  it('with the time of day: the same instant on the Shanghai wall clock', () => {
+    expect(shanghaiDateTime(new Date('2025-09-30T15:59:59.999Z'))).toBe('2025-09-30 23:59:59');
+    expect(shanghaiDateTime(new Date('2025-09-30T16:00:00Z'))).toBe('2025-10-01 00:00:00');
+  });
+});
+
+describe('spreadsheet text', () => {
+  it('text that starts like a formula is made inert; anything else is left alone', () => {
+    for (const f of ['=1+1', '+86 138', '-2', '@SUM(A1)', '\t=cmd', '\r=cmd']) expect(inert(f)).toBe(`'${f}`);
+    for (const t of ['卡密 1043', '1-2', 'a=b', '']) expect(inert(t)).toBe(t);
   });
 });
 

@@ -10,6 +10,7 @@
  * already `Html` built by this file, so user text (descriptions, statements, file names, chat
  * messages, a merchant's product name) can never become markup.
  */
+import { shanghaiDateTime } from '../../platform/calendar.js';
 import { fenToYuan } from '../../platform/money.js';
 import type { DisputeDetail } from './views.js';
 
@@ -149,18 +150,9 @@ export function html(strings: TemplateStringsArray, ...values: Part[]): Html {
 
 // ---- formatting ----------------------------------------------------------------------------------
 
-const fmt = new Intl.DateTimeFormat('sv-SE', {
-  timeZone: 'Asia/Shanghai',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-});
 /** "2026-01-05 10:00:00", Beijing time; '—' for none. */
 export const shanghai = (t: string | Date | null | undefined): string =>
-  t === null || t === undefined || t === '' ? '—' : fmt.format(typeof t === 'string' ? new Date(t) : t);
+  t === null || t === undefined || t === '' ? '—' : shanghaiDateTime(typeof t === 'string' ? new Date(t) : t);
 export const yuan = (fen: number | null | undefined): string =>
   fen === null || fen === undefined ? '—' : `¥${fenToYuan(Number(fen))}`;
 

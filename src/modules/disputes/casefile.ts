@@ -34,7 +34,9 @@ import type { UserActor } from '../../platform/actor.js';
 import { auditTrail } from '../../platform/audit.js';
 import { fromJson, type Db } from '../../platform/db/dialect.js';
 import { isSha256, sha256Bytes, type FileStore } from '../../platform/files.js';
+import { shanghaiDateTime } from '../../platform/calendar.js';
 import { fenToYuan } from '../../platform/money.js';
+import { inert } from '../../platform/spreadsheet.js';
 import { requestDetail } from '../aftersales/index.js';
 import {
   renderSummary,
@@ -285,26 +287,16 @@ async function packEvidence(
 
 // ---- CSV -----------------------------------------------------------------------------------------
 
-const shanghaiFmt = new Intl.DateTimeFormat('sv-SE', {
-  timeZone: 'Asia/Shanghai',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-});
 const SHANGHAI_OFFSET_MS = 8 * 3_600_000; // UTC+8, no DST
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
 /** Text a spreadsheet would run as a formula (= + - @, tab, CR) gets a leading ' (as orders' export). */
-const inert = (s: string): string => (/^[=+\-@\t\r]/.test(s) ? `'${s}` : s);
 
 function cell(key: string, v: unknown): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'number') return key.endsWith('Fen') && Number.isSafeInteger(v) ? fenToYuan(v) : String(v);
   if (typeof v === 'boolean') return v ? 'true' : 'false';
-  if (typeof v === 'string') return ISO_TIME.test(v) ? `${shanghaiFmt.format(new Date(v))} +08:00` : inert(v);
+  if (typeof v === 'string') return ISO_TIME.test(v) ? `${shanghaiDateTime(new Date(v))} +08:00` : inert(v);
   return inert(JSON.stringify(v));
 }
 const header = (key: string): string => (key.endsWith('Fen') ? `${key.slice(0, -3)} (¥)` : key);

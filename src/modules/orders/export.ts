@@ -8,22 +8,14 @@ import ExcelJS from 'exceljs';
 import type { Db } from '../../platform/db/dialect.js';
 import { fenToYuan } from '../../platform/money.js';
 import type { Actor } from '../../platform/actor.js';
-import { shanghaiDate } from '../../platform/calendar.js';
+import { shanghaiDate, shanghaiDateTime } from '../../platform/calendar.js';
+import { inert } from '../../platform/spreadsheet.js';
 import { fail } from '../../platform/errors.js';
 
 export type ExportFormat = 'csv' | 'xlsx';
 export type Dataset = 'orders' | 'payments' | 'keys' | 'refunds';
 
-const fmt = new Intl.DateTimeFormat('sv-SE', {
-  timeZone: 'Asia/Shanghai',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-});
-const time = (iso: string | null): string => (iso ? fmt.format(new Date(iso)) : '');
+const time = (iso: string | null): string => (iso ? shanghaiDateTime(new Date(iso)) : '');
 const yuan = (fen: number | null): string => (fen === null ? '' : fenToYuan(fen));
 
 interface Sheet {
@@ -273,18 +265,14 @@ const builders: Record<Dataset, (db: Db, buyerId: string) => Promise<Sheet>> = {
   refunds: refundsSheet,
 };
 
-/**
- * A text cell starting with = + - @ (or a tab/CR) would run as a formula when the file is opened in
- * a spreadsheet (CSV injection through a merchant-chosen product name): such text gets a leading '.
- */
-const inert = (v: string | number): string | number =>
-  typeof v === 'string' && /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
+// A merchant-chosen product name could start like a formula: text cells are made inert.
+const cellOf = (v: string | number): string | number => (typeof v === 'string' ? inert(v) : v);
 
 function addSheet(wb: ExcelJS.Workbook, s: Sheet): void {
   const ws = wb.addWorksheet(s.name);
   ws.columns = s.columns;
   ws.getRow(1).font = { bold: true };
-  ws.addRows(s.rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, inert(v)]))));
+  ws.addRows(s.rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, cellOf(v)]))));
 }
 
 /** XLSX: every dataset as a sheet. CSV: one dataset, UTF-8 with a BOM so Excel reads Chinese. */
