@@ -22,7 +22,17 @@ export default defineConfig({
             },
           ]
         : []),
-      { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], fileParallelism: false } },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          fileParallelism: false,
+          // A page answers after a request, a re-fetch and a render: on a busy 2-core machine that
+          // can take more than expect.poll's default second.
+          expect: { poll: { timeout: 15_000 } },
+        },
+      },
     ],
   },
 });
