@@ -7,10 +7,14 @@
  * with a rationale and confirms the final decision; the buyer sees the decision and the refund
  * arrives (request REFUNDED, wallet back); the merchant's record shows the dispute lost. Then an
  * admin's penalty rules and a suspension with its reinstatement. Pages are also looked at 375 px
- * wide: nothing may scroll sideways.
+ * wide: nothing may scroll sideways. Last, a sealed key its merchant reports activated: the buyer's
+ * pre-check says the activation cannot be theirs, the merchant rejects it as activated anyway, the
+ * buyer escalates, nobody writes before the evidence deadline, the finding clears the buyer, the
+ * arbitrator decides for them and the merchant's record shows an activated key delivered.
  */
 import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { systemActor } from '../../src/platform/actor.js';
 import { browserSuite, confirmUntil, haveChromium, makePng, refundState, textarea } from './helpers.js';
 
 const e2e = browserSuite({
@@ -421,4 +425,292 @@ describe.skipIf(!haveChromium)('platform arbitration in the browser', () => {
       await visitor.close();
     }
   }, 60_000);
+
+  it('a sealed key the merchant reports activated: eligible in the pre-check, rejected as activated, escalated; the evidence deadline passes, the finding clears the buyer, refunded, violation on the record', async () => {
+    // ---- 1. xingchen lists a product with exactly one key; the buyer buys it (balance): delivered sealed ----
+    const CARD_NO = 'SEAL20260001';
+    const CARD_PW = 'sealed-pw-7f3k9q';
+    const merchant = await apiLogin('xingchen');
+    const asMerchant = { cookie: merchant.cookie, 'x-csrf-token': merchant.csrfToken };
+    const created = await e2e.app.inject({
+      method: 'POST',
+      url: '/api/merchant/products',
+      headers: asMerchant,
+      payload: {
+        type: 'CARD_KEY',
+        name: '封存卡密 30元',
+        description: '单张卡密，自动发货。',
+        faceValueFen: 3_000,
+        validityDays: 180,
+        prices: { REGULAR: 2_950, VIP: 2_900, SUPER: 2_850 },
+        policy: {
+          unactivatedRefund: true,
+          windowHours: 24,
+          noReasonRefund: false,
+          revealedRefund: false,
+          nonRefundable: false,
+          nonRefundableText: null,
+        },
+      },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const product = created.json<{ id: string; version: number; merchant: { id: string } }>();
+    const onSale = await e2e.app.inject({
+      method: 'POST',
+      url: `/api/merchant/products/${product.id}/status`,
+      headers: asMerchant,
+      payload: { version: product.version, status: 'ON_SALE' },
+    });
+    expect(onSale.statusCode, onSale.body).toBe(200);
+    // the key file, as the merchant page uploads it (multipart)
+    const upload = new FormData();
+    upload.append('file', new Blob([`${CARD_NO} ${CARD_PW}\n`], { type: 'text/plain' }), 'keys.txt');
+    const multipart = new Request('http://upload.invalid/', { method: 'POST', body: upload });
+    const started = await e2e.app.inject({
+      method: 'POST',
+      url: `/api/merchant/products/${product.id}/imports`,
+      headers: { ...asMerchant, 'content-type': multipart.headers.get('content-type') ?? '' },
+      payload: Buffer.from(await multipart.arrayBuffer()),
+    });
+    expect(started.statusCode, started.body).toBe(202);
+    const batchId = started.json<{ id: string }>().id;
+    await expect
+      .poll(
+        async () => {
+          const batch = await e2e.app.inject({
+            method: 'GET',
+            url: `/api/merchant/imports/${batchId}`,
+            headers: { cookie: merchant.cookie },
+          });
+          const b = batch.json<{ status: string; imported: number }>();
+          return `${b.status}:${b.imported}`;
+        },
+        { timeout: 15_000 },
+      )
+      .toBe('COMPLETED:1');
+
+    const buyer = await apiLogin('buyer');
+    const offer = (
+      await e2e.app.inject({
+        method: 'GET',
+        url: `/api/products/${product.id}`,
+        headers: { cookie: buyer.cookie },
+      })
+    ).json<{
+      faceValueFen: number;
+      validityDays: number | null;
+      policy: { version: number };
+      viewerPrice: { priceFen: number };
+    }>();
+    const checkout = await e2e.app.inject({
+      method: 'POST',
+      url: '/api/orders',
+      headers: { cookie: buyer.cookie, 'x-csrf-token': buyer.csrfToken, 'idempotency-key': 'e2e-sealed-1' },
+      payload: {
+        productId: product.id,
+        quantity: 1,
+        paymentMethod: 'BALANCE',
+        policyVersion: offer.policy.version,
+        policyConfirmed: true,
+        faceValueFen: offer.faceValueFen,
+        validityDays: offer.validityDays,
+        unitPriceFen: offer.viewerPrice.priceFen,
+      },
+    });
+    expect(checkout.statusCode, checkout.body).toBe(201);
+    const order = checkout.json<{ id: string; state: string; totalFen: number }>();
+    expect(order.state).toBe('DELIVERED');
+    const balanceAfterPurchase = await balanceOf(buyer);
+
+    // ---- 2. ten minutes later the merchant reports through the registry that the key was activated ----
+    const clock = e2e.booted.testClock!;
+    await clock.advance(10 * 60_000, systemActor('e2e'));
+    const reported = await e2e.app.inject({
+      method: 'POST',
+      url: '/api/registry/report',
+      headers: asMerchant,
+      payload: {
+        cardNo: CARD_NO,
+        password: CARD_PW,
+        activatedAt: new Date(clock.now().getTime() - 60_000).toISOString(),
+      },
+    });
+    expect(reported.statusCode, reported.body).toBe(200);
+    expect(reported.json<{ state: string; activatedBeforeDelivery: boolean }>()).toMatchObject({
+      state: 'ACTIVATED',
+      activatedBeforeDelivery: false,
+    });
+    // the buyer never looked at it
+    const units = (
+      await e2e.app.inject({
+        method: 'GET',
+        url: `/api/orders/${order.id}`,
+        headers: { cookie: buyer.cookie },
+      })
+    ).json<{ units: { keyState: string | null; firstRevealedAt: string | null }[] }>().units;
+    expect(units).toEqual([expect.objectContaining({ keyState: 'ACTIVATED', firstRevealedAt: null })]);
+
+    const buyerContext = await newContext(PHONE);
+    const merchantContext = await newContext(PHONE);
+    const staffContext = await newContext();
+    try {
+      // ---- 3. the buyer (on a phone) applies: the pre-check says the activation cannot be theirs ----
+      const page = await buyerContext.newPage();
+      await logIn(page, 'buyer');
+      await page.goto(`${e2e.base}/me/orders/${order.id}`);
+      await page.getByTestId('order-after-sales').click();
+      await page.getByTestId('refund-apply-form').waitFor();
+      const defective = page.getByTestId('refund-reason-DEFECTIVE');
+      await expect.poll(() => page.getByTestId('refund-reason').textContent()).toContain('卡密无效');
+      await defective.click();
+      await expect.poll(() => page.getByTestId('refund-precheck').getAttribute('data-status')).toBe('ALL');
+      const unit = page.getByTestId('refund-unit');
+      expect(await unit.count()).toBe(1);
+      expect(await unit.getAttribute('data-outcome')).toBe('ELIGIBLE');
+      const why = await unit.getByTestId('unit-explanations').textContent();
+      expect(why).toContain('在拆封前已被激活');
+      expect(why).toContain('由商家自行报告');
+      expect(why).toContain('激活不可能来自买家');
+      await unit.scrollIntoViewIfNeeded();
+      await phoneShot(page, 'sealed-precheck', 'refund-apply');
+      await textarea(page, 'refund-description').fill('从未查看过卡密，充值时提示该卡已被使用。');
+      await page.getByTestId('refund-submit').click();
+      await page.waitForURL(/\/refunds\/[^/]+$/);
+      const requestId = decodeURIComponent(new URL(page.url()).pathname.split('/').pop() ?? '');
+      await expect.poll(() => refundState(page).getAttribute('data-state')).toBe('PENDING_REVIEW');
+
+      // ---- 4. the merchant (on a phone) rejects it as 商品已激活; the buyer escalates ----
+      const shop = await merchantContext.newPage();
+      await logIn(shop, 'xingchen');
+      await shop.goto(`${e2e.base}/merchant/refunds/${requestId}`);
+      await expect.poll(() => refundState(shop).getAttribute('data-state')).toBe('PENDING_REVIEW');
+      await shop.getByTestId('review-REJECT').click();
+      const activated = shop.getByTestId('reject-code-ACTIVATED');
+      await expect.poll(() => shop.getByTestId('reject-codes').textContent()).toContain('商品已激活');
+      await activated.click();
+      await textarea(shop, 'decision-note').fill('卡密已激活，不予退款');
+      await shop.getByTestId('decision-modal-submit').click();
+      await confirmUntil(shop, /^REJECTED$/);
+      await phoneShot(shop, 'sealed-merchant-rejected');
+
+      await page.reload();
+      await expect.poll(() => refundState(page).getAttribute('data-state')).toBe('REJECTED');
+      await page.getByTestId('refund-action-ESCALATE').click();
+      const modal = page.getByTestId('escalate-modal');
+      await modal.waitFor();
+      await textarea(page, 'escalate-note').fill('卡密在我查看之前就被激活了，不是我用的。');
+      await page.getByTestId('escalate-modal-submit').click();
+      await modal.waitFor({ state: 'detached' });
+      await expect.poll(() => refundState(page).getAttribute('data-state')).toBe('DISPUTED');
+      await page.getByTestId('refund-dispute-open').click();
+      await page.waitForURL(/\/disputes\/[^/]+$/);
+      const disputeId = decodeURIComponent(new URL(page.url()).pathname.split('/').pop() ?? '');
+      await expect.poll(() => disputeState(page)).toBe('EVIDENCE');
+
+      // ---- 5. nobody writes a statement: past the evidence deadline the sweeper starts arbitration ----
+      const dispute = (
+        await e2e.app.inject({
+          method: 'GET',
+          url: `/api/disputes/${disputeId}`,
+          headers: { cookie: buyer.cookie },
+        })
+      ).json<{ disputeNo: string; evidenceDueAt: string }>();
+      await clock.advance(
+        Date.parse(dispute.evidenceDueAt) - clock.now().getTime() + 60_000,
+        systemActor('e2e'),
+      );
+      // (three working days may be longer than a session around a holiday: everyone logs in afresh)
+      const staff = await apiLogin('arbitrator');
+      await expect
+        .poll(
+          async () =>
+            (
+              await e2e.app.inject({
+                method: 'GET',
+                url: `/api/disputes/${disputeId}`,
+                headers: { cookie: staff.cookie },
+              })
+            ).json<{ state: string }>().state,
+          { timeout: 15_000 },
+        )
+        .toBe('ARBITRATION');
+
+      const desk = await staffContext.newPage();
+      await logIn(desk, 'arbitrator');
+      await desk.getByTestId('nav-arbitration').click();
+      await desk.waitForURL(/\/arbitration$/);
+      await desk.locator(`[data-testid="dispute-link"][data-dispute-id="${disputeId}"]`).click();
+      await desk.waitForURL(new RegExp(`/arbitration/${disputeId}$`));
+      await desk.getByTestId('case-file').waitFor();
+      // the finding: activated while still sealed, so not by the buyer — the merchant's fault
+      const sealed = desk.locator(
+        '[data-testid="findings-BUYER"] [data-testid="finding"][data-code="ACTIVATED_WHILE_SEALED"]',
+      );
+      await sealed.waitFor();
+      const finding = await sealed.getByTestId('finding-text').textContent();
+      expect(finding).toMatch(/激活时卡密仍未拆封，不是买家激活的/);
+      expect(finding).toContain('买家从未查看');
+      expect(finding).toContain('由商家自行报告');
+      expect(await sealed.getByTestId('finding-fault').count()).toBe(1);
+      expect(await sealed.getByTestId('finding-sources').textContent()).toContain('卡密激活记录');
+      // the key is activated, but not by the buyer: 商品已激活 as a reason contradicts the records
+      const refusal = desk.locator(
+        '[data-testid="findings-BUYER"] [data-testid="finding"][data-code="REJECTION_CONTRADICTED"]',
+      );
+      expect(await refusal.getByTestId('finding-text').textContent()).toContain('不是买家所为');
+      // and nobody wrote before the deadline
+      expect(await desk.locator('[data-testid="finding"][data-code="BUYER_EVIDENCE_MISSED"]').count()).toBe(
+        1,
+      );
+      expect(
+        await desk.locator('[data-testid="finding"][data-code="MERCHANT_EVIDENCE_MISSED"]').count(),
+      ).toBe(1);
+      await phoneShot(desk, 'sealed-case-file');
+
+      await desk.getByTestId('decision-outcome-BUYER').click();
+      await textarea(desk, 'decision-rationale').fill(
+        '卡密在拆封前已被激活，激活不可能来自买家，商家交付了已被使用的卡密；支持买家，全额退款。',
+      );
+      await desk.getByTestId('decision-submit').click();
+      const final = desk.getByTestId('decision-final');
+      await final.waitFor();
+      await desk.getByTestId('decision-final-ok').click();
+      await final.waitFor({ state: 'detached' });
+      await expect.poll(() => disputeState(desk)).toBe('DECIDED');
+      expect(await desk.getByTestId('dispute-decision').getAttribute('data-outcome')).toBe('BUYER');
+
+      // ---- 6. the buyer's request ends REFUNDED; the merchant's record lists the violation ----
+      await logIn(page, 'buyer');
+      await page.goto(`${e2e.base}/refunds/${requestId}`);
+      await expect
+        .poll(() => refundState(page).getAttribute('data-state'), { timeout: 15_000 })
+        .toBe('REFUNDED');
+      expect(await page.getByTestId('refund-decision').getAttribute('data-code')).toBe('ARBITRATION_BUYER');
+      await phoneShot(page, 'sealed-refunded');
+      const record = (
+        await e2e.app.inject({ method: 'GET', url: `/api/merchants/${product.merchant.id}/record` })
+      ).json<{ violations: (RecordView['violations'][number] & { disputeNo: string })[] }>();
+      const violations = record.violations.filter((v) => v.disputeNo === dispute.disputeNo);
+      expect(violations.map((v) => v.kind)).toEqual(
+        expect.arrayContaining(['ACTIVATED_KEY_DELIVERED', 'UNJUSTIFIED_REFUSAL']),
+      );
+      const compensation = violations.reduce((s, v) => s + v.depositFen, 0);
+      await page.goto(`${e2e.base}/me/wallet`);
+      await expect
+        .poll(() => page.getByTestId('wallet-balance').getAttribute('data-fen'))
+        .toBe(String(balanceAfterPurchase + order.totalFen + compensation));
+
+      await logIn(shop, 'xingchen');
+      // (on a phone the header's menu folds into its overflow button: straight to the page)
+      await shop.goto(`${e2e.base}/merchant/record`);
+      const delivered = shop.locator('[data-testid="record-violation"][data-kind="ACTIVATED_KEY_DELIVERED"]');
+      await delivered.first().waitFor();
+      expect(await delivered.first().textContent()).toContain('交付已激活或无效的卡密');
+      await phoneShot(shop, 'sealed-merchant-record');
+    } finally {
+      await buyerContext.close();
+      await merchantContext.close();
+      await staffContext.close();
+    }
+  }, 120_000);
 });
