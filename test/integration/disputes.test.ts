@@ -231,6 +231,30 @@ describe('a dispute from escalation to a final decision', () => {
     expect(done.status, JSON.stringify(done.body)).toBe(200);
     expect(done.body.refundFen).toBe(0);
     expect((await c.b.get<Request>(`/api/refunds/${c.requestId}`)).body.state).toBe('CLOSED');
+    // final: the units the decision kept are never offered for a refund again
+    const pre = await c.b.post<{ units: { outcome: string; codes: string[] }[] }>(
+      `/api/orders/${c.orderId}/refund-precheck`,
+      { reason: 'MISTAKEN_PURCHASE' },
+    );
+    expect(pre.body.units.map((u) => [u.outcome, u.codes])).toEqual([
+      ['BLOCKED', ['ARBITRATION_FINAL']],
+      ['BLOCKED', ['ARBITRATION_FINAL']],
+    ]);
+    const again = await c.b.req(
+      'POST',
+      `/api/orders/${c.orderId}/refunds`,
+      { reason: 'MISTAKEN_PURCHASE', description: '再申请一次' },
+      { 'idempotency-key': idem() },
+    );
+    expect(again.status).toBeGreaterThanOrEqual(400);
+    expect(
+      await h.db.db
+        .selectFrom('units')
+        .select('id')
+        .where('order_id', '=', c.orderId)
+        .where('refunded_at', 'is not', null)
+        .execute(),
+    ).toEqual([]);
     expect(
       await h.db.db.selectFrom('merchant_violations').select('id').where('dispute_id', '=', c.id).execute(),
     ).toEqual([]);
@@ -272,6 +296,11 @@ describe('a dispute from escalation to a final decision', () => {
       .execute();
     expect(units.find((u) => u.id === u1.unitId)?.refunded_at).not.toBeNull();
     expect(units.find((u) => u.id === u2.unitId)?.refunded_at).toBeNull();
+    const pre = await c.b.post<{ units: { unitId: string; codes: string[] }[] }>(
+      `/api/orders/${c.orderId}/refund-precheck`,
+      { reason: 'MISTAKEN_PURCHASE', unitIds: [u2.unitId] },
+    );
+    expect(pre.body.units[0]?.codes).toEqual(['ARBITRATION_FINAL']);
     expect((await c.b.get<Request>(`/api/refunds/${c.requestId}`)).body.state).toBe('REFUNDED');
     await invariants();
   });
@@ -460,7 +489,13 @@ describe('accountability', () => {
       { 'idempotency-key': idem() },
     );
     expect(applied.status, JSON.stringify(applied.body)).toBe(201);
-    // the merchant refuses it as "activated" — true of the key, but not the buyer's doing
+    // the merchant refuses it as "activated" — true of the key, but not the buyer's doing: warned first
+    const warned = await m.post<{ code: string; data: { warnings: { code: string }[] } }>(
+      `/api/refunds/${applied.body.id}/decision`,
+      { action: 'REJECT', version: applied.body.version, code: 'ACTIVATED' },
+    );
+    expect(warned.body.code).toBe('refund.decision_contradicts_records');
+    expect(warned.body.data.warnings.map((w) => w.code)).toContain('NOT_BUYER_ACTIVATION');
     const rej = await m.post<Request>(`/api/refunds/${applied.body.id}/decision`, {
       action: 'REJECT',
       version: applied.body.version,

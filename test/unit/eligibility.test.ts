@@ -171,6 +171,7 @@ describe('every reason × key state', () => {
 describe('units already refunded or in another request (every reason, OTHER included)', () => {
   it.each(REFUND_REASON_CODES)('%s', (reason) => {
     expect(check({ reason, unit: { alreadyRefunded: true } }).codes).toEqual(['UNIT_REFUNDED']);
+    expect(check({ reason, unit: { arbitrated: true } }).codes).toEqual(['ARBITRATION_FINAL']);
     expect(check({ reason, unit: { inOpenRequest: true } }).codes).toEqual(['UNIT_IN_OPEN_REQUEST']);
     expect(check({ reason, unit: { inOpenRequest: true } }).outcome).toBe('BLOCKED');
   });

@@ -134,6 +134,14 @@ export async function executeArbitration(
   for (const id of awarded)
     if (!units.some((u) => u.unit_id === id)) fail('dispute.unit_not_in_case', { field: 'units' });
   const note = `仲裁 ${a.disputeNo}`;
+  // The units the decision keeps unrefunded are barred for good: the decision is final.
+  const kept = units.filter((u) => !awarded.has(u.unit_id)).map((u) => u.unit_id);
+  if (kept.length > 0)
+    await trx
+      .updateTable('units')
+      .set({ refund_barred_at: now(a.at) })
+      .where('id', 'in', kept)
+      .execute();
   if (a.refund !== 'ALL' && awarded.size === 0) {
     const closed = await requestMachine.transition(trx, {
       row: r,
@@ -152,7 +160,6 @@ export async function executeArbitration(
     });
     return { refundFen: 0, request: closed };
   }
-  const kept = units.filter((u) => !awarded.has(u.unit_id)).map((u) => u.unit_id);
   if (kept.length > 0)
     await trx
       .updateTable('refund_request_units')

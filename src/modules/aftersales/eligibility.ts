@@ -70,6 +70,8 @@ export interface UnitFacts {
   /** null: no key was ever delivered for the unit. */
   key: UnitKeyFacts | null;
   alreadyRefunded: boolean;
+  /** A final arbitration decided the unit is not refunded. */
+  arbitrated?: boolean;
   inOpenRequest: boolean;
 }
 
@@ -328,6 +330,7 @@ function merchantFault(reason: RefundReason, f: ParsedUnit, evidenceAttached: bo
 function verdictFor(input: EligibilityInput, unit: UnitFacts, f: ParsedUnit): Verdict {
   // Facts that hold whatever the reason: a unit is refunded once and is in one open request at most.
   if (unit.alreadyRefunded) return { codes: ['UNIT_REFUNDED'] };
+  if (unit.arbitrated) return { codes: ['ARBITRATION_FINAL'] };
   if (unit.inOpenRequest) return { codes: ['UNIT_IN_OPEN_REQUEST'] };
   const side = REFUND_REASONS[input.reason].side;
   switch (side) {

@@ -41,6 +41,7 @@ export const REFUND_REASONS: Readonly<Record<RefundReason, ReasonInfo>> = {
 
 export const ELIGIBILITY_CODES = [
   'UNIT_REFUNDED',
+  'ARBITRATION_FINAL',
   'UNIT_IN_OPEN_REQUEST',
   'UNIT_NOT_DELIVERED',
   'UNIT_DELIVERED',
@@ -92,6 +93,7 @@ const info = (kind: CodeKind, zh: string, en: string, clause = false): CodeInfo 
 
 export const ELIGIBILITY_CODE_INFO: Readonly<Record<EligibilityCode, CodeInfo>> = {
   UNIT_REFUNDED: info('BLOCK', '已退款', 'Already refunded'),
+  ARBITRATION_FINAL: info('BLOCK', '仲裁已终局裁决', 'Decided by arbitration'),
   UNIT_IN_OPEN_REQUEST: info('BLOCK', '已在其他退款申请中', 'In another open request'),
   UNIT_NOT_DELIVERED: info('BLOCK', '尚未交付卡密', 'No key delivered'),
   UNIT_DELIVERED: info('BLOCK', '卡密已交付', 'Key was delivered'),
@@ -185,6 +187,11 @@ export function explain(code: EligibilityCode, c: ExplainContext): Sentence {
   switch (code) {
     case 'UNIT_REFUNDED':
       return { zh: '该单位已退款，不能重复退款。', en: 'This unit has already been refunded.' };
+    case 'ARBITRATION_FINAL':
+      return {
+        zh: '平台仲裁已终局裁决该单位不予退款，不能再次申请。',
+        en: 'Platform arbitration decided, finally, that this unit is not refunded; it cannot be claimed again.',
+      };
     case 'UNIT_IN_OPEN_REQUEST':
       return {
         zh: '该单位已在另一个处理中的退款申请里，请在那个申请中继续。',

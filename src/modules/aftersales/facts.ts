@@ -39,6 +39,7 @@ export async function loadUnitFacts(
     .select([
       'units.id as unit_id',
       'units.refunded_at',
+      'units.refund_barred_at',
       'keys.id as key_id',
       'keys.state',
       'keys.serial_masked',
@@ -78,6 +79,7 @@ export async function loadUnitFacts(
   return [...byUnit.values()].map((u) => ({
     unitId: u.unit_id,
     alreadyRefunded: u.refunded_at !== null,
+    arbitrated: u.refund_barred_at !== null,
     inOpenRequest: inOpen.has(u.unit_id),
     key: u.state
       ? {

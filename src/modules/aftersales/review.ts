@@ -77,11 +77,23 @@ async function contradictions(trx: Db, r: Row<'refund_requests'>, code: RejectCo
     .where('id', '=', order.policy_id!)
     .executeTakeFirstOrThrow();
   const warnings: Warning[] = [];
+  // The buyer can only have activated a key it had seen: activated after its first reveal.
+  const byBuyer = (k: NonNullable<(typeof facts)[number]['key']>) =>
+    k.activatedAt !== null &&
+    !k.activatedBeforeDelivery &&
+    k.firstRevealedAt !== null &&
+    Date.parse(k.firstRevealedAt) <= Date.parse(k.activatedAt);
   if (code === 'ACTIVATED' && !facts.some((f) => f.key?.state === 'ACTIVATED'))
     warnings.push({
       code: 'NOT_ACTIVATED',
       zh: '记录显示卡密未被激活',
       en: 'The records show no key was activated',
+    });
+  else if (code === 'ACTIVATED' && !facts.some((f) => f.key !== null && byBuyer(f.key)))
+    warnings.push({
+      code: 'NOT_BUYER_ACTIVATION',
+      zh: '记录显示卡密在交付前或拆封前已被激活，激活不可能来自买家',
+      en: 'The records show the key was activated before delivery or while still sealed: not by the buyer',
     });
   if (code === 'LATE' && !result.units.some((u) => u.codes.some((c) => c.endsWith('EXPIRED'))))
     warnings.push({

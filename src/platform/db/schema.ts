@@ -194,6 +194,8 @@ export interface UnitsTable {
   created_at: Timestamp;
   order_id: string | null;
   refunded_at: Timestamp | null;
+  /** A final arbitration decided this unit is not refunded: it is never offered for a refund again. */
+  refund_barred_at: Timestamp | null;
 }
 
 export interface KeyBatchesTable {

@@ -105,6 +105,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   await makeAppendOnly(db, 'merchant_violations');
 
+  // A unit a final arbitration decided not to refund: never offered for a refund again.
+  await db.schema.alterTable('units').addColumn('refund_barred_at', t.time).execute();
+
   // Why a merchant is suspended, shown to the merchant; cleared when an admin reinstates it.
   await db.schema.alterTable('merchants').addColumn('suspended_reason', 'text').execute();
   await db.schema.alterTable('merchants').addColumn('suspended_at', t.time).execute();
