@@ -626,6 +626,11 @@ const catalog = {
     zh: '裁决为终局决定，请确认后再提交',
     en: 'The decision is final: confirm it before submitting',
   },
+  'dispute.statement_required': {
+    status: 422,
+    zh: '请先写下您的陈述（至少 2 个字）再提交',
+    en: 'Write your statement (at least 2 characters) before submitting it',
+  },
   'dispute.not_contestable': {
     status: 409,
     zh: '只有平台客服同意的退款可以由商家申请仲裁',

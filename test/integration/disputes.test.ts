@@ -205,8 +205,22 @@ describe('a dispute from escalation to a final decision', () => {
       version: bs.version + 1,
     });
     expect(edit.body.code).toBe('dispute.evidence_closed');
+    // inside the last stretch before the evidence deadline: a reminder to the side that has not submitted
+    const reminders = () =>
+      h.db.db
+        .selectFrom('notifications')
+        .select('user_id')
+        .where('object_id', '=', c.id)
+        .where('kind', '=', 'DEADLINE_APPROACHING')
+        .execute();
+    h.base.advance(Date.parse(d.evidenceDueAt) - h.base.now().getTime() - 3_600_000);
+    await sweep();
+    const told = (await reminders()).map((n) => n.user_id);
+    expect(told).toContain(c.p.shop.userId);
+    expect(told).not.toContain(c.b.userId);
     h.base.advance(10 * DAY);
     await sweep();
+    expect(await reminders()).toHaveLength(told.length); // once
     const after = await view(arbitrator, c.id);
     expect(after.state).toBe('ARBITRATION');
     expect(after.buyerMissedEvidence).toBe(false);
@@ -427,6 +441,7 @@ describe('a merchant contests a refund support approved', () => {
     await submitBoth({ b, m, id });
     // whoever approved it may not arbitrate it; another arbitrator may
     const d = await view(arbitrator, id);
+    expect(d.findings.map((f) => f.code)).toContain('MERCHANT_REVIEW_MISSED');
     const conflicted = await admin.post<{ code: string }>(`/api/disputes/${id}/decision`, {
       version: d.version,
       outcome: 'BUYER',

@@ -14,7 +14,7 @@ import type { PaymentsContext } from '../payments/index.js';
 import type { RefundReason } from './eligibility.js';
 import { loadUnitFacts } from './facts.js';
 import type { FindingsInput } from './findings.js';
-import { lockRequest, requestMachine } from './lifecycle.js';
+import { lockRequest, merchantMissedReview, requestMachine } from './lifecycle.js';
 import { approveAndPay } from './payout.js';
 
 /** The facts of a request for findings (spec §9), read from its records as they are now. */
@@ -98,9 +98,7 @@ export async function requestCaseFacts(
     history: {
       rejections,
       // the merchant let its review deadline pass: the request went to support by itself
-      merchantReviewMissed: trail.some(
-        (e) => e.action === 'refund.support_review' && e.actor_role === 'system',
-      ),
+      merchantReviewMissed: merchantMissedReview(trail),
     },
   };
 }

@@ -120,3 +120,10 @@ export async function lockRequest(
   if (!r) fail('refund.not_found');
   return r;
 }
+
+/**
+ * From a request's audit trail: the merchant let its review deadline pass — the sweeper moved the
+ * request to support by itself (its role is recorded as system:<name>).
+ */
+export const merchantMissedReview = (trail: readonly { action: string; actor_role: string }[]): boolean =>
+  trail.some((e) => e.action === 'refund.support_review' && e.actor_role.startsWith('system'));

@@ -13,7 +13,7 @@ import { recentAlerts } from '../../platform/alerts.js';
 import { getPlatformRules } from '../../platform/settings.js';
 import { auditTrail } from '../../platform/audit.js';
 import { REFUND_REASONS, type EligibilityResult, type RefundReason } from './eligibility.js';
-import { OPEN_STATES } from './lifecycle.js';
+import { merchantMissedReview, OPEN_STATES } from './lifecycle.js';
 import { earlierSubmissions } from './requests.js';
 import { REJECT_CODES, type RejectCode } from './review.js';
 
@@ -129,6 +129,7 @@ function actionsFor(
   maxResubmissions: number,
   at: Date,
   escalationDays: number,
+  merchantMissed: boolean,
 ): string[] {
   const s: RefundState = r.state;
   // An answer after its deadline is refused (the request machine's guards): not offered either.
@@ -157,6 +158,7 @@ function actionsFor(
   const approved = s === 'APPROVED' || s === 'REFUNDING' || s === 'REFUNDED' || s === 'REFUND_ABNORMAL';
   if (
     viewer === 'merchant' &&
+    merchantMissed &&
     bySupport &&
     approved &&
     r.decision_code === 'APPROVED' &&
@@ -275,6 +277,7 @@ export async function requestDetail(
       rules.maxResubmissions - earlier,
       ctx.clock.now(),
       rules.escalationDays,
+      merchantMissedReview(trail),
     ),
   };
 }

@@ -60,6 +60,7 @@ export async function startArbitration(
     },
   });
   await cancelDeadline(trx, 'DISPUTE_EVIDENCE', d.id);
+  await cancelDeadline(trx, 'DISPUTE_EVIDENCE_REMINDER', d.id);
   const remindAt = new Date(Math.max(at.getTime(), due.dueAt.getTime() - DAY_MS));
   await scheduleDeadline(trx, { kind: 'DISPUTE_DECISION_REMINDER', objectId: d.id, dueAt: remindAt, at });
   await scheduleDeadline(trx, { kind: 'DISPUTE_DECISION', objectId: d.id, dueAt: due.dueAt, at });
@@ -93,6 +94,39 @@ async function fireDisputeDeadline(trx: Db, engine: Engine, d: Row<'deadlines'>,
     case 'DISPUTE_EVIDENCE':
       if (dispute.state === 'EVIDENCE') await startArbitration(trx, { actor: SWEEPER, at }, dispute);
       return;
+    case 'DISPUTE_EVIDENCE_REMINDER': {
+      if (dispute.state !== 'EVIDENCE') return;
+      const submitted = new Set(
+        (
+          await trx
+            .selectFrom('dispute_statements')
+            .select('party')
+            .where('dispute_id', '=', dispute.id)
+            .where('state', '=', 'SUBMITTED')
+            .execute()
+        ).map((s) => s.party),
+      );
+      const who = [
+        ...(submitted.has('BUYER') ? [] : [dispute.buyer_id]),
+        ...(submitted.has('MERCHANT') ? [] : await merchantUsers(trx, dispute.merchant_id)),
+      ];
+      const when = shanghaiTime(new Date(dispute.evidence_due_at));
+      await notify(
+        trx,
+        who,
+        {
+          kind: 'DEADLINE_APPROACHING',
+          titleZh: '仲裁举证期限将至',
+          titleEn: 'Evidence deadline approaching',
+          bodyZh: `仲裁案件 ${dispute.dispute_no}：请在 ${when.zh} 前提交您的陈述与证据；逾期视为未举证，仲裁照常进行。`,
+          bodyEn: `Dispute ${dispute.dispute_no}: submit your statement and evidence by ${when.en}; after that the case goes on without it.`,
+          link: `/disputes/${dispute.id}`,
+          object: { type: 'dispute', id: dispute.id },
+        },
+        at,
+      );
+      return;
+    }
     case 'DISPUTE_DECISION_REMINDER':
     case 'DISPUTE_DECISION': {
       if (dispute.state !== 'ARBITRATION') return;
@@ -136,6 +170,7 @@ export function disputeDeadlines(ctx: { engine: Engine }): DeadlineHandlers {
   };
   return {
     DISPUTE_EVIDENCE: handler,
+    DISPUTE_EVIDENCE_REMINDER: handler,
     DISPUTE_DECISION_REMINDER: handler,
     DISPUTE_DECISION: handler,
   };

@@ -142,12 +142,17 @@ export async function decideDispute(
     if (d.state === 'DECIDED') fail('dispute.final');
     if (d.state !== 'ARBITRATION') fail('dispute.not_in_arbitration');
     if (d.version !== input.version) fail('request.conflict', { field: 'version' });
-    const request = await trx
-      .selectFrom('refund_requests')
-      .select(['decided_by'])
-      .where('id', '=', d.request_id)
-      .executeTakeFirstOrThrow();
-    if (request.decided_by === arbitrator.id) fail('dispute.arbitrator_conflict');
+    // Whoever decided the request at any point (approved, rejected, asked for material) may not
+    // arbitrate it: read from the request's audit trail, not only its latest decision.
+    const decidedBefore = await trx
+      .selectFrom('audit_events')
+      .select('id')
+      .where('object_type', '=', 'refund_request')
+      .where('object_id', '=', d.request_id)
+      .where('actor_id', '=', arbitrator.id)
+      .where('action', 'in', ['refund.approved', 'refund.rejected', 'refund.awaiting_buyer'])
+      .executeTakeFirst();
+    if (decidedBefore) fail('dispute.arbitrator_conflict');
     const units = await trx.selectFrom('dispute_units').selectAll().where('dispute_id', '=', d.id).execute();
     const refund = awarded(input.outcome, units, input);
     const findings = await disputeFindings(trx, d);

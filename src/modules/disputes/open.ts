@@ -17,7 +17,7 @@ import { fail } from '../../platform/errors.js';
 import { newNumber, newOrderedId } from '../../platform/ids.js';
 import { getPlatformRules } from '../../platform/settings.js';
 import { appendAudit, unitOfWork } from '../../platform/unit-of-work.js';
-import type { AfterSalesContext } from '../aftersales/index.js';
+import { requestCaseFacts, type AfterSalesContext } from '../aftersales/index.js';
 import { merchantUsers, notify } from '../notifications/index.js';
 import { shanghaiTime } from './text.js';
 
@@ -109,6 +109,14 @@ async function createDispute(
     },
   });
   await scheduleDeadline(trx, { kind: 'DISPUTE_EVIDENCE', objectId: d.id, dueAt: due.dueAt, at });
+  // A reminder to whoever has not submitted, a quarter of the time ahead (at most a day).
+  const ahead = Math.min((due.dueAt.getTime() - at.getTime()) / 4, DAY_MS);
+  await scheduleDeadline(trx, {
+    kind: 'DISPUTE_EVIDENCE_REMINDER',
+    objectId: d.id,
+    dueAt: new Date(due.dueAt.getTime() - ahead),
+    at,
+  });
   const when = shanghaiTime(due.dueAt);
   const text = {
     kind: 'DISPUTE_UPDATE' as const,
@@ -187,6 +195,8 @@ export async function openMerchantDispute(
     const bySupport = r.decided_role === 'support' || r.decided_role === 'admin';
     if (!bySupport || r.decision_code !== 'APPROVED' || !APPROVED_STATES.has(r.state))
       fail('dispute.not_contestable');
+    // Support decided because the merchant let its review deadline pass (not, e.g., on a resubmission).
+    if (!(await requestCaseFacts(trx, r.id)).history.merchantReviewMissed) fail('dispute.not_contestable');
     const rules = await getPlatformRules(trx);
     if (r.decided_at === null || at.getTime() >= Date.parse(r.decided_at) + rules.escalationDays * DAY_MS)
       fail('refund.deadline_passed');

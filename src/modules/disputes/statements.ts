@@ -137,7 +137,7 @@ export async function submitStatement(
     const mine = await ownStatement(trx, d.id, party);
     if (!mine || mine.state === 'SUBMITTED') fail('dispute.evidence_closed');
     if (mine.version !== version) fail('request.conflict', { field: 'version' });
-    if (mine.text.trim().length < 2) fail('refund.note_required', { field: 'text' });
+    if (mine.text.trim().length < 2) fail('dispute.statement_required', { field: 'text' });
     await statementMachine.transition(trx, {
       row: mine,
       to: 'SUBMITTED',

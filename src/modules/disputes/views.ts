@@ -135,13 +135,17 @@ export async function listDisputes(
     else q = q.where('disputes.buyer_id', '=', actor.id);
   }
   if (filter.requestId) q = q.where('disputes.request_id', '=', filter.requestId);
-  if (filter.queue === 'open') q = q.where('disputes.state', '<>', 'DECIDED');
-  if (filter.queue === 'decided') q = q.where('disputes.state', '=', 'DECIDED');
-  const rows = await q.orderBy('disputes.created_at', 'desc').limit(500).execute();
+  // Every open case (the queue: sorted by its next deadline), then the latest 500 decided ones.
+  const [open, decided] = await Promise.all([
+    filter.queue === 'decided'
+      ? []
+      : q.where('disputes.state', '<>', 'DECIDED').orderBy('disputes.created_at').limit(5000).execute(),
+    filter.queue === 'open'
+      ? []
+      : q.where('disputes.state', '=', 'DECIDED').orderBy('disputes.decided_at', 'desc').limit(500).execute(),
+  ]);
   const next = (d: SummaryRow) => Date.parse(d.decision_due_at ?? d.evidence_due_at);
-  const open = rows.filter((d) => d.state !== 'DECIDED').sort((a, b) => next(a) - next(b));
-  const decided = rows.filter((d) => d.state === 'DECIDED');
-  return [...open, ...decided].map(toSummary);
+  return [...open.sort((a, b) => next(a) - next(b)), ...decided].map(toSummary);
 }
 
 export async function disputeDetail(
