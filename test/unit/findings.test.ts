@@ -337,6 +337,21 @@ describe('findings computed from the records', () => {
   });
 });
 
+describe('a key used after the buyer applied', () => {
+  it('is stated (a refund would leave it usable); a use before the application is not this fact', () => {
+    const after = computeFindings(
+      input({ reason: 'DEFECTIVE', units: [unit(revealedThenActivated(10 * MIN, 2 * H))] }),
+    );
+    const used = after.find((f) => f.code === 'USED_SINCE_APPLICATION');
+    expect(used).toMatchObject({ favours: 'NEUTRAL', merchantFault: false, unitIds: ['u1'] });
+    expect(used?.zh).toContain('退款后该卡密不会作废');
+    const before = computeFindings(
+      input({ reason: 'DEFECTIVE', units: [unit(revealedThenActivated(10 * MIN, 30 * MIN))] }),
+    );
+    expect(codes(before)).not.toContain('USED_SINCE_APPLICATION');
+  });
+});
+
 describe('findings, as a whole', () => {
   it('the same fact about several units is one finding naming them all', () => {
     const fs = computeFindings(

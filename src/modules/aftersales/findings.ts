@@ -59,6 +59,7 @@ export const FINDING_CODES = [
   'RETURN_PERIOD_EXPIRED',
   'QUALITY_CLAIM_EXPIRED',
   'BUYER_EVIDENCE_MISSED',
+  'USED_SINCE_APPLICATION',
 ] as const;
 export type FindingCode = (typeof FINDING_CODES)[number];
 
@@ -375,6 +376,21 @@ export function computeFindings(input: FindingsInput): Finding[] {
       },
       [HISTORY],
     );
+  // What a human reviewer must confirm before approving: a key used since the buyer applied stays
+  // usable after a refund (only revealed, unused keys are voided).
+  for (const { id, f } of units)
+    if (f.activatedAt !== null && f.activatedAt.getTime() > at.getTime())
+      add(
+        'USED_SINCE_APPLICATION',
+        'NEUTRAL',
+        false,
+        [id],
+        {
+          zh: `申请于 ${applied.zh}，之后 ${T(f.activatedAt).zh} ${noun.zh}被激活${reportedBy(f).zh && `（${reportedBy(f).zh}）`}：退款后该${noun.zh}不会作废。`,
+          en: `Applied at ${applied.en}; the ${noun.en} was activated afterwards, at ${T(f.activatedAt).en}${reportedBy(f).en && ` (${reportedBy(f).en})`}: a refund does not void it.`,
+        },
+        [ACTIVATION, HISTORY],
+      );
   if (history.buyerEvidenceMissed)
     add(
       'BUYER_EVIDENCE_MISSED',
