@@ -8,6 +8,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAuditChain } from '../../src/platform/audit.js';
+import { shanghaiDate } from '../../src/platform/calendar.js';
+import { loadCalendar } from '../../src/platform/calendar-store.js';
 import { verifyLedger } from '../../src/modules/payments/ledger.js';
 import { harness, type Client, type Harness } from '../helpers/app.js';
 import { refs } from '../helpers/evidence.js';
@@ -354,6 +356,16 @@ describe('a dispute from escalation to a final decision', () => {
     await submitBoth(c);
     const d = await view(arbitrator, c.id);
     const due = Date.parse(d.decisionDueAt!);
+    // support's reminder: one working day before (a Monday deadline is reminded on the Friday)
+    const reminder = await h.db.db
+      .selectFrom('deadlines')
+      .select('due_at')
+      .where('kind', '=', 'DISPUTE_DECISION_REMINDER')
+      .where('object_id', '=', c.id)
+      .executeTakeFirstOrThrow();
+    const calendar = await loadCalendar(h.db.db);
+    expect(Date.parse(reminder.due_at)).toBeLessThanOrEqual(due - DAY);
+    expect(calendar.isWorkingDay(shanghaiDate(new Date(reminder.due_at)))).toBe(true);
     h.base.advance(due - h.base.now().getTime() - DAY / 2); // inside the last day
     await sweep();
     const alerts = () =>

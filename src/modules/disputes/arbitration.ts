@@ -6,6 +6,7 @@
  */
 import { systemActor, type Actor } from '../../platform/actor.js';
 import { raiseAlert } from '../../platform/alerts.js';
+import { shanghaiDate } from '../../platform/calendar.js';
 import { loadCalendar } from '../../platform/calendar-store.js';
 import { now, toJson, type Db, type Engine } from '../../platform/db/dialect.js';
 import type { Row } from '../../platform/db/schema.js';
@@ -37,7 +38,8 @@ export async function startArbitration(
     ).map((s) => s.party),
   );
   const rules = await getPlatformRules(trx);
-  const due = (await loadCalendar(trx)).addWorkingDays(at, rules.arbitrationWorkingDays);
+  const calendar = await loadCalendar(trx);
+  const due = calendar.addWorkingDays(at, rules.arbitrationWorkingDays);
   const warnings = [
     ...(d.deadline_warnings ? (JSON.parse(d.deadline_warnings) as unknown[]) : []),
     ...due.warnings,
@@ -61,7 +63,10 @@ export async function startArbitration(
   });
   await cancelDeadline(trx, 'DISPUTE_EVIDENCE', d.id);
   await cancelDeadline(trx, 'DISPUTE_EVIDENCE_REMINDER', d.id);
-  const remindAt = new Date(Math.max(at.getTime(), due.dueAt.getTime() - DAY_MS));
+  // Support is alerted one working day ahead: a Monday 10:00 deadline on the Friday before.
+  let remind = due.dueAt.getTime() - DAY_MS;
+  while (remind > at.getTime() && !calendar.isWorkingDay(shanghaiDate(new Date(remind)))) remind -= DAY_MS;
+  const remindAt = new Date(Math.max(at.getTime(), remind));
   await scheduleDeadline(trx, { kind: 'DISPUTE_DECISION_REMINDER', objectId: d.id, dueAt: remindAt, at });
   await scheduleDeadline(trx, { kind: 'DISPUTE_DECISION', objectId: d.id, dueAt: due.dueAt, at });
   const when = shanghaiTime(due.dueAt);
