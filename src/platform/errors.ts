@@ -616,6 +616,11 @@ const catalog = {
     zh: '部分支持的裁决需逐个说明每个商品单元是否退款',
     en: 'A split decision must say for every unit whether it is refunded',
   },
+  'dispute.split_not_split': {
+    status: 422,
+    zh: '部分支持须至少退款一个、不退款一个商品单元；全部退款请选择“支持买家”，全部不退请选择“支持商家”',
+    en: 'A split decision refunds at least one unit and keeps at least one; to refund all choose "for the buyer", to refund none "for the merchant"',
+  },
   'dispute.arbitrator_conflict': {
     status: 403,
     zh: '您曾处理过该售后申请，不能担任本案仲裁员',

@@ -290,6 +290,17 @@ describe('a dispute from escalation to a final decision', () => {
       confirmFinal: true,
     });
     expect(partial.body.code).toBe('dispute.units_required');
+    const all = await arbitrator.post<{ code: string }>(`/api/disputes/${c.id}/decision`, {
+      version: d.version,
+      outcome: 'SPLIT',
+      units: [
+        { unitId: u1.unitId, refund: true },
+        { unitId: u2.unitId, refund: true },
+      ],
+      rationale: '两张卡密都退款的“部分支持”。',
+      confirmFinal: true,
+    });
+    expect(all.body.code).toBe('dispute.split_not_split');
     const done = await arbitrator.post<Dispute>(`/api/disputes/${c.id}/decision`, {
       version: d.version,
       outcome: 'SPLIT',

@@ -81,7 +81,7 @@ function awarded(
   const refund = named.filter((u) => u.refund).map((u) => u.unitId);
   // A "split" that refunds all or nothing is one of the other outcomes: say so plainly.
   if (refund.length === 0 || refund.length === named.length)
-    fail('dispute.units_required', { field: 'units' });
+    fail('dispute.split_not_split', { field: 'units' });
   return refund;
 }
 
