@@ -11,11 +11,12 @@ import { deflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAuditChain } from '../../src/platform/audit.js';
 import { verifyLedger } from '../../src/modules/payments/ledger.js';
-import { harness, PASSWORD, type Client, type Harness } from '../helpers/app.js';
+import { harness, type Client, type Harness } from '../helpers/app.js';
 import { buy, buyMembership, fund, idem, stocked, walletBalance, type Stocked } from '../helpers/orders.js';
 import { cardLines, importLines } from '../helpers/inventory.js';
 import { unitOfWork } from '../../src/platform/unit-of-work.js';
 import { refs, upload } from '../helpers/evidence.js';
+import { merchantOf as shopLogin } from '../helpers/disputes.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -49,16 +50,7 @@ async function buyer(fen = 1_000_000) {
   if (fen > 0) await fund(h, b.userId, fen);
   return b;
 }
-async function merchantOf(p: Stocked): Promise<Client> {
-  const u = await h.db.db
-    .selectFrom('users')
-    .select('username')
-    .where('id', '=', p.shop.userId)
-    .executeTakeFirstOrThrow();
-  const c = h.client();
-  expect((await c.login(u.username, PASSWORD)).status).toBe(200);
-  return c;
-}
+const merchantOf = (p: Stocked): Promise<Client> => shopLogin(h, p);
 async function order(
   b: Client,
   p: Stocked,
