@@ -2,6 +2,7 @@ import { Tag, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { OrderKind, OrderState, PaymentMethod, PaymentState, PayoutState } from '../types';
+import { serverNow } from '../serverClock';
 
 const ORDER_STATE_COLOR: Record<OrderState, string> = {
   PENDING_PAYMENT: 'gold',
@@ -69,11 +70,11 @@ export function PayoutStateTag({ state }: { state: PayoutState }) {
   );
 }
 
-/** Current time, re-rendering every `intervalMs`. */
+/** Current time on the server's clock (it sets the deadlines), re-rendering every `intervalMs`. */
 export function useNow(intervalMs = 1000): number {
-  const [now, setNow] = useState(() => Date.now());
+  const [now, setNow] = useState(() => serverNow());
   useEffect(() => {
-    const timer = window.setInterval(() => setNow(Date.now()), intervalMs);
+    const timer = window.setInterval(() => setNow(serverNow()), intervalMs);
     return () => window.clearInterval(timer);
   }, [intervalMs]);
   return now;
