@@ -15,7 +15,7 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { systemActor } from '../../src/platform/actor.js';
-import { browserSuite, confirmUntil, haveChromium, makePng, refundState, textarea } from './helpers.js';
+import { browserSuite, haveChromium, makePng, refundState, rejectAs, textarea } from './helpers.js';
 
 const e2e = browserSuite({
   label: 'dispute browser tests',
@@ -114,11 +114,7 @@ describe.skipIf(!haveChromium)('platform arbitration in the browser', () => {
       await logIn(shop, 'xingchen');
       await shop.goto(`${e2e.base}/merchant/refunds/${requestId}`);
       await expect.poll(() => refundState(shop).getAttribute('data-state')).toBe('PENDING_REVIEW');
-      await shop.getByTestId('review-REJECT').click();
-      await shop.getByTestId('reject-code-ACTIVATED').click();
-      await textarea(shop, 'decision-note').fill('卡密已被激活，不予退款');
-      await shop.getByTestId('decision-modal-submit').click();
-      await confirmUntil(shop, /^REJECTED$/);
+      await rejectAs(shop, 'ACTIVATED', '卡密已被激活，不予退款');
 
       // ---- 3. the buyer escalates: the modal tells of the evidence period ----
       await page.reload();
@@ -584,13 +580,7 @@ describe.skipIf(!haveChromium)('platform arbitration in the browser', () => {
       await logIn(shop, 'xingchen');
       await shop.goto(`${e2e.base}/merchant/refunds/${requestId}`);
       await expect.poll(() => refundState(shop).getAttribute('data-state')).toBe('PENDING_REVIEW');
-      await shop.getByTestId('review-REJECT').click();
-      const activated = shop.getByTestId('reject-code-ACTIVATED');
-      await expect.poll(() => shop.getByTestId('reject-codes').textContent()).toContain('商品已激活');
-      await activated.click();
-      await textarea(shop, 'decision-note').fill('卡密已激活，不予退款');
-      await shop.getByTestId('decision-modal-submit').click();
-      await confirmUntil(shop, /^REJECTED$/);
+      await rejectAs(shop, 'ACTIVATED', '卡密已激活，不予退款');
       await phoneShot(shop, 'sealed-merchant-rejected');
 
       await page.reload();

@@ -250,6 +250,8 @@ export async function confirmUntil(page: Page, state: RegExp): Promise<void> {
   await expect
     .poll(
       async () => {
+        const error = page.getByTestId('decision-modal-error');
+        if (await error.isVisible()) return `error: ${(await error.textContent()) ?? ''}`;
         const ok = page.getByTestId('decision-confirm-ok');
         if (await ok.isVisible()) await ok.click();
         return (await refundState(page).getAttribute('data-state')) ?? '';
@@ -257,6 +259,27 @@ export async function confirmUntil(page: Page, state: RegExp): Promise<void> {
       { timeout: 15_000 },
     )
     .toMatch(state);
+}
+
+/**
+ * The reviewer rejects with a code and a note from the request page, confirming a warning if the
+ * records contradict it; waits until each input has taken before submitting (a busy machine can
+ * drop a click made while the modal is still opening).
+ */
+export async function rejectAs(page: Page, code: string, note: string): Promise<void> {
+  await page.getByTestId('review-REJECT').click();
+  const radio = page.getByTestId(`reject-code-${code}`);
+  await expect
+    .poll(async () => {
+      if (!(await radio.isChecked())) await radio.click();
+      return radio.isChecked();
+    })
+    .toBe(true);
+  const text = textarea(page, 'decision-note');
+  await text.fill(note);
+  await expect.poll(() => text.inputValue()).toBe(note);
+  await page.getByTestId('decision-modal-submit').click();
+  await confirmUntil(page, /^REJECTED$/);
 }
 
 // ---- small valid PNGs, made here (RGB, 8 bits, no filter) ----
