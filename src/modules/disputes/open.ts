@@ -9,6 +9,7 @@
  * China working days, and both parties are told the exact time.
  */
 import type { UserActor } from '../../platform/actor.js';
+import { auditTrail } from '../../platform/audit.js';
 import { loadCalendar } from '../../platform/calendar-store.js';
 import { lockUser, now, toJson, type Db } from '../../platform/db/dialect.js';
 import type { DisputeParty, Row } from '../../platform/db/schema.js';
@@ -17,7 +18,7 @@ import { fail } from '../../platform/errors.js';
 import { newNumber, newOrderedId } from '../../platform/ids.js';
 import { getPlatformRules } from '../../platform/settings.js';
 import { appendAudit, unitOfWork } from '../../platform/unit-of-work.js';
-import { requestCaseFacts, type AfterSalesContext } from '../aftersales/index.js';
+import { merchantMissedReview, type AfterSalesContext } from '../aftersales/index.js';
 import { merchantUsers, notify } from '../notifications/index.js';
 import { shanghaiTime } from './text.js';
 
@@ -196,7 +197,7 @@ export async function openMerchantDispute(
     if (!bySupport || r.decision_code !== 'APPROVED' || !APPROVED_STATES.has(r.state))
       fail('dispute.not_contestable');
     // Support decided because the merchant let its review deadline pass (not, e.g., on a resubmission).
-    if (!(await requestCaseFacts(trx, r.id)).history.merchantReviewMissed) fail('dispute.not_contestable');
+    if (!merchantMissedReview(await auditTrail(trx, 'refund_request', r.id))) fail('dispute.not_contestable');
     const rules = await getPlatformRules(trx);
     if (r.decided_at === null || at.getTime() >= Date.parse(r.decided_at) + rules.escalationDays * DAY_MS)
       fail('refund.deadline_passed');
