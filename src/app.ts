@@ -46,6 +46,20 @@ import { paymentRoutes } from './modules/payments/index.js';
 import { createSandboxGateways, type SandboxGateways } from './modules/payments/index.js';
 import { sandboxRoutes } from './modules/payments/index.js';
 import { financeRoutes, reconcileWithdrawals, submitPendingWithdrawals } from './modules/finance/index.js';
+import {
+  CHANNEL_REFUND_URLS,
+  channelRoutes,
+  createConnectors,
+  createSandboxChannels,
+  fetchTransport,
+  reconcileAll,
+  recordAnswer,
+  resendAnswers,
+  resendDeliveries,
+  sandboxChannelRoutes,
+  type ChannelsContext,
+  type SandboxChannels,
+} from './modules/channels/index.js';
 import { SandboxBank, type FinanceContext } from './modules/finance/index.js';
 import type { AppContext } from './platform/context.js';
 import type { DbHandle } from './platform/db/dialect.js';
@@ -83,6 +97,9 @@ declare module 'fastify' {
       sandbox: SandboxGateways | null;
       /** The sandbox bank withdrawals are paid through (null when the sandbox is off). */
       bank: SandboxBank | null;
+      /** The sandbox Taobao / Pinduoduo / 闲鱼 shops (null when the sandbox is off). */
+      sandboxChannels: SandboxChannels | null;
+      channels: ChannelsContext;
       sweeper: Sweeper;
       /** Fires due deadlines, sends waiting payouts, runs the sandbox gateways' timed work. */
       sweep(): Promise<SweepReport>;
@@ -141,6 +158,23 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         },
       })
     : null;
+  // The sandbox channel shops (Taobao, Pinduoduo, 闲鱼) push to the real notify routes in process.
+  const sandboxChannels = deps.config.sandboxGateways
+    ? await createSandboxChannels({
+        db: deps.handle.db,
+        clock: deps.clock,
+        vault: deps.vault,
+        deliver: async (url, push) => {
+          const res = await app.inject({
+            method: 'POST',
+            url: new URL(url, 'http://kameng.invalid').pathname,
+            headers: { ...push.headers, 'content-type': push.contentType },
+            payload: push.rawBody,
+          });
+          return { status: res.statusCode, body: res.body };
+        },
+      })
+    : null;
   // The ports payments tells its outcomes' owners through, in the transaction of the change:
   // orders fulfils what a payment bought; after-sales moves the request a payout belongs to.
   const ports: PaymentPorts = {
@@ -161,7 +195,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // After-sales tells disputes of an escalation, in the same transaction (disputes → aftersales).
     afterSales: {
       requestEscalated: (trx, c, request, note) => openDispute(trx, c, request, note).then(() => undefined),
+      // and tells the channel a channel order's refund decision (channels → aftersales).
+      channelAnswer: (trx, c, request, answer) => recordAnswer(channels, trx, c, request, answer),
     },
+  };
+  const publicUrl = deps.config.publicUrl ?? '';
+  const channels: ChannelsContext = {
+    ...ctx,
+    connectors: createConnectors(sandboxChannels ? sandboxChannels.transport : fetchTransport()),
+    refundUrlTemplate: (channel) =>
+      sandboxChannels ? `${publicUrl}/sandbox/shop?order={orderId}` : CHANNEL_REFUND_URLS[channel],
   };
   const finance: AppContext & FinanceContext = { ...ctx, bank };
   // Notification e-mail (SMTP when configured, else .eml files in the data folder) and SMS.
@@ -185,8 +228,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       reconcileWithdrawals(finance, new Date(ctx.clock.now().getTime() - 10 * 60_000), 50),
     )
     .every('bank', async () => (await bank?.tick(ctx.clock.now()))?.delivered ?? 0)
-    .every('outbox', async () => (await drainOutbox(ctx, mailer)).sent);
-  app.decorate('kameng', { ctx, sandbox, bank, sweeper, sweep: () => sweeper.run() });
+    .every('outbox', async () => (await drainOutbox(ctx, mailer)).sent)
+    .every('channels.reconcile', () => reconcileAll(channels))
+    .every('channels.deliveries', () => resendDeliveries(channels, 50))
+    .every('channels.answers', () => resendAnswers(channels, 50))
+    .every('sandbox-channels', async () => void (await sandboxChannels?.tick(ctx.clock.now())));
+  app.decorate('kameng', { ctx, sandbox, bank, sandboxChannels, channels, sweeper, sweep: () => sweeper.run() });
 
   registerProblemHandler(app);
   await app.register(cookie);
@@ -261,7 +308,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(disputeRoutes(ctx), { prefix: '/api' });
   await app.register(conversationRoutes(ctx), { prefix: '/api' });
   await app.register(notificationRoutes(ctx), { prefix: '/api' });
+  await app.register(channelRoutes(channels), { prefix: '/api' });
   if (sandbox) await app.register(sandboxRoutes(ctx, sandbox), { prefix: '/api' });
+  if (sandboxChannels) await app.register(sandboxChannelRoutes(ctx, sandboxChannels), { prefix: '/api' });
 
   const webDir = deps.webDir ?? defaultWebDir();
   const hasWeb = existsSync(path.join(webDir, 'index.html'));

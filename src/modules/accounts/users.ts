@@ -73,6 +73,7 @@ export async function insertUser(
     password_hash: input.passwordHash,
     display_name: input.displayName?.trim() || input.username.trim(),
     email: null,
+    channel_shop_id: null,
     phone: null,
     role: input.role,
     member_level: input.memberLevel ?? 'REGULAR',

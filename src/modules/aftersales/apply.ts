@@ -31,7 +31,7 @@ import { attachSystemEvidence } from './system-evidence.js';
 
 const AUTO_APPROVAL = systemActor('auto-approval');
 
-type Files = Awaited<ReturnType<typeof inspectStored>>;
+export type Files = Awaited<ReturnType<typeof inspectStored>>;
 
 /** The request this buyer already made with this key (a replay), or none; another body is a 422. */
 async function replayOf(db: Db, buyer: UserActor, key: string, hash: string) {
@@ -51,7 +51,12 @@ async function replayOf(db: Db, buyer: UserActor, key: string, hash: string) {
  * click), the first request itself; a reveal (which locks the key) waits for this request or sees
  * it, so an instant "sealed" approval stays true.
  */
-async function lockForApplication(trx: Db, ctx: AfterSalesContext, buyer: UserActor, orderId: string) {
+export async function lockForApplication(
+  trx: Db,
+  ctx: AfterSalesContext,
+  buyer: Pick<UserActor, 'id'>,
+  orderId: string,
+) {
   await lockUser(trx, ctx.engine, buyer.id);
   await lockRows(trx.selectFrom('orders').select('id').where('id', '=', orderId), ctx.engine);
   await lockRows(
@@ -63,7 +68,7 @@ async function lockForApplication(trx: Db, ctx: AfterSalesContext, buyer: UserAc
   );
 }
 
-interface Judged {
+export interface Judged {
   result: EligibilityResult;
   facts: UnitFacts[];
   rules: PlatformRules;
@@ -122,7 +127,7 @@ async function judge(
 }
 
 /** The request row, its units, its audit event, the buyer's files and the platform's records. */
-async function writeRequest(
+export async function writeRequest(
   trx: Db,
   a: { buyer: UserActor; order: Row<'orders'>; input: ApplyInput; key: string; hash: string; files: Files },
   j: Judged,
@@ -212,7 +217,7 @@ async function writeRequest(
 }
 
 /** Approved at once (§7: every unit sealed and eligible), or to the merchant with its deadline. */
-async function route(
+export async function route(
   trx: Db,
   ctx: AfterSalesContext,
   r: { id: string; order: Row<'orders'>; input: ApplyInput },

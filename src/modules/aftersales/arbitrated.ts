@@ -10,7 +10,7 @@ import type { Row } from '../../platform/db/schema.js';
 import { fail } from '../../platform/errors.js';
 import { getPlatformRules } from '../../platform/settings.js';
 import { policyTerms } from '../catalog/index.js';
-import type { PaymentsContext } from '../payments/index.js';
+import type { AfterSalesContext } from './requests.js';
 import type { RefundReason } from './eligibility.js';
 import { loadUnitFacts } from './facts.js';
 import type { FindingsInput } from './findings.js';
@@ -110,7 +110,7 @@ export async function requestCaseFacts(
  */
 export async function executeArbitration(
   trx: Db,
-  ctx: PaymentsContext,
+  ctx: AfterSalesContext,
   a: {
     requestId: string;
     /** 'ALL': the buyer won (a membership request has no units); [] : the merchant won. */

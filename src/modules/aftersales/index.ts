@@ -20,3 +20,10 @@ export { fileRefSchema, inspectStored, insertFileEvidence } from './requests.js'
 export type { AfterSalesContext, AfterSalesPorts } from './requests.js';
 export { requestDetail, requestDetailSchema } from './views.js';
 export { actOnRequest, decide } from './review.js';
+export {
+  applyChannelOutcome,
+  channelActor,
+  openChannelRequest,
+  reasonFromChannel,
+  type ChannelOutcome,
+} from './channel.js';

@@ -10,23 +10,27 @@ import { defineMachine, type Transitions } from '../../platform/fsm.js';
 
 /**
  * `system` is the sweeper and payout code; `reviewer` roles act on their own queue only;
- * `arbitrator` is the platform's final word on a disputed request (the disputes module).
+ * `arbitrator` is the platform's final word on a disputed request (the disputes module);
+ * `channel` is a third-party shop (Taobao, Pinduoduo, 闲鱼) whose own rules and staff also decide
+ * a channel order's refund (spec §11): its buyer cancels there, its staff refund over the merchant.
  */
-export type RefundActor = 'buyer' | 'merchant' | 'support' | 'system' | 'arbitrator';
+export type RefundActor = 'buyer' | 'merchant' | 'support' | 'system' | 'arbitrator' | 'channel';
 
 export const refundTransitions: Transitions<RefundState, RefundActor, 'supplementOpen' | 'escalationOpen'> = {
   PENDING_REVIEW: {
-    APPROVED: { by: ['merchant', 'system'] }, // system: sealed-and-eligible, or eligible at timeout
+    APPROVED: { by: ['merchant', 'system', 'channel'] }, // system: sealed-and-eligible, or eligible at timeout
     REJECTED: { by: ['merchant'] },
     AWAITING_BUYER: { by: ['merchant'] }, // 待补充材料
     SUPPORT_REVIEW: { by: ['system'] }, // the merchant missed its deadline on a request needing judgement
-    CANCELLED: { by: ['buyer'] },
+    CANCELLED: { by: ['buyer', 'channel'] },
+    CLOSED: { by: ['channel'] }, // a channel order's refund the channel closed before the review
   },
   SUPPORT_REVIEW: {
-    APPROVED: { by: ['support'] },
+    APPROVED: { by: ['support', 'channel'] },
     REJECTED: { by: ['support'] },
     AWAITING_BUYER: { by: ['support'] },
-    CANCELLED: { by: ['buyer'] },
+    CANCELLED: { by: ['buyer', 'channel'] },
+    CLOSED: { by: ['channel'] },
   },
   AWAITING_BUYER: {
     PENDING_REVIEW: { by: ['buyer'], guard: 'supplementOpen' }, // supplemented, back to the merchant
@@ -46,7 +50,8 @@ export const refundTransitions: Transitions<RefundState, RefundActor, 'supplemen
     PENDING_REVIEW: { by: ['buyer'], guard: 'escalationOpen' }, // resubmitted with new evidence (limited times)
     SUPPORT_REVIEW: { by: ['buyer'], guard: 'escalationOpen' }, // resubmitted where support had decided
     DISPUTED: { by: ['buyer'], guard: 'escalationOpen' }, // escalated to arbitration (Stage 6)
-    CLOSED: { by: ['buyer', 'system'] }, // accepted, or the escalation deadline passed
+    CLOSED: { by: ['buyer', 'system', 'channel'] }, // accepted, the escalation deadline passed, or the channel closed it
+    APPROVED: { by: ['channel'] }, // the channel's staff refunded over the merchant's refusal (recorded as such)
   },
   // The arbitrator's decision executes itself: a refund (of all or some units), or closure.
   DISPUTED: { APPROVED: { by: ['arbitrator'] }, CLOSED: { by: ['arbitrator'] } },

@@ -22,6 +22,7 @@ import { markOrderRefunded } from '../orders/index.js';
 import { closeRerouted } from '../payments/index.js';
 import { applyRefundNotice, createPayout } from '../payments/index.js';
 import { BALANCE_PROVIDER, type PaymentsContext } from '../payments/index.js';
+import type { AfterSalesContext } from './requests.js';
 import { startRefund } from '../payments/index.js';
 import { cancelPhase, workingDaysFrom } from './deadlines.js';
 import { raiseAlert, resolveAlerts } from '../../platform/alerts.js';
@@ -42,7 +43,7 @@ export interface Approval {
 }
 
 /** Approves a request and starts its refund (the payout is sent once the transaction commits). */
-export async function approveAndPay(trx: Db, ctx: PaymentsContext, a: Approval): Promise<void> {
+export async function approveAndPay(trx: Db, ctx: AfterSalesContext, a: Approval): Promise<void> {
   // What approval needs of the request (buyer, order, amount, number) does not change with it.
   const request = await trx
     .selectFrom('refund_requests')
@@ -62,7 +63,7 @@ export async function approveAndPay(trx: Db, ctx: PaymentsContext, a: Approval):
       decision_code: a.code,
       decision_note: a.note,
       decided_by: a.actor.kind === 'user' ? a.actor.id : null,
-      decided_role: a.by === 'system' ? 'system' : role,
+      decided_role: a.by === 'system' || a.by === 'channel' ? a.by : role,
       decided_at: now(a.at),
       ...(a.amountFen === undefined ? {} : { amount_fen: a.amountFen }),
     },
@@ -100,22 +101,32 @@ export async function approveAndPay(trx: Db, ctx: PaymentsContext, a: Approval):
   // A refunded membership ends its member prices (spec §2).
   const order = await trx
     .selectFrom('orders')
-    .select(['kind'])
+    .select(['kind', 'payment_method'])
     .where('id', '=', request.order_id)
     .executeTakeFirstOrThrow();
   if (order.kind === 'MEMBERSHIP') await refundMembership(trx, c, request.order_id, request.id);
-  const payoutId = await startRefund(trx, ctx, c, {
-    orderId: request.order_id,
-    requestId: request.id,
-    amountFen: a.amountFen ?? request.amount_fen,
-  });
+  // A channel order's money is on the channel (spec §11): the channel refunds it once told to agree
+  // (unless its own staff or timeout decided), and Kameng records the refund when it reports it.
+  const channel = order.payment_method === 'CHANNEL';
+  if (channel && a.by !== 'channel')
+    await ctx.afterSales.channelAnswer(trx, { actor: a.actor, at: a.at }, request, {
+      agree: true,
+      message: a.note ?? '',
+    });
+  const payoutId = channel
+    ? null
+    : await startRefund(trx, ctx, c, {
+        orderId: request.order_id,
+        requestId: request.id,
+        amountFen: a.amountFen ?? request.amount_fen,
+      });
   await requestMachine.transition(trx, {
     row: { id: request.id, state: 'APPROVED', version: v },
     to: 'REFUNDING',
     by: 'system',
     actor: PAYOUTS,
     at: a.at,
-    data: { payoutId },
+    data: channel ? { refundedBy: 'CHANNEL' } : { payoutId },
   });
   const rules = await getPlatformRules(trx);
   const delay = await workingDaysFrom(trx, a.at, rules.payoutDelayWorkingDays);
@@ -144,7 +155,21 @@ async function finishIfPaid(trx: Db, request: Row<'refund_requests'>, at: Date):
     .where('state', '=', 'SUCCESS')
     .executeTakeFirstOrThrow();
   if (Number(done.total) < request.amount_fen) return;
-  await requestMachine.transition(trx, { row: request, to: 'REFUNDED', by: 'system', actor: PAYOUTS, at });
+  await finishRefunded(trx, request, at, PAYOUTS);
+}
+
+/**
+ * The money of a request is back with the buyer: REFUNDED, its delay deadline and alerts done,
+ * the order refunded once every unit is and no payout of it is on its way. Payouts call this when
+ * theirs succeed; the channels module when a channel reports its refund (spec §11).
+ */
+export async function finishRefunded(
+  trx: Db,
+  request: Row<'refund_requests'>,
+  at: Date,
+  actor: Actor,
+): Promise<void> {
+  await requestMachine.transition(trx, { row: request, to: 'REFUNDED', by: 'system', actor, at });
   await cancelDeadline(trx, 'PAYOUT_DELAY', request.id);
   await resolveAlerts(trx, request.id, ['PAYOUT_ABNORMAL', 'PAYOUT_DELAYED', 'DEADLINE_FAILING'], {
     by: null,
@@ -165,7 +190,7 @@ async function finishIfPaid(trx: Db, request: Row<'refund_requests'>, at: Date):
     .where('state', 'in', ['PENDING', 'PROCESSING', 'ABNORMAL'])
     .executeTakeFirst();
   if (!left && !inFlight)
-    await markOrderRefunded(trx, { actor: PAYOUTS, at }, request.order_id, { requestId: request.id });
+    await markOrderRefunded(trx, { actor, at }, request.order_id, { requestId: request.id });
   await notify(
     trx,
     [request.buyer_id],

@@ -4,7 +4,7 @@
  * Applying itself is apply.ts.
  */
 import { z } from 'zod';
-import type { UserActor } from '../../platform/actor.js';
+import type { Actor, UserActor } from '../../platform/actor.js';
 import { now, toJson, type Db } from '../../platform/db/dialect.js';
 import type { Row } from '../../platform/db/schema.js';
 import { fail } from '../../platform/errors.js';
@@ -29,6 +29,16 @@ export interface AfterSalesPorts {
     c: { actor: UserActor; at: Date },
     request: Row<'refund_requests'>,
     note: string | null,
+  ): Promise<void>;
+  /**
+   * A channel order's request was decided in Kameng (merchant, support, the rules or a timeout):
+   * the channels module records the answer and sends it to the channel after commit (spec §11).
+   */
+  channelAnswer(
+    trx: Db,
+    c: { actor: Actor; at: Date },
+    request: Row<'refund_requests'>,
+    answer: { agree: boolean; message: string },
   ): Promise<void>;
 }
 

@@ -118,6 +118,15 @@ async function contradictions(trx: Db, r: Row<'refund_requests'>, code: RejectCo
 
 type Warning = { code: string; zh: string; en: string };
 
+async function isChannelOrder(trx: Db, orderId: string): Promise<boolean> {
+  const o = await trx
+    .selectFrom('orders')
+    .select('payment_method')
+    .where('id', '=', orderId)
+    .executeTakeFirstOrThrow();
+  return o.payment_method === 'CHANNEL';
+}
+
 /** A decision the records speak against: refused until the reviewer confirms it (acknowledgeWarnings). */
 function refuseUnconfirmed(warnings: Warning[]): never {
   fail('refund.decision_contradicts_records', {
@@ -178,6 +187,9 @@ export async function decide(
         const warnings = await contradictions(trx, r, input.code);
         if (warnings.length > 0 && !input.acknowledgeWarnings) refuseUnconfirmed(warnings);
         await cancelPhase(trx, r.id, r.version);
+        // A channel order's buyer cannot escalate here: the refusal goes back to the channel, where
+        // the buyer may ask the channel's staff to intervene (spec §11); no escalation deadline.
+        const channel = await isChannelOrder(trx, r.order_id);
         const due = escalationDue(rules, at);
         const { version: v } = await requestMachine.transition(trx, {
           row: r,
@@ -192,10 +204,17 @@ export async function decide(
             decided_role: actor.role,
             decided_at: now(at),
             decision_warnings: warnings.length ? toJson(warnings) : null,
-            escalation_due_at: now(due.dueAt),
+            escalation_due_at: channel ? null : now(due.dueAt),
           },
           data: { code: input.code, warnings: warnings.map((w) => w.code) },
         });
+        if (channel) {
+          await ctx.afterSales.channelAnswer(trx, { actor, at }, r, {
+            agree: false,
+            message: [REJECT_CODES[input.code].zh, input.note].filter(Boolean).join('：'),
+          });
+          return;
+        }
         await schedulePhase(trx, 'REFUND_ESCALATION', r.id, v, due.dueAt, at);
         await notify(
           trx,
@@ -214,6 +233,8 @@ export async function decide(
         return;
       }
       case 'REQUEST_INFO': {
+        // The channel buyer has no Kameng account to answer from: material is asked for on the channel.
+        if (await isChannelOrder(trx, r.order_id)) fail('refund.channel_no_supplement');
         await cancelPhase(trx, r.id, r.version);
         const due = await workingDaysFrom(trx, at, rules.supplementWorkingDays);
         const { version: v } = await requestMachine.transition(trx, {

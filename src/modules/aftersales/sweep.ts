@@ -16,7 +16,7 @@ import { now, type Db } from '../../platform/db/dialect.js';
 import type { Row } from '../../platform/db/schema.js';
 import { getPlatformRules } from '../../platform/settings.js';
 import { merchantUsers, notify, supportUsers } from '../notifications/index.js';
-import type { PaymentsContext } from '../payments/index.js';
+import type { AfterSalesContext } from './requests.js';
 import { parsePhaseId, schedulePhase, workingDaysFrom } from './deadlines.js';
 import { REFUND_REASONS, type RefundReason } from './eligibility.js';
 import { assessRequest } from './facts.js';
@@ -38,7 +38,7 @@ export const REQUEST_DEADLINES = [
 /** Fires one request deadline (a payout it starts is sent once the transaction commits). */
 export async function fireRequestDeadline(
   trx: Db,
-  ctx: PaymentsContext,
+  ctx: AfterSalesContext,
   d: Row<'deadlines'>,
   at: Date,
 ): Promise<void> {
@@ -159,7 +159,7 @@ export async function fireRequestDeadline(
 }
 
 /** The refund request deadlines, for the sweeper (wired in app.ts). */
-export function refundDeadlines(ctx: PaymentsContext): DeadlineHandlers {
+export function refundDeadlines(ctx: AfterSalesContext): DeadlineHandlers {
   const handler: DeadlineHandler = {
     fire: (trx, d, at) => fireRequestDeadline(trx, ctx, d, at),
     // PAYOUT_DELAY's object is the request; the others' is `<request>:<version>`

@@ -14,3 +14,4 @@ export { keyStateSchema } from './lifecycle.js';
 export { rewrapAll } from './master-key.js';
 export { batchView } from './queries.js';
 export { inventoryRoutes } from './routes.js';
+export { revealUnit, type RequestInfo, type Revealed } from './reveal.js';

@@ -146,7 +146,8 @@ export async function insertOrder(
     });
   // A gateway payment: its pay URL is asked for once the order is committed (a gateway that is
   // down leaves the order waiting; the buyer retries from the order page until it expires).
-  if (provider !== BALANCE_PROVIDER) afterCommit(trx, `pay URL ${id}`, () => ensurePayUrl(ctx, id));
+  if (provider !== BALANCE_PROVIDER && order.payment_method !== 'CHANNEL')
+    afterCommit(trx, `pay URL ${id}`, () => ensurePayUrl(ctx, id));
   await appendAudit(trx, {
     actor: c.actor,
     action: 'order.created',

@@ -116,6 +116,19 @@ async function fulfilPaidOrder(
       }
     }
     await deliverKeys(trx, alloc, units);
+    // A channel order's money stays on the channel: nothing is held here, so nothing settles.
+    if (order.payment_method === 'CHANNEL') {
+      await orderMachine.transition(trx, {
+        row: order,
+        to: 'DELIVERED',
+        by: 'system',
+        actor: c.actor,
+        at: c.at,
+        set: { paid_at: now(c.at), delivered_at: now(c.at) },
+        data: { late, units: units.length, channel: true },
+      });
+      return { outcome: 'DELIVERED' };
+    }
     const settle = await settleAfter(trx, order, c.at, known);
     await orderMachine.transition(trx, {
       row: order,
@@ -158,7 +171,8 @@ export async function receivePayment(
 ): Promise<Fulfilment> {
   await markPaid(trx, c, payment, facts);
   const done = await fulfilPaidOrder(trx, ctx, c, order, payment, known);
-  await postOrderPayment(trx, c.actor, c.at, order, payment);
+  // A channel collected a channel order's money and pays the merchant there (ADR 0008): no posting.
+  if (order.payment_method !== 'CHANNEL') await postOrderPayment(trx, c.actor, c.at, order, payment);
   return done;
 }
 

@@ -8,3 +8,4 @@ export { paymentReceived } from './fulfil.js';
 export { markOrderRefunded } from './lifecycle.js';
 export { orderRoutes } from './routes.js';
 export { canSee, ownOrder } from './views.js';
+export { placeChannelOrder, type ChannelOrderInput } from './channel.js';

@@ -1,0 +1,128 @@
+/**
+ * The merchant's answer goes back to the channel (spec §11). A request decided in Kameng (by the
+ * merchant, support, the rules or a review timeout) records AGREE / REFUSE on its channel refund in
+ * the deciding unit of work (after-sales' `channelAnswer` port), and the call to the channel is
+ * made after commit — again by the sweeper until it goes through. A channel refund that is
+ * already final (refunded or closed on the channel) is not answered.
+ */
+import type { Actor } from '../../platform/actor.js';
+import { now, type Db } from '../../platform/db/dialect.js';
+import type { Row } from '../../platform/db/schema.js';
+import { DomainError } from '../../platform/errors.js';
+import { appendAudit } from '../../platform/audit.js';
+import { afterCommit, unitOfWork } from '../../platform/unit-of-work.js';
+import { fallbackLogger } from '../../platform/logger.js';
+import type { ChannelsContext } from './context.js';
+import { MAX_ATTEMPTS } from './delivery.js';
+import { shopRef } from './shops.js';
+
+/** The channel refund row a request was opened for (its Idempotency-Key is `channel:<row id>`). */
+const rowIdOf = (request: Pick<Row<'refund_requests'>, 'idempotency_key'>): string | null =>
+  request.idempotency_key.startsWith('channel:') ? request.idempotency_key.slice('channel:'.length) : null;
+
+/** After-sales' `channelAnswer` port: records the answer and sends it once the decision commits. */
+export async function recordAnswer(
+  ctx: ChannelsContext,
+  trx: Db,
+  c: { actor: Actor; at: Date },
+  request: Row<'refund_requests'>,
+  answer: { agree: boolean; message: string },
+): Promise<void> {
+  const rowId = rowIdOf(request);
+  if (!rowId) return;
+  const row = await trx.selectFrom('channel_refunds').selectAll().where('id', '=', rowId).executeTakeFirst();
+  if (!row) return;
+  await trx
+    .updateTable('channel_refunds')
+    .set({
+      request_id: request.id,
+      answer: answer.agree ? 'AGREE' : 'REFUSE',
+      answer_message: answer.message.slice(0, 500),
+      answer_state: 'PENDING',
+      answer_attempts: 0,
+      answer_error: null,
+      updated_at: now(c.at),
+    })
+    .where('id', '=', row.id)
+    .execute();
+  await appendAudit(trx, {
+    actor: c.actor,
+    action: answer.agree ? 'channel_refund.agreed' : 'channel_refund.refused',
+    objectType: 'channel_refund',
+    objectId: row.id,
+    data: { requestId: request.id, channelRefundId: row.channel_refund_id },
+    at: c.at,
+  });
+  afterCommit(trx, `channel answer ${row.id}`, () => sendAnswer(ctx, row.id).then(() => undefined));
+}
+
+export async function sendAnswer(ctx: ChannelsContext, rowId: string): Promise<'SENT' | 'PENDING' | 'GAVE_UP'> {
+  const row = await ctx.db.selectFrom('channel_refunds').selectAll().where('id', '=', rowId).executeTakeFirstOrThrow();
+  if (row.answer_state !== 'PENDING' || !row.answer) return row.answer_state ?? 'SENT';
+  const done = (error: string | null) =>
+    ctx.db
+      .updateTable('channel_refunds')
+      .set({ answer_state: 'SENT', answer_error: error, answer_attempts: row.answer_attempts + 1, updated_at: now(ctx.clock.now()) })
+      .where('id', '=', row.id)
+      .where('answer_state', '=', 'PENDING')
+      .execute();
+  // Already refunded or closed on the channel: there is nothing left to answer.
+  if (row.status === 'SUCCESS' || row.status === 'CLOSED') {
+    await done('CHANNEL_FINAL');
+    return 'SENT';
+  }
+  const shop = await ctx.db.selectFrom('channel_shops').selectAll().where('id', '=', row.shop_id).executeTakeFirstOrThrow();
+  try {
+    await ctx.connectors[shop.channel].answerRefund(await shopRef(ctx, shop), {
+      channelRefundId: row.channel_refund_id,
+      channelOrderId: row.channel_order_id,
+      agree: row.answer === 'AGREE',
+      message: row.answer_message ?? '',
+      outId: row.request_id ?? row.id,
+    });
+  } catch (error) {
+    if (!(error instanceof DomainError)) throw error;
+    const attempts = row.answer_attempts + 1;
+    const gaveUp = attempts >= MAX_ATTEMPTS;
+    await unitOfWork(ctx, async (trx) => {
+      const at = ctx.clock.now();
+      await trx
+        .updateTable('channel_refunds')
+        .set({ answer_attempts: attempts, answer_error: error.code, answer_state: gaveUp ? 'GAVE_UP' : 'PENDING', updated_at: now(at) })
+        .where('id', '=', row.id)
+        .where('answer_state', '=', 'PENDING')
+        .execute();
+      if (gaveUp)
+        await appendAudit(trx, {
+          actor: { kind: 'system', name: `channel-${shop.channel.toLowerCase()}` },
+          action: 'channel_refund.answer_gave_up',
+          objectType: 'channel_refund',
+          objectId: row.id,
+          data: { attempts, lastError: error.code },
+          at,
+        });
+    });
+    return gaveUp ? 'GAVE_UP' : 'PENDING';
+  }
+  await done(null);
+  return 'SENT';
+}
+
+export async function resendAnswers(ctx: ChannelsContext, limit = 50): Promise<number> {
+  const rows = await ctx.db
+    .selectFrom('channel_refunds')
+    .select('id')
+    .where('answer_state', '=', 'PENDING')
+    .orderBy('updated_at')
+    .limit(limit)
+    .execute();
+  let sent = 0;
+  for (const r of rows) {
+    try {
+      if ((await sendAnswer(ctx, r.id)) === 'SENT') sent++;
+    } catch (error) {
+      (ctx.log ?? fallbackLogger).error({ err: error, channelRefund: r.id }, 'channel answer not sent; retried later');
+    }
+  }
+  return sent;
+}

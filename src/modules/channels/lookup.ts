@@ -1,0 +1,227 @@
+/**
+ * Key lookup without an account (spec §11) — the channel buyer's way to the keys: an unguessable
+ * link (`/k/<token>`, 192 bits), or the order number plus its 提取码. Reveals through it are the
+ * same reveals as anywhere (拆封, time, IP, user agent on the key's history).
+ *
+ * Against enumeration — how keys were stolen from other 发卡 systems: "no such order", "not a
+ * channel order", "wrong code" and "unknown link" are one answer (404 `lookup.not_found`, the
+ * same body), the code is checked by HMAC whether the order exists or not; failed attempts are
+ * counted per address (20 per 15 minutes) and per order number (5 per hour, existing or not), and
+ * past either limit every lookup from there answers 429 `lookup.throttled` — a correct code too,
+ * so a throttled guesser learns nothing. Counters live in the database, shared by every instance.
+ */
+import { z } from 'zod';
+import type { UserActor } from '../../platform/actor.js';
+import { now, type Db } from '../../platform/db/dialect.js';
+import type { Row } from '../../platform/db/schema.js';
+import { fail } from '../../platform/errors.js';
+import { sha256 } from '../../platform/ids.js';
+import { timingSafeEqual } from 'node:crypto';
+import { revealUnit, type RequestInfo } from '../inventory/index.js';
+import type { ChannelKind } from './connector.js';
+import { CHANNEL_NAMES, type ChannelsContext } from './context.js';
+import { codeHmac } from './lookup-codes.js';
+
+export const ADDRESS_LIMIT = { failures: 20, windowMs: 15 * 60_000 };
+export const ORDER_LIMIT = { failures: 5, windowMs: 60 * 60_000 };
+
+export const lookupByCodeSchema = z.strictObject({
+  orderNo: z.string().trim().min(1).max(40),
+  code: z.string().trim().min(1).max(40),
+});
+
+const channelEnum = z.enum(['TAOBAO', 'PDD', 'XIANYU']);
+export const lookupViewSchema = z.object({
+  token: z.string(),
+  orderNo: z.string(),
+  productName: z.string(),
+  productType: z.string(),
+  quantity: z.number().int(),
+  totalFen: z.number().int(),
+  deliveredAt: z.string().nullable(),
+  channel: z.object({
+    kind: channelEnum,
+    nameZh: z.string(),
+    nameEn: z.string(),
+    channelOrderId: z.string(),
+    shopName: z.string(),
+    /** Where the buyer applies for a refund: on the channel, not here. */
+    refundUrl: z.string(),
+  }),
+  policy: z.object({ zh: z.string(), en: z.string() }).nullable(),
+  units: z.array(
+    z.object({
+      unitId: z.string(),
+      serialMasked: z.string(),
+      state: z.string(),
+      revealedAt: z.string().nullable(),
+      refunded: z.boolean(),
+      inRefund: z.boolean(),
+    }),
+  ),
+});
+export type LookupView = z.infer<typeof lookupViewSchema>;
+
+export const revealInputSchema = z.strictObject({ unitId: z.string().min(1).max(64) });
+
+type Throttle = { failures: number; windowMs: number };
+
+async function throttled(db: Db, key: string, at: Date): Promise<boolean> {
+  const row = await db.selectFrom('lookup_throttle').selectAll().where('key', '=', key).executeTakeFirst();
+  return !!row?.locked_until && Date.parse(row.locked_until) > at.getTime();
+}
+
+/** Counts a failure in the key's window; at the limit the key is locked until the window ends. */
+async function countFailure(db: Db, key: string, limit: Throttle, at: Date): Promise<void> {
+  await db
+    .insertInto('lookup_throttle')
+    .values({ key, failures: 0, window_start: now(at), locked_until: null })
+    .onConflict((oc) => oc.column('key').doNothing())
+    .execute();
+  const row = await db.selectFrom('lookup_throttle').selectAll().where('key', '=', key).executeTakeFirstOrThrow();
+  const fresh = at.getTime() - Date.parse(row.window_start) >= limit.windowMs;
+  const failures = fresh ? 1 : row.failures + 1;
+  const windowStart = fresh ? at : new Date(row.window_start);
+  await db
+    .updateTable('lookup_throttle')
+    .set({
+      failures,
+      window_start: now(windowStart),
+      locked_until: failures >= limit.failures ? now(new Date(windowStart.getTime() + limit.windowMs)) : row.locked_until,
+    })
+    .where('key', '=', key)
+    .execute();
+}
+
+const addressKey = (ip: string | null) => `ip:${ip ?? 'unknown'}`;
+const orderKey = (orderNo: string) => `order:${orderNo.toUpperCase()}`;
+
+function notFound(): never {
+  fail('lookup.not_found');
+}
+
+async function guard(ctx: ChannelsContext, keys: string[]): Promise<void> {
+  const at = ctx.clock.now();
+  for (const k of keys) if (await throttled(ctx.db, k, at)) fail('lookup.throttled');
+}
+
+/** The delivered channel order a link token names, or null. */
+async function byToken(db: Db, token: string) {
+  if (!/^[A-Za-z0-9_-]{20,64}$/.test(token)) return null;
+  return (
+    (await db
+      .selectFrom('channel_orders')
+      .selectAll()
+      .where('lookup_token_hash', '=', sha256(token))
+      .where('state', '=', 'DELIVERED')
+      .executeTakeFirst()) ?? null
+  );
+}
+
+async function view(ctx: ChannelsContext, row: Row<'channel_orders'>, token: string): Promise<LookupView> {
+  const order = await ctx.db.selectFrom('orders').selectAll().where('id', '=', row.order_id!).executeTakeFirstOrThrow();
+  const shop = await ctx.db.selectFrom('channel_shops').selectAll().where('id', '=', row.shop_id).executeTakeFirstOrThrow();
+  const policy = order.policy_id
+    ? await ctx.db.selectFrom('refund_policies').select(['text_zh', 'text_en']).where('id', '=', order.policy_id).executeTakeFirst()
+    : undefined;
+  const units = await ctx.db
+    .selectFrom('units')
+    .leftJoin('keys', (j) => j.onRef('keys.unit_id', '=', 'units.id').on('keys.state', '<>', 'INVALID'))
+    .select(['units.id', 'units.refunded_at', 'keys.serial_masked', 'keys.state', 'keys.first_revealed_at'])
+    .where('units.order_id', '=', order.id)
+    .orderBy('units.id')
+    .execute();
+  const open = await ctx.db
+    .selectFrom('refund_request_units')
+    .select('unit_id')
+    .where('unit_id', 'in', units.length ? units.map((u) => u.id) : ['-'])
+    .where('released_at', 'is', null)
+    .execute();
+  const inRefund = new Set(open.map((o) => o.unit_id));
+  const kind: ChannelKind = shop.channel;
+  return {
+    token,
+    orderNo: order.order_no,
+    productName: order.product_name ?? '',
+    productType: order.product_type ?? 'CARD_KEY',
+    quantity: order.quantity,
+    totalFen: order.total_fen,
+    deliveredAt: order.delivered_at,
+    channel: {
+      kind,
+      nameZh: CHANNEL_NAMES[kind].zh,
+      nameEn: CHANNEL_NAMES[kind].en,
+      channelOrderId: row.channel_order_id,
+      shopName: shop.name,
+      refundUrl: shop.refund_url_template.replace('{orderId}', encodeURIComponent(row.channel_order_id)),
+    },
+    policy: policy ? { zh: policy.text_zh, en: policy.text_en } : null,
+    units: units.map((u) => ({
+      unitId: u.id,
+      serialMasked: u.serial_masked ?? '',
+      state: u.refunded_at ? 'REFUNDED' : (u.state ?? 'PENDING'),
+      revealedAt: u.first_revealed_at,
+      refunded: u.refunded_at !== null,
+      inRefund: inRefund.has(u.id),
+    })),
+  };
+}
+
+export async function lookupByToken(ctx: ChannelsContext, token: string, ip: string | null): Promise<LookupView> {
+  await guard(ctx, [addressKey(ip)]);
+  const row = await byToken(ctx.db, token);
+  if (!row) {
+    await countFailure(ctx.db, addressKey(ip), ADDRESS_LIMIT, ctx.clock.now());
+    notFound();
+  }
+  return view(ctx, row, token);
+}
+
+export async function lookupByCode(
+  ctx: ChannelsContext,
+  input: z.infer<typeof lookupByCodeSchema>,
+  ip: string | null,
+): Promise<LookupView> {
+  const at = ctx.clock.now();
+  const orderNo = input.orderNo.toUpperCase();
+  await guard(ctx, [addressKey(ip), orderKey(orderNo)]);
+  const row = await ctx.db
+    .selectFrom('orders')
+    .innerJoin('channel_orders', 'channel_orders.order_id', 'orders.id')
+    .selectAll('channel_orders')
+    .where('orders.order_no', '=', orderNo)
+    .where('channel_orders.state', '=', 'DELIVERED')
+    .executeTakeFirst();
+  // The code is hashed whether or not the order exists: the answer takes the same work either way.
+  const offered = await codeHmac(ctx, ctx.db, orderNo, input.code, at);
+  const stored = row?.lookup_code_hmac ?? Buffer.alloc(offered.length);
+  const match = !!row && stored.length === offered.length && timingSafeEqual(stored, offered);
+  if (!row || !match) {
+    await countFailure(ctx.db, addressKey(ip), ADDRESS_LIMIT, at);
+    await countFailure(ctx.db, orderKey(orderNo), ORDER_LIMIT, at);
+    notFound();
+  }
+  const { token } = JSON.parse(
+    (await ctx.vault.openBlob(ctx.db, `channel-lookup:${row.id}`, row.lookup_sealed!)).toString('utf8'),
+  ) as { token: string };
+  return view(ctx, row, token);
+}
+
+/** 拆封 through the link: the unit must belong to the link's order; recorded as any reveal. */
+export async function revealByToken(ctx: ChannelsContext, token: string, unitId: string, info: RequestInfo) {
+  await guard(ctx, [addressKey(info.ip)]);
+  const row = await byToken(ctx.db, token);
+  if (!row?.order_id) {
+    await countFailure(ctx.db, addressKey(info.ip), ADDRESS_LIMIT, ctx.clock.now());
+    notFound();
+  }
+  const unit = await ctx.db
+    .selectFrom('units')
+    .select(['id', 'buyer_id'])
+    .where('id', '=', unitId)
+    .where('order_id', '=', row.order_id)
+    .executeTakeFirst();
+  if (!unit) fail('inventory.unit_not_found');
+  const channelBuyer: UserActor = { kind: 'user', id: unit.buyer_id, role: 'buyer', memberLevel: 'REGULAR', merchantId: null };
+  return revealUnit(ctx, channelBuyer, unit.id, info);
+}
