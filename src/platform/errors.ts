@@ -544,6 +544,61 @@ const catalog = {
     zh: '只有退款异常的申请可以改退到余额',
     en: 'Only a request whose payout failed can be rerouted to the balance',
   },
+  // channels (Stage 7): sandbox and connectors
+  'channel.push_forged': {
+    status: 401,
+    zh: '渠道推送校验失败（{reason}），已拒收',
+    en: 'The channel push failed verification ({reason}) and was refused',
+  },
+  'channel.unavailable': {
+    status: 503,
+    zh: '渠道服务暂时不可用，稍后将自动重试',
+    en: 'The channel is unavailable right now; it is retried later',
+  },
+  'channel.credentials_rejected': {
+    status: 422,
+    zh: '渠道拒绝了店铺凭证（{msg}），请核对 AppKey、AppSecret 和授权码',
+    en: 'The channel rejected the shop credentials ({msg}); check the app key, secret and session key',
+  },
+  'channel.rejected': {
+    status: 502,
+    zh: '渠道拒绝了请求：{code} {msg}',
+    en: 'The channel refused the call: {code} {msg}',
+  },
+  'channel.bad_response': {
+    status: 502,
+    zh: '渠道返回了无法识别的应答（{reason}）',
+    en: 'The channel answered with something unreadable ({reason})',
+  },
+  'sandbox.channel_shop_not_found': { status: 404, zh: '沙箱店铺不存在', en: 'Sandbox shop not found' },
+  'sandbox.channel_item_not_found': { status: 404, zh: '沙箱商品不存在', en: 'Sandbox item not found' },
+  'sandbox.channel_order_not_found': { status: 404, zh: '沙箱订单不存在', en: 'Sandbox order not found' },
+  'sandbox.channel_refund_not_found': { status: 404, zh: '沙箱退款不存在', en: 'Sandbox refund not found' },
+  'sandbox.channel_unknown_profile': {
+    status: 400,
+    zh: '未知的买家行为模式',
+    en: 'Unknown buyer behaviour profile',
+  },
+  'sandbox.channel_order_state': {
+    status: 409,
+    zh: '订单当前状态（{state}）不能执行此操作',
+    en: 'The order is {state}; this cannot be done now',
+  },
+  'sandbox.channel_refund_state': {
+    status: 409,
+    zh: '退款当前状态（{state}）不能执行此操作',
+    en: 'The refund is {state}; this cannot be done now',
+  },
+  'sandbox.channel_refund_open': {
+    status: 409,
+    zh: '该订单已有进行中的退款，请先处理完再申请',
+    en: 'This order already has a refund in progress',
+  },
+  'sandbox.channel_refund_quantity': {
+    status: 400,
+    zh: '退款数量须为 1 到 {max} 件',
+    en: 'A refund is for 1 to {max} units',
+  },
   // order conversations (沟通记录)
   'conversation.body_invalid': {
     status: 400,

@@ -769,6 +769,107 @@ export interface BankNoticeLogTable {
   ip: string | null;
 }
 
+export type SandboxChannelKind = 'TAOBAO' | 'PDD' | 'XIANYU';
+export type SandboxChannelOrderState = 'PAID' | 'SHIPPED' | 'FINISHED' | 'CLOSED';
+export type SandboxChannelRefundState = 'WAIT_SELLER' | 'REFUSED' | 'AGREED' | 'SUCCESS' | 'CLOSED';
+
+export interface SandboxChannelShopsTable {
+  id: string;
+  channel: SandboxChannelKind;
+  name: string;
+  seller_id: string;
+  app_key: string;
+  sealed_secrets: Buffer;
+  owner_user_id: string | null;
+  notify_url: string | null;
+  subscribed_at: Timestamp | null;
+  down: Bool;
+  push_delay_seconds: number;
+  seller_answer_seconds: number;
+  buyer_response_seconds: number;
+  auto_confirm_seconds: number;
+  version: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface SandboxChannelItemsTable {
+  id: string;
+  shop_id: string;
+  title: string;
+  price_fen: number;
+  created_at: Timestamp;
+}
+
+export interface SandboxChannelOrdersTable {
+  id: string;
+  shop_id: string;
+  item_id: string;
+  title: string;
+  quantity: number;
+  unit_price_fen: number;
+  total_fen: number;
+  buyer_nick: string;
+  profile: string;
+  state: SandboxChannelOrderState;
+  refunded_quantity: number;
+  close_reason: string | null;
+  paid_at: Timestamp;
+  shipped_at: Timestamp | null;
+  finished_at: Timestamp | null;
+  closed_at: Timestamp | null;
+  auto_finish_at: Timestamp | null;
+  delivery_ok: Bool | null;
+  delivery_message: string | null;
+  delivery_fail_reason: string | null;
+  delivery_out_id: string | null;
+  delivered_at: Timestamp | null;
+  modified_at: Timestamp;
+  version: number;
+  created_at: Timestamp;
+}
+
+export interface SandboxChannelRefundsTable {
+  id: string;
+  shop_id: string;
+  order_id: string;
+  quantity: number;
+  amount_fen: number;
+  reason: string;
+  state: SandboxChannelRefundState;
+  intervention: 'NONE' | 'APPLIED' | 'DECIDED';
+  phase: 'ONSALE' | 'AFTERSALE' | null;
+  decided_by: 'SELLER' | 'CHANNEL' | 'BUYER' | 'TIMEOUT' | null;
+  seller_message: string | null;
+  answer_out_id: string | null;
+  check_state: 'NONE' | 'PENDING' | 'REFUNDABLE' | 'NOT_REFUNDABLE' | 'FAILED';
+  check_message: string | null;
+  due_at: Timestamp | null;
+  finished_at: Timestamp | null;
+  modified_at: Timestamp;
+  version: number;
+  created_at: Timestamp;
+}
+
+export interface SandboxChannelMessagesTable {
+  id: string;
+  shop_id: string;
+  kind: 'PUSH' | 'TMC' | 'CHECK';
+  topic: string;
+  target_type: 'ORDER' | 'REFUND';
+  target_id: string;
+  order_id: string;
+  payload: string;
+  state: 'PENDING' | 'DELIVERED' | 'CONFIRMED' | 'GAVE_UP' | 'LOST';
+  copy_of: string | null;
+  attempts: number;
+  next_attempt_at: Timestamp;
+  last_status: number | null;
+  last_reply: string | null;
+  created_at: Timestamp;
+  delivered_at: Timestamp | null;
+}
+
 export interface Database {
   users: UsersTable;
   member_levels: MemberLevelsTable;
@@ -820,6 +921,12 @@ export interface Database {
   dispute_units: DisputeUnitsTable;
   dispute_statements: DisputeStatementsTable;
   merchant_violations: MerchantViolationsTable;
+  // sandbox channel tables (migration 0009)
+  sandbox_channel_shops: SandboxChannelShopsTable;
+  sandbox_channel_items: SandboxChannelItemsTable;
+  sandbox_channel_orders: SandboxChannelOrdersTable;
+  sandbox_channel_refunds: SandboxChannelRefundsTable;
+  sandbox_channel_messages: SandboxChannelMessagesTable;
 }
 
 export type Row<T extends keyof Database> = Selectable<Database[T]>;
