@@ -202,7 +202,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const publicUrl = deps.config.publicUrl ?? '';
   const channels: ChannelsContext = {
     ...ctx,
-    connectors: createConnectors(sandboxChannels ? sandboxChannels.transport : fetchTransport()),
+    connectors: createConnectors(sandboxChannels ? sandboxChannels.transport : fetchTransport(), deps.clock),
     refundUrlTemplate: (channel) =>
       sandboxChannels ? `${publicUrl}/sandbox/shop?order={orderId}` : CHANNEL_REFUND_URLS[channel],
   };

@@ -485,8 +485,40 @@ const catalog = {
   },
   'refund.channel_order': {
     status: 409,
-    zh: '渠道订单请在下单平台（淘宝/拼多多）申请售后',
+    zh: '渠道订单请在下单平台（淘宝/拼多多/闲鱼）申请售后',
     en: 'Channel orders are refunded on the shop where they were placed',
+  },
+  // channel shops, orders and the key lookup (Stage 7)
+  'channel.shop_not_found': { status: 404, zh: '渠道店铺不存在', en: 'Channel shop not found' },
+  'channel.shop_taken': {
+    status: 409,
+    zh: '该渠道店铺已被其他商家绑定',
+    en: 'This channel shop is already connected by another merchant',
+  },
+  'channel.item_not_mapped': {
+    status: 422,
+    zh: '渠道商品 {item} 未关联卡盟商品，无法发货',
+    en: 'Channel item {item} is not mapped to a Kameng product; it cannot be delivered',
+  },
+  'channel.order_unsupported': {
+    status: 422,
+    zh: '暂不支持一个订单包含多个商品',
+    en: 'Orders with more than one item are not supported',
+  },
+  'lookup.not_found': {
+    status: 404,
+    zh: '订单号或提取码不正确，或提取链接已失效',
+    en: 'The order number or lookup code is wrong, or the link is no longer valid',
+  },
+  'lookup.throttled': {
+    status: 429,
+    zh: '尝试次数过多，请稍后再试（最长 1 小时）',
+    en: 'Too many attempts; try again later (up to an hour)',
+  },
+  'refund.channel_no_supplement': {
+    status: 409,
+    zh: '渠道订单的买家没有卡盟账号，请在渠道（淘宝/拼多多/闲鱼）上与买家沟通补充材料',
+    en: 'A channel order’s buyer has no Kameng account; ask for material on the channel',
   },
   'refund.units_required': {
     status: 422,

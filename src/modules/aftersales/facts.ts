@@ -187,7 +187,8 @@ export async function assess(
     reason: input.reason,
     order: {
       deliveredAt: order.delivered_at,
-      policyConfirmedAt: order.policy_confirmed_at,
+      // A channel buyer accepted the channel's listing, never Kameng's policy page (ADR 0008).
+      policyConfirmedAt: order.payment_method === 'CHANNEL' ? null : order.policy_confirmed_at,
       policyVersion: policy.version,
       policy: policyTerms(policy),
       productType: order.product_type ?? 'CARD_KEY',

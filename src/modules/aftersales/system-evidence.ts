@@ -84,7 +84,9 @@ export async function attachSystemEvidence(
       content: {
         version: order.policy_version,
         textHash: order.policy_text_hash,
-        confirmedAt: order.policy_confirmed_at,
+        // A channel buyer never confirmed Kameng's policy page (ADR 0008).
+        confirmedAt: order.payment_method === 'CHANNEL' ? null : order.policy_confirmed_at,
+        channelOrder: order.payment_method === 'CHANNEL',
         textZh: policy?.text_zh ?? null,
         textEn: policy?.text_en ?? null,
       },

@@ -109,6 +109,22 @@ export const requestDetailSchema = requestSummarySchema.extend({
   ),
   timeline: z.array(z.object({ at: z.string(), action: z.string(), actor: z.string(), data: z.unknown() })),
   actions: z.array(z.string()).describe('What the viewer may do now'),
+  /** A channel order's refund (spec §11): applied for on the channel, refunded by it; null otherwise. */
+  channel: z
+    .object({
+      channel: z.enum(['TAOBAO', 'PDD', 'XIANYU']),
+      shopName: z.string(),
+      channelOrderId: z.string(),
+      channelRefundId: z.string(),
+      status: z.string(),
+      channelStatus: z.string(),
+      reason: z.string(),
+      intervened: z.boolean(),
+      overridden: z.boolean(),
+      answer: z.enum(['AGREE', 'REFUSE']).nullable(),
+      answerState: z.enum(['PENDING', 'SENT', 'GAVE_UP']).nullable(),
+    })
+    .nullable(),
 });
 export type RequestDetail = z.infer<typeof requestDetailSchema>;
 
@@ -130,6 +146,7 @@ function actionsFor(
   at: Date,
   escalationDays: number,
   merchantMissed: boolean,
+  channel: boolean,
 ): string[] {
   const s: RefundState = r.state;
   // An answer after its deadline is refused (the request machine's guards): not offered either.
@@ -150,7 +167,8 @@ function actionsFor(
   const reviewing =
     (viewer === 'merchant' && s === 'PENDING_REVIEW') ||
     (viewer === 'staff' && s === 'SUPPORT_REVIEW' && (actor.role === 'support' || actor.role === 'admin'));
-  const a = reviewing ? ['APPROVE', 'REJECT', 'REQUEST_INFO'] : [];
+  // A channel buyer has no account to send material from: no REQUEST_INFO on a channel order.
+  const a = reviewing ? (channel ? ['APPROVE', 'REJECT'] : ['APPROVE', 'REJECT', 'REQUEST_INFO']) : [];
   if (viewer === 'staff' && s === 'REFUND_ABNORMAL' && actor.role !== 'arbitrator') a.push('CHOOSE_BALANCE');
   // The merchant may contest a refund platform support approved, within the escalation period
   // (the disputes module refuses a second dispute on the request).
@@ -192,7 +210,7 @@ export async function requestDetail(
 ): Promise<RequestDetail> {
   const { db } = ctx;
   const { r, viewer } = await loadVisibleRequest(db, actor, id);
-  const [order, units, evidence, payouts, trail, rules] = await Promise.all([
+  const [order, units, evidence, payouts, trail, rules, channel] = await Promise.all([
     db
       .selectFrom('orders')
       .select(['order_no', 'product_name'])
@@ -213,6 +231,13 @@ export async function requestDetail(
       .execute(),
     auditTrail(db, 'refund_request', r.id),
     getPlatformRules(db),
+    db
+      .selectFrom('channel_refunds')
+      .innerJoin('channel_shops', 'channel_shops.id', 'channel_refunds.shop_id')
+      .selectAll('channel_refunds')
+      .select(['channel_shops.channel', 'channel_shops.name as shop_name'])
+      .where('channel_refunds.request_id', '=', r.id)
+      .executeTakeFirst(),
   ]);
   const earlier = await earlierSubmissions(
     db,
@@ -278,7 +303,23 @@ export async function requestDetail(
       ctx.clock.now(),
       rules.escalationDays,
       merchantMissedReview(trail),
+      r.idempotency_key.startsWith('channel:'),
     ),
+    channel: channel
+      ? {
+          channel: channel.channel,
+          shopName: channel.shop_name,
+          channelOrderId: channel.channel_order_id,
+          channelRefundId: channel.channel_refund_id,
+          status: channel.status,
+          channelStatus: channel.channel_status,
+          reason: channel.reason,
+          intervened: channel.intervened === 1,
+          overridden: channel.overridden === 1,
+          answer: channel.answer,
+          answerState: channel.answer_state,
+        }
+      : null,
   };
 }
 

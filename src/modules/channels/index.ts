@@ -1,7 +1,16 @@
 /** Channels: Taobao / Pinduoduo / 闲鱼 shops, their orders delivered through Kameng, their refunds under both rule sets, and the key lookup without an account. */
 // The module's one entry: other modules and the app import only from here (lint: dependency-cruiser).
 export { CHANNEL_KINDS } from './connector.js';
-export type { ChannelConnector, ChannelEvent, ChannelKind, ShopRef } from './connector.js';
+export type {
+  ChannelConnector,
+  ChannelEvent,
+  ChannelKind,
+  DeliveryConfirmation,
+  IncomingPush,
+  PulledMessage,
+  RefundAnswer,
+  ShopRef,
+} from './connector.js';
 export { CHANNEL_REFUND_URLS, type ChannelsContext } from './context.js';
 export { recordAnswer, resendAnswers } from './answers.js';
 export { resendDeliveries } from './delivery.js';

@@ -119,6 +119,7 @@ async function applyOrder(ctx: ChannelsContext, shop: Row<'channel_shops'>, e: C
         totalFen: e.totalFen,
         provider: `channel:${shop.channel.toLowerCase()}`,
         channelOrderNo: e.channelOrderId,
+        paidAt: e.paidAt,
         idempotencyKey: `channel:${shop.id}:${e.channelOrderId}`,
         actor,
         at,

@@ -176,8 +176,9 @@ export async function connectShop(
         .insertInto('users')
         .values({
           id: buyerId,
-          username: `channel-${id}`,
-          username_key: `channel-${id}`,
+          // ≤ 32 characters (a CHECK); ':' is not allowed in registered usernames, so never taken
+          username: `channel:${id.replace(/-/g, '').slice(0, 24)}`,
+          username_key: `channel:${id.replace(/-/g, '').slice(0, 24)}`,
           password_hash: passwordHash,
           display_name: `${names.zh}买家 · ${found.shopName}`.slice(0, 60),
           email: null,

@@ -2,12 +2,16 @@
  * A channel order (spec §11): sold on Taobao, Pinduoduo or 闲鱼, delivered from the merchant's
  * Kameng stock. It is an ordinary goods order paid by CHANNEL — the channel already has the money
  * — owned by the shop's channel buyer, with the product's current policy recorded (the channel
- * buyer confirmed the channel's listing, not Kameng's page: `policy_confirmed_at` stays empty, so
- * a non-refundable clause is never held against them). Keys are reserved and sealed in the
+ * buyer confirmed the channel's listing, not Kameng's page, so a restricting clause is never held
+ * against them). Keys are reserved and sealed in the
  * caller's unit of work; the channels module makes sure it runs once per channel order.
+ *
+ * `policy_confirmed_at` (required on goods orders by a CHECK) holds, for a channel order, when the
+ * buyer accepted the channel's listing — not a confirmation of Kameng's policy page, which the
+ * channel buyer never saw: after-sales reads a channel order as unconfirmed (ADR 0008).
  */
 import type { Actor } from '../../platform/actor.js';
-import type { Db } from '../../platform/db/dialect.js';
+import { now, type Db } from '../../platform/db/dialect.js';
 import { fail } from '../../platform/errors.js';
 import { requestHash } from '../../platform/idempotency.js';
 import { createUnits, reserveKeys } from '../inventory/index.js';
@@ -29,6 +33,8 @@ export interface ChannelOrderInput {
   channelOrderNo: string;
   /** One order per shop and channel order: `channel:<shopId>:<channelOrderId>`. */
   idempotencyKey: string;
+  /** When the channel buyer paid (accepted the channel's listing). */
+  paidAt: Date | null;
   actor: Actor;
   at: Date;
 }
@@ -78,7 +84,7 @@ export async function placeChannelOrder(
       policy_id: policy.id,
       policy_version: policy.version,
       policy_text_hash: policy.text_hash,
-      policy_confirmed_at: null,
+      policy_confirmed_at: now(input.paidAt ?? input.at),
       commission_bp: null,
       payment_method: 'CHANNEL',
       expires_at: null,

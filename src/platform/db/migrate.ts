@@ -7,6 +7,7 @@ import * as m0004 from './migrations/0004_orders.js';
 import * as m0005 from './migrations/0005_aftersales.js';
 import * as m0006 from './migrations/0006_disputes.js';
 import * as m0007 from './migrations/0007_merchant_money.js';
+import * as m0008 from './migrations/0008_channels.js';
 import * as m0009 from './migrations/0009_sandbox_channels.js';
 
 // Migrations are imported statically: FileMigrationProvider cannot load .ts files under vitest.
@@ -18,6 +19,7 @@ const migrations: Record<string, Migration> = {
   '0005_aftersales': m0005,
   '0006_disputes': m0006,
   '0007_merchant_money': m0007,
+  '0008_channels': m0008,
   '0009_sandbox_channels': m0009,
 };
 

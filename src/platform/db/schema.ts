@@ -28,6 +28,8 @@ export interface UsersTable {
   updated_at: Timestamp;
   email: string | null;
   phone: string | null;
+  /** Set on the login-less user that owns a connected channel shop's orders (Stage 7). */
+  channel_shop_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface MemberLevelsTable {
@@ -769,6 +771,105 @@ export interface BankNoticeLogTable {
   ip: string | null;
 }
 
+export type ChannelKindColumn = 'TAOBAO' | 'PDD' | 'XIANYU';
+export type ChannelRefundStatusColumn = 'REQUESTED' | 'REFUSED' | 'INTERVENING' | 'AGREED' | 'SUCCESS' | 'CLOSED';
+
+export interface ChannelShopsTable {
+  id: string;
+  merchant_id: string;
+  channel: ChannelKindColumn;
+  name: string;
+  channel_shop_id: string;
+  app_key: string;
+  credentials_sealed: Buffer;
+  credentials_masked: string;
+  buyer_user_id: string;
+  status: 'ACTIVE' | 'DISCONNECTED';
+  refund_url_template: string;
+  reconciled_until: Timestamp | null;
+  last_error: string | null;
+  version: number;
+  created_by: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ChannelItemsTable {
+  shop_id: string;
+  channel_item_id: string;
+  product_id: string;
+  created_by: string;
+  created_at: Timestamp;
+}
+
+export interface ChannelOrdersTable {
+  id: string;
+  shop_id: string;
+  channel_order_id: string;
+  order_id: string | null;
+  state: 'DELIVERED' | 'FAILED' | 'CLOSED';
+  channel_status: string;
+  channel_item_id: string;
+  quantity: number;
+  total_fen: number;
+  buyer_ref: string;
+  failure_code: string | null;
+  lookup_token_hash: string | null;
+  lookup_code_hmac: Buffer | null;
+  lookup_sealed: Buffer | null;
+  delivery_state: 'PENDING' | 'SENT' | 'GAVE_UP';
+  delivery_attempts: number;
+  delivery_error: string | null;
+  channel_modified_at: Timestamp;
+  version: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ChannelRefundsTable {
+  id: string;
+  shop_id: string;
+  channel_refund_id: string;
+  channel_order_id: string;
+  request_id: string | null;
+  status: ChannelRefundStatusColumn;
+  channel_status: string;
+  quantity: number;
+  amount_fen: number;
+  reason: string;
+  decided_by: string | null;
+  intervened: Bool;
+  overridden: Bool;
+  answer: 'AGREE' | 'REFUSE' | null;
+  answer_message: string | null;
+  answer_state: 'PENDING' | 'SENT' | 'GAVE_UP' | null;
+  answer_attempts: number;
+  answer_error: string | null;
+  channel_modified_at: Timestamp;
+  version: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ChannelMessageLogTable {
+  id: string;
+  shop_id: string | null;
+  source: 'PUSH' | 'PULL' | 'POLL' | 'CHECK';
+  received_at: Timestamp;
+  verified: Bool;
+  outcome: string;
+  reference: string | null;
+  detail: string | null;
+  ip: string | null;
+}
+
+export interface LookupThrottleTable {
+  key: string;
+  failures: number;
+  window_start: Timestamp;
+  locked_until: Timestamp | null;
+}
+
 export type SandboxChannelKind = 'TAOBAO' | 'PDD' | 'XIANYU';
 export type SandboxChannelOrderState = 'PAID' | 'SHIPPED' | 'FINISHED' | 'CLOSED';
 export type SandboxChannelRefundState = 'WAIT_SELLER' | 'REFUSED' | 'AGREED' | 'SUCCESS' | 'CLOSED';
@@ -921,6 +1022,12 @@ export interface Database {
   dispute_units: DisputeUnitsTable;
   dispute_statements: DisputeStatementsTable;
   merchant_violations: MerchantViolationsTable;
+  channel_shops: ChannelShopsTable;
+  channel_items: ChannelItemsTable;
+  channel_orders: ChannelOrdersTable;
+  channel_refunds: ChannelRefundsTable;
+  channel_message_log: ChannelMessageLogTable;
+  lookup_throttle: LookupThrottleTable;
   // sandbox channel tables (migration 0009)
   sandbox_channel_shops: SandboxChannelShopsTable;
   sandbox_channel_items: SandboxChannelItemsTable;
