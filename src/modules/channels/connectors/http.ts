@@ -28,7 +28,10 @@ export interface ConnectorDeps {
  * `channel.unavailable` (the caller keeps its row and retries); a body that is not JSON is
  * `channel.bad_response`.
  */
-export async function sendJson(transport: ChannelTransport, req: Parameters<ChannelTransport>[0]): Promise<unknown> {
+export async function sendJson(
+  transport: ChannelTransport,
+  req: Parameters<ChannelTransport>[0],
+): Promise<unknown> {
   let res: Awaited<ReturnType<ChannelTransport>>;
   try {
     res = await transport(req);
@@ -47,7 +50,7 @@ export const badResponse = (reason: string): never => fail('channel.bad_response
 /** Splits [from, to) into windows of at most `spanMs` (the channels cap incremental queries). */
 export function windows(from: Date, to: Date, spanMs: number): [Date, Date][] {
   const out: [Date, Date][] = [];
-  for (let t = from.getTime(); t < to.getTime(); t += spanMs) out.push([new Date(t), new Date(Math.min(t + spanMs, to.getTime()))]);
+  for (let t = from.getTime(); t < to.getTime(); t += spanMs)
+    out.push([new Date(t), new Date(Math.min(t + spanMs, to.getTime()))]);
   return out;
 }
-

@@ -37,7 +37,15 @@ import {
   signaturesMatch,
   unixSeconds,
 } from './sign.js';
-import { PDD_AFTER_SALES_LABELS, pddErrorSchema, pddOrderSchema, pddPushSchema, pddRefundSchema, type PddOrder, type PddRefund } from './wire.js';
+import {
+  PDD_AFTER_SALES_LABELS,
+  pddErrorSchema,
+  pddOrderSchema,
+  pddPushSchema,
+  pddRefundSchema,
+  type PddOrder,
+  type PddRefund,
+} from './wire.js';
 
 export const PDD_TOPICS = [
   'pdd_trade_TradeConfirmed',
@@ -101,7 +109,8 @@ export function pddRefundEvent(r: PddRefund): ChannelRefundEvent | null {
   const modifiedAt = parseBeijingTime(r.updated_time);
   const amountFen = fenOfYuan(r.refund_amount);
   const quantity = Number(r.goods_number);
-  if (!status || !modifiedAt || amountFen === null || !Number.isSafeInteger(quantity) || quantity < 1) return null;
+  if (!status || !modifiedAt || amountFen === null || !Number.isSafeInteger(quantity) || quantity < 1)
+    return null;
   return {
     type: 'REFUND',
     channelRefundId: r.id,
@@ -125,7 +134,11 @@ export class PddConnector implements ChannelConnector {
     private readonly url: string,
   ) {}
 
-  private async call(creds: ShopCredentials, type: string, biz: Record<string, string>): Promise<Record<string, unknown>> {
+  private async call(
+    creds: ShopCredentials,
+    type: string,
+    biz: Record<string, string>,
+  ): Promise<Record<string, unknown>> {
     const params: Record<string, string> = {
       type,
       client_id: creds.appKey,
@@ -146,7 +159,8 @@ export class PddConnector implements ChannelConnector {
       const e = pddErrorSchema.safeParse(body.error_response);
       if (!e.success) return badResponse('unreadable error_response');
       const { error_code: code, error_msg: msg } = e.data;
-      if (code >= 10016 && code <= 10019) fail('channel.credentials_rejected', { params: { msg: `${code} ${msg}` } });
+      if (code >= 10016 && code <= 10019)
+        fail('channel.credentials_rejected', { params: { msg: `${code} ${msg}` } });
       if (code >= 50000) fail('channel.unavailable');
       fail('channel.rejected', { params: { code: String(code), msg } });
     }
@@ -155,10 +169,18 @@ export class PddConnector implements ChannelConnector {
 
   async subscribe(shop: Omit<ShopRef, 'channelShopId'>, notifyUrl: string) {
     const res = await this.call(shop.credentials, 'pdd.mall.info.get', {});
-    const mall = isRecord(res.mall_info_get_response) ? res.mall_info_get_response : badResponse('no mall_info_get_response');
-    if ((typeof mall.mall_id !== 'string' && typeof mall.mall_id !== 'number') || typeof mall.mall_name !== 'string')
+    const mall = isRecord(res.mall_info_get_response)
+      ? res.mall_info_get_response
+      : badResponse('no mall_info_get_response');
+    if (
+      (typeof mall.mall_id !== 'string' && typeof mall.mall_id !== 'number') ||
+      typeof mall.mall_name !== 'string'
+    )
       return badResponse('mall without id or name');
-    await this.call(shop.credentials, 'pdd.pmc.user.permit', { topics: PDD_TOPICS.join(','), notify_url: notifyUrl });
+    await this.call(shop.credentials, 'pdd.pmc.user.permit', {
+      topics: PDD_TOPICS.join(','),
+      notify_url: notifyUrl,
+    });
     return { channelShopId: String(mall.mall_id), shopName: mall.mall_name };
   }
 
@@ -170,9 +192,17 @@ export class PddConnector implements ChannelConnector {
     if (fields.client_id !== shop.credentials.appKey) return forged('unknown client_id');
     if (fields.mall_id !== shop.channelShopId) return forged('another mall');
     const sentAt = fromUnixSeconds(fields.timestamp);
-    if (!sentAt || Math.abs(sentAt.getTime() - now.getTime()) > PUSH_WINDOW_SECONDS * 1000) return forged('timestamp outside the window');
-    const signed = { client_id: fields.client_id, mall_id: fields.mall_id, type: fields.type, timestamp: fields.timestamp, content: fields.content };
-    if (!signaturesMatch(sign, md5ParamSign(signed, shop.credentials.appSecret))) return forged('bad signature');
+    if (!sentAt || Math.abs(sentAt.getTime() - now.getTime()) > PUSH_WINDOW_SECONDS * 1000)
+      return forged('timestamp outside the window');
+    const signed = {
+      client_id: fields.client_id,
+      mall_id: fields.mall_id,
+      type: fields.type,
+      timestamp: fields.timestamp,
+      content: fields.content,
+    };
+    if (!signaturesMatch(sign, md5ParamSign(signed, shop.credentials.appSecret)))
+      return forged('bad signature');
     const content = parseJson(fields.content);
     if (fields.type.startsWith('pdd_trade_')) {
       const o = pddOrderSchema.safeParse(content);
@@ -237,7 +267,9 @@ export class PddConnector implements ChannelConnector {
           is_lucky_flag: '0',
           use_has_next: 'true',
         });
-        const body = isRecord(res.order_sn_increment_get_response) ? res.order_sn_increment_get_response : badResponse('orders');
+        const body = isRecord(res.order_sn_increment_get_response)
+          ? res.order_sn_increment_get_response
+          : badResponse('orders');
         for (const o of Array.isArray(body.order_sn_list) ? body.order_sn_list : []) {
           const parsed = pddOrderSchema.safeParse(o);
           const e = parsed.success ? pddOrderEvent(parsed.data) : badResponse('order');
@@ -252,7 +284,9 @@ export class PddConnector implements ChannelConnector {
           after_sales_status: '1',
           after_sales_type: '1',
         });
-        const body = isRecord(res.refund_increment_get_response) ? res.refund_increment_get_response : badResponse('refunds');
+        const body = isRecord(res.refund_increment_get_response)
+          ? res.refund_increment_get_response
+          : badResponse('refunds');
         for (const r of Array.isArray(body.refund_list) ? body.refund_list : []) {
           const parsed = pddRefundSchema.safeParse(r);
           const e = parsed.success ? pddRefundEvent(parsed.data) : badResponse('refund');

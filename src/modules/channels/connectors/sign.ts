@@ -93,7 +93,10 @@ export function fenOfYuan(text: unknown): number | null {
 // ---- HTTP bits --------------------------------------------------------------------------------
 
 /** Header lookup ignoring case (Node lower-cases incoming names). */
-export function header(headers: Readonly<Record<string, string | undefined>>, name: string): string | undefined {
+export function header(
+  headers: Readonly<Record<string, string | undefined>>,
+  name: string,
+): string | undefined {
   const wanted = name.toLowerCase();
   for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === wanted) return v;
   return undefined;

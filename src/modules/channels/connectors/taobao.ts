@@ -26,8 +26,24 @@ import type {
   ShopRef,
 } from '../connector.js';
 import { badResponse, forged, sendJson, windows, type ConnectorDeps } from './http.js';
-import { beijingTime, fenOfYuan, floorSecond, formBody, isRecord, md5ParamSign, parseBeijingTime, parseJson } from './sign.js';
-import { tmcMessageSchema, topErrorSchema, topRefundSchema, topTradeSchema, type TopRefund, type TopTrade } from './wire.js';
+import {
+  beijingTime,
+  fenOfYuan,
+  floorSecond,
+  formBody,
+  isRecord,
+  md5ParamSign,
+  parseBeijingTime,
+  parseJson,
+} from './sign.js';
+import {
+  tmcMessageSchema,
+  topErrorSchema,
+  topRefundSchema,
+  topTradeSchema,
+  type TopRefund,
+  type TopTrade,
+} from './wire.js';
 
 /** The TMC topics Kameng subscribes a seller to. */
 export const TAOBAO_TOPICS = [
@@ -137,7 +153,11 @@ export class TaobaoConnector implements ChannelConnector {
   ) {}
 
   /** One TOP call: common parameters, MD5 sign, form body; the `<method>_response` object back. */
-  private async call(creds: ShopCredentials, method: string, biz: Record<string, string>): Promise<Record<string, unknown>> {
+  private async call(
+    creds: ShopCredentials,
+    method: string,
+    biz: Record<string, string>,
+  ): Promise<Record<string, unknown>> {
     const params: Record<string, string> = {
       method,
       app_key: creds.appKey,
@@ -160,7 +180,8 @@ export class TaobaoConnector implements ChannelConnector {
       const e = topErrorSchema.safeParse(body.error_response);
       if (!e.success) return badResponse('unreadable error_response');
       const { code, msg, sub_code: sub, sub_msg: subMsg } = e.data;
-      if (CREDENTIAL_CODES.has(code) || sub === 'invalid-sessionkey') fail('channel.credentials_rejected', { params: { msg: `${code} ${msg}` } });
+      if (CREDENTIAL_CODES.has(code) || sub === 'invalid-sessionkey')
+        fail('channel.credentials_rejected', { params: { msg: `${code} ${msg}` } });
       if (code === 7 || code === 10 || sub?.startsWith('isp.')) fail('channel.unavailable');
       fail('channel.rejected', { params: { code: sub ?? String(code), msg: subMsg ?? msg } });
     }
@@ -177,7 +198,10 @@ export class TaobaoConnector implements ChannelConnector {
   async subscribe(shop: Omit<ShopRef, 'channelShopId'>, _notifyUrl: string) {
     const seller = await this.call(shop.credentials, 'taobao.user.seller.get', { fields: 'user_id,nick' });
     const user = isRecord(seller.user) ? seller.user : badResponse('no user');
-    if ((typeof user.user_id !== 'string' && typeof user.user_id !== 'number') || typeof user.nick !== 'string')
+    if (
+      (typeof user.user_id !== 'string' && typeof user.user_id !== 'number') ||
+      typeof user.nick !== 'string'
+    )
       return badResponse('user without id or nick');
     // TMC is pulled, so there is no notify URL to register: only the seller's topics.
     await this.call(shop.credentials, 'taobao.tmc.user.permit', { topics: TAOBAO_TOPICS.join(',') });
@@ -196,7 +220,8 @@ export class TaobaoConnector implements ChannelConnector {
   async consume(shop: ShopRef, max: number): Promise<PulledMessage[]> {
     const quantity = String(Math.min(200, Math.max(10, Math.floor(max))));
     const res = await this.call(shop.credentials, 'taobao.tmc.messages.consume', { quantity });
-    const list = isRecord(res.messages) && Array.isArray(res.messages.tmc_message) ? res.messages.tmc_message : [];
+    const list =
+      isRecord(res.messages) && Array.isArray(res.messages.tmc_message) ? res.messages.tmc_message : [];
     const pulled: PulledMessage[] = [];
     const ignored: string[] = [];
     for (const raw of list) {
@@ -262,7 +287,11 @@ export class TaobaoConnector implements ChannelConnector {
     const events: ChannelEvent[] = [];
     // Whole seconds on both ends: TOP times have no milliseconds; the next window starts here.
     for (const [start, end] of windows(floorSecond(from), floorSecond(to), DAY_MS)) {
-      const range = { start_modified: beijingTime(start), end_modified: beijingTime(end), page_size: String(PAGE_SIZE) };
+      const range = {
+        start_modified: beijingTime(start),
+        end_modified: beijingTime(end),
+        page_size: String(PAGE_SIZE),
+      };
       for (let page = 1; ; page++) {
         const res = await this.call(shop.credentials, 'taobao.trades.sold.increment.get', {
           ...range,
@@ -281,7 +310,8 @@ export class TaobaoConnector implements ChannelConnector {
         const res = await this.call(shop.credentials, 'taobao.refunds.receive.get', {
           ...range,
           page_no: String(page),
-          fields: 'refund_id,tid,oid,status,cs_status,refund_fee,num,reason,modified,refund_phase,refund_version',
+          fields:
+            'refund_id,tid,oid,status,cs_status,refund_fee,num,reason,modified,refund_phase,refund_version',
         });
         const refunds = isRecord(res.refunds) && Array.isArray(res.refunds.refund) ? res.refunds.refund : [];
         for (const r of refunds) {

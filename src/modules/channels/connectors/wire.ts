@@ -228,4 +228,8 @@ export const xianyuCheckReplySchema = z.looseObject({
 export const xianyuEnvelopeSchema = z.looseObject({ code: z.number(), msg: z.string(), data: z.unknown() });
 
 /** Header names the sandbox 闲管家 uses for its push signature (the real one puts them in the query). */
-export const XIANYU_PUSH_HEADERS = { appid: 'x-xgj-appid', timestamp: 'x-xgj-timestamp', sign: 'x-xgj-sign' } as const;
+export const XIANYU_PUSH_HEADERS = {
+  appid: 'x-xgj-appid',
+  timestamp: 'x-xgj-timestamp',
+  sign: 'x-xgj-sign',
+} as const;

@@ -26,7 +26,16 @@ import type {
   ShopRef,
 } from '../connector.js';
 import { badResponse, forged, PUSH_WINDOW_SECONDS, sendJson, type ConnectorDeps } from './http.js';
-import { floorSecond, fromUnixSeconds, header, isRecord, parseJson, signaturesMatch, unixSeconds, xianyuSign } from './sign.js';
+import {
+  floorSecond,
+  fromUnixSeconds,
+  header,
+  isRecord,
+  parseJson,
+  signaturesMatch,
+  unixSeconds,
+  xianyuSign,
+} from './sign.js';
 import {
   XIANYU_ORDER_LABELS,
   XIANYU_PUSH_HEADERS,
@@ -43,7 +52,13 @@ const PAGE_SIZE = 100;
 /** 闲管家 codes meaning the app or its signature is wrong: 1002 签名错误 … 1005 授权已过期. */
 const CREDENTIAL_CODES = new Set([1002, 1003, 1004, 1005]);
 
-const ORDER_STATUS: Record<number, ChannelOrderStatus> = { 12: 'PAID', 21: 'SHIPPED', 22: 'FINISHED', 23: 'CLOSED', 24: 'CLOSED' };
+const ORDER_STATUS: Record<number, ChannelOrderStatus> = {
+  12: 'PAID',
+  21: 'SHIPPED',
+  22: 'FINISHED',
+  23: 'CLOSED',
+  24: 'CLOSED',
+};
 
 export function xianyuOrderEvent(o: XianyuOrder): ChannelOrderEvent | null {
   const status = ORDER_STATUS[o.order_status];
@@ -54,7 +69,9 @@ export function xianyuOrderEvent(o: XianyuOrder): ChannelOrderEvent | null {
     channelOrderId: o.order_no,
     status,
     rawStatus: `${o.order_status} ${XIANYU_ORDER_LABELS[o.order_status] ?? ''}`.trim(),
-    lines: [{ channelItemId: o.item_id, title: o.item_title, quantity: o.quantity, unitPriceFen: o.item_price }],
+    lines: [
+      { channelItemId: o.item_id, title: o.item_title, quantity: o.quantity, unitPriceFen: o.item_price },
+    ],
     totalFen: o.total_amount,
     buyerRef: o.buyer_eid,
     paidAt: fromUnixSeconds(o.pay_time),
@@ -62,7 +79,15 @@ export function xianyuOrderEvent(o: XianyuOrder): ChannelOrderEvent | null {
   };
 }
 
-const REFUND_STATUS: Record<number, ChannelRefundStatus> = { 1: 'REQUESTED', 2: 'AGREED', 3: 'AGREED', 4: 'CLOSED', 5: 'SUCCESS', 6: 'REFUSED', 8: 'AGREED' };
+const REFUND_STATUS: Record<number, ChannelRefundStatus> = {
+  1: 'REQUESTED',
+  2: 'AGREED',
+  3: 'AGREED',
+  4: 'CLOSED',
+  5: 'SUCCESS',
+  6: 'REFUSED',
+  8: 'AGREED',
+};
 
 export function xianyuRefundEvent(r: XianyuRefund): ChannelRefundEvent | null {
   const open = r.refund_status === 1 || r.refund_status === 6;
@@ -74,7 +99,8 @@ export function xianyuRefundEvent(r: XianyuRefund): ChannelRefundEvent | null {
     channelRefundId: r.refund_no,
     channelOrderId: r.order_no,
     status,
-    rawStatus: `${r.refund_status} ${XIANYU_REFUND_LABELS[r.refund_status] ?? ''}${r.platform_intervene ? ' 平台介入' : ''}`.trim(),
+    rawStatus:
+      `${r.refund_status} ${XIANYU_REFUND_LABELS[r.refund_status] ?? ''}${r.platform_intervene ? ' 平台介入' : ''}`.trim(),
     quantity: r.refund_num,
     amountFen: r.refund_amount,
     reason: r.reason,
@@ -92,7 +118,11 @@ export class XianyuConnector implements ChannelConnector {
     private readonly base: string,
   ) {}
 
-  private async call(creds: ShopCredentials, path: string, payload: Record<string, unknown>): Promise<unknown> {
+  private async call(
+    creds: ShopCredentials,
+    path: string,
+    payload: Record<string, unknown>,
+  ): Promise<unknown> {
     const body = JSON.stringify(payload);
     const timestamp = String(unixSeconds(this.deps.clock.now()));
     const sign = xianyuSign(creds.appKey, body, timestamp, creds.appSecret);
@@ -108,7 +138,8 @@ export class XianyuConnector implements ChannelConnector {
     if (!env.success) return badResponse('no code/msg envelope');
     const { code, msg, data } = env.data;
     if (code === 0) return data;
-    if (CREDENTIAL_CODES.has(code)) fail('channel.credentials_rejected', { params: { msg: `${code} ${msg}` } });
+    if (CREDENTIAL_CODES.has(code))
+      fail('channel.credentials_rejected', { params: { msg: `${code} ${msg}` } });
     if (code >= 500 && code < 600) fail('channel.unavailable');
     return fail('channel.rejected', { params: { code: String(code), msg } });
   }
@@ -130,8 +161,10 @@ export class XianyuConnector implements ChannelConnector {
     const sign = header(push.headers, XIANYU_PUSH_HEADERS.sign) ?? '';
     if (appid !== shop.credentials.appKey) return forged('unknown appid');
     const sentAt = fromUnixSeconds(timestamp);
-    if (!sentAt || Math.abs(sentAt.getTime() - now.getTime()) > PUSH_WINDOW_SECONDS * 1000) return forged('timestamp outside the window');
-    if (!signaturesMatch(sign, xianyuSign(appid, push.rawBody, timestamp, shop.credentials.appSecret))) return forged('bad signature');
+    if (!sentAt || Math.abs(sentAt.getTime() - now.getTime()) > PUSH_WINDOW_SECONDS * 1000)
+      return forged('timestamp outside the window');
+    if (!signaturesMatch(sign, xianyuSign(appid, push.rawBody, timestamp, shop.credentials.appSecret)))
+      return forged('bad signature');
     return parseJson(push.rawBody);
   }
 
@@ -180,7 +213,10 @@ export class XianyuConnector implements ChannelConnector {
 
   async listChanged(shop: ShopRef, from: Date, to: Date): Promise<ChannelEvent[]> {
     const events: ChannelEvent[] = [];
-    const range = { update_time_start: unixSeconds(floorSecond(from)), update_time_end: unixSeconds(floorSecond(to)) };
+    const range = {
+      update_time_start: unixSeconds(floorSecond(from)),
+      update_time_end: unixSeconds(floorSecond(to)),
+    };
     if (range.update_time_end <= range.update_time_start) return events;
     for (let page = 1; ; page++) {
       const data = await this.call(shop.credentials, '/api/open/order/list', {
@@ -224,7 +260,11 @@ export class XianyuConnector implements ChannelConnector {
     return {
       status: 200,
       contentType: 'application/json',
-      body: JSON.stringify({ code: 0, msg: 'OK', data: { refundable: reply.refundable, message: reply.message } }),
+      body: JSON.stringify({
+        code: 0,
+        msg: 'OK',
+        data: { refundable: reply.refundable, message: reply.message },
+      }),
     };
   }
 }

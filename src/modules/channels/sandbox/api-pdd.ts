@@ -13,14 +13,24 @@
 import { now } from '../../../platform/db/dialect.js';
 import { DomainError } from '../../../platform/errors.js';
 import { fromUnixSeconds, md5ParamSign, parseForm, signaturesMatch } from '../connectors/sign.js';
-import { changedOrders, changedRefunds, intParam, json, queryOf, type ApiContext, type ApiRequest, type ApiResponse } from './api.js';
+import {
+  changedOrders,
+  changedRefunds,
+  intParam,
+  json,
+  queryOf,
+  type ApiContext,
+  type ApiRequest,
+  type ApiResponse,
+} from './api.js';
 import { pddOrder, pddRefund } from './render.js';
 import { openSecrets, shopByAppKey, type ShopRow } from './store.js';
 
 const MAX_SKEW_MS = 10 * 60_000;
 const MAX_SPAN_MS = 30 * 60_000;
 
-const pddError = (code: number, msg: string): ApiResponse => json({ error_response: { error_code: code, error_msg: msg, request_id: 'sandbox' } });
+const pddError = (code: number, msg: string): ApiResponse =>
+  json({ error_response: { error_code: code, error_msg: msg, request_id: 'sandbox' } });
 
 export async function servePdd(ctx: ApiContext, req: ApiRequest): Promise<ApiResponse> {
   const p = { ...queryOf(req.url), ...(req.method === 'POST' ? parseForm(req.body) : {}) };
@@ -29,10 +39,13 @@ export async function servePdd(ctx: ApiContext, req: ApiRequest): Promise<ApiRes
   if (shop.down === 1) return pddError(50001, '服务暂不可用，请稍后重试');
   const at = ctx.clock.now();
   const ts = fromUnixSeconds(p.timestamp);
-  if (!ts || Math.abs(ts.getTime() - at.getTime()) > MAX_SKEW_MS) return pddError(10020, 'timestamp 超出有效期');
+  if (!ts || Math.abs(ts.getTime() - at.getTime()) > MAX_SKEW_MS)
+    return pddError(10020, 'timestamp 超出有效期');
   const secrets = await openSecrets(ctx.vault, ctx.db, shop);
-  if (!p.sign || !signaturesMatch(p.sign, md5ParamSign(p, secrets.appSecret))) return pddError(10018, '签名错误');
-  if (!p.access_token || p.access_token !== secrets.sessionKey) return pddError(10019, 'access_token 已过期或无效');
+  if (!p.sign || !signaturesMatch(p.sign, md5ParamSign(p, secrets.appSecret)))
+    return pddError(10018, '签名错误');
+  if (!p.access_token || p.access_token !== secrets.sessionKey)
+    return pddError(10019, 'access_token 已过期或无效');
   try {
     return await dispatch(ctx, shop, p, at);
   } catch (e) {
@@ -41,10 +54,17 @@ export async function servePdd(ctx: ApiContext, req: ApiRequest): Promise<ApiRes
   }
 }
 
-async function dispatch(ctx: ApiContext, shop: ShopRow, p: Record<string, string>, at: Date): Promise<ApiResponse> {
+async function dispatch(
+  ctx: ApiContext,
+  shop: ShopRow,
+  p: Record<string, string>,
+  at: Date,
+): Promise<ApiResponse> {
   switch (p.type) {
     case 'pdd.mall.info.get':
-      return json({ mall_info_get_response: { mall_id: shop.seller_id, mall_name: shop.name, mall_desc: '' } });
+      return json({
+        mall_info_get_response: { mall_id: shop.seller_id, mall_name: shop.name, mall_desc: '' },
+      });
     case 'pdd.pmc.user.permit': {
       if (!p.notify_url) return pddError(10000, '缺少参数 notify_url');
       await ctx.db
@@ -55,7 +75,8 @@ async function dispatch(ctx: ApiContext, shop: ShopRow, p: Record<string, string
       return json({ pmc_user_permit_response: { is_success: true } });
     }
     case 'pdd.virtual.mobile.charge.notify': {
-      if (!p.order_sn || (p.status !== 'SUCCESS' && p.status !== 'FAIL')) return pddError(10000, '参数错误：order_sn/status');
+      if (!p.order_sn || (p.status !== 'SUCCESS' && p.status !== 'FAIL'))
+        return pddError(10000, '参数错误：order_sn/status');
       await ctx.trades.ship(shop, p.order_sn, {
         ok: p.status === 'SUCCESS',
         message: p.charge_message ?? '',
@@ -72,7 +93,11 @@ async function dispatch(ctx: ApiContext, shop: ShopRow, p: Record<string, string
         p.type === 'pdd.refund.agree'
           ? await ctx.trades.sellerAgree(shop, p.after_sales_id, input)
           : await ctx.trades.sellerRefuse(shop, p.after_sales_id, input);
-      return json({ response: { result: { succ: true, message: '退款操作成功', after_sales_id: r.id, order_sn: r.order_id } } });
+      return json({
+        response: {
+          result: { succ: true, message: '退款操作成功', after_sales_id: r.id, order_sn: r.order_id },
+        },
+      });
     }
     case 'pdd.order.number.list.increment.get':
     case 'pdd.refund.list.increment.get': {
@@ -84,7 +109,9 @@ async function dispatch(ctx: ApiContext, shop: ShopRow, p: Record<string, string
       const size = intParam(p.page_size, 100, 1, 100);
       if (p.type === 'pdd.refund.list.increment.get') {
         const r = await changedRefunds(ctx.db, shop, from, to, page, size);
-        return json({ refund_increment_get_response: { refund_list: r.rows.map(pddRefund), total_count: r.total } });
+        return json({
+          refund_increment_get_response: { refund_list: r.rows.map(pddRefund), total_count: r.total },
+        });
       }
       const o = await changedOrders(ctx.db, shop, from, to, page, size);
       return json({

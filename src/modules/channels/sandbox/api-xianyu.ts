@@ -13,13 +13,23 @@ import { z } from 'zod';
 import { now } from '../../../platform/db/dialect.js';
 import { DomainError } from '../../../platform/errors.js';
 import { fromUnixSeconds, parseJson, signaturesMatch, xianyuSign } from '../connectors/sign.js';
-import { changedOrders, intParam, json, pathOf, queryOf, type ApiContext, type ApiRequest, type ApiResponse } from './api.js';
+import {
+  changedOrders,
+  intParam,
+  json,
+  pathOf,
+  queryOf,
+  type ApiContext,
+  type ApiRequest,
+  type ApiResponse,
+} from './api.js';
 import { xianyuOrder } from './render.js';
 import { openSecrets, shopByAppKey, type ShopRow } from './store.js';
 
 const MAX_SKEW_MS = 5 * 60_000;
 
-const reply = (code: number, msg: string, data: unknown = null, status = 200): ApiResponse => json({ code, msg, data }, status);
+const reply = (code: number, msg: string, data: unknown = null, status = 200): ApiResponse =>
+  json({ code, msg, data }, status);
 
 const bodies = {
   list: z.looseObject({
@@ -53,7 +63,8 @@ export async function serveXianyu(ctx: ApiContext, req: ApiRequest): Promise<Api
   if (shop.down === 1) return reply(503, '服务繁忙，请稍后重试', null, 503);
   const at = ctx.clock.now();
   const ts = fromUnixSeconds(q.timestamp);
-  if (!ts || Math.abs(ts.getTime() - at.getTime()) > MAX_SKEW_MS) return reply(1002, '签名错误：timestamp 已过期');
+  if (!ts || Math.abs(ts.getTime() - at.getTime()) > MAX_SKEW_MS)
+    return reply(1002, '签名错误：timestamp 已过期');
   const secrets = await openSecrets(ctx.vault, ctx.db, shop);
   if (!q.sign || !signaturesMatch(q.sign, xianyuSign(shop.app_key, req.body, q.timestamp, secrets.appSecret)))
     return reply(1002, '签名错误');
@@ -66,7 +77,13 @@ export async function serveXianyu(ctx: ApiContext, req: ApiRequest): Promise<Api
   }
 }
 
-async function dispatch(ctx: ApiContext, shop: ShopRow, path: string, body: unknown, at: Date): Promise<ApiResponse> {
+async function dispatch(
+  ctx: ApiContext,
+  shop: ShopRow,
+  path: string,
+  body: unknown,
+  at: Date,
+): Promise<ApiResponse> {
   const own = (authorizeId: string) => authorizeId === shop.seller_id;
   switch (path) {
     case '/api/open/user/authorize/list':
@@ -89,8 +106,18 @@ async function dispatch(ctx: ApiContext, shop: ShopRow, path: string, body: unkn
       const to = fromUnixSeconds(b.data.update_time_end);
       if (!from || !to || to <= from) return reply(1001, '参数错误：update_time');
       const size = intParam(String(b.data.page_size ?? ''), 50, 1, 100);
-      const o = await changedOrders(ctx.db, shop, from, to, intParam(String(b.data.page_no ?? ''), 1, 1, 100_000), size);
-      return reply(0, 'OK', { list: o.rows.map((x) => xianyuOrder(shop, x.order, x.refunds)), count: o.total });
+      const o = await changedOrders(
+        ctx.db,
+        shop,
+        from,
+        to,
+        intParam(String(b.data.page_no ?? ''), 1, 1, 100_000),
+        size,
+      );
+      return reply(0, 'OK', {
+        list: o.rows.map((x) => xianyuOrder(shop, x.order, x.refunds)),
+        count: o.total,
+      });
     }
     case '/api/open/order/virtual/ship': {
       const b = bodies.ship.safeParse(body);

@@ -111,7 +111,14 @@ export async function changedOrders(
 }
 
 /** Refunds of a shop modified in [from, to), oldest first, paged. */
-export async function changedRefunds(db: Db, shop: ShopRow, from: Date, to: Date, page: number, size: number): Promise<Page<RefundRow>> {
+export async function changedRefunds(
+  db: Db,
+  shop: ShopRow,
+  from: Date,
+  to: Date,
+  page: number,
+  size: number,
+): Promise<Page<RefundRow>> {
   const base = db
     .selectFrom('sandbox_channel_refunds')
     .where('shop_id', '=', shop.id)

@@ -86,7 +86,11 @@ export interface SandboxChannels {
 }
 
 const BATCH = 100;
-const NAMES: Record<ChannelKind, string> = { TAOBAO: '沙箱淘宝店', PDD: '沙箱拼多多店', XIANYU: '沙箱闲鱼店' };
+const NAMES: Record<ChannelKind, string> = {
+  TAOBAO: '沙箱淘宝店',
+  PDD: '沙箱拼多多店',
+  XIANYU: '沙箱闲鱼店',
+};
 
 export function createSandboxChannels(deps: SandboxChannelDeps): SandboxChannels {
   const { db, clock, vault } = deps;
@@ -144,7 +148,12 @@ export function createSandboxChannels(deps: SandboxChannelDeps): SandboxChannels
       for (const { id } of dueOrders) if (await trades.autoFinish(id, at)) report.ordersFinished++;
       report.expired = await expireTmc(db, at);
       await deliverDue(
-        { db, vault, deliver: deps.deliver, onCheckReply: (refundId, answer, when) => trades.checkAnswered(refundId, answer, when) },
+        {
+          db,
+          vault,
+          deliver: deps.deliver,
+          onCheckReply: (refundId, answer, when) => trades.checkAnswered(refundId, answer, when),
+        },
         at,
         report,
       );
@@ -165,7 +174,10 @@ export function createSandboxChannels(deps: SandboxChannelDeps): SandboxChannels
           name: input.name?.trim() || NAMES[input.channel],
           seller_id: c.sellerId,
           app_key: c.appKey,
-          sealed_secrets: await sealSecrets(vault, db, at, id, { appSecret: c.appSecret, sessionKey: c.sessionKey }),
+          sealed_secrets: await sealSecrets(vault, db, at, id, {
+            appSecret: c.appSecret,
+            sessionKey: c.sessionKey,
+          }),
           owner_user_id: input.ownerUserId ?? null,
           notify_url: null,
           subscribed_at: null,
@@ -199,9 +211,15 @@ export function createSandboxChannels(deps: SandboxChannelDeps): SandboxChannels
         .set({
           ...(patch.down === undefined ? {} : { down: patch.down ? 1 : 0 }),
           ...(patch.pushDelaySeconds === undefined ? {} : { push_delay_seconds: patch.pushDelaySeconds }),
-          ...(patch.sellerAnswerSeconds === undefined ? {} : { seller_answer_seconds: patch.sellerAnswerSeconds }),
-          ...(patch.buyerResponseSeconds === undefined ? {} : { buyer_response_seconds: patch.buyerResponseSeconds }),
-          ...(patch.autoConfirmSeconds === undefined ? {} : { auto_confirm_seconds: patch.autoConfirmSeconds }),
+          ...(patch.sellerAnswerSeconds === undefined
+            ? {}
+            : { seller_answer_seconds: patch.sellerAnswerSeconds }),
+          ...(patch.buyerResponseSeconds === undefined
+            ? {}
+            : { buyer_response_seconds: patch.buyerResponseSeconds }),
+          ...(patch.autoConfirmSeconds === undefined
+            ? {}
+            : { auto_confirm_seconds: patch.autoConfirmSeconds }),
           version: shop.version + 1,
           updated_at: now(at),
         })
@@ -270,11 +288,21 @@ export function createSandboxChannels(deps: SandboxChannelDeps): SandboxChannels
           : await db
               .selectFrom('sandbox_channel_refunds')
               .selectAll()
-              .where('order_id', 'in', orders.map((o) => o.id))
+              .where(
+                'order_id',
+                'in',
+                orders.map((o) => o.id),
+              )
               .orderBy('created_at')
               .orderBy('id')
               .execute();
-      return orders.map((o) => orderView(shop, o, refunds.filter((r) => r.order_id === o.id)));
+      return orders.map((o) =>
+        orderView(
+          shop,
+          o,
+          refunds.filter((r) => r.order_id === o.id),
+        ),
+      );
     },
     order: orderOf,
     refund: refundOf,

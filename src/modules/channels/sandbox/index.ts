@@ -12,7 +12,13 @@ export {
   type SandboxChannels,
 } from './engine.js';
 export { sandboxChannelRoutes } from './routes.js';
-export { BUYER_PROFILES, BUYER_PROFILE_IDS, findProfile, type BuyerProfile, type BuyerProfileId } from './profiles.js';
+export {
+  BUYER_PROFILES,
+  BUYER_PROFILE_IDS,
+  findProfile,
+  type BuyerProfile,
+  type BuyerProfileId,
+} from './profiles.js';
 export type { DeliverPush, TickReport } from './outbox.js';
 export type { ShopSettings } from './store.js';
 export type { PlaceOrderInput } from './trades.js';

@@ -12,7 +12,7 @@ import { isRecord, md5ParamSign, parseJson, unixSeconds, xianyuSign } from '../c
 import { XIANYU_PUSH_HEADERS, xianyuCheckReplySchema } from '../connectors/wire.js';
 import type { KeyVault } from '../../../platform/vault.js';
 import { COPY_OFFSETS_SECONDS, profileOf } from './profiles.js';
-import { digitsId, openSecrets, type MessageRow, type OrderRow, type ShopRow } from './store.js';
+import { messageId, openSecrets, type MessageRow, type OrderRow, type ShopRow } from './store.js';
 
 /** Hands a push to Kameng (the app wires it to `app.inject`, POSTing to the URL's path). */
 export type DeliverPush = (
@@ -67,13 +67,19 @@ export interface QueuedEvent {
 }
 
 /** Queues a message about `order` (and its copies), as the buyer's profile has it. */
-export async function queueEvent(trx: Db, shop: ShopRow, order: OrderRow, ev: QueuedEvent, at: Date): Promise<void> {
+export async function queueEvent(
+  trx: Db,
+  shop: ShopRow,
+  order: OrderRow,
+  ev: QueuedEvent,
+  at: Date,
+): Promise<void> {
   if (shop.subscribed_at === null) return; // nobody subscribed: the channel sends nothing
   const kind: MessageRow['kind'] = shop.channel === 'TAOBAO' ? 'TMC' : 'PUSH';
   if (kind === 'PUSH' && shop.notify_url === null) return;
   const profile = profileOf(order.profile);
   const delay = shop.push_delay_seconds + profile.delaySeconds + (ev.first ? profile.holdFirstSeconds : 0);
-  const id = digitsId(19);
+  const id = messageId(at);
   const base: Omit<MessageRow, 'id' | 'copy_of' | 'next_attempt_at'> = {
     shop_id: shop.id,
     kind,
@@ -91,18 +97,30 @@ export async function queueEvent(trx: Db, shop: ShopRow, order: OrderRow, ev: Qu
   };
   const rows: MessageRow[] = [{ ...base, id, copy_of: null, next_attempt_at: later(at, delay) }];
   for (let i = 1; i < profile.copies; i++) {
-    rows.push({ ...base, id: digitsId(19), copy_of: id, next_attempt_at: later(at, delay + COPY_OFFSETS_SECONDS[i - 1]) });
+    rows.push({
+      ...base,
+      id: messageId(at),
+      copy_of: id,
+      next_attempt_at: later(at, delay + COPY_OFFSETS_SECONDS[i - 1]),
+    });
   }
   await trx.insertInto('sandbox_channel_messages').values(rows).execute();
 }
 
 /** Queues 闲鱼's 二次校验 request for a refund (never lost: the platform waits for the answer). */
-export async function queueCheck(trx: Db, shop: ShopRow, refundId: string, orderId: string, payload: unknown, at: Date): Promise<boolean> {
+export async function queueCheck(
+  trx: Db,
+  shop: ShopRow,
+  refundId: string,
+  orderId: string,
+  payload: unknown,
+  at: Date,
+): Promise<boolean> {
   if (shop.notify_url === null) return false;
   await trx
     .insertInto('sandbox_channel_messages')
     .values({
-      id: digitsId(19),
+      id: messageId(at),
       shop_id: shop.id,
       kind: 'CHECK',
       topic: 'refund.check',
@@ -148,7 +166,13 @@ async function build(deps: OutboxDeps, shop: ShopRow, m: MessageRow, sentAt: Dat
   const secrets = await openSecrets(deps.vault, deps.db, shop);
   const timestamp = String(unixSeconds(sentAt)); // signed when sent: a retry is freshly signed
   if (shop.channel === 'PDD') {
-    const fields = { client_id: shop.app_key, mall_id: shop.seller_id, type: m.topic, timestamp, content: m.payload };
+    const fields = {
+      client_id: shop.app_key,
+      mall_id: shop.seller_id,
+      type: m.topic,
+      timestamp,
+      content: m.payload,
+    };
     const rawBody = JSON.stringify({ ...fields, sign: md5ParamSign(fields, secrets.appSecret) });
     return { url: shop.notify_url, headers: {}, rawBody, contentType: 'application/json' };
   }
@@ -162,7 +186,11 @@ async function build(deps: OutboxDeps, shop: ShopRow, m: MessageRow, sentAt: Dat
 }
 
 /** Whether Kameng's reply counts as received, as the channel judges it; for checks, the answer. */
-function judge(shop: ShopRow, m: MessageRow, reply: { status: number; body: string }): { ok: boolean; answer: CheckAnswer | null } {
+function judge(
+  shop: ShopRow,
+  m: MessageRow,
+  reply: { status: number; body: string },
+): { ok: boolean; answer: CheckAnswer | null } {
   const body = parseJson(reply.body);
   if (reply.status !== 200 || !isRecord(body)) return { ok: false, answer: null };
   if (m.kind === 'CHECK') {
@@ -202,12 +230,25 @@ export async function deliverDue(deps: OutboxDeps, at: Date, report: TickReport)
       .where('attempts', '=', m.attempts)
       .executeTakeFirst();
     if (claim.numUpdatedRows !== 1n) continue; // another sweeper has it
-    const settle = (values: Partial<Pick<MessageRow, 'state' | 'next_attempt_at' | 'last_status' | 'last_reply' | 'delivered_at'>>) =>
-      deps.db.updateTable('sandbox_channel_messages').set(values).where('id', '=', m.id).where('attempts', '=', attempts).execute();
+    const settle = (
+      values: Partial<
+        Pick<MessageRow, 'state' | 'next_attempt_at' | 'last_status' | 'last_reply' | 'delivered_at'>
+      >,
+    ) =>
+      deps.db
+        .updateTable('sandbox_channel_messages')
+        .set(values)
+        .where('id', '=', m.id)
+        .where('attempts', '=', attempts)
+        .execute();
 
     let shop = shops.get(m.shop_id);
     if (!shop) {
-      shop = await deps.db.selectFrom('sandbox_channel_shops').selectAll().where('id', '=', m.shop_id).executeTakeFirstOrThrow();
+      shop = await deps.db
+        .selectFrom('sandbox_channel_shops')
+        .selectAll()
+        .where('id', '=', m.shop_id)
+        .executeTakeFirstOrThrow();
       shops.set(shop.id, shop);
     }
     const out = await build(deps, shop, m, at);
@@ -223,11 +264,21 @@ export async function deliverDue(deps: OutboxDeps, at: Date, report: TickReport)
     const lastReply = reply.body.slice(0, 200);
     if (ok) {
       report.delivered++;
-      await settle({ state: 'DELIVERED', delivered_at: now(at), last_status: reply.status, last_reply: lastReply });
+      await settle({
+        state: 'DELIVERED',
+        delivered_at: now(at),
+        last_status: reply.status,
+        last_reply: lastReply,
+      });
       if (m.kind === 'CHECK') await deps.onCheckReply(m.target_id, answer, at);
       continue;
     }
-    const schedule = m.kind === 'CHECK' ? RETRY_SECONDS.CHECK : shop.channel === 'PDD' ? RETRY_SECONDS.PDD : RETRY_SECONDS.XIANYU;
+    const schedule =
+      m.kind === 'CHECK'
+        ? RETRY_SECONDS.CHECK
+        : shop.channel === 'PDD'
+          ? RETRY_SECONDS.PDD
+          : RETRY_SECONDS.XIANYU;
     // attempts counts the first try too: with N retry intervals there are N + 1 attempts.
     const gaveUp = attempts > schedule.length;
     if (gaveUp) report.gaveUp++;
@@ -261,7 +312,11 @@ export async function consumeTmc(db: Db, shop: ShopRow, quantity: number, at: Da
   for (const m of due) {
     const res = await db
       .updateTable('sandbox_channel_messages')
-      .set({ attempts: m.attempts + 1, next_attempt_at: later(at, TMC_VISIBILITY_SECONDS), delivered_at: now(at) })
+      .set({
+        attempts: m.attempts + 1,
+        next_attempt_at: later(at, TMC_VISIBILITY_SECONDS),
+        delivered_at: now(at),
+      })
       .where('id', '=', m.id)
       .where('state', '=', 'PENDING')
       .where('attempts', '=', m.attempts)
@@ -297,4 +352,3 @@ export async function expireTmc(db: Db, at: Date): Promise<number> {
     .executeTakeFirst();
   return Number(res.numUpdatedRows);
 }
-

@@ -8,7 +8,13 @@
 import type { Messages } from '../../../platform/errors.js';
 
 export type BuyerProfileId = 'normal' | 'duplicate' | 'reorder' | 'lost' | 'slow';
-export const BUYER_PROFILE_IDS: readonly BuyerProfileId[] = ['normal', 'duplicate', 'reorder', 'lost', 'slow'];
+export const BUYER_PROFILE_IDS: readonly BuyerProfileId[] = [
+  'normal',
+  'duplicate',
+  'reorder',
+  'lost',
+  'slow',
+];
 
 export interface BuyerProfile {
   id: BuyerProfileId;
@@ -44,7 +50,8 @@ export const BUYER_PROFILES: readonly BuyerProfile[] = Object.freeze([
     id: 'duplicate',
     name: { 'zh-CN': '重复消息', en: 'Duplicate messages' },
     notes: {
-      'zh-CN': '该买家订单的每条消息都发送 3 次（首条后 30 秒、5 分钟各一次），淘宝 TMC 也会出现 3 条内容相同的消息。',
+      'zh-CN':
+        '该买家订单的每条消息都发送 3 次（首条后 30 秒、5 分钟各一次），淘宝 TMC 也会出现 3 条内容相同的消息。',
       en: 'Every message about this buyer’s orders goes out 3 times (again 30 s and 5 min after the first); on Taobao TMC, three messages with the same content.',
     },
     copies: 3,

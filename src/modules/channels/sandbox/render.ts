@@ -7,7 +7,14 @@
  */
 import { createHash } from 'node:crypto';
 import { beijingTime, unixSeconds, yuan } from '../connectors/sign.js';
-import type { PddOrder, PddRefund, TopRefund, TopTrade, XianyuOrder, XianyuRefund } from '../connectors/wire.js';
+import type {
+  PddOrder,
+  PddRefund,
+  TopRefund,
+  TopTrade,
+  XianyuOrder,
+  XianyuRefund,
+} from '../connectors/wire.js';
 import { isOpen, type OrderRow, type RefundRow, type ShopRow } from './store.js';
 
 const at = (iso: string): Date => new Date(iso);
@@ -44,7 +51,9 @@ export function topTrade(shop: ShopRow, o: OrderRow): TopTrade {
     pay_time: beijingTime(at(o.paid_at)),
     modified: beijingTime(at(o.modified_at)),
     orders: {
-      order: [{ oid: o.id, num_iid: o.item_id, title: o.title, num: o.quantity, price: yuan(o.unit_price_fen) }],
+      order: [
+        { oid: o.id, num_iid: o.item_id, title: o.title, num: o.quantity, price: yuan(o.unit_price_fen) },
+      ],
     },
   };
 }
@@ -126,7 +135,13 @@ export function pddRefund(r: RefundRow): PddRefund {
 export function pddOrder(shop: ShopRow, o: OrderRow, refunds: readonly RefundRow[]): PddOrder {
   const open = refunds.find(isOpen);
   const refundStatus =
-    o.close_reason === 'REFUNDED' || o.close_reason === 'DELIVERY_FAILED' ? 4 : open ? (open.state === 'AGREED' ? 3 : 2) : 1;
+    o.close_reason === 'REFUNDED' || o.close_reason === 'DELIVERY_FAILED'
+      ? 4
+      : open
+        ? open.state === 'AGREED'
+          ? 3
+          : 2
+        : 1;
   const orderStatus = o.state === 'FINISHED' ? 3 : o.shipped_at !== null ? 2 : 1;
   return {
     order_sn: o.id,
@@ -137,7 +152,12 @@ export function pddOrder(shop: ShopRow, o: OrderRow, refunds: readonly RefundRow
     updated_at: beijingTime(at(o.modified_at)),
     buyer_open_id: buyerOpenId(shop, o.buyer_nick),
     item_list: [
-      { goods_id: o.item_id, goods_name: o.title, goods_count: o.quantity, goods_price: yuan(o.unit_price_fen) },
+      {
+        goods_id: o.item_id,
+        goods_name: o.title,
+        goods_count: o.quantity,
+        goods_price: yuan(o.unit_price_fen),
+      },
     ],
   };
 }
@@ -182,7 +202,9 @@ export function xianyuRefund(r: RefundRow): XianyuRefund {
 }
 
 export function xianyuOrder(shop: ShopRow, o: OrderRow, refunds: readonly RefundRow[]): XianyuOrder {
-  const status = { PAID: 12, SHIPPED: 21, FINISHED: 22, CLOSED: o.close_reason === 'REFUNDED' ? 23 : 24 }[o.state];
+  const status = { PAID: 12, SHIPPED: 21, FINISHED: 22, CLOSED: o.close_reason === 'REFUNDED' ? 23 : 24 }[
+    o.state
+  ];
   return {
     order_no: o.id,
     order_status: status,

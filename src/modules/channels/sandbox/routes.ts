@@ -87,13 +87,17 @@ export function sandboxChannelRoutes(_ctx: AppContext, sandbox: SandboxChannels)
         config: { auth: { users: ['merchant', 'admin'] } },
         schema: {
           tags: TAGS,
-          summary: 'Open a sandbox Taobao / Pinduoduo / 闲鱼 shop; its credentials go into Kameng’s connect form',
+          summary:
+            'Open a sandbox Taobao / Pinduoduo / 闲鱼 shop; its credentials go into Kameng’s connect form',
           body: z.strictObject({
             channel: channelSchema,
             name: z.string().trim().min(1).max(60).optional(),
             settings: settingsInput.optional(),
           }),
-          response: { 201: z.object({ shop: shopSchema, credentials: credentialsSchema }), ...problems(400, 401, 403) },
+          response: {
+            201: z.object({ shop: shopSchema, credentials: credentialsSchema }),
+            ...problems(400, 401, 403),
+          },
         },
       },
       async (req, reply) => {
@@ -128,7 +132,8 @@ export function sandboxChannelRoutes(_ctx: AppContext, sandbox: SandboxChannels)
           response: { 200: shopSchema, ...problems(400, 401, 403, 404, 409) },
         },
       },
-      async (req) => shopJson(await sandbox.updateSettings((await manageable(userOf(req), req.params.id)).id, req.body)),
+      async (req) =>
+        shopJson(await sandbox.updateSettings((await manageable(userOf(req), req.params.id)).id, req.body)),
     );
 
     app.post(
@@ -176,7 +181,8 @@ export function sandboxChannelRoutes(_ctx: AppContext, sandbox: SandboxChannels)
         config: { auth: OWNER },
         schema: {
           tags: TAGS,
-          summary: 'What a sandbox shop sent: pushes, TMC messages and 二次校验 requests, with their delivery state',
+          summary:
+            'What a sandbox shop sent: pushes, TMC messages and 二次校验 requests, with their delivery state',
           params: shopParams,
           querystring: limitQuery,
           response: { 200: z.object({ items: z.array(messageSchema) }), ...problems(400, 401, 403, 404) },
@@ -184,7 +190,9 @@ export function sandboxChannelRoutes(_ctx: AppContext, sandbox: SandboxChannels)
       },
       async (req) => {
         const shop = await readable(userOf(req), req.params.id);
-        return { items: (await sandbox.messages({ shopId: shop.id, limit: req.query.limit })).map(messageJson) };
+        return {
+          items: (await sandbox.messages({ shopId: shop.id, limit: req.query.limit })).map(messageJson),
+        };
       },
     );
 
@@ -195,7 +203,8 @@ export function sandboxChannelRoutes(_ctx: AppContext, sandbox: SandboxChannels)
         config: { auth: 'public' },
         schema: {
           tags: TAGS,
-          summary: 'A sandbox shop as its buyers see it: items, and the buyer behaviour profiles to order with',
+          summary:
+            'A sandbox shop as its buyers see it: items, and the buyer behaviour profiles to order with',
           params: shopParams,
           response: {
             200: z.object({
@@ -238,7 +247,8 @@ export function sandboxChannelRoutes(_ctx: AppContext, sandbox: SandboxChannels)
           response: { 201: orderSchema, ...problems(400, 404) },
         },
       },
-      async (req, reply) => reply.code(201).send(orderJson(await sandbox.placeOrder({ shopId: req.params.id, ...req.body }))),
+      async (req, reply) =>
+        reply.code(201).send(orderJson(await sandbox.placeOrder({ shopId: req.params.id, ...req.body }))),
     );
 
     app.get(
@@ -277,22 +287,35 @@ export function sandboxChannelRoutes(_ctx: AppContext, sandbox: SandboxChannels)
           tags: TAGS,
           summary: 'The channel buyer asks for a refund of some units (仅退款)',
           params: orderParams,
-          body: z.strictObject({ quantity: z.number().int().min(1).max(999), reason: z.string().trim().min(1).max(200) }),
+          body: z.strictObject({
+            quantity: z.number().int().min(1).max(999),
+            reason: z.string().trim().min(1).max(200),
+          }),
           response: { 201: refundSchema, ...problems(400, 404, 409) },
         },
       },
-      async (req, reply) => reply.code(201).send(refundJson(await sandbox.requestRefund(req.params.id, req.body))),
+      async (req, reply) =>
+        reply.code(201).send(refundJson(await sandbox.requestRefund(req.params.id, req.body))),
     );
 
     for (const [action, summary, run] of [
       ['cancel', 'The channel buyer cancels a refund request', (id: string) => sandbox.cancelRefund(id)],
-      ['intervene', 'The channel buyer asks the channel to intervene (小二介入 / 平台介入) after a refusal', (id: string) => sandbox.intervene(id)],
+      [
+        'intervene',
+        'The channel buyer asks the channel to intervene (小二介入 / 平台介入) after a refusal',
+        (id: string) => sandbox.intervene(id),
+      ],
     ] as const) {
       app.post(
         `/sandbox/channels/refunds/:id/${action}`,
         {
           config: { auth: 'public' },
-          schema: { tags: TAGS, summary, params: refundParams, response: { 200: refundSchema, ...problems(400, 404, 409) } },
+          schema: {
+            tags: TAGS,
+            summary,
+            params: refundParams,
+            response: { 200: refundSchema, ...problems(400, 404, 409) },
+          },
         },
         async (req) => refundJson(await run(req.params.id)),
       );

@@ -1,7 +1,13 @@
 /** The sandbox channel pages' response shapes (zod) and the view → JSON conversions. */
 import { z } from 'zod';
 import type { BuyerProfile } from './profiles.js';
-import type { SandboxItemView, SandboxMessageView, SandboxOrderView, SandboxRefundView, SandboxShopView } from './views.js';
+import type {
+  SandboxItemView,
+  SandboxMessageView,
+  SandboxOrderView,
+  SandboxRefundView,
+  SandboxShopView,
+} from './views.js';
 
 const messages = z.object({ 'zh-CN': z.string(), en: z.string() });
 const iso = z.string().describe('ISO 8601');
@@ -12,19 +18,45 @@ const tn = (d: Date | null): string | null => (d === null ? null : d.toISOString
 export const channelSchema = z.enum(['TAOBAO', 'PDD', 'XIANYU']);
 
 export const settingsSchema = z.object({
-  down: z.boolean().describe('Every API call fails with the channel’s "service unavailable"; no message goes out'),
+  down: z
+    .boolean()
+    .describe('Every API call fails with the channel’s "service unavailable"; no message goes out'),
   pushDelaySeconds: z.number().int().describe('Added before the first delivery of every message'),
-  sellerAnswerSeconds: z.number().int().describe('An unanswered refund is agreed by the channel after this (TIMEOUT)'),
-  buyerResponseSeconds: z.number().int().describe('After a refusal the buyer has this long to act; then the refund closes'),
-  autoConfirmSeconds: z.number().int().describe('A shipped order is confirmed received by the channel after this'),
+  sellerAnswerSeconds: z
+    .number()
+    .int()
+    .describe('An unanswered refund is agreed by the channel after this (TIMEOUT)'),
+  buyerResponseSeconds: z
+    .number()
+    .int()
+    .describe('After a refusal the buyer has this long to act; then the refund closes'),
+  autoConfirmSeconds: z
+    .number()
+    .int()
+    .describe('A shipped order is confirmed received by the channel after this'),
 });
 
 export const settingsInput = z.strictObject({
   down: z.boolean().optional(),
   pushDelaySeconds: z.number().int().min(0).max(86_400).optional(),
-  sellerAnswerSeconds: z.number().int().min(1).max(30 * 86_400).optional(),
-  buyerResponseSeconds: z.number().int().min(1).max(30 * 86_400).optional(),
-  autoConfirmSeconds: z.number().int().min(1).max(30 * 86_400).optional(),
+  sellerAnswerSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(30 * 86_400)
+    .optional(),
+  buyerResponseSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(30 * 86_400)
+    .optional(),
+  autoConfirmSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(30 * 86_400)
+    .optional(),
 });
 
 export const shopSchema = z.object({
@@ -45,7 +77,13 @@ export const credentialsSchema = z.object({
   sessionKey: z.string().nullable().describe('Taobao session key / PDD access_token; 闲鱼 has none'),
 });
 
-export const itemSchema = z.object({ id: z.string(), shopId: z.string(), title: z.string(), priceFen: z.number().int(), createdAt: iso });
+export const itemSchema = z.object({
+  id: z.string(),
+  shopId: z.string(),
+  title: z.string(),
+  priceFen: z.number().int(),
+  createdAt: iso,
+});
 
 export const refundSchema = z.object({
   id: z.string(),
@@ -133,7 +171,10 @@ export const shopJson = (s: SandboxShopView): z.infer<typeof shopSchema> => ({
   createdAt: t(s.createdAt),
 });
 
-export const itemJson = (i: SandboxItemView): z.infer<typeof itemSchema> => ({ ...i, createdAt: t(i.createdAt) });
+export const itemJson = (i: SandboxItemView): z.infer<typeof itemSchema> => ({
+  ...i,
+  createdAt: t(i.createdAt),
+});
 
 export const refundJson = (r: SandboxRefundView): z.infer<typeof refundSchema> => ({
   ...r,
@@ -162,4 +203,8 @@ export const messageJson = (m: SandboxMessageView): z.infer<typeof messageSchema
   deliveredAt: tn(m.deliveredAt),
 });
 
-export const profileJson = (p: BuyerProfile): z.infer<typeof profileSchema> => ({ id: p.id, name: p.name, notes: p.notes });
+export const profileJson = (p: BuyerProfile): z.infer<typeof profileSchema> => ({
+  id: p.id,
+  name: p.name,
+  notes: p.notes,
+});

@@ -33,10 +33,20 @@ export interface ShopSettings {
 
 const HOUR = 3600;
 /** The channels' usual windows: 48 h for the seller, 7 days for the buyer, auto-confirm. */
-export const DEFAULT_SETTINGS: Readonly<Record<ChannelKind, Omit<ShopSettings, 'down' | 'pushDelaySeconds'>>> = {
-  TAOBAO: { sellerAnswerSeconds: 48 * HOUR, buyerResponseSeconds: 7 * 24 * HOUR, autoConfirmSeconds: 24 * HOUR },
+export const DEFAULT_SETTINGS: Readonly<
+  Record<ChannelKind, Omit<ShopSettings, 'down' | 'pushDelaySeconds'>>
+> = {
+  TAOBAO: {
+    sellerAnswerSeconds: 48 * HOUR,
+    buyerResponseSeconds: 7 * 24 * HOUR,
+    autoConfirmSeconds: 24 * HOUR,
+  },
   PDD: { sellerAnswerSeconds: 48 * HOUR, buyerResponseSeconds: 7 * 24 * HOUR, autoConfirmSeconds: 24 * HOUR },
-  XIANYU: { sellerAnswerSeconds: 48 * HOUR, buyerResponseSeconds: 7 * 24 * HOUR, autoConfirmSeconds: 24 * HOUR },
+  XIANYU: {
+    sellerAnswerSeconds: 48 * HOUR,
+    buyerResponseSeconds: 7 * 24 * HOUR,
+    autoConfirmSeconds: 24 * HOUR,
+  },
 };
 
 export const settingsOf = (shop: ShopRow): ShopSettings => ({
@@ -54,6 +64,21 @@ export function digitsId(n: number): string {
   let s = String(randomInt(1, 10));
   while (s.length < n) s += String(randomInt(0, 1_000_000_000)).padStart(9, '0');
   return s.slice(0, n);
+}
+
+let lastMs = 0;
+let counter = 0;
+/**
+ * A message id (TMC ids are numbers): 13 digits of milliseconds, a 3-digit counter, 3 random
+ * digits — so ids sort in the order the messages were made, as the channels hand them out.
+ */
+export function messageId(at: Date): string {
+  const ms = at.getTime();
+  if (ms !== lastMs) {
+    lastMs = ms;
+    counter = 0;
+  } else counter = (counter + 1) % 1000;
+  return `${String(ms).padStart(13, '0')}${String(counter).padStart(3, '0')}${String(randomInt(0, 1000)).padStart(3, '0')}`;
 }
 
 const hex = (bytes: number): string => randomBytes(bytes).toString('hex');
@@ -78,7 +103,12 @@ export interface NewCredentials {
 export function newCredentials(channel: ChannelKind): NewCredentials {
   switch (channel) {
     case 'TAOBAO':
-      return { sellerId: digitsId(10), appKey: digitsId(8), appSecret: hex(16), sessionKey: `6100${hex(24)}` };
+      return {
+        sellerId: digitsId(10),
+        appKey: digitsId(8),
+        appSecret: hex(16),
+        sessionKey: `6100${hex(24)}`,
+      };
     case 'PDD':
       return { sellerId: digitsId(9), appKey: hex(16), appSecret: hex(20), sessionKey: hex(20) };
     case 'XIANYU':
@@ -95,7 +125,13 @@ export interface ShopSecrets {
 
 const aadFor = (shopId: string): string => `sandbox-channel-shop:${shopId}`;
 
-export async function sealSecrets(vault: KeyVault, db: Db, at: Date, shopId: string, s: ShopSecrets): Promise<Buffer> {
+export async function sealSecrets(
+  vault: KeyVault,
+  db: Db,
+  at: Date,
+  shopId: string,
+  s: ShopSecrets,
+): Promise<Buffer> {
   return vault.sealBlob(db, at, aadFor(shopId), Buffer.from(JSON.stringify(s), 'utf8'));
 }
 
@@ -107,7 +143,11 @@ export async function openSecrets(vault: KeyVault, db: Db, shop: ShopRow): Promi
 // ---- reading ------------------------------------------------------------------------------------
 
 export async function shopById(db: Db, id: string): Promise<ShopRow> {
-  const row = await db.selectFrom('sandbox_channel_shops').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = await db
+    .selectFrom('sandbox_channel_shops')
+    .selectAll()
+    .where('id', '=', id)
+    .executeTakeFirst();
   return row ?? fail('sandbox.channel_shop_not_found');
 }
 
@@ -158,7 +198,12 @@ type RefundPatch = Partial<Omit<RefundRow, 'id' | 'version' | 'modified_at'>>;
 
 /** Applies a change to an order read in this transaction; a concurrent change is a 409. */
 export async function updateOrder(trx: Db, order: OrderRow, patch: OrderPatch, at: Date): Promise<OrderRow> {
-  const next: OrderRow = { ...order, ...patch, version: order.version + 1, modified_at: nextModified(order.modified_at, at) };
+  const next: OrderRow = {
+    ...order,
+    ...patch,
+    version: order.version + 1,
+    modified_at: nextModified(order.modified_at, at),
+  };
   const res = await trx
     .updateTable('sandbox_channel_orders')
     .set({ ...patch, version: next.version, modified_at: next.modified_at })
@@ -169,7 +214,12 @@ export async function updateOrder(trx: Db, order: OrderRow, patch: OrderPatch, a
   return next;
 }
 
-export async function updateRefund(trx: Db, refund: RefundRow, patch: RefundPatch, at: Date): Promise<RefundRow> {
+export async function updateRefund(
+  trx: Db,
+  refund: RefundRow,
+  patch: RefundPatch,
+  at: Date,
+): Promise<RefundRow> {
   const next: RefundRow = {
     ...refund,
     ...patch,

@@ -21,9 +21,9 @@ import { fail } from '../../../platform/errors.js';
 import { unitOfWork } from '../../../platform/unit-of-work.js';
 import { unixSeconds } from '../connectors/sign.js';
 import type { XianyuCheck } from '../connectors/wire.js';
-import { queueCheck, queueEvent, type CheckAnswer } from './outbox.js';
+import { agree, close, emitOrder, emitRefund, finish, lockRefund, pay } from './outcomes.js';
+import { queueCheck, type CheckAnswer } from './outbox.js';
 import { findProfile } from './profiles.js';
-import { orderPayload, orderTopic, refundPayload, refundTopic, type RefundChange } from './render.js';
 import {
   isOpen,
   newOrderId,
@@ -35,14 +35,12 @@ import {
   updateOrder,
   updateRefund,
   digitsId,
-  type DecidedBy,
   type OrderRow,
   type RefundRow,
   type ShopRow,
 } from './store.js';
 
-/** PDD pays an agreed refund a moment later (商家/平台同意退款，退款中 → 退款成功). */
-export const PDD_PAYOUT_SECONDS = 60;
+export { PDD_PAYOUT_SECONDS } from './outcomes.js';
 
 const later = (at: Date, seconds: number): string => now(new Date(at.getTime() + seconds * 1000));
 
@@ -71,25 +69,6 @@ export class Trades {
 
   private work<T>(fn: (trx: Db, at: Date) => Promise<T>, at: Date = this.deps.clock.now()): Promise<T> {
     return unitOfWork({ db: this.deps.db }, (trx) => fn(trx, at));
-  }
-
-  // ---- messages -------------------------------------------------------------------------------
-
-  private async emitOrder(trx: Db, shop: ShopRow, order: OrderRow, at: Date, first = false): Promise<void> {
-    const payload = orderPayload(shop, order, await refundsOf(trx, order.id));
-    await queueEvent(trx, shop, order, { targetType: 'ORDER', targetId: order.id, topic: orderTopic(shop, order.state), payload, first }, at);
-  }
-
-  private emitRefund(trx: Db, shop: ShopRow, order: OrderRow, r: RefundRow, change: RefundChange, at: Date): Promise<void> {
-    return queueEvent(trx, shop, order, { targetType: 'REFUND', targetId: r.id, topic: refundTopic(shop, change), payload: refundPayload(shop, r) }, at);
-  }
-
-  /** Locks the refund's order, then the refund (the one lock order of the sandbox). */
-  private async lockRefund(trx: Db, refundId: string, shop?: ShopRow): Promise<{ shop: ShopRow; order: OrderRow; refund: RefundRow }> {
-    const peek = await refundById(trx, refundId);
-    if (shop && peek.shop_id !== shop.id) fail('sandbox.channel_refund_not_found');
-    const order = await orderById(trx, peek.order_id, true);
-    return { shop: shop ?? (await shopById(trx, peek.shop_id)), order, refund: await refundById(trx, refundId, true) };
   }
 
   // ---- the buyer --------------------------------------------------------------------------------
@@ -133,7 +112,7 @@ export class Trades {
         created_at: now(at),
       };
       await trx.insertInto('sandbox_channel_orders').values(order).execute();
-      await this.emitOrder(trx, shop, order, at, true);
+      await emitOrder(trx, shop, order, at, true);
       return order;
     });
   }
@@ -143,14 +122,8 @@ export class Trades {
       const order = await orderById(trx, orderId, true);
       if (order.state !== 'SHIPPED') fail('sandbox.channel_order_state', { params: { state: order.state } });
       if ((await refundsOf(trx, order.id)).some(isOpen)) fail('sandbox.channel_refund_open');
-      return this.finish(trx, await shopById(trx, order.shop_id), order, at);
+      return finish(trx, await shopById(trx, order.shop_id), order, at);
     });
-  }
-
-  private async finish(trx: Db, shop: ShopRow, order: OrderRow, at: Date): Promise<OrderRow> {
-    const next = await updateOrder(trx, order, { state: 'FINISHED', finished_at: now(at), auto_finish_at: null }, at);
-    await this.emitOrder(trx, shop, next, at);
-    return next;
   }
 
   requestRefund(orderId: string, input: { quantity: number; reason: string }): Promise<RefundRow> {
@@ -160,7 +133,8 @@ export class Trades {
       if (order.state === 'CLOSED') fail('sandbox.channel_order_state', { params: { state: order.state } });
       if ((await refundsOf(trx, order.id)).some(isOpen)) fail('sandbox.channel_refund_open');
       const max = order.quantity - order.refunded_quantity;
-      if (max <= 0 || input.quantity < 1 || input.quantity > max) fail('sandbox.channel_refund_quantity', { params: { max } });
+      if (max <= 0 || input.quantity < 1 || input.quantity > max)
+        fail('sandbox.channel_refund_quantity', { params: { max } });
       const checks = shop.channel === 'XIANYU' && shop.notify_url !== null;
       const refund: RefundRow = {
         id: digitsId(shop.channel === 'PDD' ? 12 : 18),
@@ -184,7 +158,7 @@ export class Trades {
         created_at: now(at),
       };
       await trx.insertInto('sandbox_channel_refunds').values(refund).execute();
-      await this.emitRefund(trx, shop, order, refund, 'CREATED', at);
+      await emitRefund(trx, shop, order, refund, 'CREATED', at);
       if (checks) {
         const check: XianyuCheck = {
           authorize_id: shop.seller_id,
@@ -203,21 +177,21 @@ export class Trades {
 
   cancelRefund(refundId: string): Promise<RefundRow> {
     return this.work(async (trx, at) => {
-      const { shop, order, refund } = await this.lockRefund(trx, refundId);
+      const { shop, order, refund } = await lockRefund(trx, refundId);
       if (refund.state !== 'WAIT_SELLER' && refund.state !== 'REFUSED')
         fail('sandbox.channel_refund_state', { params: { state: refund.state } });
-      return this.close(trx, shop, order, refund, 'BUYER', at);
+      return close(trx, shop, order, refund, 'BUYER', at);
     });
   }
 
   /** 申请小二介入 / 平台介入: after the seller refused, the buyer asks the channel's staff. */
   intervene(refundId: string): Promise<RefundRow> {
     return this.work(async (trx, at) => {
-      const { shop, order, refund } = await this.lockRefund(trx, refundId);
+      const { shop, order, refund } = await lockRefund(trx, refundId);
       if (refund.state !== 'REFUSED' || refund.intervention !== 'NONE')
         fail('sandbox.channel_refund_state', { params: { state: refund.state } });
       const next = await updateRefund(trx, refund, { intervention: 'APPLIED', due_at: null }, at);
-      await this.emitRefund(trx, shop, order, next, 'INTERVENTION', at);
+      await emitRefund(trx, shop, order, next, 'INTERVENTION', at);
       return next;
     });
   }
@@ -225,12 +199,12 @@ export class Trades {
   /** The channel's staff decide an intervened refund: refund the buyer, or close it. */
   staffDecide(refundId: string, refundBuyer: boolean): Promise<RefundRow> {
     return this.work(async (trx, at) => {
-      const { shop, order, refund } = await this.lockRefund(trx, refundId);
+      const { shop, order, refund } = await lockRefund(trx, refundId);
       if (refund.intervention !== 'APPLIED' || !isOpen(refund))
         fail('sandbox.channel_refund_state', { params: { state: refund.state } });
       return refundBuyer
-        ? this.agree(trx, shop, order, refund, 'CHANNEL', at, {})
-        : this.close(trx, shop, order, refund, 'CHANNEL', at);
+        ? agree(trx, shop, order, refund, 'CHANNEL', at, {})
+        : close(trx, shop, order, refund, 'CHANNEL', at);
     });
   }
 
@@ -239,19 +213,24 @@ export class Trades {
   /** Agrees a refund; agreeing one already agreed or paid is a no-op (a retried call). */
   sellerAgree(shop: ShopRow, refundId: string, input: AnswerInput): Promise<RefundRow> {
     return this.work(async (trx, at) => {
-      const { order, refund } = await this.lockRefund(trx, refundId, shop);
+      const { order, refund } = await lockRefund(trx, refundId, shop);
       if (refund.state === 'AGREED' || refund.state === 'SUCCESS') return refund;
-      if (refund.state === 'CLOSED') fail('sandbox.channel_refund_state', { params: { state: refund.state } });
-      return this.agree(trx, shop, order, refund, 'SELLER', at, { seller_message: input.message, answer_out_id: input.outId });
+      if (refund.state === 'CLOSED')
+        fail('sandbox.channel_refund_state', { params: { state: refund.state } });
+      return agree(trx, shop, order, refund, 'SELLER', at, {
+        seller_message: input.message,
+        answer_out_id: input.outId,
+      });
     });
   }
 
   /** Refuses a refund waiting for the seller; refusing one already refused is a no-op. */
   sellerRefuse(shop: ShopRow, refundId: string, input: AnswerInput): Promise<RefundRow> {
     return this.work(async (trx, at) => {
-      const { order, refund } = await this.lockRefund(trx, refundId, shop);
+      const { order, refund } = await lockRefund(trx, refundId, shop);
       if (refund.state === 'REFUSED') return refund;
-      if (refund.state !== 'WAIT_SELLER') fail('sandbox.channel_refund_state', { params: { state: refund.state } });
+      if (refund.state !== 'WAIT_SELLER')
+        fail('sandbox.channel_refund_state', { params: { state: refund.state } });
       const next = await updateRefund(
         trx,
         refund,
@@ -264,7 +243,7 @@ export class Trades {
         },
         at,
       );
-      await this.emitRefund(trx, shop, order, next, 'REFUSED', at);
+      await emitRefund(trx, shop, order, next, 'REFUSED', at);
       return next;
     });
   }
@@ -298,13 +277,13 @@ export class Trades {
           },
           at,
         );
-        await this.emitOrder(trx, shop, next, at);
+        await emitOrder(trx, shop, next, at);
         return next;
       }
       if (order.state === 'CLOSED' && order.close_reason === 'DELIVERY_FAILED') return order;
       if (order.state !== 'PAID') fail('sandbox.channel_order_state', { params: { state: order.state } });
       for (const r of (await refundsOf(trx, order.id)).filter(isOpen)) {
-        await this.close(trx, shop, order, await refundById(trx, r.id, true), 'CHANNEL', at);
+        await close(trx, shop, order, await refundById(trx, r.id, true), 'CHANNEL', at);
       }
       const next = await updateOrder(
         trx,
@@ -321,7 +300,7 @@ export class Trades {
         },
         at,
       );
-      await this.emitOrder(trx, shop, next, at);
+      await emitOrder(trx, shop, next, at);
       return next;
     });
   }
@@ -329,7 +308,7 @@ export class Trades {
   /** 闲鱼's 二次校验 answered (null: never answered): refundable pays the buyer at once. */
   async checkAnswered(refundId: string, answer: CheckAnswer | null, when?: Date): Promise<void> {
     await this.work(async (trx, at) => {
-      const { shop, order, refund } = await this.lockRefund(trx, refundId);
+      const { shop, order, refund } = await lockRefund(trx, refundId);
       if (refund.check_state !== 'PENDING') return;
       if (!answer) {
         await updateRefund(trx, refund, { check_state: 'FAILED' }, at);
@@ -341,7 +320,8 @@ export class Trades {
         { check_state: answer.refundable ? 'REFUNDABLE' : 'NOT_REFUNDABLE', check_message: answer.message },
         at,
       );
-      if (answer.refundable && checked.state === 'WAIT_SELLER') await this.agree(trx, shop, order, checked, 'SELLER', at, {});
+      if (answer.refundable && checked.state === 'WAIT_SELLER')
+        await agree(trx, shop, order, checked, 'SELLER', at, {});
     }, when);
   }
 
@@ -350,18 +330,18 @@ export class Trades {
   /** One due refund deadline: the seller's answer (agreed), the buyer's move (closed), PDD payout. */
   refundDue(refundId: string, when?: Date): Promise<'timedOut' | 'closed' | 'paid' | null> {
     return this.work(async (trx, at) => {
-      const { shop, order, refund } = await this.lockRefund(trx, refundId);
+      const { shop, order, refund } = await lockRefund(trx, refundId);
       if (refund.due_at === null || new Date(refund.due_at) > at) return null;
       if (refund.state === 'WAIT_SELLER' && refund.intervention !== 'APPLIED') {
-        await this.agree(trx, shop, order, refund, 'TIMEOUT', at, {});
+        await agree(trx, shop, order, refund, 'TIMEOUT', at, {});
         return 'timedOut';
       }
       if (refund.state === 'REFUSED' && refund.intervention !== 'APPLIED') {
-        await this.close(trx, shop, order, refund, 'TIMEOUT', at);
+        await close(trx, shop, order, refund, 'TIMEOUT', at);
         return 'closed';
       }
       if (refund.state === 'AGREED') {
-        await this.pay(trx, shop, order, refund, at, {});
+        await pay(trx, shop, order, refund, at, {});
         return 'paid';
       }
       return null;
@@ -372,72 +352,11 @@ export class Trades {
   autoFinish(orderId: string, when?: Date): Promise<boolean> {
     return this.work(async (trx, at) => {
       const order = await orderById(trx, orderId, true);
-      if (order.state !== 'SHIPPED' || order.auto_finish_at === null || new Date(order.auto_finish_at) > at) return false;
+      if (order.state !== 'SHIPPED' || order.auto_finish_at === null || new Date(order.auto_finish_at) > at)
+        return false;
       if ((await refundsOf(trx, order.id)).some(isOpen)) return false; // paused while a refund is open
-      await this.finish(trx, await shopById(trx, order.shop_id), order, at);
+      await finish(trx, await shopById(trx, order.shop_id), order, at);
       return true;
     }, when);
-  }
-
-  // ---- outcomes ---------------------------------------------------------------------------------
-
-  private async agree(
-    trx: Db,
-    shop: ShopRow,
-    order: OrderRow,
-    refund: RefundRow,
-    by: DecidedBy,
-    at: Date,
-    extra: Partial<Pick<RefundRow, 'seller_message' | 'answer_out_id'>>,
-  ): Promise<RefundRow> {
-    const intervention = refund.intervention === 'APPLIED' ? 'DECIDED' : refund.intervention;
-    if (shop.channel !== 'PDD') return this.pay(trx, shop, order, refund, at, { decided_by: by, intervention, ...extra });
-    const next = await updateRefund(
-      trx,
-      refund,
-      { state: 'AGREED', decided_by: by, intervention, due_at: later(at, PDD_PAYOUT_SECONDS), ...extra },
-      at,
-    );
-    await this.emitRefund(trx, shop, order, next, 'AGREED', at);
-    return next;
-  }
-
-  private async pay(
-    trx: Db,
-    shop: ShopRow,
-    order: OrderRow,
-    refund: RefundRow,
-    at: Date,
-    patch: Partial<RefundRow>,
-  ): Promise<RefundRow> {
-    const next = await updateRefund(trx, refund, { ...patch, state: 'SUCCESS', due_at: null, finished_at: now(at) }, at);
-    await this.emitRefund(trx, shop, order, next, 'SUCCESS', at);
-    const refunded = order.refunded_quantity + refund.quantity;
-    // Taobao: a refund before completion (onsale) of every unit closes the trade; after
-    // completion the trade stays finished. PDD and 闲鱼 close an order refunded in full.
-    const closes =
-      refunded >= order.quantity && order.state !== 'CLOSED' && (shop.channel !== 'TAOBAO' || refund.phase === 'ONSALE');
-    const updated = await updateOrder(
-      trx,
-      order,
-      closes
-        ? { refunded_quantity: refunded, state: 'CLOSED', closed_at: now(at), close_reason: 'REFUNDED', auto_finish_at: null }
-        : { refunded_quantity: refunded },
-      at,
-    );
-    if (closes) await this.emitOrder(trx, shop, updated, at);
-    return next;
-  }
-
-  private async close(trx: Db, shop: ShopRow, order: OrderRow, refund: RefundRow, by: DecidedBy, at: Date): Promise<RefundRow> {
-    const intervention = refund.intervention === 'APPLIED' ? 'DECIDED' : refund.intervention;
-    const next = await updateRefund(
-      trx,
-      refund,
-      { state: 'CLOSED', decided_by: by, intervention, due_at: null, finished_at: now(at) },
-      at,
-    );
-    await this.emitRefund(trx, shop, order, next, 'CLOSED', at);
-    return next;
   }
 }

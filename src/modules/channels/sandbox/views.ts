@@ -6,7 +6,15 @@
 import { PDD_AFTER_SALES_LABELS, XIANYU_ORDER_LABELS, XIANYU_REFUND_LABELS } from '../connectors/wire.js';
 import type { ChannelKind } from '../connector.js';
 import { pddOrder, pddRefund, topRefund, topTrade, xianyuOrder, xianyuRefund } from './render.js';
-import { settingsOf, type ItemRow, type MessageRow, type OrderRow, type RefundRow, type ShopRow, type ShopSettings } from './store.js';
+import {
+  settingsOf,
+  type ItemRow,
+  type MessageRow,
+  type OrderRow,
+  type RefundRow,
+  type ShopRow,
+  type ShopSettings,
+} from './store.js';
 
 const d = (iso: string): Date => new Date(iso);
 const od = (iso: string | null): Date | null => (iso === null ? null : new Date(iso));
@@ -73,7 +81,13 @@ export interface SandboxOrderView {
   closedAt: Date | null;
   autoFinishAt: Date | null;
   /** What Kameng sent when it shipped (the lookup link and code), or why it could not deliver. */
-  delivery: { ok: boolean; message: string | null; failReason: string | null; outId: string | null; at: Date | null } | null;
+  delivery: {
+    ok: boolean;
+    message: string | null;
+    failReason: string | null;
+    outId: string | null;
+    at: Date | null;
+  } | null;
   modifiedAt: Date;
   refunds: SandboxRefundView[];
 }

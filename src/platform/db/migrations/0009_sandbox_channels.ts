@@ -57,7 +57,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', t.time, (c) => c.notNull())
     .addCheckConstraint('sandbox_channel_items_price', sql`price_fen > 0`)
     .execute();
-  await db.schema.createIndex('sandbox_channel_items_shop').on('sandbox_channel_items').column('shop_id').execute();
+  await db.schema
+    .createIndex('sandbox_channel_items_shop')
+    .on('sandbox_channel_items')
+    .column('shop_id')
+    .execute();
 
   // A buyer's paid order (the sandbox has no unpaid orders: Kameng only ever sees paid ones).
   await db.schema
@@ -88,7 +92,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('modified_at', t.time, (c) => c.notNull())
     .addColumn('version', 'integer', (c) => c.notNull().defaultTo(1))
     .addColumn('created_at', t.time, (c) => c.notNull())
-    .addCheckConstraint('sandbox_channel_orders_state', sql`state in ('PAID', 'SHIPPED', 'FINISHED', 'CLOSED')`)
+    .addCheckConstraint(
+      'sandbox_channel_orders_state',
+      sql`state in ('PAID', 'SHIPPED', 'FINISHED', 'CLOSED')`,
+    )
     .addCheckConstraint(
       'sandbox_channel_orders_amounts',
       sql`quantity > 0 and unit_price_fen > 0 and total_fen = unit_price_fen * quantity and refunded_quantity between 0 and quantity`,
@@ -149,7 +156,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       'sandbox_channel_refunds_decided_by',
       sql`decided_by is null or decided_by in ('SELLER', 'CHANNEL', 'BUYER', 'TIMEOUT')`,
     )
-    .addCheckConstraint('sandbox_channel_refunds_phase', sql`phase is null or phase in ('ONSALE', 'AFTERSALE')`)
+    .addCheckConstraint(
+      'sandbox_channel_refunds_phase',
+      sql`phase is null or phase in ('ONSALE', 'AFTERSALE')`,
+    )
     .addCheckConstraint('sandbox_channel_refunds_amounts', sql`quantity > 0 and amount_fen > 0`)
     .execute();
   // One open refund per order at a time, as the channels allow.
