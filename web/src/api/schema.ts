@@ -5734,6 +5734,20 @@ export interface paths {
               }[];
               /** @description What the viewer may do now */
               actions: string[];
+              channel: {
+                /** @enum {string} */
+                channel: 'TAOBAO' | 'PDD' | 'XIANYU';
+                shopName: string;
+                channelOrderId: string;
+                channelRefundId: string;
+                status: string;
+                channelStatus: string;
+                reason: string;
+                intervened: boolean;
+                overridden: boolean;
+                answer: ('AGREE' | 'REFUSE') | null;
+                answerState: ('PENDING' | 'SENT' | 'GAVE_UP') | null;
+              } | null;
             };
           };
         };
@@ -6047,6 +6061,20 @@ export interface paths {
               }[];
               /** @description What the viewer may do now */
               actions: string[];
+              channel: {
+                /** @enum {string} */
+                channel: 'TAOBAO' | 'PDD' | 'XIANYU';
+                shopName: string;
+                channelOrderId: string;
+                channelRefundId: string;
+                status: string;
+                channelStatus: string;
+                reason: string;
+                intervened: boolean;
+                overridden: boolean;
+                answer: ('AGREE' | 'REFUSE') | null;
+                answerState: ('PENDING' | 'SENT' | 'GAVE_UP') | null;
+              } | null;
             };
           };
         };
@@ -6243,6 +6271,20 @@ export interface paths {
               }[];
               /** @description What the viewer may do now */
               actions: string[];
+              channel: {
+                /** @enum {string} */
+                channel: 'TAOBAO' | 'PDD' | 'XIANYU';
+                shopName: string;
+                channelOrderId: string;
+                channelRefundId: string;
+                status: string;
+                channelStatus: string;
+                reason: string;
+                intervened: boolean;
+                overridden: boolean;
+                answer: ('AGREE' | 'REFUSE') | null;
+                answerState: ('PENDING' | 'SENT' | 'GAVE_UP') | null;
+              } | null;
             };
           };
         };
@@ -6483,6 +6525,20 @@ export interface paths {
               }[];
               /** @description What the viewer may do now */
               actions: string[];
+              channel: {
+                /** @enum {string} */
+                channel: 'TAOBAO' | 'PDD' | 'XIANYU';
+                shopName: string;
+                channelOrderId: string;
+                channelRefundId: string;
+                status: string;
+                channelStatus: string;
+                reason: string;
+                intervened: boolean;
+                overridden: boolean;
+                answer: ('AGREE' | 'REFUSE') | null;
+                answerState: ('PENDING' | 'SENT' | 'GAVE_UP') | null;
+              } | null;
             };
           };
         };
@@ -8159,6 +8215,1010 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/channels/notify/{shopId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Order and refund messages pushed by a connected channel shop (Pinduoduo, 闲鱼; signed)
+     * @description Verified with the shop’s own secret (signature, timestamp window), then applied once however often and in whatever order it arrives. Forged or stale messages are refused (401), logged, and change nothing.
+     *
+     *     Who: anyone.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          shopId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/channels/notify/{shopId}/refund-check': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * 闲鱼 二次校验: may this refund go ahead? Unused codes are voided first (防止资损)
+     * @description Who: anyone.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          shopId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/merchant/channel-shops': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * My connected channel shops (credentials masked)
+     * @description Who: logged-in merchant.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: string;
+              /** @enum {string} */
+              channel: 'TAOBAO' | 'PDD' | 'XIANYU';
+              name: string;
+              channelShopId: string;
+              credentialsMasked: string;
+              /** @enum {string} */
+              status: 'ACTIVE' | 'DISCONNECTED';
+              notifyUrl: string;
+              reconciledUntil: string | null;
+              lastError: string | null;
+              createdAt: string;
+            }[];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    /**
+     * Connect a Taobao / Pinduoduo / 闲鱼 shop: the channel checks the credentials, which are then stored sealed
+     * @description Who: logged-in merchant.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @enum {string} */
+            channel: 'TAOBAO' | 'PDD' | 'XIANYU';
+            appKey: string;
+            appSecret: string;
+            /** @default null */
+            sessionKey?: string | null;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: string;
+              /** @enum {string} */
+              channel: 'TAOBAO' | 'PDD' | 'XIANYU';
+              name: string;
+              channelShopId: string;
+              credentialsMasked: string;
+              /** @enum {string} */
+              status: 'ACTIVE' | 'DISCONNECTED';
+              notifyUrl: string;
+              reconciledUntil: string | null;
+              lastError: string | null;
+              createdAt: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/merchant/channel-shops/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Disconnect a shop (delivered orders keep their lookups)
+     * @description Who: logged-in merchant.
+     */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: string;
+              /** @enum {string} */
+              channel: 'TAOBAO' | 'PDD' | 'XIANYU';
+              name: string;
+              channelShopId: string;
+              credentialsMasked: string;
+              /** @enum {string} */
+              status: 'ACTIVE' | 'DISCONNECTED';
+              notifyUrl: string;
+              reconciledUntil: string | null;
+              lastError: string | null;
+              createdAt: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/merchant/channel-shops/{id}/reconcile': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Ask the channel now for orders and refunds changed since the last reconciliation
+     * @description Who: logged-in merchant.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              applied: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/merchant/channel-shops/{id}/items': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Channel items mapped to my products
+     * @description Who: logged-in merchant.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              channelItemId: string;
+              productId: string;
+              productName: string;
+              createdAt: string;
+            }[];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    /**
+     * Map a channel item (商品 ID) to one of my products; its orders are delivered from that product’s keys
+     * @description Who: logged-in merchant.
+     */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            channelItemId: string;
+            productId: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/merchant/channel-shops/{id}/items/{itemId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Remove a channel item mapping
+     * @description Who: logged-in merchant.
+     */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+          itemId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/merchant/channel-shops/{id}/orders': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Channel orders of a shop: delivered, failed (why), the channel’s state, refunds
+     * @description Who: logged-in merchant.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: string;
+              channelOrderId: string;
+              channelStatus: string;
+              /** @enum {string} */
+              state: 'DELIVERED' | 'FAILED' | 'CLOSED';
+              failureCode: string | null;
+              orderId: string | null;
+              orderNo: string | null;
+              channelItemId: string;
+              quantity: number;
+              totalFen: number;
+              buyerRef: string;
+              /** @enum {string} */
+              deliveryState: 'PENDING' | 'SENT' | 'GAVE_UP';
+              createdAt: string;
+              refunds: {
+                channelRefundId: string;
+                /** @enum {string} */
+                status: 'REQUESTED' | 'REFUSED' | 'INTERVENING' | 'AGREED' | 'SUCCESS' | 'CLOSED';
+                channelStatus: string;
+                quantity: number;
+                amountFen: number;
+                reason: string;
+                requestId: string | null;
+                requestState: string | null;
+                intervened: boolean;
+                overridden: boolean;
+                answer: ('AGREE' | 'REFUSE') | null;
+                answerState: ('PENDING' | 'SENT' | 'GAVE_UP') | null;
+              }[];
+            }[];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/lookup/{token}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A channel order by its lookup link (no account needed)
+     * @description Who: anyone.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          token: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              token: string;
+              orderNo: string;
+              productName: string;
+              productType: string;
+              quantity: number;
+              totalFen: number;
+              deliveredAt: string | null;
+              channel: {
+                /** @enum {string} */
+                kind: 'TAOBAO' | 'PDD' | 'XIANYU';
+                nameZh: string;
+                nameEn: string;
+                channelOrderId: string;
+                shopName: string;
+                refundUrl: string;
+              };
+              policy: {
+                zh: string;
+                en: string;
+              } | null;
+              units: {
+                unitId: string;
+                serialMasked: string;
+                state: string;
+                revealedAt: string | null;
+                refunded: boolean;
+                inRefund: boolean;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/lookup': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * A channel order by order number + lookup code (提取码); wrong and unknown look the same
+     * @description Who: anyone.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            orderNo: string;
+            code: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              token: string;
+              orderNo: string;
+              productName: string;
+              productType: string;
+              quantity: number;
+              totalFen: number;
+              deliveredAt: string | null;
+              channel: {
+                /** @enum {string} */
+                kind: 'TAOBAO' | 'PDD' | 'XIANYU';
+                nameZh: string;
+                nameEn: string;
+                channelOrderId: string;
+                shopName: string;
+                refundUrl: string;
+              };
+              policy: {
+                zh: string;
+                en: string;
+              } | null;
+              units: {
+                unitId: string;
+                serialMasked: string;
+                state: string;
+                revealedAt: string | null;
+                refunded: boolean;
+                inRefund: boolean;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/lookup/{token}/reveal': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Reveal (拆封) one key of the link’s order; recorded with time, IP and user agent
+     * @description Who: anyone.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          token: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            unitId: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              unitId: string;
+              serial: string | null;
+              secret: string;
+              firstReveal: boolean;
+              revealedAt: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/sandbox/payments/{id}': {
     parameters: {
       query?: never;
@@ -8600,6 +9660,1744 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/sandbox/channels/shops': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Sandbox channel shops: a merchant’s own; support and admins see all
+     * @description Who: logged-in merchant, admin, support.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                id: string;
+                /** @enum {string} */
+                channel: 'TAOBAO' | 'PDD' | 'XIANYU';
+                name: string;
+                /** @description Taobao user_id / PDD mall_id / 闲管家 authorize_id */
+                sellerId: string;
+                appKey: string;
+                notifyUrl: string | null;
+                subscribedAt: string | null;
+                settings: {
+                  /** @description Every API call fails with the channel’s "service unavailable"; no message goes out */
+                  down: boolean;
+                  /** @description Added before the first delivery of every message */
+                  pushDelaySeconds: number;
+                  /** @description An unanswered refund is agreed by the channel after this (TIMEOUT) */
+                  sellerAnswerSeconds: number;
+                  /** @description After a refusal the buyer has this long to act; then the refund closes */
+                  buyerResponseSeconds: number;
+                  /** @description A shipped order is confirmed received by the channel after this */
+                  autoConfirmSeconds: number;
+                };
+                /** @description ISO 8601 */
+                createdAt: string;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    /**
+     * Open a sandbox Taobao / Pinduoduo / 闲鱼 shop; its credentials go into Kameng’s connect form
+     * @description Who: logged-in merchant, admin.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @enum {string} */
+            channel: 'TAOBAO' | 'PDD' | 'XIANYU';
+            name?: string;
+            settings?: {
+              down?: boolean;
+              pushDelaySeconds?: number;
+              sellerAnswerSeconds?: number;
+              buyerResponseSeconds?: number;
+              autoConfirmSeconds?: number;
+            };
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              shop: {
+                id: string;
+                /** @enum {string} */
+                channel: 'TAOBAO' | 'PDD' | 'XIANYU';
+                name: string;
+                /** @description Taobao user_id / PDD mall_id / 闲管家 authorize_id */
+                sellerId: string;
+                appKey: string;
+                notifyUrl: string | null;
+                subscribedAt: string | null;
+                settings: {
+                  /** @description Every API call fails with the channel’s "service unavailable"; no message goes out */
+                  down: boolean;
+                  /** @description Added before the first delivery of every message */
+                  pushDelaySeconds: number;
+                  /** @description An unanswered refund is agreed by the channel after this (TIMEOUT) */
+                  sellerAnswerSeconds: number;
+                  /** @description After a refusal the buyer has this long to act; then the refund closes */
+                  buyerResponseSeconds: number;
+                  /** @description A shipped order is confirmed received by the channel after this */
+                  autoConfirmSeconds: number;
+                };
+                /** @description ISO 8601 */
+                createdAt: string;
+              };
+              credentials: {
+                appKey: string;
+                appSecret: string;
+                /** @description Taobao session key / PDD access_token; 闲鱼 has none */
+                sessionKey: string | null;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/sandbox/channels/shops/{id}/credentials': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A sandbox shop’s app key, secret and session key (its owner only)
+     * @description Who: logged-in merchant, admin.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              appKey: string;
+              appSecret: string;
+              /** @description Taobao session key / PDD access_token; 闲鱼 has none */
+              sessionKey: string | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/sandbox/channels/shops/{id}/settings': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /**
+     * A sandbox shop’s failure switches and channel-side deadlines
+     * @description Who: logged-in merchant, admin.
+     */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            down?: boolean;
+            pushDelaySeconds?: number;
+            sellerAnswerSeconds?: number;
+            buyerResponseSeconds?: number;
+            autoConfirmSeconds?: number;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: string;
+              /** @enum {string} */
+              channel: 'TAOBAO' | 'PDD' | 'XIANYU';
+              name: string;
+              /** @description Taobao user_id / PDD mall_id / 闲管家 authorize_id */
+              sellerId: string;
+              appKey: string;
+              notifyUrl: string | null;
+              subscribedAt: string | null;
+              settings: {
+                /** @description Every API call fails with the channel’s "service unavailable"; no message goes out */
+                down: boolean;
+                /** @description Added before the first delivery of every message */
+                pushDelaySeconds: number;
+                /** @description An unanswered refund is agreed by the channel after this (TIMEOUT) */
+                sellerAnswerSeconds: number;
+                /** @description After a refusal the buyer has this long to act; then the refund closes */
+                buyerResponseSeconds: number;
+                /** @description A shipped order is confirmed received by the channel after this */
+                autoConfirmSeconds: number;
+              };
+              /** @description ISO 8601 */
+              createdAt: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/sandbox/channels/shops/{id}/items': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * List an item in a sandbox shop (map it to a Kameng product on the connected shop)
+     * @description Who: logged-in merchant, admin.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            title: string;
+            priceFen: number;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: string;
+              shopId: string;
+              title: string;
+              priceFen: number;
+              /** @description ISO 8601 */
+              createdAt: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/sandbox/channels/shops/{id}/orders': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A sandbox shop’s orders with their refunds, raw channel states and delivery messages
+     * @description Who: logged-in merchant, admin, support.
+     */
+    get: {
+      parameters: {
+        query?: {
+          limit?: number;
+        };
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                id: string;
+                shopId: string;
+                /** @enum {string} */
+                channel: 'TAOBAO' | 'PDD' | 'XIANYU';
+                itemId: string;
+                title: string;
+                quantity: number;
+                unitPriceFen: number;
+                totalFen: number;
+                buyerNick: string;
+                profile: string;
+                /** @enum {string} */
+                state: 'PAID' | 'SHIPPED' | 'FINISHED' | 'CLOSED';
+                rawStatus: string;
+                refundedQuantity: number;
+                closeReason: string | null;
+                /** @description ISO 8601 */
+                paidAt: string;
+                shippedAt: string | null;
+                finishedAt: string | null;
+                closedAt: string | null;
+                autoFinishAt: string | null;
+                delivery: {
+                  ok: boolean;
+                  /** @description What the buyer was sent: the lookup link and code */
+                  message: string | null;
+                  failReason: string | null;
+                  outId: string | null;
+                  at: string | null;
+                } | null;
+                /** @description ISO 8601 */
+                modifiedAt: string;
+                refunds: {
+                  id: string;
+                  orderId: string;
+                  quantity: number;
+                  amountFen: number;
+                  reason: string;
+                  /** @enum {string} */
+                  state: 'WAIT_SELLER' | 'REFUSED' | 'AGREED' | 'SUCCESS' | 'CLOSED';
+                  /** @description The channel’s own status words */
+                  rawStatus: string;
+                  /** @enum {string} */
+                  intervention: 'NONE' | 'APPLIED' | 'DECIDED';
+                  phase: ('ONSALE' | 'AFTERSALE') | null;
+                  decidedBy: ('SELLER' | 'CHANNEL' | 'BUYER' | 'TIMEOUT') | null;
+                  sellerMessage: string | null;
+                  /**
+                   * @description 闲鱼 二次校验
+                   * @enum {string}
+                   */
+                  checkState: 'NONE' | 'PENDING' | 'REFUNDABLE' | 'NOT_REFUNDABLE' | 'FAILED';
+                  checkMessage: string | null;
+                  dueAt: string | null;
+                  /** @description ISO 8601 */
+                  createdAt: string;
+                  /** @description ISO 8601 */
+                  modifiedAt: string;
+                  finishedAt: string | null;
+                }[];
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    /**
+     * Place and pay an order as a channel buyer (the profile decides how its messages behave)
+     * @description Who: anyone.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            itemId: string;
+            quantity: number;
+            buyerNick: string;
+            /**
+             * @default normal
+             * @enum {string}
+             */
+            profile?: 'normal' | 'duplicate' | 'reorder' | 'lost' | 'slow';
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: string;
+              shopId: string;
+              /** @enum {string} */
+              channel: 'TAOBAO' | 'PDD' | 'XIANYU';
+              itemId: string;
+              title: string;
+              quantity: number;
+              unitPriceFen: number;
+              totalFen: number;
+              buyerNick: string;
+              profile: string;
+              /** @enum {string} */
+              state: 'PAID' | 'SHIPPED' | 'FINISHED' | 'CLOSED';
+              rawStatus: string;
+              refundedQuantity: number;
+              closeReason: string | null;
+              /** @description ISO 8601 */
+              paidAt: string;
+              shippedAt: string | null;
+              finishedAt: string | null;
+              closedAt: string | null;
+              autoFinishAt: string | null;
+              delivery: {
+                ok: boolean;
+                /** @description What the buyer was sent: the lookup link and code */
+                message: string | null;
+                failReason: string | null;
+                outId: string | null;
+                at: string | null;
+              } | null;
+              /** @description ISO 8601 */
+              modifiedAt: string;
+              refunds: {
+                id: string;
+                orderId: string;
+                quantity: number;
+                amountFen: number;
+                reason: string;
+                /** @enum {string} */
+                state: 'WAIT_SELLER' | 'REFUSED' | 'AGREED' | 'SUCCESS' | 'CLOSED';
+                /** @description The channel’s own status words */
+                rawStatus: string;
+                /** @enum {string} */
+                intervention: 'NONE' | 'APPLIED' | 'DECIDED';
+                phase: ('ONSALE' | 'AFTERSALE') | null;
+                decidedBy: ('SELLER' | 'CHANNEL' | 'BUYER' | 'TIMEOUT') | null;
+                sellerMessage: string | null;
+                /**
+                 * @description 闲鱼 二次校验
+                 * @enum {string}
+                 */
+                checkState: 'NONE' | 'PENDING' | 'REFUNDABLE' | 'NOT_REFUNDABLE' | 'FAILED';
+                checkMessage: string | null;
+                dueAt: string | null;
+                /** @description ISO 8601 */
+                createdAt: string;
+                /** @description ISO 8601 */
+                modifiedAt: string;
+                finishedAt: string | null;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/sandbox/channels/shops/{id}/messages': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * What a sandbox shop sent: pushes, TMC messages and 二次校验 requests, with their delivery state
+     * @description Who: logged-in merchant, admin, support.
+     */
+    get: {
+      parameters: {
+        query?: {
+          limit?: number;
+        };
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                id: string;
+                shopId: string;
+                /** @enum {string} */
+                kind: 'PUSH' | 'TMC' | 'CHECK';
+                topic: string;
+                /** @enum {string} */
+                targetType: 'ORDER' | 'REFUND';
+                targetId: string;
+                orderId: string;
+                /** @enum {string} */
+                state: 'PENDING' | 'DELIVERED' | 'CONFIRMED' | 'GAVE_UP' | 'LOST';
+                attempts: number;
+                /** @description The message this one duplicates (duplicate profile) */
+                copyOf: string | null;
+                /** @description ISO 8601 */
+                nextAttemptAt: string;
+                lastStatus: number | null;
+                lastReply: string | null;
+                /** @description ISO 8601 */
+                createdAt: string;
+                deliveredAt: string | null;
+                payload: string;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/sandbox/channels/shops/{id}/storefront': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A sandbox shop as its buyers see it: items, and the buyer behaviour profiles to order with
+     * @description Who: anyone.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: string;
+              /** @enum {string} */
+              channel: 'TAOBAO' | 'PDD' | 'XIANYU';
+              name: string;
+              items: {
+                id: string;
+                shopId: string;
+                title: string;
+                priceFen: number;
+                /** @description ISO 8601 */
+                createdAt: string;
+              }[];
+              profiles: {
+                id: string;
+                name: {
+                  'zh-CN': string;
+                  en: string;
+                };
+                notes: {
+                  'zh-CN': string;
+                  en: string;
+                };
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/sandbox/channels/orders/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A sandbox channel order as its buyer sees it, with the delivery message Kameng sent
+     * @description Who: anyone.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: string;
+              shopId: string;
+              /** @enum {string} */
+              channel: 'TAOBAO' | 'PDD' | 'XIANYU';
+              itemId: string;
+              title: string;
+              quantity: number;
+              unitPriceFen: number;
+              totalFen: number;
+              buyerNick: string;
+              profile: string;
+              /** @enum {string} */
+              state: 'PAID' | 'SHIPPED' | 'FINISHED' | 'CLOSED';
+              rawStatus: string;
+              refundedQuantity: number;
+              closeReason: string | null;
+              /** @description ISO 8601 */
+              paidAt: string;
+              shippedAt: string | null;
+              finishedAt: string | null;
+              closedAt: string | null;
+              autoFinishAt: string | null;
+              delivery: {
+                ok: boolean;
+                /** @description What the buyer was sent: the lookup link and code */
+                message: string | null;
+                failReason: string | null;
+                outId: string | null;
+                at: string | null;
+              } | null;
+              /** @description ISO 8601 */
+              modifiedAt: string;
+              refunds: {
+                id: string;
+                orderId: string;
+                quantity: number;
+                amountFen: number;
+                reason: string;
+                /** @enum {string} */
+                state: 'WAIT_SELLER' | 'REFUSED' | 'AGREED' | 'SUCCESS' | 'CLOSED';
+                /** @description The channel’s own status words */
+                rawStatus: string;
+                /** @enum {string} */
+                intervention: 'NONE' | 'APPLIED' | 'DECIDED';
+                phase: ('ONSALE' | 'AFTERSALE') | null;
+                decidedBy: ('SELLER' | 'CHANNEL' | 'BUYER' | 'TIMEOUT') | null;
+                sellerMessage: string | null;
+                /**
+                 * @description 闲鱼 二次校验
+                 * @enum {string}
+                 */
+                checkState: 'NONE' | 'PENDING' | 'REFUNDABLE' | 'NOT_REFUNDABLE' | 'FAILED';
+                checkMessage: string | null;
+                dueAt: string | null;
+                /** @description ISO 8601 */
+                createdAt: string;
+                /** @description ISO 8601 */
+                modifiedAt: string;
+                finishedAt: string | null;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/sandbox/channels/orders/{id}/confirm-receipt': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * The channel buyer confirms receipt (Taobao TRADE_FINISHED)
+     * @description Who: anyone.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: string;
+              shopId: string;
+              /** @enum {string} */
+              channel: 'TAOBAO' | 'PDD' | 'XIANYU';
+              itemId: string;
+              title: string;
+              quantity: number;
+              unitPriceFen: number;
+              totalFen: number;
+              buyerNick: string;
+              profile: string;
+              /** @enum {string} */
+              state: 'PAID' | 'SHIPPED' | 'FINISHED' | 'CLOSED';
+              rawStatus: string;
+              refundedQuantity: number;
+              closeReason: string | null;
+              /** @description ISO 8601 */
+              paidAt: string;
+              shippedAt: string | null;
+              finishedAt: string | null;
+              closedAt: string | null;
+              autoFinishAt: string | null;
+              delivery: {
+                ok: boolean;
+                /** @description What the buyer was sent: the lookup link and code */
+                message: string | null;
+                failReason: string | null;
+                outId: string | null;
+                at: string | null;
+              } | null;
+              /** @description ISO 8601 */
+              modifiedAt: string;
+              refunds: {
+                id: string;
+                orderId: string;
+                quantity: number;
+                amountFen: number;
+                reason: string;
+                /** @enum {string} */
+                state: 'WAIT_SELLER' | 'REFUSED' | 'AGREED' | 'SUCCESS' | 'CLOSED';
+                /** @description The channel’s own status words */
+                rawStatus: string;
+                /** @enum {string} */
+                intervention: 'NONE' | 'APPLIED' | 'DECIDED';
+                phase: ('ONSALE' | 'AFTERSALE') | null;
+                decidedBy: ('SELLER' | 'CHANNEL' | 'BUYER' | 'TIMEOUT') | null;
+                sellerMessage: string | null;
+                /**
+                 * @description 闲鱼 二次校验
+                 * @enum {string}
+                 */
+                checkState: 'NONE' | 'PENDING' | 'REFUNDABLE' | 'NOT_REFUNDABLE' | 'FAILED';
+                checkMessage: string | null;
+                dueAt: string | null;
+                /** @description ISO 8601 */
+                createdAt: string;
+                /** @description ISO 8601 */
+                modifiedAt: string;
+                finishedAt: string | null;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/sandbox/channels/orders/{id}/refunds': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * The channel buyer asks for a refund of some units (仅退款)
+     * @description Who: anyone.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            quantity: number;
+            reason: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: string;
+              orderId: string;
+              quantity: number;
+              amountFen: number;
+              reason: string;
+              /** @enum {string} */
+              state: 'WAIT_SELLER' | 'REFUSED' | 'AGREED' | 'SUCCESS' | 'CLOSED';
+              /** @description The channel’s own status words */
+              rawStatus: string;
+              /** @enum {string} */
+              intervention: 'NONE' | 'APPLIED' | 'DECIDED';
+              phase: ('ONSALE' | 'AFTERSALE') | null;
+              decidedBy: ('SELLER' | 'CHANNEL' | 'BUYER' | 'TIMEOUT') | null;
+              sellerMessage: string | null;
+              /**
+               * @description 闲鱼 二次校验
+               * @enum {string}
+               */
+              checkState: 'NONE' | 'PENDING' | 'REFUNDABLE' | 'NOT_REFUNDABLE' | 'FAILED';
+              checkMessage: string | null;
+              dueAt: string | null;
+              /** @description ISO 8601 */
+              createdAt: string;
+              /** @description ISO 8601 */
+              modifiedAt: string;
+              finishedAt: string | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/sandbox/channels/refunds/{id}/cancel': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * The channel buyer cancels a refund request
+     * @description Who: anyone.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: string;
+              orderId: string;
+              quantity: number;
+              amountFen: number;
+              reason: string;
+              /** @enum {string} */
+              state: 'WAIT_SELLER' | 'REFUSED' | 'AGREED' | 'SUCCESS' | 'CLOSED';
+              /** @description The channel’s own status words */
+              rawStatus: string;
+              /** @enum {string} */
+              intervention: 'NONE' | 'APPLIED' | 'DECIDED';
+              phase: ('ONSALE' | 'AFTERSALE') | null;
+              decidedBy: ('SELLER' | 'CHANNEL' | 'BUYER' | 'TIMEOUT') | null;
+              sellerMessage: string | null;
+              /**
+               * @description 闲鱼 二次校验
+               * @enum {string}
+               */
+              checkState: 'NONE' | 'PENDING' | 'REFUNDABLE' | 'NOT_REFUNDABLE' | 'FAILED';
+              checkMessage: string | null;
+              dueAt: string | null;
+              /** @description ISO 8601 */
+              createdAt: string;
+              /** @description ISO 8601 */
+              modifiedAt: string;
+              finishedAt: string | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/sandbox/channels/refunds/{id}/intervene': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * The channel buyer asks the channel to intervene (小二介入 / 平台介入) after a refusal
+     * @description Who: anyone.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: string;
+              orderId: string;
+              quantity: number;
+              amountFen: number;
+              reason: string;
+              /** @enum {string} */
+              state: 'WAIT_SELLER' | 'REFUSED' | 'AGREED' | 'SUCCESS' | 'CLOSED';
+              /** @description The channel’s own status words */
+              rawStatus: string;
+              /** @enum {string} */
+              intervention: 'NONE' | 'APPLIED' | 'DECIDED';
+              phase: ('ONSALE' | 'AFTERSALE') | null;
+              decidedBy: ('SELLER' | 'CHANNEL' | 'BUYER' | 'TIMEOUT') | null;
+              sellerMessage: string | null;
+              /**
+               * @description 闲鱼 二次校验
+               * @enum {string}
+               */
+              checkState: 'NONE' | 'PENDING' | 'REFUNDABLE' | 'NOT_REFUNDABLE' | 'FAILED';
+              checkMessage: string | null;
+              dueAt: string | null;
+              /** @description ISO 8601 */
+              createdAt: string;
+              /** @description ISO 8601 */
+              modifiedAt: string;
+              finishedAt: string | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/sandbox/channels/refunds/{id}/decide': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * The channel’s staff decide an intervened refund: refund the buyer, or close it
+     * @description Who: logged-in admin, support.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            refund: boolean;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: string;
+              orderId: string;
+              quantity: number;
+              amountFen: number;
+              reason: string;
+              /** @enum {string} */
+              state: 'WAIT_SELLER' | 'REFUSED' | 'AGREED' | 'SUCCESS' | 'CLOSED';
+              /** @description The channel’s own status words */
+              rawStatus: string;
+              /** @enum {string} */
+              intervention: 'NONE' | 'APPLIED' | 'DECIDED';
+              phase: ('ONSALE' | 'AFTERSALE') | null;
+              decidedBy: ('SELLER' | 'CHANNEL' | 'BUYER' | 'TIMEOUT') | null;
+              sellerMessage: string | null;
+              /**
+               * @description 闲鱼 二次校验
+               * @enum {string}
+               */
+              checkState: 'NONE' | 'PENDING' | 'REFUNDABLE' | 'NOT_REFUNDABLE' | 'FAILED';
+              checkMessage: string | null;
+              dueAt: string | null;
+              /** @description ISO 8601 */
+              createdAt: string;
+              /** @description ISO 8601 */
+              modifiedAt: string;
+              finishedAt: string | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/admin/sandbox/channels/tick': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Run the sandbox channels’ due work now (timeouts, auto-confirm, deliveries)
+     * @description Who: logged-in admin.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              refundsTimedOut: number;
+              refundsPaid: number;
+              refundsClosed: number;
+              ordersFinished: number;
+              delivered: number;
+              failed: number;
+              gaveUp: number;
+              expired: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/admin/sandbox/channels/messages': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Recent messages of every sandbox channel shop
+     * @description Who: logged-in admin.
+     */
+    get: {
+      parameters: {
+        query?: {
+          limit?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                id: string;
+                shopId: string;
+                /** @enum {string} */
+                kind: 'PUSH' | 'TMC' | 'CHECK';
+                topic: string;
+                /** @enum {string} */
+                targetType: 'ORDER' | 'REFUND';
+                targetId: string;
+                orderId: string;
+                /** @enum {string} */
+                state: 'PENDING' | 'DELIVERED' | 'CONFIRMED' | 'GAVE_UP' | 'LOST';
+                attempts: number;
+                /** @description The message this one duplicates (duplicate profile) */
+                copyOf: string | null;
+                /** @description ISO 8601 */
+                nextAttemptAt: string;
+                lastStatus: number | null;
+                lastReply: string | null;
+                /** @description ISO 8601 */
+                createdAt: string;
+                deliveredAt: string | null;
+                payload: string;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -8752,6 +11550,13 @@ export interface components {
       | 'refund.not_found'
       | 'refund.order_not_refundable'
       | 'refund.channel_order'
+      | 'channel.shop_not_found'
+      | 'channel.shop_taken'
+      | 'channel.item_not_mapped'
+      | 'channel.order_unsupported'
+      | 'lookup.not_found'
+      | 'lookup.throttled'
+      | 'refund.channel_no_supplement'
       | 'refund.units_required'
       | 'refund.unit_not_in_order'
       | 'refund.unit_in_open_request'
@@ -8764,6 +11569,20 @@ export interface components {
       | 'refund.resubmissions_exhausted'
       | 'refund.not_reviewer'
       | 'refund.abnormal_only'
+      | 'channel.push_forged'
+      | 'channel.unavailable'
+      | 'channel.credentials_rejected'
+      | 'channel.rejected'
+      | 'channel.bad_response'
+      | 'sandbox.channel_shop_not_found'
+      | 'sandbox.channel_item_not_found'
+      | 'sandbox.channel_order_not_found'
+      | 'sandbox.channel_refund_not_found'
+      | 'sandbox.channel_unknown_profile'
+      | 'sandbox.channel_order_state'
+      | 'sandbox.channel_refund_state'
+      | 'sandbox.channel_refund_open'
+      | 'sandbox.channel_refund_quantity'
       | 'conversation.body_invalid'
       | 'conversation.file_not_found'
       | 'conversation.message_not_found'
@@ -9372,6 +12191,20 @@ export interface components {
         }[];
         /** @description What the viewer may do now */
         actions: string[];
+        channel: {
+          /** @enum {string} */
+          channel: 'TAOBAO' | 'PDD' | 'XIANYU';
+          shopName: string;
+          channelOrderId: string;
+          channelRefundId: string;
+          status: string;
+          channelStatus: string;
+          reason: string;
+          intervened: boolean;
+          overridden: boolean;
+          answer: ('AGREE' | 'REFUSE') | null;
+          answerState: ('PENDING' | 'SENT' | 'GAVE_UP') | null;
+        } | null;
       };
       /** @description What the viewer may do now */
       actions: ('SAVE_STATEMENT' | 'SUBMIT_STATEMENT' | 'DECIDE')[];
@@ -9679,6 +12512,13 @@ export interface components {
       | 'refund.not_found'
       | 'refund.order_not_refundable'
       | 'refund.channel_order'
+      | 'channel.shop_not_found'
+      | 'channel.shop_taken'
+      | 'channel.item_not_mapped'
+      | 'channel.order_unsupported'
+      | 'lookup.not_found'
+      | 'lookup.throttled'
+      | 'refund.channel_no_supplement'
       | 'refund.units_required'
       | 'refund.unit_not_in_order'
       | 'refund.unit_in_open_request'
@@ -9691,6 +12531,20 @@ export interface components {
       | 'refund.resubmissions_exhausted'
       | 'refund.not_reviewer'
       | 'refund.abnormal_only'
+      | 'channel.push_forged'
+      | 'channel.unavailable'
+      | 'channel.credentials_rejected'
+      | 'channel.rejected'
+      | 'channel.bad_response'
+      | 'sandbox.channel_shop_not_found'
+      | 'sandbox.channel_item_not_found'
+      | 'sandbox.channel_order_not_found'
+      | 'sandbox.channel_refund_not_found'
+      | 'sandbox.channel_unknown_profile'
+      | 'sandbox.channel_order_state'
+      | 'sandbox.channel_refund_state'
+      | 'sandbox.channel_refund_open'
+      | 'sandbox.channel_refund_quantity'
       | 'conversation.body_invalid'
       | 'conversation.file_not_found'
       | 'conversation.message_not_found'
@@ -10299,6 +13153,20 @@ export interface components {
         }[];
         /** @description What the viewer may do now */
         actions: string[];
+        channel: {
+          /** @enum {string} */
+          channel: 'TAOBAO' | 'PDD' | 'XIANYU';
+          shopName: string;
+          channelOrderId: string;
+          channelRefundId: string;
+          status: string;
+          channelStatus: string;
+          reason: string;
+          intervened: boolean;
+          overridden: boolean;
+          answer: ('AGREE' | 'REFUSE') | null;
+          answerState: ('PENDING' | 'SENT' | 'GAVE_UP') | null;
+        } | null;
       };
       /** @description What the viewer may do now */
       actions: ('SAVE_STATEMENT' | 'SUBMIT_STATEMENT' | 'DECIDE')[];
