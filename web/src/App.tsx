@@ -40,6 +40,10 @@ const CaseFilePage = lazy(() =>
 );
 const MyRecordPage = lazy(() => import('./pages/record/MyRecordPage'));
 const StorefrontPage = lazy(() => import('./pages/record/StorefrontPage'));
+const ChannelsPage = lazy(() => import('./pages/channels/ChannelsPage'));
+const LookupPage = lazy(() => import('./pages/channels/LookupPage'));
+const KeyLinkPage = lazy(() => import('./pages/channels/KeyLinkPage'));
+const SandboxShopPage = lazy(() => import('./pages/channels/SandboxShopPage'));
 const MerchantSanctionsPage = lazy(() => import('./pages/admin/MerchantSanctionsPage'));
 
 export function App() {
@@ -65,6 +69,9 @@ export function App() {
                 <Route path="/merchant" element={<MerchantPage />} />
                 <Route path="/merchant/products/:id/keys" element={<KeysPage />} />
                 <Route path="/merchant/finance" element={<FinancePage />} />
+                <Route path="/merchant/channels" element={<ChannelsPage />} />
+                <Route path="/lookup" element={<LookupPage />} />
+                <Route path="/k/:token" element={<KeyLinkPage />} />
                 <Route path="/merchant/refunds" element={<ReviewQueuePage />} />
                 <Route path="/merchant/refunds/:id" element={<RefundDetailPage />} />
                 <Route path="/me/keys" element={<MyKeysPage />} />
@@ -80,6 +87,7 @@ export function App() {
                 <Route path="/support/refunds" element={<SupportQueuePage />} />
                 <Route path="/support/refunds/:id" element={<RefundDetailPage />} />
                 <Route path="/sandbox/pay/:id" element={<SandboxPayPage />} />
+                <Route path="/sandbox/shop" element={<SandboxShopPage />} />
                 <Route path="/admin/sandbox" element={<SandboxAdminPage />} />
                 <Route path="/admin/withdrawals" element={<WithdrawalsAdminPage />} />
                 <Route path="/me/disputes" element={<MyDisputesPage />} />

@@ -1,5 +1,6 @@
 import adminEn from './en.admin';
 import aftersalesEn from './en.aftersales';
+import channelsEn from './en.channels';
 import conversationsEn from './en.conversations';
 import disputesEn from './en.disputes';
 import financeEn from './en.finance';
@@ -203,6 +204,7 @@ const en: Messages = {
   ...conversationsEn,
   ...financeEn,
   ...disputesEn,
+  ...channelsEn,
 };
 
 export default en;

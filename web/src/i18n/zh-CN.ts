@@ -5,6 +5,7 @@ import aftersalesZhCN from './zh-CN.aftersales';
 import conversationsZhCN from './zh-CN.conversations';
 import financeZhCN from './zh-CN.finance';
 import disputesZhCN from './zh-CN.disputes';
+import channelsZhCN from './zh-CN.channels';
 
 // Simplified Chinese (default). en.ts must have exactly the same keys (typed by `Messages`).
 // Key (卡密) strings live in zh-CN.keys.ts / en.keys.ts and are spread in at the end.
@@ -200,6 +201,7 @@ const zhCN = {
   ...conversationsZhCN,
   ...financeZhCN,
   ...disputesZhCN,
+  ...channelsZhCN,
 };
 
 export type Messages = typeof zhCN;
