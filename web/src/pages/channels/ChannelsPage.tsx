@@ -554,7 +554,9 @@ function ChannelOrders({ shop }: { shop: ChannelShop }) {
     {
       key: 'status',
       title: t('channels.orders.channelStatus'),
-      render: (_, o) => <Typography.Text code>{o.channelStatus}</Typography.Text>,
+      render: (_, o) => (
+        <Typography.Text style={{ fontSize: 12, wordBreak: 'break-all' }}>{o.channelStatus}</Typography.Text>
+      ),
     },
     {
       key: 'goods',
