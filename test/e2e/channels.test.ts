@@ -163,6 +163,7 @@ describe.skipIf(!haveChromium)('channel orders in the browser', () => {
       const confirm = buyer.getByTestId('reveal-confirm');
       await confirm.waitFor();
       expect(await confirm.getByTestId('reveal-warning').textContent()).toContain('视为已交付');
+      await buyer.waitForTimeout(400); // the dialog's opening animation
       await buyer.screenshot({ path: 'test-results/channels-reveal-confirm-375.png' });
       await confirm.getByTestId('reveal-ok').click();
       const secret = units.first().getByTestId('lookup-revealed-secret');
@@ -215,6 +216,16 @@ describe.skipIf(!haveChromium)('channel orders in the browser', () => {
       await expect.poll(() => refund.getAttribute('data-request-state')).toBe('REFUNDED');
       expect(await order.getByTestId('channel-order-kameng-no').textContent()).toContain(orderNo);
       await phoneShot(shop, 'merchant-channel-orders');
+      // the same page on a desktop, and the buyer's page in English, to look at
+      await shop.setViewportSize({ width: 1280, height: 900 });
+      await shop.waitForTimeout(400);
+      await shop.screenshot({
+        path: 'test-results/channels-merchant-channel-orders-1280.png',
+        fullPage: true,
+      });
+      await lookup.getByTestId('lang-switch').click();
+      await expect.poll(() => lookup.getByTestId('lookup-refund-notice').textContent()).toContain('Taobao');
+      await phoneShot(lookup, 'lookup-en');
     } finally {
       await merchantContext.close();
       await buyerContext.close();
