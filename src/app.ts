@@ -160,7 +160,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     : null;
   // The sandbox channel shops (Taobao, Pinduoduo, 闲鱼) push to the real notify routes in process.
   const sandboxChannels = deps.config.sandboxGateways
-    ? await createSandboxChannels({
+    ? createSandboxChannels({
         db: deps.handle.db,
         clock: deps.clock,
         vault: deps.vault,
@@ -233,7 +233,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     .every('channels.deliveries', () => resendDeliveries(channels, 50))
     .every('channels.answers', () => resendAnswers(channels, 50))
     .every('sandbox-channels', async () => void (await sandboxChannels?.tick(ctx.clock.now())));
-  app.decorate('kameng', { ctx, sandbox, bank, sandboxChannels, channels, sweeper, sweep: () => sweeper.run() });
+  app.decorate('kameng', {
+    ctx,
+    sandbox,
+    bank,
+    sandboxChannels,
+    channels,
+    sweeper,
+    sweep: () => sweeper.run(),
+  });
 
   registerProblemHandler(app);
   await app.register(cookie);

@@ -4,7 +4,7 @@ import { boot } from './boot.js';
 import { ConfigError, loadConfig } from './platform/config.js';
 import { interruptStaleBatches, sweepUploads } from './modules/inventory/index.js';
 import { DEMO_LOGINS, DEMO_PASSWORD, seedDemo, seedDemoKeys } from './modules/demo/index.js';
-import { seedDemoOrders, seedDemoRefunds } from './modules/demo/index.js';
+import { seedDemoChannels, seedDemoOrders, seedDemoRefunds } from './modules/demo/index.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -21,6 +21,7 @@ async function main(): Promise<void> {
   if (config.seedDemo) {
     await seedDemoOrders(app.kameng.ctx);
     await seedDemoRefunds(app.kameng.ctx);
+    await seedDemoChannels(app.kameng.channels, app.kameng.sandboxChannels);
   }
   // Imports left RUNNING by a process that died are marked INTERRUPTED (their chunks stay), now
   // and every minute (another instance may die while this one runs); their uploads are removed.

@@ -15,7 +15,7 @@ import { verifyAuditChain } from '../platform/audit.js';
 import { findUserByUsername } from '../modules/accounts/index.js';
 import { createAccount } from '../modules/catalog/index.js';
 import { seedDemo, seedDemoKeys } from '../modules/demo/index.js';
-import { seedDemoOrders, seedDemoRefunds } from '../modules/demo/index.js';
+import { seedDemoChannels, seedDemoOrders, seedDemoRefunds } from '../modules/demo/index.js';
 import type { FastifyInstance } from 'fastify';
 import { interruptStaleBatches } from '../modules/inventory/index.js';
 import { exportRecords, type Dataset } from '../modules/orders/index.js';
@@ -107,6 +107,8 @@ function buildCli(io: CliIo, status: { exitCode: number }): Command {
         await withApp(b, config, async (app) => {
           await seedDemoOrders(app.kameng.ctx);
           if (await seedDemoRefunds(app.kameng.ctx)) out('demo orders and refund requests seeded');
+          if (await seedDemoChannels(app.kameng.channels, app.kameng.sandboxChannels))
+            out('demo channel shops (淘宝, 拼多多, 闲鱼 sandbox) connected');
         });
       }),
     );

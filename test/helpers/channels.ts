@@ -32,10 +32,14 @@ export class FakeChannel implements ChannelConnector {
 
   async subscribe(shop: Omit<ShopRef, 'channelShopId'>) {
     if (shop.credentials.appSecret === 'wrong-secret') fail('channel.credentials_rejected');
-    return { channelShopId: `seller-${shop.credentials.appKey}`, shopName: `店铺 ${shop.credentials.appKey}` };
+    return {
+      channelShopId: `seller-${shop.credentials.appKey}`,
+      shopName: `店铺 ${shop.credentials.appKey}`,
+    };
   }
   verifyPush(shop: ShopRef, push: IncomingPush): ChannelEvent[] {
-    if (push.headers['x-sign'] !== sign(shop.credentials.appSecret, push.rawBody)) fail('channel.push_forged');
+    if (push.headers['x-sign'] !== sign(shop.credentials.appSecret, push.rawBody))
+      fail('channel.push_forged');
     return (JSON.parse(push.rawBody) as Wire[]).map(revive);
   }
   ack(ok: boolean) {
@@ -73,12 +77,20 @@ export class FakeChannel implements ChannelConnector {
 
 const revive = (w: Wire): ChannelEvent =>
   w.type === 'ORDER'
-    ? ({ ...w, modifiedAt: new Date(w.modifiedAt), paidAt: w.paidAt ? new Date(w.paidAt) : null } as ChannelEvent)
+    ? ({
+        ...w,
+        modifiedAt: new Date(w.modifiedAt),
+        paidAt: w.paidAt ? new Date(w.paidAt) : null,
+      } as ChannelEvent)
     : ({ ...w, modifiedAt: new Date(w.modifiedAt) } as ChannelEvent);
 
 /** Installs fake connectors for every channel in the app (the sandbox ones are replaced). */
 export function fakeChannels(h: Harness): Record<ChannelKind, FakeChannel> {
-  const fakes = { TAOBAO: new FakeChannel('TAOBAO'), PDD: new FakeChannel('PDD'), XIANYU: new FakeChannel('XIANYU') };
+  const fakes = {
+    TAOBAO: new FakeChannel('TAOBAO'),
+    PDD: new FakeChannel('PDD'),
+    XIANYU: new FakeChannel('XIANYU'),
+  };
   h.app.kameng.channels.connectors = fakes;
   return fakes;
 }

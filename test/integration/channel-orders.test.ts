@@ -10,7 +10,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAuditChain } from '../../src/platform/audit.js';
-import { harness, type Client, type Harness } from '../helpers/app.js';
+import { harness, type Harness } from '../helpers/app.js';
 import { fakeChannels, orderEvent, push, refundEvent, type FakeChannel } from '../helpers/channels.js';
 import { merchantOf, UNACTIVATED_REFUND } from '../helpers/disputes.js';
 import { stocked, type Stocked } from '../helpers/orders.js';
@@ -24,7 +24,12 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 type Shop = { id: string; credentialsMasked: string; notifyUrl: string };
-type Lookup = { token: string; orderNo: string; units: { unitId: string; state: string; inRefund: boolean }[]; channel: { refundUrl: string } };
+type Lookup = {
+  token: string;
+  orderNo: string;
+  units: { unitId: string; state: string; inRefund: boolean }[];
+  channel: { refundUrl: string };
+};
 
 const SECRET = 'shop-secret-123456';
 let n = 0;
@@ -32,10 +37,18 @@ let n = 0;
 async function connected(p: Stocked, channel: 'TAOBAO' | 'PDD' | 'XIANYU' = 'PDD') {
   const m = await merchantOf(h, p);
   const appKey = `app${++n}${Date.now()}`;
-  const res = await m.post<Shop>('/api/merchant/channel-shops', { channel, appKey, appSecret: SECRET, sessionKey: 'session-abcdef' });
+  const res = await m.post<Shop>('/api/merchant/channel-shops', {
+    channel,
+    appKey,
+    appSecret: SECRET,
+    sessionKey: 'session-abcdef',
+  });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   const item = `item-${n}`;
-  const mapped = await m.req('PUT', `/api/merchant/channel-shops/${res.body.id}/items`, { channelItemId: item, productId: p.productId });
+  const mapped = await m.req('PUT', `/api/merchant/channel-shops/${res.body.id}/items`, {
+    channelItemId: item,
+    productId: p.productId,
+  });
   expect(mapped.status, JSON.stringify(mapped.body)).toBe(204);
   return { m, shop: res.body, item, fake: fakes[channel] };
 }
@@ -59,7 +72,9 @@ const channelOrder = (shopId: string, channelOrderId: string) =>
 
 /** Keys by id: a key returned to stock no longer belongs to its unit. */
 const keyStates = async (ids: string[]) =>
-  (await h.db.db.selectFrom('keys').select(['id', 'state']).where('id', 'in', ids).orderBy('id').execute()).map((k) => k.state);
+  (
+    await h.db.db.selectFrom('keys').select(['id', 'state']).where('id', 'in', ids).orderBy('id').execute()
+  ).map((k) => k.state);
 
 const settleAfterCommit = () => new Promise((r) => setTimeout(r, 50));
 
@@ -79,17 +94,37 @@ describe('connecting a shop', () => {
     const { m, shop } = await connected(p);
     expect(shop.credentialsMasked).not.toContain(SECRET);
     expect(shop.credentialsMasked).toMatch(/Secret sho••••56/);
-    const row = await h.db.db.selectFrom('channel_shops').selectAll().where('id', '=', shop.id).executeTakeFirstOrThrow();
+    const row = await h.db.db
+      .selectFrom('channel_shops')
+      .selectAll()
+      .where('id', '=', shop.id)
+      .executeTakeFirstOrThrow();
     expect(Buffer.from(row.credentials_sealed).toString('latin1')).not.toContain(SECRET);
-    const buyer = await h.db.db.selectFrom('users').selectAll().where('id', '=', row.buyer_user_id).executeTakeFirstOrThrow();
+    const buyer = await h.db.db
+      .selectFrom('users')
+      .selectAll()
+      .where('id', '=', row.buyer_user_id)
+      .executeTakeFirstOrThrow();
     expect(buyer).toMatchObject({ status: 'DISABLED', channel_shop_id: shop.id, role: 'buyer' });
-    const wrong = await m.post('/api/merchant/channel-shops', { channel: 'PDD', appKey: 'another', appSecret: 'wrong-secret', sessionKey: null });
+    const wrong = await m.post('/api/merchant/channel-shops', {
+      channel: 'PDD',
+      appKey: 'another',
+      appSecret: 'wrong-secret',
+      sessionKey: null,
+    });
     expect(wrong.status).toBe(422);
     expect((wrong.body as { code: string }).code).toBe('channel.credentials_rejected');
     // Another merchant cannot see or use this shop.
     const other = await merchantOf(h, await stocked(h, 0));
     expect((await other.get(`/api/merchant/channel-shops/${shop.id}/items`)).status).toBe(404);
-    expect((await other.req('PUT', `/api/merchant/channel-shops/${shop.id}/items`, { channelItemId: 'x', productId: p.productId })).status).toBe(404);
+    expect(
+      (
+        await other.req('PUT', `/api/merchant/channel-shops/${shop.id}/items`, {
+          channelItemId: 'x',
+          productId: p.productId,
+        })
+      ).status,
+    ).toBe(404);
   });
 });
 
@@ -107,10 +142,23 @@ describe('channel orders', () => {
     expect(rows[0]).toMatchObject({ state: 'DELIVERED', delivery_state: 'SENT', quantity: 2 });
     const keys = await keysOf(rows[0].order_id!);
     expect(keys.map((k) => k.state)).toEqual(['SEALED', 'SEALED']);
-    const order = await h.db.db.selectFrom('orders').selectAll().where('id', '=', rows[0].order_id!).executeTakeFirstOrThrow();
-    expect(order).toMatchObject({ payment_method: 'CHANNEL', state: 'DELIVERED', total_fen: 1980, settle_after: null });
+    const order = await h.db.db
+      .selectFrom('orders')
+      .selectAll()
+      .where('id', '=', rows[0].order_id!)
+      .executeTakeFirstOrThrow();
+    expect(order).toMatchObject({
+      payment_method: 'CHANNEL',
+      state: 'DELIVERED',
+      total_fen: 1980,
+      settle_after: null,
+    });
     // No money moved in Kameng's ledger for it (the channel holds it).
-    const postings = await h.db.db.selectFrom('ledger_transactions').select('id').where('reference_id', '=', order.id).execute();
+    const postings = await h.db.db
+      .selectFrom('ledger_transactions')
+      .select('id')
+      .where('reference_id', '=', order.id)
+      .execute();
     expect(postings).toHaveLength(0);
     expect(fake.deliveries.filter((d) => d.channelOrderId === e.channelOrderId)).toHaveLength(1);
     expect(fake.deliveries.find((d) => d.channelOrderId === e.channelOrderId)!.message).not.toMatch(/P\d+x/); // never a key
@@ -124,13 +172,28 @@ describe('channel orders', () => {
     const short = orderEvent(item, 3, h.ctx.clock.now());
     expect((await push(h, shop.id, SECRET, [unmapped, short])).statusCode).toBe(200);
     await settleAfterCommit();
-    expect((await channelOrder(shop.id, unmapped.channelOrderId))[0]).toMatchObject({ state: 'FAILED', failure_code: 'channel.item_not_mapped', order_id: null });
-    expect((await channelOrder(shop.id, short.channelOrderId))[0]).toMatchObject({ state: 'FAILED', failure_code: 'inventory.out_of_stock' });
-    const available = await h.db.db.selectFrom('keys').select('state').where('product_id', '=', p.productId).execute();
+    expect((await channelOrder(shop.id, unmapped.channelOrderId))[0]).toMatchObject({
+      state: 'FAILED',
+      failure_code: 'channel.item_not_mapped',
+      order_id: null,
+    });
+    expect((await channelOrder(shop.id, short.channelOrderId))[0]).toMatchObject({
+      state: 'FAILED',
+      failure_code: 'inventory.out_of_stock',
+    });
+    const available = await h.db.db
+      .selectFrom('keys')
+      .select('state')
+      .where('product_id', '=', p.productId)
+      .execute();
     expect(available.map((k) => k.state)).toEqual(['AVAILABLE']);
     const told = (id: string) => fake.deliveries.filter((d) => d.channelOrderId === id);
-    expect(told(unmapped.channelOrderId).map((d) => [d.ok, d.failReason])).toEqual([[false, '商品未关联卡盟货源']]);
-    expect(told(short.channelOrderId).map((d) => [d.ok, d.failReason])).toEqual([[false, '库存不足，无法发货']]);
+    expect(told(unmapped.channelOrderId).map((d) => [d.ok, d.failReason])).toEqual([
+      [false, '商品未关联卡盟货源'],
+    ]);
+    expect(told(short.channelOrderId).map((d) => [d.ok, d.failReason])).toEqual([
+      [false, '库存不足，无法发货'],
+    ]);
   });
 
   it('forged and stale messages change nothing', async () => {
@@ -140,11 +203,22 @@ describe('channel orders', () => {
     const forged = await push(h, shop.id, 'not-the-secret', [e]);
     expect(forged.statusCode).toBe(401);
     expect(await channelOrder(shop.id, e.channelOrderId)).toHaveLength(0);
-    const log = await h.db.db.selectFrom('channel_message_log').selectAll().where('shop_id', '=', shop.id).where('verified', '=', 0).execute();
+    const log = await h.db.db
+      .selectFrom('channel_message_log')
+      .selectAll()
+      .where('shop_id', '=', shop.id)
+      .where('verified', '=', 0)
+      .execute();
     expect(log.map((l) => l.outcome)).toContain('channel.push_forged');
     // A real message, then an older copy saying something else: the newer state stays.
     const later = new Date(h.ctx.clock.now().getTime() + 1000);
-    expect((await push(h, shop.id, SECRET, [{ ...e, rawStatus: 'CONFIRMED', status: 'FINISHED', modifiedAt: later }])).statusCode).toBe(200);
+    expect(
+      (
+        await push(h, shop.id, SECRET, [
+          { ...e, rawStatus: 'CONFIRMED', status: 'FINISHED', modifiedAt: later },
+        ])
+      ).statusCode,
+    ).toBe(200);
     expect((await push(h, shop.id, SECRET, [e])).statusCode).toBe(200);
     expect((await channelOrder(shop.id, e.channelOrderId))[0].channel_status).toBe('CONFIRMED');
   });
@@ -159,21 +233,53 @@ describe('channel refunds under both rule sets', () => {
     await settleAfterCommit();
     const [row] = await channelOrder(shop.id, e.channelOrderId);
     const [sold] = await keysOf(row.order_id!);
-    const requested = refundEvent(e.channelOrderId, 'REQUESTED', new Date(h.ctx.clock.now().getTime() + 1000));
+    const requested = refundEvent(
+      e.channelOrderId,
+      'REQUESTED',
+      new Date(h.ctx.clock.now().getTime() + 1000),
+    );
     expect((await push(h, shop.id, SECRET, [requested])).statusCode).toBe(200);
     await settleAfterCommit();
     expect(await keyStates([sold.id])).toEqual(['AVAILABLE']);
-    expect(fake.answers.filter((a) => a.channelRefundId === requested.channelRefundId).map((a) => a.agree)).toEqual([true]);
-    const refund = await h.db.db.selectFrom('channel_refunds').selectAll().where('channel_refund_id', '=', requested.channelRefundId).executeTakeFirstOrThrow();
-    const request = await h.db.db.selectFrom('refund_requests').selectAll().where('id', '=', refund.request_id!).executeTakeFirstOrThrow();
+    expect(
+      fake.answers.filter((a) => a.channelRefundId === requested.channelRefundId).map((a) => a.agree),
+    ).toEqual([true]);
+    const refund = await h.db.db
+      .selectFrom('channel_refunds')
+      .selectAll()
+      .where('channel_refund_id', '=', requested.channelRefundId)
+      .executeTakeFirstOrThrow();
+    const request = await h.db.db
+      .selectFrom('refund_requests')
+      .selectAll()
+      .where('id', '=', refund.request_id!)
+      .executeTakeFirstOrThrow();
     expect(request).toMatchObject({ state: 'REFUNDING', decision_code: 'AUTO_SEALED_ELIGIBLE' });
-    await push(h, shop.id, SECRET, [{ ...requested, status: 'SUCCESS', rawStatus: '10', decidedBy: 'SELLER', modifiedAt: new Date(h.ctx.clock.now().getTime() + 2000) }]);
-    const done = await h.db.db.selectFrom('refund_requests').select('state').where('id', '=', request.id).executeTakeFirstOrThrow();
+    await push(h, shop.id, SECRET, [
+      {
+        ...requested,
+        status: 'SUCCESS',
+        rawStatus: '10',
+        decidedBy: 'SELLER',
+        modifiedAt: new Date(h.ctx.clock.now().getTime() + 2000),
+      },
+    ]);
+    const done = await h.db.db
+      .selectFrom('refund_requests')
+      .select('state')
+      .where('id', '=', request.id)
+      .executeTakeFirstOrThrow();
     expect(done.state).toBe('REFUNDED');
-    const order = await h.db.db.selectFrom('orders').select('state').where('id', '=', row.order_id!).executeTakeFirstOrThrow();
+    const order = await h.db.db
+      .selectFrom('orders')
+      .select('state')
+      .where('id', '=', row.order_id!)
+      .executeTakeFirstOrThrow();
     expect(order.state).toBe('REFUNDED');
     // No payout: the channel refunded the money.
-    expect(await h.db.db.selectFrom('payouts').select('id').where('order_id', '=', row.order_id!).execute()).toHaveLength(0);
+    expect(
+      await h.db.db.selectFrom('payouts').select('id').where('order_id', '=', row.order_id!).execute(),
+    ).toHaveLength(0);
   });
 
   it('a revealed key: the merchant refuses with the records, the channel intervenes and refunds over it', async () => {
@@ -186,30 +292,83 @@ describe('channel refunds under both rule sets', () => {
     const guest = h.client();
     const view = await guest.get<Lookup>(`/api/lookup/${token}`);
     expect(view.status).toBe(200);
-    const shown = await guest.post<{ secret: string; firstReveal: boolean }>(`/api/lookup/${token}/reveal`, { unitId: view.body.units[0].unitId });
+    const shown = await guest.post<{ secret: string; firstReveal: boolean }>(`/api/lookup/${token}/reveal`, {
+      unitId: view.body.units[0].unitId,
+    });
     expect(shown.status, JSON.stringify(shown.body)).toBe(200);
     const t = (s: number) => new Date(h.ctx.clock.now().getTime() + s * 1000);
-    await push(h, shop.id, SECRET, [refundEvent(e.channelOrderId, 'REQUESTED', t(1), { reason: '卡密无效' })]);
-    const refund = await h.db.db.selectFrom('channel_refunds').selectAll().where('channel_order_id', '=', e.channelOrderId).executeTakeFirstOrThrow();
+    await push(h, shop.id, SECRET, [
+      refundEvent(e.channelOrderId, 'REQUESTED', t(1), { reason: '卡密无效' }),
+    ]);
+    const refund = await h.db.db
+      .selectFrom('channel_refunds')
+      .selectAll()
+      .where('channel_order_id', '=', e.channelOrderId)
+      .executeTakeFirstOrThrow();
     const m = await merchantOf(h, p);
-    const detail = await m.get<{ state: string; version: number; actions: string[]; channel: { channelRefundId: string } | null }>(`/api/refunds/${refund.request_id}`);
-    expect(detail.body).toMatchObject({ state: 'PENDING_REVIEW', actions: ['APPROVE', 'REJECT'], channel: { channelRefundId: refund.channel_refund_id } });
-    const info = await m.post(`/api/refunds/${refund.request_id}/decision`, { action: 'REQUEST_INFO', version: detail.body.version, note: '请提供截图' });
+    const detail = await m.get<{
+      state: string;
+      version: number;
+      actions: string[];
+      channel: { channelRefundId: string } | null;
+    }>(`/api/refunds/${refund.request_id}`);
+    expect(detail.body).toMatchObject({
+      state: 'PENDING_REVIEW',
+      actions: ['APPROVE', 'REJECT'],
+      channel: { channelRefundId: refund.channel_refund_id },
+    });
+    const info = await m.post(`/api/refunds/${refund.request_id}/decision`, {
+      action: 'REQUEST_INFO',
+      version: detail.body.version,
+      note: '请提供截图',
+    });
     expect((info.body as { code: string }).code).toBe('refund.channel_no_supplement');
-    const rej = await m.post<{ state: string }>(`/api/refunds/${refund.request_id}/decision`, { action: 'REJECT', version: detail.body.version, code: 'NOT_MERCHANT_FAULT', note: '卡密已被买家查看', acknowledgeWarnings: true });
+    const rej = await m.post<{ state: string }>(`/api/refunds/${refund.request_id}/decision`, {
+      action: 'REJECT',
+      version: detail.body.version,
+      code: 'NOT_MERCHANT_FAULT',
+      note: '卡密已被买家查看',
+      acknowledgeWarnings: true,
+    });
     expect(rej.status, JSON.stringify(rej.body)).toBe(200);
     await settleAfterCommit();
-    expect(fake.answers.filter((a) => a.channelRefundId === refund.channel_refund_id).map((a) => a.agree)).toEqual([false]);
-    const rejected = await h.db.db.selectFrom('refund_requests').selectAll().where('id', '=', refund.request_id!).executeTakeFirstOrThrow();
+    expect(
+      fake.answers.filter((a) => a.channelRefundId === refund.channel_refund_id).map((a) => a.agree),
+    ).toEqual([false]);
+    const rejected = await h.db.db
+      .selectFrom('refund_requests')
+      .selectAll()
+      .where('id', '=', refund.request_id!)
+      .executeTakeFirstOrThrow();
     expect(rejected).toMatchObject({ state: 'REJECTED', escalation_due_at: null }); // no escalation here: the channel is where
     await push(h, shop.id, SECRET, [refundEvent(e.channelOrderId, 'INTERVENING', t(2))]);
-    await push(h, shop.id, SECRET, [refundEvent(e.channelOrderId, 'SUCCESS', t(3), { decidedBy: 'CHANNEL' })]);
-    const after = await h.db.db.selectFrom('refund_requests').selectAll().where('id', '=', refund.request_id!).executeTakeFirstOrThrow();
-    expect(after).toMatchObject({ state: 'REFUNDED', decision_code: 'CHANNEL_OVERRODE', decided_role: 'channel' });
-    const row = await h.db.db.selectFrom('channel_refunds').selectAll().where('id', '=', refund.id).executeTakeFirstOrThrow();
+    await push(h, shop.id, SECRET, [
+      refundEvent(e.channelOrderId, 'SUCCESS', t(3), { decidedBy: 'CHANNEL' }),
+    ]);
+    const after = await h.db.db
+      .selectFrom('refund_requests')
+      .selectAll()
+      .where('id', '=', refund.request_id!)
+      .executeTakeFirstOrThrow();
+    expect(after).toMatchObject({
+      state: 'REFUNDED',
+      decision_code: 'CHANNEL_OVERRODE',
+      decided_role: 'channel',
+    });
+    const row = await h.db.db
+      .selectFrom('channel_refunds')
+      .selectAll()
+      .where('id', '=', refund.id)
+      .executeTakeFirstOrThrow();
     expect(row).toMatchObject({ intervened: 1, overridden: 1, status: 'SUCCESS' });
-    const trail = await h.db.db.selectFrom('audit_events').select('action').where('object_id', '=', refund.request_id!).execute();
-    expect(trail.map((x) => x.action)).toEqual(expect.arrayContaining(['refund.channel_intervened', 'refund.channel_overrode', 'refund.refunded']));
+    const trail = await h.db.db
+      .selectFrom('audit_events')
+      .select('action')
+      .where('object_id', '=', refund.request_id!)
+      .execute();
+    expect(trail.map((x) => x.action)).toEqual(
+      expect.arrayContaining(['refund.channel_intervened', 'refund.channel_overrode', 'refund.refunded']),
+    );
     const [key] = await keysOf((await channelOrder(shop.id, e.channelOrderId))[0].order_id!);
     expect(key.state).toBe('VOIDED'); // revealed: never back to stock
   });
@@ -222,12 +381,30 @@ describe('channel refunds under both rule sets', () => {
     const r = refundEvent(e.channelOrderId, 'REQUESTED', new Date(now.getTime() + 1000));
     // The refund message alone first: recorded, nothing to judge yet.
     expect((await push(h, shop.id, SECRET, [r])).statusCode).toBe(200);
-    expect((await h.db.db.selectFrom('channel_refunds').select('request_id').where('channel_refund_id', '=', r.channelRefundId).executeTakeFirstOrThrow()).request_id).toBeNull();
+    expect(
+      (
+        await h.db.db
+          .selectFrom('channel_refunds')
+          .select('request_id')
+          .where('channel_refund_id', '=', r.channelRefundId)
+          .executeTakeFirstOrThrow()
+      ).request_id,
+    ).toBeNull();
     expect((await push(h, shop.id, SECRET, [e])).statusCode).toBe(200);
     await settleAfterCommit();
-    const refund = await h.db.db.selectFrom('channel_refunds').selectAll().where('channel_refund_id', '=', r.channelRefundId).executeTakeFirstOrThrow();
+    const refund = await h.db.db
+      .selectFrom('channel_refunds')
+      .selectAll()
+      .where('channel_refund_id', '=', r.channelRefundId)
+      .executeTakeFirstOrThrow();
     expect(refund.request_id).not.toBeNull();
-    const delivered = await h.db.db.selectFrom('key_events').innerJoin('units', 'units.id', 'key_events.unit_id').select('key_events.key_id').where('units.order_id', '=', (await channelOrder(shop.id, e.channelOrderId))[0].order_id!).where('key_events.kind', '=', 'DELIVERED').execute();
+    const delivered = await h.db.db
+      .selectFrom('key_events')
+      .innerJoin('units', 'units.id', 'key_events.unit_id')
+      .select('key_events.key_id')
+      .where('units.order_id', '=', (await channelOrder(shop.id, e.channelOrderId))[0].order_id!)
+      .where('key_events.kind', '=', 'DELIVERED')
+      .execute();
     expect((await keyStates(delivered.map((k) => k.key_id))).sort()).toEqual(['AVAILABLE', 'SEALED']); // one of two refunded
     expect(fake.answers.some((a) => a.channelRefundId === r.channelRefundId && a.agree)).toBe(true);
 
@@ -237,12 +414,36 @@ describe('channel refunds under both rule sets', () => {
     const view = await guest.get<Lookup>(`/api/lookup/${token}`);
     const sealed = view.body.units.find((u) => u.state === 'SEALED')!;
     expect((await guest.post(`/api/lookup/${token}/reveal`, { unitId: sealed.unitId })).status).toBe(200);
-    const r2 = refundEvent(e.channelOrderId, 'REQUESTED', new Date(now.getTime() + 3000), { channelRefundId: `R2-${e.channelOrderId}` });
+    const r2 = refundEvent(e.channelOrderId, 'REQUESTED', new Date(now.getTime() + 3000), {
+      channelRefundId: `R2-${e.channelOrderId}`,
+    });
     await push(h, shop.id, SECRET, [r2]);
-    const open = await h.db.db.selectFrom('channel_refunds').selectAll().where('channel_refund_id', '=', r2.channelRefundId).executeTakeFirstOrThrow();
-    expect((await h.db.db.selectFrom('refund_requests').select('state').where('id', '=', open.request_id!).executeTakeFirstOrThrow()).state).toBe('PENDING_REVIEW');
-    await push(h, shop.id, SECRET, [{ ...r2, status: 'CLOSED', decidedBy: 'BUYER', modifiedAt: new Date(now.getTime() + 4000) }]);
-    expect((await h.db.db.selectFrom('refund_requests').select('state').where('id', '=', open.request_id!).executeTakeFirstOrThrow()).state).toBe('CANCELLED');
+    const open = await h.db.db
+      .selectFrom('channel_refunds')
+      .selectAll()
+      .where('channel_refund_id', '=', r2.channelRefundId)
+      .executeTakeFirstOrThrow();
+    expect(
+      (
+        await h.db.db
+          .selectFrom('refund_requests')
+          .select('state')
+          .where('id', '=', open.request_id!)
+          .executeTakeFirstOrThrow()
+      ).state,
+    ).toBe('PENDING_REVIEW');
+    await push(h, shop.id, SECRET, [
+      { ...r2, status: 'CLOSED', decidedBy: 'BUYER', modifiedAt: new Date(now.getTime() + 4000) },
+    ]);
+    expect(
+      (
+        await h.db.db
+          .selectFrom('refund_requests')
+          .select('state')
+          .where('id', '=', open.request_id!)
+          .executeTakeFirstOrThrow()
+      ).state,
+    ).toBe('CANCELLED');
   });
 
   it('a lost message is recovered by reconciliation (TMC pull and polling)', async () => {
@@ -257,9 +458,12 @@ describe('channel refunds under both rule sets', () => {
     expect(res.body.applied).toBe(2);
     expect(fake.queue).toHaveLength(0); // confirmed once applied
     await settleAfterCommit();
-    for (const e of [pulled, polled]) expect((await channelOrder(shop.id, e.channelOrderId))[0].state).toBe('DELIVERED');
+    for (const e of [pulled, polled])
+      expect((await channelOrder(shop.id, e.channelOrderId))[0].state).toBe('DELIVERED');
     // Asked again: nothing new, nothing twice.
-    expect((await m.post<{ applied: number }>(`/api/merchant/channel-shops/${shop.id}/reconcile`)).body.applied).toBe(0);
+    expect(
+      (await m.post<{ applied: number }>(`/api/merchant/channel-shops/${shop.id}/reconcile`)).body.applied,
+    ).toBe(0);
   });
 
   it('a channel that is down gets its delivery confirmation later from the sweeper', async () => {
@@ -269,7 +473,11 @@ describe('channel refunds under both rule sets', () => {
     const e = orderEvent(item, 1, h.ctx.clock.now());
     await push(h, shop.id, SECRET, [e]);
     await settleAfterCommit();
-    expect((await channelOrder(shop.id, e.channelOrderId))[0]).toMatchObject({ state: 'DELIVERED', delivery_state: 'PENDING', delivery_error: 'channel.unavailable' });
+    expect((await channelOrder(shop.id, e.channelOrderId))[0]).toMatchObject({
+      state: 'DELIVERED',
+      delivery_state: 'PENDING',
+      delivery_error: 'channel.unavailable',
+    });
     fake.down = false;
     await h.app.kameng.sweep();
     expect((await channelOrder(shop.id, e.channelOrderId))[0].delivery_state).toBe('SENT');
@@ -282,7 +490,11 @@ describe('the lookup without an account', () => {
   let item: string;
   beforeAll(async () => {
     const p = await stocked(h, 4, { policy: UNACTIVATED_REFUND });
-    ({ fake, item, shop: { id: shopId } } = await connected(p, 'XIANYU'));
+    ({
+      fake,
+      item,
+      shop: { id: shopId },
+    } = await connected(p, 'XIANYU'));
   });
 
   it('reveals through the link are recorded with time, address and agent; another order’s unit is not reachable', async () => {
@@ -297,14 +509,29 @@ describe('the lookup without an account', () => {
     const va = await guest.get<Lookup>(`/api/lookup/${la.token}`);
     const vb = await guest.get<Lookup>(`/api/lookup/${lb.token}`);
     expect(va.body.channel.refundUrl).toContain(a.channelOrderId);
-    expect((await guest.post(`/api/lookup/${la.token}/reveal`, { unitId: vb.body.units[0].unitId })).status).toBe(404);
-    const shown = await guest.req<{ secret: string; firstReveal: boolean }>('POST', `/api/lookup/${la.token}/reveal`, { unitId: va.body.units[0].unitId }, { 'user-agent': 'MicroMessenger/8.0' });
+    expect(
+      (await guest.post(`/api/lookup/${la.token}/reveal`, { unitId: vb.body.units[0].unitId })).status,
+    ).toBe(404);
+    const shown = await guest.req<{ secret: string; firstReveal: boolean }>(
+      'POST',
+      `/api/lookup/${la.token}/reveal`,
+      { unitId: va.body.units[0].unitId },
+      { 'user-agent': 'MicroMessenger/8.0' },
+    );
     expect(shown.status).toBe(200);
     expect(shown.body.firstReveal).toBe(true);
-    const events = await h.db.db.selectFrom('key_events').innerJoin('keys', 'keys.id', 'key_events.key_id').select(['key_events.kind', 'key_events.ip', 'key_events.user_agent']).where('keys.unit_id', '=', va.body.units[0].unitId).where('key_events.kind', '=', 'REVEALED').execute();
+    const events = await h.db.db
+      .selectFrom('key_events')
+      .innerJoin('keys', 'keys.id', 'key_events.key_id')
+      .select(['key_events.kind', 'key_events.ip', 'key_events.user_agent'])
+      .where('keys.unit_id', '=', va.body.units[0].unitId)
+      .where('key_events.kind', '=', 'REVEALED')
+      .execute();
     expect(events).toEqual([{ kind: 'REVEALED', ip: guest.ip, user_agent: 'MicroMessenger/8.0' }]);
     // Order number + code finds the same order (case and spaces do not matter).
-    const byCode = await h.client().post<Lookup>('/api/lookup', { orderNo: la.orderNo, code: ` ${la.code.toLowerCase()} ` });
+    const byCode = await h
+      .client()
+      .post<Lookup>('/api/lookup', { orderNo: la.orderNo, code: ` ${la.code.toLowerCase()} ` });
     expect(byCode.status).toBe(200);
     expect(byCode.body.token).toBe(la.token);
   });
@@ -323,7 +550,10 @@ describe('the lookup without an account', () => {
     const statuses = new Map<number, number>();
     const bodies = new Set<string>();
     for (let i = 0; i < 200; i++) {
-      const r = await attacker.post('/api/lookup', { orderNo: `KM26010500000${String(i).padStart(5, '0')}`, code: `G${i}XYZ23` });
+      const r = await attacker.post('/api/lookup', {
+        orderNo: `KM26010500000${String(i).padStart(5, '0')}`,
+        code: `G${i}XYZ23`,
+      });
       statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
       bodies.add(JSON.stringify(r.body));
       expect(JSON.stringify(r.body)).not.toMatch(/secret|serial|P\d+x/);
@@ -339,7 +569,10 @@ describe('the lookup without an account', () => {
     await push(h, shopId, SECRET, [target]);
     await settleAfterCommit();
     const t = lookupFrom(fake, target.channelOrderId);
-    for (let i = 0; i < 5; i++) expect((await h.client().post('/api/lookup', { orderNo: t.orderNo, code: `WRONG${i}A` })).status).toBe(404);
+    for (let i = 0; i < 5; i++)
+      expect((await h.client().post('/api/lookup', { orderNo: t.orderNo, code: `WRONG${i}A` })).status).toBe(
+        404,
+      );
     expect((await h.client().post('/api/lookup', { orderNo: t.orderNo, code: t.code })).status).toBe(429);
     // The link is not affected by the order-number lock.
     expect((await h.client().get(`/api/lookup/${t.token}`)).status).toBe(200);

@@ -48,13 +48,21 @@ async function connectedShop(channel: Channel, keys: number) {
   });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   const item = await sandbox.createItem(sbShop.id, { title: '测试点卡 100 元', priceFen: 9_800 });
-  const mapped = await m.req('PUT', `/api/merchant/channel-shops/${res.body.id}/items`, { channelItemId: item.id, productId: p.productId });
+  const mapped = await m.req('PUT', `/api/merchant/channel-shops/${res.body.id}/items`, {
+    channelItemId: item.id,
+    productId: p.productId,
+  });
   expect(mapped.status, JSON.stringify(mapped.body)).toBe(204);
   return { p, m, shopId: res.body.id, sbShopId: sbShop.id, itemId: item.id };
 }
 
 const channelOrderOf = (shopId: string, channelOrderId: string) =>
-  h.db.db.selectFrom('channel_orders').selectAll().where('shop_id', '=', shopId).where('channel_order_id', '=', channelOrderId).execute();
+  h.db.db
+    .selectFrom('channel_orders')
+    .selectAll()
+    .where('shop_id', '=', shopId)
+    .where('channel_order_id', '=', channelOrderId)
+    .execute();
 
 const keysOfProduct = async (productId: string) => {
   const rows = await h.db.db.selectFrom('keys').select('state').where('product_id', '=', productId).execute();
@@ -70,14 +78,24 @@ for (const channel of ['TAOBAO', 'PDD', 'XIANYU'] as const) {
     it('duplicated and reordered messages deliver once; a sealed key’s refund is agreed at once and the key returns', async () => {
       const s = await connectedShop(channel, 6);
       // Every message of this buyer's orders goes out 3 times.
-      const dup = await sandbox.placeOrder({ shopId: s.sbShopId, itemId: s.itemId, quantity: 2, buyerNick: 'dup**', profile: 'duplicate' });
+      const dup = await sandbox.placeOrder({
+        shopId: s.sbShopId,
+        itemId: s.itemId,
+        quantity: 2,
+        buyerNick: 'dup**',
+        profile: 'duplicate',
+      });
       await run();
       await run(31 * SEC);
       await run(300 * SEC);
       const rows = await channelOrderOf(s.shopId, dup.id);
       expect(rows).toHaveLength(1);
       expect(rows[0]).toMatchObject({ state: 'DELIVERED', quantity: 2, delivery_state: 'SENT' });
-      const orders = await h.db.db.selectFrom('orders').select(['id', 'state']).where('product_id', '=', s.p.productId).execute();
+      const orders = await h.db.db
+        .selectFrom('orders')
+        .select(['id', 'state'])
+        .where('product_id', '=', s.p.productId)
+        .execute();
       expect(orders).toHaveLength(1);
       const shipped = await sandbox.order(dup.id);
       expect(shipped.state).toBe('SHIPPED');
@@ -85,7 +103,13 @@ for (const channel of ['TAOBAO', 'PDD', 'XIANYU'] as const) {
       expect(await keysOfProduct(s.p.productId)).toEqual({ AVAILABLE: 4, SEALED: 2 });
 
       // The paid message is held back; the buyer asks for a refund at once: the refund arrives first.
-      const re = await sandbox.placeOrder({ shopId: s.sbShopId, itemId: s.itemId, quantity: 1, buyerNick: 're**', profile: 'reorder' });
+      const re = await sandbox.placeOrder({
+        shopId: s.sbShopId,
+        itemId: s.itemId,
+        quantity: 1,
+        buyerNick: 're**',
+        profile: 'reorder',
+      });
       await run();
       // Kameng has not heard of the order, so there is nothing to ship yet; the buyer asks back.
       const refund = await sandbox.requestRefund(re.id, { quantity: 1, reason: '拍错了' });
@@ -106,7 +130,11 @@ for (const channel of ['TAOBAO', 'PDD', 'XIANYU'] as const) {
       } else {
         // The refund waited for its order; once delivered, the sealed key's refund was agreed at once.
         expect(reRows[0].state).toBe('DELIVERED');
-        const request = await h.db.db.selectFrom('refund_requests').select(['state', 'decision_code']).where('order_id', '=', reRows[0].order_id!).executeTakeFirstOrThrow();
+        const request = await h.db.db
+          .selectFrom('refund_requests')
+          .select(['state', 'decision_code'])
+          .where('order_id', '=', reRows[0].order_id!)
+          .executeTakeFirstOrThrow();
         expect(request).toEqual({ state: 'REFUNDED', decision_code: 'AUTO_SEALED_ELIGIBLE' });
       }
       expect(await keysOfProduct(s.p.productId)).toEqual({ AVAILABLE: 4, SEALED: 2 });
@@ -114,7 +142,13 @@ for (const channel of ['TAOBAO', 'PDD', 'XIANYU'] as const) {
 
     it('a lost message is recovered by reconciliation', async () => {
       const s = await connectedShop(channel, 2);
-      const lost = await sandbox.placeOrder({ shopId: s.sbShopId, itemId: s.itemId, quantity: 1, buyerNick: 'lost**', profile: 'lost' });
+      const lost = await sandbox.placeOrder({
+        shopId: s.sbShopId,
+        itemId: s.itemId,
+        quantity: 1,
+        buyerNick: 'lost**',
+        profile: 'lost',
+      });
       await run(5 * SEC);
       await run(61 * SEC); // a minute on: every shop is polled
       expect((await channelOrderOf(s.shopId, lost.id))[0]).toMatchObject({ state: 'DELIVERED' });
@@ -124,20 +158,40 @@ for (const channel of ['TAOBAO', 'PDD', 'XIANYU'] as const) {
 
     it('a revealed key: the merchant refuses with the records; the channel’s staff decide for the buyer', async () => {
       const s = await connectedShop(channel, 2);
-      const o = await sandbox.placeOrder({ shopId: s.sbShopId, itemId: s.itemId, quantity: 1, buyerNick: 'rv**', profile: 'normal' });
+      const o = await sandbox.placeOrder({
+        shopId: s.sbShopId,
+        itemId: s.itemId,
+        quantity: 1,
+        buyerNick: 'rv**',
+        profile: 'normal',
+      });
       await run();
       const token = tokenOf((await sandbox.order(o.id)).delivery?.message);
       expect(token).toBeDefined();
       const guest = h.client();
-      const view = await guest.get<{ units: { unitId: string }[]; channel: { refundUrl: string } }>(`/api/lookup/${token}`);
+      const view = await guest.get<{ units: { unitId: string }[]; channel: { refundUrl: string } }>(
+        `/api/lookup/${token}`,
+      );
       expect(view.status).toBe(200);
-      expect((await guest.post(`/api/lookup/${token}/reveal`, { unitId: view.body.units[0].unitId })).status).toBe(200);
+      expect(
+        (await guest.post(`/api/lookup/${token}/reveal`, { unitId: view.body.units[0].unitId })).status,
+      ).toBe(200);
       const refund = await sandbox.requestRefund(o.id, { quantity: 1, reason: '卡密无效' });
       await run();
-      const cr = await h.db.db.selectFrom('channel_refunds').selectAll().where('channel_refund_id', '=', refund.id).executeTakeFirstOrThrow();
+      const cr = await h.db.db
+        .selectFrom('channel_refunds')
+        .selectAll()
+        .where('channel_refund_id', '=', refund.id)
+        .executeTakeFirstOrThrow();
       const detail = await s.m.get<{ state: string; version: number }>(`/api/refunds/${cr.request_id}`);
       expect(detail.body.state).toBe('PENDING_REVIEW');
-      const rej = await s.m.post(`/api/refunds/${cr.request_id}/decision`, { action: 'REJECT', version: detail.body.version, code: 'NOT_MERCHANT_FAULT', note: '买家已查看卡密', acknowledgeWarnings: true });
+      const rej = await s.m.post(`/api/refunds/${cr.request_id}/decision`, {
+        action: 'REJECT',
+        version: detail.body.version,
+        code: 'NOT_MERCHANT_FAULT',
+        note: '买家已查看卡密',
+        acknowledgeWarnings: true,
+      });
       expect(rej.status, JSON.stringify(rej.body)).toBe(200);
       await run();
       expect((await sandbox.refund(refund.id)).state).toBe('REFUSED');
@@ -147,9 +201,17 @@ for (const channel of ['TAOBAO', 'PDD', 'XIANYU'] as const) {
       await run(2 * SEC);
       await run(61 * SEC);
       expect((await sandbox.refund(refund.id)).state).toBe('SUCCESS');
-      const request = await h.db.db.selectFrom('refund_requests').select(['state', 'decision_code']).where('id', '=', cr.request_id!).executeTakeFirstOrThrow();
+      const request = await h.db.db
+        .selectFrom('refund_requests')
+        .select(['state', 'decision_code'])
+        .where('id', '=', cr.request_id!)
+        .executeTakeFirstOrThrow();
       expect(request).toEqual({ state: 'REFUNDED', decision_code: 'CHANNEL_OVERRODE' });
-      const row = await h.db.db.selectFrom('channel_refunds').select(['intervened', 'overridden']).where('id', '=', cr.id).executeTakeFirstOrThrow();
+      const row = await h.db.db
+        .selectFrom('channel_refunds')
+        .select(['intervened', 'overridden'])
+        .where('id', '=', cr.id)
+        .executeTakeFirstOrThrow();
       expect(row).toEqual({ intervened: 1, overridden: 1 });
       expect(await keysOfProduct(s.p.productId)).toEqual({ AVAILABLE: 1, VOIDED: 1 });
     });
@@ -160,7 +222,13 @@ describe('forged and replayed pushes', () => {
   it('a push signed with the wrong secret, or replayed outside the window, changes nothing', async () => {
     for (const channel of ['PDD', 'XIANYU'] as const) {
       const s = await connectedShop(channel, 1);
-      const o = await sandbox.placeOrder({ shopId: s.sbShopId, itemId: s.itemId, quantity: 1, buyerNick: 'f**', profile: 'normal' });
+      const o = await sandbox.placeOrder({
+        shopId: s.sbShopId,
+        itemId: s.itemId,
+        quantity: 1,
+        buyerNick: 'f**',
+        profile: 'normal',
+      });
       // Capture the genuine push as it leaves the sandbox, then tamper with it.
       const messages = await sandbox.messages({ orderId: o.id });
       expect(messages.length).toBeGreaterThan(0);
@@ -168,7 +236,12 @@ describe('forged and replayed pushes', () => {
         method: 'POST',
         url: `/api/channels/notify/${s.shopId}`,
         headers: { 'content-type': 'application/json' },
-        payload: JSON.stringify({ order_sn: o.id, type: 'ORDER_PAID', sign: 'ABCDEF0123456789ABCDEF0123456789', timestamp: Math.floor(h.ctx.clock.now().getTime() / 1000) }),
+        payload: JSON.stringify({
+          order_sn: o.id,
+          type: 'ORDER_PAID',
+          sign: 'ABCDEF0123456789ABCDEF0123456789',
+          timestamp: Math.floor(h.ctx.clock.now().getTime() / 1000),
+        }),
       });
       expect(forged.statusCode).toBe(401);
       expect(await channelOrderOf(s.shopId, o.id)).toHaveLength(0);

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_LOGINS, seedDemo, seedDemoKeys } from '../../src/modules/demo/seed.js';
 import { seedDemoOrders, seedDemoRefunds } from '../../src/modules/demo/refunds.js';
+import { seedDemoChannels } from '../../src/modules/demo/channels.js';
+import { systemActor } from '../../src/platform/actor.js';
 import { verifyAuditChain } from '../../src/platform/audit.js';
 import { harness, type Harness } from '../helpers/app.js';
 
@@ -39,11 +41,42 @@ describe('demo seed', () => {
     expect(await seedDemoRefunds(h.app.kameng.ctx)).toBe(false);
     const disputes = await h.db.db.selectFrom('disputes').selectAll().execute();
     expect(disputes.map((d) => d.state)).toEqual(['ARBITRATION']);
-    const statements = await h.db.db.selectFrom('dispute_statements').select(['party', 'state']).orderBy('party').execute();
+    const statements = await h.db.db
+      .selectFrom('dispute_statements')
+      .select(['party', 'state'])
+      .orderBy('party')
+      .execute();
     expect(statements).toEqual([
       { party: 'BUYER', state: 'SUBMITTED' },
       { party: 'MERCHANT', state: 'SUBMITTED' },
     ]);
+    expect((await verifyAuditChain(h.db.db)).ok).toBe(true);
+  });
+
+  it('the demo channel shops: 淘宝, 拼多多 and 闲鱼 connected, and a 淘宝 order delivered by the sweeper', async () => {
+    const { channels, sandboxChannels } = h.app.kameng;
+    expect(await seedDemoChannels(channels, sandboxChannels)).toBe(true);
+    expect(await seedDemoChannels(channels, sandboxChannels)).toBe(false);
+    const shops = await h.db.db
+      .selectFrom('channel_shops')
+      .select(['channel', 'status'])
+      .orderBy('channel')
+      .execute();
+    expect(shops).toEqual([
+      { channel: 'PDD', status: 'ACTIVE' },
+      { channel: 'TAOBAO', status: 'ACTIVE' },
+      { channel: 'XIANYU', status: 'ACTIVE' },
+    ]);
+    for (let i = 0; i < 3; i++) {
+      await h.testClock.advance(5_000, systemActor('test'));
+      await h.app.kameng.sweep();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const delivered = await h.db.db
+      .selectFrom('channel_orders')
+      .select(['state', 'delivery_state'])
+      .execute();
+    expect(delivered).toEqual([{ state: 'DELIVERED', delivery_state: 'SENT' }]);
     expect((await verifyAuditChain(h.db.db)).ok).toBe(true);
   });
 });

@@ -109,7 +109,9 @@ export async function openChannelRequest(
     result,
     facts,
     rules,
-    amount: Math.min(input.amountFen, order.unit_price_fen * unitIds.length) || order.unit_price_fen * unitIds.length,
+    amount:
+      Math.min(input.amountFen, order.unit_price_fen * unitIds.length) ||
+      order.unit_price_fen * unitIds.length,
     instant: result.units.every((u) => u.sealedAndEligible),
   };
   const due = await reviewDue(trx, rules, order.merchant_id, input.at);
@@ -121,7 +123,14 @@ export async function openChannelRequest(
   };
   const id = await writeRequest(
     trx,
-    { buyer, order, input: apply, key, hash: requestHash({ channelRefund: input.channelRefundRowId }), files: [] },
+    {
+      buyer,
+      order,
+      input: apply,
+      key,
+      hash: requestHash({ channelRefund: input.channelRefundRowId }),
+      files: [],
+    },
     judged,
     due,
     input.at,

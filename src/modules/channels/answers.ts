@@ -56,13 +56,25 @@ export async function recordAnswer(
   afterCommit(trx, `channel answer ${row.id}`, () => sendAnswer(ctx, row.id).then(() => undefined));
 }
 
-export async function sendAnswer(ctx: ChannelsContext, rowId: string): Promise<'SENT' | 'PENDING' | 'GAVE_UP'> {
-  const row = await ctx.db.selectFrom('channel_refunds').selectAll().where('id', '=', rowId).executeTakeFirstOrThrow();
+export async function sendAnswer(
+  ctx: ChannelsContext,
+  rowId: string,
+): Promise<'SENT' | 'PENDING' | 'GAVE_UP'> {
+  const row = await ctx.db
+    .selectFrom('channel_refunds')
+    .selectAll()
+    .where('id', '=', rowId)
+    .executeTakeFirstOrThrow();
   if (row.answer_state !== 'PENDING' || !row.answer) return row.answer_state ?? 'SENT';
   const done = (error: string | null) =>
     ctx.db
       .updateTable('channel_refunds')
-      .set({ answer_state: 'SENT', answer_error: error, answer_attempts: row.answer_attempts + 1, updated_at: now(ctx.clock.now()) })
+      .set({
+        answer_state: 'SENT',
+        answer_error: error,
+        answer_attempts: row.answer_attempts + 1,
+        updated_at: now(ctx.clock.now()),
+      })
       .where('id', '=', row.id)
       .where('answer_state', '=', 'PENDING')
       .execute();
@@ -71,7 +83,11 @@ export async function sendAnswer(ctx: ChannelsContext, rowId: string): Promise<'
     await done('CHANNEL_FINAL');
     return 'SENT';
   }
-  const shop = await ctx.db.selectFrom('channel_shops').selectAll().where('id', '=', row.shop_id).executeTakeFirstOrThrow();
+  const shop = await ctx.db
+    .selectFrom('channel_shops')
+    .selectAll()
+    .where('id', '=', row.shop_id)
+    .executeTakeFirstOrThrow();
   try {
     await ctx.connectors[shop.channel].answerRefund(await shopRef(ctx, shop), {
       channelRefundId: row.channel_refund_id,
@@ -88,7 +104,12 @@ export async function sendAnswer(ctx: ChannelsContext, rowId: string): Promise<'
       const at = ctx.clock.now();
       await trx
         .updateTable('channel_refunds')
-        .set({ answer_attempts: attempts, answer_error: error.code, answer_state: gaveUp ? 'GAVE_UP' : 'PENDING', updated_at: now(at) })
+        .set({
+          answer_attempts: attempts,
+          answer_error: error.code,
+          answer_state: gaveUp ? 'GAVE_UP' : 'PENDING',
+          updated_at: now(at),
+        })
         .where('id', '=', row.id)
         .where('answer_state', '=', 'PENDING')
         .execute();
@@ -121,7 +142,10 @@ export async function resendAnswers(ctx: ChannelsContext, limit = 50): Promise<n
     try {
       if ((await sendAnswer(ctx, r.id)) === 'SENT') sent++;
     } catch (error) {
-      (ctx.log ?? fallbackLogger).error({ err: error, channelRefund: r.id }, 'channel answer not sent; retried later');
+      (ctx.log ?? fallbackLogger).error(
+        { err: error, channelRefund: r.id },
+        'channel answer not sent; retried later',
+      );
     }
   }
   return sent;

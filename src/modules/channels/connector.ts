@@ -158,7 +158,10 @@ export interface ChannelConnector {
    * `taobao.tmc.user.permit`, PDD `pdd.pmc.user.permit`, 闲鱼: the app's callback address).
    * Returns the seller's id and shop name as the channel knows them.
    */
-  subscribe(shop: Omit<ShopRef, 'channelShopId'>, notifyUrl: string): Promise<{ channelShopId: string; shopName: string }>;
+  subscribe(
+    shop: Omit<ShopRef, 'channelShopId'>,
+    notifyUrl: string,
+  ): Promise<{ channelShopId: string; shopName: string }>;
   /** Verifies a push (signature, timestamp window, shop) and parses it; `channel.push_forged` otherwise. */
   verifyPush(shop: ShopRef, push: IncomingPush, now: Date): ChannelEvent[];
   /** The reply the channel expects to a push (ok: received; otherwise it retries). */

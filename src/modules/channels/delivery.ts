@@ -28,16 +28,31 @@ export function deliveryMessage(publicUrl: string, token: string, orderNo: strin
   return `卡密已发放，请打开提取链接查看：${publicUrl}/k/${token} （或在 ${publicUrl}/lookup 输入订单号 ${orderNo} 与提取码 ${code}）。拆封（查看）后卡密视为已交付，请勿泄露提取码。`;
 }
 
-export async function sendDelivery(ctx: ChannelsContext, rowId: string): Promise<'SENT' | 'PENDING' | 'GAVE_UP'> {
-  const row = await ctx.db.selectFrom('channel_orders').selectAll().where('id', '=', rowId).executeTakeFirstOrThrow();
+export async function sendDelivery(
+  ctx: ChannelsContext,
+  rowId: string,
+): Promise<'SENT' | 'PENDING' | 'GAVE_UP'> {
+  const row = await ctx.db
+    .selectFrom('channel_orders')
+    .selectAll()
+    .where('id', '=', rowId)
+    .executeTakeFirstOrThrow();
   if (row.delivery_state !== 'PENDING') return row.delivery_state;
-  const shop = await ctx.db.selectFrom('channel_shops').selectAll().where('id', '=', row.shop_id).executeTakeFirstOrThrow();
+  const shop = await ctx.db
+    .selectFrom('channel_shops')
+    .selectAll()
+    .where('id', '=', row.shop_id)
+    .executeTakeFirstOrThrow();
   let message = '';
   if (row.state === 'DELIVERED' && row.lookup_sealed && row.order_id) {
     const { token, code } = JSON.parse(
       (await ctx.vault.openBlob(ctx.db, `channel-lookup:${row.id}`, row.lookup_sealed)).toString('utf8'),
     ) as { token: string; code: string };
-    const order = await ctx.db.selectFrom('orders').select('order_no').where('id', '=', row.order_id).executeTakeFirstOrThrow();
+    const order = await ctx.db
+      .selectFrom('orders')
+      .select('order_no')
+      .where('id', '=', row.order_id)
+      .executeTakeFirstOrThrow();
     message = deliveryMessage(ctx.config.publicUrl ?? '', token, order.order_no, code);
   }
   try {
@@ -79,7 +94,12 @@ export async function sendDelivery(ctx: ChannelsContext, rowId: string): Promise
   }
   await ctx.db
     .updateTable('channel_orders')
-    .set({ delivery_state: 'SENT', delivery_error: null, delivery_attempts: row.delivery_attempts + 1, updated_at: now(ctx.clock.now()) })
+    .set({
+      delivery_state: 'SENT',
+      delivery_error: null,
+      delivery_attempts: row.delivery_attempts + 1,
+      updated_at: now(ctx.clock.now()),
+    })
     .where('id', '=', row.id)
     .execute();
   return 'SENT';
@@ -99,7 +119,10 @@ export async function resendDeliveries(ctx: ChannelsContext, limit = 50): Promis
     try {
       if ((await sendDelivery(ctx, r.id)) === 'SENT') sent++;
     } catch (error) {
-      (ctx.log ?? fallbackLogger).error({ err: error, channelOrder: r.id }, 'channel delivery not sent; retried later');
+      (ctx.log ?? fallbackLogger).error(
+        { err: error, channelOrder: r.id },
+        'channel delivery not sent; retried later',
+      );
     }
   }
   return sent;

@@ -20,7 +20,15 @@ export const POLL_EVERY_MS = 60_000;
 
 async function log(
   ctx: ChannelsContext,
-  e: { shopId: string | null; source: Row<'channel_message_log'>['source']; verified: boolean; outcome: string; reference?: string | null; detail?: unknown; ip?: string | null },
+  e: {
+    shopId: string | null;
+    source: Row<'channel_message_log'>['source'];
+    verified: boolean;
+    outcome: string;
+    reference?: string | null;
+    detail?: unknown;
+    ip?: string | null;
+  },
 ) {
   await ctx.db
     .insertInto('channel_message_log')
@@ -39,14 +47,35 @@ async function log(
 }
 
 const activeShop = (ctx: ChannelsContext, shopId: string) =>
-  ctx.db.selectFrom('channel_shops').selectAll().where('id', '=', shopId).where('status', '=', 'ACTIVE').executeTakeFirst();
+  ctx.db
+    .selectFrom('channel_shops')
+    .selectAll()
+    .where('id', '=', shopId)
+    .where('status', '=', 'ACTIVE')
+    .executeTakeFirst();
 
 /** A push: verified with the shop's own secret, applied, acknowledged as the channel expects. */
-export async function receivePush(ctx: ChannelsContext, shopId: string, push: IncomingPush, ip: string | null): Promise<PushAck> {
+export async function receivePush(
+  ctx: ChannelsContext,
+  shopId: string,
+  push: IncomingPush,
+  ip: string | null,
+): Promise<PushAck> {
   const shop = await activeShop(ctx, shopId);
   if (!shop) {
-    await log(ctx, { shopId: null, source: 'PUSH', verified: false, outcome: 'UNKNOWN_SHOP', reference: shopId.slice(0, 64), ip });
-    return { status: 404, contentType: 'application/json', body: JSON.stringify({ success: false, error: 'unknown shop' }) };
+    await log(ctx, {
+      shopId: null,
+      source: 'PUSH',
+      verified: false,
+      outcome: 'UNKNOWN_SHOP',
+      reference: shopId.slice(0, 64),
+      ip,
+    });
+    return {
+      status: 404,
+      contentType: 'application/json',
+      body: JSON.stringify({ success: false, error: 'unknown shop' }),
+    };
   }
   const connector = ctx.connectors[shop.channel];
   let events;
@@ -64,7 +93,10 @@ export async function receivePush(ctx: ChannelsContext, shopId: string, push: In
     source: 'PUSH',
     verified: true,
     outcome: failed > 0 ? 'FAILED' : outcomes.join(',') || 'EMPTY',
-    reference: events.map((e) => (e.type === 'ORDER' ? e.channelOrderId : e.channelRefundId)).join(',').slice(0, 200),
+    reference: events
+      .map((e) => (e.type === 'ORDER' ? e.channelOrderId : e.channelRefundId))
+      .join(',')
+      .slice(0, 200),
     ip,
   });
   return connector.ack(failed === 0);
@@ -76,9 +108,15 @@ export async function receivePush(ctx: ChannelsContext, shopId: string, push: In
  * once, the keys back in stock (voided for the buyer), answer "refundable"; anything revealed or
  * used → not refundable now, the merchant decides and the answer follows through the API.
  */
-export async function answerRefundCheck(ctx: ChannelsContext, shopId: string, push: IncomingPush, ip: string | null): Promise<PushAck> {
+export async function answerRefundCheck(
+  ctx: ChannelsContext,
+  shopId: string,
+  push: IncomingPush,
+  ip: string | null,
+): Promise<PushAck> {
   const shop = await activeShop(ctx, shopId);
-  if (!shop) return { status: 404, contentType: 'application/json', body: JSON.stringify({ success: false }) };
+  if (!shop)
+    return { status: 404, contentType: 'application/json', body: JSON.stringify({ success: false }) };
   const connector = ctx.connectors[shop.channel];
   let check;
   try {
@@ -88,7 +126,8 @@ export async function answerRefundCheck(ctx: ChannelsContext, shopId: string, pu
     await log(ctx, { shopId: shop.id, source: 'CHECK', verified: false, outcome: error.code, ip });
     return { ...connector.ack(false), status: 401 };
   }
-  if (!check) return { status: 404, contentType: 'application/json', body: JSON.stringify({ success: false }) };
+  if (!check)
+    return { status: 404, contentType: 'application/json', body: JSON.stringify({ success: false }) };
   await receiveEvents(ctx, shop, [
     {
       type: 'REFUND',
@@ -108,7 +147,9 @@ export async function answerRefundCheck(ctx: ChannelsContext, shopId: string, pu
     .selectFrom('channel_refunds')
     .leftJoin('refund_requests', 'refund_requests.id', 'channel_refunds.request_id')
     .leftJoin('channel_orders', (j) =>
-      j.onRef('channel_orders.shop_id', '=', 'channel_refunds.shop_id').onRef('channel_orders.channel_order_id', '=', 'channel_refunds.channel_order_id'),
+      j
+        .onRef('channel_orders.shop_id', '=', 'channel_refunds.shop_id')
+        .onRef('channel_orders.channel_order_id', '=', 'channel_refunds.channel_order_id'),
     )
     .select(['refund_requests.state', 'channel_orders.order_id', 'channel_refunds.id'])
     .where('channel_refunds.shop_id', '=', shop.id)
@@ -119,7 +160,14 @@ export async function answerRefundCheck(ctx: ChannelsContext, shopId: string, pu
   else if (refund.state === 'REFUNDING' || refund.state === 'REFUNDED')
     reply = { refundable: true, message: '卡密未拆封，已作废并退回库存，可以退款' };
   else reply = { refundable: false, message: '卡密已被查看或使用，需商家审核后答复' };
-  await log(ctx, { shopId: shop.id, source: 'CHECK', verified: true, outcome: reply.refundable ? 'REFUNDABLE' : 'NEEDS_REVIEW', reference: check.channelRefundId, ip });
+  await log(ctx, {
+    shopId: shop.id,
+    source: 'CHECK',
+    verified: true,
+    outcome: reply.refundable ? 'REFUNDABLE' : 'NEEDS_REVIEW',
+    reference: check.channelRefundId,
+    ip,
+  });
   return connector.refundCheckReply(reply);
 }
 
@@ -127,7 +175,11 @@ export async function answerRefundCheck(ctx: ChannelsContext, shopId: string, pu
  * The reconciliation beside the pushes: TMC messages pulled (and confirmed once applied), then the
  * channel asked for everything modified since the last point reached, minus an overlap.
  */
-export async function reconcileShop(ctx: ChannelsContext, shop: Row<'channel_shops'>, force = false): Promise<number> {
+export async function reconcileShop(
+  ctx: ChannelsContext,
+  shop: Row<'channel_shops'>,
+  force = false,
+): Promise<number> {
   const at = ctx.clock.now();
   const connector = ctx.connectors[shop.channel];
   const ref = await shopRef(ctx, shop);
@@ -142,7 +194,16 @@ export async function reconcileShop(ctx: ChannelsContext, shop: Row<'channel_sho
         if (failed === 0) ok.push(m.id);
         if (outcomes[0] === 'APPLIED') applied++;
       }
-      await log(ctx, { shopId: shop.id, source: 'PULL', verified: true, outcome: `${ok.length}/${messages.length}`, reference: messages.map((m) => m.id).join(',').slice(0, 200) });
+      await log(ctx, {
+        shopId: shop.id,
+        source: 'PULL',
+        verified: true,
+        outcome: `${ok.length}/${messages.length}`,
+        reference: messages
+          .map((m) => m.id)
+          .join(',')
+          .slice(0, 200),
+      });
       if (ok.length > 0) await connector.confirm(ref, ok);
       if (ok.length < messages.length) break; // the rest come again later
     }
@@ -151,10 +212,20 @@ export async function reconcileShop(ctx: ChannelsContext, shop: Row<'channel_sho
       const events = await connector.listChanged(ref, new Date(since - OVERLAP_MS), at);
       const { outcomes, failed } = await receiveEvents(ctx, shop, events);
       applied += outcomes.filter((o) => o === 'APPLIED').length;
-      await log(ctx, { shopId: shop.id, source: 'POLL', verified: true, outcome: `${outcomes.filter((o) => o === 'APPLIED').length} applied of ${events.length}`, detail: { failed } });
+      await log(ctx, {
+        shopId: shop.id,
+        source: 'POLL',
+        verified: true,
+        outcome: `${outcomes.filter((o) => o === 'APPLIED').length} applied of ${events.length}`,
+        detail: { failed },
+      });
       await ctx.db
         .updateTable('channel_shops')
-        .set({ ...(failed === 0 ? { reconciled_until: now(at) } : {}), last_error: failed === 0 ? null : 'EVENTS_FAILED', updated_at: now(at) })
+        .set({
+          ...(failed === 0 ? { reconciled_until: now(at) } : {}),
+          last_error: failed === 0 ? null : 'EVENTS_FAILED',
+          updated_at: now(at),
+        })
         .where('id', '=', shop.id)
         .execute();
     }
@@ -170,7 +241,11 @@ export async function reconcileShop(ctx: ChannelsContext, shop: Row<'channel_sho
     for (const w of waiting) await settleRefund(ctx, shop, w.id);
   } catch (error) {
     if (!(error instanceof DomainError)) throw error;
-    await ctx.db.updateTable('channel_shops').set({ last_error: error.code, updated_at: now(at) }).where('id', '=', shop.id).execute();
+    await ctx.db
+      .updateTable('channel_shops')
+      .set({ last_error: error.code, updated_at: now(at) })
+      .where('id', '=', shop.id)
+      .execute();
   }
   return applied;
 }
@@ -182,7 +257,10 @@ export async function reconcileAll(ctx: ChannelsContext): Promise<number> {
     try {
       n += await reconcileShop(ctx, s);
     } catch (error) {
-      (ctx.log ?? fallbackLogger).error({ err: error, shop: s.id }, 'channel reconciliation failed; retried later');
+      (ctx.log ?? fallbackLogger).error(
+        { err: error, shop: s.id },
+        'channel reconciliation failed; retried later',
+      );
     }
   }
   return n;

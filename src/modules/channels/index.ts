@@ -16,7 +16,7 @@ export { recordAnswer, resendAnswers } from './answers.js';
 export { resendDeliveries } from './delivery.js';
 export { reconcileAll, reconcileShop } from './inbox.js';
 export { channelRoutes } from './routes.js';
-export { connectShop } from './shops.js';
+export { connectShop, mapItem as mapChannelItem } from './shops.js';
 export { createConnectors, type ChannelTransport } from './connectors/index.js';
 export { createSandboxChannels, sandboxChannelRoutes, type SandboxChannels } from './sandbox/index.js';
 export { fetchTransport } from './transport.js';

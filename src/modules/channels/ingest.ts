@@ -39,7 +39,12 @@ export async function receiveEvents(
       failed++;
       outcomes.push('FAILED');
       (ctx.log ?? fallbackLogger).error(
-        { err: error, shop: shop.id, event: e.type, ref: e.type === 'ORDER' ? e.channelOrderId : e.channelRefundId },
+        {
+          err: error,
+          shop: shop.id,
+          event: e.type,
+          ref: e.type === 'ORDER' ? e.channelOrderId : e.channelRefundId,
+        },
         'channel event not applied; the channel will deliver it again',
       );
     }
@@ -64,7 +69,11 @@ const DELIVERY_FAILURES = new Set([
   'channel.order_unsupported',
 ]);
 
-async function applyOrder(ctx: ChannelsContext, shop: Row<'channel_shops'>, e: ChannelOrderEvent): Promise<EventOutcome> {
+async function applyOrder(
+  ctx: ChannelsContext,
+  shop: Row<'channel_shops'>,
+  e: ChannelOrderEvent,
+): Promise<EventOutcome> {
   const actor = channelActor(shop.channel);
   try {
     return await unitOfWork(ctx, async (trx) => {
@@ -87,7 +96,10 @@ async function applyOrder(ctx: ChannelsContext, shop: Row<'channel_shops'>, e: C
         channel_order_id: e.channelOrderId,
         channel_status: e.rawStatus,
         channel_item_id: line?.channelItemId ?? '',
-        quantity: Math.max(1, e.lines.reduce((n, l) => n + l.quantity, 0)),
+        quantity: Math.max(
+          1,
+          e.lines.reduce((n, l) => n + l.quantity, 0),
+        ),
         total_fen: e.totalFen,
         buyer_ref: e.buyerRef.slice(0, 64),
         channel_modified_at: now(e.modifiedAt),
@@ -99,7 +111,18 @@ async function applyOrder(ctx: ChannelsContext, shop: Row<'channel_shops'>, e: C
       if (e.status === 'CLOSED') {
         await trx
           .insertInto('channel_orders')
-          .values({ ...base, order_id: null, state: 'CLOSED', failure_code: null, lookup_token_hash: null, lookup_code_hmac: null, lookup_sealed: null, delivery_state: 'SENT', delivery_attempts: 0, delivery_error: null })
+          .values({
+            ...base,
+            order_id: null,
+            state: 'CLOSED',
+            failure_code: null,
+            lookup_token_hash: null,
+            lookup_code_hmac: null,
+            lookup_sealed: null,
+            delivery_state: 'SENT',
+            delivery_attempts: 0,
+            delivery_error: null,
+          })
           .execute();
         return 'APPLIED';
       }
@@ -136,7 +159,12 @@ async function applyOrder(ctx: ChannelsContext, shop: Row<'channel_shops'>, e: C
           failure_code: null,
           lookup_token_hash: sha256(token),
           lookup_code_hmac: await codeHmac(ctx, trx, placed.orderNo, code, at),
-          lookup_sealed: await ctx.vault.sealBlob(trx, at, `channel-lookup:${base.id}`, Buffer.from(JSON.stringify({ token, code }))),
+          lookup_sealed: await ctx.vault.sealBlob(
+            trx,
+            at,
+            `channel-lookup:${base.id}`,
+            Buffer.from(JSON.stringify({ token, code })),
+          ),
           delivery_state: 'PENDING',
           delivery_attempts: 0,
           delivery_error: null,
@@ -147,12 +175,19 @@ async function applyOrder(ctx: ChannelsContext, shop: Row<'channel_shops'>, e: C
         action: 'channel_order.delivered',
         objectType: 'channel_order',
         objectId: base.id,
-        data: { shopId: shop.id, channelOrderId: e.channelOrderId, orderId: placed.orderId, quantity: line.quantity },
+        data: {
+          shopId: shop.id,
+          channelOrderId: e.channelOrderId,
+          orderId: placed.orderId,
+          quantity: line.quantity,
+        },
         at,
       });
       afterCommit(trx, `channel delivery ${base.id}`, () => sendDelivery(ctx, base.id));
       // A refund that arrived before its order (reordered) waits for the order: judge it now.
-      afterCommit(trx, `channel refunds of ${base.id}`, () => retryWaitingRefunds(ctx, shop, e.channelOrderId));
+      afterCommit(trx, `channel refunds of ${base.id}`, () =>
+        retryWaitingRefunds(ctx, shop, e.channelOrderId),
+      );
       return 'APPLIED';
     });
   } catch (error) {
@@ -184,7 +219,10 @@ async function recordFailure(
         state: 'FAILED',
         channel_status: e.rawStatus,
         channel_item_id: line?.channelItemId ?? '',
-        quantity: Math.max(1, e.lines.reduce((n, l) => n + l.quantity, 0)),
+        quantity: Math.max(
+          1,
+          e.lines.reduce((n, l) => n + l.quantity, 0),
+        ),
         total_fen: e.totalFen,
         buyer_ref: e.buyerRef.slice(0, 64),
         failure_code: code,
@@ -227,7 +265,11 @@ async function retryWaitingRefunds(ctx: ChannelsContext, shop: Row<'channel_shop
 
 const refundNoLonger = (s: string) => s === 'CLOSED';
 
-async function applyRefund(ctx: ChannelsContext, shop: Row<'channel_shops'>, e: ChannelRefundEvent): Promise<EventOutcome> {
+async function applyRefund(
+  ctx: ChannelsContext,
+  shop: Row<'channel_shops'>,
+  e: ChannelRefundEvent,
+): Promise<EventOutcome> {
   const recorded = await unitOfWork(ctx, async (trx) => {
     const at = ctx.clock.now();
     await lockUser(trx, ctx.engine, shop.buyer_user_id);
@@ -237,7 +279,8 @@ async function applyRefund(ctx: ChannelsContext, shop: Row<'channel_shops'>, e: 
       .where('shop_id', '=', shop.id)
       .where('channel_refund_id', '=', e.channelRefundId)
       .executeTakeFirst();
-    if (seen && e.modifiedAt.getTime() <= Date.parse(seen.channel_modified_at)) return { id: seen.id, outcome: 'DUPLICATE' as const };
+    if (seen && e.modifiedAt.getTime() <= Date.parse(seen.channel_modified_at))
+      return { id: seen.id, outcome: 'DUPLICATE' as const };
     const fields = {
       status: e.status,
       channel_status: e.rawStatus,
@@ -251,7 +294,11 @@ async function applyRefund(ctx: ChannelsContext, shop: Row<'channel_shops'>, e: 
     if (seen) {
       await trx
         .updateTable('channel_refunds')
-        .set({ ...fields, intervened: seen.intervened === 1 || e.status === 'INTERVENING' ? 1 : 0, version: seen.version + 1 })
+        .set({
+          ...fields,
+          intervened: seen.intervened === 1 || e.status === 'INTERVENING' ? 1 : 0,
+          version: seen.version + 1,
+        })
         .where('id', '=', seen.id)
         .execute();
       return { id: seen.id, outcome: 'APPLIED' as const };
@@ -292,11 +339,19 @@ async function applyRefund(ctx: ChannelsContext, shop: Row<'channel_shops'>, e: 
  * Brings the Kameng request in line with the channel refund's recorded state: opened (judged by
  * the rules) if the order is delivered here, then moved by what the channel says. Idempotent.
  */
-export async function settleRefund(ctx: ChannelsContext, shop: Row<'channel_shops'>, refundRowId: string): Promise<void> {
+export async function settleRefund(
+  ctx: ChannelsContext,
+  shop: Row<'channel_shops'>,
+  refundRowId: string,
+): Promise<void> {
   await unitOfWork(ctx, async (trx) => {
     const at = ctx.clock.now();
     await lockUser(trx, ctx.engine, shop.buyer_user_id);
-    const r = await trx.selectFrom('channel_refunds').selectAll().where('id', '=', refundRowId).executeTakeFirstOrThrow();
+    const r = await trx
+      .selectFrom('channel_refunds')
+      .selectAll()
+      .where('id', '=', refundRowId)
+      .executeTakeFirstOrThrow();
     const c = { actor: channelActor(shop.channel), at, channelName: CHANNEL_NAMES[shop.channel].zh };
     let requestId = r.request_id;
     if (!requestId) {
@@ -314,11 +369,24 @@ export async function settleRefund(ctx: ChannelsContext, shop: Row<'channel_shop
       });
       if (!opened) return;
       requestId = opened.requestId;
-      await trx.updateTable('channel_refunds').set({ request_id: requestId }).where('id', '=', r.id).execute();
+      await trx
+        .updateTable('channel_refunds')
+        .set({ request_id: requestId })
+        .where('id', '=', r.id)
+        .execute();
     }
     const outcome =
       r.status === 'SUCCESS'
-        ? ({ kind: 'REFUNDED', by: r.decided_by === 'CHANNEL' || r.decided_by === 'TIMEOUT' || r.decided_by === 'SELLER' || r.decided_by === 'BUYER' ? r.decided_by : null } as const)
+        ? ({
+            kind: 'REFUNDED',
+            by:
+              r.decided_by === 'CHANNEL' ||
+              r.decided_by === 'TIMEOUT' ||
+              r.decided_by === 'SELLER' ||
+              r.decided_by === 'BUYER'
+                ? r.decided_by
+                : null,
+          } as const)
         : r.status === 'AGREED'
           ? ({ kind: 'AGREED' } as const)
           : r.status === 'CLOSED'

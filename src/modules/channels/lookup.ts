@@ -78,7 +78,11 @@ async function countFailure(db: Db, key: string, limit: Throttle, at: Date): Pro
     .values({ key, failures: 0, window_start: now(at), locked_until: null })
     .onConflict((oc) => oc.column('key').doNothing())
     .execute();
-  const row = await db.selectFrom('lookup_throttle').selectAll().where('key', '=', key).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('lookup_throttle')
+    .selectAll()
+    .where('key', '=', key)
+    .executeTakeFirstOrThrow();
   const fresh = at.getTime() - Date.parse(row.window_start) >= limit.windowMs;
   const failures = fresh ? 1 : row.failures + 1;
   const windowStart = fresh ? at : new Date(row.window_start);
@@ -87,7 +91,8 @@ async function countFailure(db: Db, key: string, limit: Throttle, at: Date): Pro
     .set({
       failures,
       window_start: now(windowStart),
-      locked_until: failures >= limit.failures ? now(new Date(windowStart.getTime() + limit.windowMs)) : row.locked_until,
+      locked_until:
+        failures >= limit.failures ? now(new Date(windowStart.getTime() + limit.windowMs)) : row.locked_until,
     })
     .where('key', '=', key)
     .execute();
@@ -119,10 +124,22 @@ async function byToken(db: Db, token: string) {
 }
 
 async function view(ctx: ChannelsContext, row: Row<'channel_orders'>, token: string): Promise<LookupView> {
-  const order = await ctx.db.selectFrom('orders').selectAll().where('id', '=', row.order_id!).executeTakeFirstOrThrow();
-  const shop = await ctx.db.selectFrom('channel_shops').selectAll().where('id', '=', row.shop_id).executeTakeFirstOrThrow();
+  const order = await ctx.db
+    .selectFrom('orders')
+    .selectAll()
+    .where('id', '=', row.order_id!)
+    .executeTakeFirstOrThrow();
+  const shop = await ctx.db
+    .selectFrom('channel_shops')
+    .selectAll()
+    .where('id', '=', row.shop_id)
+    .executeTakeFirstOrThrow();
   const policy = order.policy_id
-    ? await ctx.db.selectFrom('refund_policies').select(['text_zh', 'text_en']).where('id', '=', order.policy_id).executeTakeFirst()
+    ? await ctx.db
+        .selectFrom('refund_policies')
+        .select(['text_zh', 'text_en'])
+        .where('id', '=', order.policy_id)
+        .executeTakeFirst()
     : undefined;
   const units = await ctx.db
     .selectFrom('units')
@@ -167,7 +184,11 @@ async function view(ctx: ChannelsContext, row: Row<'channel_orders'>, token: str
   };
 }
 
-export async function lookupByToken(ctx: ChannelsContext, token: string, ip: string | null): Promise<LookupView> {
+export async function lookupByToken(
+  ctx: ChannelsContext,
+  token: string,
+  ip: string | null,
+): Promise<LookupView> {
   await guard(ctx, [addressKey(ip)]);
   const row = await byToken(ctx.db, token);
   if (!row) {
@@ -222,6 +243,12 @@ export async function revealByToken(ctx: ChannelsContext, token: string, unitId:
     .where('order_id', '=', row.order_id)
     .executeTakeFirst();
   if (!unit) fail('inventory.unit_not_found');
-  const channelBuyer: UserActor = { kind: 'user', id: unit.buyer_id, role: 'buyer', memberLevel: 'REGULAR', merchantId: null };
+  const channelBuyer: UserActor = {
+    kind: 'user',
+    id: unit.buyer_id,
+    role: 'buyer',
+    memberLevel: 'REGULAR',
+    merchantId: null,
+  };
   return revealUnit(ctx, channelBuyer, unit.id, info);
 }

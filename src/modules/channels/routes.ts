@@ -6,7 +6,14 @@ import { userOf } from '../../platform/http/auth.js';
 import { problems } from '../../platform/http/schemas.js';
 import type { ChannelsContext } from './context.js';
 import { answerRefundCheck, receivePush, reconcileShop } from './inbox.js';
-import { lookupByCode, lookupByToken, lookupViewSchema, lookupByCodeSchema, revealByToken, revealInputSchema } from './lookup.js';
+import {
+  lookupByCode,
+  lookupByToken,
+  lookupViewSchema,
+  lookupByCodeSchema,
+  revealByToken,
+  revealInputSchema,
+} from './lookup.js';
 import {
   connectShop,
   connectShopSchema,
@@ -26,13 +33,17 @@ const MERCHANT = { users: ['merchant'] } as const;
 const shopParams = z.strictObject({ id: z.string().min(1).max(64) });
 
 const headersOf = (req: FastifyRequest) =>
-  Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v[0] : v]));
+  Object.fromEntries(
+    Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v[0] : v]),
+  );
 
 /** Pushes from the channels: the raw body is kept as received, because signatures cover its bytes. */
 function notifyRoutes(ctx: ChannelsContext): FastifyPluginAsyncZod {
   return async (app) => {
     app.removeAllContentTypeParsers();
-    app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 256 * 1024 }, (_req, body, done) => done(null, body));
+    app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 256 * 1024 }, (_req, body, done) =>
+      done(null, body),
+    );
     app.post(
       '/channels/notify/:shopId',
       {
@@ -47,7 +58,12 @@ function notifyRoutes(ctx: ChannelsContext): FastifyPluginAsyncZod {
         },
       },
       async (req, reply) => {
-        const ack = await receivePush(ctx, req.params.shopId, { headers: headersOf(req), rawBody: typeof req.body === 'string' ? req.body : '' }, req.ip);
+        const ack = await receivePush(
+          ctx,
+          req.params.shopId,
+          { headers: headersOf(req), rawBody: typeof req.body === 'string' ? req.body : '' },
+          req.ip,
+        );
         return reply.code(ack.status).type(ack.contentType).send(ack.body);
       },
     );
@@ -62,7 +78,12 @@ function notifyRoutes(ctx: ChannelsContext): FastifyPluginAsyncZod {
         },
       },
       async (req, reply) => {
-        const ack = await answerRefundCheck(ctx, req.params.shopId, { headers: headersOf(req), rawBody: typeof req.body === 'string' ? req.body : '' }, req.ip);
+        const ack = await answerRefundCheck(
+          ctx,
+          req.params.shopId,
+          { headers: headersOf(req), rawBody: typeof req.body === 'string' ? req.body : '' },
+          req.ip,
+        );
         return reply.code(ack.status).type(ack.contentType).send(ack.body);
       },
     );
@@ -77,7 +98,11 @@ export function channelRoutes(ctx: ChannelsContext): FastifyPluginAsyncZod {
       '/merchant/channel-shops',
       {
         config: { auth: MERCHANT },
-        schema: { tags: ['channels'], summary: 'My connected channel shops (credentials masked)', response: { 200: z.array(shopViewSchema), ...problems(401, 403) } },
+        schema: {
+          tags: ['channels'],
+          summary: 'My connected channel shops (credentials masked)',
+          response: { 200: z.array(shopViewSchema), ...problems(401, 403) },
+        },
       },
       async (req) => listShops(ctx, userOf(req)),
     );
@@ -87,7 +112,8 @@ export function channelRoutes(ctx: ChannelsContext): FastifyPluginAsyncZod {
         config: { auth: MERCHANT },
         schema: {
           tags: ['channels'],
-          summary: 'Connect a Taobao / Pinduoduo / 闲鱼 shop: the channel checks the credentials, which are then stored sealed',
+          summary:
+            'Connect a Taobao / Pinduoduo / 闲鱼 shop: the channel checks the credentials, which are then stored sealed',
           body: connectShopSchema,
           response: { 201: shopViewSchema, ...problems(400, 401, 403, 409, 422, 503) },
         },
@@ -98,7 +124,12 @@ export function channelRoutes(ctx: ChannelsContext): FastifyPluginAsyncZod {
       '/merchant/channel-shops/:id',
       {
         config: { auth: MERCHANT },
-        schema: { tags: ['channels'], summary: 'Disconnect a shop (delivered orders keep their lookups)', params: shopParams, response: { 200: shopViewSchema, ...problems(401, 403, 404, 409) } },
+        schema: {
+          tags: ['channels'],
+          summary: 'Disconnect a shop (delivered orders keep their lookups)',
+          params: shopParams,
+          response: { 200: shopViewSchema, ...problems(401, 403, 404, 409) },
+        },
       },
       async (req) => disconnectShop(ctx, userOf(req), req.params.id),
     );
@@ -122,7 +153,12 @@ export function channelRoutes(ctx: ChannelsContext): FastifyPluginAsyncZod {
       '/merchant/channel-shops/:id/items',
       {
         config: { auth: MERCHANT },
-        schema: { tags: ['channels'], summary: 'Channel items mapped to my products', params: shopParams, response: { 200: z.array(itemViewSchema), ...problems(401, 403, 404) } },
+        schema: {
+          tags: ['channels'],
+          summary: 'Channel items mapped to my products',
+          params: shopParams,
+          response: { 200: z.array(itemViewSchema), ...problems(401, 403, 404) },
+        },
       },
       async (req) => listItems(ctx, userOf(req), req.params.id),
     );
@@ -132,7 +168,8 @@ export function channelRoutes(ctx: ChannelsContext): FastifyPluginAsyncZod {
         config: { auth: MERCHANT },
         schema: {
           tags: ['channels'],
-          summary: 'Map a channel item (商品 ID) to one of my products; its orders are delivered from that product’s keys',
+          summary:
+            'Map a channel item (商品 ID) to one of my products; its orders are delivered from that product’s keys',
           params: shopParams,
           body: itemMappingSchema,
           response: { 204: z.null(), ...problems(400, 401, 403, 404) },
@@ -211,7 +248,13 @@ export function channelRoutes(ctx: ChannelsContext): FastifyPluginAsyncZod {
           params: z.strictObject({ token: z.string().min(1).max(100) }),
           body: revealInputSchema,
           response: {
-            200: z.object({ unitId: z.string(), serial: z.string().nullable(), secret: z.string(), firstReveal: z.boolean(), revealedAt: z.string() }),
+            200: z.object({
+              unitId: z.string(),
+              serial: z.string().nullable(),
+              secret: z.string(),
+              firstReveal: z.boolean(),
+              revealedAt: z.string(),
+            }),
             ...problems(400, 404, 409, 429),
           },
         },
@@ -220,7 +263,8 @@ export function channelRoutes(ctx: ChannelsContext): FastifyPluginAsyncZod {
         reply.headers(noStore).send(
           await revealByToken(ctx, req.params.token, req.body.unitId, {
             ip: req.ip,
-            userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'].slice(0, 300) : null,
+            userAgent:
+              typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'].slice(0, 300) : null,
           }),
         ),
     );

@@ -90,7 +90,10 @@ export async function listShops(ctx: ChannelsContext, actor: UserActor): Promise
 }
 
 /** A shop with its credentials unsealed, for a connector call. */
-export async function shopRef(ctx: Pick<ChannelsContext, 'vault' | 'db'>, shop: Row<'channel_shops'>): Promise<ShopRef> {
+export async function shopRef(
+  ctx: Pick<ChannelsContext, 'vault' | 'db'>,
+  shop: Row<'channel_shops'>,
+): Promise<ShopRef> {
   const plain = await ctx.vault.openBlob(ctx.db, aad(shop.id), shop.credentials_sealed);
   return {
     id: shop.id,
@@ -142,7 +145,12 @@ export async function connectShop(
           { id: existing.id, channel: input.channel, credentials },
           `${ctx.config.publicUrl ?? ''}${notifyPath(existing.id)}`,
         );
-        const sealed = await ctx.vault.sealBlob(trx, at, aad(existing.id), Buffer.from(JSON.stringify(credentials)));
+        const sealed = await ctx.vault.sealBlob(
+          trx,
+          at,
+          aad(existing.id),
+          Buffer.from(JSON.stringify(credentials)),
+        );
         const row = await trx
           .updateTable('channel_shops')
           .set({
@@ -200,7 +208,12 @@ export async function connectShop(
         name: found.shopName,
         channel_shop_id: found.channelShopId,
         app_key: input.appKey,
-        credentials_sealed: await ctx.vault.sealBlob(trx, at, aad(id), Buffer.from(JSON.stringify(credentials))),
+        credentials_sealed: await ctx.vault.sealBlob(
+          trx,
+          at,
+          aad(id),
+          Buffer.from(JSON.stringify(credentials)),
+        ),
         credentials_masked: masked,
         buyer_user_id: buyerId,
         status: 'ACTIVE',
@@ -231,7 +244,11 @@ export async function connectShop(
 }
 
 /** Disconnecting stops delivery and polling; orders already delivered keep their lookups. */
-export async function disconnectShop(ctx: ChannelsContext, actor: UserActor, shopId: string): Promise<ShopView> {
+export async function disconnectShop(
+  ctx: ChannelsContext,
+  actor: UserActor,
+  shopId: string,
+): Promise<ShopView> {
   return unitOfWork(ctx, async (trx) => {
     const at = ctx.clock.now();
     const shop = await ownShop(trx, actor, shopId);
@@ -304,7 +321,8 @@ export async function mapItem(
       .select(['id', 'merchant_id'])
       .where('id', '=', input.productId)
       .executeTakeFirst();
-    if (!product || product.merchant_id !== shop.merchant_id) fail('catalog.product_not_found', { field: 'productId' });
+    if (!product || product.merchant_id !== shop.merchant_id)
+      fail('catalog.product_not_found', { field: 'productId' });
     await trx
       .deleteFrom('channel_items')
       .where('shop_id', '=', shop.id)

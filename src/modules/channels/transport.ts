@@ -15,7 +15,11 @@ export const fetchTransport =
         body: req.method === 'POST' ? req.body : undefined,
         signal: AbortSignal.timeout(timeoutMs),
       });
-      return { status: res.status, headers: Object.fromEntries(res.headers.entries()), body: await res.text() };
+      return {
+        status: res.status,
+        headers: Object.fromEntries(res.headers.entries()),
+        body: await res.text(),
+      };
     } catch {
       return fail('channel.unavailable');
     }

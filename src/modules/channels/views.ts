@@ -38,7 +38,11 @@ export const channelOrderViewSchema = z.object({
 });
 export type ChannelOrderView = z.infer<typeof channelOrderViewSchema>;
 
-export async function channelOrdersOf(ctx: ChannelsContext, actor: UserActor, shopId: string): Promise<ChannelOrderView[]> {
+export async function channelOrdersOf(
+  ctx: ChannelsContext,
+  actor: UserActor,
+  shopId: string,
+): Promise<ChannelOrderView[]> {
   const shop = await ownShop(ctx.db, actor, shopId);
   const rows = await ctx.db
     .selectFrom('channel_orders')

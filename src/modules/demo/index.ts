@@ -3,3 +3,4 @@
 export { seedDemoOrders, seedDemoRefunds } from './refunds.js';
 export { retireDemoLogins } from './retire.js';
 export { DEMO_LOGINS, DEMO_PASSWORD, seedDemo, seedDemoKeys } from './seed.js';
+export { seedDemoChannels } from './channels.js';

@@ -101,7 +101,11 @@ export async function placeChannelOrder(
     at: input.at,
     orderId: order.id,
   });
-  await reserveKeys(trx, { ...c, engine: ctx.engine }, { productId: product.id, buyerId: input.buyerId, unitIds: units });
+  await reserveKeys(
+    trx,
+    { ...c, engine: ctx.engine },
+    { productId: product.id, buyerId: input.buyerId, unitIds: units },
+  );
   await receivePayment(
     trx,
     ctx,
