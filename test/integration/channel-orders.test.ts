@@ -10,6 +10,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAuditChain } from '../../src/platform/audit.js';
+import { systemActor } from '../../src/platform/actor.js';
 import { harness, type Harness } from '../helpers/app.js';
 import { fakeChannels, orderEvent, push, refundEvent, type FakeChannel } from '../helpers/channels.js';
 import { merchantOf, UNACTIVATED_REFUND } from '../helpers/disputes.js';
@@ -444,6 +445,48 @@ describe('channel refunds under both rule sets', () => {
           .executeTakeFirstOrThrow()
       ).state,
     ).toBe('CANCELLED');
+  });
+
+  it('a channel that never confirms an agreed refund raises support’s delay alert, not a buyer notice', async () => {
+    const p = await stocked(h, 1, { policy: UNACTIVATED_REFUND });
+    const { shop, item } = await connected(p);
+    const e = orderEvent(item, 1, h.ctx.clock.now());
+    await push(h, shop.id, SECRET, [e]);
+    await settleAfterCommit();
+    const r = refundEvent(e.channelOrderId, 'REQUESTED', new Date(h.ctx.clock.now().getTime() + 1000));
+    await push(h, shop.id, SECRET, [r]);
+    const row = await h.db.db
+      .selectFrom('channel_refunds')
+      .selectAll()
+      .where('channel_refund_id', '=', r.channelRefundId)
+      .executeTakeFirstOrThrow();
+    expect(
+      (
+        await h.db.db
+          .selectFrom('refund_requests')
+          .select('state')
+          .where('id', '=', row.request_id!)
+          .executeTakeFirstOrThrow()
+      ).state,
+    ).toBe('REFUNDING');
+    await h.testClock.advance(10 * 24 * 3600_000, systemActor('test'));
+    await h.app.kameng.sweep();
+    const alerts = await h.db.db
+      .selectFrom('alerts')
+      .selectAll()
+      .where('request_id', '=', row.request_id!)
+      .execute();
+    expect(alerts.map((a) => [a.kind, JSON.parse(a.data) as unknown])).toEqual([
+      ['PAYOUT_DELAYED', { refundedBy: 'CHANNEL' }],
+    ]);
+    const buyerNotes = await h.db.db
+      .selectFrom('notifications')
+      .innerJoin('channel_shops', 'channel_shops.buyer_user_id', 'notifications.user_id')
+      .select('notifications.kind')
+      .where('channel_shops.id', '=', shop.id)
+      .where('notifications.kind', '=', 'PAYOUT_DELAYED')
+      .execute();
+    expect(buyerNotes).toHaveLength(0);
   });
 
   it('a lost message is recovered by reconciliation (TMC pull and polling)', async () => {

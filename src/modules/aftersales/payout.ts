@@ -388,6 +388,34 @@ export async function payoutDelayed(trx: Db, requestId: string, at: Date): Promi
     .where('id', '=', requestId)
     .executeTakeFirst();
   if (!request || (request.state !== 'REFUNDING' && request.state !== 'REFUND_ABNORMAL')) return;
+  // A channel refund is paid by the channel: support follows it up there; the channel buyer has
+  // no Kameng inbox to tell.
+  if (request.idempotency_key.startsWith('channel:')) {
+    const raised = await raiseAlert(
+      trx,
+      'PAYOUT_DELAYED',
+      { type: 'refund_request', id: requestId },
+      requestId,
+      { refundedBy: 'CHANNEL' },
+      at,
+    );
+    if (raised)
+      await notify(
+        trx,
+        await supportUsers(trx),
+        {
+          kind: 'PAYOUT_DELAYED',
+          titleZh: '渠道退款未确认',
+          titleEn: 'Channel refund not confirmed',
+          bodyZh: `售后申请 ${request.request_no} 已同意退款，但渠道仍未确认退款成功，请到渠道后台核实。`,
+          bodyEn: `Refund request ${request.request_no} was agreed, but the channel has not confirmed the refund yet; check in the channel's back office.`,
+          link: `/support/refunds/${request.id}`,
+          object: { type: 'refund_request', id: request.id },
+        },
+        at,
+      );
+    return;
+  }
   const pending = await trx
     .selectFrom('payouts')
     .select(['id', 'provider', 'state', 'expected_arrival_at', 'destination'])
