@@ -96,6 +96,7 @@ function ConnectCard() {
   const lang = useLang();
   const qc = useQueryClient();
   const { message } = AntApp.useApp();
+  const errorText = useErrorText();
   const [form] = Form.useForm<ConnectForm>();
   const channel = Form.useWatch('channel', form) ?? 'TAOBAO';
   const [error, setError] = useState<unknown>(null);
@@ -126,7 +127,16 @@ function ConnectCard() {
   });
   return (
     <Card title={t('channels.connect.title')} data-testid="channel-connect">
-      <ErrorAlert error={error} />
+      {/* the API's own words: a 409 here is "connected by another merchant", not a stale edit */}
+      {error !== null && (
+        <Alert
+          type="error"
+          showIcon
+          data-testid="channel-connect-error"
+          title={errorText(error)}
+          style={{ marginBottom: 16 }}
+        />
+      )}
       <Form<ConnectForm>
         form={form}
         layout="vertical"
