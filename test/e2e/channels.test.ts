@@ -70,7 +70,7 @@ describe.skipIf(!haveChromium)('channel orders in the browser', () => {
       await logIn(shop, 'xingchen');
       await shop.goto(`${e2e.base}/sandbox/shop`);
       await shop.getByTestId('sandbox-channel-TAOBAO').click();
-      await shop.getByTestId('sandbox-shop-name').fill('星辰点卡淘宝店');
+      await shop.getByTestId('sandbox-shop-name').fill('星辰点卡 e2e 淘宝店');
       await shop.getByTestId('sandbox-shop-create').click();
       await shop.getByTestId('sandbox-credentials').waitFor();
       await phoneShot(shop, 'sandbox-credentials');
@@ -106,7 +106,8 @@ describe.skipIf(!haveChromium)('channel orders in the browser', () => {
         .toMatch(/凭证|AppSecret|拒绝/);
       await shop.getByTestId('channel-app-secret').fill(appSecret);
       await shop.getByTestId('channel-connect-submit').click();
-      const card = shop.getByTestId('channel-shop');
+      // (the demo may have connected shops of its own: this one is found by its name)
+      const card = shop.getByTestId('channel-shop').filter({ hasText: '星辰点卡 e2e 淘宝店' });
       await card.waitFor();
       await expect.poll(() => card.getByTestId('channel-shop-credentials').textContent()).toContain('••••');
       expect(await card.getByTestId('channel-shop-credentials').textContent()).not.toContain(appSecret);
