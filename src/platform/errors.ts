@@ -495,6 +495,11 @@ const catalog = {
     zh: '该渠道店铺已被其他商家绑定',
     en: 'This channel shop is already connected by another merchant',
   },
+  'channel.public_url_required': {
+    status: 409,
+    zh: '连接渠道店铺前请先设置 KAMENG_PUBLIC_URL（渠道推送地址和买家提取链接都基于它）',
+    en: 'Set KAMENG_PUBLIC_URL before connecting a channel shop: the channel’s push address and the buyers’ lookup links are built on it',
+  },
   'channel.item_not_mapped': {
     status: 422,
     zh: '渠道商品 {item} 未关联卡盟商品，无法发货',
@@ -722,6 +727,11 @@ const catalog = {
     status: 422,
     zh: '请先写下您的陈述（至少 2 个字）再提交',
     en: 'Write your statement (at least 2 characters) before submitting it',
+  },
+  'dispute.channel_order': {
+    status: 409,
+    zh: '渠道订单的退款由渠道（淘宝/拼多多/闲鱼）裁决，不能在卡盟申请仲裁',
+    en: 'A channel order’s refund is decided by the channel; it cannot be taken to arbitration here',
   },
   'dispute.not_contestable': {
     status: 409,

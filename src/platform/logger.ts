@@ -32,12 +32,37 @@ export const REDACT_PATHS = [
   ...SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]),
 ];
 
+/**
+ * Paths that carry a bearer secret — a channel buyer's lookup link token opens their keys — are
+ * logged with the token masked (redaction matches object keys, not parts of a URL).
+ */
+export function maskSecretPaths(url: string): string {
+  return url.replace(/\/(lookup|k)\/[A-Za-z0-9_-]{8,}/g, '/$1/[REDACTED]');
+}
+
+interface LoggedRequest {
+  method: string;
+  url: string;
+  host?: string;
+  ip?: string;
+  socket?: { remotePort?: number } | null;
+}
+
 export function loggerOptions(
   config: Pick<Config, 'logLevel' | 'env'>,
 ): Exclude<FastifyServerOptions['logger'], boolean | undefined> {
   return {
     level: config.logLevel,
     redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
+    serializers: {
+      req: (req: LoggedRequest) => ({
+        method: req.method,
+        url: maskSecretPaths(req.url),
+        host: req.host,
+        remoteAddress: req.ip,
+        remotePort: req.socket?.remotePort,
+      }),
+    },
   };
 }
 

@@ -11,7 +11,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAuditChain } from '../../src/platform/audit.js';
 import { systemActor } from '../../src/platform/actor.js';
-import { harness, type Harness } from '../helpers/app.js';
+import { harness, PASSWORD, type Harness } from '../helpers/app.js';
 import { fakeChannels, orderEvent, push, refundEvent, type FakeChannel } from '../helpers/channels.js';
 import { merchantOf, UNACTIVATED_REFUND } from '../helpers/disputes.js';
 import { stocked, type Stocked } from '../helpers/orders.js';
@@ -129,10 +129,61 @@ describe('connecting a shop', () => {
   });
 });
 
+describe('connecting again and without a public address', () => {
+  it('the same app key connected again keeps its shop (and the address the channel pushes to)', async () => {
+    const p = await stocked(h, 0);
+    const m = await merchantOf(h, p);
+    const body = {
+      channel: 'TAOBAO',
+      appKey: `again${Date.now()}`,
+      appSecret: SECRET,
+      sessionKey: 'session-abcdef',
+    };
+    const first = await m.post<Shop>('/api/merchant/channel-shops', body);
+    expect(first.status).toBe(201);
+    expect((await m.req('DELETE', `/api/merchant/channel-shops/${first.body.id}`)).status).toBe(200);
+    const again = await m.post<Shop & { status: string }>('/api/merchant/channel-shops', {
+      ...body,
+      appSecret: 'rotated-secret-999',
+    });
+    expect(again.status, JSON.stringify(again.body)).toBe(201);
+    expect(again.body).toMatchObject({
+      id: first.body.id,
+      status: 'ACTIVE',
+      notifyUrl: first.body.notifyUrl,
+    });
+    expect(again.body.credentialsMasked).toContain('rot••••99');
+  });
+
+  it('without KAMENG_PUBLIC_URL a real channel cannot be connected (its links would lead nowhere)', async () => {
+    const real = await harness({ KAMENG_SANDBOX_GATEWAYS: 'off' });
+    try {
+      const p = await stocked(real, 0);
+      const u = await real.db.db
+        .selectFrom('users')
+        .select('username')
+        .where('id', '=', p.shop.userId)
+        .executeTakeFirstOrThrow();
+      const m = real.client();
+      expect((await m.login(u.username, PASSWORD)).status).toBe(200);
+      const res = await m.post('/api/merchant/channel-shops', {
+        channel: 'PDD',
+        appKey: 'app12345',
+        appSecret: SECRET,
+        sessionKey: 'session-abcdef',
+      });
+      expect(res.status).toBe(409);
+      expect((res.body as { code: string }).code).toBe('channel.public_url_required');
+    } finally {
+      await real.close();
+    }
+  });
+});
+
 describe('channel orders', () => {
   it('a duplicated, concurrent order message delivers once: one order, sealed keys, one confirmation', async () => {
     const p = await stocked(h, 5, { policy: UNACTIVATED_REFUND });
-    const { shop, item, fake } = await connected(p);
+    const { m, shop, item, fake } = await connected(p);
     const e = orderEvent(item, 2, h.ctx.clock.now());
     const results = await Promise.all([1, 2, 3].map(() => push(h, shop.id, SECRET, [e])));
     for (const r of results) expect(r.statusCode, r.body).toBe(200);
@@ -161,6 +212,11 @@ describe('channel orders', () => {
       .where('reference_id', '=', order.id)
       .execute();
     expect(postings).toHaveLength(0);
+    // …and none of it is the shop's Kameng money: not held in escrow, not a Kameng sale.
+    const fin = await m.get<{ escrowFen: number; sales: { grossFen: number } }>('/api/merchant/finance');
+    expect(fin.status).toBe(200);
+    expect(fin.body.escrowFen).toBe(0);
+    expect(fin.body.sales.grossFen).toBe(0);
     expect(fake.deliveries.filter((d) => d.channelOrderId === e.channelOrderId)).toHaveLength(1);
     expect(fake.deliveries.find((d) => d.channelOrderId === e.channelOrderId)!.message).not.toMatch(/P\d+x/); // never a key
     expect((await verifyAuditChain(h.db.db)).ok).toBe(true);
@@ -241,7 +297,13 @@ describe('channel refunds under both rule sets', () => {
     );
     expect((await push(h, shop.id, SECRET, [requested])).statusCode).toBe(200);
     await settleAfterCommit();
-    expect(await keyStates([sold.id])).toEqual(['AVAILABLE']);
+    // Agreed: the key is held — sealed, and no longer revealable — until the channel has paid.
+    expect(await keyStates([sold.id])).toEqual(['SEALED']);
+    const { token } = lookupFrom(fake, e.channelOrderId);
+    const held = await h
+      .client()
+      .post<{ code: string }>(`/api/lookup/${token}/reveal`, { unitId: sold.unit_id });
+    expect(held.body.code).toBe('inventory.unit_in_refund');
     expect(
       fake.answers.filter((a) => a.channelRefundId === requested.channelRefundId).map((a) => a.agree),
     ).toEqual([true]);
@@ -271,6 +333,7 @@ describe('channel refunds under both rule sets', () => {
       .where('id', '=', request.id)
       .executeTakeFirstOrThrow();
     expect(done.state).toBe('REFUNDED');
+    expect(await keyStates([sold.id])).toEqual(['AVAILABLE']); // paid by the channel: back in stock
     const order = await h.db.db
       .selectFrom('orders')
       .select('state')
@@ -406,14 +469,17 @@ describe('channel refunds under both rule sets', () => {
       .where('units.order_id', '=', (await channelOrder(shop.id, e.channelOrderId))[0].order_id!)
       .where('key_events.kind', '=', 'DELIVERED')
       .execute();
-    expect((await keyStates(delivered.map((k) => k.key_id))).sort()).toEqual(['AVAILABLE', 'SEALED']); // one of two refunded
     expect(fake.answers.some((a) => a.channelRefundId === r.channelRefundId && a.agree)).toBe(true);
+    await push(h, shop.id, SECRET, [
+      { ...r, status: 'SUCCESS', decidedBy: 'SELLER', modifiedAt: new Date(now.getTime() + 2000) },
+    ]);
+    expect((await keyStates(delivered.map((k) => k.key_id))).sort()).toEqual(['AVAILABLE', 'SEALED']); // one of two refunded
 
     // A revealed unit's refund the buyer then cancels on the channel: the request is cancelled.
     const { token } = lookupFrom(fake, e.channelOrderId);
     const guest = h.client();
     const view = await guest.get<Lookup>(`/api/lookup/${token}`);
-    const sealed = view.body.units.find((u) => u.state === 'SEALED')!;
+    const sealed = view.body.units.find((u) => u.state === 'SEALED' && !u.inRefund)!;
     expect((await guest.post(`/api/lookup/${token}/reveal`, { unitId: sealed.unitId })).status).toBe(200);
     const r2 = refundEvent(e.channelOrderId, 'REQUESTED', new Date(now.getTime() + 3000), {
       channelRefundId: `R2-${e.channelOrderId}`,
@@ -489,6 +555,154 @@ describe('channel refunds under both rule sets', () => {
     expect(buyerNotes).toHaveLength(0);
   });
 
+  it('agreed, then withdrawn on the channel before it paid: the request closes and the key is the buyer’s again', async () => {
+    const p = await stocked(h, 1, { policy: UNACTIVATED_REFUND });
+    const { shop, item, fake } = await connected(p);
+    const e = orderEvent(item, 1, h.ctx.clock.now());
+    await push(h, shop.id, SECRET, [e]);
+    await settleAfterCommit();
+    const r = refundEvent(e.channelOrderId, 'REQUESTED', new Date(h.ctx.clock.now().getTime() + 1000));
+    await push(h, shop.id, SECRET, [r]);
+    const row = await h.db.db
+      .selectFrom('channel_refunds')
+      .selectAll()
+      .where('channel_refund_id', '=', r.channelRefundId)
+      .executeTakeFirstOrThrow();
+    const stateOf = async () =>
+      (
+        await h.db.db
+          .selectFrom('refund_requests')
+          .select('state')
+          .where('id', '=', row.request_id!)
+          .executeTakeFirstOrThrow()
+      ).state;
+    expect(await stateOf()).toBe('REFUNDING');
+    await push(h, shop.id, SECRET, [
+      {
+        ...r,
+        status: 'CLOSED',
+        decidedBy: 'BUYER',
+        modifiedAt: new Date(h.ctx.clock.now().getTime() + 2000),
+      },
+    ]);
+    expect(await stateOf()).toBe('CLOSED');
+    const [order] = await channelOrder(shop.id, e.channelOrderId);
+    const units = await h.db.db
+      .selectFrom('units')
+      .select('refunded_at')
+      .where('order_id', '=', order.order_id!)
+      .execute();
+    expect(units).toEqual([{ refunded_at: null }]);
+    const { token } = lookupFrom(fake, e.channelOrderId);
+    const guest = h.client();
+    const view = await guest.get<Lookup>(`/api/lookup/${token}`);
+    expect(view.body.units).toMatchObject([{ state: 'SEALED', inRefund: false }]);
+    expect(
+      (await guest.post(`/api/lookup/${token}/reveal`, { unitId: view.body.units[0].unitId })).status,
+    ).toBe(200);
+  });
+
+  it('a refusal made in the channel’s back office is the merchant’s; SUCCESS after it without the staff is not an override', async () => {
+    const p = await stocked(h, 1, { policy: UNACTIVATED_REFUND });
+    const { shop, item, fake } = await connected(p);
+    const e = orderEvent(item, 1, h.ctx.clock.now());
+    await push(h, shop.id, SECRET, [e]);
+    await settleAfterCommit();
+    const { token } = lookupFrom(fake, e.channelOrderId);
+    const guest = h.client();
+    const view = await guest.get<Lookup>(`/api/lookup/${token}`);
+    expect(
+      (await guest.post(`/api/lookup/${token}/reveal`, { unitId: view.body.units[0].unitId })).status,
+    ).toBe(200);
+    const t = (sec: number) => new Date(h.ctx.clock.now().getTime() + sec * 1000);
+    const r = refundEvent(e.channelOrderId, 'REQUESTED', t(1));
+    await push(h, shop.id, SECRET, [r]);
+    await push(h, shop.id, SECRET, [{ ...r, status: 'REFUSED', decidedBy: 'SELLER', modifiedAt: t(2) }]);
+    const row = await h.db.db
+      .selectFrom('channel_refunds')
+      .selectAll()
+      .where('channel_refund_id', '=', r.channelRefundId)
+      .executeTakeFirstOrThrow();
+    const rejected = await h.db.db
+      .selectFrom('refund_requests')
+      .selectAll()
+      .where('id', '=', row.request_id!)
+      .executeTakeFirstOrThrow();
+    expect(rejected).toMatchObject({
+      state: 'REJECTED',
+      decision_code: 'CHANNEL_REFUSED',
+      decided_role: 'channel',
+    });
+    // The seller then agrees on the channel after all (no intervention): refunded, not overridden.
+    await push(h, shop.id, SECRET, [{ ...r, status: 'SUCCESS', decidedBy: 'SELLER', modifiedAt: t(3) }]);
+    const after = await h.db.db
+      .selectFrom('refund_requests')
+      .select(['state', 'decision_code'])
+      .where('id', '=', row.request_id!)
+      .executeTakeFirstOrThrow();
+    expect(after).toEqual({ state: 'REFUNDED', decision_code: 'CHANNEL_DECIDED' });
+    expect(
+      (
+        await h.db.db
+          .selectFrom('channel_refunds')
+          .select('overridden')
+          .where('id', '=', row.id)
+          .executeTakeFirstOrThrow()
+      ).overridden,
+    ).toBe(0);
+  });
+
+  it('support decides when the merchant is silent; the merchant cannot take a channel refund to arbitration; the channel buyer gets no inbox notices', async () => {
+    const p = await stocked(h, 1, { policy: UNACTIVATED_REFUND });
+    const { m, shop, item, fake } = await connected(p);
+    const e = orderEvent(item, 1, h.ctx.clock.now());
+    await push(h, shop.id, SECRET, [e]);
+    await settleAfterCommit();
+    const { token } = lookupFrom(fake, e.channelOrderId);
+    const guest = h.client();
+    const view = await guest.get<Lookup>(`/api/lookup/${token}`);
+    expect(
+      (await guest.post(`/api/lookup/${token}/reveal`, { unitId: view.body.units[0].unitId })).status,
+    ).toBe(200);
+    const r = refundEvent(e.channelOrderId, 'REQUESTED', new Date(h.ctx.clock.now().getTime() + 1000), {
+      reason: '与描述不符',
+    });
+    await push(h, shop.id, SECRET, [r]);
+    const row = await h.db.db
+      .selectFrom('channel_refunds')
+      .selectAll()
+      .where('channel_refund_id', '=', r.channelRefundId)
+      .executeTakeFirstOrThrow();
+    await h.testClock.advance(6 * 24 * 3600_000, systemActor('test'));
+    await h.app.kameng.sweep();
+    const support = await h.loggedIn({ role: 'support' });
+    const queued = await support.get<{ state: string; version: number }>(`/api/refunds/${row.request_id}`);
+    expect(queued.body.state).toBe('SUPPORT_REVIEW');
+    const ok = await support.post(`/api/refunds/${row.request_id}/decision`, {
+      action: 'APPROVE',
+      version: queued.body.version,
+      acknowledgeWarnings: true,
+    });
+    expect(ok.status, JSON.stringify(ok.body)).toBe(200);
+    await settleAfterCommit();
+    expect(fake.answers.filter((a) => a.channelRefundId === r.channelRefundId).map((a) => a.agree)).toEqual([
+      true,
+    ]);
+    const seen = await m.get<{ actions: string[] }>(`/api/refunds/${row.request_id}`);
+    expect(seen.body.actions).not.toContain('DISPUTE');
+    const disputed = await m.post<{ code: string }>(`/api/refunds/${row.request_id}/dispute`, {
+      note: '买家已查看卡密，不应退款',
+    });
+    expect(disputed.body.code).toBe('dispute.channel_order');
+    const buyerNotes = await h.db.db
+      .selectFrom('notifications')
+      .innerJoin('channel_shops', 'channel_shops.buyer_user_id', 'notifications.user_id')
+      .select('notifications.kind')
+      .where('channel_shops.id', '=', shop.id)
+      .execute();
+    expect(buyerNotes).toEqual([]);
+  });
+
   it('a lost message is recovered by reconciliation (TMC pull and polling)', async () => {
     const p = await stocked(h, 2, { policy: UNACTIVATED_REFUND });
     const { m, shop, item, fake } = await connected(p, 'TAOBAO');
@@ -532,7 +746,7 @@ describe('the lookup without an account', () => {
   let shopId: string;
   let item: string;
   beforeAll(async () => {
-    const p = await stocked(h, 4, { policy: UNACTIVATED_REFUND });
+    const p = await stocked(h, 8, { policy: UNACTIVATED_REFUND });
     ({
       fake,
       item,
@@ -606,7 +820,8 @@ describe('the lookup without an account', () => {
     expect(bodies.size).toBe(2); // one "not found" answer, one "throttled" answer
     // Throttled means throttled: the right code from that address is refused too.
     expect((await attacker.post('/api/lookup', { orderNo: real.orderNo, code: real.code })).status).toBe(429);
-    expect((await attacker.get(`/api/lookup/${real.token}`)).status).toBe(429);
+    // The link is not a guess: a throttled address (a NAT shared with a guesser) still opens it.
+    expect((await attacker.get(`/api/lookup/${real.token}`)).status).toBe(200);
     // The order number itself is locked after 5 wrong codes, whichever addresses send them.
     const target = orderEvent(item, 1, h.ctx.clock.now());
     await push(h, shopId, SECRET, [target]);
@@ -619,5 +834,36 @@ describe('the lookup without an account', () => {
     expect((await h.client().post('/api/lookup', { orderNo: t.orderNo, code: t.code })).status).toBe(429);
     // The link is not affected by the order-number lock.
     expect((await h.client().get(`/api/lookup/${t.token}`)).status).toBe(200);
+  });
+
+  it('concurrent guesses for one order number from many addresses get exactly five tries', async () => {
+    const e = orderEvent(item, 1, h.ctx.clock.now());
+    await push(h, shopId, SECRET, [e]);
+    await settleAfterCommit();
+    const t = lookupFrom(fake, e.channelOrderId);
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        h.client().post('/api/lookup', { orderNo: t.orderNo, code: `GUESS${i}AB` }),
+      ),
+    );
+    const count = (status: number) => answers.filter((a) => a.status === status).length;
+    expect([count(404), count(429)]).toEqual([5, 35]);
+  });
+
+  it('lookup tokens never reach the logs', async () => {
+    const e = orderEvent(item, 1, h.ctx.clock.now());
+    await push(h, shopId, SECRET, [e]);
+    await settleAfterCommit();
+    const t = lookupFrom(fake, e.channelOrderId);
+    const guest = h.client();
+    const view = await guest.get<Lookup>(`/api/lookup/${t.token}`);
+    expect(view.status).toBe(200);
+    expect(
+      (await guest.post(`/api/lookup/${t.token}/reveal`, { unitId: view.body.units[0].unitId })).status,
+    ).toBe(200);
+    const logs = h.logs.join('\n');
+    expect(logs).toContain('/api/lookup/[REDACTED]');
+    expect(logs).not.toContain(t.token);
+    expect(logs).not.toContain(t.code);
   });
 });

@@ -21,19 +21,24 @@ const STATES: RefundState[] = [
   'CANCELLED',
   'CLOSED',
 ];
-const ROLES: RefundActor[] = ['buyer', 'merchant', 'support', 'system', 'arbitrator'];
+const ROLES: RefundActor[] = ['buyer', 'merchant', 'support', 'system', 'arbitrator', 'channel'];
 
-/** The edges spec §7/§8 call for, with who takes them. Anything not listed is refused. */
+/**
+ * The edges spec §7/§8 call for, with who takes them — `channel` for a channel order's refund, moved
+ * by the channel's own states (spec §11). Anything not listed is refused.
+ */
 const EXPECTED: Record<string, RefundActor[]> = {
-  'PENDING_REVIEW>APPROVED': ['merchant', 'system'],
-  'PENDING_REVIEW>REJECTED': ['merchant'],
+  'PENDING_REVIEW>APPROVED': ['merchant', 'system', 'channel'],
+  'PENDING_REVIEW>REJECTED': ['merchant', 'channel'],
   'PENDING_REVIEW>AWAITING_BUYER': ['merchant'],
   'PENDING_REVIEW>SUPPORT_REVIEW': ['system'],
-  'PENDING_REVIEW>CANCELLED': ['buyer'],
-  'SUPPORT_REVIEW>APPROVED': ['support'],
-  'SUPPORT_REVIEW>REJECTED': ['support'],
+  'PENDING_REVIEW>CANCELLED': ['buyer', 'channel'],
+  'PENDING_REVIEW>CLOSED': ['channel'],
+  'SUPPORT_REVIEW>APPROVED': ['support', 'channel'],
+  'SUPPORT_REVIEW>REJECTED': ['support', 'channel'],
   'SUPPORT_REVIEW>AWAITING_BUYER': ['support'],
-  'SUPPORT_REVIEW>CANCELLED': ['buyer'],
+  'SUPPORT_REVIEW>CANCELLED': ['buyer', 'channel'],
+  'SUPPORT_REVIEW>CLOSED': ['channel'],
   'AWAITING_BUYER>PENDING_REVIEW': ['buyer'],
   'AWAITING_BUYER>SUPPORT_REVIEW': ['buyer'],
   'AWAITING_BUYER>CLOSED': ['system'],
@@ -41,12 +46,15 @@ const EXPECTED: Record<string, RefundActor[]> = {
   'APPROVED>REFUNDING': ['system'],
   'REFUNDING>REFUNDED': ['system'],
   'REFUNDING>REFUND_ABNORMAL': ['system'],
+  'REFUNDING>CLOSED': ['channel'],
   'REFUND_ABNORMAL>REFUNDING': ['buyer', 'support', 'system'],
   'REFUND_ABNORMAL>REFUNDED': ['system'],
   'REJECTED>PENDING_REVIEW': ['buyer'],
   'REJECTED>SUPPORT_REVIEW': ['buyer'],
   'REJECTED>DISPUTED': ['buyer'],
-  'REJECTED>CLOSED': ['buyer', 'system'],
+  'REJECTED>CLOSED': ['buyer', 'system', 'channel'],
+  // a channel order (Stage 7): the channel's staff refunded over the merchant's refusal
+  'REJECTED>APPROVED': ['channel'],
   // the arbitrator's final decision executes itself (Stage 6)
   'DISPUTED>APPROVED': ['arbitrator'],
   'DISPUTED>CLOSED': ['arbitrator'],

@@ -10,7 +10,7 @@
  */
 import { systemActor, type Actor, type UserActor } from '../../platform/actor.js';
 import { appendAudit } from '../../platform/audit.js';
-import type { Db } from '../../platform/db/dialect.js';
+import { now, type Db } from '../../platform/db/dialect.js';
 import type { RefundState, Row } from '../../platform/db/schema.js';
 import { fail } from '../../platform/errors.js';
 import { requestHash } from '../../platform/idempotency.js';
@@ -20,19 +20,26 @@ import { cancelPhase, reviewDue } from './deadlines.js';
 import type { RefundReason } from './explain.js';
 import { assess } from './facts.js';
 import { lockRequest, requestMachine } from './lifecycle.js';
-import { approveAndPay, finishRefunded } from './payout.js';
+import { approveAndPay, finishRefunded, takeBackUnits } from './payout.js';
+import { cancelDeadline } from '../../platform/deadlines.js';
+import { resolveAlerts } from '../../platform/alerts.js';
 import type { AfterSalesContext } from './requests.js';
 
-/** The channel buyer's words, read for the nearest Kameng reason (the rules differ by side). */
+/**
+ * The channel buyer's words, read for the nearest Kameng reason. A channel names no reason code;
+ * words that name no fault of the goods are a personal reason — the no-reason return of 消法 §25
+ * (NO_LONGER_NEEDED), which a sealed key has whatever the buyer writes — never 其他 (OTHER would
+ * send a sealed key's refund to review that the rules would grant anyway).
+ */
 export function reasonFromChannel(text: string): RefundReason {
   const t = text.toLowerCase();
-  if (/拍错|误拍|拍多|多拍|mistake/.test(t)) return 'MISTAKEN_PURCHASE';
+  if (/拍错|误拍|拍多|多拍|买错|买多|多买|不小心|mistake|wrong item/.test(t)) return 'MISTAKEN_PURCHASE';
   if (/重复|duplicate/.test(t)) return 'DUPLICATE_ORDER';
-  if (/不想要|不需要|不要了|no longer|changed my mind/.test(t)) return 'NO_LONGER_NEEDED';
-  if (/无效|不能用|用不了|错误|已被使用|已使用|已激活|invalid|not work/.test(t)) return 'DEFECTIVE';
-  if (/未发货|没收到|未收到|not delivered/.test(t)) return 'NOT_DELIVERED';
-  if (/描述不符|不符|not as described/.test(t)) return 'NOT_AS_DESCRIBED';
-  return 'OTHER';
+  if (/无效|不能用|用不了|错误|已被使用|已使用|被激活|已激活|invalid|not work|used/.test(t))
+    return 'DEFECTIVE';
+  if (/未发货|没发货|没收到|未收到|not delivered|not received/.test(t)) return 'NOT_DELIVERED';
+  if (/描述不符|与描述|不符|not as described/.test(t)) return 'NOT_AS_DESCRIBED';
+  return 'NO_LONGER_NEEDED';
 }
 
 export interface ChannelRefundOpen {
@@ -146,8 +153,10 @@ export async function openChannelRequest(
 
 /** What the channel says became of its refund, as it moves the Kameng request. */
 export type ChannelOutcome =
-  | { kind: 'AGREED' } // agreed on the channel (its timeout, or the seller in the channel's back office)
-  | { kind: 'REFUNDED'; by: 'SELLER' | 'CHANNEL' | 'TIMEOUT' | 'BUYER' | null }
+  // agreed on the channel (its staff, its timeout, or the seller in the channel's back office)
+  | { kind: 'AGREED'; by: 'SELLER' | 'CHANNEL' | 'TIMEOUT' | 'BUYER' | null; intervened: boolean }
+  | { kind: 'REFUSED' } // refused on the channel (the seller in the channel's back office, or our own answer)
+  | { kind: 'REFUNDED'; by: 'SELLER' | 'CHANNEL' | 'TIMEOUT' | 'BUYER' | null; intervened: boolean }
   | { kind: 'CLOSED'; cancelledByBuyer: boolean }
   | { kind: 'INTERVENING' };
 
@@ -155,8 +164,8 @@ const CHANNEL_OPEN: readonly RefundState[] = ['PENDING_REVIEW', 'SUPPORT_REVIEW'
 
 /**
  * Applies a channel's refund state to its Kameng request (idempotent: a state already applied, or
- * an outcome the request has moved past, changes nothing). Returns whether the channel refunded
- * over the merchant's refusal (the caller records it on the channel refund).
+ * an outcome the request has moved past, changes nothing). Returns whether the channel's staff
+ * refunded over the merchant's refusal (the caller records it on the channel refund).
  */
 export async function applyChannelOutcome(
   trx: Db,
@@ -178,7 +187,38 @@ export async function applyChannelOutcome(
         at: c.at,
       });
       return { overridden: false, changed: true };
+    case 'REFUSED': {
+      // Our own refusal coming back is already REJECTED; a refusal made in the channel's back office
+      // while the request waits here is recorded as the merchant's, taken on the channel.
+      if (r.state !== 'PENDING_REVIEW' && r.state !== 'SUPPORT_REVIEW') return none;
+      await cancelPhase(trx, r.id, r.version);
+      await requestMachine.transition(trx, {
+        row: r,
+        to: 'REJECTED',
+        by: 'channel',
+        actor: c.actor,
+        at: c.at,
+        set: { decision_code: 'CHANNEL_REFUSED', decided_role: 'channel', decided_at: now(c.at) },
+        data: { channel: c.channelName },
+      });
+      return { overridden: false, changed: true };
+    }
     case 'CLOSED': {
+      if (r.state === 'REFUNDING') {
+        // Agreed here, withdrawn on the channel before it paid: nothing was refunded and the units
+        // were never taken back (approveAndPay holds them for a channel order) — they are free again.
+        await cancelDeadline(trx, 'PAYOUT_DELAY', r.id);
+        await resolveAlerts(trx, r.id, ['PAYOUT_DELAYED'], { by: null, what: 'CHANNEL_CLOSED', at: c.at });
+        await requestMachine.transition(trx, {
+          row: r,
+          to: 'CLOSED',
+          by: 'channel',
+          actor: c.actor,
+          at: c.at,
+          data: { channel: c.channelName, cancelledByBuyer: outcome.cancelledByBuyer, afterAgreement: true },
+        });
+        return { overridden: false, changed: true };
+      }
       if (!CHANNEL_OPEN.includes(r.state)) return none;
       await cancelPhase(trx, r.id, r.version);
       const to = outcome.cancelledByBuyer && r.state !== 'REJECTED' ? 'CANCELLED' : 'CLOSED';
@@ -196,8 +236,10 @@ export async function applyChannelOutcome(
     case 'REFUNDED': {
       let overridden = false;
       if (CHANNEL_OPEN.includes(r.state)) {
-        overridden = r.state === 'REJECTED';
-        const by = outcome.kind === 'REFUNDED' ? outcome.by : null;
+        const by = outcome.by;
+        // Over the merchant's refusal only when the channel's staff decided it (小二/平台介入): the
+        // merchant agreeing in the channel's back office, or the channel's timeout, is not that.
+        overridden = r.state === 'REJECTED' && (by === 'CHANNEL' || outcome.intervened);
         await approveAndPay(trx, ctx, {
           request: r,
           by: 'channel',
@@ -206,7 +248,9 @@ export async function applyChannelOutcome(
           code: overridden ? 'CHANNEL_OVERRODE' : by === 'TIMEOUT' ? 'CHANNEL_TIMEOUT' : 'CHANNEL_DECIDED',
           note: overridden
             ? `${c.channelName} 平台介入后判定退款（推翻商家的拒绝）`
-            : `${c.channelName} 已同意退款`,
+            : by === 'TIMEOUT'
+              ? `${c.channelName} 因商家超时未处理自动同意退款`
+              : `${c.channelName} 已同意退款`,
         });
         if (overridden)
           await appendAudit(trx, {
@@ -219,12 +263,16 @@ export async function applyChannelOutcome(
           });
       } else if (r.state !== 'REFUNDING') return none;
       if (outcome.kind === 'AGREED') return { overridden, changed: true };
-      const now = await trx
+      // The channel paid: the units come back now (sealed keys to stock, revealed ones voided).
+      const current = await trx
         .selectFrom('refund_requests')
         .selectAll()
         .where('id', '=', r.id)
         .executeTakeFirstOrThrow();
-      if (now.state === 'REFUNDING') await finishRefunded(trx, now, c.at, c.actor);
+      if (current.state === 'REFUNDING') {
+        await takeBackUnits(trx, { actor: c.actor, at: c.at, engine: ctx.engine }, r.id, 'CHANNEL_REFUNDED');
+        await finishRefunded(trx, current, c.at, c.actor);
+      }
       return { overridden, changed: true };
     }
   }

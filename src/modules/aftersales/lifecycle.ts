@@ -19,7 +19,7 @@ export type RefundActor = 'buyer' | 'merchant' | 'support' | 'system' | 'arbitra
 export const refundTransitions: Transitions<RefundState, RefundActor, 'supplementOpen' | 'escalationOpen'> = {
   PENDING_REVIEW: {
     APPROVED: { by: ['merchant', 'system', 'channel'] }, // system: sealed-and-eligible, or eligible at timeout
-    REJECTED: { by: ['merchant'] },
+    REJECTED: { by: ['merchant', 'channel'] }, // channel: the merchant refused in the channel's back office
     AWAITING_BUYER: { by: ['merchant'] }, // 待补充材料
     SUPPORT_REVIEW: { by: ['system'] }, // the merchant missed its deadline on a request needing judgement
     CANCELLED: { by: ['buyer', 'channel'] },
@@ -27,7 +27,7 @@ export const refundTransitions: Transitions<RefundState, RefundActor, 'supplemen
   },
   SUPPORT_REVIEW: {
     APPROVED: { by: ['support', 'channel'] },
-    REJECTED: { by: ['support'] },
+    REJECTED: { by: ['support', 'channel'] },
     AWAITING_BUYER: { by: ['support'] },
     CANCELLED: { by: ['buyer', 'channel'] },
     CLOSED: { by: ['channel'] },
@@ -42,6 +42,8 @@ export const refundTransitions: Transitions<RefundState, RefundActor, 'supplemen
   REFUNDING: {
     REFUNDED: { by: ['system'] },
     REFUND_ABNORMAL: { by: ['system'] },
+    // a channel order: the buyer withdrew on the channel before it paid (its units were never taken back)
+    CLOSED: { by: ['channel'] },
   },
   // ABNORMAL (frozen 零钱, closed card): the buyer picks the platform balance, or support reroutes
   // or retries; the new payout takes the request back to REFUNDING.

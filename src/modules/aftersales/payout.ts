@@ -42,6 +42,57 @@ export interface Approval {
   amountFen?: number;
 }
 
+/** The units a request still holds, with their keys' states. */
+const heldUnits = (trx: Db, requestId: string) =>
+  trx
+    .selectFrom('refund_request_units')
+    .innerJoin('units', 'units.id', 'refund_request_units.unit_id')
+    .leftJoin('keys', 'keys.unit_id', 'units.id')
+    .select(['units.id as unit_id', 'units.refunded_at', 'keys.state'])
+    .where('refund_request_units.request_id', '=', requestId)
+    // an arbitrator may award some of the units: the others were released by the decision
+    .where('refund_request_units.released_at', 'is', null)
+    .execute();
+
+/**
+ * An instant approval rests on every key still being sealed: if one was revealed meanwhile, the
+ * basis is gone — the caller gets a conflict and the request is judged again.
+ */
+async function assertStillSealed(trx: Db, requestId: string): Promise<void> {
+  const units = await heldUnits(trx, requestId);
+  if (units.some((u) => u.state !== 'SEALED' && u.state !== 'INVALID'))
+    fail('request.conflict', { field: 'unitIds' });
+}
+
+/**
+ * The units of a refund come back (spec §5): a sealed key never left the platform and returns to
+ * stock; a revealed one is voided; each unit is marked refunded.
+ */
+export async function takeBackUnits(
+  trx: Db,
+  c: { actor: Actor; at: Date; engine: AfterSalesContext['engine'] },
+  requestId: string,
+  code: string,
+): Promise<void> {
+  const units = await heldUnits(trx, requestId);
+  if (units.some((u) => u.refunded_at !== null)) fail('refund.unit_refunded');
+  if (code === 'AUTO_SEALED_ELIGIBLE' && units.some((u) => u.state !== 'SEALED' && u.state !== 'INVALID'))
+    fail('request.conflict', { field: 'unitIds' });
+  const ofState = (s: string) => [...new Set(units.filter((u) => u.state === s).map((u) => u.unit_id))];
+  await returnToStock(trx, c, ofState('SEALED'));
+  await voidUnitKeys(trx, c, ofState('REVEALED'));
+  if (units.length > 0)
+    await trx
+      .updateTable('units')
+      .set({ refunded_at: now(c.at) })
+      .where(
+        'id',
+        'in',
+        units.map((u) => u.unit_id),
+      )
+      .execute();
+}
+
 /** Approves a request and starts its refund (the payout is sent once the transaction commits). */
 export async function approveAndPay(trx: Db, ctx: AfterSalesContext, a: Approval): Promise<void> {
   // What approval needs of the request (buyer, order, amount, number) does not change with it.
@@ -69,45 +120,21 @@ export async function approveAndPay(trx: Db, ctx: AfterSalesContext, a: Approval
     },
     data: { code: a.code },
   });
-  const units = await trx
-    .selectFrom('refund_request_units')
-    .innerJoin('units', 'units.id', 'refund_request_units.unit_id')
-    .leftJoin('keys', 'keys.unit_id', 'units.id')
-    .select(['units.id as unit_id', 'units.refunded_at', 'keys.state'])
-    .where('refund_request_units.request_id', '=', request.id)
-    // an arbitrator may award some of the units: the others were released by the decision
-    .where('refund_request_units.released_at', 'is', null)
-    .execute();
-  if (units.some((u) => u.refunded_at !== null)) fail('refund.unit_refunded');
-  // An instant approval rests on every key still being sealed: if one was revealed meanwhile,
-  // the basis is gone — the caller gets a conflict and the request is judged again.
-  if (a.code === 'AUTO_SEALED_ELIGIBLE' && units.some((u) => u.state !== 'SEALED' && u.state !== 'INVALID'))
-    fail('request.conflict', { field: 'unitIds' });
-  const c = { actor: a.actor, at: a.at, engine: ctx.engine };
-  // Spec §5: a sealed key never left the platform and returns to stock; a revealed one is voided.
-  const ofState = (s: string) => [...new Set(units.filter((u) => u.state === s).map((u) => u.unit_id))];
-  await returnToStock(trx, c, ofState('SEALED'));
-  await voidUnitKeys(trx, c, ofState('REVEALED'));
-  if (units.length > 0)
-    await trx
-      .updateTable('units')
-      .set({ refunded_at: now(a.at) })
-      .where(
-        'id',
-        'in',
-        units.map((u) => u.unit_id),
-      )
-      .execute();
-  // A refunded membership ends its member prices (spec §2).
   const order = await trx
     .selectFrom('orders')
     .select(['kind', 'payment_method'])
     .where('id', '=', request.order_id)
     .executeTakeFirstOrThrow();
-  if (order.kind === 'MEMBERSHIP') await refundMembership(trx, c, request.order_id, request.id);
   // A channel order's money is on the channel (spec §11): the channel refunds it once told to agree
-  // (unless its own staff or timeout decided), and Kameng records the refund when it reports it.
+  // (unless its own staff or timeout decided). Its units stay held by the request — a sealed key
+  // cannot be revealed meanwhile — and are taken back only when the channel reports the refund
+  // (`takeBackUnits`), so a refund the buyer cancels on the channel leaves them as they were.
   const channel = order.payment_method === 'CHANNEL';
+  const c = { actor: a.actor, at: a.at, engine: ctx.engine };
+  if (!channel) await takeBackUnits(trx, c, request.id, a.code);
+  else if (a.code === 'AUTO_SEALED_ELIGIBLE') await assertStillSealed(trx, request.id);
+  // A refunded membership ends its member prices (spec §2).
+  if (order.kind === 'MEMBERSHIP') await refundMembership(trx, c, request.order_id, request.id);
   if (channel && a.by !== 'channel')
     await ctx.afterSales.channelAnswer(trx, { actor: a.actor, at: a.at }, request, {
       agree: true,

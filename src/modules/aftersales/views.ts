@@ -176,6 +176,7 @@ function actionsFor(
   const approved = s === 'APPROVED' || s === 'REFUNDING' || s === 'REFUNDED' || s === 'REFUND_ABNORMAL';
   if (
     viewer === 'merchant' &&
+    !channel &&
     merchantMissed &&
     bySupport &&
     approved &&

@@ -151,14 +151,25 @@ export async function answerRefundCheck(
         .onRef('channel_orders.shop_id', '=', 'channel_refunds.shop_id')
         .onRef('channel_orders.channel_order_id', '=', 'channel_refunds.channel_order_id'),
     )
-    .select(['refund_requests.state', 'channel_orders.order_id', 'channel_refunds.id'])
+    .select([
+      'refund_requests.state',
+      'refund_requests.decision_code',
+      'channel_orders.order_id',
+      'channel_refunds.id',
+    ])
     .where('channel_refunds.shop_id', '=', shop.id)
     .where('channel_refunds.channel_refund_id', '=', check.channelRefundId)
     .executeTakeFirst();
   let reply: RefundCheckReply;
   if (!refund?.order_id) reply = { refundable: true, message: '卡盟未发放该订单的卡密，可以退款' };
   else if (refund.state === 'REFUNDING' || refund.state === 'REFUNDED')
-    reply = { refundable: true, message: '卡密未拆封，已作废并退回库存，可以退款' };
+    reply = {
+      refundable: true,
+      message:
+        refund.decision_code === 'AUTO_SEALED_ELIGIBLE'
+          ? '卡密未拆封，已冻结（不能再查看），退款成功后退回库存，可以退款'
+          : '商家已同意退款',
+    };
   else reply = { refundable: false, message: '卡密已被查看或使用，需商家审核后答复' };
   await log(ctx, {
     shopId: shop.id,

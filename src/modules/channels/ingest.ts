@@ -12,7 +12,12 @@ import { newOrderedId, randomToken, sha256 } from '../../platform/ids.js';
 import { afterCommit, unitOfWork } from '../../platform/unit-of-work.js';
 import { fallbackLogger } from '../../platform/logger.js';
 import { appendAudit } from '../../platform/audit.js';
-import { applyChannelOutcome, channelActor, openChannelRequest } from '../aftersales/index.js';
+import {
+  applyChannelOutcome,
+  channelActor,
+  openChannelRequest,
+  type ChannelOutcome,
+} from '../aftersales/index.js';
 import { placeChannelOrder } from '../orders/index.js';
 import type { ChannelEvent, ChannelOrderEvent, ChannelRefundEvent } from './connector.js';
 import { CHANNEL_NAMES, type ChannelsContext } from './context.js';
@@ -375,25 +380,25 @@ export async function settleRefund(
         .where('id', '=', r.id)
         .execute();
     }
-    const outcome =
+    const decided =
+      r.decided_by === 'CHANNEL' ||
+      r.decided_by === 'TIMEOUT' ||
+      r.decided_by === 'SELLER' ||
+      r.decided_by === 'BUYER'
+        ? r.decided_by
+        : null;
+    const outcome: ChannelOutcome | null =
       r.status === 'SUCCESS'
-        ? ({
-            kind: 'REFUNDED',
-            by:
-              r.decided_by === 'CHANNEL' ||
-              r.decided_by === 'TIMEOUT' ||
-              r.decided_by === 'SELLER' ||
-              r.decided_by === 'BUYER'
-                ? r.decided_by
-                : null,
-          } as const)
+        ? { kind: 'REFUNDED', by: decided, intervened: r.intervened === 1 }
         : r.status === 'AGREED'
-          ? ({ kind: 'AGREED' } as const)
-          : r.status === 'CLOSED'
-            ? ({ kind: 'CLOSED', cancelledByBuyer: r.decided_by === 'BUYER' } as const)
-            : r.status === 'INTERVENING'
-              ? ({ kind: 'INTERVENING' } as const)
-              : null;
+          ? { kind: 'AGREED', by: decided, intervened: r.intervened === 1 }
+          : r.status === 'REFUSED'
+            ? { kind: 'REFUSED' }
+            : r.status === 'CLOSED'
+              ? { kind: 'CLOSED', cancelledByBuyer: r.decided_by === 'BUYER' }
+              : r.status === 'INTERVENING'
+                ? { kind: 'INTERVENING' }
+                : null;
     if (!outcome) return;
     if (outcome.kind === 'INTERVENING') {
       // Recorded once on the request's trail: the refund is now the channel staff's to decide.

@@ -4,15 +4,19 @@
  * same reveals as anywhere (拆封, time, IP, user agent on the key's history).
  *
  * Against enumeration — how keys were stolen from other 发卡 systems: "no such order", "not a
- * channel order", "wrong code" and "unknown link" are one answer (404 `lookup.not_found`, the
- * same body), the code is checked by HMAC whether the order exists or not; failed attempts are
- * counted per address (20 per 15 minutes) and per order number (5 per hour, existing or not), and
- * past either limit every lookup from there answers 429 `lookup.throttled` — a correct code too,
- * so a throttled guesser learns nothing. Counters live in the database, shared by every instance.
+ * channel order", "wrong code" and "unknown link" are one answer (404 `lookup.not_found`, the same
+ * body), the code is checked by HMAC whether the order exists or not. Code lookups take an attempt
+ * from two windows before anything is looked at — per address (20 per 15 minutes) and per order
+ * number (5 per hour, existing or not); a successful lookup gives its attempts back — and past
+ * either every code lookup from there (or for that number) answers 429 `lookup.throttled`, a
+ * correct code too, so a throttled guesser learns nothing. The counters are one atomic upsert in
+ * the database, shared by every instance. Links (192-bit tokens) are not guessable and are only
+ * rate-limited per address by the route, so a neighbour's guesses never lock a buyer out.
  */
 import { z } from 'zod';
 import type { UserActor } from '../../platform/actor.js';
 import { now, type Db } from '../../platform/db/dialect.js';
+import { sql } from 'kysely';
 import type { Row } from '../../platform/db/schema.js';
 import { fail } from '../../platform/errors.js';
 import { sha256 } from '../../platform/ids.js';
@@ -66,35 +70,33 @@ export const revealInputSchema = z.strictObject({ unitId: z.string().min(1).max(
 
 type Throttle = { failures: number; windowMs: number };
 
-async function throttled(db: Db, key: string, at: Date): Promise<boolean> {
-  const row = await db.selectFrom('lookup_throttle').selectAll().where('key', '=', key).executeTakeFirst();
-  return !!row?.locked_until && Date.parse(row.locked_until) > at.getTime();
+/**
+ * Takes one attempt from the key's window, atomically (one upsert: concurrent guesses each take
+ * their own, on PostgreSQL too), before the code is looked at; true while the window still had
+ * room. A lookup that succeeds gives its attempt back (`giveBack`), so only failures add up.
+ */
+async function takeAttempt(db: Db, key: string, limit: Throttle, at: Date): Promise<boolean> {
+  const expired = now(new Date(at.getTime() - limit.windowMs));
+  const row = await db
+    .insertInto('lookup_throttle')
+    .values({ key, failures: 1, window_start: now(at), locked_until: null })
+    .onConflict((oc) =>
+      oc.column('key').doUpdateSet({
+        failures: sql<number>`case when ${sql.ref('lookup_throttle.window_start')} <= ${expired} then 1 else ${sql.ref('lookup_throttle.failures')} + 1 end`,
+        window_start: sql<string>`case when ${sql.ref('lookup_throttle.window_start')} <= ${expired} then ${now(at)} else ${sql.ref('lookup_throttle.window_start')} end`,
+      }),
+    )
+    .returning(['failures'])
+    .executeTakeFirstOrThrow();
+  return Number(row.failures) <= limit.failures;
 }
 
-/** Counts a failure in the key's window; at the limit the key is locked until the window ends. */
-async function countFailure(db: Db, key: string, limit: Throttle, at: Date): Promise<void> {
-  await db
-    .insertInto('lookup_throttle')
-    .values({ key, failures: 0, window_start: now(at), locked_until: null })
-    .onConflict((oc) => oc.column('key').doNothing())
-    .execute();
-  const row = await db
-    .selectFrom('lookup_throttle')
-    .selectAll()
-    .where('key', '=', key)
-    .executeTakeFirstOrThrow();
-  const fresh = at.getTime() - Date.parse(row.window_start) >= limit.windowMs;
-  const failures = fresh ? 1 : row.failures + 1;
-  const windowStart = fresh ? at : new Date(row.window_start);
+async function giveBack(db: Db, key: string): Promise<void> {
   await db
     .updateTable('lookup_throttle')
-    .set({
-      failures,
-      window_start: now(windowStart),
-      locked_until:
-        failures >= limit.failures ? now(new Date(windowStart.getTime() + limit.windowMs)) : row.locked_until,
-    })
+    .set({ failures: sql<number>`${sql.ref('failures')} - 1` })
     .where('key', '=', key)
+    .where('failures', '>', 0)
     .execute();
 }
 
@@ -103,11 +105,6 @@ const orderKey = (orderNo: string) => `order:${orderNo.toUpperCase()}`;
 
 function notFound(): never {
   fail('lookup.not_found');
-}
-
-async function guard(ctx: ChannelsContext, keys: string[]): Promise<void> {
-  const at = ctx.clock.now();
-  for (const k of keys) if (await throttled(ctx.db, k, at)) fail('lookup.throttled');
 }
 
 /** The delivered channel order a link token names, or null. */
@@ -184,17 +181,14 @@ async function view(ctx: ChannelsContext, row: Row<'channel_orders'>, token: str
   };
 }
 
-export async function lookupByToken(
-  ctx: ChannelsContext,
-  token: string,
-  ip: string | null,
-): Promise<LookupView> {
-  await guard(ctx, [addressKey(ip)]);
+/**
+ * A link names its order by a 192-bit token: guessing one is hopeless, so links are not held by the
+ * code-guess throttles (a NAT neighbour's failed guesses must not lock a buyer out of their link);
+ * the route's per-address rate limit bounds how fast anyone can ask.
+ */
+export async function lookupByToken(ctx: ChannelsContext, token: string): Promise<LookupView> {
   const row = await byToken(ctx.db, token);
-  if (!row) {
-    await countFailure(ctx.db, addressKey(ip), ADDRESS_LIMIT, ctx.clock.now());
-    notFound();
-  }
+  if (!row) notFound();
   return view(ctx, row, token);
 }
 
@@ -205,7 +199,10 @@ export async function lookupByCode(
 ): Promise<LookupView> {
   const at = ctx.clock.now();
   const orderNo = input.orderNo.toUpperCase();
-  await guard(ctx, [addressKey(ip), orderKey(orderNo)]);
+  // Both windows are charged before anything is looked at: concurrent guesses cannot outrun them.
+  const byAddress = await takeAttempt(ctx.db, addressKey(ip), ADDRESS_LIMIT, at);
+  const byOrder = await takeAttempt(ctx.db, orderKey(orderNo), ORDER_LIMIT, at);
+  if (!byAddress || !byOrder) fail('lookup.throttled');
   const row = await ctx.db
     .selectFrom('orders')
     .innerJoin('channel_orders', 'channel_orders.order_id', 'orders.id')
@@ -217,11 +214,9 @@ export async function lookupByCode(
   const offered = await codeHmac(ctx, ctx.db, orderNo, input.code, at);
   const stored = row?.lookup_code_hmac ?? Buffer.alloc(offered.length);
   const match = !!row && stored.length === offered.length && timingSafeEqual(stored, offered);
-  if (!row || !match) {
-    await countFailure(ctx.db, addressKey(ip), ADDRESS_LIMIT, at);
-    await countFailure(ctx.db, orderKey(orderNo), ORDER_LIMIT, at);
-    notFound();
-  }
+  if (!row || !match) notFound();
+  await giveBack(ctx.db, addressKey(ip));
+  await giveBack(ctx.db, orderKey(orderNo));
   const { token } = JSON.parse(
     (await ctx.vault.openBlob(ctx.db, `channel-lookup:${row.id}`, row.lookup_sealed!)).toString('utf8'),
   ) as { token: string };
@@ -230,12 +225,8 @@ export async function lookupByCode(
 
 /** 拆封 through the link: the unit must belong to the link's order; recorded as any reveal. */
 export async function revealByToken(ctx: ChannelsContext, token: string, unitId: string, info: RequestInfo) {
-  await guard(ctx, [addressKey(info.ip)]);
   const row = await byToken(ctx.db, token);
-  if (!row?.order_id) {
-    await countFailure(ctx.db, addressKey(info.ip), ADDRESS_LIMIT, ctx.clock.now());
-    notFound();
-  }
+  if (!row?.order_id) notFound();
   const unit = await ctx.db
     .selectFrom('units')
     .select(['id', 'buyer_id'])

@@ -215,7 +215,7 @@ export function channelRoutes(ctx: ChannelsContext): FastifyPluginAsyncZod {
     app.get(
       '/lookup/:token',
       {
-        config: { auth: 'public' },
+        config: { auth: 'public', rateLimit: { max: 60, timeWindow: '1 minute' } },
         schema: {
           tags: ['lookup'],
           summary: 'A channel order by its lookup link (no account needed)',
@@ -223,7 +223,7 @@ export function channelRoutes(ctx: ChannelsContext): FastifyPluginAsyncZod {
           response: { 200: lookupViewSchema, ...problems(404, 429) },
         },
       },
-      async (req, reply) => reply.headers(noStore).send(await lookupByToken(ctx, req.params.token, req.ip)),
+      async (req, reply) => reply.headers(noStore).send(await lookupByToken(ctx, req.params.token)),
     );
     app.post(
       '/lookup',

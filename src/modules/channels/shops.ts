@@ -114,9 +114,18 @@ export async function connectShop(
     appSecret: input.appSecret,
     sessionKey: input.sessionKey,
   };
-  // A shop already connected by this merchant (e.g. disconnected earlier) is connected again with
-  // the new credentials; one connected by another merchant cannot be taken over.
-  const id = newId();
+  // Real channels push to, and link buyers back to, the public address: it must be known.
+  if (!ctx.config.publicUrl && !ctx.config.sandboxGateways) fail('channel.public_url_required');
+  // A shop this merchant connected before (the same app key) is connected again under its id, the
+  // one the channel pushes to; one connected by another merchant cannot be taken over.
+  const before = await ctx.db
+    .selectFrom('channel_shops')
+    .select('id')
+    .where('merchant_id', '=', merchantId)
+    .where('channel', '=', input.channel)
+    .where('app_key', '=', input.appKey)
+    .executeTakeFirst();
+  const id = before?.id ?? newId();
   const connector = ctx.connectors[input.channel];
   // The channel checks the credentials before anything is stored (wrong secret: 422).
   const found = await connector.subscribe(
@@ -130,6 +139,12 @@ export async function connectShop(
     .where('channel_shop_id', '=', found.channelShopId)
     .executeTakeFirst();
   if (existing && existing.merchant_id !== merchantId) fail('channel.shop_taken');
+  // The same seller under a new app key: subscribed again under the stored shop's id.
+  if (existing && existing.id !== id)
+    await connector.subscribe(
+      { id: existing.id, channel: input.channel, credentials },
+      `${ctx.config.publicUrl ?? ''}${notifyPath(existing.id)}`,
+    );
   const masked = [
     `AppKey ${mask(input.appKey)}`,
     `Secret ${mask(input.appSecret)}`,
@@ -140,11 +155,6 @@ export async function connectShop(
     return await unitOfWork(ctx, async (trx) => {
       const at = ctx.clock.now();
       if (existing) {
-        // Reconnect: subscribe again under the existing id (the one the channel pushes to).
-        await connector.subscribe(
-          { id: existing.id, channel: input.channel, credentials },
-          `${ctx.config.publicUrl ?? ''}${notifyPath(existing.id)}`,
-        );
         const sealed = await ctx.vault.sealBlob(
           trx,
           at,

@@ -193,6 +193,8 @@ export async function openMerchantDispute(
       .selectAll()
       .where('id', '=', requestId)
       .executeTakeFirstOrThrow();
+    // A channel order's refund is the channel's to pay and to arbitrate (ADR 0008): never here.
+    if (r.idempotency_key.startsWith('channel:')) fail('dispute.channel_order');
     const bySupport = r.decided_role === 'support' || r.decided_role === 'admin';
     if (!bySupport || r.decision_code !== 'APPROVED' || !APPROVED_STATES.has(r.state))
       fail('dispute.not_contestable');

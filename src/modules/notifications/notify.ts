@@ -41,8 +41,21 @@ export async function notify(
   input: NotifyInput,
   at: Date,
 ): Promise<void> {
-  const ids = [...new Set(userIds)];
+  let ids = [...new Set(userIds)];
   if (ids.length === 0) return;
+  // A channel shop's buyer is a login-less owner of its channel orders (ADR 0008): nobody reads
+  // its inbox — the channel buyer hears from the channel.
+  const channelBuyers = await trx
+    .selectFrom('users')
+    .select('id')
+    .where('id', 'in', ids)
+    .where('channel_shop_id', 'is not', null)
+    .execute();
+  if (channelBuyers.length > 0) {
+    const skip = new Set(channelBuyers.map((u) => u.id));
+    ids = ids.filter((id) => !skip.has(id));
+    if (ids.length === 0) return;
+  }
   await trx
     .insertInto('notifications')
     .values(

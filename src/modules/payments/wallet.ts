@@ -135,10 +135,13 @@ export async function merchantFinance(db: Db, merchantId: string): Promise<Merch
     .select(['deposit_fen', 'commission_bp'])
     .where('id', '=', merchantId)
     .executeTakeFirstOrThrow();
+  // Channel orders are paid and refunded on the channel (ADR 0008): no money of them is held or
+  // settled here, so they are not the shop's Kameng sales.
   const goods = db
     .selectFrom('orders')
     .where('orders.merchant_id', '=', merchantId)
-    .where('orders.kind', '=', 'GOODS');
+    .where('orders.kind', '=', 'GOODS')
+    .where('orders.payment_method', '<>', 'CHANNEL');
   const [payable, deposit, held, heldRefunded, gross, refunded, counts, units, settled] = await Promise.all([
     balanceOf(db, 'MERCHANT_PAYABLE', merchantId),
     balanceOf(db, 'MERCHANT_DEPOSIT', merchantId),
@@ -172,6 +175,7 @@ export async function merchantFinance(db: Db, merchantId: string): Promise<Merch
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('orders.merchant_id', '=', merchantId)
       .where('orders.kind', '=', 'GOODS')
+      .where('orders.payment_method', '<>', 'CHANNEL')
       .where('orders.state', '=', 'DELIVERED')
       .where('units.refunded_at', 'is', null)
       .executeTakeFirstOrThrow(),
