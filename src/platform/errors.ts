@@ -500,6 +500,11 @@ const catalog = {
     zh: '连接渠道店铺前请先设置 KAMENG_PUBLIC_URL（渠道推送地址和买家提取链接都基于它）',
     en: 'Set KAMENG_PUBLIC_URL before connecting a channel shop: the channel’s push address and the buyers’ lookup links are built on it',
   },
+  'channel.refund_transition_not_allowed': {
+    status: 409,
+    zh: '渠道退款不能从 {from} 变为 {to}',
+    en: 'A channel refund cannot go from {from} to {to}',
+  },
   'channel.item_not_mapped': {
     status: 422,
     zh: '渠道商品 {item} 未关联卡盟商品，无法发货',

@@ -44,7 +44,8 @@ export type AggregateTable =
   | 'users'
   | 'merchants'
   | 'disputes'
-  | 'dispute_statements';
+  | 'dispute_statements'
+  | 'channel_refunds';
 
 type RowOf<T extends AggregateTable> = Row<T>;
 

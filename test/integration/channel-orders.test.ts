@@ -703,6 +703,45 @@ describe('channel refunds under both rule sets', () => {
     expect(buyerNotes).toEqual([]);
   });
 
+  it('a newer message the channel refund’s lifecycle does not allow is refused, not applied', async () => {
+    const p = await stocked(h, 1, { policy: UNACTIVATED_REFUND });
+    const { shop, item } = await connected(p);
+    const e = orderEvent(item, 1, h.ctx.clock.now());
+    await push(h, shop.id, SECRET, [e]);
+    await settleAfterCommit();
+    const t = (sec: number) => new Date(h.ctx.clock.now().getTime() + sec * 1000);
+    const r = refundEvent(e.channelOrderId, 'REQUESTED', t(1));
+    await push(h, shop.id, SECRET, [r]);
+    await push(h, shop.id, SECRET, [{ ...r, status: 'SUCCESS', decidedBy: 'SELLER', modifiedAt: t(2) }]);
+    await push(h, shop.id, SECRET, [{ ...r, status: 'REQUESTED', modifiedAt: t(3) }]);
+    const row = await h.db.db
+      .selectFrom('channel_refunds')
+      .selectAll()
+      .where('channel_refund_id', '=', r.channelRefundId)
+      .executeTakeFirstOrThrow();
+    expect(row.status).toBe('SUCCESS');
+    const moves = await h.db.db
+      .selectFrom('audit_events')
+      .select('action')
+      .where('object_id', '=', row.id)
+      .orderBy('seq')
+      .execute();
+    expect(moves.map((m) => m.action)).toEqual([
+      'channel_refund.received',
+      'channel_refund.answered_agree',
+      'channel_refund.success',
+    ]);
+    expect(
+      (
+        await h.db.db
+          .selectFrom('refund_requests')
+          .select('state')
+          .where('id', '=', row.request_id!)
+          .executeTakeFirstOrThrow()
+      ).state,
+    ).toBe('REFUNDED');
+  });
+
   it('a lost message is recovered by reconciliation (TMC pull and polling)', async () => {
     const p = await stocked(h, 2, { policy: UNACTIVATED_REFUND });
     const { m, shop, item, fake } = await connected(p, 'TAOBAO');

@@ -35,6 +35,7 @@ describe('the aggregates have machines', () => {
         'dispute',
         'dispute_statement',
         'merchant',
+        'channel_refund',
       ].sort(),
     );
     expect(new Set(all.map((m) => m.def.table)).size).toBe(all.length);

@@ -47,7 +47,7 @@ export async function recordAnswer(
     .execute();
   await appendAudit(trx, {
     actor: c.actor,
-    action: answer.agree ? 'channel_refund.agreed' : 'channel_refund.refused',
+    action: answer.agree ? 'channel_refund.answered_agree' : 'channel_refund.answered_refuse',
     objectType: 'channel_refund',
     objectId: row.id,
     data: { requestId: request.id, channelRefundId: row.channel_refund_id },

@@ -20,6 +20,7 @@ import {
 } from '../aftersales/index.js';
 import { placeChannelOrder } from '../orders/index.js';
 import type { ChannelEvent, ChannelOrderEvent, ChannelRefundEvent } from './connector.js';
+import { channelRefundMachine } from './lifecycle.js';
 import { CHANNEL_NAMES, type ChannelsContext } from './context.js';
 import { sendDelivery } from './delivery.js';
 import { codeHmac, newLookupCode } from './lookup-codes.js';
@@ -287,25 +288,41 @@ async function applyRefund(
     if (seen && e.modifiedAt.getTime() <= Date.parse(seen.channel_modified_at))
       return { id: seen.id, outcome: 'DUPLICATE' as const };
     const fields = {
-      status: e.status,
       channel_status: e.rawStatus,
       quantity: Math.max(1, e.quantity),
       amount_fen: e.amountFen,
       reason: e.reason.slice(0, 500),
       decided_by: e.decidedBy,
       channel_modified_at: now(e.modifiedAt),
-      updated_at: now(at),
+      intervened: (seen?.intervened === 1 || e.status === 'INTERVENING' ? 1 : 0) as 0 | 1,
     };
     if (seen) {
-      await trx
-        .updateTable('channel_refunds')
-        .set({
-          ...fields,
-          intervened: seen.intervened === 1 || e.status === 'INTERVENING' ? 1 : 0,
-          version: seen.version + 1,
-        })
-        .where('id', '=', seen.id)
-        .execute();
+      if (seen.status === e.status) {
+        // The same state, newer details (raw status, amount …): no move.
+        await trx
+          .updateTable('channel_refunds')
+          .set({ ...fields, updated_at: now(at) })
+          .where('id', '=', seen.id)
+          .execute();
+        return { id: seen.id, outcome: 'APPLIED' as const };
+      }
+      try {
+        await channelRefundMachine.transition(trx, {
+          row: seen,
+          to: e.status,
+          by: 'channel',
+          actor: channelActor(shop.channel),
+          at,
+          set: fields,
+          data: { channelRefundId: e.channelRefundId, raw: e.rawStatus, decidedBy: e.decidedBy },
+        });
+      } catch (error) {
+        // A newer message the channel's own lifecycle does not allow (paid, then "requested"):
+        // refused and logged by the caller, never applied.
+        if (error instanceof DomainError && error.code === 'channel.refund_transition_not_allowed')
+          return { id: seen.id, outcome: 'STALE' as const };
+        throw error;
+      }
       return { id: seen.id, outcome: 'APPLIED' as const };
     }
     const id = newOrderedId(at.getTime());
@@ -317,8 +334,8 @@ async function applyRefund(
         channel_refund_id: e.channelRefundId,
         channel_order_id: e.channelOrderId,
         request_id: null,
+        status: e.status,
         ...fields,
-        intervened: e.status === 'INTERVENING' ? 1 : 0,
         overridden: 0,
         answer: null,
         answer_message: null,
@@ -327,10 +344,26 @@ async function applyRefund(
         answer_error: null,
         version: 1,
         created_at: now(at),
+        updated_at: now(at),
       })
       .execute();
+    await appendAudit(trx, {
+      actor: channelActor(shop.channel),
+      action: 'channel_refund.received',
+      objectType: 'channel_refund',
+      objectId: id,
+      data: {
+        shopId: shop.id,
+        channelRefundId: e.channelRefundId,
+        channelOrderId: e.channelOrderId,
+        status: e.status,
+        raw: e.rawStatus,
+      },
+      at,
+    });
     return { id, outcome: 'APPLIED' as const };
   });
+  if (recorded.outcome === 'STALE') return 'STALE';
   if (recorded.outcome === 'DUPLICATE') {
     // A repeat may find the request missing (its order arrived since): settle it all the same.
     await settleRefund(ctx, shop, recorded.id);
