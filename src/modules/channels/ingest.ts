@@ -294,7 +294,7 @@ async function applyRefund(
       reason: e.reason.slice(0, 500),
       decided_by: e.decidedBy,
       channel_modified_at: now(e.modifiedAt),
-      intervened: (seen?.intervened === 1 || e.status === 'INTERVENING' ? 1 : 0) as 0 | 1,
+      intervened: (seen?.intervened === 1 || e.status === 'INTERVENING' ? 1 : 0),
     };
     if (seen) {
       if (seen.status === e.status) {
