@@ -11,9 +11,8 @@ import type { Row } from '../../platform/db/schema.js';
 import { DomainError } from '../../platform/errors.js';
 import { appendAudit } from '../../platform/audit.js';
 import { afterCommit, unitOfWork } from '../../platform/unit-of-work.js';
-import { fallbackLogger } from '../../platform/logger.js';
 import type { ChannelsContext } from './context.js';
-import { MAX_ATTEMPTS } from './delivery.js';
+import { MAX_ATTEMPTS, sendEach } from './resend.js';
 import { shopRef } from './shops.js';
 
 /** The channel refund row a request was opened for (its Idempotency-Key is `channel:<row id>`). */
@@ -137,16 +136,10 @@ export async function resendAnswers(ctx: ChannelsContext, limit = 50): Promise<n
     .orderBy('updated_at')
     .limit(limit)
     .execute();
-  let sent = 0;
-  for (const r of rows) {
-    try {
-      if ((await sendAnswer(ctx, r.id)) === 'SENT') sent++;
-    } catch (error) {
-      (ctx.log ?? fallbackLogger).error(
-        { err: error, channelRefund: r.id },
-        'channel answer not sent; retried later',
-      );
-    }
-  }
-  return sent;
+  return sendEach(
+    ctx,
+    rows.map((r) => r.id),
+    (id) => sendAnswer(ctx, id),
+    'channel refund answer',
+  );
 }

@@ -8,12 +8,10 @@ import { now } from '../../platform/db/dialect.js';
 import { DomainError } from '../../platform/errors.js';
 import { appendAudit } from '../../platform/audit.js';
 import { unitOfWork } from '../../platform/unit-of-work.js';
-import { fallbackLogger } from '../../platform/logger.js';
+import { MAX_ATTEMPTS, sendEach } from './resend.js';
 import { channelActor } from '../aftersales/index.js';
 import type { ChannelsContext } from './context.js';
 import { shopRef } from './shops.js';
-
-export const MAX_ATTEMPTS = 20;
 
 const FAILURE_TEXT: Record<string, string> = {
   'inventory.out_of_stock': '库存不足，无法发货',
@@ -114,16 +112,10 @@ export async function resendDeliveries(ctx: ChannelsContext, limit = 50): Promis
     .orderBy('updated_at')
     .limit(limit)
     .execute();
-  let sent = 0;
-  for (const r of rows) {
-    try {
-      if ((await sendDelivery(ctx, r.id)) === 'SENT') sent++;
-    } catch (error) {
-      (ctx.log ?? fallbackLogger).error(
-        { err: error, channelOrder: r.id },
-        'channel delivery not sent; retried later',
-      );
-    }
-  }
-  return sent;
+  return sendEach(
+    ctx,
+    rows.map((r) => r.id),
+    (id) => sendDelivery(ctx, id),
+    'channel delivery',
+  );
 }

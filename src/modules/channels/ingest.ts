@@ -5,7 +5,7 @@
  * guard); a refund opens one Kameng request and moves it as the channel's newest state says; an
  * event older than what is recorded (`modifiedAt`) changes nothing.
  */
-import { lockUser, now, type Db } from '../../platform/db/dialect.js';
+import { bool, lockUser, now, type Db } from '../../platform/db/dialect.js';
 import type { Row } from '../../platform/db/schema.js';
 import { DomainError, fail } from '../../platform/errors.js';
 import { newOrderedId, randomToken, sha256 } from '../../platform/ids.js';
@@ -294,7 +294,7 @@ async function applyRefund(
       reason: e.reason.slice(0, 500),
       decided_by: e.decidedBy,
       channel_modified_at: now(e.modifiedAt),
-      intervened: (seen?.intervened === 1 || e.status === 'INTERVENING' ? 1 : 0),
+      intervened: bool(seen?.intervened === 1 || e.status === 'INTERVENING'),
     };
     if (seen) {
       if (seen.status === e.status) {
