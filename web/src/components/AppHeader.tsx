@@ -40,7 +40,6 @@ export function AppHeader() {
       { key: '/merchant', label: <Link to="/merchant">{t('nav.merchant')}</Link> },
       link('/merchant/finance', t('nav.finance'), 'nav-finance'),
       link('/merchant/refunds', t('aftersales.nav.reviewQueue'), 'nav-merchant-refunds'),
-      link('/merchant/channels', t('channels.nav'), 'nav-merchant-channels'),
       link('/merchant/disputes', t('disputes.nav.merchant'), 'nav-merchant-disputes'),
       link('/merchant/record', t('record.title'), 'nav-merchant-record'),
     );

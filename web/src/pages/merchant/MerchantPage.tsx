@@ -229,9 +229,15 @@ export default function MerchantPage() {
   return (
     <RequireUser merchant>
       <Space orientation="vertical" size={16} style={{ width: '100%' }}>
-        <Typography.Title level={3} style={{ margin: 0 }}>
-          {t('merchant.title')}
-        </Typography.Title>
+        <Space wrap style={{ justifyContent: 'space-between', width: '100%' }}>
+          <Typography.Title level={3} style={{ margin: 0 }}>
+            {t('merchant.title')}
+          </Typography.Title>
+          {/* The header menu is full (a mobile menu comes with Stage 8): the shop's channels start here. */}
+          <Link to="/merchant/channels" data-testid="merchant-channels-link">
+            <Button>{t('channels.nav')}</Button>
+          </Link>
+        </Space>
         <MerchantDashboard />
         <ProfileCard />
       </Space>
