@@ -742,6 +742,75 @@ describe('channel refunds under both rule sets', () => {
     ).toBe('REFUNDED');
   });
 
+  it('asked again on the channel after a refusal: a new request for the merchant; a late copy of the first does not', async () => {
+    const p = await stocked(h, 1, { policy: UNACTIVATED_REFUND });
+    const { m, shop, item, fake } = await connected(p);
+    const e = orderEvent(item, 1, h.ctx.clock.now());
+    await push(h, shop.id, SECRET, [e]);
+    await settleAfterCommit();
+    const { token } = lookupFrom(fake, e.channelOrderId);
+    const guest = h.client();
+    const view = await guest.get<Lookup>(`/api/lookup/${token}`);
+    expect(
+      (await guest.post(`/api/lookup/${token}/reveal`, { unitId: view.body.units[0].unitId })).status,
+    ).toBe(200);
+    const t = (sec: number) => new Date(h.ctx.clock.now().getTime() + sec * 1000);
+    const r = refundEvent(e.channelOrderId, 'REQUESTED', t(1), { reason: '不想要了' });
+    await push(h, shop.id, SECRET, [r]);
+    const rowOf = () =>
+      h.db.db
+        .selectFrom('channel_refunds')
+        .selectAll()
+        .where('channel_refund_id', '=', r.channelRefundId)
+        .executeTakeFirstOrThrow();
+    const first = (await rowOf()).request_id!;
+    const seen = await m.get<{ version: number }>(`/api/refunds/${first}`);
+    const rej = await m.post(`/api/refunds/${first}/decision`, {
+      action: 'REJECT',
+      version: seen.body.version,
+      code: 'NOT_MERCHANT_FAULT',
+      note: '已查看',
+      acknowledgeWarnings: true,
+    });
+    expect(rej.status, JSON.stringify(rej.body)).toBe(200);
+    // A late copy of the first message, before the channel has the refusal: nothing reopens.
+    await push(h, shop.id, SECRET, [r]);
+    expect((await rowOf()).request_id).toBe(first);
+    // The channel records the refusal; the buyer then asks again.
+    await push(h, shop.id, SECRET, [{ ...r, status: 'REFUSED', decidedBy: 'SELLER', modifiedAt: t(2) }]);
+    await push(h, shop.id, SECRET, [
+      { ...r, status: 'REQUESTED', reason: '不想要了，请再看看', modifiedAt: t(3) },
+    ]);
+    const second = (await rowOf()).request_id!;
+    expect(second).not.toBe(first);
+    const states = await h.db.db
+      .selectFrom('refund_requests')
+      .select(['id', 'state'])
+      .where('id', 'in', [first, second])
+      .execute();
+    expect(Object.fromEntries(states.map((x) => [x.id, x.state]))).toEqual({
+      [first]: 'CLOSED',
+      [second]: 'PENDING_REVIEW',
+    });
+    // A repeat of the second asking changes nothing more.
+    await push(h, shop.id, SECRET, [
+      { ...r, status: 'REQUESTED', reason: '不想要了，请再看看', modifiedAt: t(3) },
+    ]);
+    expect((await rowOf()).request_id).toBe(second);
+    const again = await m.get<{ version: number; actions: string[] }>(`/api/refunds/${second}`);
+    expect(again.body.actions).toEqual(['APPROVE', 'REJECT']);
+    const ok = await m.post(`/api/refunds/${second}/decision`, {
+      action: 'APPROVE',
+      version: again.body.version,
+    });
+    expect(ok.status, JSON.stringify(ok.body)).toBe(200);
+    await settleAfterCommit();
+    expect(fake.answers.filter((a) => a.channelRefundId === r.channelRefundId).map((a) => a.agree)).toEqual([
+      false,
+      true,
+    ]);
+  });
+
   it('a lost message is recovered by reconciliation (TMC pull and polling)', async () => {
     const p = await stocked(h, 2, { policy: UNACTIVATED_REFUND });
     const { m, shop, item, fake } = await connected(p, 'TAOBAO');

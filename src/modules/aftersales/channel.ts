@@ -46,6 +46,8 @@ export interface ChannelRefundOpen {
   orderId: string;
   /** The channel refund row's id: the request's idempotency key (one request per channel refund). */
   channelRefundRowId: string;
+  /** The buyer asked again on the channel after a refusal: the n-th request for the same refund. */
+  attempt?: number;
   quantity: number;
   reasonText: string;
   /** What the channel says is refunded (its money, its amount). */
@@ -88,7 +90,9 @@ export async function openChannelRequest(
     memberLevel: 'REGULAR',
     merchantId: null,
   };
-  const key = `channel:${input.channelRefundRowId}`;
+  const attempt = input.attempt ?? 1;
+  const key =
+    attempt > 1 ? `channel:${input.channelRefundRowId}:${attempt}` : `channel:${input.channelRefundRowId}`;
   const replay = async () =>
     trx
       .selectFrom('refund_requests')
@@ -135,7 +139,7 @@ export async function openChannelRequest(
       order,
       input: apply,
       key,
-      hash: requestHash({ channelRefund: input.channelRefundRowId }),
+      hash: requestHash({ channelRefund: input.channelRefundRowId, attempt }),
       files: [],
     },
     judged,

@@ -15,9 +15,9 @@ import type { ChannelsContext } from './context.js';
 import { MAX_ATTEMPTS, sendEach } from './resend.js';
 import { shopRef } from './shops.js';
 
-/** The channel refund row a request was opened for (its Idempotency-Key is `channel:<row id>`). */
+/** The channel refund row a request was opened for (its Idempotency-Key is `channel:<row id>[:<attempt>]`). */
 const rowIdOf = (request: Pick<Row<'refund_requests'>, 'idempotency_key'>): string | null =>
-  request.idempotency_key.startsWith('channel:') ? request.idempotency_key.slice('channel:'.length) : null;
+  request.idempotency_key.startsWith('channel:') ? (request.idempotency_key.split(':')[1] ?? null) : null;
 
 /** After-sales' `channelAnswer` port: records the answer and sends it once the decision commits. */
 export async function recordAnswer(

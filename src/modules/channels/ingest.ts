@@ -392,6 +392,43 @@ export async function settleRefund(
       .executeTakeFirstOrThrow();
     const c = { actor: channelActor(shop.channel), at, channelName: CHANNEL_NAMES[shop.channel].zh };
     let requestId = r.request_id;
+    // Requests opened for this channel refund so far, and how often the buyer asked again on the
+    // channel after a refusal (each a REFUSED → REQUESTED move of the channel refund).
+    const requestsOpened = Number(
+      (
+        await trx
+          .selectFrom('refund_requests')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('buyer_id', '=', shop.buyer_user_id)
+          .where((eb) =>
+            eb.or([
+              eb('idempotency_key', '=', `channel:${r.id}`),
+              eb('idempotency_key', 'like', `channel:${r.id}:%`),
+            ]),
+          )
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+    // Asked again after the merchant's refusal (not a late copy of the first request: the channel
+    // itself recorded the refusal before this): the refused request ends, a new one is judged.
+    if (requestId && r.status === 'REQUESTED') {
+      const askedAgain = await trx
+        .selectFrom('audit_events')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('object_type', '=', 'channel_refund')
+        .where('object_id', '=', r.id)
+        .where('action', '=', 'channel_refund.requested')
+        .executeTakeFirstOrThrow();
+      const current = await trx
+        .selectFrom('refund_requests')
+        .select('state')
+        .where('id', '=', requestId)
+        .executeTakeFirstOrThrow();
+      if (current.state === 'REJECTED' && Number(askedAgain.n) + 1 > requestsOpened) {
+        await applyChannelOutcome(trx, ctx, requestId, { kind: 'CLOSED', cancelledByBuyer: false }, c);
+        requestId = null;
+      }
+    }
     if (!requestId) {
       if (refundNoLonger(r.status)) return; // cancelled before Kameng judged it: nothing to do
       const order = await existingOrder(trx, shop.id, r.channel_order_id);
@@ -399,6 +436,7 @@ export async function settleRefund(
       const opened = await openChannelRequest(trx, ctx, {
         orderId: order.order_id,
         channelRefundRowId: r.id,
+        attempt: requestsOpened + 1,
         quantity: r.quantity,
         reasonText: r.reason,
         amountFen: r.amount_fen,
