@@ -52,6 +52,7 @@ import {
   createConnectors,
   createSandboxChannels,
   fetchTransport,
+  pruneLookupThrottle,
   reconcileAll,
   recordAnswer,
   resendAnswers,
@@ -232,6 +233,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     .every('channels.reconcile', () => reconcileAll(channels))
     .every('channels.deliveries', () => resendDeliveries(channels, 50))
     .every('channels.answers', () => resendAnswers(channels, 50))
+    .every('lookup.prune', () => pruneLookupThrottle(channels))
     .every('sandbox-channels', async () => void (await sandboxChannels?.tick(ctx.clock.now())));
   app.decorate('kameng', {
     ctx,

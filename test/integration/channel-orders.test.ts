@@ -340,6 +340,15 @@ describe('channel refunds under both rule sets', () => {
       .where('id', '=', row.order_id!)
       .executeTakeFirstOrThrow();
     expect(order.state).toBe('REFUNDED');
+    // A second refund of the same, fully refunded order is refused at once: nothing is left.
+    const again = refundEvent(e.channelOrderId, 'REQUESTED', new Date(h.ctx.clock.now().getTime() + 3000), {
+      channelRefundId: `again-${e.channelOrderId}`,
+    });
+    await push(h, shop.id, SECRET, [again]);
+    await settleAfterCommit();
+    expect(
+      fake.answers.filter((a) => a.channelRefundId === again.channelRefundId).map((a) => a.agree),
+    ).toEqual([false]);
     // No payout: the channel refunded the money.
     expect(
       await h.db.db.selectFrom('payouts').select('id').where('order_id', '=', row.order_id!).execute(),
@@ -956,6 +965,13 @@ describe('the lookup without an account', () => {
     );
     const count = (status: number) => answers.filter((a) => a.status === status).length;
     expect([count(404), count(429)]).toEqual([5, 35]);
+  });
+
+  it('ended lookup windows are forgotten by the sweeper', async () => {
+    expect((await h.db.db.selectFrom('lookup_throttle').select('key').execute()).length).toBeGreaterThan(0);
+    await h.testClock.advance(3 * 3600_000, systemActor('test'));
+    await h.app.kameng.sweep();
+    expect(await h.db.db.selectFrom('lookup_throttle').select('key').execute()).toEqual([]);
   });
 
   it('lookup tokens never reach the logs', async () => {

@@ -55,6 +55,36 @@ export async function recordAnswer(
   afterCommit(trx, `channel answer ${row.id}`, () => sendAnswer(ctx, row.id).then(() => undefined));
 }
 
+/** A channel refund with nothing left to refund in Kameng (all refunded already): refused at once. */
+export async function refuseUnrefundable(
+  ctx: ChannelsContext,
+  trx: Db,
+  c: { actor: Actor; at: Date },
+  row: Row<'channel_refunds'>,
+): Promise<void> {
+  await trx
+    .updateTable('channel_refunds')
+    .set({
+      answer: 'REFUSE',
+      answer_message: '该订单的卡密已全部退款，无可退内容',
+      answer_state: 'PENDING',
+      answer_attempts: 0,
+      answer_error: null,
+      updated_at: now(c.at),
+    })
+    .where('id', '=', row.id)
+    .execute();
+  await appendAudit(trx, {
+    actor: c.actor,
+    action: 'channel_refund.answered_refuse',
+    objectType: 'channel_refund',
+    objectId: row.id,
+    data: { channelRefundId: row.channel_refund_id, reason: 'NOTHING_LEFT' },
+    at: c.at,
+  });
+  afterCommit(trx, `channel answer ${row.id}`, () => sendAnswer(ctx, row.id).then(() => undefined));
+}
+
 export async function sendAnswer(
   ctx: ChannelsContext,
   rowId: string,

@@ -20,3 +20,4 @@ export { connectShop, mapItem as mapChannelItem } from './shops.js';
 export { createConnectors, type ChannelTransport } from './connectors/index.js';
 export { createSandboxChannels, sandboxChannelRoutes, type SandboxChannels } from './sandbox/index.js';
 export { fetchTransport } from './transport.js';
+export { pruneLookupThrottle } from './lookup.js';

@@ -23,6 +23,7 @@ import type { ChannelEvent, ChannelOrderEvent, ChannelRefundEvent } from './conn
 import { channelRefundMachine } from './lifecycle.js';
 import { CHANNEL_NAMES, type ChannelsContext } from './context.js';
 import { sendDelivery } from './delivery.js';
+import { refuseUnrefundable } from './answers.js';
 import { codeHmac, newLookupCode } from './lookup-codes.js';
 
 export type EventOutcome = 'APPLIED' | 'DUPLICATE' | 'STALE' | 'FAILED';
@@ -443,7 +444,19 @@ export async function settleRefund(
         actor: c.actor,
         at,
       });
-      if (!opened) return;
+      if (!opened) {
+        // Nothing of the order is left to refund here (every unit refunded, or closed by an earlier
+        // decision): the channel is told no at once. Units held by another open request wait for it.
+        const left = await trx
+          .selectFrom('units')
+          .select('id')
+          .where('order_id', '=', order.order_id)
+          .where('refunded_at', 'is', null)
+          .where('refund_barred_at', 'is', null)
+          .executeTakeFirst();
+        if (!left && r.answer === null) await refuseUnrefundable(ctx, trx, c, r);
+        return;
+      }
       requestId = opened.requestId;
       await trx
         .updateTable('channel_refunds')

@@ -243,3 +243,20 @@ export async function revealByToken(ctx: ChannelsContext, token: string, unitId:
   };
   return revealUnit(ctx, channelBuyer, unit.id, info);
 }
+
+let lastPruneMs = 0;
+/**
+ * Forgets lookup windows that ended (the longest is an hour): run by the sweeper, at most every ten
+ * minutes per process. Returns how many were removed.
+ */
+export async function pruneLookupThrottle(ctx: Pick<ChannelsContext, 'db' | 'clock'>): Promise<number> {
+  const at = ctx.clock.now().getTime();
+  if (at - lastPruneMs < 10 * 60_000) return 0;
+  lastPruneMs = at;
+  const cutoff = now(new Date(at - 2 * Math.max(ADDRESS_LIMIT.windowMs, ORDER_LIMIT.windowMs)));
+  const res = await ctx.db
+    .deleteFrom('lookup_throttle')
+    .where('window_start', '<', cutoff)
+    .executeTakeFirst();
+  return Number(res.numDeletedRows);
+}
