@@ -164,6 +164,10 @@ describe.skipIf(!haveChromium)('channel orders in the browser', () => {
       const confirm = buyer.getByTestId('reveal-confirm');
       await confirm.waitFor();
       expect(await confirm.getByTestId('reveal-warning').textContent()).toContain('视为已交付');
+      // …and what revealing means under the policy the product is sold with (the logged-in buyer's wording).
+      expect(await confirm.getByTestId('reveal-policy-note').getAttribute('data-policy')).toMatch(
+        /^(NON_REFUNDABLE|NO_PERSONAL_REFUND|REVEALED_REFUNDABLE|REVEALED_NOT_REFUNDABLE)$/,
+      );
       await buyer.waitForTimeout(400); // the dialog's opening animation
       await buyer.screenshot({ path: 'test-results/channels-reveal-confirm-375.png' });
       await confirm.getByTestId('reveal-ok').click();

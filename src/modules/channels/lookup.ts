@@ -53,6 +53,16 @@ export const lookupViewSchema = z.object({
     refundUrl: z.string(),
   }),
   policy: z.object({ zh: z.string(), en: z.string() }).nullable(),
+  /** The policy's terms, for the 拆封 warning: what revealing means for a refund under it. */
+  policyTerms: z
+    .object({
+      unactivatedRefund: z.boolean(),
+      windowHours: z.number().int().nullable(),
+      revealedRefund: z.boolean(),
+      nonRefundable: z.boolean(),
+      version: z.number().int(),
+    })
+    .nullable(),
   units: z.array(
     z.object({
       unitId: z.string(),
@@ -134,7 +144,15 @@ async function view(ctx: ChannelsContext, row: Row<'channel_orders'>, token: str
   const policy = order.policy_id
     ? await ctx.db
         .selectFrom('refund_policies')
-        .select(['text_zh', 'text_en'])
+        .select([
+          'text_zh',
+          'text_en',
+          'unactivated_refund',
+          'window_hours',
+          'revealed_refund',
+          'non_refundable',
+          'version',
+        ])
         .where('id', '=', order.policy_id)
         .executeTakeFirst()
     : undefined;
@@ -170,6 +188,15 @@ async function view(ctx: ChannelsContext, row: Row<'channel_orders'>, token: str
       refundUrl: shop.refund_url_template.replace('{orderId}', encodeURIComponent(row.channel_order_id)),
     },
     policy: policy ? { zh: policy.text_zh, en: policy.text_en } : null,
+    policyTerms: policy
+      ? {
+          unactivatedRefund: policy.unactivated_refund === 1,
+          windowHours: policy.window_hours,
+          revealedRefund: policy.revealed_refund === 1,
+          nonRefundable: policy.non_refundable === 1,
+          version: policy.version,
+        }
+      : null,
     units: units.map((u) => ({
       unitId: u.id,
       serialMasked: u.serial_masked ?? '',

@@ -8989,6 +8989,13 @@ export interface paths {
                 zh: string;
                 en: string;
               } | null;
+              policyTerms: {
+                unactivatedRefund: boolean;
+                windowHours: number | null;
+                revealedRefund: boolean;
+                nonRefundable: boolean;
+                version: number;
+              } | null;
               units: {
                 unitId: string;
                 serialMasked: string;
@@ -9083,6 +9090,13 @@ export interface paths {
               policy: {
                 zh: string;
                 en: string;
+              } | null;
+              policyTerms: {
+                unactivatedRefund: boolean;
+                windowHours: number | null;
+                revealedRefund: boolean;
+                nonRefundable: boolean;
+                version: number;
               } | null;
               units: {
                 unitId: string;

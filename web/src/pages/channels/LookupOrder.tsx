@@ -18,6 +18,7 @@ import { ErrorAlert } from '../../components/QueryState';
 import { formatFen, formatTime } from '../../format';
 import { contentKey, useLang } from '../../i18n';
 import type { Lang } from '../../types';
+import { revealRefundCase, revealRefundNotes } from '../buyer/revealNotes';
 import { channelsApi, lookupKey, type LookupReveal, type LookupUnit, type LookupView } from './api';
 
 /**
@@ -193,6 +194,18 @@ function KeyCard({ view, unit, n }: { view: LookupView; unit: LookupUnit; n: num
           description={t('lookup.confirmRefund', { channel })}
           style={{ marginBottom: 12 }}
         />
+        {view.policyTerms && (
+          <Alert
+            type="info"
+            showIcon
+            data-testid="reveal-policy-note"
+            data-policy={revealRefundCase(view.policyTerms)}
+            title={revealRefundNotes(view.policyTerms, t).map((line) => (
+              <div key={line}>{line}</div>
+            ))}
+            style={{ marginBottom: 12 }}
+          />
+        )}
         {policy && (
           <>
             <Typography.Text strong>{t('lookup.confirmPolicy')}</Typography.Text>
