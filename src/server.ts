@@ -7,7 +7,16 @@ import { DEMO_LOGINS, DEMO_PASSWORD, seedDemo, seedDemoKeys } from './modules/de
 import { seedDemoChannels, seedDemoOrders, seedDemoRefunds } from './modules/demo/index.js';
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const loaded = loadConfig();
+  // The sandbox channels' lookup links and push addresses need an absolute base: without
+  // KAMENG_PUBLIC_URL the demo uses the address it listens on (real channels still need the setting).
+  const config =
+    loaded.publicUrl === undefined && loaded.sandboxGateways
+      ? {
+          ...loaded,
+          publicUrl: `http://${['0.0.0.0', '::', ''].includes(loaded.host) ? '127.0.0.1' : loaded.host.includes(':') ? `[${loaded.host}]` : loaded.host}:${loaded.port}`,
+        }
+      : loaded;
   const booted = await boot(config);
   const seeded = config.seedDemo ? await seedDemo(booted) : false;
   if (config.seedDemo) await seedDemoKeys(booted);

@@ -2,6 +2,15 @@ import type { ChannelsMessages } from './zh-CN.channels';
 
 const channelsEn: ChannelsMessages = {
   channels: {
+    requestCard: {
+      title: '{{channel}} refund',
+      note: 'The buyer applied on {{channel}} and has no Kameng account: approve or reject here and the answer goes to {{channel}}; talk to the buyer or ask for material on {{channel}}. {{channel}} has its own time limits (it may agree by itself when they pass), and the buyer may ask {{channel}} to intervene — the channel’s decision stands.',
+      shop: 'Channel shop',
+      channelOrderId: 'Channel order no.',
+      status: 'Channel state',
+      answer: 'Answer to the channel',
+    },
+    colon: ': ',
     nav: 'Channel shops',
     title: 'Channel shops',
     intro:
@@ -115,7 +124,7 @@ const channelsEn: ChannelsMessages = {
       answerState: { PENDING: 'Telling the channel', SENT: 'Channel told', GAVE_UP: 'Telling failed' },
       decide: 'Decide',
       view: 'View request',
-      summary: '{{quantity}} × · {{amount}}',
+      summary: '{{quantity}} unit(s) · {{amount}}',
       reason: 'Reason',
     },
   },

@@ -2,6 +2,15 @@
 // lookup (/k/:token, /lookup) and the sandbox shop. Spread into zh-CN.ts; en.channels.ts has the same keys.
 const channelsZhCN = {
   channels: {
+    requestCard: {
+      title: '{{channel}}渠道售后',
+      note: '买家在{{channel}}申请退款，没有卡盟账号：您在此同意或拒绝后，答复会发送到{{channel}}；与买家沟通、补充材料请在{{channel}}进行。{{channel}}有自己的处理时限，超时可能由渠道自动同意；买家也可申请{{channel}}平台介入，渠道的裁决为准。',
+      shop: '渠道店铺',
+      channelOrderId: '渠道订单号',
+      status: '渠道状态',
+      answer: '答复渠道',
+    },
+    colon: '：',
     nav: '渠道店铺',
     title: '渠道店铺',
     intro:

@@ -42,6 +42,7 @@ import {
   type User,
 } from '../../types';
 import { orderPath } from '../buyer/orderQueries';
+import { ChannelRequestCard } from '../channels/ChannelRequestCard';
 import { ConversationPanel } from '../conversations/ConversationPanel';
 import { DisputeLink, mayHaveDispute } from '../disputes/DisputeLink';
 import { EligibilityView } from './EligibilityView';
@@ -159,14 +160,18 @@ function HeaderCard({ detail }: { detail: RefundDetail }) {
               label: t('aftersales.reason'),
               children: <span data-testid="refund-reason-text">{pickText(detail.reasonText, lang)}</span>,
             },
-            {
-              key: 'submissions',
-              label: t('aftersales.detail.submissions'),
-              children: t('aftersales.detail.submissionsValue', {
-                count: detail.submissions,
-                max: detail.maxResubmissions + 1,
-              }),
-            },
+            ...(detail.channel
+              ? []
+              : [
+                  {
+                    key: 'submissions',
+                    label: t('aftersales.detail.submissions'),
+                    children: t('aftersales.detail.submissionsValue', {
+                      count: detail.submissions,
+                      max: detail.maxResubmissions + 1,
+                    }),
+                  },
+                ]),
             {
               key: 'created',
               label: t('aftersales.createdAt'),
@@ -462,6 +467,7 @@ function RefundView({ detail }: { detail: RefundDetail }) {
   return (
     <Space orientation="vertical" size={16} style={{ width: '100%' }}>
       <HeaderCard detail={detail} />
+      {detail.channel && <ChannelRequestCard channel={detail.channel} />}
       {mayHaveDispute(detail) && <DisputeLink request={detail} />}
       <ActionsCard detail={detail} />
       <Row gutter={[16, 16]}>
@@ -488,7 +494,8 @@ function RefundView({ detail }: { detail: RefundDetail }) {
           <EvidenceView detail={detail} />
         </Space>
       </Card>
-      <ConversationPanel orderId={detail.orderId} />
+      {/* A channel buyer has no Kameng account: the conversation happens on the channel. */}
+      {!detail.channel && <ConversationPanel orderId={detail.orderId} />}
       <PayoutsCard detail={detail} />
       <TimelineCard detail={detail} vocabulary={vocabulary.data} />
     </Space>

@@ -434,7 +434,7 @@ function RefundLine({ refund }: { refund: ChannelRefund }) {
       </Space>
       <Typography.Text style={{ fontSize: 13 }}>
         {t('channels.refund.summary', { quantity: refund.quantity, amount: formatFen(refund.amountFen) })}
-        {refund.reason ? ` · ${t('channels.refund.reason')}：${refund.reason}` : ''}
+        {refund.reason ? ` · ${t('channels.refund.reason')}${t('channels.colon')}${refund.reason}` : ''}
       </Typography.Text>
       <Typography.Text type="secondary" style={{ fontSize: 12, wordBreak: 'break-all' }}>
         {t('channels.refund.channelRefundId')} {refund.channelRefundId}
@@ -650,7 +650,7 @@ function ShopCard({ shop }: { shop: ChannelShop }) {
             type="error"
             showIcon
             data-testid="channel-shop-error"
-            title={`${t('channels.shop.lastError')}：${shop.lastError}`}
+            title={`${t('channels.shop.lastError')}${t('channels.colon')}${shop.lastError}`}
           />
         )}
         {!active && <Alert type="warning" showIcon title={t('channels.shop.reconnectHint')} />}
@@ -663,12 +663,16 @@ function ShopCard({ shop }: { shop: ChannelShop }) {
               key: 'cred',
               label: t('channels.shop.credentials'),
               children: (
-                <Typography.Text
-                  code
-                  style={{ wordBreak: 'break-all' }}
-                  data-testid="channel-shop-credentials"
-                >
-                  {shop.credentialsMasked}
+                <Typography.Text data-testid="channel-shop-credentials">
+                  {shop.credentialsMasked.split(' · ').map((part) => (
+                    <Typography.Text
+                      key={part}
+                      code
+                      style={{ whiteSpace: 'nowrap', display: 'inline-block', marginInlineEnd: 6 }}
+                    >
+                      {part}
+                    </Typography.Text>
+                  ))}
                 </Typography.Text>
               ),
             },

@@ -121,11 +121,15 @@ function KeyCard({ view, unit, n }: { view: LookupView; unit: LookupUnit; n: num
     >
       <Space orientation="vertical" size={8} style={{ width: '100%' }}>
         <Typography.Text type="secondary">
-          {t('lookup.serial')}：<Typography.Text code>{unit.serialMasked || '—'}</Typography.Text>
+          {t('lookup.serial')}
+          {t('channels.colon')}
+          <Typography.Text code>{unit.serialMasked || '—'}</Typography.Text>
         </Typography.Text>
         {unit.revealedAt && (
           <Typography.Text type="secondary">
-            {t('lookup.revealedAt')}：{formatTime(unit.revealedAt, lang, true)}
+            {t('lookup.revealedAt')}
+            {t('channels.colon')}
+            {formatTime(unit.revealedAt, lang, true)}
           </Typography.Text>
         )}
         {!confirmOpen && error !== null && <ErrorAlert error={error} />}

@@ -418,7 +418,9 @@ function RefundCard({ order, refund }: { order: SandboxOrder; refund: SandboxRef
         </Typography.Text>
         {refund.sellerMessage && (
           <Typography.Text>
-            {t('sandboxShop.refund.sellerMessage')}：{refund.sellerMessage}
+            {t('sandboxShop.refund.sellerMessage')}
+            {t('channels.colon')}
+            {refund.sellerMessage}
           </Typography.Text>
         )}
         {refund.checkMessage && <Typography.Text type="secondary">{refund.checkMessage}</Typography.Text>}
@@ -547,7 +549,7 @@ function RefundForm({ order }: { order: SandboxOrder }) {
   );
 }
 
-function OrderDetail({ orderId, onBack }: { orderId: string; onBack: () => void }) {
+function OrderDetail({ orderId, onBack }: { orderId: string; onBack: (orderShopId?: string) => void }) {
   const { t } = useTranslation();
   const lang = useLang();
   const qc = useQueryClient();
@@ -567,7 +569,7 @@ function OrderDetail({ orderId, onBack }: { orderId: string; onBack: () => void 
     onError: (err) => void message.error(errorText(err)),
   });
   const back = (
-    <Button onClick={onBack} data-testid="sandbox-order-back">
+    <Button onClick={() => onBack(query.data?.shopId)} data-testid="sandbox-order-back">
       ← {t('sandboxShop.order.back')}
     </Button>
   );
@@ -1025,9 +1027,12 @@ function SandboxShopBody() {
     return (
       <OrderDetail
         orderId={orderId}
-        onBack={() =>
+        onBack={(orderShopId) =>
           setParams((p) => {
             p.delete('order');
+            // A channel buyer (no shop list of their own) goes back to the shop they bought from.
+            if (!p.get('shop') && orderShopId && !isMerchant(user) && !isStaff(user))
+              p.set('shop', orderShopId);
             return p;
           })
         }
