@@ -11,6 +11,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAuditChain } from '../../src/platform/audit.js';
 import { systemActor } from '../../src/platform/actor.js';
+import { resendDeliveries } from '../../src/modules/channels/index.js';
 import { harness, PASSWORD, type Harness } from '../helpers/app.js';
 import { fakeChannels, orderEvent, push, refundEvent, type FakeChannel } from '../helpers/channels.js';
 import { merchantOf, UNACTIVATED_REFUND } from '../helpers/disputes.js';
@@ -818,6 +819,34 @@ describe('channel refunds under both rule sets', () => {
       false,
       true,
     ]);
+  });
+
+  it('a channel that stays down: the delivery confirmation is given up after 20 tries, with an audit event', async () => {
+    const p = await stocked(h, 1, { policy: UNACTIVATED_REFUND });
+    const { shop, item, fake } = await connected(p);
+    fake.down = true;
+    try {
+      const e = orderEvent(item, 1, h.ctx.clock.now());
+      await push(h, shop.id, SECRET, [e]);
+      await settleAfterCommit();
+      const [row] = await channelOrder(shop.id, e.channelOrderId);
+      for (let i = 0; i < 25; i++) await resendDeliveries(h.app.kameng.channels, 500);
+      const [after] = await channelOrder(shop.id, e.channelOrderId);
+      expect(after).toMatchObject({
+        delivery_state: 'GAVE_UP',
+        delivery_attempts: 20,
+        delivery_error: 'channel.unavailable',
+      });
+      const events = await h.db.db
+        .selectFrom('audit_events')
+        .select(['action', 'data'])
+        .where('object_id', '=', row.id)
+        .where('action', '=', 'channel_order.delivery_gave_up')
+        .execute();
+      expect(events).toHaveLength(1);
+    } finally {
+      fake.down = false;
+    }
   });
 
   it('a lost message is recovered by reconciliation (TMC pull and polling)', async () => {

@@ -15,7 +15,7 @@ export {
   type ViolationKind,
 } from './findings.js';
 export { executeArbitration, requestCaseFacts } from './arbitrated.js';
-export { merchantMissedReview } from './lifecycle.js';
+export { isChannelRequest, merchantMissedReview } from './lifecycle.js';
 export { fileRefSchema, inspectStored, insertFileEvidence } from './requests.js';
 export type { AfterSalesContext, AfterSalesPorts } from './requests.js';
 export { requestDetail, requestDetailSchema } from './views.js';

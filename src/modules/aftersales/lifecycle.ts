@@ -134,3 +134,11 @@ export async function lockRequest(
  */
 export const merchantMissedReview = (trail: readonly { action: string; actor_role: string }[]): boolean =>
   trail.some((e) => e.action === 'refund.support_review' && e.actor_role.startsWith('system'));
+
+/**
+ * A request opened for a channel order's refund (spec §11): its Idempotency-Key is
+ * `channel:<channel refund>[:<attempt>]` — buyers cannot apply for channel orders in Kameng, so no
+ * other request carries it.
+ */
+export const isChannelRequest = (r: Pick<Row<'refund_requests'>, 'idempotency_key'>): boolean =>
+  r.idempotency_key.startsWith('channel:');

@@ -26,7 +26,7 @@ import type { AfterSalesContext } from './requests.js';
 import { startRefund } from '../payments/index.js';
 import { cancelPhase, workingDaysFrom } from './deadlines.js';
 import { raiseAlert, resolveAlerts } from '../../platform/alerts.js';
-import { lockRequest, requestMachine, type RefundActor } from './lifecycle.js';
+import { isChannelRequest, lockRequest, requestMachine, type RefundActor } from './lifecycle.js';
 import { unitOfWork } from '../../platform/unit-of-work.js';
 
 const PAYOUTS = systemActor('payouts');
@@ -417,7 +417,7 @@ export async function payoutDelayed(trx: Db, requestId: string, at: Date): Promi
   if (!request || (request.state !== 'REFUNDING' && request.state !== 'REFUND_ABNORMAL')) return;
   // A channel refund is paid by the channel: support follows it up there; the channel buyer has
   // no Kameng inbox to tell.
-  if (request.idempotency_key.startsWith('channel:')) {
+  if (isChannelRequest(request)) {
     const raised = await raiseAlert(
       trx,
       'PAYOUT_DELAYED',

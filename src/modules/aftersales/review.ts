@@ -17,7 +17,7 @@ import { cancelPhase, escalationDue, schedulePhase, workingDaysFrom } from './de
 import { assessRequest } from './facts.js';
 import { REJECT_CODES, type RejectCode } from './codes.js';
 import { resolveAlerts } from '../../platform/alerts.js';
-import { lockRequest, requestMachine, type RefundActor } from './lifecycle.js';
+import { isChannelRequest, lockRequest, requestMachine, type RefundActor } from './lifecycle.js';
 import { approveAndPay, rerouteToBalance } from './payout.js';
 import { buyerAct, type BuyerAction } from './buyer-actions.js';
 import type { AfterSalesContext } from './requests.js';
@@ -118,15 +118,6 @@ async function contradictions(trx: Db, r: Row<'refund_requests'>, code: RejectCo
 
 type Warning = { code: string; zh: string; en: string };
 
-async function isChannelOrder(trx: Db, orderId: string): Promise<boolean> {
-  const o = await trx
-    .selectFrom('orders')
-    .select('payment_method')
-    .where('id', '=', orderId)
-    .executeTakeFirstOrThrow();
-  return o.payment_method === 'CHANNEL';
-}
-
 /** A decision the records speak against: refused until the reviewer confirms it (acknowledgeWarnings). */
 function refuseUnconfirmed(warnings: Warning[]): never {
   fail('refund.decision_contradicts_records', {
@@ -189,7 +180,7 @@ export async function decide(
         await cancelPhase(trx, r.id, r.version);
         // A channel order's buyer cannot escalate here: the refusal goes back to the channel, where
         // the buyer may ask the channel's staff to intervene (spec §11); no escalation deadline.
-        const channel = await isChannelOrder(trx, r.order_id);
+        const channel = isChannelRequest(r);
         const due = escalationDue(rules, at);
         const { version: v } = await requestMachine.transition(trx, {
           row: r,
@@ -234,7 +225,7 @@ export async function decide(
       }
       case 'REQUEST_INFO': {
         // The channel buyer has no Kameng account to answer from: material is asked for on the channel.
-        if (await isChannelOrder(trx, r.order_id)) fail('refund.channel_no_supplement');
+        if (isChannelRequest(r)) fail('refund.channel_no_supplement');
         await cancelPhase(trx, r.id, r.version);
         const due = await workingDaysFrom(trx, at, rules.supplementWorkingDays);
         const { version: v } = await requestMachine.transition(trx, {

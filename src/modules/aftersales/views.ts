@@ -13,7 +13,7 @@ import { recentAlerts } from '../../platform/alerts.js';
 import { getPlatformRules } from '../../platform/settings.js';
 import { auditTrail } from '../../platform/audit.js';
 import { REFUND_REASONS, type EligibilityResult, type RefundReason } from './eligibility.js';
-import { merchantMissedReview, OPEN_STATES } from './lifecycle.js';
+import { isChannelRequest, merchantMissedReview, OPEN_STATES } from './lifecycle.js';
 import { earlierSubmissions } from './requests.js';
 import { REJECT_CODES, type RejectCode } from './review.js';
 
@@ -304,7 +304,7 @@ export async function requestDetail(
       ctx.clock.now(),
       rules.escalationDays,
       merchantMissedReview(trail),
-      r.idempotency_key.startsWith('channel:'),
+      isChannelRequest(r),
     ),
     channel: channel
       ? {

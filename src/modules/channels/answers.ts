@@ -10,9 +10,10 @@ import { now, type Db } from '../../platform/db/dialect.js';
 import type { Row } from '../../platform/db/schema.js';
 import { DomainError } from '../../platform/errors.js';
 import { appendAudit } from '../../platform/audit.js';
-import { afterCommit, unitOfWork } from '../../platform/unit-of-work.js';
+import { afterCommit } from '../../platform/unit-of-work.js';
+import { channelActor } from '../aftersales/index.js';
 import type { ChannelsContext } from './context.js';
-import { MAX_ATTEMPTS, sendEach } from './resend.js';
+import { sendEach, sendFailed } from './resend.js';
 import { shopRef } from './shops.js';
 
 /** The channel refund row a request was opened for (its Idempotency-Key is `channel:<row id>[:<attempt>]`). */
@@ -127,32 +128,27 @@ export async function sendAnswer(
     });
   } catch (error) {
     if (!(error instanceof DomainError)) throw error;
-    const attempts = row.answer_attempts + 1;
-    const gaveUp = attempts >= MAX_ATTEMPTS;
-    await unitOfWork(ctx, async (trx) => {
-      const at = ctx.clock.now();
-      await trx
-        .updateTable('channel_refunds')
-        .set({
-          answer_attempts: attempts,
-          answer_error: error.code,
-          answer_state: gaveUp ? 'GAVE_UP' : 'PENDING',
-          updated_at: now(at),
-        })
-        .where('id', '=', row.id)
-        .where('answer_state', '=', 'PENDING')
-        .execute();
-      if (gaveUp)
-        await appendAudit(trx, {
-          actor: { kind: 'system', name: `channel-${shop.channel.toLowerCase()}` },
-          action: 'channel_refund.answer_gave_up',
-          objectType: 'channel_refund',
-          objectId: row.id,
-          data: { attempts, lastError: error.code },
-          at,
-        });
+    return sendFailed(ctx, {
+      attemptsBefore: row.answer_attempts,
+      error,
+      actor: channelActor(shop.channel),
+      objectType: 'channel_refund',
+      objectId: row.id,
+      gaveUpAction: 'channel_refund.answer_gave_up',
+      record: async (trx, f) => {
+        await trx
+          .updateTable('channel_refunds')
+          .set({
+            answer_attempts: f.attempts,
+            answer_error: error.code,
+            answer_state: f.state,
+            updated_at: now(f.at),
+          })
+          .where('id', '=', row.id)
+          .where('answer_state', '=', 'PENDING')
+          .execute();
+      },
     });
-    return gaveUp ? 'GAVE_UP' : 'PENDING';
   }
   await done(null);
   return 'SENT';

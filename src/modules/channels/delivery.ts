@@ -6,9 +6,7 @@
  */
 import { now } from '../../platform/db/dialect.js';
 import { DomainError } from '../../platform/errors.js';
-import { appendAudit } from '../../platform/audit.js';
-import { unitOfWork } from '../../platform/unit-of-work.js';
-import { MAX_ATTEMPTS, sendEach } from './resend.js';
+import { sendEach, sendFailed } from './resend.js';
 import { channelActor } from '../aftersales/index.js';
 import type { ChannelsContext } from './context.js';
 import { shopRef } from './shops.js';
@@ -63,32 +61,27 @@ export async function sendDelivery(
     });
   } catch (error) {
     if (!(error instanceof DomainError)) throw error;
-    const attempts = row.delivery_attempts + 1;
-    const gaveUp = attempts >= MAX_ATTEMPTS;
-    await unitOfWork(ctx, async (trx) => {
-      const at = ctx.clock.now();
-      await trx
-        .updateTable('channel_orders')
-        .set({
-          delivery_attempts: attempts,
-          delivery_error: error.code,
-          delivery_state: gaveUp ? 'GAVE_UP' : 'PENDING',
-          updated_at: now(at),
-        })
-        .where('id', '=', row.id)
-        .where('delivery_state', '=', 'PENDING')
-        .execute();
-      if (gaveUp)
-        await appendAudit(trx, {
-          actor: channelActor(shop.channel),
-          action: 'channel_order.delivery_gave_up',
-          objectType: 'channel_order',
-          objectId: row.id,
-          data: { attempts, lastError: error.code },
-          at,
-        });
+    return sendFailed(ctx, {
+      attemptsBefore: row.delivery_attempts,
+      error,
+      actor: channelActor(shop.channel),
+      objectType: 'channel_order',
+      objectId: row.id,
+      gaveUpAction: 'channel_order.delivery_gave_up',
+      record: async (trx, f) => {
+        await trx
+          .updateTable('channel_orders')
+          .set({
+            delivery_attempts: f.attempts,
+            delivery_error: error.code,
+            delivery_state: f.state,
+            updated_at: now(f.at),
+          })
+          .where('id', '=', row.id)
+          .where('delivery_state', '=', 'PENDING')
+          .execute();
+      },
     });
-    return gaveUp ? 'GAVE_UP' : 'PENDING';
   }
   await ctx.db
     .updateTable('channel_orders')

@@ -239,17 +239,18 @@ export async function reconcileShop(
         })
         .where('id', '=', shop.id)
         .execute();
+      // Refunds that wait for their order (or for units another request holds) are tried again —
+      // with the poll, not every sweep: an order that never comes must not cost a lock each run.
+      const waiting = await ctx.db
+        .selectFrom('channel_refunds')
+        .select('id')
+        .where('shop_id', '=', shop.id)
+        .where('request_id', 'is', null)
+        .where('status', '<>', 'CLOSED')
+        .limit(50)
+        .execute();
+      for (const w of waiting) await settleRefund(ctx, shop, w.id);
     }
-    // Refunds that wait for their order (or a request that could not be opened) are tried again.
-    const waiting = await ctx.db
-      .selectFrom('channel_refunds')
-      .select('id')
-      .where('shop_id', '=', shop.id)
-      .where('request_id', 'is', null)
-      .where('status', '<>', 'CLOSED')
-      .limit(50)
-      .execute();
-    for (const w of waiting) await settleRefund(ctx, shop, w.id);
   } catch (error) {
     if (!(error instanceof DomainError)) throw error;
     await ctx.db

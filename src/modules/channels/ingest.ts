@@ -395,21 +395,24 @@ export async function settleRefund(
     let requestId = r.request_id;
     // Requests opened for this channel refund so far, and how often the buyer asked again on the
     // channel after a refusal (each a REFUSED → REQUESTED move of the channel refund).
-    const requestsOpened = Number(
-      (
-        await trx
-          .selectFrom('refund_requests')
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .where('buyer_id', '=', shop.buyer_user_id)
-          .where((eb) =>
-            eb.or([
-              eb('idempotency_key', '=', `channel:${r.id}`),
-              eb('idempotency_key', 'like', `channel:${r.id}:%`),
-            ]),
-          )
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
+    // Requests opened for this channel refund so far (asked only where it matters: a refund
+    // asked again after a refusal, or one still to be opened).
+    const requestsOpened = async () =>
+      Number(
+        (
+          await trx
+            .selectFrom('refund_requests')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .where('buyer_id', '=', shop.buyer_user_id)
+            .where((eb) =>
+              eb.or([
+                eb('idempotency_key', '=', `channel:${r.id}`),
+                eb('idempotency_key', 'like', `channel:${r.id}:%`),
+              ]),
+            )
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
     // Asked again after the merchant's refusal (not a late copy of the first request: the channel
     // itself recorded the refusal before this): the refused request ends, a new one is judged.
     if (requestId && r.status === 'REQUESTED') {
@@ -425,7 +428,7 @@ export async function settleRefund(
         .select('state')
         .where('id', '=', requestId)
         .executeTakeFirstOrThrow();
-      if (current.state === 'REJECTED' && Number(askedAgain.n) + 1 > requestsOpened) {
+      if (current.state === 'REJECTED' && Number(askedAgain.n) + 1 > (await requestsOpened())) {
         await applyChannelOutcome(trx, ctx, requestId, { kind: 'CLOSED', cancelledByBuyer: false }, c);
         requestId = null;
       }
@@ -437,7 +440,7 @@ export async function settleRefund(
       const opened = await openChannelRequest(trx, ctx, {
         orderId: order.order_id,
         channelRefundRowId: r.id,
-        attempt: requestsOpened + 1,
+        attempt: (await requestsOpened()) + 1,
         quantity: r.quantity,
         reasonText: r.reason,
         amountFen: r.amount_fen,

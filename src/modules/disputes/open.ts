@@ -18,7 +18,7 @@ import { fail } from '../../platform/errors.js';
 import { newNumber, newOrderedId } from '../../platform/ids.js';
 import { getPlatformRules } from '../../platform/settings.js';
 import { appendAudit, unitOfWork } from '../../platform/unit-of-work.js';
-import { merchantMissedReview, type AfterSalesContext } from '../aftersales/index.js';
+import { isChannelRequest, merchantMissedReview, type AfterSalesContext } from '../aftersales/index.js';
 import { merchantUsers, notify } from '../notifications/index.js';
 import { shanghaiTime } from './text.js';
 
@@ -194,7 +194,7 @@ export async function openMerchantDispute(
       .where('id', '=', requestId)
       .executeTakeFirstOrThrow();
     // A channel order's refund is the channel's to pay and to arbitrate (ADR 0008): never here.
-    if (r.idempotency_key.startsWith('channel:')) fail('dispute.channel_order');
+    if (isChannelRequest(r)) fail('dispute.channel_order');
     const bySupport = r.decided_role === 'support' || r.decided_role === 'admin';
     if (!bySupport || r.decision_code !== 'APPROVED' || !APPROVED_STATES.has(r.state))
       fail('dispute.not_contestable');
