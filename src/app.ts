@@ -24,7 +24,7 @@ import { adminRoutes } from './modules/admin/index.js';
 import { aftersalesRoutes, type AfterSalesContext } from './modules/aftersales/index.js';
 import { disputeDeadlines, disputeRoutes, openDispute } from './modules/disputes/index.js';
 import { conversationRoutes } from './modules/conversations/index.js';
-import { notificationRoutes } from './modules/notifications/index.js';
+import { notificationRoutes, sandboxMailRoutes } from './modules/notifications/index.js';
 import { createMailer, drainOutbox } from './modules/notifications/index.js';
 import { DiskFileStore } from './platform/files.js';
 import { catalogRoutes } from './modules/catalog/index.js';
@@ -321,6 +321,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(channelRoutes(channels), { prefix: '/api' });
   if (sandbox) await app.register(sandboxRoutes(ctx, sandbox), { prefix: '/api' });
   if (sandboxChannels) await app.register(sandboxChannelRoutes(ctx, sandboxChannels), { prefix: '/api' });
+  // The sandbox mailbox beside the sandbox cashier (ADR 0009): registration and reset mail in the demo.
+  if (deps.config.sandboxGateways) await app.register(sandboxMailRoutes(ctx), { prefix: '/api' });
 
   const webDir = deps.webDir ?? defaultWebDir();
   const hasWeb = existsSync(path.join(webDir, 'index.html'));

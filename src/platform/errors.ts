@@ -94,6 +94,36 @@ const catalog = {
     en: 'The API token is invalid or revoked',
   },
   'auth.account_disabled': { status: 403, zh: '账户已停用', en: 'This account is disabled' },
+  'auth.password_too_short': {
+    status: 400,
+    zh: '密码至少 {min} 位',
+    en: 'The password must be at least {min} characters long',
+  },
+  'auth.password_common': {
+    status: 400,
+    zh: '这是常见密码，很容易被猜到，请换一个',
+    en: 'This is a common password that is easy to guess; choose another',
+  },
+  'auth.password_contains_username': {
+    status: 400,
+    zh: '密码不能包含用户名或邮箱',
+    en: 'The password must not contain the username or e-mail address',
+  },
+  'auth.password_pattern': {
+    status: 400,
+    zh: '密码不能是同一字符重复、连续的数字或字母，或键盘上相邻的一排',
+    en: 'The password must not be one repeated character, a run of digits or letters, or a keyboard row',
+  },
+  'auth.email_taken': {
+    status: 409,
+    zh: '该邮箱已有账户，请直接登录或找回密码',
+    en: 'This e-mail address already has an account; sign in or reset the password',
+  },
+  'auth.link_invalid': {
+    status: 400,
+    zh: '链接无效、已使用或已过期，请重新申请',
+    en: 'This link is invalid, already used or expired; ask for a new one',
+  },
   // catalog
   'catalog.product_not_found': { status: 404, zh: '商品不存在', en: 'Product not found' },
   'catalog.merchant_not_found': { status: 404, zh: '商家不存在', en: 'Merchant not found' },

@@ -3,11 +3,12 @@
 export { authorize } from './authz.js';
 export type { Action } from './authz.js';
 export { registerAuth } from './http.js';
-export { hashPassword, verifyPassword } from './passwords.js';
+export { checkPassword, hashPassword, passwordProblem, verifyPassword } from './passwords.js';
 export { accountRoutes } from './routes.js';
 export { createIntegrationToken, revokeApiToken } from './tokens.js';
 export {
   findUserByUsername,
+  emailKey,
   insertUser,
   passwordSchema,
   toUserView,

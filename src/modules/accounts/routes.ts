@@ -7,11 +7,34 @@ import { fail } from '../../platform/errors.js';
 import { actorOf, userOf } from '../../platform/http/auth.js';
 import { idParams, noContent, problems } from '../../platform/http/schemas.js';
 import { SESSION_COOKIE } from './http.js';
-import { login, logout, registerBuyer } from './sessions.js';
+import {
+  changePassword,
+  confirmPasswordReset,
+  confirmRegistration,
+  requestPasswordReset,
+  requestRegistration,
+  sandboxMailbox,
+} from './recovery.js';
+import { login, logout } from './sessions.js';
 import { createMerchantToken, listMerchantTokens, revokeToken, tokenViewSchema } from './tokens.js';
-import { passwordSchema, userProfile, usernameSchema, userViewSchema } from './users.js';
+import { sha256 } from '../../platform/ids.js';
+import {
+  emailSchema,
+  passwordSchema,
+  phoneSchema,
+  userProfile,
+  usernameSchema,
+  userViewSchema,
+} from './users.js';
 
 const sessionResponse = z.object({ user: userViewSchema, csrfToken: z.string() });
+/** The one answer to every registration and reset request (ADR 0009): it says nothing about accounts. */
+const mailSent = z.object({
+  status: z.literal('email_sent'),
+  /** In the sandbox: the page showing the address's mail; null otherwise. */
+  sandboxMailbox: z.string().nullable(),
+});
+const linkToken = z.string().min(20).max(100);
 const tokenCreated = z.object({ id: z.string(), token: z.string(), prefix: z.string() });
 
 export function accountRoutes(ctx: AppContext): FastifyPluginAsyncZod {
@@ -30,20 +53,98 @@ export function accountRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       {
         schema: {
           tags: ['accounts'],
-          summary: 'Register a buyer account and log in',
+          summary:
+            'Register a buyer: always 202 "e-mail sent"; the mail holds the link that creates the account and signs in (ADR 0009)',
           body: z.strictObject({
             username: usernameSchema,
+            email: emailSchema,
+            phone: phoneSchema.optional(),
             password: passwordSchema,
             displayName: z.string().trim().min(1).max(40).optional(),
           }),
+          response: { 202: mailSent, ...problems(400, 429) },
+        },
+        config: { auth: 'public', rateLimit: { max: 20, timeWindow: '1 minute' } },
+      },
+      async (req, reply) => {
+        await requestRegistration(ctx, req.body);
+        return reply
+          .code(202)
+          .send({ status: 'email_sent' as const, sandboxMailbox: sandboxMailbox(ctx, req.body.email) });
+      },
+    );
+
+    app.post(
+      '/auth/register/confirm',
+      {
+        schema: {
+          tags: ['accounts'],
+          summary:
+            'Open the registration link: create the account and log in (another username if the first was taken)',
+          body: z.strictObject({ token: linkToken, username: usernameSchema.optional() }),
           response: { 201: sessionResponse, ...problems(400, 409, 429) },
         },
         config: { auth: 'public', rateLimit: { max: 20, timeWindow: '1 minute' } },
       },
       async (req, reply) => {
-        const session = await registerBuyer(ctx, req.body, ctx.config.sessionHours);
+        const session = await confirmRegistration(ctx, req.body, ctx.config.sessionHours);
         setCookie(reply, session.token, session.expiresAt);
         return reply.code(201).send({ user: session.user, csrfToken: session.csrfToken });
+      },
+    );
+
+    app.post(
+      '/auth/password-reset',
+      {
+        schema: {
+          tags: ['accounts'],
+          summary: 'Ask for a password reset link by e-mail address or username: always 202',
+          body: z.strictObject({ login: z.string().trim().min(1).max(254) }),
+          response: { 202: mailSent, ...problems(400, 429) },
+        },
+        config: { auth: 'public', rateLimit: { max: 10, timeWindow: '1 minute' } },
+      },
+      async (req, reply) => {
+        await requestPasswordReset(ctx, req.body);
+        const address = req.body.login.includes('@') ? req.body.login : null;
+        return reply
+          .code(202)
+          .send({ status: 'email_sent' as const, sandboxMailbox: sandboxMailbox(ctx, address) });
+      },
+    );
+
+    app.post(
+      '/auth/password-reset/confirm',
+      {
+        schema: {
+          tags: ['accounts'],
+          summary: 'Set a new password from a reset link (once, 30 minutes); every session of the user ends',
+          body: z.strictObject({ token: linkToken, password: passwordSchema }),
+          response: { 204: noContent, ...problems(400, 429) },
+        },
+        config: { auth: 'public', rateLimit: { max: 20, timeWindow: '1 minute' } },
+      },
+      async (req, reply) => {
+        await confirmPasswordReset(ctx, req.body);
+        return reply.code(204).send(null);
+      },
+    );
+
+    app.post(
+      '/auth/password',
+      {
+        schema: {
+          tags: ['accounts'],
+          summary: "Change the logged-in user's password; their other sessions end",
+          body: z.strictObject({ currentPassword: z.string().min(1).max(128), newPassword: passwordSchema }),
+          response: { 204: noContent, ...problems(400, 401, 403) },
+        },
+        config: { auth: { users: 'any' }, rateLimit: { max: 10, timeWindow: '1 minute' } },
+      },
+      async (req, reply) => {
+        const token = req.cookies[SESSION_COOKIE];
+        await changePassword(ctx, userOf(req), req.body, token ? sha256(token) : null);
+        return reply.code(204).send(null);
       },
     );
 
@@ -52,8 +153,11 @@ export function accountRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       {
         schema: {
           tags: ['accounts'],
-          summary: 'Log in with username and password (rate-limited, with back-off)',
-          body: z.strictObject({ username: z.string().min(1).max(64), password: z.string().min(1).max(128) }),
+          summary: 'Log in with username or e-mail address and password (rate-limited, with back-off)',
+          body: z.strictObject({
+            username: z.string().min(1).max(254),
+            password: z.string().min(1).max(128),
+          }),
           response: { 200: sessionResponse, ...problems(400, 401, 403, 429) },
         },
         config: { auth: 'public', rateLimit: { max: 30, timeWindow: '1 minute' } },

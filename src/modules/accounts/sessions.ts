@@ -6,16 +6,9 @@ import { fail } from '../../platform/errors.js';
 import { randomToken, sha256 } from '../../platform/ids.js';
 import { appendAudit } from '../../platform/audit.js';
 import { levelColumns, levelOf, memberLevelAt } from '../membership/index.js';
-import { hashPassword, verifyPassword } from './passwords.js';
+import { verifyPassword } from './passwords.js';
 import { claimAttempt, clearFailures } from './throttle.js';
-import {
-  findUserByUsername,
-  insertUser,
-  merchantIdOf,
-  toUserView,
-  usernameKey,
-  type UserView,
-} from './users.js';
+import { findUserByLogin, merchantIdOf, toUserView, usernameKey, type UserView } from './users.js';
 import { unitOfWork } from '../../platform/unit-of-work.js';
 
 export interface SessionResult {
@@ -71,7 +64,7 @@ export async function login(
   const wait = await claimAttempt(ctx, key, at);
   if (wait > 0)
     fail('auth.login_locked', { params: { seconds: wait }, headers: { 'retry-after': String(wait) } });
-  const user = await findUserByUsername(ctx.db, input.username);
+  const user = await findUserByLogin(ctx.db, input.username);
   const ok = await verifyPassword(user?.password_hash, input.password);
   if (!user || !ok) fail('auth.invalid_credentials', { field: 'password' });
   if (user.status !== 'ACTIVE') fail('auth.account_disabled');
@@ -160,25 +153,4 @@ export function csrfMatches(expected: string, given: string | undefined): boolea
   const a = Buffer.from(expected);
   const b = Buffer.from(given);
   return a.length === b.length && timingSafeEqual(a, b);
-}
-
-/** Registers a buyer and logs them in: the account, its first session and both audit events commit together. */
-export async function registerBuyer(
-  ctx: DataContext,
-  input: { username: string; password: string; displayName?: string | undefined },
-  hours: number,
-): Promise<SessionResult> {
-  const passwordHash = await hashPassword(input.password); // before the transaction holds the database
-  return unitOfWork(ctx, async (trx) => {
-    const user = await insertUser(trx, ctx, { ...input, passwordHash, role: 'buyer' }, null);
-    const actor = {
-      kind: 'user',
-      id: user.id,
-      role: user.role,
-      memberLevel: user.member_level,
-      merchantId: null,
-    } as const;
-    const session = await createSession(trx, ctx, actor, hours);
-    return { ...session, user: toUserView(user, null) };
-  });
 }

@@ -56,3 +56,40 @@ export async function claimAttempt(
 export async function clearFailures(db: Db, key: string): Promise<void> {
   await db.deleteFrom('login_throttle').where('key', '=', key).execute();
 }
+
+/**
+ * A fixed-window quota in the same table (keys `mail:…`): counts one use of `key` and answers true,
+ * or answers false (not counted) when `max` uses already fell inside the current window. Used for
+ * mail a stranger can make the platform send (registration confirmations, password resets).
+ */
+export async function claimQuota(
+  ctx: Pick<DataContext, 'db' | 'engine'>,
+  key: string,
+  at: Date,
+  max: number,
+  windowMs: number,
+): Promise<boolean> {
+  return unitOfWork(ctx, async (trx) => {
+    await trx
+      .insertInto('login_throttle')
+      .values({ key, failures: 0, locked_until: null, updated_at: now(at) })
+      .onConflict((oc) => oc.column('key').doNothing())
+      .execute();
+    const row = await forUpdate(
+      trx.selectFrom('login_throttle').select(['failures', 'locked_until']).where('key', '=', key),
+      ctx.engine,
+    ).executeTakeFirstOrThrow();
+    const open = row.locked_until !== null && Date.parse(row.locked_until) > at.getTime();
+    if (open && row.failures >= max) return false;
+    await trx
+      .updateTable('login_throttle')
+      .set(
+        open
+          ? { failures: row.failures + 1, updated_at: now(at) }
+          : { failures: 1, locked_until: now(new Date(at.getTime() + windowMs)), updated_at: now(at) },
+      )
+      .where('key', '=', key)
+      .execute();
+    return true;
+  });
+}

@@ -9,13 +9,25 @@ import { newId } from '../../platform/ids.js';
 import { appendAudit } from '../../platform/audit.js';
 import { defineMachine, type Transitions } from '../../platform/fsm.js';
 
+/**
+ * Letters of any script, digits, _ . - (no @: a login containing @ is an e-mail address). Two
+ * characters suffice for a Chinese name like 张三. Unique case-insensitively (`usernameKey`).
+ */
 export const usernameSchema = z
   .string()
   .trim()
-  .min(3)
+  .min(2)
   .max(32)
-  .regex(/^[\p{L}\p{N}_.-]+$/u, 'letters, digits, _ . - only');
+  .regex(/^[\p{L}\p{M}\p{N}_.-]+$/u, 'letters, digits, _ . - only');
+/** The shape only; the policy (common passwords, patterns, the username inside) is `checkPassword`. */
 export const passwordSchema = z.string().min(8).max(128);
+export const emailSchema = z.email().trim().max(254);
+/** A mainland China mobile number; stored, not verified (no SMS gateway yet). */
+export const phoneSchema = z
+  .string()
+  .trim()
+  .regex(/^1[3-9]\d{9}$/, 'a mainland China mobile number: 1[3-9] and 9 digits');
+export const emailKey = (email: string): string => email.trim().toLowerCase();
 
 export interface UserView {
   id: string;
@@ -55,6 +67,8 @@ export interface NewUser {
   displayName?: string | undefined;
   role: Role;
   memberLevel?: MemberLevel;
+  email?: string | null | undefined;
+  phone?: string | null | undefined;
 }
 
 /** Inserts a user and its audit event inside `trx`. Unique usernames are enforced by the database. */
@@ -72,9 +86,10 @@ export async function insertUser(
     username_key: usernameKey(input.username),
     password_hash: input.passwordHash,
     display_name: input.displayName?.trim() || input.username.trim(),
-    email: null,
+    email: input.email?.trim() || null,
+    email_key: input.email?.trim() ? emailKey(input.email) : null,
     channel_shop_id: null,
-    phone: null,
+    phone: input.phone?.trim() || null,
     role: input.role,
     member_level: input.memberLevel ?? 'REGULAR',
     level_expires_at: null,
@@ -83,10 +98,23 @@ export async function insertUser(
     created_at: now(at),
     updated_at: now(at),
   };
+  // Checked first (a failed insert ends a PostgreSQL transaction); the unique index decides a race.
+  if (row.email_key !== null) {
+    const taken = await trx
+      .selectFrom('users')
+      .select('id')
+      .where('email_key', '=', row.email_key)
+      .executeTakeFirst();
+    if (taken) fail('auth.email_taken', { field: 'email' });
+  }
   try {
     await trx.insertInto('users').values(row).execute();
   } catch (error) {
-    if (constraintKind(error) === 'unique') fail('auth.username_taken', { field: 'username' });
+    if (constraintKind(error) === 'unique') {
+      if (/email/i.test(error instanceof Error ? error.message : ''))
+        fail('auth.email_taken', { field: 'email' });
+      fail('auth.username_taken', { field: 'username' });
+    }
     throw error;
   }
   await appendAudit(trx, {
@@ -119,6 +147,13 @@ export async function findUserByUsername(db: Db, username: string) {
     .selectAll()
     .where('username_key', '=', usernameKey(username))
     .executeTakeFirst();
+}
+
+/** By e-mail address when the login contains @, else by username; both case-insensitive. */
+export async function findUserByLogin(db: Db, login: string) {
+  if (login.includes('@'))
+    return db.selectFrom('users').selectAll().where('email_key', '=', emailKey(login)).executeTakeFirst();
+  return findUserByUsername(db, login);
 }
 
 export type UserStatus = Row<'users'>['status'];

@@ -5,7 +5,13 @@ import type { AppContext } from '../../platform/context.js';
 import { userOf } from '../../platform/http/auth.js';
 import { problems } from '../../platform/http/schemas.js';
 import { createIntegrationToken } from '../accounts/index.js';
-import { passwordSchema, toUserView, usernameSchema, userViewSchema } from '../accounts/index.js';
+import {
+  checkPassword,
+  passwordSchema,
+  toUserView,
+  usernameSchema,
+  userViewSchema,
+} from '../accounts/index.js';
 import { createAccountAsAdmin } from '../catalog/index.js';
 import {
   advanceClock,
@@ -170,6 +176,7 @@ export function adminRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         config: { auth: ADMIN },
       },
       async (req, reply) => {
+        checkPassword(req.body.password, [req.body.username]); // the policy of ADR 0009
         const { user, merchantId } = await createAccountAsAdmin(ctx, userOf(req), req.body);
         return reply.code(201).send(toUserView(user, merchantId));
       },

@@ -21,6 +21,9 @@ export interface NewAccount {
   merchantName?: string | undefined;
   review24h?: boolean | undefined;
   depositFen?: number | undefined;
+  /** Optional at the database (older accounts have none); the registration API requires one. */
+  email?: string | null | undefined;
+  phone?: string | null | undefined;
 }
 
 /** Creates a user of any role; a merchant gets its shop (with the 保证金 deposit account) too. */

@@ -54,7 +54,7 @@ export async function seedDemoRefunds(ctx: AppContext & AfterSalesContext): Prom
   for (const l of DEMO_LOGINS)
     await ctx.db
       .updateTable('users')
-      .set({ email: `${l.username}@demo.kameng.local` })
+      .set({ email: `${l.username}@demo.kameng.local`, email_key: `${l.username}@demo.kameng.local` })
       .where('username', '=', l.username)
       .where('email', 'is', null)
       .execute();

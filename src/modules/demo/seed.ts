@@ -162,6 +162,7 @@ export async function seedDemo(ctx: DataContext): Promise<boolean> {
     for (const login of DEMO_LOGINS) {
       const { user, merchantId } = await createAccount(tx, actor, {
         username: login.username,
+        email: `${login.username}@demo.kameng.local`,
         password: DEMO_PASSWORD,
         passwordHash,
         displayName:

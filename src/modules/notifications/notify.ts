@@ -136,3 +136,30 @@ export async function supportUsers(trx: Db): Promise<string[]> {
     .execute();
   return rows.map((r) => r.id);
 }
+
+/**
+ * Queues one e-mail to an address, inside the caller's transaction: for mail that goes to an
+ * address rather than to a user's notification centre (registration confirmations, password
+ * resets). The sweeper delivers it like any other outbox row.
+ */
+export async function queueEmail(
+  trx: Db,
+  mail: { to: string; subject: string; text: string },
+  at: Date,
+): Promise<void> {
+  await trx
+    .insertInto('outbox')
+    .values({
+      id: newOrderedId(at.getTime()),
+      channel: 'EMAIL',
+      recipient: mail.to,
+      subject: mail.subject,
+      body: mail.text,
+      state: 'PENDING',
+      attempts: 0,
+      last_error: null,
+      created_at: now(at),
+      sent_at: null,
+    })
+    .execute();
+}

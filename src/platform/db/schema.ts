@@ -27,9 +27,36 @@ export interface UsersTable {
   created_at: Timestamp;
   updated_at: Timestamp;
   email: string | null;
+  /** lower(trim(email)): unique, for signing in and resets by address (null without one; ADR 0009). */
+  email_key: ColumnType<string | null, string | null | undefined, string | null>;
+  /** A China mobile number (1[3-9] + 9 digits), given at registration, not verified. */
   phone: string | null;
   /** Set on the login-less user that owns a connected channel shop's orders (Stage 7). */
   channel_shop_id: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** A registration waiting for its e-mail to be confirmed (ADR 0009); the token is stored hashed. */
+export interface RegistrationsTable {
+  id: string;
+  token_hash: string;
+  username: string;
+  email: string;
+  phone: string | null;
+  display_name: string;
+  password_hash: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+}
+
+/** A password reset sent by e-mail: single use, 30 minutes, the token stored hashed. */
+export interface PasswordResetsTable {
+  id: string;
+  token_hash: string;
+  user_id: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
 }
 
 export interface MemberLevelsTable {
@@ -772,7 +799,8 @@ export interface BankNoticeLogTable {
 }
 
 export type ChannelKindColumn = 'TAOBAO' | 'PDD' | 'XIANYU';
-export type ChannelRefundStatusColumn = 'REQUESTED' | 'REFUSED' | 'INTERVENING' | 'AGREED' | 'SUCCESS' | 'CLOSED';
+export type ChannelRefundStatusColumn =
+  'REQUESTED' | 'REFUSED' | 'INTERVENING' | 'AGREED' | 'SUCCESS' | 'CLOSED';
 
 export interface ChannelShopsTable {
   id: string;
@@ -977,6 +1005,8 @@ export interface Database {
   sessions: SessionsTable;
   api_tokens: ApiTokensTable;
   login_throttle: LoginThrottleTable;
+  registrations: RegistrationsTable;
+  password_resets: PasswordResetsTable;
   merchants: MerchantsTable;
   products: ProductsTable;
   product_prices: ProductPricesTable;
