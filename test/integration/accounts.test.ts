@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAuditChain } from '../../src/platform/audit.js';
 import { FREE_ATTEMPTS } from '../../src/modules/accounts/throttle.js';
 import { harness, PASSWORD, type Harness } from '../helpers/app.js';
+import { registerViaMail } from '../helpers/accounts.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -10,37 +11,37 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 describe('register, log in, log out', () => {
-  it('registers a buyer at REGULAR level, sets an httpOnly SameSite cookie and returns a CSRF token', async () => {
+  it('registers a buyer at REGULAR level through the mailed link, sets an httpOnly SameSite cookie and returns a CSRF token', async () => {
     const c = h.client();
-    const res = await c.post<{ user: { role: string; memberLevel: string }; csrfToken: string }>(
-      '/api/auth/register',
-      {
-        username: 'alice_01',
-        password: 'a-long-password',
-        displayName: '小爱',
-      },
-    );
+    const res = await registerViaMail(h, c, {
+      username: 'alice_01',
+      password: 'a-long-password',
+      displayName: '小爱',
+    });
     expect(res.status).toBe(201);
     expect(res.body.user).toMatchObject({ role: 'buyer', memberLevel: 'REGULAR' });
     const cookie = String(res.headers['set-cookie']);
     expect(cookie).toMatch(/HttpOnly/i);
     expect(cookie).toMatch(/SameSite=Lax/i);
-    c.csrf = res.body.csrfToken;
     const me = await c.get<{ user: { username: string } }>('/api/auth/me');
     expect(me.status).toBe(200);
     expect(me.body.user.username).toBe('alice_01');
     const row = await h.db.db
       .selectFrom('users')
-      .select('password_hash')
+      .select(['password_hash', 'email', 'email_key'])
       .where('username', '=', 'alice_01')
       .executeTakeFirstOrThrow();
     expect(row.password_hash).toMatch(/^\$argon2id\$/);
+    expect(row).toMatchObject({ email: 'alice_01@example.com', email_key: 'alice_01@example.com' });
   });
 
-  it('refuses a taken username regardless of case, naming the field', async () => {
-    const res = await h
-      .client()
-      .post('/api/auth/register', { username: 'ALICE_01', password: 'a-long-password' });
+  it('a taken username (any case) is told only to the mailbox that opens the link, naming the field', async () => {
+    const c = h.client();
+    const res = await registerViaMail(h, c, {
+      username: 'ALICE_01',
+      email: 'other-alice@example.com',
+      password: 'a-long-password',
+    });
     expect(res.status).toBe(409);
     expect(res.body).toMatchObject({ code: 'auth.username_taken', field: 'username' });
   });

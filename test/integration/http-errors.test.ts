@@ -23,7 +23,8 @@ describe('problem+json', () => {
   it('validation errors name every bad field, in Chinese by default and in English on request', async () => {
     const c = h.client();
     const res = await c.post<Problem>('/api/auth/register', {
-      username: 'ab',
+      username: 'a',
+      email: 'buyer@example.com',
       password: 'short',
       extra: true,
     });
@@ -31,7 +32,7 @@ describe('problem+json', () => {
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(res.body.code).toBe('request.invalid');
     expect(res.body.field).toBe('username');
-    expect(res.body.detail).toBe('username：长度不能少于 3');
+    expect(res.body.detail).toBe('username：长度不能少于 2');
     expect(res.body.errors!.map((e) => [e.field, e.code])).toEqual([
       ['username', 'validation.too_short'],
       ['password', 'validation.too_short'],
@@ -42,8 +43,12 @@ describe('problem+json', () => {
       en: 'Unknown field extra',
     });
     c.lang = 'en-US,en;q=0.9';
-    const en = await c.post<Problem>('/api/auth/register', { username: 'ab', password: 'long-enough-pw' });
-    expect(en.body.detail).toBe('username: Must be at least 3 long');
+    const en = await c.post<Problem>('/api/auth/register', {
+      username: 'a',
+      email: 'buyer@example.com',
+      password: 'long-enough-pw',
+    });
+    expect(en.body.detail).toBe('username: Must be at least 2 long');
   });
 
   it('a missing field is "required", an unknown enum value lists the allowed ones', async () => {

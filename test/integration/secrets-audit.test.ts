@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { verifyAuditChain } from '../../src/platform/audit.js';
 import { harness, PASSWORD, type Harness } from '../helpers/app.js';
+import { registerViaMail } from '../helpers/accounts.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -13,11 +14,7 @@ describe('secrets never reach logs or the audit trail', () => {
   it('passwords, session cookies, CSRF and API tokens are absent from every log line and audit event', async () => {
     const secretPw = 'Sup3r-Secret-Passw0rd';
     const c = h.client();
-    const reg = await c.post<{ csrfToken: string }>('/api/auth/register', {
-      username: 'leaky_user',
-      password: secretPw,
-    });
-    c.csrf = reg.body.csrfToken;
+    await registerViaMail(h, c, { username: 'leaky_user', password: secretPw });
     await h.client().login('leaky_user', 'wrong-guess-pw');
     const m = await h.loggedIn({ role: 'merchant' });
     const token = (await m.post<{ token: string }>('/api/merchant/tokens', { name: 'k' })).body.token;

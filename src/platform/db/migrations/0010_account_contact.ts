@@ -8,7 +8,16 @@ import { columnTypes, engineOf } from '../dialect.js';
  * Both tokens are stored as SHA-256 only; each is used once and expires.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  const t = columnTypes(engineOf(db));
+  const engine = engineOf(db);
+  const t = columnTypes(engine);
+
+  // Two-character usernames (张三): the length check becomes 2–32.
+  if (engine === 'postgres') {
+    await sql`alter table users drop constraint users_username_len`.execute(db);
+    await sql`alter table users add constraint users_username_len check (length(username) between 2 and 32)`.execute(
+      db,
+    );
+  } else await relaxSqliteUsernameCheck(db);
 
   await db.schema.alterTable('users').addColumn('email_key', 'text').execute();
   // Existing addresses become keys; when two accounts share one address, the older keeps it (the
@@ -44,6 +53,37 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('used_at', t.time)
     .execute();
   await db.schema.createIndex('password_resets_user').on('password_resets').column('user_id').execute();
+}
+
+/**
+ * SQLite cannot alter a CHECK constraint: the table is rebuilt the documented way (foreign keys off
+ * outside the transaction, new table, copy, drop, rename, indexes and triggers again, foreign keys
+ * checked before commit). Kysely runs SQLite migrations outside a transaction, so the pragma works.
+ */
+async function relaxSqliteUsernameCheck(db: Kysely<unknown>): Promise<void> {
+  const { rows } = await sql<{ sql: string }>`
+    select sql from sqlite_master where type = 'table' and name = 'users'`.execute(db);
+  const create = rows[0]?.sql ?? '';
+  const relaxed = create.replace('length(username) between 3 and 32', 'length(username) between 2 and 32');
+  if (relaxed === create) return; // already relaxed (or never had the check)
+  const renamed = relaxed.replace(/^create table\s+"?users"?/i, 'create table "users_rebuilt"');
+  const extras = await sql<{ sql: string }>`
+    select sql from sqlite_master
+    where type in ('index', 'trigger') and tbl_name = 'users' and sql is not null`.execute(db);
+  await sql`pragma foreign_keys = off`.execute(db);
+  try {
+    await db.transaction().execute(async (trx) => {
+      await sql.raw(renamed).execute(trx);
+      await sql`insert into users_rebuilt select * from users`.execute(trx);
+      await sql`drop table users`.execute(trx);
+      await sql`alter table users_rebuilt rename to users`.execute(trx);
+      for (const r of extras.rows) await sql.raw(r.sql).execute(trx);
+      const broken = await sql`pragma foreign_key_check`.execute(trx);
+      if (broken.rows.length > 0) throw new Error('0010: foreign keys broken by the users rebuild');
+    });
+  } finally {
+    await sql`pragma foreign_keys = on`.execute(db);
+  }
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
