@@ -23,6 +23,10 @@ const WalletPage = lazy(() => import('./pages/buyer/WalletPage'));
 const MembershipPage = lazy(() => import('./pages/buyer/MembershipPage'));
 const FinancePage = lazy(() => import('./pages/merchant/FinancePage'));
 const SandboxPayPage = lazy(() => import('./pages/sandbox/SandboxPayPage'));
+const SandboxMailPage = lazy(() => import('./pages/sandbox/SandboxMailPage'));
+const RegisterConfirmPage = lazy(() => import('./pages/RegisterConfirm'));
+const ForgotPasswordPage = lazy(() => import('./pages/ForgotPassword'));
+const ResetPasswordPage = lazy(() => import('./pages/ResetPassword'));
 const SandboxAdminPage = lazy(() => import('./pages/admin/SandboxAdminPage'));
 const WithdrawalsAdminPage = lazy(() => import('./pages/admin/WithdrawalsAdminPage'));
 const MyRefundsPage = lazy(() => import('./pages/aftersales/MyRefundsPage'));
@@ -66,6 +70,10 @@ export function App() {
                 <Route path="/products/:id" element={<ProductDetailPage />} />
                 <Route path="/login" element={<LoginPage />} />
                 <Route path="/register" element={<RegisterPage />} />
+                <Route path="/register/confirm" element={<RegisterConfirmPage />} />
+                <Route path="/forgot-password" element={<ForgotPasswordPage />} />
+                <Route path="/reset-password" element={<ResetPasswordPage />} />
+                <Route path="/sandbox/mail" element={<SandboxMailPage />} />
                 <Route path="/merchant" element={<MerchantPage />} />
                 <Route path="/merchant/products/:id/keys" element={<KeysPage />} />
                 <Route path="/merchant/finance" element={<FinancePage />} />

@@ -77,8 +77,18 @@ function orderQuery(filter: OrderFilter, cursor: string | undefined, limit: numb
 const idempotent = (key: string) => ({ header: { 'idempotency-key': key } });
 
 export const api = {
-  register: async (body: BodyOf<'/api/auth/register', 'post'>) =>
-    withAuth(await ok(client.POST('/api/auth/register', { body }))),
+  /** Always "e-mail sent" (ADR 0009): the mailed link finishes registering (`confirmRegistration`). */
+  register: (body: BodyOf<'/api/auth/register', 'post'>) => ok(client.POST('/api/auth/register', { body })),
+  confirmRegistration: async (body: BodyOf<'/api/auth/register/confirm', 'post'>) =>
+    withAuth(await ok(client.POST('/api/auth/register/confirm', { body }))),
+  requestPasswordReset: (login: string) => ok(client.POST('/api/auth/password-reset', { body: { login } })),
+  confirmPasswordReset: (body: BodyOf<'/api/auth/password-reset/confirm', 'post'>) =>
+    noContent(client.POST('/api/auth/password-reset/confirm', { body })),
+  changePassword: (body: BodyOf<'/api/auth/password', 'post'>) =>
+    noContent(client.POST('/api/auth/password', { body })),
+  /** The sandbox mailbox (only while the sandbox is on). */
+  sandboxMail: async (to: string) =>
+    (await ok(client.GET('/api/sandbox/mail', { params: { query: { to } } }))).items,
   login: async (body: BodyOf<'/api/auth/login', 'post'>) =>
     withAuth(await ok(client.POST('/api/auth/login', { body }))),
   logout: async () => {

@@ -69,7 +69,7 @@ export interface paths {
     get?: never;
     put?: never;
     /**
-     * Register a buyer account and log in
+     * Register a buyer: always 202 "e-mail sent"; the mail holds the link that creates the account and signs in (ADR 0009)
      * @description Who: anyone.
      */
     post: {
@@ -83,8 +83,79 @@ export interface paths {
         content: {
           'application/json': {
             username: string;
+            /** Format: email */
+            email: string;
+            phone?: string;
             password: string;
             displayName?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {string} */
+              status: 'email_sent';
+              sandboxMailbox: string | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/auth/register/confirm': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Open the registration link: create the account and log in (another username if the first was taken)
+     * @description Who: anyone.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            token: string;
+            username?: string;
           };
         };
       };
@@ -145,6 +216,206 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/auth/password-reset': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Ask for a password reset link by e-mail address or username: always 202
+     * @description Who: anyone.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            login: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {string} */
+              status: 'email_sent';
+              sandboxMailbox: string | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/auth/password-reset/confirm': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Set a new password from a reset link (once, 30 minutes); every session of the user ends
+     * @description Who: anyone.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            token: string;
+            password: string;
+          };
+        };
+      };
+      responses: {
+        /** @description No content */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/auth/password': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Change the logged-in user's password; their other sessions end
+     * @description Who: logged-in users (any role).
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            currentPassword: string;
+            newPassword: string;
+          };
+        };
+      };
+      responses: {
+        /** @description No content */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/auth/login': {
     parameters: {
       query?: never;
@@ -155,7 +426,7 @@ export interface paths {
     get?: never;
     put?: never;
     /**
-     * Log in with username and password (rate-limited, with back-off)
+     * Log in with username or e-mail address and password (rate-limited, with back-off)
      * @description Who: anyone.
      */
     post: {
@@ -11412,6 +11683,65 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/sandbox/mail': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Sandbox mailbox: the latest e-mail queued for one address (sandbox only)
+     * @description Who: anyone.
+     */
+    get: {
+      parameters: {
+        query: {
+          to: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                id: string;
+                subject: string;
+                text: string;
+                createdAt: string;
+                /** @enum {string} */
+                state: 'PENDING' | 'SENT' | 'FAILED';
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -11472,6 +11802,12 @@ export interface components {
       | 'request.invalid_reference'
       | 'auth.token_invalid'
       | 'auth.account_disabled'
+      | 'auth.password_too_short'
+      | 'auth.password_common'
+      | 'auth.password_contains_username'
+      | 'auth.password_pattern'
+      | 'auth.email_taken'
+      | 'auth.link_invalid'
       | 'catalog.product_not_found'
       | 'catalog.merchant_not_found'
       | 'catalog.user_not_found'
@@ -11646,6 +11982,25 @@ export interface components {
       data?: {
         [key: string]: unknown;
       };
+    };
+    NotificationInput: {
+      id: string;
+      kind: string;
+      title: {
+        zh: string;
+        en: string;
+      };
+      body: {
+        zh: string;
+        en: string;
+      };
+      link: string | null;
+      object: {
+        type: string;
+        id: string;
+      } | null;
+      createdAt: string;
+      readAt: string | null;
     };
     MerchantInput: {
       id: string;
@@ -11851,25 +12206,6 @@ export interface components {
         nonRefundable: boolean;
         version: number;
       };
-    };
-    NotificationInput: {
-      id: string;
-      kind: string;
-      title: {
-        zh: string;
-        en: string;
-      };
-      body: {
-        zh: string;
-        en: string;
-      };
-      link: string | null;
-      object: {
-        type: string;
-        id: string;
-      } | null;
-      createdAt: string;
-      readAt: string | null;
     };
     WalletInput: {
       balanceFen: number;
@@ -12437,6 +12773,12 @@ export interface components {
       | 'request.invalid_reference'
       | 'auth.token_invalid'
       | 'auth.account_disabled'
+      | 'auth.password_too_short'
+      | 'auth.password_common'
+      | 'auth.password_contains_username'
+      | 'auth.password_pattern'
+      | 'auth.email_taken'
+      | 'auth.link_invalid'
       | 'catalog.product_not_found'
       | 'catalog.merchant_not_found'
       | 'catalog.user_not_found'
@@ -12611,6 +12953,25 @@ export interface components {
       data?: {
         [key: string]: unknown;
       };
+    };
+    Notification: {
+      id: string;
+      kind: string;
+      title: {
+        zh: string;
+        en: string;
+      };
+      body: {
+        zh: string;
+        en: string;
+      };
+      link: string | null;
+      object: {
+        type: string;
+        id: string;
+      } | null;
+      createdAt: string;
+      readAt: string | null;
     };
     Merchant: {
       id: string;
@@ -12816,25 +13177,6 @@ export interface components {
         nonRefundable: boolean;
         version: number;
       };
-    };
-    Notification: {
-      id: string;
-      kind: string;
-      title: {
-        zh: string;
-        en: string;
-      };
-      body: {
-        zh: string;
-        en: string;
-      };
-      link: string | null;
-      object: {
-        type: string;
-        id: string;
-      } | null;
-      createdAt: string;
-      readAt: string | null;
     };
     Wallet: {
       balanceFen: number;

@@ -13,17 +13,10 @@ import type { AuthResponse } from '../types';
 export interface AuthValues {
   username: string;
   password: string;
-  displayName?: string;
 }
 
-/** Shared login / register form: server field errors next to fields, the rest in an Alert. */
-export function AuthForm({
-  mode,
-  submit,
-}: {
-  mode: 'login' | 'register';
-  submit: (v: AuthValues) => Promise<AuthResponse>;
-}) {
+/** The login form (username or e-mail): server field errors next to fields, the rest in an Alert. Registration has its own page (Register.tsx). */
+export function AuthForm({ submit }: { submit: (v: AuthValues) => Promise<AuthResponse> }) {
   const { t } = useTranslation();
   const lang = useLang();
   const errorText = useErrorText();
@@ -34,8 +27,7 @@ export function AuthForm({
   const next = safeNext(params.get('next'));
   const [generalError, setGeneralError] = useState<unknown>(null);
   const [lastError, setLastError] = useState<unknown>(null);
-  const known =
-    mode === 'register' ? [['username'], ['password'], ['displayName']] : [['username'], ['password']];
+  const known = [['username'], ['password']];
 
   // Re-render server field errors in the newly selected language.
   useEffect(() => {
@@ -58,34 +50,23 @@ export function AuthForm({
   const onFinish = (values: AuthValues) => {
     setGeneralError(null);
     setLastError(null);
-    const displayName = values.displayName?.trim();
-    mutation.mutate({
-      username: values.username.trim(),
-      password: values.password,
-      ...(mode === 'register' && displayName ? { displayName } : {}),
-    });
+    mutation.mutate({ username: values.username.trim(), password: values.password });
   };
 
-  const footer: ReactNode =
-    mode === 'login' ? (
-      <>
-        {t('auth.noAccount')}{' '}
-        <Link to={next ? `/register?next=${encodeURIComponent(next)}` : '/register'}>
-          {t('auth.goRegister')}
-        </Link>
-      </>
-    ) : (
-      <>
-        {t('auth.haveAccount')}{' '}
-        <Link to={next ? `/login?next=${encodeURIComponent(next)}` : '/login'}>{t('auth.goLogin')}</Link>
-      </>
-    );
+  const footer: ReactNode = (
+    <>
+      {t('auth.noAccount')}{' '}
+      <Link to={next ? `/register?next=${encodeURIComponent(next)}` : '/register'}>
+        {t('auth.goRegister')}
+      </Link>
+    </>
+  );
 
   return (
     <Flex justify="center" style={{ paddingTop: 32 }}>
       <Card style={{ width: 420, maxWidth: '100%' }}>
         <Typography.Title level={3} style={{ marginTop: 0 }}>
-          {mode === 'login' ? t('auth.loginTitle') : t('auth.registerTitle')}
+          {t('auth.loginTitle')}
         </Typography.Title>
         {generalError !== null && (
           <Alert
@@ -106,35 +87,33 @@ export function AuthForm({
         >
           <Form.Item
             name="username"
-            label={t('auth.username')}
+            label={t('accounts.usernameOrEmail')}
             rules={[{ required: true, whitespace: true, message: t('auth.usernameRequired') }]}
           >
-            <Input name="username" autoComplete="username" autoFocus />
+            <Input name="username" autoComplete="username" autoFocus size="large" />
           </Form.Item>
           <Form.Item
             name="password"
             label={t('auth.password')}
             rules={[{ required: true, message: t('auth.passwordRequired') }]}
+            extra={
+              <Link to="/forgot-password" data-testid="forgot-password">
+                {t('accounts.forgot')}
+              </Link>
+            }
           >
-            <Input.Password
-              name="password"
-              autoComplete={mode === 'login' ? 'current-password' : 'new-password'}
-            />
+            <Input.Password name="password" autoComplete="current-password" size="large" />
           </Form.Item>
-          {mode === 'register' && (
-            <Form.Item name="displayName" label={t('auth.displayNameOptional')}>
-              <Input name="displayName" autoComplete="nickname" />
-            </Form.Item>
-          )}
           <Form.Item style={{ marginBottom: 8 }}>
             <Button
               type="primary"
               htmlType="submit"
               block
+              size="large"
               loading={mutation.isPending}
-              data-testid={mode === 'login' ? 'login-submit' : 'register-submit'}
+              data-testid="login-submit"
             >
-              {mode === 'login' ? t('auth.loginSubmit') : t('auth.registerSubmit')}
+              {t('auth.loginSubmit')}
             </Button>
           </Form.Item>
         </Form>

@@ -2,5 +2,5 @@ import { api } from '../api';
 import { AuthForm } from './AuthForm';
 
 export function LoginPage() {
-  return <AuthForm mode="login" submit={(v) => api.login({ username: v.username, password: v.password })} />;
+  return <AuthForm submit={(v) => api.login({ username: v.username, password: v.password })} />;
 }
