@@ -8,7 +8,7 @@ import ExcelJS from 'exceljs';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD } from '../../src/modules/demo/seed.js';
-import { browserSuite, haveChromium } from './helpers.js';
+import { browserSuite, haveChromium, registerThroughMail } from './helpers.js';
 
 const e2e = browserSuite({ label: 'browser tests', tmpPrefix: 'kameng-e2e-', sweep: true });
 const { submitLogin, apiLogin } = e2e;
@@ -23,12 +23,11 @@ describe.skipIf(!haveChromium)('browser', () => {
   it('a new buyer registers, logs in again and sees the policy badges of a product in Chinese', async () => {
     const context = await e2e.browser.newContext({ locale: 'zh-CN' });
     const page = await context.newPage();
-    await page.goto(`${e2e.base}/register`);
-    await page.locator('#username').fill('e2e_buyer');
-    await page.locator('#password').fill('e2e-password-1');
-    await page.locator('#displayName').fill('端到端买家');
-    await page.getByTestId('register-submit').click();
-    await page.waitForURL(/\/products$/);
+    await registerThroughMail(page, e2e.base, {
+      username: 'e2e_buyer',
+      password: 'e2e-password-1',
+      displayName: '端到端买家',
+    });
     await expect.poll(() => page.getByTestId('current-user').textContent()).toContain('端到端买家');
 
     await page.getByTestId('logout').click();
@@ -142,11 +141,7 @@ describe.skipIf(!haveChromium)('browser', () => {
   it('a buyer tops up through the sandbox cashier, buys 超会, checks out 3 keys at the 超会 price, reveals one and downloads the records', async () => {
     const context = await e2e.browser.newContext({ locale: 'zh-CN', acceptDownloads: true });
     const page = await context.newPage();
-    await page.goto(`${e2e.base}/register`);
-    await page.locator('#username').fill('e2e_wallet');
-    await page.locator('#password').fill('e2e-password-2');
-    await page.getByTestId('register-submit').click();
-    await page.waitForURL(/\/products$/);
+    await registerThroughMail(page, e2e.base, { username: 'e2e_wallet', password: 'e2e-password-2' });
     await expect.poll(() => page.getByTestId('current-user').textContent()).toContain('普通会员');
 
     // 充值 ¥500 through WeChat Pay: the wallet page hands over to the sandbox cashier

@@ -343,3 +343,28 @@ export const makePng = (seed: number, width = 64, height = 48): Buffer =>
     [(seed * 70) % 256, (seed * 130 + 40) % 256, 30],
     [255, 250, (seed * 50) % 256],
   );
+
+/**
+ * Registers a new buyer the way a person does (ADR 0009): the form, then the confirmation mail in
+ * the sandbox mailbox, its link, and the button that creates the account. Ends logged in on /products.
+ */
+export async function registerThroughMail(
+  page: Page,
+  base: string,
+  input: { username: string; password: string; displayName?: string; email?: string },
+): Promise<void> {
+  const email = input.email ?? `${input.username}@example.com`;
+  await page.goto(`${base}/register`);
+  await page.locator('#username').fill(input.username);
+  await page.locator('#email').fill(email);
+  await page.locator('#password').fill(input.password);
+  await page.locator('#confirm').fill(input.password);
+  if (input.displayName) await page.locator('#displayName').fill(input.displayName);
+  await page.getByTestId('register-submit').click();
+  await page.getByTestId('sandbox-mailbox-link').locator('a').click();
+  await page.waitForURL(/\/sandbox\/mail\?to=/);
+  await page.getByTestId('mail-link').filter({ hasText: '/register/confirm' }).first().click();
+  await page.waitForURL(/\/register\/confirm\?token=/);
+  await page.getByTestId('confirm-submit').click();
+  await page.waitForURL(/\/products$/);
+}

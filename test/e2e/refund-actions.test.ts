@@ -20,6 +20,7 @@ import {
   haveChromium,
   makePng,
   refundState,
+  registerThroughMail,
   textarea,
   type Session,
 } from './helpers.js';
@@ -350,11 +351,7 @@ describe.skipIf(!haveChromium)('the buyer answers a refund request in the browse
     try {
       const page = await context.newPage();
       // a new buyer: an empty wallet and one order
-      await page.goto(`${e2e.base}/register`);
-      await page.locator('#username').fill('e2e_frozen');
-      await page.locator('#password').fill('e2e-password-3');
-      await page.getByTestId('register-submit').click();
-      await page.waitForURL(/\/products$/);
+      await registerThroughMail(page, e2e.base, { username: 'e2e_frozen', password: 'e2e-password-3' });
       await page.getByTestId('nav-wallet').click();
       await expect.poll(() => page.getByTestId('wallet-balance').getAttribute('data-fen')).toBe('0');
 
