@@ -93,13 +93,11 @@ describe('no account disclosure at registration', () => {
   it('answers a fresh, a taken username and a taken address the same way; only the mail differs', async () => {
     const owner = await h.account({ role: 'buyer', username: 'taken_name', email: 'Taken@Example.com' });
     const ask = (username: string, email: string) =>
-      h
-        .client()
-        .post<Record<string, unknown>>('/api/auth/register', {
-          username,
-          email,
-          password: 'qiu-tian-de-feng',
-        });
+      h.client().post<Record<string, unknown>>('/api/auth/register', {
+        username,
+        email,
+        password: 'qiu-tian-de-feng',
+      });
     const answers = [
       await ask('brand_new_1', 'brand-new-1@example.com'),
       await ask('TAKEN_NAME', 'brand-new-2@example.com'),
@@ -112,26 +110,26 @@ describe('no account disclosure at registration', () => {
       type: r.headers['content-type'],
     });
     const [a, b, c] = [
-      shape(answers[0]!, 'brand-new-1@example.com'),
-      shape(answers[1]!, 'brand-new-2@example.com'),
-      shape(answers[2]!, 'taken@example.COM'),
+      shape(answers[0], 'brand-new-1@example.com'),
+      shape(answers[1], 'brand-new-2@example.com'),
+      shape(answers[2], 'taken@example.COM'),
     ];
     expect(a.status).toBe(202);
     expect(b).toEqual(a);
     expect(c).toEqual(a);
-    expect(answers[0]!.body.status).toBe('email_sent');
+    expect(answers[0].body.status).toBe('email_sent');
 
     // The fresh address gets a link; the taken username's address gets one too, with a warning; the
     // owner of the taken address hears "sign in or reset" and no link.
     const [m1] = await mailTo(h, 'brand-new-1@example.com');
     expect(linkToken(m1, '/register/confirm')).not.toBeNull();
     const [m2] = await mailTo(h, 'brand-new-2@example.com');
-    expect(m2!.body).toContain('已被占用');
+    expect(m2.body).toContain('已被占用');
     const m3 = await mailTo(h, 'taken@example.com');
     expect(m3).toHaveLength(1);
     expect(linkToken(m3[0], '/register/confirm')).toBeNull();
-    expect(m3[0]!.body).toContain('/forgot-password');
-    expect(m3[0]!.body).toContain(owner.username);
+    expect(m3[0].body).toContain('/forgot-password');
+    expect(m3[0].body).toContain(owner.username);
 
     // The taken username's link asks for another name, then works.
     const c2 = h.client();
@@ -221,7 +219,7 @@ describe('password reset through the outbox', () => {
       .where('action', 'like', 'user.password%')
       .execute();
     expect(events.map((e) => e.action)).toEqual(['user.password_reset_requested', 'user.password_reset']);
-    expect(JSON.parse(events[1]!.data ?? '{}')).toMatchObject({ sessionsEnded: 2 });
+    expect(JSON.parse(events[1].data ?? '{}')).toMatchObject({ sessionsEnded: 2 });
     expect((await verifyAuditChain(h.db.db)).ok).toBe(true);
     // and the owner hears that the password changed
     expect((await mailTo(h, 'reset.me@example.com')).at(-1)!.subject).toContain('密码已修改');

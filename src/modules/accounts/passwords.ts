@@ -74,7 +74,7 @@ export function passwordProblem(
     const name = raw.trim().normalize('NFKC').toLowerCase();
     const local = name.includes('@') ? name.slice(0, name.indexOf('@')) : name;
     for (const n of [name, local])
-      if ((n.length >= 3 || (/[^\x00-\x7f]/u.test(n) && [...n].length >= 2)) && p.includes(n))
+      if ((n.length >= 3 || (/\P{ASCII}/u.test(n) && [...n].length >= 2)) && p.includes(n))
         return 'auth.password_contains_username';
   }
   return null;
