@@ -253,7 +253,7 @@ describe.skipIf(!haveChromium)('browser', () => {
     expect(text).toContain('腾讯Q币');
     expect(text).not.toContain(secret);
     await context.close();
-  });
+  }, 90_000); // registering now includes the confirmation mail (ADR 0009)
   it('checkout asks again when the refund policy changed meanwhile; an unpaid WeChat order can be cancelled; the shop sees its sales', async () => {
     const context = await e2e.browser.newContext({ locale: 'zh-CN' });
     const page = await context.newPage();

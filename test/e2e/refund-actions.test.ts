@@ -464,5 +464,5 @@ describe.skipIf(!haveChromium)('the buyer answers a refund request in the browse
     } finally {
       await context.close();
     }
-  }, 60_000);
+  }, 90_000); // registering includes the confirmation mail (ADR 0009)
 });
