@@ -74,6 +74,8 @@ export async function insertUser(
     display_name: input.displayName?.trim() || input.username.trim(),
     email: null,
     channel_shop_id: null,
+    disabled_reason: null,
+    disabled_at: null,
     phone: null,
     role: input.role,
     member_level: input.memberLevel ?? 'REGULAR',

@@ -30,6 +30,9 @@ export interface UsersTable {
   phone: string | null;
   /** Set on the login-less user that owns a connected channel shop's orders (Stage 7). */
   channel_shop_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Why an operator disabled the account, and when (Stage 8); null while active. */
+  disabled_reason: ColumnType<string | null, string | null | undefined, string | null>;
+  disabled_at: ColumnType<Timestamp | null, Timestamp | null | undefined, Timestamp | null>;
 }
 
 export interface MemberLevelsTable {
@@ -772,7 +775,8 @@ export interface BankNoticeLogTable {
 }
 
 export type ChannelKindColumn = 'TAOBAO' | 'PDD' | 'XIANYU';
-export type ChannelRefundStatusColumn = 'REQUESTED' | 'REFUSED' | 'INTERVENING' | 'AGREED' | 'SUCCESS' | 'CLOSED';
+export type ChannelRefundStatusColumn =
+  'REQUESTED' | 'REFUSED' | 'INTERVENING' | 'AGREED' | 'SUCCESS' | 'CLOSED';
 
 export interface ChannelShopsTable {
   id: string;
