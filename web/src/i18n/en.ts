@@ -2,6 +2,7 @@ import adminEn from './en.admin';
 import aftersalesEn from './en.aftersales';
 import channelsEn from './en.channels';
 import consoleEn from './en.console';
+import consolebEn from './en.consoleb';
 import conversationsEn from './en.conversations';
 import disputesEn from './en.disputes';
 import financeEn from './en.finance';
@@ -207,6 +208,7 @@ const en: Messages = {
   ...disputesEn,
   ...channelsEn,
   ...consoleEn,
+  ...consolebEn,
 };
 
 export default en;
