@@ -81,8 +81,9 @@ describe('accounts and merchants in the console', () => {
     expect(off.body.status).toBe('DISABLED');
     expect((await b.get('/api/auth/me')).status).toBe(401);
     const login = await h.client().login(u.username, PASSWORD);
+    const refused = login.body as { code?: string };
     expect(login.status).toBe(403);
-    expect(login.body.code).toBe('auth.account_disabled');
+    expect(refused.code).toBe('auth.account_disabled');
     const [after] = await find(u.id);
     expect(after).toMatchObject({ status: 'DISABLED', disabledReason: '盗刷嫌疑，冻结核查' });
     // a stale version is refused
