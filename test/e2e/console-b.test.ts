@@ -30,6 +30,10 @@ async function adminPage(): Promise<{ page: Page; errors: string[] }> {
   return { page, errors };
 }
 
+/** How wide the page's content is: at 375 px nothing may scroll sideways. */
+const contentWidth = (page: Page): Promise<number> =>
+  page.evaluate<number>('Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)');
+
 async function giveReason(page: Page, reason: string): Promise<void> {
   const dialog = page.getByTestId('reason-dialog');
   await dialog.getByTestId('reason-input').fill(reason);
@@ -97,6 +101,15 @@ describe.skipIf(!haveChromium)('the operator console (users, audit, dashboard) i
     await page.getByTestId('audit-verify').click();
     await expect.poll(() => page.getByTestId('audit-verify-result').textContent()).toContain('哈希链完整');
     await page.getByTestId('audit-reveals').waitFor();
+    // both pages at 375 px: nothing scrolls sideways (the users list turns into cards)
+    await page.setViewportSize(PHONE);
+    await page.waitForTimeout(400);
+    expect(await contentWidth(page)).toBeLessThanOrEqual(PHONE.width);
+    await page.screenshot({ path: 'test-results/console-b-audit-375.png', fullPage: true });
+    await page.goto(`${e2e.base}/admin/users`);
+    await page.getByTestId('users-cards').waitFor();
+    expect(await contentWidth(page)).toBeLessThanOrEqual(PHONE.width);
+    await page.screenshot({ path: 'test-results/console-b-users-375.png', fullPage: true });
     expect(errors).toEqual([]);
   });
 
@@ -111,18 +124,12 @@ describe.skipIf(!haveChromium)('the operator console (users, audit, dashboard) i
     // a phone: the charts resize to the screen, nothing scrolls sideways
     await page.setViewportSize(PHONE);
     await expect
-      .poll(() =>
-        page
-          .getByTestId('chart-by-day')
-          .locator('canvas')
-          .first()
-          .evaluate((c) => c.clientWidth),
+      .poll(
+        async () =>
+          (await page.getByTestId('chart-by-day').locator('canvas').first().boundingBox())?.width ?? 0,
       )
       .toBeLessThanOrEqual(PHONE.width);
-    const width = await page.evaluate<number>(
-      'Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)',
-    );
-    expect(width).toBeLessThanOrEqual(PHONE.width);
+    expect(await contentWidth(page)).toBeLessThanOrEqual(PHONE.width);
     await page.screenshot({ path: 'test-results/console-b-dashboard-375.png', fullPage: true });
     expect(errors).toEqual([]);
   });

@@ -105,6 +105,7 @@ const consolebEn: ConsoleBMessages = {
     disputeBuyer: 'For the buyer',
     disputeMerchant: 'For the merchant',
     disputeSplit: 'Split',
+    noDisputes: 'No disputes decided in the period',
     disputeOpen: 'Open',
     payouts: 'Refund payouts delayed',
     delayedAlerts: 'Past the promised working days (in the period)',

@@ -94,6 +94,7 @@ const consolebZhCN = {
     disputeBuyer: '支持买家',
     disputeMerchant: '支持商家',
     disputeSplit: '部分支持',
+    noDisputes: '区间内没有已裁决的仲裁',
     disputeOpen: '进行中',
     payouts: '退款到账延迟',
     delayedAlerts: '超过承诺工作日（区间内）',

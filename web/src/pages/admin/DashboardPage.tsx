@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { Card, Col, Flex, Grid, List, Row, Segmented, Statistic, Table, Typography } from 'antd';
 import { BarChart, LineChart, PieChart } from 'echarts/charts';
-import { GridComponent, LegendComponent, TooltipComponent } from 'echarts/components';
+import { GridComponent, LegendComponent, TitleComponent, TooltipComponent } from 'echarts/components';
 import * as echarts from 'echarts/core';
 import { CanvasRenderer } from 'echarts/renderers';
 import ReactEChartsCore from 'echarts-for-react/esm/core';
@@ -20,6 +20,7 @@ echarts.use([
   PieChart,
   GridComponent,
   LegendComponent,
+  TitleComponent,
   TooltipComponent,
   CanvasRenderer,
 ]);
@@ -87,12 +88,24 @@ function ByDay({ d }: { d: Dashboard }) {
 
 function Breakdowns({ d }: { d: Dashboard }) {
   const { t } = useTranslation();
+  const decided = d.disputes.buyer + d.disputes.merchant + d.disputes.split;
   const disputes = {
     tooltip: { trigger: 'item' },
     legend: { bottom: 0 },
+    // nothing decided: say so instead of drawing an empty ring
+    title:
+      decided === 0
+        ? {
+            text: t('cdash.noDisputes'),
+            left: 'center',
+            top: 'middle',
+            textStyle: { fontSize: 14, color: '#999' },
+          }
+        : undefined,
     series: [
       {
         type: 'pie',
+        stillShowZeroSum: false,
         radius: ['40%', '65%'],
         top: -20,
         label: { formatter: '{c}' },
