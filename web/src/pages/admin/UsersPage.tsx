@@ -259,6 +259,8 @@ export default function UsersPage() {
   const screens = Grid.useBreakpoint();
   const me = useMe();
   const selfId = me.user?.id;
+  // Support may search and read; only admins act (the API refuses anyone else).
+  const canAct = me.user?.role === 'admin';
   const [search, setSearch] = useState<UserSearch>({ limit: 100 });
   const [pending, setPending] = useState<Pending | null>(null);
   const query = useQuery({ queryKey: [...USERS_KEY, search], queryFn: () => consoleApi.users(search) });
@@ -321,7 +323,7 @@ export default function UsersPage() {
             title: '',
             key: 'actions',
             width: 240,
-            render: (_, u) => <Actions u={u} selfId={selfId} onAct={setPending} />,
+            render: (_, u) => (canAct ? <Actions u={u} selfId={selfId} onAct={setPending} /> : null),
           },
         ]}
       />
@@ -338,7 +340,7 @@ export default function UsersPage() {
               </Flex>
               <UserCell u={u} selfId={selfId} />
               {u.merchant && <MerchantCell u={u} />}
-              <Actions u={u} selfId={selfId} onAct={setPending} />
+              {canAct && <Actions u={u} selfId={selfId} onAct={setPending} />}
             </Flex>
           </Card>
         ))}
