@@ -439,6 +439,27 @@ const catalog = {
     zh: '原支付未成功，不能退款',
     en: 'The payment did not succeed; nothing to refund',
   },
+  // the operator console: accounts
+  'admin.cannot_disable_self': {
+    status: 409,
+    zh: '不能停用自己的账户',
+    en: 'You cannot disable your own account',
+  },
+  'admin.last_admin': {
+    status: 409,
+    zh: '这是最后一个启用的管理员账户，不能停用',
+    en: 'This is the last active admin account; it cannot be disabled',
+  },
+  'admin.channel_buyer': {
+    status: 409,
+    zh: '渠道买家账户按设计不可登录，不能恢复',
+    en: 'A channel buyer account cannot log in by design and cannot be reinstated',
+  },
+  'admin.audit_cursor_invalid': {
+    status: 400,
+    zh: '分页游标无效，请从第一页重新查询',
+    en: 'Invalid page cursor; search again from the first page',
+  },
   // clock and calendar
   'clock.test_clock_disabled': {
     status: 403,

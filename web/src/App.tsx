@@ -49,6 +49,10 @@ const LookupPage = lazy(() => import('./pages/channels/LookupPage'));
 const KeyLinkPage = lazy(() => import('./pages/channels/KeyLinkPage'));
 const SandboxShopPage = lazy(() => import('./pages/channels/SandboxShopPage'));
 const MerchantSanctionsPage = lazy(() => import('./pages/admin/MerchantSanctionsPage'));
+const ConsoleHome = lazy(() => import('./pages/admin/ConsoleHome'));
+const UsersPage = lazy(() => import('./pages/admin/UsersPage'));
+const AuditPage = lazy(() => import('./pages/admin/AuditPage'));
+const DashboardPage = lazy(() => import('./pages/admin/DashboardPage'));
 
 export function App() {
   const lang = useLang();
@@ -106,6 +110,10 @@ export function App() {
                 <Route path="/merchant/record" element={<MyRecordPage />} />
                 <Route path="/merchants/:id" element={<StorefrontPage />} />
                 <Route path="/admin/merchants" element={<MerchantSanctionsPage />} />
+                <Route path="/admin" element={<ConsoleHome />} />
+                <Route path="/admin/users" element={<UsersPage />} />
+                <Route path="/admin/audit" element={<AuditPage />} />
+                <Route path="/admin/dashboard" element={<DashboardPage />} />
                 <Route path="*" element={<NotFoundPage />} />
               </Routes>
             </Suspense>

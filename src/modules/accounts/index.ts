@@ -1,5 +1,12 @@
 /** Accounts: users and roles, sessions and API tokens, request authentication, the object-level authorisation rule book. */
 // The module's one entry: other modules and the app import only from here (lint: dependency-cruiser).
+export {
+  adminUserViewSchema,
+  searchUsers,
+  setUserStatus,
+  userSearchSchema,
+  userStatusBodySchema,
+} from './admin-users.js';
 export { authorize } from './authz.js';
 export type { Action } from './authz.js';
 export { registerAuth } from './http.js';

@@ -89,6 +89,8 @@ export async function insertUser(
     email: input.email?.trim() || null,
     email_key: input.email?.trim() ? emailKey(input.email) : null,
     channel_shop_id: null,
+    disabled_reason: null,
+    disabled_at: null,
     phone: input.phone?.trim() || null,
     role: input.role,
     member_level: input.memberLevel ?? 'REGULAR',

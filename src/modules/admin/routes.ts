@@ -4,11 +4,16 @@ import { z } from 'zod';
 import type { AppContext } from '../../platform/context.js';
 import { userOf } from '../../platform/http/auth.js';
 import { problems } from '../../platform/http/schemas.js';
-import { createIntegrationToken } from '../accounts/index.js';
 import {
+  adminUserViewSchema,
   checkPassword,
+  createIntegrationToken,
   passwordSchema,
+  searchUsers,
+  setUserStatus,
   toUserView,
+  userSearchSchema,
+  userStatusBodySchema,
   usernameSchema,
   userViewSchema,
 } from '../accounts/index.js';
@@ -25,6 +30,14 @@ import {
   verifyAudit,
   workingDayDeadline,
 } from './operations.js';
+import {
+  auditPageSchema,
+  auditQuerySchema,
+  breakGlassReveals,
+  revealViewSchema,
+  searchAudit,
+} from './audit.js';
+import { dashboard, dashboardQuerySchema, dashboardSchema } from './dashboard.js';
 
 const ADMIN = { users: ['admin'] } as const;
 
@@ -155,6 +168,83 @@ export function adminRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         config: { auth: ADMIN },
       },
       async (req) => verifyAudit(ctx, userOf(req)),
+    );
+
+    app.get(
+      '/admin/audit',
+      {
+        schema: {
+          tags: ['admin'],
+          summary:
+            'Search the audit log by object, actor, action (or a prefix ending in a dot) and time; newest first, paged by cursor',
+          querystring: auditQuerySchema,
+          response: { 200: auditPageSchema, ...problems(400, 401, 403) },
+        },
+        config: { auth: ADMIN },
+      },
+      async (req) => searchAudit(ctx, userOf(req), req.query),
+    );
+
+    app.get(
+      '/admin/audit/reveals',
+      {
+        schema: {
+          tags: ['admin'],
+          summary: 'Break-glass key reveals: who read which key’s secret, when and why (newest first)',
+          querystring: z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(50) }),
+          response: { 200: z.object({ items: z.array(revealViewSchema) }), ...problems(400, 401, 403) },
+        },
+        config: { auth: ADMIN },
+      },
+      async (req) => ({ items: await breakGlassReveals(ctx, userOf(req), req.query.limit) }),
+    );
+
+    app.get(
+      '/admin/users',
+      {
+        schema: {
+          tags: ['admin'],
+          summary: 'Search accounts by username, display name, e-mail, shop name or id; role and status',
+          querystring: userSearchSchema,
+          response: { 200: z.object({ items: z.array(adminUserViewSchema) }), ...problems(400, 401, 403) },
+        },
+        config: { auth: { users: ['admin', 'support'] } },
+      },
+      async (req) => ({ items: await searchUsers(ctx, userOf(req), req.query) }),
+    );
+
+    app.post(
+      '/admin/users/:id/status',
+      {
+        schema: {
+          tags: ['admin'],
+          summary:
+            'Disable an account (its sessions and tokens stop at once) or reinstate it, with a reason (audited)',
+          params: z.strictObject({ id: z.string().max(64) }),
+          body: userStatusBodySchema,
+          response: {
+            200: z.object({ status: z.enum(['ACTIVE', 'DISABLED']), version: z.number().int() }),
+            ...problems(400, 401, 403, 404, 409),
+          },
+        },
+        config: { auth: ADMIN },
+      },
+      async (req) => setUserStatus(ctx, userOf(req), req.params.id, req.body),
+    );
+
+    app.get(
+      '/admin/dashboard',
+      {
+        schema: {
+          tags: ['admin'],
+          summary:
+            'Operator dashboard: orders and refunds by day (Asia/Shanghai), refund rate, decision time, deadlines breached, disputes, delayed payouts, merchant ranking',
+          querystring: dashboardQuerySchema,
+          response: { 200: dashboardSchema, ...problems(400, 401, 403) },
+        },
+        config: { auth: { users: ['admin', 'support'] } },
+      },
+      async (req) => dashboard(ctx, userOf(req), req.query),
     );
 
     app.post(

@@ -376,3 +376,22 @@ function preparedInsert(
   const text = `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values (${columns.map(() => '?').join(', ')}) on conflict ("${conflict}") do nothing`;
   return cachedStatement(raw, text);
 }
+
+// ---- reporting ------------------------------------------------------------------------------
+
+/**
+ * The Asia/Shanghai calendar day (`YYYY-MM-DD`) of a stored instant. Shanghai keeps UTC+8 all
+ * year; SQLite stores ISO text (shifted by 8 hours), PostgreSQL timestamptz (converted by zone).
+ */
+export function shanghaiDay(engine: Engine, column: string): RawBuilder<string> {
+  return engine === 'postgres'
+    ? sql<string>`to_char(${sql.ref(column)} at time zone 'Asia/Shanghai', 'YYYY-MM-DD')`
+    : sql<string>`strftime('%Y-%m-%d', ${sql.ref(column)}, '+8 hours')`;
+}
+
+/** Hours from one stored instant to another (fractional). */
+export function hoursBetween(engine: Engine, from: string, to: string): RawBuilder<number> {
+  return engine === 'postgres'
+    ? sql<number>`(extract(epoch from (${sql.ref(to)} - ${sql.ref(from)})) / 3600.0)`
+    : sql<number>`((julianday(${sql.ref(to)}) - julianday(${sql.ref(from)})) * 24.0)`;
+}

@@ -33,6 +33,9 @@ export interface UsersTable {
   phone: string | null;
   /** Set on the login-less user that owns a connected channel shop's orders (Stage 7). */
   channel_shop_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Why an operator disabled the account, and when (Stage 8); null while active. */
+  disabled_reason: ColumnType<string | null, string | null | undefined, string | null>;
+  disabled_at: ColumnType<Timestamp | null, Timestamp | null | undefined, Timestamp | null>;
 }
 
 /** A registration waiting for its e-mail to be confirmed (ADR 0009); the token is stored hashed. */

@@ -2212,6 +2212,179 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/admin/audit': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Search the audit log by object, actor, action (or a prefix ending in a dot) and time; newest first, paged by cursor
+     * @description Who: logged-in admin.
+     */
+    get: {
+      parameters: {
+        query?: {
+          objectType?: string;
+          objectId?: string;
+          actorId?: string;
+          action?: string;
+          from?: string;
+          to?: string;
+          cursor?: string;
+          limit?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                seq: number;
+                id: string;
+                at: string;
+                actorId: string | null;
+                actorRole: string;
+                actorName: string | null;
+                action: string;
+                objectType: string;
+                objectId: string;
+                data: {
+                  [key: string]: unknown;
+                };
+              }[];
+              nextCursor: string | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/admin/audit/reveals': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Break-glass key reveals: who read which key’s secret, when and why (newest first)
+     * @description Who: logged-in admin.
+     */
+    get: {
+      parameters: {
+        query?: {
+          limit?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                seq: number;
+                at: string;
+                actorId: string | null;
+                actorName: string | null;
+                keyId: string;
+                serialMasked: string | null;
+                unitId: string | null;
+                productId: string | null;
+                productName: string | null;
+                merchantName: string | null;
+                reason: string;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/admin/users': {
     parameters: {
       query?: never;
@@ -2219,7 +2392,86 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    get?: never;
+    /**
+     * Search accounts by username, display name, e-mail, shop name or id; role and status
+     * @description Who: logged-in admin, support.
+     */
+    get: {
+      parameters: {
+        query?: {
+          q?: string;
+          role?: 'buyer' | 'merchant' | 'support' | 'arbitrator' | 'admin';
+          status?: 'ACTIVE' | 'DISABLED';
+          limit?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                id: string;
+                username: string;
+                displayName: string;
+                email: string | null;
+                /** @enum {string} */
+                role: 'buyer' | 'merchant' | 'support' | 'arbitrator' | 'admin';
+                /** @enum {string} */
+                status: 'ACTIVE' | 'DISABLED';
+                version: number;
+                disabledReason: string | null;
+                disabledAt: string | null;
+                channelBuyer: boolean;
+                createdAt: string;
+                merchant: {
+                  id: string;
+                  name: string;
+                  /** @enum {string} */
+                  status: 'ACTIVE' | 'SUSPENDED';
+                  version: number;
+                  suspendedReason: string | null;
+                } | null;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
     put?: never;
     /**
      * Create an account of any role (a merchant gets its shop)
@@ -2303,6 +2555,222 @@ export interface paths {
         };
       };
     };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/admin/users/{id}/status': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Disable an account (its sessions and tokens stop at once) or reinstate it, with a reason (audited)
+     * @description Who: logged-in admin.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @enum {string} */
+            status: 'ACTIVE' | 'DISABLED';
+            version: number;
+            reason: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {string} */
+              status: 'ACTIVE' | 'DISABLED';
+              version: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/admin/dashboard': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Operator dashboard: orders and refunds by day (Asia/Shanghai), refund rate, decision time, deadlines breached, disputes, delayed payouts, merchant ranking
+     * @description Who: logged-in admin, support.
+     */
+    get: {
+      parameters: {
+        query?: {
+          days?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              days: number;
+              from: string;
+              at: string;
+              byDay: {
+                day: string;
+                orders: number;
+                salesFen: number;
+                refundRequests: number;
+                refundedFen: number;
+              }[];
+              totals: {
+                orders: number;
+                salesFen: number;
+                refundRequests: number;
+                refundedFen: number;
+                unitsDelivered: number;
+                unitsRefunded: number;
+                refundRateBp: number | null;
+                decisions: number;
+                medianDecisionHours: number | null;
+              };
+              deadlines: {
+                autoApproved: number;
+                toSupport: number;
+                supportOverdue: number;
+              };
+              disputes: {
+                buyer: number;
+                merchant: number;
+                split: number;
+                open: number;
+              };
+              payouts: {
+                delayedAlerts: number;
+                delayedOpen: number;
+                processingOverdue: number;
+                abnormal: number;
+              };
+              merchants: {
+                merchantId: string;
+                name: string;
+                orders: number;
+                salesFen: number;
+                unitsDelivered: number;
+                unitsRefunded: number;
+                refundRateBp: number | null;
+                disputesLost: number;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -11883,6 +12351,10 @@ export interface components {
       | 'sandbox.unknown_payer'
       | 'sandbox.refund_exceeds'
       | 'sandbox.payment_not_paid'
+      | 'admin.cannot_disable_self'
+      | 'admin.last_admin'
+      | 'admin.channel_buyer'
+      | 'admin.audit_cursor_invalid'
       | 'clock.test_clock_disabled'
       | 'calendar.import_invalid'
       | 'evidence.empty'
@@ -12854,6 +13326,10 @@ export interface components {
       | 'sandbox.unknown_payer'
       | 'sandbox.refund_exceeds'
       | 'sandbox.payment_not_paid'
+      | 'admin.cannot_disable_self'
+      | 'admin.last_admin'
+      | 'admin.channel_buyer'
+      | 'admin.audit_cursor_invalid'
       | 'clock.test_clock_disabled'
       | 'calendar.import_invalid'
       | 'evidence.empty'

@@ -2,6 +2,8 @@ import adminEn from './en.admin';
 import aftersalesEn from './en.aftersales';
 import channelsEn from './en.channels';
 import accountsEn from './en.accounts';
+import consoleEn from './en.console';
+import consolebEn from './en.consoleb';
 import conversationsEn from './en.conversations';
 import disputesEn from './en.disputes';
 import financeEn from './en.finance';
@@ -207,6 +209,8 @@ const en: Messages = {
   ...disputesEn,
   ...channelsEn,
   ...accountsEn,
+  ...consoleEn,
+  ...consolebEn,
 };
 
 export default en;

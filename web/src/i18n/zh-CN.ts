@@ -7,6 +7,8 @@ import financeZhCN from './zh-CN.finance';
 import disputesZhCN from './zh-CN.disputes';
 import channelsZhCN from './zh-CN.channels';
 import accountsZhCN from './zh-CN.accounts';
+import consoleZhCN from './zh-CN.console';
+import consolebZhCN from './zh-CN.consoleb';
 
 // Simplified Chinese (default). en.ts must have exactly the same keys (typed by `Messages`).
 // Key (卡密) strings live in zh-CN.keys.ts / en.keys.ts and are spread in at the end.
@@ -204,6 +206,8 @@ const zhCN = {
   ...disputesZhCN,
   ...channelsZhCN,
   ...accountsZhCN,
+  ...consoleZhCN,
+  ...consolebZhCN,
 };
 
 export type Messages = typeof zhCN;
