@@ -1,17 +1,23 @@
 import { App as AntApp, ConfigProvider, Layout, Typography } from 'antd';
-import enUS from 'antd/locale/en_US';
-import zhCN from 'antd/locale/zh_CN';
+import enUS from 'antd/es/locale/en_US';
+import zhCN from 'antd/es/locale/zh_CN';
 import { lazy, Suspense } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Route, Routes } from 'react-router';
 import { AppHeader } from './components/AppHeader';
+import { PageTitle } from './components/PageTitle';
 import { Loading } from './components/QueryState';
 import { useLang } from './i18n';
-import { LoginPage } from './pages/Login';
-import { NotFoundPage } from './pages/NotFound';
-import { ProductDetailPage } from './pages/ProductDetail';
 import { ProductListPage } from './pages/ProductList';
-import { RegisterPage } from './pages/Register';
+
+// Only the home page (the product list) is in the first download; every other page, the product
+// page included, is fetched when it is first opened.
+const ProductDetailPage = lazy(() =>
+  import('./pages/ProductDetail').then((m) => ({ default: m.ProductDetailPage })),
+);
+const LoginPage = lazy(() => import('./pages/Login').then((m) => ({ default: m.LoginPage })));
+const RegisterPage = lazy(() => import('./pages/Register').then((m) => ({ default: m.RegisterPage })));
+const NotFoundPage = lazy(() => import('./pages/NotFound').then((m) => ({ default: m.NotFoundPage })));
 
 const MerchantPage = lazy(() => import('./pages/merchant/MerchantPage'));
 const KeysPage = lazy(() => import('./pages/merchant/KeysPage'));
@@ -56,6 +62,7 @@ export function App() {
       button={{ autoInsertSpace: false }}
     >
       <AntApp>
+        <PageTitle />
         <Layout style={{ minHeight: '100vh' }}>
           <AppHeader />
           <Layout.Content style={{ padding: 24, maxWidth: 1200, width: '100%', margin: '0 auto' }}>
