@@ -48,6 +48,8 @@ interface PageResult extends Figures {
   runs: Figures[];
   /** What Lighthouse flagged (score < 0.9) in the median run, for the follow-up. */
   flagged: string[];
+  /** The elements behind each accessibility finding of the median run. */
+  a11yIssues: string[];
 }
 
 const freePort = (): Promise<number> =>
@@ -55,7 +57,9 @@ const freePort = (): Promise<number> =>
     const srv = net.createServer();
     srv.listen(0, '127.0.0.1', () => {
       const address = srv.address();
-      srv.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      srv.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 
@@ -119,7 +123,7 @@ async function measure(
   url: string,
   port: number,
   cookie: string | undefined,
-): Promise<{ figures: Figures; flagged: string[] }> {
+): Promise<{ figures: Figures; flagged: string[]; a11yNodes: string[] }> {
   const result = await lighthouse(url, {
     port,
     output: 'json',
@@ -132,7 +136,7 @@ async function measure(
   if (lhr.runtimeError) throw new Error(`${url}: ${lhr.runtimeError.code} ${lhr.runtimeError.message}`);
   const score = (id: string): number => Math.round((lhr.categories[id]?.score ?? 0) * 100);
   const num = (id: string): number => lhr.audits[id]?.numericValue ?? NaN;
-  const requests = lhr.audits['network-requests']?.details;
+  const requests = lhr.audits['network-requests']?.details as { items?: unknown[] } | undefined;
   const flagged = Object.values(lhr.categories).flatMap((cat) =>
     cat.auditRefs
       .filter((ref) => ref.weight > 0 || cat.id === 'performance')
@@ -143,7 +147,19 @@ async function measure(
       )
       .map((a) => `${cat.id}/${a.id}${a.displayValue ? ` (${a.displayValue})` : ''}`),
   );
+  // Where the accessibility findings are (the elements' selectors), to fix them.
+  const a11yNodes = (lhr.categories.accessibility?.auditRefs ?? [])
+    .map((ref) => lhr.audits[ref.id])
+    .filter((a): a is NonNullable<typeof a> => a !== undefined && a.score !== null && a.score < 1)
+    .flatMap((a) => {
+      const details = a.details as { items?: unknown[] } | undefined;
+      return (details?.items ?? []).map((item) => {
+        const node = (item as { node?: { selector?: string; snippet?: string; explanation?: string } }).node;
+        return `${a.id}: ${node?.selector ?? '?'} ${node?.snippet ?? ''} ${node?.explanation?.split('\n')[0] ?? ''}`.trim();
+      });
+    });
   return {
+    a11yNodes,
     figures: {
       performance: score('performance'),
       accessibility: score('accessibility'),
@@ -153,7 +169,7 @@ async function measure(
       tbtMs: Math.round(num('total-blocking-time')),
       cls: Math.round(num('cumulative-layout-shift') * 1000) / 1000,
       transferBytes: Math.round(num('total-byte-weight')),
-      requests: requests && 'items' in requests ? requests.items.length : 0,
+      requests: requests?.items?.length ?? 0,
     },
     flagged: [...new Set(flagged)],
   };
@@ -206,7 +222,7 @@ async function main(): Promise<void> {
     ];
     const results: PageResult[] = [];
     for (const p of pages) {
-      const runs: { figures: Figures; flagged: string[] }[] = [];
+      const runs: { figures: Figures; flagged: string[]; a11yNodes: string[] }[] = [];
       for (let i = 0; i < RUNS; i++) {
         const run = await measure(`${base}${p.path}`, chrome.port, p.cookie);
         process.stderr.write(
@@ -232,6 +248,7 @@ async function main(): Promise<void> {
         requests: pick('requests'),
         runs: figures,
         flagged: medianRun?.flagged ?? [],
+        a11yIssues: medianRun?.a11yNodes ?? [],
       });
     }
     const date = new Date().toISOString().slice(0, 10);
@@ -269,7 +286,7 @@ async function main(): Promise<void> {
     );
     if (missed.length) process.stdout.write(`below target: ${missed.map((r) => r.page).join(', ')}\n`);
   } finally {
-    await chrome.kill();
+    chrome.kill();
     server.kill('SIGTERM');
     await new Promise((r) => server.once('exit', r));
     rmSync(dataDir, { recursive: true, force: true });
@@ -277,6 +294,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`bench:web failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `bench:web failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exit(1);
 });
