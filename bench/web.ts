@@ -40,6 +40,12 @@ interface Figures {
   /** Bytes over the wire for the whole page load. */
   transferBytes: number;
   requests: number;
+  /**
+   * Lighthouse's CPU benchmark of this machine during the run (higher is faster; a typical
+   * desktop scores 1000–2000). Simulated throttling scales what it observes, so a busy machine
+   * lowers the performance score.
+   */
+  benchmarkIndex: number;
 }
 
 interface PageResult extends Figures {
@@ -170,6 +176,7 @@ async function measure(
       cls: Math.round(num('cumulative-layout-shift') * 1000) / 1000,
       transferBytes: Math.round(num('total-byte-weight')),
       requests: requests?.items?.length ?? 0,
+      benchmarkIndex: Math.round(lhr.environment.benchmarkIndex),
     },
     flagged: [...new Set(flagged)],
   };
@@ -180,11 +187,11 @@ const sec = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
 function table(results: PageResult[]): string {
   const rows = [
-    '| page | perf | a11y | best practices | FCP | LCP | TBT | CLS | transferred | requests |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| page | perf | a11y | best practices | FCP | LCP | TBT | CLS | transferred | requests | CPU index |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...results.map(
       (r) =>
-        `| ${r.page} (\`${r.path}\`) | ${r.performance} | ${r.accessibility} | ${r.bestPractices} | ${sec(r.fcpMs)} | ${sec(r.lcpMs)} | ${r.tbtMs} ms | ${r.cls} | ${kb(r.transferBytes)} | ${r.requests} |`,
+        `| ${r.page} (\`${r.path}\`) | ${r.performance} | ${r.accessibility} | ${r.bestPractices} | ${sec(r.fcpMs)} | ${sec(r.lcpMs)} | ${r.tbtMs} ms | ${r.cls} | ${kb(r.transferBytes)} | ${r.requests} | ${r.benchmarkIndex} |`,
     ),
   ];
   return rows.join('\n');
@@ -246,6 +253,7 @@ async function main(): Promise<void> {
         cls: pick('cls'),
         transferBytes: pick('transferBytes'),
         requests: pick('requests'),
+        benchmarkIndex: pick('benchmarkIndex'),
         runs: figures,
         flagged: medianRun?.flagged ?? [],
         a11yIssues: medianRun?.a11yNodes ?? [],
