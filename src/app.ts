@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import compress from '@fastify/compress';
 import cookie from '@fastify/cookie';
 import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
@@ -90,6 +91,23 @@ export const defaultWebDir = (): string => {
   }
   return path.resolve(here, '../dist/web');
 };
+
+/**
+ * How long browsers keep a file of the built web app: Vite's hashed files under /assets/ never
+ * change (a new build has new names), so forever; the HTML shell (index.html, also the SPA
+ * fallback) is revalidated on every load (ETag/Last-Modified make that a 304) so a deploy shows at
+ * once; other public files (favicon, icons) a day.
+ */
+export function webCacheControl(webDir: string, filePath: string): string {
+  const relative = path
+    .relative(webDir, filePath)
+    .split(path.sep)
+    .join('/')
+    .replace(/\.(br|gz)$/, '');
+  if (relative.startsWith('assets/')) return 'public, max-age=31536000, immutable';
+  if (relative.endsWith('.html')) return 'no-cache';
+  return 'public, max-age=86400';
+}
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -246,6 +264,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   registerProblemHandler(app);
+  // brotli/gzip for API JSON, text and the web app (when the client asks: app.inject sends no
+  // accept-encoding, so tests see plain bodies). Server-sent events and already-encoded replies
+  // (the build's precompressed .br/.gz files) are left alone; replies under 1 KiB are not worth it.
+  await app.register(compress, { global: true, encodings: ['br', 'gzip'], threshold: 1024 });
   await app.register(cookie);
   await app.register(rateLimit, { global: false });
   await app.register(multipart, { limits: { files: 1, fields: 4, fileSize: deps.config.importMaxBytes } });
@@ -327,7 +349,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const webDir = deps.webDir ?? defaultWebDir();
   const hasWeb = existsSync(path.join(webDir, 'index.html'));
   if (hasWeb)
-    await app.register(fastifyStatic, { root: webDir, prefix: '/', wildcard: false, index: ['index.html'] });
+    await app.register(fastifyStatic, {
+      root: webDir,
+      prefix: '/',
+      wildcard: false,
+      index: ['index.html'],
+      // The build writes .br and .gz next to each text asset (web/vite.config.ts): served as is.
+      preCompressed: true,
+      cacheControl: false,
+      setHeaders: (reply, filePath) => void reply.header('cache-control', webCacheControl(webDir, filePath)),
+    });
   // Client-side routes (/products/…, /login …) get the app shell; unknown /api paths are 404 problems.
   app.setNotFoundHandler((req, reply) => {
     if (

@@ -9,6 +9,7 @@ import disputesEn from './en.disputes';
 import financeEn from './en.finance';
 import keysEn from './en.keys';
 import ordersEn from './en.orders';
+import titlesEn from './en.titles';
 import type { Messages } from './zh-CN';
 
 const en: Messages = {
@@ -211,6 +212,7 @@ const en: Messages = {
   ...accountsEn,
   ...consoleEn,
   ...consolebEn,
+  ...titlesEn,
 };
 
 export default en;

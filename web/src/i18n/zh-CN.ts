@@ -9,6 +9,7 @@ import channelsZhCN from './zh-CN.channels';
 import accountsZhCN from './zh-CN.accounts';
 import consoleZhCN from './zh-CN.console';
 import consolebZhCN from './zh-CN.consoleb';
+import titlesZhCN from './zh-CN.titles';
 
 // Simplified Chinese (default). en.ts must have exactly the same keys (typed by `Messages`).
 // Key (卡密) strings live in zh-CN.keys.ts / en.keys.ts and are spread in at the end.
@@ -208,6 +209,7 @@ const zhCN = {
   ...accountsZhCN,
   ...consoleZhCN,
   ...consolebZhCN,
+  ...titlesZhCN,
 };
 
 export type Messages = typeof zhCN;

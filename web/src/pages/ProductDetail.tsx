@@ -161,6 +161,7 @@ function BuyBox({ product }: { product: Product }) {
             onChange={(v) => setQty(v === null ? 1 : Math.min(Math.max(1, v), max))}
             data-testid="buy-qty"
             id="buy-qty"
+            aria-label={t('checkout.quantity')}
           />
           <Typography.Text type="secondary">
             {t('checkout.limit', { level: t(`level.short.${product.viewerPrice.level}`), count: max })}
