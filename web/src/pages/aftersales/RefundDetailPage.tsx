@@ -4,6 +4,7 @@ import {
   Button,
   Card,
   Col,
+  Collapse,
   Descriptions,
   Flex,
   Row,
@@ -31,12 +32,14 @@ import {
 import { RequireUser } from '../../components/RequireUser';
 import { formatFen, formatTime } from '../../format';
 import { contentKey, useLang } from '../../i18n';
+import type { Messages } from '../../i18n/zh-CN';
 import {
   allOf,
   REJECT_CODES,
   type PayoutState,
   type RefundDetail,
   type RefundPayout,
+  type RefundState,
   type RefundTimelineEntry,
   type RefundVocabulary,
   type User,
@@ -110,6 +113,50 @@ function useDecisionLabel(vocabulary: RefundVocabulary | undefined): (code: stri
   };
 }
 
+type DecidedBy = keyof Messages['rough']['request']['decidedBy'];
+const OPEN_STATES: readonly RefundState[] = ['PENDING_REVIEW', 'SUPPORT_REVIEW', 'AWAITING_BUYER'];
+const isOpen = (d: RefundDetail): boolean => OPEN_STATES.includes(d.state);
+
+/** How the request was actually decided, from its decision (code and role), not whose queue it sat in. */
+function decidedBy(d: RefundDetail): DecidedBy | null {
+  const decision = d.decision;
+  if (!decision) return null;
+  if (decision.code === 'AUTO_SEALED_ELIGIBLE') return 'INSTANT';
+  if (decision.code === 'AUTO_REVIEW_TIMEOUT') return 'TIMEOUT';
+  if (decision.code.startsWith('ARBITRATION_') || decision.role === 'arbitrator') return 'ARBITRATION';
+  switch (decision.role) {
+    case 'merchant':
+      return 'MERCHANT';
+    case 'support':
+    case 'admin':
+      return 'SUPPORT';
+    case 'channel':
+      return 'CHANNEL';
+    case 'system':
+      return 'SYSTEM';
+    default:
+      return d.reviewer === 'SUPPORT' ? 'SUPPORT' : 'MERCHANT';
+  }
+}
+
+/** 即时通过 / 商家审核 / 客服审核 / 超时自动通过 / 仲裁裁决 once decided; 待商家审核 / 待客服审核 while open. */
+function DecidedByTag({ detail }: { detail: RefundDetail }) {
+  const { t } = useTranslation();
+  const by = decidedBy(detail);
+  if (by)
+    return (
+      <Tag color={by === 'INSTANT' ? 'green' : undefined} data-testid="refund-decided-by" data-by={by}>
+        {t(`rough.request.decidedBy.${by}`)}
+      </Tag>
+    );
+  if (!isOpen(detail)) return null; // cancelled or closed without a decision: nobody reviewed it
+  return (
+    <Tag data-testid="refund-decided-by" data-by={`AWAITING_${detail.reviewer}`}>
+      {t(`rough.request.awaiting.${detail.reviewer}`)}
+    </Tag>
+  );
+}
+
 const backPath = (user: User | null): string =>
   isBuyer(user) ? '/me/refunds' : isMerchant(user) ? '/merchant/refunds' : '/support/refunds';
 
@@ -125,7 +172,7 @@ function HeaderCard({ detail }: { detail: RefundDetail }) {
       title={
         <RecordTitle title={t('aftersales.detail.title')} no={detail.requestNo} testId="refund-no">
           <RefundStateTag state={detail.state} />
-          <Tag>{t(`aftersales.reviewer.${detail.reviewer}`)}</Tag>
+          <DecidedByTag detail={detail} />
           {detail.large && <LargeTag />}
         </RecordTitle>
       }
@@ -253,6 +300,81 @@ const RULE: Record<DeadlineKind, 'deadlineRuleReview' | 'deadlineRuleSupplement'
     escalationDue: 'deadlineRuleEscalation',
   };
 
+/** Timeline actions that start a deadline's phase, and those that end it. */
+const OPENERS: Record<DeadlineKind, readonly string[]> = {
+  reviewDue: ['submitted', 'pending_review', 'support_review'],
+  supplementDue: ['awaiting_buyer'],
+  escalationDue: ['rejected'],
+};
+const CLOSERS: Record<DeadlineKind, readonly string[]> = {
+  reviewDue: [
+    'approved',
+    'rejected',
+    'awaiting_buyer',
+    'cancelled',
+    'closed',
+    'disputed',
+    'refunding',
+    'refunded',
+  ],
+  supplementDue: [
+    'submitted',
+    'pending_review',
+    'support_review',
+    'approved',
+    'rejected',
+    'cancelled',
+    'closed',
+  ],
+  escalationDue: [
+    'submitted',
+    'pending_review',
+    'support_review',
+    'disputed',
+    'cancelled',
+    'closed',
+    'approved',
+  ],
+};
+
+/**
+ * When a deadline that no longer runs stopped: the first event after its phase last began that
+ * ended the phase (null when the timeline does not say).
+ */
+function deadlineClosedAt(detail: RefundDetail, kind: DeadlineKind): string | null {
+  const events = [...detail.timeline]
+    .map((e) => ({ at: e.at, action: timelineAction(e.action) }))
+    .sort((a, b) => a.at.localeCompare(b.at));
+  let opened = -1;
+  events.forEach((e, i) => {
+    if (e.action && OPENERS[kind].includes(e.action)) opened = i;
+  });
+  const closer = events.find((e, i) => i > opened && e.action !== null && CLOSERS[kind].includes(e.action));
+  return closer?.at ?? (kind === 'reviewDue' ? (detail.decision?.at ?? null) : null);
+}
+
+/** ✓ done at the time it closed (in time), 已超时 (closed after it), or just ✓ when the time is unknown. */
+function ClosedDeadline({ detail, kind, due }: { detail: RefundDetail; kind: DeadlineKind; due: string }) {
+  const { t } = useTranslation();
+  const lang = useLang();
+  const closedAt = deadlineClosedAt(detail, kind);
+  const late = closedAt !== null && new Date(closedAt).getTime() > new Date(due).getTime();
+  return (
+    <Typography.Text
+      type={late ? 'warning' : 'success'}
+      data-testid="deadline-done"
+      data-late={late ? 'true' : 'false'}
+      style={{ fontSize: 13 }}
+    >
+      {closedAt === null
+        ? t('rough.request.deadlineDone')
+        : t(late ? 'rough.request.deadlineMissed' : 'rough.request.deadlineMet', {
+            time: formatTime(closedAt, lang, true),
+          })}
+    </Typography.Text>
+  );
+}
+
 function DeadlinesCard({ detail }: { detail: RefundDetail }) {
   const { t } = useTranslation();
   const lang = useLang();
@@ -282,13 +404,15 @@ function DeadlinesCard({ detail }: { detail: RefundDetail }) {
                 </Typography.Text>
                 <span data-testid="deadline-time">{formatTime(at, lang, true)}</span>
               </Flex>
-              {active && (
+              {active ? (
                 <Flex justify="space-between" gap={8} wrap>
                   <Typography.Text type="secondary" style={{ fontSize: 12 }}>
                     {t(`aftersales.detail.${RULE[d.kind]}`)}
                   </Typography.Text>
                   <DeadlineCountdown to={at} />
                 </Flex>
+              ) : (
+                <ClosedDeadline detail={detail} kind={d.kind} due={at} />
               )}
             </div>
           );
@@ -480,13 +604,34 @@ function RefundView({ detail }: { detail: RefundDetail }) {
           </Col>
         )}
       </Row>
-      {eligibility && (
+      {eligibility && isOpen(detail) && (
         <Card
           title={t('aftersales.detail.eligibility')}
           extra={<Typography.Text type="secondary">{t('aftersales.detail.eligibilityHint')}</Typography.Text>}
+          data-testid="refund-eligibility-card"
         >
           <EligibilityView eligibility={eligibility} vocabulary={vocabulary.data} serials={serials} />
         </Card>
+      )}
+      {eligibility && !isOpen(detail) && (
+        // Decided, cancelled or closed: the pre-check (待审核 …) is history, folded and labelled so.
+        <Collapse
+          data-testid="refund-eligibility-history"
+          items={[
+            {
+              key: 'eligibility',
+              label: t('rough.request.eligibilityAtApplication'),
+              extra: (
+                <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                  {t('rough.request.eligibilityAtApplicationHint')}
+                </Typography.Text>
+              ),
+              children: (
+                <EligibilityView eligibility={eligibility} vocabulary={vocabulary.data} serials={serials} />
+              ),
+            },
+          ]}
+        />
       )}
       <Card title={t('aftersales.detail.evidence')}>
         <Space orientation="vertical" size={12} style={{ width: '100%' }}>
