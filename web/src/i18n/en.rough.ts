@@ -7,6 +7,7 @@ const roughEn: RoughMessages = {
       LOW: 'Low stock',
       SOLD_OUT: 'Sold out',
       soldOut: 'This product is sold out and cannot be bought right now.',
+      label: 'Stock',
     },
     qty: {
       overLimit:
@@ -22,6 +23,8 @@ const roughEn: RoughMessages = {
       cancel: 'Cancel it and continue',
       cancelConfirm: 'Cancel order {{orderNo}}? The keys held for it are released.',
       cancelled: 'Order {{orderNo}} cancelled: you can place a new order',
+      cancelOk: 'Cancel order',
+      keep: 'Keep it',
     },
     policy: {
       bounds: 'Platform allows {{min}}–{{max}} h',

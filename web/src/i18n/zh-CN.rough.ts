@@ -8,6 +8,7 @@ const roughZhCN = {
       LOW: '库存紧张',
       SOLD_OUT: '售罄',
       soldOut: '该商品已售罄，暂时不能购买。',
+      label: '库存',
     },
     qty: {
       overLimit: '{{level}}每单最多 {{count}} 件，您填写了 {{value}} 件：请减少数量或分多单购买。',
@@ -22,6 +23,8 @@ const roughZhCN = {
       cancel: '取消它并继续下单',
       cancelConfirm: '取消订单 {{orderNo}}？为它保留的卡密将被释放。',
       cancelled: '已取消订单 {{orderNo}}，可以继续下单',
+      cancelOk: '取消订单',
+      keep: '保留',
     },
     policy: {
       bounds: '平台允许 {{min}}–{{max}} 小时',

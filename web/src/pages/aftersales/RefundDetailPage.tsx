@@ -5,15 +5,17 @@ import {
   Card,
   Col,
   Collapse,
+  ConfigProvider,
   Descriptions,
   Flex,
+  Grid,
   Row,
   Space,
   Tag,
   Typography,
   type TableColumnsType,
 } from 'antd';
-import { useMemo } from 'react';
+import { useMemo, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { api } from '../../api';
@@ -124,19 +126,16 @@ function decidedBy(d: RefundDetail): DecidedBy | null {
   if (decision.code === 'AUTO_SEALED_ELIGIBLE') return 'INSTANT';
   if (decision.code === 'AUTO_REVIEW_TIMEOUT') return 'TIMEOUT';
   if (decision.code.startsWith('ARBITRATION_') || decision.role === 'arbitrator') return 'ARBITRATION';
-  switch (decision.role) {
-    case 'merchant':
-      return 'MERCHANT';
-    case 'support':
-    case 'admin':
-      return 'SUPPORT';
-    case 'channel':
-      return 'CHANNEL';
-    case 'system':
-      return 'SYSTEM';
-    default:
-      return d.reviewer === 'SUPPORT' ? 'SUPPORT' : 'MERCHANT';
-  }
+  const byRole: Partial<Record<string, DecidedBy>> = {
+    merchant: 'MERCHANT',
+    support: 'SUPPORT',
+    admin: 'SUPPORT',
+    channel: 'CHANNEL',
+    system: 'SYSTEM',
+  };
+  return (
+    (decision.role ? byRole[decision.role] : undefined) ?? (d.reviewer === 'SUPPORT' ? 'SUPPORT' : 'MERCHANT')
+  );
 }
 
 /** 即时通过 / 商家审核 / 客服审核 / 超时自动通过 / 仲裁裁决 once decided; 待商家审核 / 待客服审核 while open. */
@@ -515,10 +514,30 @@ function PayoutsCard({ detail }: { detail: RefundDetail }) {
     },
     { key: 'created', title: t('common.createdAt'), render: (_, p) => formatTime(p.createdAt, lang, true) },
   ];
+  const phone = Grid.useBreakpoint().sm === false;
   return (
     <Card title={t('aftersales.detail.payouts')}>
       {detail.payouts.length === 0 ? (
         <Typography.Text type="secondary">{t('aftersales.detail.noPayouts')}</Typography.Text>
+      ) : phone ? (
+        // a card per payout on phones, not a table scrolled sideways
+        <Space orientation="vertical" size={8} style={{ width: '100%' }} data-testid="refund-payouts">
+          {detail.payouts.map((p) => (
+            <Card key={p.id} size="small" data-testid="refund-payout-card">
+              <Descriptions
+                size="small"
+                column={1}
+                items={columns
+                  .filter((c) => c.key !== 'created')
+                  .map((c) => ({
+                    key: String(c.key),
+                    label: c.title as ReactNode,
+                    children: c.render?.(undefined, p, 0) as ReactNode,
+                  }))}
+              />
+            </Card>
+          ))}
+        </Space>
       ) : (
         <PayoutsTable payouts={detail.payouts} columns={columns} testId="refund-payouts" />
       )}
@@ -582,6 +601,8 @@ function TimelineCard({ detail, vocabulary }: WordedCardProps) {
 
 function RefundView({ detail }: { detail: RefundDetail }) {
   const { t } = useTranslation();
+  // 40 px buttons and inputs on phones (the actions and their dialogs too); desktop unchanged
+  const phone = Grid.useBreakpoint().sm === false;
   const vocabulary = useVocabulary();
   const serials = useMemo(() => {
     const latest = detail.evidence.filter((e) => e.kind === 'KEY_TIMELINES').at(-1);
@@ -589,61 +610,70 @@ function RefundView({ detail }: { detail: RefundDetail }) {
   }, [detail.evidence]);
   const eligibility = useMemo(() => readEligibility(detail.eligibility), [detail.eligibility]);
   return (
-    <Space orientation="vertical" size={16} style={{ width: '100%' }}>
-      <HeaderCard detail={detail} />
-      {detail.channel && <ChannelRequestCard channel={detail.channel} />}
-      {mayHaveDispute(detail) && <DisputeLink request={detail} />}
-      <ActionsCard detail={detail} />
-      <Row gutter={[16, 16]}>
-        <Col xs={24} lg={detail.decision ? 12 : 24}>
-          <DeadlinesCard detail={detail} />
-        </Col>
-        {detail.decision && (
-          <Col xs={24} lg={12}>
-            <DecisionCard detail={detail} vocabulary={vocabulary.data} />
+    <ConfigProvider componentSize={phone ? 'large' : undefined}>
+      <Space
+        orientation="vertical"
+        size={16}
+        style={{ width: '100%', minWidth: 0 }}
+        data-testid="refund-view"
+      >
+        <HeaderCard detail={detail} />
+        {detail.channel && <ChannelRequestCard channel={detail.channel} />}
+        {mayHaveDispute(detail) && <DisputeLink request={detail} />}
+        <ActionsCard detail={detail} />
+        <Row gutter={[16, 16]}>
+          <Col xs={24} lg={detail.decision ? 12 : 24}>
+            <DeadlinesCard detail={detail} />
           </Col>
+          {detail.decision && (
+            <Col xs={24} lg={12}>
+              <DecisionCard detail={detail} vocabulary={vocabulary.data} />
+            </Col>
+          )}
+        </Row>
+        {eligibility && isOpen(detail) && (
+          <Card
+            title={t('aftersales.detail.eligibility')}
+            extra={
+              <Typography.Text type="secondary">{t('aftersales.detail.eligibilityHint')}</Typography.Text>
+            }
+            data-testid="refund-eligibility-card"
+          >
+            <EligibilityView eligibility={eligibility} vocabulary={vocabulary.data} serials={serials} />
+          </Card>
         )}
-      </Row>
-      {eligibility && isOpen(detail) && (
-        <Card
-          title={t('aftersales.detail.eligibility')}
-          extra={<Typography.Text type="secondary">{t('aftersales.detail.eligibilityHint')}</Typography.Text>}
-          data-testid="refund-eligibility-card"
-        >
-          <EligibilityView eligibility={eligibility} vocabulary={vocabulary.data} serials={serials} />
+        {eligibility && !isOpen(detail) && (
+          // Decided, cancelled or closed: the pre-check (待审核 …) is history, folded and labelled so.
+          <Collapse
+            data-testid="refund-eligibility-history"
+            items={[
+              {
+                key: 'eligibility',
+                label: t('rough.request.eligibilityAtApplication'),
+                extra: (
+                  <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                    {t('rough.request.eligibilityAtApplicationHint')}
+                  </Typography.Text>
+                ),
+                children: (
+                  <EligibilityView eligibility={eligibility} vocabulary={vocabulary.data} serials={serials} />
+                ),
+              },
+            ]}
+          />
+        )}
+        <Card title={t('aftersales.detail.evidence')}>
+          <Space orientation="vertical" size={12} style={{ width: '100%' }}>
+            <SignalsBanner detail={detail} />
+            <EvidenceView detail={detail} />
+          </Space>
         </Card>
-      )}
-      {eligibility && !isOpen(detail) && (
-        // Decided, cancelled or closed: the pre-check (待审核 …) is history, folded and labelled so.
-        <Collapse
-          data-testid="refund-eligibility-history"
-          items={[
-            {
-              key: 'eligibility',
-              label: t('rough.request.eligibilityAtApplication'),
-              extra: (
-                <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-                  {t('rough.request.eligibilityAtApplicationHint')}
-                </Typography.Text>
-              ),
-              children: (
-                <EligibilityView eligibility={eligibility} vocabulary={vocabulary.data} serials={serials} />
-              ),
-            },
-          ]}
-        />
-      )}
-      <Card title={t('aftersales.detail.evidence')}>
-        <Space orientation="vertical" size={12} style={{ width: '100%' }}>
-          <SignalsBanner detail={detail} />
-          <EvidenceView detail={detail} />
-        </Space>
-      </Card>
-      {/* A channel buyer has no Kameng account: the conversation happens on the channel. */}
-      {!detail.channel && <ConversationPanel orderId={detail.orderId} />}
-      <PayoutsCard detail={detail} />
-      <TimelineCard detail={detail} vocabulary={vocabulary.data} />
-    </Space>
+        {/* A channel buyer has no Kameng account: the conversation happens on the channel. */}
+        {!detail.channel && <ConversationPanel orderId={detail.orderId} />}
+        <PayoutsCard detail={detail} />
+        <TimelineCard detail={detail} vocabulary={vocabulary.data} />
+      </Space>
+    </ConfigProvider>
   );
 }
 
