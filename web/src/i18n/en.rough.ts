@@ -53,7 +53,8 @@ const roughEn: RoughMessages = {
       },
       awaiting: { MERCHANT: 'Awaiting merchant review', SUPPORT: 'Awaiting support review' },
       eligibilityAtApplication: 'Pre-check at application',
-      eligibilityAtApplicationHint: 'As judged when submitted, for reference; the decision above is what counts',
+      eligibilityAtApplicationHint:
+        'As judged when submitted, for reference; the decision above is what counts',
       deadlineMet: '✓ Done at {{time}}',
       deadlineMissed: 'Overdue; ended at {{time}}',
       deadlineDone: '✓ No longer running',

@@ -28,7 +28,8 @@ const roughZhCN = {
     },
     policy: {
       bounds: '平台允许 {{min}}–{{max}} 小时',
-      windowOutOfBounds: '退款时限须在 {{min}}–{{max}} 小时之间，您填写了 {{value}} 小时（不会被自动改成 {{nearest}}）',
+      windowOutOfBounds:
+        '退款时限须在 {{min}}–{{max}} 小时之间，您填写了 {{value}} 小时（不会被自动改成 {{nearest}}）',
       lockedByNonRefundable: '已选择「不退不换」，不能同时开启',
       needsUnactivated: '需先开启「未激活可退款」',
       nonRefundableCleared: '「不退不换」与退款承诺互相矛盾：已关闭未激活可退款、无理由退款和拆封可退。',
