@@ -51,7 +51,6 @@ const roughEn: RoughMessages = {
         CHANNEL: 'Channel',
         SYSTEM: 'System',
       },
-      awaiting: { MERCHANT: 'Awaiting merchant review', SUPPORT: 'Awaiting support review' },
       eligibilityAtApplication: 'Pre-check at application',
       eligibilityAtApplicationHint:
         'As judged when submitted, for reference; the decision above is what counts',

@@ -138,7 +138,7 @@ function decidedBy(d: RefundDetail): DecidedBy | null {
   );
 }
 
-/** 即时通过 / 商家审核 / 客服审核 / 超时自动通过 / 仲裁裁决 once decided; 待商家审核 / 待客服审核 while open. */
+/** 即时通过 / 商家审核 / 平台客服审核 / 超时自动通过 / 仲裁裁决 once decided; the reviewer while open. */
 function DecidedByTag({ detail }: { detail: RefundDetail }) {
   const { t } = useTranslation();
   const by = decidedBy(detail);
@@ -151,7 +151,7 @@ function DecidedByTag({ detail }: { detail: RefundDetail }) {
   if (!isOpen(detail)) return null; // cancelled or closed without a decision: nobody reviewed it
   return (
     <Tag data-testid="refund-decided-by" data-by={`AWAITING_${detail.reviewer}`}>
-      {t(`rough.request.awaiting.${detail.reviewer}`)}
+      {t(`aftersales.reviewer.${detail.reviewer}`)}
     </Tag>
   );
 }
