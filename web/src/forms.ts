@@ -53,3 +53,16 @@ export function applyServerErrors(
   // (401 bad credentials on `password`, 409 taken username, …) also gets the general Alert.
   return unattached === 0 && (err.status === 400 || err.status === 422);
 }
+
+/**
+ * After a failed save: scrolls the first field with an error into view (the form's order), or, when
+ * no field holds the error, `fallback` (the general Alert). The save button is often far below both.
+ */
+export function scrollToServerError(form: FormInstance, fallback: HTMLElement | null): void {
+  // after React has rendered the field messages / the Alert
+  window.setTimeout(() => {
+    const first = form.getFieldsError().find((f) => f.errors.length > 0);
+    if (first) form.scrollToField(first.name, { block: 'center', behavior: 'smooth' });
+    else fallback?.scrollIntoView({ block: 'center', behavior: 'smooth' });
+  }, 0);
+}

@@ -90,12 +90,24 @@ async function assertPolicyAllowed(db: Db, p: PolicyTerms): Promise<void> {
     p.windowHours !== null &&
     (p.windowHours < rules.policyWindowMinHours || p.windowHours > rules.policyWindowMaxHours)
   ) {
+    // Refused, never clamped: the merchant is told the bounds at the field they typed.
+    const params = { min: rules.policyWindowMinHours, max: rules.policyWindowMaxHours };
     fail('catalog.policy_window_out_of_bounds', {
       field: 'windowHours',
-      params: { min: rules.policyWindowMinHours, max: rules.policyWindowMaxHours },
-      errors: [fieldError('policy.windowHours', 'validation.invalid')],
+      params,
+      errors: [fieldError('policy.windowHours', 'catalog.policy_window_out_of_bounds', params)],
     });
   }
+}
+
+export const policyBoundsSchema = z
+  .object({ windowMinHours: z.number().int(), windowMaxHours: z.number().int() })
+  .meta({ id: 'PolicyBounds' });
+
+/** The platform's bounds on a policy's refund window, shown to merchants beside the field. */
+export async function policyBounds(ctx: DataContext): Promise<z.infer<typeof policyBoundsSchema>> {
+  const rules = await getPlatformRules(ctx.db);
+  return { windowMinHours: rules.policyWindowMinHours, windowMaxHours: rules.policyWindowMaxHours };
 }
 
 function merchantOf(actor: Actor): string {

@@ -8,6 +8,8 @@ import {
   changeStatus,
   createProduct,
   newPolicyVersion,
+  policyBounds,
+  policyBoundsSchema,
   policyVersionInputSchema,
   productInputSchema,
   productPatchSchema,
@@ -134,6 +136,19 @@ export function catalogRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         await updateProduct(ctx, actor, req.params.id, req.body);
         return getProduct(ctx, actor, req.params.id);
       },
+    );
+
+    app.get(
+      '/merchant/policy-bounds',
+      {
+        config: { auth: { users: ['merchant'], tokens: ['merchant'] } },
+        schema: {
+          tags: ['merchant'],
+          summary: 'The platform’s bounds on a refund policy (window hours): values outside are refused',
+          response: { 200: policyBoundsSchema, ...problems(401, 403) },
+        },
+      },
+      async () => policyBounds(ctx),
     );
 
     app.post(

@@ -61,6 +61,16 @@ export const priceSchema = z.object({
   maxQtyPerOrder: z.number().int(),
 });
 
+/**
+ * What buyers are told of stock: a coarse level, never the count (a shop's stock is its business).
+ * SOLD_OUT at 0 keys available, LOW under LOW_STOCK_LEVEL, IN_STOCK from there.
+ */
+export const stockLevelSchema = z.enum(['IN_STOCK', 'LOW', 'SOLD_OUT']);
+export type StockLevel = z.infer<typeof stockLevelSchema>;
+export const LOW_STOCK_LEVEL = 10;
+export const stockLevelOf = (available: number): StockLevel =>
+  available <= 0 ? 'SOLD_OUT' : available < LOW_STOCK_LEVEL ? 'LOW' : 'IN_STOCK';
+
 export const productViewSchema = z
   .object({
     id: z.string(),
@@ -76,6 +86,9 @@ export const productViewSchema = z
     viewerPrice: priceSchema,
     policy: policyViewSchema,
     badges: z.array(badgeSchema),
+    stockLevel: stockLevelSchema.describe(
+      `Keys available to buy, coarsely: SOLD_OUT (none), LOW (fewer than ${LOW_STOCK_LEVEL}), IN_STOCK`,
+    ),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -122,7 +135,7 @@ export function toPolicyView(p: Row<'refund_policies'>, review24h = false): Poli
   };
 }
 
-/** Builds full product views for `rows` with four batched queries, whatever the number of rows. */
+/** Builds full product views for `rows` with five batched queries, whatever the number of rows. */
 export async function productViews(
   db: Db,
   rows: Row<'products'>[],
@@ -130,7 +143,7 @@ export async function productViews(
 ): Promise<ProductView[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
-  const [merchants, prices, policies, levels] = await Promise.all([
+  const [merchants, prices, policies, levels, available] = await Promise.all([
     db
       .selectFrom('merchants')
       .selectAll()
@@ -147,7 +160,16 @@ export async function productViews(
       )
       .execute(),
     db.selectFrom('member_levels').selectAll().orderBy('rank').execute(),
+    // Keys on sale, counted only up to what the level needs to know (the view never shows the count).
+    db
+      .selectFrom('keys')
+      .select(['product_id', (eb) => eb.fn.countAll().as('n')])
+      .where('product_id', 'in', ids)
+      .where('state', '=', 'AVAILABLE')
+      .groupBy('product_id')
+      .execute(),
   ]);
+  const availableOf = new Map(available.map((a) => [a.product_id, Number(a.n)]));
   const merchantById = new Map(merchants.map((m) => [m.id, m]));
   const policyById = new Map(policies.map((p) => [p.id, p]));
   const limit = new Map(levels.map((l) => [l.level, l.max_qty_per_order]));
@@ -174,6 +196,7 @@ export async function productViews(
       viewerPrice: productPrices.find((p) => p.level === viewerLevel)!,
       policy,
       badges: policy.rendered.zh.badges,
+      stockLevel: stockLevelOf(availableOf.get(r.id) ?? 0),
       createdAt: r.created_at,
       updatedAt: r.updated_at,
     };

@@ -20,6 +20,8 @@ import {
   orderDetailSchema,
   orderFilterSchema,
   orderSummarySchema,
+  pendingOrdersFor,
+  pendingOrdersQuerySchema,
   shopOrders,
 } from './views.js';
 
@@ -68,6 +70,20 @@ export function orderRoutes(ctx: AppContext & PaymentsContext): FastifyPluginAsy
         config: { auth: BUYER },
       },
       async (req) => myOrders(ctx, userOf(req), req.query),
+    );
+
+    app.get(
+      '/orders/pending',
+      {
+        schema: {
+          tags: ['orders'],
+          summary: 'My unpaid, unexpired orders of a product (checkout offers them: pay or cancel)',
+          querystring: pendingOrdersQuerySchema,
+          response: { 200: z.object({ items: z.array(orderSummarySchema) }), ...problems(400, 401, 403) },
+        },
+        config: { auth: BUYER },
+      },
+      async (req) => pendingOrdersFor(ctx, userOf(req), req.query.productId),
     );
 
     app.get(

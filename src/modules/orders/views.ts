@@ -1,7 +1,7 @@
 /** Order views for buyers, merchants and staff: never a key secret, only masked serials and states. */
 import { z } from 'zod';
 import type { Actor } from '../../platform/actor.js';
-import { containsText, type Db } from '../../platform/db/dialect.js';
+import { containsText, now, type Db } from '../../platform/db/dialect.js';
 import type { Row } from '../../platform/db/schema.js';
 import { fail } from '../../platform/errors.js';
 import { shopOf } from '../catalog/index.js';
@@ -287,6 +287,32 @@ export type OrderPage = { items: OrderSummary[]; nextCursor: string | null };
 export function myOrders(ctx: { db: Db }, actor: Actor, f: OrderFilter): Promise<OrderPage> {
   if (actor.kind !== 'user' || actor.role !== 'buyer') fail('order.buyers_only');
   return listOrders(ctx.db, { buyerId: actor.id }, f);
+}
+
+export const pendingOrdersQuerySchema = z.strictObject({ productId: z.string().min(1).max(64) });
+
+/**
+ * The buyer's unpaid orders of a product that can still be paid (not past `expiresAt` on the
+ * platform clock), newest first: checkout offers them instead of a second order holding keys.
+ */
+export async function pendingOrdersFor(
+  ctx: { db: Db; clock: { now(): Date } },
+  actor: Actor,
+  productId: string,
+): Promise<{ items: OrderSummary[] }> {
+  if (actor.kind !== 'user' || actor.role !== 'buyer') fail('order.buyers_only');
+  const rows = await ctx.db
+    .selectFrom('orders')
+    .selectAll()
+    .where('buyer_id', '=', actor.id)
+    .where('product_id', '=', productId)
+    .where('kind', '=', 'GOODS')
+    .where('state', '=', 'PENDING_PAYMENT')
+    .where('expires_at', '>', now(ctx.clock.now()))
+    .orderBy('id', 'desc')
+    .limit(10)
+    .execute();
+  return { items: rows.map(toOrderSummary) };
 }
 
 /** The orders of the actor's shop (its sales), newest first. */

@@ -132,6 +132,7 @@ export const api = {
         body: { version, status },
       }),
     ),
+  policyBounds: () => ok(client.GET('/api/merchant/policy-bounds')),
   merchantProfile: () => ok(client.GET('/api/merchant/profile')),
   updateMerchantProfile: (body: ProfileInput) => ok(client.PATCH('/api/merchant/profile', { body })),
   // keys (卡密); the import upload itself is `uploadImport` in upload.ts (XHR, for progress)
@@ -169,6 +170,8 @@ export const api = {
     ok(client.GET('/api/orders', { params: { query: orderQuery(filter, cursor, limit) } })),
   order: (id: string) => ok(client.GET('/api/orders/{id}', { params: { path: { id } } })),
   payOrder: (id: string) => ok(client.POST('/api/orders/{id}/pay', { params: { path: { id } } })),
+  pendingOrders: (productId: string) =>
+    ok(client.GET('/api/orders/pending', { params: { query: { productId } } })),
   cancelOrder: (id: string) => ok(client.POST('/api/orders/{id}/cancel', { params: { path: { id } } })),
   wallet: () => ok(client.GET('/api/me/wallet')),
   topUp: (body: TopUpInput, idempotencyKey: string) =>

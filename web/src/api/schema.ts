@@ -1309,6 +1309,63 @@ export interface paths {
     };
     trace?: never;
   };
+  '/api/merchant/policy-bounds': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The platform’s bounds on a refund policy (window hours): values outside are refused
+     * @description Who: logged-in merchant; API tokens (merchant).
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['PolicyBounds'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/merchant/products/{id}/policy': {
     parameters: {
       query?: never;
@@ -4348,6 +4405,76 @@ export interface paths {
         };
       };
     };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/orders/pending': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * My unpaid, unexpired orders of a product (checkout offers them: pay or cancel)
+     * @description Who: logged-in buyer.
+     */
+    get: {
+      parameters: {
+        query: {
+          productId: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: components['schemas']['OrderSummary'][];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -12579,8 +12706,17 @@ export interface components {
         /** @enum {string} */
         tone: 'success' | 'warning' | 'error' | 'info';
       }[];
+      /**
+       * @description Keys available to buy, coarsely: SOLD_OUT (none), LOW (fewer than 10), IN_STOCK
+       * @enum {string}
+       */
+      stockLevel: 'IN_STOCK' | 'LOW' | 'SOLD_OUT';
       createdAt: string;
       updatedAt: string;
+    };
+    PolicyBoundsInput: {
+      windowMinHours: number;
+      windowMaxHours: number;
     };
     StockInput: {
       productId: string;
@@ -13554,8 +13690,17 @@ export interface components {
         /** @enum {string} */
         tone: 'success' | 'warning' | 'error' | 'info';
       }[];
+      /**
+       * @description Keys available to buy, coarsely: SOLD_OUT (none), LOW (fewer than 10), IN_STOCK
+       * @enum {string}
+       */
+      stockLevel: 'IN_STOCK' | 'LOW' | 'SOLD_OUT';
       createdAt: string;
       updatedAt: string;
+    };
+    PolicyBounds: {
+      windowMinHours: number;
+      windowMaxHours: number;
     };
     Stock: {
       productId: string;

@@ -10,6 +10,7 @@ import financeEn from './en.finance';
 import keysEn from './en.keys';
 import ordersEn from './en.orders';
 import titlesEn from './en.titles';
+import roughEn from './en.rough';
 import type { Messages } from './zh-CN';
 
 const en: Messages = {
@@ -172,8 +173,8 @@ const en: Messages = {
       unactivatedRefund: 'Refundable while unactivated',
       unactivatedRefundHelp: 'Unactivated keys can be refunded within the refund window',
       windowHours: 'Refund window (hours)',
-      windowHoursHelp: 'Counted from delivery, 24–72 hours',
-      windowHoursRequired: 'A refund window of 24–72 hours is required when unactivated refunds are enabled',
+      windowHoursHelp: 'Counted from delivery',
+      windowHoursRequired: 'A refund window is required when unactivated refunds are enabled',
       noReasonRefund: 'No-reason refunds accepted',
       revealedRefund: 'Revealed but unactivated keys refundable',
       revealedRefundHelp: 'Keys that were viewed but not activated can be refunded (the key is voided)',
@@ -213,6 +214,7 @@ const en: Messages = {
   ...consoleEn,
   ...consolebEn,
   ...titlesEn,
+  ...roughEn,
 };
 
 export default en;

@@ -10,6 +10,7 @@ import accountsZhCN from './zh-CN.accounts';
 import consoleZhCN from './zh-CN.console';
 import consolebZhCN from './zh-CN.consoleb';
 import titlesZhCN from './zh-CN.titles';
+import roughZhCN from './zh-CN.rough';
 
 // Simplified Chinese (default). en.ts must have exactly the same keys (typed by `Messages`).
 // Key (卡密) strings live in zh-CN.keys.ts / en.keys.ts and are spread in at the end.
@@ -172,8 +173,8 @@ const zhCN = {
       unactivatedRefund: '未激活可退款',
       unactivatedRefundHelp: '未激活的卡密在退款时限内可申请退款',
       windowHours: '退款时限（小时）',
-      windowHoursHelp: '自发货起计算，24–72 小时',
-      windowHoursRequired: '开启“未激活可退款”时必须填写退款时限（24–72 小时）',
+      windowHoursHelp: '自发货起计算',
+      windowHoursRequired: '开启“未激活可退款”时必须填写退款时限',
       noReasonRefund: '支持无理由退款',
       revealedRefund: '拆封未激活可退',
       revealedRefundHelp: '已查看卡密但未激活的也可退款（卡密将作废）',
@@ -210,6 +211,7 @@ const zhCN = {
   ...consoleZhCN,
   ...consolebZhCN,
   ...titlesZhCN,
+  ...roughZhCN,
 };
 
 export type Messages = typeof zhCN;

@@ -7,7 +7,7 @@ import {
   Descriptions,
   Divider,
   Flex,
-  InputNumber,
+  Grid,
   Result,
   Row,
   Space,
@@ -20,6 +20,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams } from 'react-router';
 import { ApiError, api } from '../api';
 import { isBuyer, loginPath, useMe } from '../auth';
+import { QuantityInput, StockTag, useQuantityProblem } from '../components/buying';
 import { PolicyHistoryDrawer } from '../components/PolicyHistoryDrawer';
 import { ErrorResult, Loading } from '../components/QueryState';
 import { BadgeTags, LevelTag, mergeBadges, ProductTypeTag } from '../components/tags';
@@ -137,42 +138,62 @@ function PolicySection({ product }: { product: Product }) {
   );
 }
 
-/** 立即购买: buyers go to checkout; visitors log in first and come back; other roles cannot buy. */
+/**
+ * 立即购买: buyers go to checkout; visitors log in first and come back; other roles cannot buy.
+ * Sold out disables buying; a quantity over the level's limit is explained, never lowered silently.
+ */
 function BuyBox({ product }: { product: Product }) {
   const { t } = useTranslation();
   const navigate = useNavigate();
   const { user } = useMe();
+  const phone = Grid.useBreakpoint().sm === false;
   const max = product.viewerPrice.maxQtyPerOrder;
-  const [qty, setQty] = useState(1);
-  const checkout = `/checkout/${encodeURIComponent(product.id)}?qty=${qty}`;
+  const [qty, setQty] = useState<number | null>(1);
+  const problem = useQuantityProblem()(qty, max, product.viewerPrice.level);
+  const checkout = `/checkout/${encodeURIComponent(product.id)}?qty=${qty ?? 1}`;
   const suspended = product.merchant.status === 'SUSPENDED';
+  const soldOut = product.stockLevel === 'SOLD_OUT';
   const canBuy = (user === null || isBuyer(user)) && !suspended;
   const onBuy = () => void navigate(user === null ? loginPath(checkout) : checkout);
   return (
     <Card data-testid="buy-box">
       <Space orientation="vertical" size={12} style={{ width: '100%' }}>
-        <Flex align="center" gap={12} wrap>
-          <Typography.Text>{t('checkout.quantity')}</Typography.Text>
-          <InputNumber
-            min={1}
-            max={max}
-            precision={0}
-            value={qty}
-            onChange={(v) => setQty(v === null ? 1 : Math.min(Math.max(1, v), max))}
-            data-testid="buy-qty"
-            id="buy-qty"
-            aria-label={t('checkout.quantity')}
-          />
-          <Typography.Text type="secondary">
-            {t('checkout.limit', { level: t(`level.short.${product.viewerPrice.level}`), count: max })}
+        <Flex align="center" gap={8} wrap>
+          <Typography.Text>{t('rough.stock.label')}</Typography.Text>
+          <StockTag level={product.stockLevel} />
+        </Flex>
+        <Flex align="flex-start" gap={12} wrap>
+          <Typography.Text style={{ lineHeight: phone ? '40px' : '32px' }}>
+            <label htmlFor="buy-qty">{t('checkout.quantity')}</label>
           </Typography.Text>
+          <QuantityInput
+            id="buy-qty"
+            testId="buy-qty"
+            value={qty}
+            onChange={setQty}
+            max={max}
+            level={product.viewerPrice.level}
+            large={phone}
+          />
         </Flex>
         {suspended && (
           <Alert type="error" showIcon title={t('record.suspendedBuyer')} data-testid="buy-suspended" />
         )}
+        {soldOut && (
+          <Alert type="warning" showIcon title={t('rough.stock.soldOut')} data-testid="buy-sold-out" />
+        )}
         <Tooltip title={canBuy || suspended ? undefined : t('errors.buyersOnly')}>
-          <Button type="primary" size="large" block disabled={!canBuy} onClick={onBuy} data-testid="buy-now">
-            {t('checkout.buyNow')} · {formatFen(product.viewerPrice.priceFen * qty)}
+          <Button
+            type="primary"
+            size="large"
+            block
+            disabled={!canBuy || soldOut || problem !== null}
+            onClick={onBuy}
+            data-testid="buy-now"
+          >
+            {soldOut
+              ? t('rough.stock.SOLD_OUT')
+              : `${t('checkout.buyNow')} · ${formatFen(product.viewerPrice.priceFen * (problem ? 1 : (qty ?? 1)))}`}
           </Button>
         </Tooltip>
         {user === null && <Typography.Text type="secondary">{t('checkout.loginToBuy')}</Typography.Text>}
@@ -195,6 +216,7 @@ function ProductView({ product }: { product: Product }) {
                   {product.name}
                 </Typography.Title>
                 <ProductTypeTag type={product.type} />
+                <StockTag level={product.stockLevel} />
               </Space>
             }
           >

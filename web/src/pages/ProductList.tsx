@@ -5,6 +5,7 @@ import { Link, useSearchParams } from 'react-router';
 import { api } from '../api';
 import { useMe } from '../auth';
 import { EmptyState, ErrorResult, Loading } from '../components/QueryState';
+import { StockTag } from '../components/buying';
 import { BadgeTags, ProductTypeTag } from '../components/tags';
 import { formatFen } from '../format';
 import { PRODUCT_TYPES, type Product, type ProductType } from '../types';
@@ -55,6 +56,7 @@ export function ProductCard({ product }: { product: Product }) {
         <Typography.Text type="secondary" ellipsis>
           {t('product.merchant')}: {product.merchant.name}
         </Typography.Text>
+        <StockTag level={product.stockLevel} />
         <BadgeTags badges={product.badges} testId="product-badges" />
       </Space>
     </Card>

@@ -7,6 +7,7 @@ import {
   Drawer,
   Flex,
   Form,
+  Grid,
   Input,
   Radio,
   Space,
@@ -61,6 +62,7 @@ function ReasonPicker({
   const { t } = useTranslation();
   const lang = useLang();
   const key = contentKey(lang);
+  const phone = Grid.useBreakpoint().sm === false;
   const sideOf = (r: RefundReason): ReasonSide =>
     vocabulary?.reasons[r]?.side ?? (r === 'OTHER' ? 'REVIEW' : 'BUYER');
   return (
@@ -81,7 +83,13 @@ function ReasonPicker({
               </Typography.Text>
               <div>
                 {reasons.map((r) => (
-                  <Radio key={r} value={r} data-testid={`refund-reason-${r}`}>
+                  <Radio
+                    key={r}
+                    value={r}
+                    data-testid={`refund-reason-${r}`}
+                    // touch targets of 40 px on phones
+                    style={phone ? { minHeight: 40, alignItems: 'center' } : undefined}
+                  >
                     {vocabulary?.reasons[r]?.[key] ?? r}
                   </Radio>
                 ))}
@@ -115,6 +123,7 @@ function UnitPicker({
   return (
     <Space orientation="vertical" size={8} style={{ width: '100%' }}>
       <Checkbox
+        style={{ minHeight: 40, alignItems: 'center' }}
         checked={all}
         indeterminate={!all && value.length > 0}
         disabled={selectable.length === 0}
@@ -138,7 +147,13 @@ function UnitPicker({
                 data-testid="refund-unit"
                 data-unit={u.unitId}
                 data-outcome={e?.outcome}
-                style={{ border: '1px solid #f0f0f0', borderRadius: 6, padding: '6px 10px' }}
+                style={{
+                  border: '1px solid #f0f0f0',
+                  borderRadius: 6,
+                  padding: '6px 10px',
+                  minHeight: 40,
+                  overflowWrap: 'anywhere',
+                }}
               >
                 <Flex gap={8} align="center" wrap>
                   <Checkbox value={u.unitId} disabled={u.refunded || u.inOpenRequest}>
@@ -190,6 +205,26 @@ function ApplyForm({ order, draft }: { order: OrderDetail; draft: RefundDraft })
     [draft],
   );
   const unitIds = Form.useWatch('unitIds', form) ?? initial.unitIds;
+  // The prefilled description follows the units chosen (× n, the amount) until the buyer edits it:
+  // it is replaced only while it still reads exactly as the last prefill.
+  const lastPrefill = useRef(draft.description);
+  const prefillFor = (count: number) =>
+    order.kind === 'GOODS'
+      ? t('rough.refund.prefill', {
+          orderNo: order.orderNo,
+          name: order.productName ?? '',
+          count,
+          amount: formatFen(order.unitPriceFen * count),
+        })
+      : draft.description;
+  const followSelection = (ids: string[]) => {
+    if (ids.length === 0) return;
+    const current = form.getFieldValue('description') as string | undefined;
+    if (current !== undefined && current !== lastPrefill.current) return; // the buyer's own words
+    const next = prefillFor(ids.length);
+    lastPrefill.current = next;
+    if (current !== next) form.setFieldValue('description', next);
+  };
   const reason = Form.useWatch('reason', form);
   const evidenceAttached = evidence.files.length > 0;
   const input = reason && unitIds.length > 0 ? { unitIds, reason, evidenceAttached } : null;
@@ -242,7 +277,10 @@ function ApplyForm({ order, draft }: { order: OrderDetail; draft: RefundDraft })
       layout="vertical"
       initialValues={initial}
       onFinish={onFinish}
-      onValuesChange={() => setError(null)}
+      onValuesChange={(changed: Partial<ApplyValues>) => {
+        setError(null);
+        if (changed.unitIds) followSelection(changed.unitIds);
+      }}
       requiredMark={false}
       data-testid="refund-apply-form"
     >
@@ -339,6 +377,7 @@ function ApplyForm({ order, draft }: { order: OrderDetail; draft: RefundDraft })
         <Button
           type="primary"
           htmlType="submit"
+          size="large"
           loading={apply.isPending}
           disabled={evidence.uploading || blocked || needsEvidence || unitIds.length === 0}
           data-testid="refund-submit"
@@ -365,6 +404,8 @@ function ApplyContent({ order }: { order: OrderDetail }) {
 export function AfterSalesButton({ order }: { order: OrderDetail }) {
   const { t } = useTranslation();
   const [open, setOpen] = useState(false);
+  const screens = Grid.useBreakpoint();
+  const phone = screens.sm === false;
   return (
     <>
       <Button type="primary" ghost onClick={() => setOpen(true)} data-testid="order-after-sales">
@@ -374,7 +415,9 @@ export function AfterSalesButton({ order }: { order: OrderDetail }) {
         open={open}
         onClose={() => setOpen(false)}
         destroyOnHidden
-        size={640}
+        // full width on phones (a 640 px drawer is cut off at 375 px)
+        size={phone ? '100%' : 640}
+        styles={phone ? { body: { padding: 12 } } : undefined}
         title={
           <Space wrap>
             <span>{t('aftersales.apply.title')}</span>

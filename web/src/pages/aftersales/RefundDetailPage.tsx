@@ -4,15 +4,18 @@ import {
   Button,
   Card,
   Col,
+  Collapse,
+  ConfigProvider,
   Descriptions,
   Flex,
+  Grid,
   Row,
   Space,
   Tag,
   Typography,
   type TableColumnsType,
 } from 'antd';
-import { useMemo } from 'react';
+import { useMemo, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { api } from '../../api';
@@ -31,12 +34,14 @@ import {
 import { RequireUser } from '../../components/RequireUser';
 import { formatFen, formatTime } from '../../format';
 import { contentKey, useLang } from '../../i18n';
+import type { Messages } from '../../i18n/zh-CN';
 import {
   allOf,
   REJECT_CODES,
   type PayoutState,
   type RefundDetail,
   type RefundPayout,
+  type RefundState,
   type RefundTimelineEntry,
   type RefundVocabulary,
   type User,
@@ -110,6 +115,47 @@ function useDecisionLabel(vocabulary: RefundVocabulary | undefined): (code: stri
   };
 }
 
+type DecidedBy = keyof Messages['rough']['request']['decidedBy'];
+const OPEN_STATES: readonly RefundState[] = ['PENDING_REVIEW', 'SUPPORT_REVIEW', 'AWAITING_BUYER'];
+const isOpen = (d: RefundDetail): boolean => OPEN_STATES.includes(d.state);
+
+/** How the request was actually decided, from its decision (code and role), not whose queue it sat in. */
+function decidedBy(d: RefundDetail): DecidedBy | null {
+  const decision = d.decision;
+  if (!decision) return null;
+  if (decision.code === 'AUTO_SEALED_ELIGIBLE') return 'INSTANT';
+  if (decision.code === 'AUTO_REVIEW_TIMEOUT') return 'TIMEOUT';
+  if (decision.code.startsWith('ARBITRATION_') || decision.role === 'arbitrator') return 'ARBITRATION';
+  const byRole: Partial<Record<string, DecidedBy>> = {
+    merchant: 'MERCHANT',
+    support: 'SUPPORT',
+    admin: 'SUPPORT',
+    channel: 'CHANNEL',
+    system: 'SYSTEM',
+  };
+  return (
+    (decision.role ? byRole[decision.role] : undefined) ?? (d.reviewer === 'SUPPORT' ? 'SUPPORT' : 'MERCHANT')
+  );
+}
+
+/** 即时通过 / 商家审核 / 平台客服审核 / 超时自动通过 / 仲裁裁决 once decided; the reviewer while open. */
+function DecidedByTag({ detail }: { detail: RefundDetail }) {
+  const { t } = useTranslation();
+  const by = decidedBy(detail);
+  if (by)
+    return (
+      <Tag color={by === 'INSTANT' ? 'green' : undefined} data-testid="refund-decided-by" data-by={by}>
+        {t(`rough.request.decidedBy.${by}`)}
+      </Tag>
+    );
+  if (!isOpen(detail)) return null; // cancelled or closed without a decision: nobody reviewed it
+  return (
+    <Tag data-testid="refund-decided-by" data-by={`AWAITING_${detail.reviewer}`}>
+      {t(`aftersales.reviewer.${detail.reviewer}`)}
+    </Tag>
+  );
+}
+
 const backPath = (user: User | null): string =>
   isBuyer(user) ? '/me/refunds' : isMerchant(user) ? '/merchant/refunds' : '/support/refunds';
 
@@ -125,7 +171,7 @@ function HeaderCard({ detail }: { detail: RefundDetail }) {
       title={
         <RecordTitle title={t('aftersales.detail.title')} no={detail.requestNo} testId="refund-no">
           <RefundStateTag state={detail.state} />
-          <Tag>{t(`aftersales.reviewer.${detail.reviewer}`)}</Tag>
+          <DecidedByTag detail={detail} />
           {detail.large && <LargeTag />}
         </RecordTitle>
       }
@@ -253,6 +299,81 @@ const RULE: Record<DeadlineKind, 'deadlineRuleReview' | 'deadlineRuleSupplement'
     escalationDue: 'deadlineRuleEscalation',
   };
 
+/** Timeline actions that start a deadline's phase, and those that end it. */
+const OPENERS: Record<DeadlineKind, readonly string[]> = {
+  reviewDue: ['submitted', 'pending_review', 'support_review'],
+  supplementDue: ['awaiting_buyer'],
+  escalationDue: ['rejected'],
+};
+const CLOSERS: Record<DeadlineKind, readonly string[]> = {
+  reviewDue: [
+    'approved',
+    'rejected',
+    'awaiting_buyer',
+    'cancelled',
+    'closed',
+    'disputed',
+    'refunding',
+    'refunded',
+  ],
+  supplementDue: [
+    'submitted',
+    'pending_review',
+    'support_review',
+    'approved',
+    'rejected',
+    'cancelled',
+    'closed',
+  ],
+  escalationDue: [
+    'submitted',
+    'pending_review',
+    'support_review',
+    'disputed',
+    'cancelled',
+    'closed',
+    'approved',
+  ],
+};
+
+/**
+ * When a deadline that no longer runs stopped: the first event after its phase last began that
+ * ended the phase (null when the timeline does not say).
+ */
+function deadlineClosedAt(detail: RefundDetail, kind: DeadlineKind): string | null {
+  const events = [...detail.timeline]
+    .map((e) => ({ at: e.at, action: timelineAction(e.action) }))
+    .sort((a, b) => a.at.localeCompare(b.at));
+  let opened = -1;
+  events.forEach((e, i) => {
+    if (e.action && OPENERS[kind].includes(e.action)) opened = i;
+  });
+  const closer = events.find((e, i) => i > opened && e.action !== null && CLOSERS[kind].includes(e.action));
+  return closer?.at ?? (kind === 'reviewDue' ? (detail.decision?.at ?? null) : null);
+}
+
+/** ✓ done at the time it closed (in time), 已超时 (closed after it), or just ✓ when the time is unknown. */
+function ClosedDeadline({ detail, kind, due }: { detail: RefundDetail; kind: DeadlineKind; due: string }) {
+  const { t } = useTranslation();
+  const lang = useLang();
+  const closedAt = deadlineClosedAt(detail, kind);
+  const late = closedAt !== null && new Date(closedAt).getTime() > new Date(due).getTime();
+  return (
+    <Typography.Text
+      type={late ? 'warning' : 'success'}
+      data-testid="deadline-done"
+      data-late={late ? 'true' : 'false'}
+      style={{ fontSize: 13 }}
+    >
+      {closedAt === null
+        ? t('rough.request.deadlineDone')
+        : t(late ? 'rough.request.deadlineMissed' : 'rough.request.deadlineMet', {
+            time: formatTime(closedAt, lang, true),
+          })}
+    </Typography.Text>
+  );
+}
+
 function DeadlinesCard({ detail }: { detail: RefundDetail }) {
   const { t } = useTranslation();
   const lang = useLang();
@@ -282,13 +403,15 @@ function DeadlinesCard({ detail }: { detail: RefundDetail }) {
                 </Typography.Text>
                 <span data-testid="deadline-time">{formatTime(at, lang, true)}</span>
               </Flex>
-              {active && (
+              {active ? (
                 <Flex justify="space-between" gap={8} wrap>
                   <Typography.Text type="secondary" style={{ fontSize: 12 }}>
                     {t(`aftersales.detail.${RULE[d.kind]}`)}
                   </Typography.Text>
                   <DeadlineCountdown to={at} />
                 </Flex>
+              ) : (
+                <ClosedDeadline detail={detail} kind={d.kind} due={at} />
               )}
             </div>
           );
@@ -391,10 +514,30 @@ function PayoutsCard({ detail }: { detail: RefundDetail }) {
     },
     { key: 'created', title: t('common.createdAt'), render: (_, p) => formatTime(p.createdAt, lang, true) },
   ];
+  const phone = Grid.useBreakpoint().sm === false;
   return (
     <Card title={t('aftersales.detail.payouts')}>
       {detail.payouts.length === 0 ? (
         <Typography.Text type="secondary">{t('aftersales.detail.noPayouts')}</Typography.Text>
+      ) : phone ? (
+        // a card per payout on phones, not a table scrolled sideways
+        <Space orientation="vertical" size={8} style={{ width: '100%' }} data-testid="refund-payouts">
+          {detail.payouts.map((p) => (
+            <Card key={p.id} size="small" data-testid="refund-payout-card">
+              <Descriptions
+                size="small"
+                column={1}
+                items={columns
+                  .filter((c) => c.key !== 'created')
+                  .map((c) => ({
+                    key: String(c.key),
+                    label: c.title as ReactNode,
+                    children: c.render?.(undefined, p, 0) as ReactNode,
+                  }))}
+              />
+            </Card>
+          ))}
+        </Space>
       ) : (
         <PayoutsTable payouts={detail.payouts} columns={columns} testId="refund-payouts" />
       )}
@@ -458,6 +601,8 @@ function TimelineCard({ detail, vocabulary }: WordedCardProps) {
 
 function RefundView({ detail }: { detail: RefundDetail }) {
   const { t } = useTranslation();
+  // 40 px buttons and inputs on phones (the actions and their dialogs too); desktop unchanged
+  const phone = Grid.useBreakpoint().sm === false;
   const vocabulary = useVocabulary();
   const serials = useMemo(() => {
     const latest = detail.evidence.filter((e) => e.kind === 'KEY_TIMELINES').at(-1);
@@ -465,40 +610,70 @@ function RefundView({ detail }: { detail: RefundDetail }) {
   }, [detail.evidence]);
   const eligibility = useMemo(() => readEligibility(detail.eligibility), [detail.eligibility]);
   return (
-    <Space orientation="vertical" size={16} style={{ width: '100%' }}>
-      <HeaderCard detail={detail} />
-      {detail.channel && <ChannelRequestCard channel={detail.channel} />}
-      {mayHaveDispute(detail) && <DisputeLink request={detail} />}
-      <ActionsCard detail={detail} />
-      <Row gutter={[16, 16]}>
-        <Col xs={24} lg={detail.decision ? 12 : 24}>
-          <DeadlinesCard detail={detail} />
-        </Col>
-        {detail.decision && (
-          <Col xs={24} lg={12}>
-            <DecisionCard detail={detail} vocabulary={vocabulary.data} />
+    <ConfigProvider componentSize={phone ? 'large' : undefined}>
+      <Space
+        orientation="vertical"
+        size={16}
+        style={{ width: '100%', minWidth: 0 }}
+        data-testid="refund-view"
+      >
+        <HeaderCard detail={detail} />
+        {detail.channel && <ChannelRequestCard channel={detail.channel} />}
+        {mayHaveDispute(detail) && <DisputeLink request={detail} />}
+        <ActionsCard detail={detail} />
+        <Row gutter={[16, 16]}>
+          <Col xs={24} lg={detail.decision ? 12 : 24}>
+            <DeadlinesCard detail={detail} />
           </Col>
+          {detail.decision && (
+            <Col xs={24} lg={12}>
+              <DecisionCard detail={detail} vocabulary={vocabulary.data} />
+            </Col>
+          )}
+        </Row>
+        {eligibility && isOpen(detail) && (
+          <Card
+            title={t('aftersales.detail.eligibility')}
+            extra={
+              <Typography.Text type="secondary">{t('aftersales.detail.eligibilityHint')}</Typography.Text>
+            }
+            data-testid="refund-eligibility-card"
+          >
+            <EligibilityView eligibility={eligibility} vocabulary={vocabulary.data} serials={serials} />
+          </Card>
         )}
-      </Row>
-      {eligibility && (
-        <Card
-          title={t('aftersales.detail.eligibility')}
-          extra={<Typography.Text type="secondary">{t('aftersales.detail.eligibilityHint')}</Typography.Text>}
-        >
-          <EligibilityView eligibility={eligibility} vocabulary={vocabulary.data} serials={serials} />
+        {eligibility && !isOpen(detail) && (
+          // Decided, cancelled or closed: the pre-check (待审核 …) is history, folded and labelled so.
+          <Collapse
+            data-testid="refund-eligibility-history"
+            items={[
+              {
+                key: 'eligibility',
+                label: t('rough.request.eligibilityAtApplication'),
+                extra: (
+                  <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                    {t('rough.request.eligibilityAtApplicationHint')}
+                  </Typography.Text>
+                ),
+                children: (
+                  <EligibilityView eligibility={eligibility} vocabulary={vocabulary.data} serials={serials} />
+                ),
+              },
+            ]}
+          />
+        )}
+        <Card title={t('aftersales.detail.evidence')}>
+          <Space orientation="vertical" size={12} style={{ width: '100%' }}>
+            <SignalsBanner detail={detail} />
+            <EvidenceView detail={detail} />
+          </Space>
         </Card>
-      )}
-      <Card title={t('aftersales.detail.evidence')}>
-        <Space orientation="vertical" size={12} style={{ width: '100%' }}>
-          <SignalsBanner detail={detail} />
-          <EvidenceView detail={detail} />
-        </Space>
-      </Card>
-      {/* A channel buyer has no Kameng account: the conversation happens on the channel. */}
-      {!detail.channel && <ConversationPanel orderId={detail.orderId} />}
-      <PayoutsCard detail={detail} />
-      <TimelineCard detail={detail} vocabulary={vocabulary.data} />
-    </Space>
+        {/* A channel buyer has no Kameng account: the conversation happens on the channel. */}
+        {!detail.channel && <ConversationPanel orderId={detail.orderId} />}
+        <PayoutsCard detail={detail} />
+        <TimelineCard detail={detail} vocabulary={vocabulary.data} />
+      </Space>
+    </ConfigProvider>
   );
 }
 

@@ -1,5 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import {
+  App as AntApp,
   Alert,
   Button,
   Card,
@@ -7,8 +8,10 @@ import {
   Col,
   Descriptions,
   Flex,
-  InputNumber,
+  Grid,
+  Popconfirm,
   Radio,
+  type ButtonProps,
   Result,
   Row,
   Space,
@@ -24,19 +27,109 @@ import { PolicyPlain } from '../../components/PolicyPlain';
 import { ErrorResult, Loading, useErrorText } from '../../components/QueryState';
 import { RequireUser } from '../../components/RequireUser';
 import { LevelTag, ProductTypeTag } from '../../components/tags';
-import { formatFen } from '../../format';
+import { QuantityInput, StockTag, useQuantityProblem } from '../../components/buying';
+import { formatFen, formatTime } from '../../format';
+import { useLang } from '../../i18n';
 import { useIdempotencyKey } from '../../idempotency';
 import { allOf, type CheckoutInput, type CheckoutMethod, type Policy, type Product } from '../../types';
 import { ValidityText } from '../ProductList';
-import { goToPayUrl, invalidateMoney, orderPath, WALLET_KEY } from './orderQueries';
+import { goToPayUrl, invalidateMoney, ORDERS_KEY, orderPath, WALLET_KEY } from './orderQueries';
 
 const METHODS = allOf<CheckoutMethod>()(['BALANCE', 'WECHAT', 'ALIPAY']);
 
-/** ?qty=N clamped to 1..max (1 when missing or not a number). */
-function initialQty(raw: string | null, max: number): number {
+/** ?qty=N (1 when missing or not a number); a value over the limit is kept and explained, not capped. */
+function initialQty(raw: string | null): number {
   const n = raw === null ? 1 : Number.parseInt(raw, 10);
   if (!Number.isSafeInteger(n) || n < 1) return 1;
-  return Math.min(n, max);
+  return n;
+}
+
+const CANCEL_CONFIRM_PROPS: ButtonProps & { 'data-testid': string } = {
+  'data-testid': 'pending-order-cancel-confirm',
+};
+
+/**
+ * «您有待支付订单»: the buyer's unpaid, unexpired orders of this product (one going back from the
+ * cashier left behind). Pay it, or cancel it (its keys are released) and continue.
+ */
+function PendingOrderOffer({ product }: { product: Product }) {
+  const { t } = useTranslation();
+  const lang = useLang();
+  const qc = useQueryClient();
+  const navigate = useNavigate();
+  const { message } = AntApp.useApp();
+  const errorText = useErrorText();
+  const pending = useQuery({
+    queryKey: [...ORDERS_KEY, 'pending', product.id],
+    queryFn: () => api.pendingOrders(product.id),
+    staleTime: 0,
+  });
+  const pay = useMutation({
+    mutationFn: (id: string) => api.payOrder(id),
+    onSuccess: (order) => {
+      if (order.payment?.payUrl) goToPayUrl(navigate, order.payment.payUrl);
+      else void navigate(orderPath(order.id));
+    },
+  });
+  const cancel = useMutation({
+    mutationFn: (id: string) => api.cancelOrder(id),
+    onSuccess: (order) => {
+      void message.success(t('rough.pending.cancelled', { orderNo: order.orderNo }));
+      invalidateMoney(qc);
+      void qc.invalidateQueries({ queryKey: ['products'] });
+    },
+  });
+  const order = pending.data?.items[0];
+  if (!order) return null;
+  const more = (pending.data?.items.length ?? 1) - 1;
+  const failed = pay.error ?? cancel.error;
+  return (
+    <Alert
+      type="warning"
+      showIcon
+      data-testid="pending-order-offer"
+      data-order-id={order.id}
+      title={t('rough.pending.title')}
+      description={
+        <Space orientation="vertical" size={8} style={{ width: '100%' }}>
+          <Typography.Text>
+            {t('rough.pending.description', {
+              product: order.productName ?? product.name,
+              count: order.quantity,
+              amount: formatFen(order.totalFen),
+              expires: formatTime(order.expiresAt, lang, true),
+            })}
+          </Typography.Text>
+          {more > 0 && (
+            <Typography.Text type="secondary">{t('rough.pending.more', { count: more })}</Typography.Text>
+          )}
+          {failed !== null && <Typography.Text type="danger">{errorText(failed)}</Typography.Text>}
+          <Flex gap={8} wrap>
+            <Button
+              type="primary"
+              size="large"
+              loading={pay.isPending}
+              onClick={() => pay.mutate(order.id)}
+              data-testid="pending-order-pay"
+            >
+              {t('rough.pending.pay')}
+            </Button>
+            <Popconfirm
+              title={t('rough.pending.cancelConfirm', { orderNo: order.orderNo })}
+              okText={t('rough.pending.cancelOk')}
+              cancelText={t('rough.pending.keep')}
+              onConfirm={() => cancel.mutate(order.id)}
+              okButtonProps={CANCEL_CONFIRM_PROPS}
+            >
+              <Button size="large" loading={cancel.isPending} data-testid="pending-order-cancel">
+                {t('rough.pending.cancel')}
+              </Button>
+            </Popconfirm>
+          </Flex>
+        </Space>
+      }
+    />
+  );
 }
 
 type Terms = { faceValueFen: number; validityDays: number | null };
@@ -50,7 +143,12 @@ function CheckoutForm({ product }: { product: Product }) {
   const idem = useIdempotencyKey();
   const { viewerPrice } = product;
   const max = viewerPrice.maxQtyPerOrder;
-  const [quantity, setQuantity] = useState(() => initialQty(params.get('qty'), max));
+  const phone = Grid.useBreakpoint().sm === false;
+  const [typedQuantity, setQuantity] = useState<number | null>(() => initialQty(params.get('qty')));
+  const qtyProblem = useQuantityProblem()(typedQuantity, max, viewerPrice.level);
+  // the total and the order use a valid quantity only (submit is disabled otherwise)
+  const quantity = qtyProblem ? Math.min(Math.max(1, typedQuantity ?? 1), max) : (typedQuantity ?? 1);
+  const soldOut = product.stockLevel === 'SOLD_OUT';
   const [method, setMethod] = useState<CheckoutMethod>('BALANCE');
   const [confirmed, setConfirmed] = useState(false);
   // What the buyer is asked to confirm: the product's policy and terms, or the newer ones a 409 sent back.
@@ -228,20 +326,15 @@ function CheckoutForm({ product }: { product: Product }) {
                   key: 'qty',
                   label: t('checkout.quantity'),
                   children: (
-                    <Space orientation="vertical" size={2}>
-                      <InputNumber
-                        id="checkout-quantity"
-                        data-testid="checkout-quantity"
-                        min={1}
-                        max={max}
-                        precision={0}
-                        value={quantity}
-                        onChange={(v) => setQuantity(v === null ? 1 : Math.min(Math.max(1, v), max))}
-                      />
-                      <Typography.Text type="secondary">
-                        {t('checkout.limit', { level: t(`level.short.${viewerPrice.level}`), count: max })}
-                      </Typography.Text>
-                    </Space>
+                    <QuantityInput
+                      id="checkout-quantity"
+                      testId="checkout-quantity"
+                      value={typedQuantity}
+                      onChange={setQuantity}
+                      max={max}
+                      level={viewerPrice.level}
+                      large={phone}
+                    />
                   ),
                 },
                 {
@@ -254,7 +347,7 @@ function CheckoutForm({ product }: { product: Product }) {
                       data-testid="checkout-total"
                       data-fen={total}
                     >
-                      {formatFen(total)}
+                      {qtyProblem ? '—' : formatFen(total)}
                     </Typography.Text>
                   ),
                 },
@@ -308,6 +401,18 @@ function CheckoutForm({ product }: { product: Product }) {
                 title={t('checkout.priceChanged', { price: formatFen(priceUpdate) })}
               />
             )}
+            <Flex align="center" gap={8} wrap>
+              <Typography.Text>{t('rough.stock.label')}</Typography.Text>
+              <StockTag level={product.stockLevel} />
+            </Flex>
+            {soldOut && (
+              <Alert
+                type="warning"
+                showIcon
+                title={t('rough.stock.soldOut')}
+                data-testid="checkout-sold-out"
+              />
+            )}
             <Checkbox
               checked={confirmed}
               onChange={(e) => setConfirmed(e.target.checked)}
@@ -339,7 +444,7 @@ function CheckoutForm({ product }: { product: Product }) {
               type="primary"
               size="large"
               block
-              disabled={!confirmed}
+              disabled={!confirmed || soldOut || qtyProblem !== null}
               loading={submit.isPending}
               onClick={onSubmit}
               data-testid="checkout-submit"
@@ -385,6 +490,7 @@ function Checkout() {
         </Typography.Title>
         <Link to={`/products/${encodeURIComponent(productId)}`}>← {t('checkout.backToProduct')}</Link>
       </Flex>
+      <PendingOrderOffer product={query.data} />
       <CheckoutForm product={query.data} />
     </Space>
   );

@@ -1,12 +1,12 @@
 import { useMutation } from '@tanstack/react-query';
-import { Button, Form, Modal, Space, Typography, type ButtonProps } from 'antd';
-import { useEffect, useState } from 'react';
+import { Button, Form, Grid, Modal, Space, Typography, type ButtonProps } from 'antd';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, isConflict } from '../../api';
 import { PolicyHistoryDrawer } from '../../components/PolicyHistoryDrawer';
 import { ErrorAlert } from '../../components/QueryState';
 import { BadgeTags } from '../../components/tags';
-import { applyServerErrors } from '../../forms';
+import { applyServerErrors, scrollToServerError } from '../../forms';
 import { contentKey, useLang } from '../../i18n';
 import type { Product } from '../../types';
 import {
@@ -18,7 +18,10 @@ import {
 } from './PolicyFields';
 
 const KNOWN_FIELDS = POLICY_FIELDS.map((f) => [f]);
-const ALIAS = Object.fromEntries(POLICY_FIELDS.map((f) => [`policy.${f}`, [f]]));
+const ALIAS = {
+  ...Object.fromEntries(POLICY_FIELDS.map((f) => [`policy.${f}`, [f]])),
+  policy: ['unactivatedRefund'],
+};
 const OK_BUTTON_PROPS: ButtonProps & { 'data-testid': string } = { 'data-testid': 'policy-form-submit' };
 
 /** Edits a product's refund policy: every save creates a new immutable policy version. */
@@ -38,6 +41,8 @@ export function PolicyModal({
   const [form] = Form.useForm<PolicyFormValues>();
   const [error, setError] = useState<unknown>(null);
   const [historyOpen, setHistoryOpen] = useState(false);
+  const alertRef = useRef<HTMLDivElement>(null);
+  const screens = Grid.useBreakpoint();
 
   useEffect(() => {
     if (!product) return;
@@ -55,6 +60,7 @@ export function PolicyModal({
     onError: (err) => {
       const allAttached = !isConflict(err) && applyServerErrors(form, err, lang, KNOWN_FIELDS, ALIAS);
       setError(allAttached ? null : err);
+      scrollToServerError(form, allAttached ? null : alertRef.current);
     },
   });
 
@@ -70,6 +76,7 @@ export function PolicyModal({
       confirmLoading={mutation.isPending}
       destroyOnHidden
       width={640}
+      style={{ maxWidth: 'calc(100vw - 16px)' }}
       okButtonProps={OK_BUTTON_PROPS}
     >
       {product && current && (
@@ -88,13 +95,17 @@ export function PolicyModal({
               {current.rendered[contentKey(lang)].text}
             </Typography.Text>
           </Space>
-          <ErrorAlert error={error} onReload={onReload} />
+          <div ref={alertRef}>
+            <ErrorAlert error={error} onReload={onReload} />
+          </div>
           <Form<PolicyFormValues>
             form={form}
-            layout="horizontal"
-            labelCol={{ span: 9 }}
-            wrapperCol={{ span: 15 }}
+            // labels beside the switches on wide screens, above them on phones
+            layout={screens.sm === false ? 'vertical' : 'horizontal'}
+            labelCol={screens.sm === false ? undefined : { span: 9 }}
+            wrapperCol={screens.sm === false ? undefined : { span: 15 }}
             name="policy"
+            scrollToFirstError={{ block: 'center' }}
             onFinish={(v) => {
               setError(null);
               mutation.mutate(v);

@@ -1,12 +1,12 @@
 import { useMutation } from '@tanstack/react-query';
 import { Col, Divider, Form, Input, InputNumber, Modal, Row, Select, type ButtonProps } from 'antd';
 import type { Rule } from 'antd/es/form';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, isConflict } from '../../api';
 import { ErrorAlert } from '../../components/QueryState';
 import { fenToYuanString, parseYuanToFen } from '../../format';
-import { applyServerErrors } from '../../forms';
+import { applyServerErrors, scrollToServerError } from '../../forms';
 import { useLang } from '../../i18n';
 import {
   MEMBER_LEVELS,
@@ -46,6 +46,9 @@ const KNOWN_FIELDS = [
 ];
 const ALIAS = {
   faceValueFen: ['faceValue'],
+  // whole-object errors land on the first field of their group (e.g. 普通 ≥ VIP ≥ 超会 on the prices)
+  prices: ['prices', 'REGULAR'],
+  policy: ['policy', 'unactivatedRefund'],
   // policy errors may come with a bare field name (e.g. `windowHours`)
   ...Object.fromEntries(POLICY_FIELDS.map((f) => [f, ['policy', f]])),
 };
@@ -91,6 +94,7 @@ export function ProductFormModal({
   const lang = useLang();
   const [form] = Form.useForm<ProductFormValues>();
   const [error, setError] = useState<unknown>(null);
+  const alertRef = useRef<HTMLDivElement>(null);
   const editing = product !== undefined;
 
   useEffect(() => {
@@ -127,6 +131,8 @@ export function ProductFormModal({
     onError: (err) => {
       const allAttached = !isConflict(err) && applyServerErrors(form, err, lang, KNOWN_FIELDS, ALIAS);
       setError(allAttached ? null : err);
+      // 保存 is at the bottom of a long form: bring the first error (or the general one) into view
+      scrollToServerError(form, allAttached ? null : alertRef.current);
     },
   });
 
@@ -161,14 +167,18 @@ export function ProductFormModal({
       cancelText={t('common.cancel')}
       confirmLoading={mutation.isPending}
       width={720}
+      style={{ maxWidth: 'calc(100vw - 16px)' }}
       destroyOnHidden
       okButtonProps={OK_BUTTON_PROPS}
     >
-      <ErrorAlert error={error} onReload={onReload} />
+      <div ref={alertRef} data-testid="product-form-error">
+        <ErrorAlert error={error} onReload={onReload} />
+      </div>
       <Form<ProductFormValues>
         form={form}
         layout="vertical"
         name="product"
+        scrollToFirstError={{ block: 'center' }}
         onFinish={(v) => {
           setError(null);
           mutation.mutate(v);
