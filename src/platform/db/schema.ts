@@ -772,7 +772,8 @@ export interface BankNoticeLogTable {
 }
 
 export type ChannelKindColumn = 'TAOBAO' | 'PDD' | 'XIANYU';
-export type ChannelRefundStatusColumn = 'REQUESTED' | 'REFUSED' | 'INTERVENING' | 'AGREED' | 'SUCCESS' | 'CLOSED';
+export type ChannelRefundStatusColumn =
+  'REQUESTED' | 'REFUSED' | 'INTERVENING' | 'AGREED' | 'SUCCESS' | 'CLOSED';
 
 export interface ChannelShopsTable {
   id: string;
@@ -861,6 +862,13 @@ export interface ChannelMessageLogTable {
   reference: string | null;
   detail: string | null;
   ip: string | null;
+}
+
+/** Keys revealed per user in the current fixed window (the reveal budget, 0013). */
+export interface RevealBudgetTable {
+  user_id: string;
+  spent: number;
+  window_start: Timestamp;
 }
 
 export interface LookupThrottleTable {
@@ -1028,6 +1036,7 @@ export interface Database {
   channel_refunds: ChannelRefundsTable;
   channel_message_log: ChannelMessageLogTable;
   lookup_throttle: LookupThrottleTable;
+  reveal_budget: RevealBudgetTable;
   // sandbox channel tables (migration 0009)
   sandbox_channel_shops: SandboxChannelShopsTable;
   sandbox_channel_items: SandboxChannelItemsTable;
