@@ -5,7 +5,7 @@
  * width the keys are shown again and 下载 CSV saves a real CSV (BOM, header, one quoted row a key).
  */
 import { readFile } from 'node:fs/promises';
-import type { BrowserContext, Locator, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { browserSuite, haveChromium, type Session } from './helpers.js';
 
@@ -42,20 +42,18 @@ async function noSideways(page: Page, name: string): Promise<void> {
  * (Measured on the dialog, not the page: while an antd modal is open, chromium's mobile emulation
  * widens its layout viewport by the 8 px of the scroll lock's hidden scrollbar, whatever the modal.)
  */
-async function fits(page: Page, dialog: Locator, name: string): Promise<void> {
+async function fits(page: Page, testId: string, name: string): Promise<void> {
+  const dialog = page.getByTestId(testId);
   await page.waitForTimeout(400); // the opening animation
   const box = await page.locator('.ant-modal', { has: dialog }).boundingBox();
   expect(box, name).not.toBeNull();
   expect(box!.width, `${name} dialog width`).toBeLessThanOrEqual(PHONE.width - 32);
   expect(box!.x, name).toBeGreaterThanOrEqual(0);
   expect(box!.x + box!.width, name).toBeLessThanOrEqual(PHONE.width);
-  const inner = await page
-    .locator('.ant-modal', { has: dialog })
-    .evaluate((m) =>
-      [...m.querySelectorAll('*')].some(
-        (e) => e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX !== 'visible',
-      ),
-    );
+  const inner = await page.evaluate<boolean>(
+    `[...document.querySelector('[data-testid="${testId}"]').closest('.ant-modal').querySelectorAll('*')]
+      .some((e) => e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX !== 'visible')`,
+  );
   expect(inner, `${name}: something in the dialog scrolls sideways`).toBe(false);
   await page.screenshot({ path: `test-results/bulk-${name}-375.png`, fullPage: true });
 }
@@ -143,7 +141,7 @@ describe.skipIf(!haveChromium)('bulk reveal on the order page', () => {
       expect(await page.getByTestId('bulk-reveal-policy-note').textContent()).toContain(
         '拆封后因个人原因不再支持退款',
       );
-      await fits(page, confirm, 'confirm');
+      await fits(page, 'bulk-reveal-confirm', 'confirm');
       await page.getByTestId('bulk-reveal-ok').click();
 
       const result = page.getByTestId('bulk-revealed-modal');
@@ -151,7 +149,7 @@ describe.skipIf(!haveChromium)('bulk reveal on the order page', () => {
       const secrets = await result.getByTestId('bulk-secret').allTextContents();
       for (const s of secrets) expect(s).toMatch(/^demo\d+pw$/);
       expect(new Set(secrets).size).toBe(QTY);
-      await fits(page, result, 'keys');
+      await fits(page, 'bulk-revealed-modal', 'keys');
       await page.getByTestId('bulk-revealed-close').click();
       await expect
         .poll(() => units.locator('[data-testid="key-state"][data-state="REVEALED"]').count())
