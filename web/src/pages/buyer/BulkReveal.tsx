@@ -7,8 +7,21 @@ import { ErrorAlert, useErrorText } from '../../components/QueryState';
 import { formatTime } from '../../format';
 import { useLang } from '../../i18n';
 import type { BulkRevealResult, OrderDetail, OrderUnit, UnitPolicy } from '../../types';
-import { keysToCsv, keysToText, saveText } from './keyFiles';
+import { keysToCsv, keysToText } from './keyFiles';
 import { revealRefundCase, revealRefundNotes } from './revealNotes';
+
+/** Saves `text` as a file through a temporary object URL (revoked right after). */
+function saveText(fileName: string, text: string, type: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = fileName;
+  a.rel = 'noopener';
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
 
 /** A unit whose key the buyer can view: delivered and sealed, unsealed or activated. */
 export const canReveal = (u: OrderUnit): boolean =>

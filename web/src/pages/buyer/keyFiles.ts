@@ -1,7 +1,8 @@
 /**
  * Revealed keys as text the buyer takes away — made on the device from the secrets just revealed,
  * never sent anywhere: TXT (one key a line, `serial secret` as the import reads it back), CSV for
- * Excel (UTF-8 BOM, a header row in the page's language, every field quoted, CRLF).
+ * Excel (UTF-8 BOM, a header row in the page’s language, every field quoted, CRLF). Pure (no DOM):
+ * BulkReveal saves them.
  */
 export interface KeyLine {
   serial: string | null;
@@ -25,17 +26,4 @@ export function keysToCsv(items: readonly KeyLine[], labels: CsvLabels): string 
   const header = [labels.index, ...(withSerial ? [labels.serial] : []), labels.secret];
   const rows = items.map((k, i) => [String(i + 1), ...(withSerial ? [k.serial ?? ''] : []), k.secret]);
   return '\uFEFF' + [header, ...rows].map((r) => r.map(quote).join(',')).join('\r\n') + '\r\n';
-}
-
-/** Saves `text` as a file through a temporary object URL (revoked right after). */
-export function saveText(fileName: string, text: string, type: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = fileName;
-  a.rel = 'noopener';
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
