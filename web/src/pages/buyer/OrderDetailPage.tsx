@@ -15,7 +15,7 @@ import {
   Typography,
   type TableColumnsType,
 } from 'antd';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api } from '../../api';
@@ -371,6 +371,7 @@ function PaymentCard({ order }: { order: OrderDetail }) {
   const { t } = useTranslation();
   const lang = useLang();
   const p = order.payment;
+  const phone = !Grid.useBreakpoint().md;
   const payoutColumns: TableColumnsType<OrderPayout> = [
     { key: 'purpose', title: t('order.payoutPurpose'), render: (_, x) => t(`payoutPurpose.${x.purpose}`) },
     { key: 'amount', title: t('order.amount'), align: 'right', render: (_, x) => formatFen(x.amountFen) },
@@ -401,7 +402,26 @@ function PaymentCard({ order }: { order: OrderDetail }) {
       {order.payouts.length > 0 && (
         <>
           <Typography.Title level={5}>{t('order.payouts')}</Typography.Title>
-          <PayoutsTable payouts={order.payouts} columns={payoutColumns} testId="order-payouts" />
+          {phone ? (
+            // phones: one card per payout instead of a six-column table
+            <Space orientation="vertical" size={8} style={{ width: '100%' }} data-testid="order-payouts">
+              {order.payouts.map((x) => (
+                <Descriptions
+                  key={x.id}
+                  size="small"
+                  bordered
+                  column={1}
+                  items={payoutColumns.map((c) => ({
+                    key: String(c.key),
+                    label: c.title as ReactNode,
+                    children: c.render ? (c.render(undefined, x, 0) as ReactNode) : null,
+                  }))}
+                />
+              ))}
+            </Space>
+          ) : (
+            <PayoutsTable payouts={order.payouts} columns={payoutColumns} testId="order-payouts" />
+          )}
         </>
       )}
     </Card>
