@@ -206,6 +206,26 @@ const catalog = {
     zh: '该卡密已{state}，不能查看',
     en: 'This key is {state} and cannot be revealed',
   },
+  'inventory.reveal_units_not_in_order': {
+    status: 404,
+    zh: '所选的 {count} 件商品不属于该订单，或不是您购买的',
+    en: '{count} of the chosen units are not in this order or not yours',
+  },
+  'inventory.reveal_units_not_revealable': {
+    status: 409,
+    zh: '所选的 {count} 件商品的卡密当前不能查看（已退款、作废、未发货或售后处理中），请刷新后重新选择',
+    en: 'The keys of {count} chosen units cannot be revealed now (refunded, voided, not delivered or in a refund request); reload and choose again',
+  },
+  'inventory.reveal_nothing': {
+    status: 409,
+    zh: '该订单没有可查看的卡密',
+    en: 'This order has no key that can be revealed',
+  },
+  'inventory.reveal_budget_exceeded': {
+    status: 429,
+    zh: '查看卡密额度不足：每 {minutes} 分钟最多查看 {limit} 个，本次需要 {wanted} 个，剩余 {remaining} 个，{resetAt} 后恢复',
+    en: 'Reveal limit reached: at most {limit} keys per {minutes} minutes; this needs {wanted}, {remaining} left; it resets at {resetAt}',
+  },
   'inventory.break_glass_reason': {
     status: 400,
     zh: '紧急查看必须填写至少 10 个字的理由',

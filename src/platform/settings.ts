@@ -43,6 +43,12 @@ export interface PlatformRules {
   disputeEvidenceWorkingDays: number;
   /** The arbitrator's decision is due this many working days after the evidence closes (3–5). */
   arbitrationWorkingDays: number;
+  /**
+   * The reveal budget: keys one user may reveal (查看卡密) per window, shared by every instance; a
+   * bulk reveal of N keys spends N. Stops a stolen session from draining a large order at once.
+   */
+  revealBudgetKeys: number;
+  revealBudgetWindowMinutes: number;
 }
 
 export const DEFAULT_RULES: PlatformRules = {
@@ -62,6 +68,8 @@ export const DEFAULT_RULES: PlatformRules = {
   payoutDelayWorkingDays: 5,
   disputeEvidenceWorkingDays: 3,
   arbitrationWorkingDays: 3,
+  revealBudgetKeys: 2_000,
+  revealBudgetWindowMinutes: 60,
 };
 
 export async function getPlatformRules(db: Db): Promise<PlatformRules> {

@@ -109,6 +109,8 @@ export type Unit = Schemas['BuyerUnit'];
 export type UnitPolicy = Unit['policy'];
 /** Held in component state only: never cached, never stored. */
 export type RevealResult = ResponseOf<'/api/units/{id}/reveal', 'post'>;
+export type BulkRevealInput = BodyOf<'/api/orders/{id}/reveal', 'post'>;
+export type BulkRevealResult = ResponseOf<'/api/orders/{id}/reveal', 'post'>;
 
 // ---- orders, payments, wallet, membership ----
 

@@ -33,6 +33,8 @@ export const rulesSchema = z.object({
   payoutDelayWorkingDays: z.number().int(),
   disputeEvidenceWorkingDays: z.number().int(),
   arbitrationWorkingDays: z.number().int(),
+  revealBudgetKeys: z.number().int(),
+  revealBudgetWindowMinutes: z.number().int(),
 });
 
 export const rulesPatchSchema = z.strictObject({
@@ -57,6 +59,13 @@ export const rulesPatchSchema = z.strictObject({
   payoutDelayWorkingDays: z.number().int().min(1).max(20).optional(),
   disputeEvidenceWorkingDays: z.number().int().min(1).max(10).optional(),
   arbitrationWorkingDays: z.number().int().min(3).max(5).optional(),
+  revealBudgetKeys: z.number().int().min(1).max(1_000_000).optional(),
+  revealBudgetWindowMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .optional(),
 });
 
 export async function readRules(ctx: Pick<AppContext, 'db'>, actor: Actor): Promise<PlatformRules> {

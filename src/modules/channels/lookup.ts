@@ -268,7 +268,9 @@ export async function revealByToken(ctx: ChannelsContext, token: string, unitId:
     memberLevel: 'REGULAR',
     merchantId: null,
   };
-  return revealUnit(ctx, channelBuyer, unit.id, info);
+  // The shop's one channel buyer stands for every channel customer: no per-user key budget (the
+  // lookup routes are held per address instead).
+  return revealUnit(ctx, channelBuyer, unit.id, info, { budget: false });
 }
 
 let lastPruneMs = 0;

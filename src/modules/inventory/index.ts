@@ -15,3 +15,4 @@ export { rewrapAll } from './master-key.js';
 export { batchView } from './queries.js';
 export { inventoryRoutes } from './routes.js';
 export { revealUnit, type RequestInfo, type Revealed } from './reveal.js';
+export { revealOrderUnits, type BulkRevealed } from './bulk-reveal.js';

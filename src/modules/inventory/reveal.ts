@@ -12,6 +12,8 @@ import { appendAudit } from '../../platform/audit.js';
 import type { InventoryContext } from './import.js';
 import { moveKeys } from './lifecycle.js';
 import { unitOfWork } from '../../platform/unit-of-work.js';
+import type { Row } from '../../platform/db/schema.js';
+import { spendRevealBudget } from './budget.js';
 
 export interface Revealed {
   unitId: string;
@@ -27,12 +29,24 @@ export interface RequestInfo {
 }
 
 const REVEALABLE = ['SEALED', 'REVEALED', 'ACTIVATED'] as const;
+export const isRevealable = (k: Pick<Row<'keys'>, 'state' | 'delivered_at'>): boolean =>
+  (REVEALABLE as readonly string[]).includes(k.state) && k.delivered_at !== null;
+
+export interface RevealOptions {
+  /**
+   * Spend the user's reveal budget (budget.ts). True for a buyer's own account; false only where
+   * the "user" is not a person — a channel shop's one shared buyer, whose lookup links are held
+   * per address by their route instead.
+   */
+  budget: boolean;
+}
 
 export async function revealUnit(
   ctx: InventoryContext,
   actor: Actor,
   unitId: string,
   info: RequestInfo,
+  options: RevealOptions = { budget: true },
 ): Promise<Revealed> {
   if (actor.kind !== 'user') fail('auth.forbidden');
   const at = ctx.clock.now();
@@ -70,6 +84,7 @@ export async function revealUnit(
         .executeTakeFirst();
       if (held) fail('inventory.unit_in_refund');
     }
+    if (options.budget) await spendRevealBudget(trx, actor.id, 1, at);
     const event = { actor, at, kind: 'REVEALED' as const, ip: info.ip, userAgent: info.userAgent };
     if (firstReveal) {
       await moveKeys(trx, {

@@ -31,6 +31,7 @@ import {
 } from './queries.js';
 import { credentialsSchema, checkKey, keyStatusSchema, redeemKey, reportActivation } from './registry.js';
 import { breakGlassReveal, revealUnit } from './reveal.js';
+import { MAX_BULK_REVEAL, revealOrderUnits } from './bulk-reveal.js';
 
 /**
  * Streams a multipart key file (optional field `format`, then file `file`) to a private temp file
@@ -284,37 +285,74 @@ export function inventoryRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       async (req) => ({ items: await myUnits(ctx, actorOf(req)) }),
     );
 
+    const revealedSchema = z.object({
+      unitId: z.string(),
+      serial: z.string().nullable(),
+      secret: z.string(),
+      firstReveal: z.boolean(),
+      revealedAt: z.string(),
+    });
+    // Reveals are held by the user's key budget (budget.ts: keys per user per window, shared by
+    // every instance), not by a per-address request limit: buyers behind one NAT stay independent.
     app.post(
       '/units/:id/reveal',
       {
         schema: {
           tags: ['inventory'],
-          summary: 'Reveal the key of one of the buyer’s units; the first reveal unseals it (拆封)',
+          summary:
+            'Reveal the key of one of the buyer’s units; the first reveal unseals it (拆封). Spends 1 key of the reveal budget',
           params: idParams,
           body: z.strictObject({}).optional(),
-          response: {
-            200: z.object({
-              unitId: z.string(),
-              serial: z.string().nullable(),
-              secret: z.string(),
-              firstReveal: z.boolean(),
-              revealedAt: z.string(),
-            }),
-            ...problems(401, 404, 409, 429),
-          },
+          response: { 200: revealedSchema, ...problems(401, 404, 409, 429) },
         },
-        config: {
-          auth: { users: ['buyer'] },
-          rateLimit: {
-            max: 30,
-            timeWindow: '1 minute',
-            keyGenerator: (req) => req.session?.user.id ?? req.ip,
-          },
-        },
+        config: { auth: { users: ['buyer'] } },
       },
       async (req, reply) => {
         void reply.header('cache-control', 'no-store');
         return revealUnit(ctx, actorOf(req), req.params.id, requestInfo(req));
+      },
+    );
+
+    app.post(
+      '/orders/:id/reveal',
+      {
+        schema: {
+          tags: ['inventory'],
+          summary: `Bulk reveal (批量查看): the chosen units (all-or-nothing) or all revealable units of one of the buyer’s orders (others reported as skipped), at most ${MAX_BULK_REVEAL}; each key recorded as a reveal, first reveals unseal (拆封); N keys spend N of the reveal budget`,
+          params: idParams,
+          body: z.union([
+            z.strictObject({ unitIds: z.array(z.string().min(1).max(64)).min(1).max(MAX_BULK_REVEAL) }),
+            z.strictObject({ all: z.literal(true) }),
+          ]),
+          response: {
+            200: z.object({
+              orderId: z.string(),
+              items: z.array(revealedSchema),
+              skipped: z.array(
+                z.object({
+                  unitId: z.string(),
+                  reason: z.enum(['REFUNDED', 'NOT_DELIVERED', 'NOT_REVEALABLE', 'IN_REFUND']),
+                  state: z.string().nullable(),
+                }),
+              ),
+              firstReveals: z.number().int(),
+              budget: z
+                .object({
+                  limit: z.number().int(),
+                  windowMinutes: z.number().int(),
+                  spent: z.number().int(),
+                  resetAt: z.string(),
+                })
+                .nullable(),
+            }),
+            ...problems(400, 401, 404, 409, 429),
+          },
+        },
+        config: { auth: { users: ['buyer'] } },
+      },
+      async (req, reply) => {
+        void reply.header('cache-control', 'no-store');
+        return revealOrderUnits(ctx, actorOf(req), req.params.id, req.body, requestInfo(req));
       },
     );
 

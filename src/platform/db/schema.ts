@@ -894,6 +894,13 @@ export interface ChannelMessageLogTable {
   ip: string | null;
 }
 
+/** Keys revealed per user in the current fixed window (the reveal budget, 0013). */
+export interface RevealBudgetTable {
+  user_id: string;
+  spent: number;
+  window_start: Timestamp;
+}
+
 export interface LookupThrottleTable {
   key: string;
   failures: number;
@@ -1061,6 +1068,7 @@ export interface Database {
   channel_refunds: ChannelRefundsTable;
   channel_message_log: ChannelMessageLogTable;
   lookup_throttle: LookupThrottleTable;
+  reveal_budget: RevealBudgetTable;
   // sandbox channel tables (migration 0009)
   sandbox_channel_shops: SandboxChannelShopsTable;
   sandbox_channel_items: SandboxChannelItemsTable;

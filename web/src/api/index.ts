@@ -4,6 +4,7 @@
  * reject with ApiError.
  */
 import type {
+  BulkRevealInput,
   AuthResponse,
   BuyerActionInput,
   CheckoutInput,
@@ -163,6 +164,8 @@ export const api = {
   /** The secret: keep the result in component state only (never in the query cache). */
   revealUnit: (id: string) =>
     ok(client.POST('/api/units/{id}/reveal', { params: { path: { id } }, body: {} })),
+  revealOrderUnits: (id: string, body: BulkRevealInput) =>
+    ok(client.POST('/api/orders/{id}/reveal', { params: { path: { id } }, body })),
   // orders, wallet and membership: creating calls carry an Idempotency-Key (see useIdempotencyKey)
   checkout: (body: CheckoutInput, idempotencyKey: string) =>
     ok(client.POST('/api/orders', { params: idempotent(idempotencyKey), body })),

@@ -1814,6 +1814,8 @@ export interface paths {
               payoutDelayWorkingDays: number;
               disputeEvidenceWorkingDays: number;
               arbitrationWorkingDays: number;
+              revealBudgetKeys: number;
+              revealBudgetWindowMinutes: number;
             };
           };
         };
@@ -1872,6 +1874,8 @@ export interface paths {
             payoutDelayWorkingDays?: number;
             disputeEvidenceWorkingDays?: number;
             arbitrationWorkingDays?: number;
+            revealBudgetKeys?: number;
+            revealBudgetWindowMinutes?: number;
           };
         };
       };
@@ -1899,6 +1903,8 @@ export interface paths {
               payoutDelayWorkingDays: number;
               disputeEvidenceWorkingDays: number;
               arbitrationWorkingDays: number;
+              revealBudgetKeys: number;
+              revealBudgetWindowMinutes: number;
             };
           };
         };
@@ -3773,7 +3779,7 @@ export interface paths {
     get?: never;
     put?: never;
     /**
-     * Reveal the key of one of the buyer’s units; the first reveal unseals it (拆封)
+     * Reveal the key of one of the buyer’s units; the first reveal unseals it (拆封). Spends 1 key of the reveal budget
      * @description Who: logged-in buyer.
      */
     post: {
@@ -3804,6 +3810,125 @@ export interface paths {
               firstReveal: boolean;
               revealedAt: string;
             };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/orders/{id}/reveal': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Bulk reveal (批量查看): the chosen units (all-or-nothing) or all revealable units of one of the buyer’s orders (others reported as skipped), at most 1000; each key recorded as a reveal, first reveals unseal (拆封); N keys spend N of the reveal budget
+     * @description Who: logged-in buyer.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json':
+            | {
+                unitIds: string[];
+              }
+            | {
+                /** @enum {boolean} */
+                all: true;
+              };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              orderId: string;
+              items: {
+                unitId: string;
+                serial: string | null;
+                secret: string;
+                firstReveal: boolean;
+                revealedAt: string;
+              }[];
+              skipped: {
+                unitId: string;
+                /** @enum {string} */
+                reason: 'REFUNDED' | 'NOT_DELIVERED' | 'NOT_REVEALABLE' | 'IN_REFUND';
+                state: string | null;
+              }[];
+              firstReveals: number;
+              budget: {
+                limit: number;
+                windowMinutes: number;
+                spent: number;
+                resetAt: string;
+              } | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
           };
         };
         /** @description Default Response */
@@ -12427,6 +12552,10 @@ export interface components {
       | 'inventory.file_missing'
       | 'inventory.import_failed'
       | 'inventory.not_revealable'
+      | 'inventory.reveal_units_not_in_order'
+      | 'inventory.reveal_units_not_revealable'
+      | 'inventory.reveal_nothing'
+      | 'inventory.reveal_budget_exceeded'
       | 'inventory.break_glass_reason'
       | 'registry.key_not_found'
       | 'registry.key_voided'
@@ -13411,6 +13540,10 @@ export interface components {
       | 'inventory.file_missing'
       | 'inventory.import_failed'
       | 'inventory.not_revealable'
+      | 'inventory.reveal_units_not_in_order'
+      | 'inventory.reveal_units_not_revealable'
+      | 'inventory.reveal_nothing'
+      | 'inventory.reveal_budget_exceeded'
       | 'inventory.break_glass_reason'
       | 'registry.key_not_found'
       | 'registry.key_voided'

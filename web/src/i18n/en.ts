@@ -1,4 +1,5 @@
 import adminEn from './en.admin';
+import bulkEn from './en.bulk';
 import aftersalesEn from './en.aftersales';
 import channelsEn from './en.channels';
 import accountsEn from './en.accounts';
@@ -203,6 +204,7 @@ const en: Messages = {
     },
   },
   ...keysEn,
+  ...bulkEn,
   ...ordersEn,
   ...adminEn,
   ...aftersalesEn,

@@ -1,4 +1,5 @@
 import keysZhCN from './zh-CN.keys';
+import bulkZhCN from './zh-CN.bulk';
 import adminZhCN from './zh-CN.admin';
 import ordersZhCN from './zh-CN.orders';
 import aftersalesZhCN from './zh-CN.aftersales';
@@ -200,6 +201,7 @@ const zhCN = {
     },
   },
   ...keysZhCN,
+  ...bulkZhCN,
   ...ordersZhCN,
   ...adminZhCN,
   ...aftersalesZhCN,

@@ -4,7 +4,10 @@ import {
   Alert,
   Button,
   Card,
+  Checkbox,
   Descriptions,
+  Grid,
+  Pagination,
   Popconfirm,
   Space,
   Table,
@@ -12,7 +15,7 @@ import {
   Typography,
   type TableColumnsType,
 } from 'antd';
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api } from '../../api';
@@ -43,6 +46,7 @@ import { ValidityText } from '../ProductList';
 import { goToPayUrl, invalidateMoney, orderKey, UNITS_KEY, WALLET_KEY } from './orderQueries';
 import { OrderGoods } from './OrderList';
 import { RevealButton } from './RevealButton';
+import { BulkReveal, canReveal } from './BulkReveal';
 import { ActorText } from '../../components/ActorText';
 import {
   AmountText,
@@ -116,12 +120,99 @@ function UnitEvents({ unit }: { unit: OrderUnit }) {
   );
 }
 
+/** A unit as a card (phones): checkbox, masked serial, state, times, 查看卡密 — 40-px targets. */
+function UnitCardItem({
+  order,
+  unit: u,
+  checked,
+  onCheck,
+  buyer,
+  onRevealed,
+}: {
+  order: OrderDetail;
+  unit: OrderUnit;
+  checked: boolean;
+  onCheck: (on: boolean) => void;
+  buyer: boolean;
+  onRevealed: () => void;
+}) {
+  const { t } = useTranslation();
+  const lang = useLang();
+  const unit = toUnit(order, u);
+  const revealable = canReveal(u);
+  return (
+    <div
+      data-testid="unit-card"
+      data-unit={u.unitId}
+      style={{ border: '1px solid #f0f0f0', borderRadius: 8, padding: 12, minWidth: 0 }}
+    >
+      <div style={{ display: 'flex', alignItems: 'center', gap: 8, minWidth: 0 }}>
+        {buyer && (
+          <label
+            style={{
+              display: 'flex',
+              alignItems: 'center',
+              justifyContent: 'center',
+              minWidth: 40,
+              minHeight: 40,
+            }}
+          >
+            <Checkbox
+              checked={checked}
+              disabled={!revealable}
+              onChange={(e) => onCheck(e.target.checked)}
+              aria-label={t('bulkReveal.select')}
+              data-testid="unit-select"
+            />
+          </label>
+        )}
+        <Typography.Text code style={{ minWidth: 0, wordBreak: 'break-all', flex: 1 }}>
+          {u.serialMasked ?? '—'}
+        </Typography.Text>
+        {u.keyState ? <KeyStateTag state={u.keyState} /> : '—'}
+      </div>
+      <Descriptions
+        size="small"
+        column={1}
+        style={{ marginTop: 8 }}
+        items={[
+          { key: 'delivered', label: t('keys.deliveredAt'), children: formatTime(u.deliveredAt, lang) },
+          {
+            key: 'revealed',
+            label: t('keys.firstRevealedAt'),
+            children: formatTime(u.firstRevealedAt, lang),
+          },
+          ...(u.activatedAt
+            ? [{ key: 'activated', label: t('keys.activatedAt'), children: formatTime(u.activatedAt, lang) }]
+            : []),
+        ]}
+      />
+      {buyer && unit && revealable && (
+        <div style={{ marginTop: 8 }}>
+          <RevealButton unit={unit} onRevealed={onRevealed} size="large" />
+        </div>
+      )}
+      {u.events.length > 0 && (
+        <details style={{ marginTop: 8 }}>
+          <summary style={{ minHeight: 40, display: 'flex', alignItems: 'center', cursor: 'pointer' }}>
+            {t('order.timeline')}
+          </summary>
+          <UnitEvents unit={u} />
+        </details>
+      )}
+    </div>
+  );
+}
+
 function UnitsCard({ order }: { order: OrderDetail }) {
   const { t } = useTranslation();
   const lang = useLang();
   const qc = useQueryClient();
+  const phone = !Grid.useBreakpoint().md;
   // the merchant and support see the units too (from the conversation's link), but only the buyer reveals
   const buyer = isBuyer(useMe().user);
+  const [selected, setSelected] = useState<string[]>([]);
+  const [page, setPage] = useState(1);
   const revealed = () => {
     void qc.invalidateQueries({ queryKey: orderKey(order.id) });
     void qc.invalidateQueries({ queryKey: UNITS_KEY });
@@ -149,29 +240,68 @@ function UnitsCard({ order }: { order: OrderDetail }) {
       title: t('common.actions'),
       render: (_, u) => {
         const unit = toUnit(order, u);
-        return buyer &&
-          unit &&
-          (u.keyState === 'SEALED' || u.keyState === 'REVEALED' || u.keyState === 'ACTIVATED') ? (
-          <RevealButton unit={unit} onRevealed={revealed} />
-        ) : null;
+        return buyer && unit && canReveal(u) ? <RevealButton unit={unit} onRevealed={revealed} /> : null;
       },
     },
   ];
+  const PAGE = 20;
+  const shown = order.units.slice((page - 1) * PAGE, page * PAGE);
+  const toggle = (id: string, on: boolean) =>
+    setSelected((s) => (on ? [...new Set([...s, id])] : s.filter((x) => x !== id)));
   return (
     <Card title={t('order.units', { count: order.units.length })}>
-      <Table<OrderUnit>
-        data-testid="order-units"
-        rowKey="unitId"
-        size="middle"
-        scroll={{ x: 900 }}
-        dataSource={order.units}
-        pagination={{ pageSize: 20, hideOnSinglePage: true }}
-        columns={columns}
-        expandable={{
-          expandedRowRender: (u) => <UnitEvents unit={u} />,
-          rowExpandable: (u) => u.events.length > 0,
-        }}
-      />
+      {buyer && <BulkReveal order={order} selected={selected} onSelect={setSelected} onRevealed={revealed} />}
+      {phone ? (
+        <div data-testid="order-units">
+          <Space orientation="vertical" size={8} style={{ width: '100%' }}>
+            {shown.map((u) => (
+              <UnitCardItem
+                key={u.unitId}
+                order={order}
+                unit={u}
+                checked={selected.includes(u.unitId)}
+                onCheck={(on) => toggle(u.unitId, on)}
+                buyer={buyer}
+                onRevealed={revealed}
+              />
+            ))}
+          </Space>
+          {order.units.length > PAGE && (
+            <Pagination
+              simple
+              style={{ marginTop: 12, textAlign: 'center' }}
+              current={page}
+              pageSize={PAGE}
+              total={order.units.length}
+              onChange={setPage}
+            />
+          )}
+        </div>
+      ) : (
+        <Table<OrderUnit>
+          data-testid="order-units"
+          rowKey="unitId"
+          size="middle"
+          scroll={{ x: 900 }}
+          dataSource={order.units}
+          pagination={{ pageSize: PAGE, hideOnSinglePage: true, current: page, onChange: setPage }}
+          columns={columns}
+          rowSelection={
+            buyer
+              ? {
+                  selectedRowKeys: selected,
+                  preserveSelectedRowKeys: true,
+                  onChange: (keys) => setSelected(keys.map(String)),
+                  getCheckboxProps: (u) => ({ disabled: !canReveal(u) }),
+                }
+              : undefined
+          }
+          expandable={{
+            expandedRowRender: (u) => <UnitEvents unit={u} />,
+            rowExpandable: (u) => u.events.length > 0,
+          }}
+        />
+      )}
       <Typography.Text type="secondary">{t('order.unitsHint')}</Typography.Text>
     </Card>
   );
@@ -241,6 +371,7 @@ function PaymentCard({ order }: { order: OrderDetail }) {
   const { t } = useTranslation();
   const lang = useLang();
   const p = order.payment;
+  const phone = !Grid.useBreakpoint().md;
   const payoutColumns: TableColumnsType<OrderPayout> = [
     { key: 'purpose', title: t('order.payoutPurpose'), render: (_, x) => t(`payoutPurpose.${x.purpose}`) },
     { key: 'amount', title: t('order.amount'), align: 'right', render: (_, x) => formatFen(x.amountFen) },
@@ -271,7 +402,26 @@ function PaymentCard({ order }: { order: OrderDetail }) {
       {order.payouts.length > 0 && (
         <>
           <Typography.Title level={5}>{t('order.payouts')}</Typography.Title>
-          <PayoutsTable payouts={order.payouts} columns={payoutColumns} testId="order-payouts" />
+          {phone ? (
+            // phones: one card per payout instead of a six-column table
+            <Space orientation="vertical" size={8} style={{ width: '100%' }} data-testid="order-payouts">
+              {order.payouts.map((x) => (
+                <Descriptions
+                  key={x.id}
+                  size="small"
+                  bordered
+                  column={1}
+                  items={payoutColumns.map((c) => ({
+                    key: String(c.key),
+                    label: c.title as ReactNode,
+                    children: c.render ? (c.render(undefined, x, 0) as ReactNode) : null,
+                  }))}
+                />
+              ))}
+            </Space>
+          ) : (
+            <PayoutsTable payouts={order.payouts} columns={payoutColumns} testId="order-payouts" />
+          )}
         </>
       )}
     </Card>

@@ -9,6 +9,9 @@ import { useLang } from '../../i18n';
 import type { KeyState, RevealResult, Unit } from '../../types';
 import { revealRefundCase, revealRefundNotes } from './revealNotes';
 
+/** Dialogs never wider than the screen less 16 px each side. */
+const DIALOG_WIDTH = 'min(520px, calc(100vw - 32px))';
+
 const REVEALABLE: readonly KeyState[] = ['SEALED', 'REVEALED', 'ACTIVATED'];
 const OK_BUTTON_PROPS: ButtonProps & { 'data-testid': string } = { 'data-testid': 'reveal-ok' };
 
@@ -54,7 +57,16 @@ function ConfirmBody({ unit, error }: { unit: Unit; error: unknown }) {
  * The secret lives only in this component's state and is dropped when its dialog closes — it never
  * goes through the query cache or storage.
  */
-export function RevealButton({ unit, onRevealed }: { unit: Unit; onRevealed: () => void }) {
+export function RevealButton({
+  unit,
+  onRevealed,
+  size = 'small',
+}: {
+  unit: Unit;
+  onRevealed: () => void;
+  /** `large` on phones: a 40-px touch target. */
+  size?: ButtonProps['size'];
+}) {
   const { t } = useTranslation();
   const lang = useLang();
   const { message } = AntApp.useApp();
@@ -92,7 +104,7 @@ export function RevealButton({ unit, onRevealed }: { unit: Unit; onRevealed: () 
   return (
     <>
       <Button
-        size="small"
+        size={size}
         type={unit.state === 'SEALED' ? 'primary' : 'default'}
         disabled={!REVEALABLE.includes(unit.state)}
         loading={busy && !confirmOpen}
@@ -103,6 +115,7 @@ export function RevealButton({ unit, onRevealed }: { unit: Unit; onRevealed: () 
       </Button>
       <Modal
         open={confirmOpen}
+        width={DIALOG_WIDTH}
         title={t('myKeys.confirmTitle')}
         onOk={() => void reveal(true)}
         onCancel={() => setConfirmOpen(false)}
@@ -117,6 +130,7 @@ export function RevealButton({ unit, onRevealed }: { unit: Unit; onRevealed: () 
       </Modal>
       <Modal
         open={revealed !== null}
+        width={DIALOG_WIDTH}
         title={`${t('myKeys.revealedTitle')} · ${unit.productName}`}
         onCancel={() => setRevealed(null)}
         footer={
