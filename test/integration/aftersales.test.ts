@@ -164,8 +164,8 @@ describe('eligibility pre-check and instant refunds', () => {
     // The request is in the buyer's downloadable records.
     const csv = await b.req<string>('GET', `/api/me/records?format=csv&dataset=refunds`);
     expect(csv.status).toBe(200);
-    expect(csv.body).toContain('MISTAKEN_PURCHASE');
-    expect(csv.body).toContain('REFUNDED');
+    expect(csv.body).toContain('误拍/错拍');
+    expect(csv.body).toContain('已退款');
     await invariants();
   });
 

@@ -229,15 +229,15 @@ describe('records export', () => {
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(res.rawPayload as unknown as ArrayBuffer);
     expect(wb.worksheets.map((w) => w.name)).toEqual([
-      '订单 Orders',
-      '支付与退款 Payments',
-      '卡密记录 Key timelines',
-      '售后 Refunds',
+      '订单',
+      '支付与退款',
+      '卡密记录',
+      '售后',
     ]);
     const cells: string[] = [];
     wb.eachSheet((ws) => ws.eachRow((row) => row.eachCell((c) => cells.push(c.text))));
     expect(cells).toContain(o.orderNo);
-    expect(cells).toContain('DELIVERED');
+    expect(cells).toContain('发货（未拆封）'); // words, not codes (records-export.test.ts has the rest)
     const all = cells.join('\n');
     expect(all).not.toContain(secret);
     expect(all).not.toContain('secret'); // no other imported password (pw-…-secret) either

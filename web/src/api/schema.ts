@@ -4027,7 +4027,7 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * Download my records: XLSX (all sheets) or CSV (one dataset). Never contains key secrets.
+     * Download my records: XLSX (all sheets) or CSV (one dataset). Never contains key secrets. Labels in `lang` (else Accept-Language; zh-CN by default); money as numbers in yuan.
      * @description Who: logged-in buyer.
      */
     get: {
@@ -4035,6 +4035,7 @@ export interface paths {
         query?: {
           format?: 'csv' | 'xlsx';
           dataset?: 'orders' | 'payments' | 'keys' | 'refunds';
+          lang?: 'zh-CN' | 'en';
         };
         header?: never;
         path?: never;
