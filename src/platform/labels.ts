@@ -170,12 +170,18 @@ export const REJECT_CODE_LABELS = {
 /** How a request was decided: approvals, automatic and arbitrated outcomes, then rejections. */
 export const DECISION_CODES: Labels = {
   APPROVED: { zh: '同意退款', en: 'Refund approved' },
-  AUTO_SEALED_ELIGIBLE: { zh: '未拆封且符合条件，系统自动同意', en: 'Sealed and eligible: approved automatically' },
+  AUTO_SEALED_ELIGIBLE: {
+    zh: '未拆封且符合条件，系统自动同意',
+    en: 'Sealed and eligible: approved automatically',
+  },
   AUTO_REVIEW_TIMEOUT: {
     zh: '商家超时未处理，系统自动同意',
     en: 'The merchant did not review in time: approved automatically',
   },
-  ARBITRATION_BUYER: { zh: '平台仲裁支持买家，退款', en: 'Platform arbitration found for the buyer: refunded' },
+  ARBITRATION_BUYER: {
+    zh: '平台仲裁支持买家，退款',
+    en: 'Platform arbitration found for the buyer: refunded',
+  },
   ARBITRATION_MERCHANT: {
     zh: '平台仲裁支持商家，不退款',
     en: 'Platform arbitration found for the merchant: no refund',
@@ -214,7 +220,9 @@ export function destinationLabel(destination: string | null | undefined, lang: L
   if (lang !== 'en') return destination;
   const wallet = WALLETS[destination.trim()];
   if (wallet) return wallet;
-  const card = /^(.*?银行)?(储蓄卡|借记卡|信用卡)?\s*[(（]?\s*尾号\s*(\d{3,4})\s*[)）]?$/.exec(destination.trim());
+  const card = /^(.*?银行)?(储蓄卡|借记卡|信用卡)?\s*[(（]?\s*尾号\s*(\d{3,4})\s*[)）]?$/.exec(
+    destination.trim(),
+  );
   if (card) {
     const bank = card[1] ? (BANKS[card[1]] ?? card[1]) : 'Bank';
     const kind = card[2] === '信用卡' ? 'credit card' : card[2] ? 'debit card' : 'card';

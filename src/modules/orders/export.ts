@@ -70,7 +70,11 @@ const moneyCol = (zh: string, en: string, key: string, width = 12): Column => ({
   width,
   money: true,
 });
-const col = (zh: string, en: string, key: string, width: number): Column => ({ header: { zh, en }, key, width });
+const col = (zh: string, en: string, key: string, width: number): Column => ({
+  header: { zh, en },
+  key,
+  width,
+});
 
 async function ordersSheet(db: Db, buyerId: string, lang: Lang): Promise<Sheet> {
   const rows = await db

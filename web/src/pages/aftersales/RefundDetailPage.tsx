@@ -17,7 +17,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { api } from '../../api';
 import { readEligibility } from '../../api/untyped';
-import { isBuyer, isMerchant, useMe } from '../../auth';
+import { isBuyer, useMe } from '../../auth';
 import { ActorText } from '../../components/ActorText';
 import { PayoutStateTag } from '../../components/orderTags';
 import {
@@ -28,6 +28,7 @@ import {
   RecordTitle,
   WarningsAlert,
 } from '../../components/RecordDetail';
+import { backFor } from '../../roleBack';
 import { RequireUser } from '../../components/RequireUser';
 import { formatFen, formatTime } from '../../format';
 import { contentKey, useLang } from '../../i18n';
@@ -39,7 +40,6 @@ import {
   type RefundPayout,
   type RefundTimelineEntry,
   type RefundVocabulary,
-  type User,
 } from '../../types';
 import { orderPath } from '../buyer/orderQueries';
 import { ChannelRequestCard } from '../channels/ChannelRequestCard';
@@ -109,9 +109,6 @@ function useDecisionLabel(vocabulary: RefundVocabulary | undefined): (code: stri
     return code;
   };
 }
-
-const backPath = (user: User | null): string =>
-  isBuyer(user) ? '/me/refunds' : isMerchant(user) ? '/merchant/refunds' : '/support/refunds';
 
 function HeaderCard({ detail }: { detail: RefundDetail }) {
   const { t } = useTranslation();
@@ -514,11 +511,12 @@ function RefundDetailView() {
     // money on its way (gateway refunds are asynchronous): poll until it lands or fails
     refetchInterval: (q) => (q.state.data && isPayingOut(q.state.data.state) ? 2000 : false),
   });
-  const backLabel = isBuyer(user) ? t('aftersales.detail.backToList') : t('aftersales.detail.backToQueue');
+  const back = backFor(user, 'refund');
+  const backLabel = t(back.labelKey);
   return (
     <DetailFrame
       query={query}
-      back={{ to: backPath(user), label: backLabel, testId: 'refund-back' }}
+      back={{ to: back.to, label: backLabel, testId: 'refund-back' }}
       tools={
         <Button
           size="small"

@@ -16,7 +16,7 @@ import { useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api } from '../../api';
-import { isBuyer, isMerchant, useMe } from '../../auth';
+import { isBuyer, useMe } from '../../auth';
 import {
   Countdown,
   OrderKindTag,
@@ -27,6 +27,7 @@ import {
 } from '../../components/orderTags';
 import { PolicyPlain } from '../../components/PolicyPlain';
 import { useErrorText } from '../../components/QueryState';
+import { backFor } from '../../roleBack';
 import { RequireUser } from '../../components/RequireUser';
 import { KeyStateTag, LevelTag, ProductTypeTag } from '../../components/tags';
 import { formatFen, formatTime } from '../../format';
@@ -461,11 +462,8 @@ function OrderDetailView() {
   }, [state, qc]);
   // /orders/:id is also the merchant's and support's way in (conversation notifications)
   const { user } = useMe();
-  const [backTo, backLabel] = isBuyer(user)
-    ? ['/me/orders', t('orders.title')]
-    : isMerchant(user)
-      ? ['/merchant/finance', t('nav.finance')]
-      : ['/support/refunds', t('aftersales.nav.supportQueue')];
+  const back = backFor(user, 'order');
+  const [backTo, backLabel] = [back.to, t(back.labelKey)];
   return (
     <DetailFrame
       query={query}
