@@ -154,6 +154,11 @@ const OFFSET_MS = 8 * 3_600_000; // UTC+8, no DST since 1991 (see platform/calen
 
 /** "11-26 10:02" / "10:02 on 11-26"; the year is added when it differs from now's. */
 export function shanghaiStamp(t: Date, now: Date): Sentence {
+  // Midnight is the end of the day before ("12-08 24:00"), never the start of the next.
+  if ((t.getTime() + OFFSET_MS) % 86_400_000 === 0) {
+    const s = shanghaiStamp(new Date(t.getTime() - 60_000), now);
+    return { zh: s.zh.replace(/23:59$/, '24:00'), en: s.en.replace(/^23:59/, '24:00') };
+  }
   const date = shanghaiDate(t);
   const day = date.slice(0, 4) === shanghaiDate(now).slice(0, 4) ? date.slice(5) : date;
   const hm = new Date(t.getTime() + OFFSET_MS).toISOString().slice(11, 16);

@@ -30,7 +30,7 @@ import {
 } from '../../components/RecordDetail';
 import { backFor } from '../../roleBack';
 import { RequireUser } from '../../components/RequireUser';
-import { formatFen, formatTime } from '../../format';
+import { formatDeadline, formatFen, formatTime } from '../../format';
 import { contentKey, useLang } from '../../i18n';
 import {
   allOf,
@@ -277,7 +277,7 @@ function DeadlinesCard({ detail }: { detail: RefundDetail }) {
                 <Typography.Text type={active ? undefined : 'secondary'} strong={active}>
                   {t(`aftersales.detail.${d.kind}`)}
                 </Typography.Text>
-                <span data-testid="deadline-time">{formatTime(at, lang, true)}</span>
+                <span data-testid="deadline-time">{formatDeadline(at, lang, true)}</span>
               </Flex>
               {active && (
                 <Flex justify="space-between" gap={8} wrap>
@@ -379,7 +379,7 @@ function PayoutsCard({ detail }: { detail: RefundDetail }) {
     {
       key: 'expected',
       title: t('aftersales.detail.expectedArrival'),
-      render: (_, p) => formatTime(p.expectedArrivalAt, lang, true),
+      render: (_, p) => formatDeadline(p.expectedArrivalAt, lang, true),
     },
     {
       key: 'finished',

@@ -30,7 +30,7 @@ import { useErrorText } from '../../components/QueryState';
 import { backFor } from '../../roleBack';
 import { RequireUser } from '../../components/RequireUser';
 import { KeyStateTag, LevelTag, ProductTypeTag } from '../../components/tags';
-import { formatFen, formatTime } from '../../format';
+import { formatDeadline, formatFen, formatTime } from '../../format';
 import { useLang } from '../../i18n';
 import {
   isKeyEventKind,
@@ -250,7 +250,7 @@ function PaymentCard({ order }: { order: OrderDetail }) {
     {
       key: 'expected',
       title: t('order.expectedArrival'),
-      render: (_, x) => formatTime(x.expectedArrivalAt, lang),
+      render: (_, x) => formatDeadline(x.expectedArrivalAt, lang),
     },
     { key: 'finished', title: t('order.finishedAt'), render: (_, x) => formatTime(x.finishedAt, lang) },
   ];
