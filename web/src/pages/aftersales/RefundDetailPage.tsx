@@ -29,6 +29,7 @@ import {
   WarningsAlert,
 } from '../../components/RecordDetail';
 import { backFor } from '../../roleBack';
+import { destinationText } from '../../destination';
 import { RequireUser } from '../../components/RequireUser';
 import { formatDeadline, formatFen, formatTime } from '../../format';
 import { contentKey, useLang } from '../../i18n';
@@ -372,7 +373,7 @@ function PayoutsCard({ detail }: { detail: RefundDetail }) {
           {
             key: 'dest',
             title: t('aftersales.detail.destination'),
-            render: (_: unknown, p: RefundPayout) => p.destination ?? '—',
+            render: (_: unknown, p: RefundPayout) => destinationText(p.destination, lang),
           },
         ]
       : []),

@@ -28,6 +28,7 @@ import {
 import { PolicyPlain } from '../../components/PolicyPlain';
 import { useErrorText } from '../../components/QueryState';
 import { backFor } from '../../roleBack';
+import { destinationText } from '../../destination';
 import { RequireUser } from '../../components/RequireUser';
 import { KeyStateTag, LevelTag, ProductTypeTag } from '../../components/tags';
 import { formatDeadline, formatFen, formatTime } from '../../format';
@@ -246,7 +247,7 @@ function PaymentCard({ order }: { order: OrderDetail }) {
     { key: 'purpose', title: t('order.payoutPurpose'), render: (_, x) => t(`payoutPurpose.${x.purpose}`) },
     { key: 'amount', title: t('order.amount'), align: 'right', render: (_, x) => formatFen(x.amountFen) },
     { key: 'state', title: t('orders.state'), render: (_, x) => <PayoutStateTag state={x.state} /> },
-    { key: 'dest', title: t('order.destination'), render: (_, x) => x.destination ?? '—' },
+    { key: 'dest', title: t('order.destination'), render: (_, x) => destinationText(x.destination, lang) },
     {
       key: 'expected',
       title: t('order.expectedArrival'),
