@@ -653,7 +653,7 @@ describe('summary', () => {
   it('all sealed and eligible: approved at once', () => {
     const s = many([unit('SEALED', {}, 'a'), unit('SEALED', {}, 'b')]);
     expect(s).toMatchObject({ status: 'ALL', eligibleUnitIds: ['a', 'b'], autoApprovable: true });
-    expect(s.zh).toBe('共 2 个单位：2 个可退款。');
+    expect(s.zh).toBe('共 2 件：2 件可退款。');
   });
   it('some: the 60 sealed keys of a partly used bulk order', () => {
     const s = many([unit('SEALED', {}, 'a'), unit('REVEALED', {}, 'b'), unit('ACTIVATED', {}, 'c')]);

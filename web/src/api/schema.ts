@@ -6638,6 +6638,10 @@ export interface paths {
                 objectType: string;
                 objectId: string;
                 requestId: string | null;
+                /** @description The refund request number people use */
+                requestNo: string | null;
+                /** @description The order number people use */
+                orderNo: string | null;
                 createdAt: string;
                 resolvedAt: string | null;
               }[];

@@ -6,6 +6,7 @@ import disputesEn from './en.disputes';
 import financeEn from './en.finance';
 import keysEn from './en.keys';
 import ordersEn from './en.orders';
+import wordingEn from './en.wording';
 import type { Messages } from './zh-CN';
 
 const en: Messages = {
@@ -205,6 +206,7 @@ const en: Messages = {
   ...financeEn,
   ...disputesEn,
   ...channelsEn,
+  ...wordingEn,
 };
 
 export default en;

@@ -18,7 +18,7 @@ import { Link, useParams } from 'react-router';
 import { api } from '../../api';
 import { readEligibility } from '../../api/untyped';
 import { isBuyer, useMe } from '../../auth';
-import { ActorText } from '../../components/ActorText';
+import { ActorText, isAutomaticDecision } from '../../components/ActorText';
 import { PayoutStateTag } from '../../components/orderTags';
 import {
   AmountText,
@@ -444,7 +444,8 @@ function TimelineCard({ detail, vocabulary }: WordedCardProps) {
           const a = timelineAction(e.action);
           return (
             <div data-testid="refund-timeline-entry" data-action={e.action}>
-              {a ? t(`refundTimeline.refund.${a}`) : e.action} · <ActorText actor={e.actor} />
+              {a ? t(`refundTimeline.refund.${a}`) : e.action} ·{' '}
+              <ActorText actor={e.actor} step={e.action} automatic={isAutomaticDecision(e.data)} />
               <TimelineDetail e={e} vocabulary={vocabulary} />
             </div>
           );

@@ -111,7 +111,8 @@ function UnitEvents({ unit }: { unit: OrderUnit }) {
       testId="unit-events"
       render={(e) => (
         <span data-testid="unit-event" data-kind={e.kind}>
-          {isKeyEventKind(e.kind) ? t(`keyEvent.${e.kind}`) : e.kind} · <ActorText actor={e.actor} />
+          {isKeyEventKind(e.kind) ? t(`keyEvent.${e.kind}`) : e.kind} ·{' '}
+          <ActorText actor={e.actor} step={e.kind} />
         </span>
       )}
     />
@@ -290,7 +291,7 @@ function OrderTimelineCard({ order }: { order: OrderDetail }) {
         render={(e) => (
           <span data-testid="order-timeline-entry" data-action={e.action}>
             {isOrderAction(e.action) ? t(`orderAction.${e.action}`) : e.action} ·{' '}
-            <ActorText actor={e.actor} />
+            <ActorText actor={e.actor} step={e.action} />
           </span>
         )}
       />
