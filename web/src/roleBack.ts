@@ -38,7 +38,7 @@ export function backFor(user: User | null, from: BackFrom): { to: string; labelK
         : { to: '/support/refunds', labelKey: 'aftersales.nav.supportQueue' };
     case 'arbitrator':
       return { to: '/arbitration', labelKey: 'disputes.caseFile.back' };
-    default:
+    case undefined:
       return { to: '/products', labelKey: 'nav.products' };
   }
 }
