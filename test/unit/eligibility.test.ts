@@ -668,7 +668,7 @@ describe('summary', () => {
   it('none, with units waiting for evidence', () => {
     const s = many([unit('REVEALED', {}, 'a'), unit('INVALID', {}, 'b')], { reason: 'NOT_AS_DESCRIBED' });
     expect(s).toMatchObject({ status: 'NONE', needsEvidenceUnitIds: ['a', 'b'], autoApprovable: false });
-    expect(s.zh).toContain('2 个补充证据后可申请');
+    expect(s.zh).toContain('2 件补充证据后可申请');
   });
   it('no units: nothing to approve', () => {
     expect(many([])).toMatchObject({ status: 'NONE', autoApprovable: false });
