@@ -26,7 +26,8 @@ const { logIn, apiLogin, buyOne, balanceOf } = e2e;
 
 const PHONE = { width: 375, height: 812 };
 const DESKTOP = { width: 1280, height: 900 };
-const EXACT_TIME = /\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d/;
+// to the second, or a midnight deadline as the end of the day before (web/src/format.ts)
+const EXACT_TIME = /\d{4}\/\d\d\/\d\d (\d\d:\d\d:\d\d|当天结束（24:00）)/;
 
 async function newContext(viewport = DESKTOP): Promise<BrowserContext> {
   const context = await e2e.browser.newContext({ locale: 'zh-CN', viewport });

@@ -11,6 +11,7 @@
  * test is about goes through the pages.
  */
 import { createHash } from 'node:crypto';
+import { formatDeadline } from '../../web/src/format.js';
 import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { systemActor } from '../../src/platform/actor.js';
@@ -72,18 +73,8 @@ async function confirmPopover(page: Page, question: string, ok: string): Promise
   await pop.getByRole('button', { name: ok }).click();
 }
 
-/** What the request page shows for a deadline (Asia/Shanghai, to the second, as web/src/format.ts). */
-const shanghaiTime = (iso: string): string =>
-  new Intl.DateTimeFormat('zh-CN', {
-    timeZone: 'Asia/Shanghai',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hour12: false,
-  }).format(new Date(iso));
+/** What the request page shows for a deadline (Asia/Shanghai, to the second; midnight as web/src/format.ts). */
+const shanghaiTime = (iso: string): string => formatDeadline(iso, 'zh-CN', true);
 
 interface RequestView {
   id: string;

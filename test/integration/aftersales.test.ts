@@ -164,8 +164,8 @@ describe('eligibility pre-check and instant refunds', () => {
     // The request is in the buyer's downloadable records.
     const csv = await b.req<string>('GET', `/api/me/records?format=csv&dataset=refunds`);
     expect(csv.status).toBe(200);
-    expect(csv.body).toContain('MISTAKEN_PURCHASE');
-    expect(csv.body).toContain('REFUNDED');
+    expect(csv.body).toContain('误拍/错拍');
+    expect(csv.body).toContain('已退款');
     await invariants();
   });
 
@@ -584,6 +584,20 @@ describe('payouts along the original path', () => {
     expect(d.actions).toContain('CHOOSE_BALANCE');
     const alerts = await h.db.db.selectFrom('alerts').select('kind').where('request_id', '=', d.id).execute();
     expect(alerts.map((a) => a.kind)).toContain('PAYOUT_ABNORMAL');
+    // support's desk names the order and the request by their numbers, not by raw ids
+    const support = await h.loggedIn({ role: 'support' });
+    const desk = await support.get<{
+      items: { kind: string; requestId: string | null; requestNo: string | null; orderNo: string | null }[];
+    }>('/api/support/alerts');
+    const mine = desk.body.items.find((a) => a.kind === 'PAYOUT_ABNORMAL' && a.requestId === d.id)!;
+    const numbers = await h.db.db
+      .selectFrom('refund_requests')
+      .innerJoin('orders', 'orders.id', 'refund_requests.order_id')
+      .select(['refund_requests.request_no', 'orders.order_no'])
+      .where('refund_requests.id', '=', d.id)
+      .executeTakeFirstOrThrow();
+    expect(mine.requestNo).toBe(numbers.request_no);
+    expect(mine.orderNo).toBe(numbers.order_no);
     const moved = await b.post<Detail>(`/api/refunds/${d.id}/actions`, {
       action: 'CHOOSE_BALANCE',
       version: d.version,

@@ -653,7 +653,7 @@ describe('summary', () => {
   it('all sealed and eligible: approved at once', () => {
     const s = many([unit('SEALED', {}, 'a'), unit('SEALED', {}, 'b')]);
     expect(s).toMatchObject({ status: 'ALL', eligibleUnitIds: ['a', 'b'], autoApprovable: true });
-    expect(s.zh).toBe('共 2 个单位：2 个可退款。');
+    expect(s.zh).toBe('共 2 件：2 件可退款。');
   });
   it('some: the 60 sealed keys of a partly used bulk order', () => {
     const s = many([unit('SEALED', {}, 'a'), unit('REVEALED', {}, 'b'), unit('ACTIVATED', {}, 'c')]);
@@ -668,7 +668,7 @@ describe('summary', () => {
   it('none, with units waiting for evidence', () => {
     const s = many([unit('REVEALED', {}, 'a'), unit('INVALID', {}, 'b')], { reason: 'NOT_AS_DESCRIBED' });
     expect(s).toMatchObject({ status: 'NONE', needsEvidenceUnitIds: ['a', 'b'], autoApprovable: false });
-    expect(s.zh).toContain('2 个补充证据后可申请');
+    expect(s.zh).toContain('2 件补充证据后可申请');
   });
   it('no units: nothing to approve', () => {
     expect(many([])).toMatchObject({ status: 'NONE', autoApprovable: false });

@@ -1,4 +1,5 @@
-import type { Lang } from './types';
+// The languages shown (as types.ts's Lang; kept here so this file has no imports and unit tests can load it)
+type Lang = 'zh-CN' | 'en';
 
 const GROUPING = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0, useGrouping: true });
 
@@ -95,4 +96,35 @@ export function percentOf(done: number, total: number): number {
 /** First characters of a hash for display. */
 export function shortHash(hash: string, length = 12): string {
   return hash.length > length ? `${hash.slice(0, length)}…` : hash;
+}
+
+const dayFormatters = new Map<string, Intl.DateTimeFormat>();
+const shanghaiDay = (d: Date, lang: Lang): string => {
+  let f = dayFormatters.get(lang);
+  if (!f) {
+    f = new Intl.DateTimeFormat(lang, {
+      timeZone: 'Asia/Shanghai',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+    });
+    dayFormatters.set(lang, f);
+  }
+  return f.format(d);
+};
+const SHANGHAI_OFFSET_MS = 8 * 3_600_000; // UTC+8, no daylight saving
+const DAY_MS = 86_400_000;
+
+/**
+ * A deadline, Asia/Shanghai. One convention everywhere: a deadline at exactly 00:00 is the end of
+ * the day before — '2026/12/08 当天结束（24:00）', 'end of 2026/12/08 (24:00 UTC+8)' — never
+ * '2026/12/09 00:00', which people read as "on the 9th". Any other instant reads as formatTime.
+ */
+export function formatDeadline(iso: string | null | undefined, lang: Lang, seconds = false): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  if ((d.getTime() + SHANGHAI_OFFSET_MS) % DAY_MS !== 0) return formatTime(iso, lang, seconds);
+  const day = shanghaiDay(new Date(d.getTime() - 1), lang);
+  return lang === 'en' ? `end of ${day} (24:00 UTC+8)` : `${day} 当天结束（24:00）`;
 }

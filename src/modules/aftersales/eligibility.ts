@@ -381,14 +381,14 @@ function summarise(units: readonly UnitEligibility[]): EligibilitySummary {
   const n = units.length;
   const e = eligibleUnitIds.length;
   const status = n > 0 && e === n ? 'ALL' : e > 0 ? 'SOME' : 'NONE';
-  const zh = [`共 ${n} 个单位：${e} 个可退款`];
+  const zh = [`共 ${n} 件：${e} 件可退款`];
   const en = [`${e} of ${n} units can be refunded`];
   if (needsEvidenceUnitIds.length > 0) {
-    zh.push(`${needsEvidenceUnitIds.length} 个补充证据后可申请`);
+    zh.push(`${needsEvidenceUnitIds.length} 件补充证据后可申请`);
     en.push(`${needsEvidenceUnitIds.length} once evidence is attached`);
   }
   if (blockedUnitIds.length > 0) {
-    zh.push(`${blockedUnitIds.length} 个不可退款`);
+    zh.push(`${blockedUnitIds.length} 件不可退款`);
     en.push(`${blockedUnitIds.length} cannot be refunded for this reason`);
   }
   return {

@@ -5,6 +5,7 @@
  * Times are shown in Asia/Shanghai ("11-26 10:02"), with the year only when it is not this year.
  */
 import { shanghaiDate } from '../../platform/calendar.js';
+import { REFUND_REASON_LABELS } from '../../platform/labels.js';
 import type { KeyState, ProductType } from '../../platform/db/schema.js';
 import type { PolicyTerms } from '../catalog/index.js';
 
@@ -28,15 +29,16 @@ export interface ReasonInfo {
   en: string;
 }
 
+const L = REFUND_REASON_LABELS;
 export const REFUND_REASONS: Readonly<Record<RefundReason, ReasonInfo>> = {
-  MISTAKEN_PURCHASE: { side: 'BUYER', zh: '误拍/错拍', en: 'Bought by mistake' },
-  NO_LONGER_NEEDED: { side: 'BUYER', zh: '需求变更', en: 'No longer needed' },
-  DUPLICATE_ORDER: { side: 'BUYER', zh: '重复下单', en: 'Duplicate order' },
-  NOT_AS_DESCRIBED: { side: 'MERCHANT', zh: '描述不符', en: 'Not as described' },
-  DEFECTIVE: { side: 'MERCHANT', zh: '卡密无效/质量问题', en: 'Invalid key / quality problem' },
-  ACTIVATED_BEFORE_DELIVERY: { side: 'MERCHANT', zh: '发货前已激活', en: 'Activated before delivery' },
-  NOT_DELIVERED: { side: 'MERCHANT', zh: '未发货', en: 'Not delivered' },
-  OTHER: { side: 'REVIEW', zh: '其他', en: 'Other' },
+  MISTAKEN_PURCHASE: { side: 'BUYER', ...L.MISTAKEN_PURCHASE },
+  NO_LONGER_NEEDED: { side: 'BUYER', ...L.NO_LONGER_NEEDED },
+  DUPLICATE_ORDER: { side: 'BUYER', ...L.DUPLICATE_ORDER },
+  NOT_AS_DESCRIBED: { side: 'MERCHANT', ...L.NOT_AS_DESCRIBED },
+  DEFECTIVE: { side: 'MERCHANT', ...L.DEFECTIVE },
+  ACTIVATED_BEFORE_DELIVERY: { side: 'MERCHANT', ...L.ACTIVATED_BEFORE_DELIVERY },
+  NOT_DELIVERED: { side: 'MERCHANT', ...L.NOT_DELIVERED },
+  OTHER: { side: 'REVIEW', ...L.OTHER },
 };
 
 export const ELIGIBILITY_CODES = [
@@ -152,6 +154,11 @@ const OFFSET_MS = 8 * 3_600_000; // UTC+8, no DST since 1991 (see platform/calen
 
 /** "11-26 10:02" / "10:02 on 11-26"; the year is added when it differs from now's. */
 export function shanghaiStamp(t: Date, now: Date): Sentence {
+  // Midnight is the end of the day before ("12-08 24:00"), never the start of the next.
+  if ((t.getTime() + OFFSET_MS) % 86_400_000 === 0) {
+    const s = shanghaiStamp(new Date(t.getTime() - 60_000), now);
+    return { zh: s.zh.replace(/23:59$/, '24:00'), en: s.en.replace(/^23:59/, '24:00') };
+  }
   const date = shanghaiDate(t);
   const day = date.slice(0, 4) === shanghaiDate(now).slice(0, 4) ? date.slice(5) : date;
   const hm = new Date(t.getTime() + OFFSET_MS).toISOString().slice(11, 16);

@@ -159,7 +159,7 @@ export async function decide(
           refuseUnconfirmed([
             {
               code: 'USED_SINCE_APPLIED',
-              zh: `${used.length} 个卡密在申请后已被激活或使用，退款后卡密不会作废`,
+              zh: `${used.length} 件卡密在申请后已被激活或使用，退款后卡密不会作废`,
               en: `${used.length} key(s) were activated or used after the request; they stay usable after the refund`,
             },
           ]);

@@ -293,6 +293,8 @@ export function aftersalesRoutes(ctx: Ctx): FastifyPluginAsyncZod {
                   objectType: z.string(),
                   objectId: z.string(),
                   requestId: z.string().nullable(),
+                  requestNo: z.string().nullable().describe('The refund request number people use'),
+                  orderNo: z.string().nullable().describe('The order number people use'),
                   createdAt: z.string(),
                   resolvedAt: z.string().nullable(),
                 }),

@@ -397,7 +397,39 @@ export async function listRequests(
 }
 
 /** Support's desk beside the queue: abnormal and late payouts, overdue reviews, stuck deadlines. */
-export function supportAlerts(ctx: { db: Db }, actor: Actor) {
+/**
+ * Support's alerts, each with the references people use (the request's and the order's numbers),
+ * so the desk never shows a raw payout or request id.
+ */
+export async function supportAlerts(ctx: { db: Db }, actor: Actor) {
   if (actor.kind !== 'user' || (actor.role !== 'support' && actor.role !== 'admin')) fail('auth.forbidden');
-  return recentAlerts(ctx.db);
+  const alerts = await recentAlerts(ctx.db);
+  const requestIds = [...new Set(alerts.flatMap((a) => (a.requestId ? [a.requestId] : [])))];
+  const payoutIds = [...new Set(alerts.filter((a) => a.objectType === 'payout').map((a) => a.objectId))];
+  const requests = requestIds.length
+    ? await ctx.db
+        .selectFrom('refund_requests')
+        .innerJoin('orders', 'orders.id', 'refund_requests.order_id')
+        .select(['refund_requests.id', 'refund_requests.request_no', 'orders.order_no'])
+        .where('refund_requests.id', 'in', requestIds)
+        .execute()
+    : [];
+  const payouts = payoutIds.length
+    ? await ctx.db
+        .selectFrom('payouts')
+        .innerJoin('orders', 'orders.id', 'payouts.order_id')
+        .select(['payouts.id', 'orders.order_no'])
+        .where('payouts.id', 'in', payoutIds)
+        .execute()
+    : [];
+  const byRequest = new Map(requests.map((r) => [r.id, r]));
+  const orderOfPayout = new Map(payouts.map((p) => [p.id, p.order_no]));
+  return alerts.map((a) => {
+    const r = a.requestId ? byRequest.get(a.requestId) : undefined;
+    return {
+      ...a,
+      requestNo: r?.request_no ?? null,
+      orderNo: r?.order_no ?? orderOfPayout.get(a.objectId) ?? null,
+    };
+  });
 }

@@ -12,6 +12,7 @@
  */
 import { shanghaiDateTime } from '../../platform/calendar.js';
 import { fenToYuan } from '../../platform/money.js';
+import { KEY_STATES, REQUEST_STATES } from '../../platform/labels.js';
 import type { DisputeDetail } from './views.js';
 
 /** The refund request as its viewer reads it (after-sales' requestDetail). */
@@ -161,19 +162,6 @@ interface Pair {
   en: string;
 }
 
-const REQUEST_STATES: Record<string, Pair> = {
-  PENDING_REVIEW: { zh: '待审核', en: 'Pending review' },
-  SUPPORT_REVIEW: { zh: '平台客服审核', en: 'Support review' },
-  AWAITING_BUYER: { zh: '待补充材料', en: 'Awaiting the buyer' },
-  APPROVED: { zh: '已同意', en: 'Approved' },
-  REFUNDING: { zh: '退款中', en: 'Refunding' },
-  REFUNDED: { zh: '已退款', en: 'Refunded' },
-  REFUND_ABNORMAL: { zh: '退款异常', en: 'Refund abnormal' },
-  REJECTED: { zh: '已驳回', en: 'Rejected' },
-  DISPUTED: { zh: '争议中', en: 'Disputed' },
-  CANCELLED: { zh: '已撤销', en: 'Cancelled' },
-  CLOSED: { zh: '已关闭', en: 'Closed' },
-};
 const DISPUTE_STATES: Record<string, Pair> = {
   EVIDENCE: { zh: '举证中', en: 'Collecting evidence' },
   ARBITRATION: { zh: '仲裁中', en: 'In arbitration' },
@@ -196,15 +184,6 @@ const PARTIES: Record<string, Pair> = {
   support: { zh: '平台客服', en: 'Support' },
   arbitrator: { zh: '仲裁员', en: 'Arbitrator' },
   admin: { zh: '平台管理员', en: 'Admin' },
-};
-const KEY_STATES: Record<string, Pair> = {
-  AVAILABLE: { zh: '在库', en: 'In stock' },
-  RESERVED: { zh: '已预留', en: 'Reserved' },
-  SEALED: { zh: '未拆封', en: 'Sealed' },
-  REVEALED: { zh: '已拆封', en: 'Revealed' },
-  ACTIVATED: { zh: '已激活', en: 'Activated' },
-  VOIDED: { zh: '已作废', en: 'Voided' },
-  INVALID: { zh: '无效', en: 'Invalid' },
 };
 const UNIT_OUTCOMES: Record<string, Pair> = {
   REFUND: { zh: '退款', en: 'Refund' },

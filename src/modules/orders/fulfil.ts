@@ -3,7 +3,7 @@
  * that arrived after the reservation was released and stock has run out, paid back), a top-up is
  * credited. Runs inside the transaction that records the payment.
  */
-import type { Actor } from '../../platform/actor.js';
+import { systemActor, type Actor } from '../../platform/actor.js';
 import { cancelDeadline, scheduleDeadline } from '../../platform/deadlines.js';
 import { forUpdate, now, type Db } from '../../platform/db/dialect.js';
 import type { Row } from '../../platform/db/schema.js';
@@ -115,7 +115,8 @@ async function fulfilPaidOrder(
         return payBack(trx, ctx, c, order, payment, 'LATE_PAYMENT_OUT_OF_STOCK');
       }
     }
-    await deliverKeys(trx, alloc, units);
+    // Delivery is the platform's automatic step, not the buyer's: the key timeline says 系统.
+    await deliverKeys(trx, { ...alloc, actor: systemActor('delivery') }, units);
     // A channel order's money stays on the channel: nothing is held here, so nothing settles.
     if (order.payment_method === 'CHANNEL') {
       await orderMachine.transition(trx, {

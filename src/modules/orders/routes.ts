@@ -6,6 +6,7 @@ import type { AppContext } from '../../platform/context.js';
 import { actorOf, userOf } from '../../platform/http/auth.js';
 import { idempotencyHeaders, idempotencyKeyOf } from '../../platform/http/idempotency.js';
 import { idParams, problems } from '../../platform/http/schemas.js';
+import { preferredLang } from '../../platform/http/problem.js';
 import type { PaymentsContext } from '../payments/index.js';
 import { checkout, checkoutSchema } from './checkout.js';
 import { payOrderAgain } from './create.js';
@@ -172,17 +173,21 @@ export function orderRoutes(ctx: AppContext & PaymentsContext): FastifyPluginAsy
       {
         schema: {
           tags: ['orders'],
-          summary: 'Download my records: XLSX (all sheets) or CSV (one dataset). Never contains key secrets.',
+          summary:
+            'Download my records: XLSX (all sheets) or CSV (one dataset). Never contains key secrets. ' +
+            'Labels in `lang` (else Accept-Language; zh-CN by default); money as numbers in yuan.',
           querystring: z.strictObject({
             format: z.enum(['csv', 'xlsx']).default('xlsx'),
             dataset: z.enum(['orders', 'payments', 'keys', 'refunds']).default('orders'),
+            lang: z.enum(['zh-CN', 'en']).optional(),
           }),
           response: { 200: z.any().describe('file'), ...problems(400, 401, 403) },
         },
         config: { auth: BUYER },
       },
       async (req, reply) => {
-        const file = await recordsDownload(ctx, userOf(req), req.query.format, req.query.dataset);
+        const lang = req.query.lang ?? preferredLang(req);
+        const file = await recordsDownload(ctx, userOf(req), req.query.format, req.query.dataset, lang);
         return reply
           .header('content-disposition', `attachment; filename="${file.fileName}"`)
           .type(file.contentType)

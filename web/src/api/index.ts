@@ -291,10 +291,10 @@ export const conversationFileUrl = (orderId: string, sha256: string): string =>
 export type RecordsDataset = NonNullable<QueryOf<'/api/me/records', 'get'>['dataset']>;
 
 /** Plain download links (the browser saves the file; the session cookie authorises it). */
-export const recordsUrl = (format: 'xlsx' | { csv: RecordsDataset }): string =>
+export const recordsUrl = (format: 'xlsx' | { csv: RecordsDataset }, lang: 'zh-CN' | 'en'): string =>
   format === 'xlsx'
-    ? `${API_BASE}/me/records?format=xlsx`
-    : `${API_BASE}/me/records?format=csv&dataset=${enc(format.csv)}`;
+    ? `${API_BASE}/me/records?format=xlsx&lang=${enc(lang)}`
+    : `${API_BASE}/me/records?format=csv&dataset=${enc(format.csv)}&lang=${enc(lang)}`;
 
 /** The problem's `data.policy` of a 409 `order.policy_changed`, when it reads as a policy. */
 export function changedPolicy(err: unknown): Policy | null {

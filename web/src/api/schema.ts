@@ -5018,7 +5018,7 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * Download my records: XLSX (all sheets) or CSV (one dataset). Never contains key secrets.
+     * Download my records: XLSX (all sheets) or CSV (one dataset). Never contains key secrets. Labels in `lang` (else Accept-Language; zh-CN by default); money as numbers in yuan.
      * @description Who: logged-in buyer.
      */
     get: {
@@ -5026,6 +5026,7 @@ export interface paths {
         query?: {
           format?: 'csv' | 'xlsx';
           dataset?: 'orders' | 'payments' | 'keys' | 'refunds';
+          lang?: 'zh-CN' | 'en';
         };
         header?: never;
         path?: never;
@@ -7628,6 +7629,10 @@ export interface paths {
                 objectType: string;
                 objectId: string;
                 requestId: string | null;
+                /** @description The refund request number people use */
+                requestNo: string | null;
+                /** @description The order number people use */
+                orderNo: string | null;
                 createdAt: string;
                 resolvedAt: string | null;
               }[];

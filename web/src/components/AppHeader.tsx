@@ -4,7 +4,7 @@ import { Link, useLocation, useNavigate } from 'react-router';
 import { isAdmin, isArbitrationStaff, isBuyer, isMerchant, isStaff, useLogout, useMe } from '../auth';
 import { setLang, useLang } from '../i18n';
 import { NotificationBell } from './NotificationBell';
-import { LevelTag } from './tags';
+import { LevelTag, RoleTag } from './tags';
 
 export function AppHeader() {
   const { t } = useTranslation();
@@ -102,7 +102,8 @@ export function AppHeader() {
                 {user.displayName || user.username}
               </Typography.Text>
             )}
-            {!narrow && <LevelTag level={user.memberLevel} />}
+            {!narrow &&
+              (user.role === 'buyer' ? <LevelTag level={user.memberLevel} /> : <RoleTag role={user.role} />)}
             <Button size="small" onClick={onLogout} loading={logout.isPending} data-testid="logout">
               {t('nav.logout')}
             </Button>

@@ -44,7 +44,7 @@ function EventContent({ event }: { event: KeyEvent }) {
         {isKeyEventKind(event.kind) ? t(`keyEvent.${event.kind}`) : event.kind}
       </Typography.Text>
       <Typography.Text type="secondary">
-        {t('timeline.actor')}: <ActorText actor={event.actor} />
+        {t('timeline.actor')}: <ActorText actor={event.actor} step={event.kind} />
       </Typography.Text>
       {event.ip && (
         <Typography.Text type="secondary" data-testid="timeline-ip">

@@ -53,6 +53,16 @@ export function ProductTypeTag({ type }: { type: ProductType }) {
 
 const LEVEL_COLOR: Record<MemberLevel, string> = { REGULAR: 'default', VIP: 'blue', SUPER: 'volcano' };
 
+/** Staff wear their role (平台客服, 仲裁员, 管理员, 商家) where a buyer wears a member level. */
+export function RoleTag({ role }: { role: 'merchant' | 'support' | 'arbitrator' | 'admin' }) {
+  const { t } = useTranslation();
+  return (
+    <Tag color={role === 'merchant' ? 'geekblue' : 'purple'} data-role={role} data-testid="role-tag">
+      {t(`actor.${role}`)}
+    </Tag>
+  );
+}
+
 export function LevelTag({ level, long = false }: { level: MemberLevel; long?: boolean }) {
   const { t } = useTranslation();
   return (

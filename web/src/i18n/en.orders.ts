@@ -46,7 +46,7 @@ const ordersEn: OrdersMessages = {
       closed: 'Refund closed',
     },
     membership: { started: 'Membership started' },
-    ledger: { posted: 'Booked' },
+    ledger: { posted: 'Funds recorded' },
     conversation: { message: 'Wrote in the conversation' },
   },
   checkout: {

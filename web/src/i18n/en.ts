@@ -12,6 +12,7 @@ import keysEn from './en.keys';
 import ordersEn from './en.orders';
 import titlesEn from './en.titles';
 import roughEn from './en.rough';
+import wordingEn from './en.wording';
 import type { Messages } from './zh-CN';
 
 const en: Messages = {
@@ -217,6 +218,7 @@ const en: Messages = {
   ...consolebEn,
   ...titlesEn,
   ...roughEn,
+  ...wordingEn,
 };
 
 export default en;

@@ -46,7 +46,7 @@ const ordersZhCN = {
       closed: '退款关闭',
     },
     membership: { started: '会员已生效' },
-    ledger: { posted: '记账' },
+    ledger: { posted: '资金入账' },
     conversation: { message: '在沟通记录中发言' },
   },
   checkout: {

@@ -12,6 +12,7 @@ import consoleZhCN from './zh-CN.console';
 import consolebZhCN from './zh-CN.consoleb';
 import titlesZhCN from './zh-CN.titles';
 import roughZhCN from './zh-CN.rough';
+import wordingZhCN from './zh-CN.wording';
 
 // Simplified Chinese (default). en.ts must have exactly the same keys (typed by `Messages`).
 // Key (卡密) strings live in zh-CN.keys.ts / en.keys.ts and are spread in at the end.
@@ -214,6 +215,7 @@ const zhCN = {
   ...consolebZhCN,
   ...titlesZhCN,
   ...roughZhCN,
+  ...wordingZhCN,
 };
 
 export type Messages = typeof zhCN;

@@ -235,7 +235,13 @@ function StatusModal({ shop, onClose }: { shop: Shop; onClose: () => void }) {
             type="primary"
             danger={to === 'SUSPENDED'}
             loading={mutation.isPending}
-            onClick={() => void form.validateFields().then((v) => mutation.mutate(v.reason.trim()))}
+            onClick={() =>
+              // an empty reason shows at the field; the rejected check is not an error of the page
+              void form
+                .validateFields()
+                .then((v) => mutation.mutate(v.reason.trim()))
+                .catch(() => undefined)
+            }
             data-testid="merchant-status-submit"
           >
             {t('sanctions.confirm')}

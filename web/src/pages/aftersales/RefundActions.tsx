@@ -25,6 +25,9 @@ import { DESCRIPTION_MAX } from './ApplyRefundDrawer';
 import { EvidenceUpload, type EvidenceState } from './EvidenceUpload';
 import { invalidateRefunds, isVersionConflict, pickText, refundKey, useVocabulary } from './queries';
 
+/** A form check that failed has already shown its messages at the fields. */
+const noop = (): void => undefined;
+
 const NO_FILES: EvidenceState = { files: [], uploading: false };
 const NOTE_MAX = 500;
 
@@ -177,7 +180,7 @@ function BuyerActionModal<V extends object>({
         return;
       }
       mutation.mutate(toInput(v, evidence.files));
-    });
+    }, noop); // empty fields show their messages; the rejected check is not an uncaught error
   return (
     <ActionModal
       open
@@ -492,7 +495,7 @@ function DecisionModal({
       else if (action === 'REJECT' && v.code)
         decide.mutate({ action, version: detail.version, code: v.code, note });
       else if (action === 'REQUEST_INFO' && note) decide.mutate({ action, version: detail.version, note });
-    });
+    }, noop);
   const title =
     action === 'APPROVE'
       ? t('aftersales.review.approveTitle', { amount: formatFen(detail.amountFen) })

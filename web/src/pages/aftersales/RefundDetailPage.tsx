@@ -20,8 +20,8 @@ import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { api } from '../../api';
 import { readEligibility } from '../../api/untyped';
-import { isBuyer, isMerchant, useMe } from '../../auth';
-import { ActorText } from '../../components/ActorText';
+import { isBuyer, useMe } from '../../auth';
+import { ActorText, isAutomaticDecision } from '../../components/ActorText';
 import { PayoutStateTag } from '../../components/orderTags';
 import {
   AmountText,
@@ -31,8 +31,10 @@ import {
   RecordTitle,
   WarningsAlert,
 } from '../../components/RecordDetail';
+import { backFor } from '../../roleBack';
+import { destinationText } from '../../destination';
 import { RequireUser } from '../../components/RequireUser';
-import { formatFen, formatTime } from '../../format';
+import { formatDeadline, formatFen, formatTime } from '../../format';
 import { contentKey, useLang } from '../../i18n';
 import type { Messages } from '../../i18n/zh-CN';
 import {
@@ -44,7 +46,6 @@ import {
   type RefundState,
   type RefundTimelineEntry,
   type RefundVocabulary,
-  type User,
 } from '../../types';
 import { orderPath } from '../buyer/orderQueries';
 import { ChannelRequestCard } from '../channels/ChannelRequestCard';
@@ -155,9 +156,6 @@ function DecidedByTag({ detail }: { detail: RefundDetail }) {
     </Tag>
   );
 }
-
-const backPath = (user: User | null): string =>
-  isBuyer(user) ? '/me/refunds' : isMerchant(user) ? '/merchant/refunds' : '/support/refunds';
 
 function HeaderCard({ detail }: { detail: RefundDetail }) {
   const { t } = useTranslation();
@@ -401,7 +399,7 @@ function DeadlinesCard({ detail }: { detail: RefundDetail }) {
                 <Typography.Text type={active ? undefined : 'secondary'} strong={active}>
                   {t(`aftersales.detail.${d.kind}`)}
                 </Typography.Text>
-                <span data-testid="deadline-time">{formatTime(at, lang, true)}</span>
+                <span data-testid="deadline-time">{formatDeadline(at, lang, true)}</span>
               </Flex>
               {active ? (
                 <Flex justify="space-between" gap={8} wrap>
@@ -498,14 +496,14 @@ function PayoutsCard({ detail }: { detail: RefundDetail }) {
           {
             key: 'dest',
             title: t('aftersales.detail.destination'),
-            render: (_: unknown, p: RefundPayout) => p.destination ?? '—',
+            render: (_: unknown, p: RefundPayout) => destinationText(p.destination, lang),
           },
         ]
       : []),
     {
       key: 'expected',
       title: t('aftersales.detail.expectedArrival'),
-      render: (_, p) => formatTime(p.expectedArrivalAt, lang, true),
+      render: (_, p) => formatDeadline(p.expectedArrivalAt, lang, true),
     },
     {
       key: 'finished',
@@ -589,7 +587,8 @@ function TimelineCard({ detail, vocabulary }: WordedCardProps) {
           const a = timelineAction(e.action);
           return (
             <div data-testid="refund-timeline-entry" data-action={e.action}>
-              {a ? t(`refundTimeline.refund.${a}`) : e.action} · <ActorText actor={e.actor} />
+              {a ? t(`refundTimeline.refund.${a}`) : e.action} ·{' '}
+              <ActorText actor={e.actor} step={e.action} automatic={isAutomaticDecision(e.data)} />
               <TimelineDetail e={e} vocabulary={vocabulary} />
             </div>
           );
@@ -689,11 +688,12 @@ function RefundDetailView() {
     // money on its way (gateway refunds are asynchronous): poll until it lands or fails
     refetchInterval: (q) => (q.state.data && isPayingOut(q.state.data.state) ? 2000 : false),
   });
-  const backLabel = isBuyer(user) ? t('aftersales.detail.backToList') : t('aftersales.detail.backToQueue');
+  const back = backFor(user, 'refund');
+  const backLabel = t(back.labelKey);
   return (
     <DetailFrame
       query={query}
-      back={{ to: backPath(user), label: backLabel, testId: 'refund-back' }}
+      back={{ to: back.to, label: backLabel, testId: 'refund-back' }}
       tools={
         <Button
           size="small"

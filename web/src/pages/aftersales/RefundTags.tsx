@@ -1,6 +1,6 @@
 import { Space, Tag, Tooltip, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
-import { formatTime } from '../../format';
+import { formatDeadline } from '../../format';
 import { useLang } from '../../i18n';
 import { useNow } from '../../components/orderTags';
 import type { RefundState, RefundSummary, UnitOutcome } from '../../types';
@@ -122,7 +122,7 @@ export function RunningDeadline({ r }: { r: RefundSummary }) {
       <Typography.Text type="secondary" style={{ fontSize: 12 }}>
         {t(`aftersales.detail.${d.kind}`)}
       </Typography.Text>
-      <span>{formatTime(d.at, lang, true)}</span>
+      <span>{formatDeadline(d.at, lang, true)}</span>
       <DeadlineCountdown to={d.at} />
     </Space>
   );

@@ -5,7 +5,7 @@ import { Link } from 'react-router';
 import { api } from '../../api';
 import { EmptyState, ErrorResult } from '../../components/QueryState';
 import { RequireUser } from '../../components/RequireUser';
-import { formatTime, shortHash } from '../../format';
+import { formatTime } from '../../format';
 import { useLang } from '../../i18n';
 import type { RefundFilter, SupportAlert } from '../../types';
 import { ALERTS_KEY, refundListKey, refundPath } from './queries';
@@ -48,8 +48,14 @@ function Alerts() {
       key: 'object',
       title: t('aftersales.support.alertObject'),
       render: (_, a) => (
-        <Typography.Text code title={a.objectId}>
-          {a.objectType}:{shortHash(a.objectId, 10)}
+        // the numbers people use (订单号 / 售后单号), never the payout's or request's raw id
+        <Typography.Text data-testid="alert-object">
+          {[
+            a.orderNo && t('wording.orderRef', { no: a.orderNo }),
+            a.requestNo && t('wording.requestRef', { no: a.requestNo }),
+          ]
+            .filter(Boolean)
+            .join(' · ') || t(`wording.objectType.${a.objectType === 'payout' ? 'payout' : 'other'}`)}
         </Typography.Text>
       ),
     },

@@ -257,7 +257,7 @@ function KeyTimelines({ c }: { c: unknown }) {
                     content: (
                       <span data-testid="system-key-event" data-kind={str(e.kind) ?? ''}>
                         {kind ? t(`keyEvent.${kind}`) : (str(e.kind) ?? '—')} ·{' '}
-                        <ActorText actor={str(e.by) ?? '—'} />
+                        <ActorText actor={str(e.by) ?? '—'} step={str(e.kind) ?? undefined} />
                       </span>
                     ),
                   };

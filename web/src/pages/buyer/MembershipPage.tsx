@@ -24,7 +24,7 @@ import { modalTestId } from '../../components/modalTestId';
 import { EmptyState, ErrorResult, Loading, useErrorText } from '../../components/QueryState';
 import { RequireUser } from '../../components/RequireUser';
 import { LevelTag } from '../../components/tags';
-import { formatFen, formatTime } from '../../format';
+import { formatDeadline, formatFen, formatTime } from '../../format';
 import { useIdempotencyKey } from '../../idempotency';
 import { useLang } from '../../i18n';
 import type { MemberLevel, Membership, MembershipOffer, MembershipState } from '../../types';
@@ -235,7 +235,7 @@ function MembershipView() {
               ),
             },
             ...(activeEnd
-              ? [{ key: 'until', label: t('membership.until'), children: formatTime(activeEnd, lang) }]
+              ? [{ key: 'until', label: t('membership.until'), children: formatDeadline(activeEnd, lang) }]
               : []),
             {
               key: 'balance',

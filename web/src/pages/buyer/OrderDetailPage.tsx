@@ -19,7 +19,7 @@ import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api } from '../../api';
-import { isBuyer, isMerchant, useMe } from '../../auth';
+import { isBuyer, useMe } from '../../auth';
 import {
   Countdown,
   OrderKindTag,
@@ -30,9 +30,11 @@ import {
 } from '../../components/orderTags';
 import { PolicyPlain } from '../../components/PolicyPlain';
 import { useErrorText } from '../../components/QueryState';
+import { backFor } from '../../roleBack';
+import { destinationText } from '../../destination';
 import { RequireUser } from '../../components/RequireUser';
 import { KeyStateTag, LevelTag, ProductTypeTag } from '../../components/tags';
-import { formatFen, formatTime } from '../../format';
+import { formatDeadline, formatFen, formatTime } from '../../format';
 import { useLang } from '../../i18n';
 import {
   isKeyEventKind,
@@ -113,7 +115,8 @@ function UnitEvents({ unit }: { unit: OrderUnit }) {
       testId="unit-events"
       render={(e) => (
         <span data-testid="unit-event" data-kind={e.kind}>
-          {isKeyEventKind(e.kind) ? t(`keyEvent.${e.kind}`) : e.kind} · <ActorText actor={e.actor} />
+          {isKeyEventKind(e.kind) ? t(`keyEvent.${e.kind}`) : e.kind} ·{' '}
+          <ActorText actor={e.actor} step={e.kind} />
         </span>
       )}
     />
@@ -376,11 +379,11 @@ function PaymentCard({ order }: { order: OrderDetail }) {
     { key: 'purpose', title: t('order.payoutPurpose'), render: (_, x) => t(`payoutPurpose.${x.purpose}`) },
     { key: 'amount', title: t('order.amount'), align: 'right', render: (_, x) => formatFen(x.amountFen) },
     { key: 'state', title: t('orders.state'), render: (_, x) => <PayoutStateTag state={x.state} /> },
-    { key: 'dest', title: t('order.destination'), render: (_, x) => x.destination ?? '—' },
+    { key: 'dest', title: t('order.destination'), render: (_, x) => destinationText(x.destination, lang) },
     {
       key: 'expected',
       title: t('order.expectedArrival'),
-      render: (_, x) => formatTime(x.expectedArrivalAt, lang),
+      render: (_, x) => formatDeadline(x.expectedArrivalAt, lang),
     },
     { key: 'finished', title: t('order.finishedAt'), render: (_, x) => formatTime(x.finishedAt, lang) },
   ];
@@ -438,7 +441,7 @@ function OrderTimelineCard({ order }: { order: OrderDetail }) {
         render={(e) => (
           <span data-testid="order-timeline-entry" data-action={e.action}>
             {isOrderAction(e.action) ? t(`orderAction.${e.action}`) : e.action} ·{' '}
-            <ActorText actor={e.actor} />
+            <ActorText actor={e.actor} step={e.action} />
           </span>
         )}
       />
@@ -611,11 +614,8 @@ function OrderDetailView() {
   }, [state, qc]);
   // /orders/:id is also the merchant's and support's way in (conversation notifications)
   const { user } = useMe();
-  const [backTo, backLabel] = isBuyer(user)
-    ? ['/me/orders', t('orders.title')]
-    : isMerchant(user)
-      ? ['/merchant/finance', t('nav.finance')]
-      : ['/support/refunds', t('aftersales.nav.supportQueue')];
+  const back = backFor(user, 'order');
+  const [backTo, backLabel] = [back.to, t(back.labelKey)];
   return (
     <DetailFrame
       query={query}

@@ -18,7 +18,7 @@ import { Link } from 'react-router';
 import { OrderKindTag, OrderStateTag, PaymentMethodText } from '../../components/orderTags';
 import { EmptyState, ErrorResult, Loading } from '../../components/QueryState';
 import { LevelTag } from '../../components/tags';
-import { formatFen, formatTime } from '../../format';
+import { formatDeadline, formatFen, formatTime } from '../../format';
 import { useLang } from '../../i18n';
 import {
   ORDER_KINDS,
@@ -228,7 +228,7 @@ export function OrderTable({
               o.settledAt
                 ? t('orders.settledAt', { time: formatTime(o.settledAt, lang) })
                 : o.settleAfter
-                  ? t('orders.settleAfter', { time: formatTime(o.settleAfter, lang) })
+                  ? t('orders.settleAfter', { time: formatDeadline(o.settleAfter, lang) })
                   : '—',
           },
           {

@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, recordsUrl, type RecordsDataset } from '../../api';
 import { RequireUser } from '../../components/RequireUser';
+import { useLang } from '../../i18n';
 import { allOf, type OrderFilter } from '../../types';
 import { OrderFilters, OrderTable, useOrderPages } from './OrderList';
 import { ordersListKey } from './orderQueries';
@@ -12,9 +13,10 @@ const CSV_DATASETS = allOf<RecordsDataset>()(['orders', 'payments', 'keys', 'ref
 /** 下载记录: the whole history as one XLSX, or one dataset as CSV. Never contains key secrets. */
 function RecordsDownload() {
   const { t } = useTranslation();
+  const lang = useLang();
   return (
     <Space wrap>
-      <Button href={recordsUrl('xlsx')} download type="primary" data-testid="records-xlsx">
+      <Button href={recordsUrl('xlsx', lang)} download type="primary" data-testid="records-xlsx">
         {t('records.xlsx')}
       </Button>
       <Dropdown
@@ -23,7 +25,7 @@ function RecordsDownload() {
           items: CSV_DATASETS.map((d) => ({
             key: d,
             label: (
-              <a href={recordsUrl({ csv: d })} download data-testid={`records-csv-${d}`}>
+              <a href={recordsUrl({ csv: d }, lang)} download data-testid={`records-csv-${d}`}>
                 {t(`records.csv.${d}`)}
               </a>
             ),

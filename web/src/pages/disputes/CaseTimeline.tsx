@@ -1,7 +1,7 @@
 import { Card, Tag, Timeline, Typography } from 'antd';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ActorText } from '../../components/ActorText';
+import { ActorText, isAutomaticDecision } from '../../components/ActorText';
 import { formatFen, formatTime } from '../../format';
 import { useLang } from '../../i18n';
 import {
@@ -145,7 +145,7 @@ function useEntries(d: Dispute): Entry[] {
         'KEY',
         <span data-testid="case-key-event" data-kind={str(e.kind) ?? ''}>
           {unit} · {kind ? t(`keyEvent.${kind}`) : (str(e.kind) ?? '—')} ·{' '}
-          <ActorText actor={str(e.by) ?? '—'} />
+          <ActorText actor={str(e.by) ?? '—'} step={str(e.kind) ?? undefined} />
         </span>,
       );
     }
@@ -173,7 +173,8 @@ function useEntries(d: Dispute): Entry[] {
       e.at,
       'REQUEST',
       <span data-testid="case-request-event" data-action={e.action}>
-        {a ? t(`refundTimeline.refund.${a}`) : e.action} · <ActorText actor={e.actor} />
+        {a ? t(`refundTimeline.refund.${a}`) : e.action} ·{' '}
+        <ActorText actor={e.actor} step={e.action} automatic={isAutomaticDecision(e.data)} />
       </span>,
       note ? (
         <Typography.Text type="secondary" style={{ fontSize: 12 }}>

@@ -4,8 +4,9 @@ import { useTranslation } from 'react-i18next';
 import { useLang } from '../../i18n';
 import { Navigate, useParams } from 'react-router';
 import { api, disputeCaseFileUrl } from '../../api';
-import { isMerchant, useMe } from '../../auth';
+import { useMe } from '../../auth';
 import { DetailFrame } from '../../components/RecordDetail';
+import { backFor } from '../../roleBack';
 import { RequireUser } from '../../components/RequireUser';
 import type { Dispute, DisputeParty } from '../../types';
 import { merchantRefundPath, refundPath } from '../aftersales/queries';
@@ -57,13 +58,13 @@ function DisputeView() {
     // the other side may submit, the evidence may close, the arbitrator may decide: look again now and then
     refetchInterval: (q) => (q.state.data && q.state.data.state !== 'DECIDED' ? 30_000 : false),
   });
-  const back = isMerchant(user) ? '/merchant/disputes' : '/me/disputes';
+  const back = backFor(user, 'dispute');
   return (
     <DetailFrame
       query={query}
       back={{
-        to: back,
-        label: t(isMerchant(user) ? 'disputes.nav.merchant' : 'disputes.nav.mine'),
+        to: back.to,
+        label: t(back.labelKey),
         testId: 'dispute-back',
       }}
       tools={

@@ -4,7 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { evidenceFileUrl } from '../../api';
 import { AmountText, RecordTitle } from '../../components/RecordDetail';
-import { formatBytes, formatFen, formatTime } from '../../format';
+import { formatBytes, formatDeadline, formatFen, formatTime } from '../../format';
 import { useLang } from '../../i18n';
 import type {
   Dispute,
@@ -180,7 +180,7 @@ export function DisputeDeadlines({ d }: { d: Dispute }) {
                   {t(`disputes.deadlines.${r.kind}`)}
                 </Typography.Text>
                 <span data-testid="deadline-time">
-                  {r.at ? formatTime(r.at, lang, true) : t('disputes.deadlines.notYet')}
+                  {r.at ? formatDeadline(r.at, lang, true) : t('disputes.deadlines.notYet')}
                 </span>
               </Flex>
               {active && r.at && (

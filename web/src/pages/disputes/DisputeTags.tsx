@@ -1,6 +1,6 @@
 import { Space, Tag, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
-import { formatTime } from '../../format';
+import { formatDeadline } from '../../format';
 import { useLang } from '../../i18n';
 import type { DisputeOutcome, DisputeState, DisputeSummary, FindingFavours } from '../../types';
 import { DeadlineCountdown } from '../aftersales/RefundTags';
@@ -54,7 +54,7 @@ export function DisputeDeadline({ d }: { d: DisputeSummary }) {
       <Typography.Text type="secondary" style={{ fontSize: 12 }}>
         {t(`disputes.deadlines.${running.kind}`)}
       </Typography.Text>
-      <span>{formatTime(running.at, lang, true)}</span>
+      <span>{formatDeadline(running.at, lang, true)}</span>
       <DeadlineCountdown to={running.at} />
     </Space>
   );
