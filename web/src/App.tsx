@@ -45,6 +45,7 @@ const LookupPage = lazy(() => import('./pages/channels/LookupPage'));
 const KeyLinkPage = lazy(() => import('./pages/channels/KeyLinkPage'));
 const SandboxShopPage = lazy(() => import('./pages/channels/SandboxShopPage'));
 const MerchantSanctionsPage = lazy(() => import('./pages/admin/MerchantSanctionsPage'));
+const ConsoleHome = lazy(() => import('./pages/admin/ConsoleHome'));
 
 export function App() {
   const lang = useLang();
@@ -98,6 +99,7 @@ export function App() {
                 <Route path="/merchant/record" element={<MyRecordPage />} />
                 <Route path="/merchants/:id" element={<StorefrontPage />} />
                 <Route path="/admin/merchants" element={<MerchantSanctionsPage />} />
+                <Route path="/admin" element={<ConsoleHome />} />
                 <Route path="*" element={<NotFoundPage />} />
               </Routes>
             </Suspense>

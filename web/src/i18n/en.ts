@@ -1,6 +1,7 @@
 import adminEn from './en.admin';
 import aftersalesEn from './en.aftersales';
 import channelsEn from './en.channels';
+import consoleEn from './en.console';
 import conversationsEn from './en.conversations';
 import disputesEn from './en.disputes';
 import financeEn from './en.finance';
@@ -205,6 +206,7 @@ const en: Messages = {
   ...financeEn,
   ...disputesEn,
   ...channelsEn,
+  ...consoleEn,
 };
 
 export default en;
