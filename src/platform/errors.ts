@@ -409,6 +409,12 @@ const catalog = {
     zh: '原支付未成功，不能退款',
     en: 'The payment did not succeed; nothing to refund',
   },
+  // platform rules
+  'rules.version_conflict': {
+    status: 409,
+    zh: '平台规则已被其他管理员修改（当前为第 {current} 版，您编辑的是第 {expected} 版）；请重新加载后再保存',
+    en: 'Another admin changed the platform rules meanwhile (now version {current}; you edited version {expected}); reload and save again',
+  },
   // clock and calendar
   'clock.test_clock_disabled': {
     status: 403,

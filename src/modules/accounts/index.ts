@@ -5,7 +5,12 @@ export type { Action } from './authz.js';
 export { registerAuth } from './http.js';
 export { hashPassword, verifyPassword } from './passwords.js';
 export { accountRoutes } from './routes.js';
-export { createIntegrationToken, revokeApiToken } from './tokens.js';
+export {
+  createIntegrationToken,
+  integrationTokenViewSchema,
+  listIntegrationTokens,
+  revokeApiToken,
+} from './tokens.js';
 export {
   findUserByUsername,
   insertUser,

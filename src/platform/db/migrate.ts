@@ -9,6 +9,7 @@ import * as m0006 from './migrations/0006_disputes.js';
 import * as m0007 from './migrations/0007_merchant_money.js';
 import * as m0008 from './migrations/0008_channels.js';
 import * as m0009 from './migrations/0009_sandbox_channels.js';
+import * as m0011 from './migrations/0011_rules_version.js';
 
 // Migrations are imported statically: FileMigrationProvider cannot load .ts files under vitest.
 const migrations: Record<string, Migration> = {
@@ -21,6 +22,7 @@ const migrations: Record<string, Migration> = {
   '0007_merchant_money': m0007,
   '0008_channels': m0008,
   '0009_sandbox_channels': m0009,
+  '0011_rules_version': m0011,
 };
 
 export async function migrateToLatest<T>(db: Kysely<T>): Promise<string[]> {

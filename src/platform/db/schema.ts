@@ -153,6 +153,8 @@ export interface SettingsTable {
   key: string;
   value: JsonText;
   updated_at: Timestamp;
+  /** Bumped on every write (optimistic concurrency of the platform rules); 0011. */
+  version: ColumnType<number, number | undefined, number>;
 }
 
 export interface CalendarDaysTable {
@@ -772,7 +774,8 @@ export interface BankNoticeLogTable {
 }
 
 export type ChannelKindColumn = 'TAOBAO' | 'PDD' | 'XIANYU';
-export type ChannelRefundStatusColumn = 'REQUESTED' | 'REFUSED' | 'INTERVENING' | 'AGREED' | 'SUCCESS' | 'CLOSED';
+export type ChannelRefundStatusColumn =
+  'REQUESTED' | 'REFUSED' | 'INTERVENING' | 'AGREED' | 'SUCCESS' | 'CLOSED';
 
 export interface ChannelShopsTable {
   id: string;
