@@ -46,6 +46,14 @@ const KeyLinkPage = lazy(() => import('./pages/channels/KeyLinkPage'));
 const SandboxShopPage = lazy(() => import('./pages/channels/SandboxShopPage'));
 const MerchantSanctionsPage = lazy(() => import('./pages/admin/MerchantSanctionsPage'));
 const ConsoleHome = lazy(() => import('./pages/admin/ConsoleHome'));
+const RulesPage = lazy(() => import('./pages/admin/RulesPage'));
+const CalendarPage = lazy(() => import('./pages/admin/CalendarPage'));
+const ClockPage = lazy(() => import('./pages/admin/ClockPage'));
+const LevelsPage = lazy(() => import('./pages/admin/LevelsPage'));
+const CommissionsPage = lazy(() => import('./pages/admin/CommissionsPage'));
+const TokensPage = lazy(() => import('./pages/admin/TokensPage'));
+const MerchantHome = lazy(() => import('./pages/merchant/MerchantHome'));
+const MerchantTokensPage = lazy(() => import('./pages/merchant/MerchantTokensPage'));
 
 export function App() {
   const lang = useLang();
@@ -100,6 +108,14 @@ export function App() {
                 <Route path="/merchants/:id" element={<StorefrontPage />} />
                 <Route path="/admin/merchants" element={<MerchantSanctionsPage />} />
                 <Route path="/admin" element={<ConsoleHome />} />
+                <Route path="/admin/rules" element={<RulesPage />} />
+                <Route path="/admin/calendar" element={<CalendarPage />} />
+                <Route path="/admin/clock" element={<ClockPage />} />
+                <Route path="/admin/levels" element={<LevelsPage />} />
+                <Route path="/admin/commissions" element={<CommissionsPage />} />
+                <Route path="/admin/tokens" element={<TokensPage />} />
+                <Route path="/merchant/home" element={<MerchantHome />} />
+                <Route path="/merchant/tokens" element={<MerchantTokensPage />} />
                 <Route path="*" element={<NotFoundPage />} />
               </Routes>
             </Suspense>
