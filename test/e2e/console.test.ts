@@ -116,7 +116,9 @@ describe.skipIf(!haveChromium)('operator console at 1280 px', () => {
         2 * 3_600_000 - 1000,
       );
       // no sideways scrolling at desktop width
-      expect(await page.evaluate<boolean>('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
+      expect(await page.evaluate<boolean>('document.documentElement.scrollWidth <= window.innerWidth')).toBe(
+        true,
+      );
     } finally {
       await context.close();
     }
@@ -133,7 +135,7 @@ describe.skipIf(!haveChromium)('operator console at 1280 px', () => {
       .where('refund_requests.reviewer', '=', 'MERCHANT')
       .execute();
     expect(pending.length).toBeGreaterThan(0);
-    const username = pending[0]!.username;
+    const username = pending[0].username;
     const context = await e2e.browser.newContext({ locale: 'zh-CN', viewport: DESKTOP });
     context.setDefaultTimeout(15_000);
     try {
@@ -144,7 +146,9 @@ describe.skipIf(!haveChromium)('operator console at 1280 px', () => {
       const links = reviews.locator('a[data-testid^="home-review-"]');
       await links.first().waitFor();
       const mine = pending.filter((p) => p.username === username).map((p) => `home-review-${p.id}`);
-      const shown = await links.evaluateAll((as) => as.map((a) => a.getAttribute('data-testid') ?? ''));
+      const shown: string[] = [];
+      for (let k = 0; k < (await links.count()); k++)
+        shown.push((await links.nth(k).getAttribute('data-testid')) ?? '');
       expect(shown.length).toBe(Math.min(mine.length, 10));
       for (const id of shown) expect(mine).toContain(id);
       expect(await reviews.textContent()).toContain('截止');
