@@ -13,6 +13,39 @@ export async function loadCalendar(db: Db): Promise<WorkingDayCalendar> {
   return new WorkingDayCalendar(rows);
 }
 
+export interface ImportedYear {
+  year: number;
+  source: string;
+  holidays: number;
+  workdays: number;
+  importedAt: string;
+  importedBy: string | null;
+}
+
+/** The years an admin imported, with the notice they came from and how many days each marks. */
+export async function importedYears(db: Db): Promise<ImportedYear[]> {
+  const rows = await db
+    .selectFrom('calendar_days')
+    .select(['year', 'kind', 'source', 'imported_at', 'imported_by'])
+    .orderBy('year')
+    .execute();
+  const years = new Map<number, ImportedYear>();
+  for (const r of rows) {
+    const y = years.get(r.year) ?? {
+      year: r.year,
+      source: r.source,
+      holidays: 0,
+      workdays: 0,
+      importedAt: r.imported_at,
+      importedBy: r.imported_by,
+    };
+    if (r.kind === 'HOLIDAY') y.holidays++;
+    else y.workdays++;
+    years.set(r.year, y);
+  }
+  return [...years.values()];
+}
+
 export interface ImportResult {
   year: number;
   holidays: number;

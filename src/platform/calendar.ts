@@ -107,7 +107,23 @@ const BUNDLED_RANGE = ((): { from: number; to: number } => {
   return { from: Math.min(...full), to: Math.max(...full) };
 })();
 
-function beyondKnownData(year: number): CalendarWarning {
+/** Per year of the bundled data's full range: how many holiday dates and 调休 make-up workdays it lists. */
+export function bundledYears(): { year: number; holidays: number; workdays: number }[] {
+  const years = new Map<number, { year: number; holidays: number; workdays: number }>();
+  for (let y = BUNDLED_RANGE.from; y <= BUNDLED_RANGE.to; y++)
+    years.set(y, { year: y, holidays: 0, workdays: 0 });
+  for (const date of BUNDLED_HOLIDAYS.keys()) {
+    const entry = years.get(Number(date.slice(0, 4)));
+    if (entry && !BUNDLED_WORKDAYS.has(date)) entry.holidays++;
+  }
+  for (const date of BUNDLED_WORKDAYS.keys()) {
+    const entry = years.get(Number(date.slice(0, 4)));
+    if (entry) entry.workdays++;
+  }
+  return [...years.values()];
+}
+
+export function beyondKnownData(year: number): CalendarWarning {
   return {
     code: 'calendar.beyond_known_data',
     year,

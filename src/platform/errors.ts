@@ -480,6 +480,12 @@ const catalog = {
     zh: '分页游标无效，请从第一页重新查询',
     en: 'Invalid page cursor; search again from the first page',
   },
+  // platform rules
+  'rules.version_conflict': {
+    status: 409,
+    zh: '平台规则已被其他管理员修改（当前为第 {current} 版，您编辑的是第 {expected} 版）；请重新加载后再保存',
+    en: 'Another admin changed the platform rules meanwhile (now version {current}; you edited version {expected}); reload and save again',
+  },
   // clock and calendar
   'clock.test_clock_disabled': {
     status: 403,

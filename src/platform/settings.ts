@@ -10,8 +10,49 @@ export async function putSetting(db: Db, key: string, value: unknown, at: Date):
   await db
     .insertInto('settings')
     .values({ key, value: toJson(value), updated_at: now(at) })
-    .onConflict((oc) => oc.column('key').doUpdateSet({ value: toJson(value), updated_at: now(at) }))
+    .onConflict((oc) =>
+      oc.column('key').doUpdateSet((eb) => ({
+        value: toJson(value),
+        updated_at: now(at),
+        version: eb('settings.version', '+', 1),
+      })),
+    )
     .execute();
+}
+
+/** A setting's version: 0 while it was never written (its defaults apply). */
+export async function settingVersion(db: Db, key: string): Promise<number> {
+  const row = await db.selectFrom('settings').select('version').where('key', '=', key).executeTakeFirst();
+  return row ? Number(row.version) : 0;
+}
+
+/**
+ * Writes a setting only if it is still at `expected` (compare-and-set), bumping its version; false
+ * when someone else wrote it meanwhile. On PostgreSQL a concurrent writer of the same row waits for
+ * the first to commit, then finds the version moved on and writes nothing.
+ */
+export async function putSettingIfVersion(
+  db: Db,
+  key: string,
+  value: unknown,
+  at: Date,
+  expected: number,
+): Promise<boolean> {
+  if (expected === 0) {
+    const r = await db
+      .insertInto('settings')
+      .values({ key, value: toJson(value), updated_at: now(at), version: 1 })
+      .onConflict((oc) => oc.column('key').doNothing())
+      .executeTakeFirst();
+    return Number(r.numInsertedOrUpdatedRows ?? 0n) === 1;
+  }
+  const r = await db
+    .updateTable('settings')
+    .set((eb) => ({ value: toJson(value), updated_at: now(at), version: eb('version', '+', 1) }))
+    .where('key', '=', key)
+    .where('version', '=', expected)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
 }
 
 /** Platform-wide rules an admin configures (spec §3, §6). */

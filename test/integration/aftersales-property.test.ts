@@ -13,6 +13,7 @@ import { verifyAuditChain } from '../../src/platform/audit.js';
 import { verifyLedger } from '../../src/modules/payments/ledger.js';
 import { harness, PASSWORD, type Client, type Harness } from '../helpers/app.js';
 import { buy, fund, idem, stocked, walletBalance, type Stocked } from '../helpers/orders.js';
+import { patchRules } from '../helpers/rules.js';
 
 let h: Harness;
 let p: Stocked;
@@ -56,7 +57,7 @@ beforeAll(async () => {
   // Sessions last 90 days; the runs together move the clock about 60 (at most 48 h per jump).
   // Large refunds (≥ ¥40) need the reviewer's second confirmation.
   const admin = await h.loggedIn({ role: 'admin' });
-  expect((await admin.patch('/api/admin/rules', { largeRefundFen: 4000 })).status).toBe(200);
+  expect((await patchRules(admin, { largeRefundFen: 4000 })).status).toBe(200);
 });
 afterAll(() => h.close());
 

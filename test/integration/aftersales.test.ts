@@ -17,6 +17,7 @@ import { cardLines, importLines } from '../helpers/inventory.js';
 import { unitOfWork } from '../../src/platform/unit-of-work.js';
 import { refs, upload } from '../helpers/evidence.js';
 import { merchantOf as shopLogin } from '../helpers/disputes.js';
+import { patchRules } from '../helpers/rules.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -454,7 +455,7 @@ describe('merchant review', () => {
 
   it('a large refund needs the reviewer’s second confirmation', async () => {
     const admin = await h.loggedIn({ role: 'admin' });
-    expect((await admin.patch('/api/admin/rules', { largeRefundFen: 100 })).status).toBe(200);
+    expect((await patchRules(admin, { largeRefundFen: 100 })).status).toBe(200);
     try {
       const { r, m } = await pending();
       const first = await m.post(`/api/refunds/${r.id}/decision`, { action: 'APPROVE', version: r.version });
@@ -467,7 +468,7 @@ describe('merchant review', () => {
       });
       expect(second.body.state).toBe('REFUNDED');
     } finally {
-      await admin.patch('/api/admin/rules', { largeRefundFen: 50_000 });
+      await patchRules(admin, { largeRefundFen: 50_000 });
     }
   });
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAuditChain } from '../../src/platform/audit.js';
 import { harness, type Client, type Harness } from '../helpers/app.js';
 import { productInput } from '../helpers/factories.js';
+import { patchRules } from '../helpers/rules.js';
 
 let h: Harness;
 let merchant: Client & { merchantId: string | null };
@@ -203,9 +204,9 @@ describe('refund policies are versioned and immutable', () => {
     expect(res.body).toMatchObject({ code: 'catalog.policy_window_out_of_bounds', field: 'windowHours' });
     expect((res.body as { messages: { 'zh-CN': string } }).messages['zh-CN']).toContain('24 到 72');
     const admin = await h.loggedIn({ role: 'admin' });
-    expect((await admin.patch('/api/admin/rules', { policyWindowMaxHours: 120 })).status).toBe(200);
+    expect((await patchRules(admin, { policyWindowMaxHours: 120 })).status).toBe(200);
     expect((await merchant.post('/api/merchant/products', productInput({ policy }))).status).toBe(201);
-    await admin.patch('/api/admin/rules', { policyWindowMaxHours: 72 });
+    await patchRules(admin, { policyWindowMaxHours: 72 });
   });
 });
 
@@ -302,7 +303,7 @@ describe('what buyers were shown stays what they are shown', () => {
   it('a policy version keeps its stored text and hash after the platform rules change', async () => {
     const p = await onSale();
     const admin = await h.loggedIn({ role: 'admin' });
-    expect((await admin.patch('/api/admin/rules', { qualityClaimDays: 15 })).status).toBe(200);
+    expect((await patchRules(admin, { qualityClaimDays: 15 })).status).toBe(200);
     const again = (await h.client().get<Product>(`/api/products/${p.id}`)).body;
     expect(again.policy.textHash).toBe(p.policy.textHash);
     expect(again.policy.rendered.zh.text).toBe(p.policy.rendered.zh.text);
@@ -313,7 +314,7 @@ describe('what buyers were shown stays what they are shown', () => {
       ...productInput().policy,
     });
     expect(next.body.policy.rendered.zh.text).toContain('15 天内');
-    await admin.patch('/api/admin/rules', { qualityClaimDays: 7 });
+    await patchRules(admin, { qualityClaimDays: 7 });
   });
 });
 

@@ -93,6 +93,14 @@ const APP_THEME = {
   },
   components: { Tag: TAG_TEXT },
 };
+const RulesPage = lazy(() => import('./pages/admin/RulesPage'));
+const CalendarPage = lazy(() => import('./pages/admin/CalendarPage'));
+const ClockPage = lazy(() => import('./pages/admin/ClockPage'));
+const LevelsPage = lazy(() => import('./pages/admin/LevelsPage'));
+const CommissionsPage = lazy(() => import('./pages/admin/CommissionsPage'));
+const TokensPage = lazy(() => import('./pages/admin/TokensPage'));
+const MerchantHome = lazy(() => import('./pages/merchant/MerchantHome'));
+const MerchantTokensPage = lazy(() => import('./pages/merchant/MerchantTokensPage'));
 
 export function App() {
   const lang = useLang();
@@ -155,6 +163,14 @@ export function App() {
                 <Route path="/admin/users" element={<UsersPage />} />
                 <Route path="/admin/audit" element={<AuditPage />} />
                 <Route path="/admin/dashboard" element={<DashboardPage />} />
+                <Route path="/admin/rules" element={<RulesPage />} />
+                <Route path="/admin/calendar" element={<CalendarPage />} />
+                <Route path="/admin/clock" element={<ClockPage />} />
+                <Route path="/admin/levels" element={<LevelsPage />} />
+                <Route path="/admin/commissions" element={<CommissionsPage />} />
+                <Route path="/admin/tokens" element={<TokensPage />} />
+                <Route path="/merchant/home" element={<MerchantHome />} />
+                <Route path="/merchant/tokens" element={<MerchantTokensPage />} />
                 <Route path="*" element={<NotFoundPage />} />
               </Routes>
             </Suspense>

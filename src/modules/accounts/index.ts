@@ -12,7 +12,12 @@ export type { Action } from './authz.js';
 export { registerAuth } from './http.js';
 export { checkPassword, hashPassword, passwordProblem, verifyPassword } from './passwords.js';
 export { accountRoutes } from './routes.js';
-export { createIntegrationToken, revokeApiToken } from './tokens.js';
+export {
+  createIntegrationToken,
+  integrationTokenViewSchema,
+  listIntegrationTokens,
+  revokeApiToken,
+} from './tokens.js';
 export {
   findUserByUsername,
   emailKey,

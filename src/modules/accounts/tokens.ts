@@ -189,6 +189,37 @@ export async function listMerchantTokens(ctx: Pick<DataContext, 'db'>, actor: Ac
   }));
 }
 
+export const integrationTokenViewSchema = tokenViewSchema.extend({
+  /** The shop an integration token is bound to, if any. */
+  merchantId: z.string().nullable(),
+});
+export type IntegrationTokenView = z.infer<typeof integrationTokenViewSchema>;
+
+/** The integration tokens admins issued (issuers, channel connectors); hashes only, newest first. */
+export async function listIntegrationTokens(
+  ctx: Pick<DataContext, 'db'>,
+  actor: Actor,
+): Promise<IntegrationTokenView[]> {
+  if (actor.kind !== 'user' || actor.role !== 'admin') fail('auth.forbidden');
+  const rows = await ctx.db
+    .selectFrom('api_tokens')
+    .selectAll()
+    .where('scope', 'in', ['issuer', 'channel'])
+    .orderBy('created_at', 'desc')
+    .limit(500)
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    prefix: r.prefix,
+    scope: r.scope,
+    createdAt: r.created_at,
+    lastUsedAt: r.last_used_at,
+    revokedAt: r.revoked_at,
+    merchantId: r.merchant_id,
+  }));
+}
+
 /** Revokes a token its owner (or an admin) names; anyone else gets the token's 404. */
 export async function revokeToken(ctx: DataContext, actor: Actor, id: string): Promise<void> {
   const row = await ctx.db

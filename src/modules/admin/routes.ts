@@ -8,6 +8,8 @@ import {
   adminUserViewSchema,
   checkPassword,
   createIntegrationToken,
+  integrationTokenViewSchema,
+  listIntegrationTokens,
   passwordSchema,
   searchUsers,
   setUserStatus,
@@ -20,13 +22,15 @@ import {
 import { createAccountAsAdmin } from '../catalog/index.js';
 import {
   advanceClock,
+  calendarYears,
+  calendarYearsSchema,
   changeRules,
   clockSchema,
   clockView,
   importHolidays,
   readRules,
   rulesPatchSchema,
-  rulesSchema,
+  rulesViewSchema,
   verifyAudit,
   workingDayDeadline,
 } from './operations.js';
@@ -49,7 +53,7 @@ export function adminRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         schema: {
           tags: ['admin'],
           summary: 'Platform rules',
-          response: { 200: rulesSchema, ...problems(401, 403) },
+          response: { 200: rulesViewSchema, ...problems(401, 403) },
         },
         config: { auth: { users: ['admin', 'support'] } },
       },
@@ -62,9 +66,9 @@ export function adminRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         schema: {
           tags: ['admin'],
           summary:
-            'Change platform rules (policy window bounds, quality-claim period, after-sales deadlines and thresholds)',
+            'Change platform rules (policy window bounds, quality-claim period, after-sales deadlines and thresholds) against the version read; 409 rules.version_conflict when another admin changed them meanwhile',
           body: rulesPatchSchema,
-          response: { 200: rulesSchema, ...problems(400, 401, 403) },
+          response: { 200: rulesViewSchema, ...problems(400, 401, 403, 409) },
         },
         config: { auth: ADMIN },
       },
@@ -121,6 +125,20 @@ export function adminRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         config: { auth: ADMIN },
       },
       async (req) => importHolidays(ctx, userOf(req), req.body),
+    );
+
+    app.get(
+      '/admin/calendar/years',
+      {
+        schema: {
+          tags: ['admin'],
+          summary:
+            'Loaded holiday years (bundled data and admin imports) with their holiday and 调休 workday counts, and a warning when this year or the next is not loaded',
+          response: { 200: calendarYearsSchema, ...problems(401, 403) },
+        },
+        config: { auth: { users: ['admin', 'support'] } },
+      },
+      async (req) => calendarYears(ctx, userOf(req)),
     );
 
     app.get(
@@ -270,6 +288,19 @@ export function adminRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         const { user, merchantId } = await createAccountAsAdmin(ctx, userOf(req), req.body);
         return reply.code(201).send(toUserView(user, merchantId));
       },
+    );
+
+    app.get(
+      '/admin/tokens',
+      {
+        schema: {
+          tags: ['admin'],
+          summary: 'The integration tokens admins issued (issuers, channel connectors); never their secrets',
+          response: { 200: z.object({ items: z.array(integrationTokenViewSchema) }), ...problems(401, 403) },
+        },
+        config: { auth: ADMIN },
+      },
+      async (req) => ({ items: await listIntegrationTokens(ctx, userOf(req)) }),
     );
 
     app.post(

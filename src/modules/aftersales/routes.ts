@@ -15,6 +15,7 @@ import { evidenceFile, uploadEvidence } from './files.js';
 import { applyForRefund } from './apply.js';
 import { applySchema, precheck, precheckSchema, refundDraft, type AfterSalesContext } from './requests.js';
 import { buyerActionSchema } from './buyer-actions.js';
+import { merchantHome, merchantHomeSchema } from './merchant-home.js';
 import { actOnRequest, decide, decisionSchema, REJECT_CODES } from './review.js';
 import {
   listRequests,
@@ -66,6 +67,20 @@ const uploadedSchema = z.object({
 
 export function aftersalesRoutes(ctx: Ctx): FastifyPluginAsyncZod {
   return async (app) => {
+    app.get(
+      '/merchant/home',
+      {
+        schema: {
+          tags: ['merchant'],
+          summary:
+            "The merchant's home page: today's sales (Asia/Shanghai day; channel orders apart), refund requests waiting for review (soonest deadline first) and products low on stock",
+          response: { 200: merchantHomeSchema, ...problems(401, 403) },
+        },
+        config: { auth: { users: ['merchant'] } },
+      },
+      async (req) => merchantHome(ctx, userOf(req)),
+    );
+
     app.get(
       '/refunds/vocabulary',
       {

@@ -433,3 +433,37 @@ export async function supportAlerts(ctx: { db: Db }, actor: Actor) {
     };
   });
 }
+
+/**
+ * Requests waiting for one shop's review (待审核), soonest deadline first (those without one last),
+ * at most `limit`, with how many there are in all — for the merchant's home page.
+ */
+export async function pendingReviews(
+  db: Db,
+  merchantId: string,
+  limit: number,
+): Promise<{ total: number; items: RequestSummary[] }> {
+  const rows = await db
+    .selectFrom('refund_requests')
+    .innerJoin('orders', 'orders.id', 'refund_requests.order_id')
+    .selectAll('refund_requests')
+    .select(['orders.order_no', 'orders.product_name'])
+    .select((eb) =>
+      eb
+        .selectFrom('refund_request_units')
+        .select((e2) => e2.fn.countAll<number>().as('n'))
+        .whereRef('refund_request_units.request_id', '=', 'refund_requests.id')
+        .as('unit_count'),
+    )
+    .where('refund_requests.merchant_id', '=', merchantId)
+    .where('refund_requests.state', '=', 'PENDING_REVIEW')
+    .where('refund_requests.reviewer', '=', 'MERCHANT')
+    .execute();
+  const due = (r: { review_due_at: string | null }) =>
+    r.review_due_at === null ? Number.POSITIVE_INFINITY : Date.parse(r.review_due_at);
+  rows.sort((a, b) => due(a) - due(b) || a.id.localeCompare(b.id));
+  return {
+    total: rows.length,
+    items: rows.slice(0, limit).map((r) => summary(r, r, Number(r.unit_count ?? 0))),
+  };
+}

@@ -1,4 +1,5 @@
 import type { Actor } from '../../platform/actor.js';
+import { z } from 'zod';
 import type { DataContext } from '../../platform/context.js';
 import { now } from '../../platform/db/dialect.js';
 import type { MemberLevel, Role, Row } from '../../platform/db/schema.js';
@@ -77,6 +78,28 @@ export async function createAccount(
     });
     return { user, merchantId };
   });
+}
+
+export const commissionRowSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  status: z.enum(['ACTIVE', 'SUSPENDED']),
+  commissionBp: z.number().int(),
+});
+
+/** Every shop with its commission rate (admins; support reads), by name. */
+export async function listCommissions(
+  ctx: Pick<DataContext, 'db'>,
+  actor: Actor,
+): Promise<z.infer<typeof commissionRowSchema>[]> {
+  if (actor.kind !== 'user' || !(actor.role === 'admin' || actor.role === 'support')) fail('auth.forbidden');
+  const rows = await ctx.db
+    .selectFrom('merchants')
+    .select(['id', 'name', 'status', 'commission_bp'])
+    .orderBy('name')
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => ({ id: r.id, name: r.name, status: r.status, commissionBp: r.commission_bp }));
 }
 
 /** An admin sets a shop's commission rate on settlement, in basis points (100 = 1%). */

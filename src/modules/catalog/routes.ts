@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../platform/context.js';
 import { idParams, problems } from '../../platform/http/schemas.js';
 import { actorOf, userOf } from '../../platform/http/auth.js';
-import { setCommission } from './merchants.js';
+import { commissionRowSchema, listCommissions, setCommission } from './merchants.js';
 import {
   changeStatus,
   createProduct,
@@ -214,6 +214,19 @@ export function catalogRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         },
       },
       async (req) => updateMerchant(ctx, actorOf(req), req.body),
+    );
+
+    app.get(
+      '/admin/commissions',
+      {
+        schema: {
+          tags: ['admin'],
+          summary: 'Every merchant with its commission rate on settlement (basis points, 100 = 1%)',
+          response: { 200: z.object({ items: z.array(commissionRowSchema) }), ...problems(401, 403) },
+        },
+        config: { auth: { users: ['admin', 'support'] } },
+      },
+      async (req) => ({ items: await listCommissions(ctx, userOf(req)) }),
     );
 
     app.put(

@@ -12,7 +12,7 @@ export { interruptStaleBatches, runImport, startBatch, sweepUploads } from './im
 export type { InventoryContext } from './import.js';
 export { keyStateSchema } from './lifecycle.js';
 export { rewrapAll } from './master-key.js';
-export { batchView } from './queries.js';
+export { batchView, DEFAULT_LOW_STOCK, lowStockOf, lowStockSchema } from './queries.js';
 export { inventoryRoutes } from './routes.js';
 export { revealUnit, type RequestInfo, type Revealed } from './reveal.js';
 export { revealOrderUnits, type BulkRevealed } from './bulk-reveal.js';

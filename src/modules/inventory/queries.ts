@@ -439,3 +439,50 @@ export async function myUnits(ctx: DataContext, actor: Actor) {
     },
   }));
 }
+
+/** Below this many available keys a product with no threshold of its own counts as low on stock. */
+export const DEFAULT_LOW_STOCK = 10;
+
+export const lowStockSchema = z.object({
+  productId: z.string(),
+  name: z.string(),
+  status: z.enum(['DRAFT', 'ON_SALE', 'OFF_SALE']),
+  available: z.number().int(),
+  /** The product's own threshold, or null when the default (fewer than 10) applies. */
+  lowStockThreshold: z.number().int().nullable(),
+});
+
+/**
+ * A shop's products on sale that are running out: at or below their own low-stock threshold, or
+ * with fewer than DEFAULT_LOW_STOCK available keys when they set none; fewest first.
+ */
+export async function lowStockOf(
+  ctx: DataContext,
+  merchantId: string,
+): Promise<z.infer<typeof lowStockSchema>[]> {
+  const products = await ctx.db
+    .selectFrom('products')
+    .select(['id', 'name', 'status'])
+    .where('merchant_id', '=', merchantId)
+    .where('status', '=', 'ON_SALE')
+    .execute();
+  const stock = new Map((await stockOf(ctx, merchantId)).map((s) => [s.productId, s]));
+  return products
+    .flatMap((p) => {
+      const s = stock.get(p.id);
+      if (!s) return [];
+      const low = s.lowStockThreshold === null ? s.available < DEFAULT_LOW_STOCK : s.lowStock;
+      return low
+        ? [
+            {
+              productId: p.id,
+              name: p.name,
+              status: p.status,
+              available: s.available,
+              lowStockThreshold: s.lowStockThreshold,
+            },
+          ]
+        : [];
+    })
+    .sort((a, b) => a.available - b.available || a.name.localeCompare(b.name));
+}

@@ -9,3 +9,4 @@ export { markOrderRefunded } from './lifecycle.js';
 export { orderRoutes } from './routes.js';
 export { canSee, ownOrder } from './views.js';
 export { placeChannelOrder, type ChannelOrderInput } from './channel.js';
+export { salesFiguresSchema, shopSales, type SalesFigures } from './sales.js';

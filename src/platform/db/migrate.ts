@@ -10,6 +10,7 @@ import * as m0007 from './migrations/0007_merchant_money.js';
 import * as m0008 from './migrations/0008_channels.js';
 import * as m0009 from './migrations/0009_sandbox_channels.js';
 import * as m0010 from './migrations/0010_account_contact.js';
+import * as m0011 from './migrations/0011_rules_version.js';
 import * as m0012 from './migrations/0012_user_status.js';
 import * as m0013 from './migrations/0013_reveal_budget.js';
 
@@ -25,6 +26,7 @@ const migrations: Record<string, Migration> = {
   '0008_channels': m0008,
   '0009_sandbox_channels': m0009,
   '0010_account_contact': m0010,
+  '0011_rules_version': m0011,
   '0012_user_status': m0012,
   '0013_reveal_budget': m0013,
 };

@@ -183,6 +183,8 @@ export interface SettingsTable {
   key: string;
   value: JsonText;
   updated_at: Timestamp;
+  /** Bumped on every write (optimistic concurrency of the platform rules); 0011. */
+  version: ColumnType<number, number | undefined, number>;
 }
 
 export interface CalendarDaysTable {

@@ -1685,6 +1685,71 @@ export interface paths {
     };
     trace?: never;
   };
+  '/api/admin/commissions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Every merchant with its commission rate on settlement (basis points, 100 = 1%)
+     * @description Who: logged-in admin, support.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                id: string;
+                name: string;
+                /** @enum {string} */
+                status: 'ACTIVE' | 'SUSPENDED';
+                commissionBp: number;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/admin/merchants/{id}/commission': {
     parameters: {
       query?: never;
@@ -1816,6 +1881,8 @@ export interface paths {
               arbitrationWorkingDays: number;
               revealBudgetKeys: number;
               revealBudgetWindowMinutes: number;
+              /** @description Pass it back as expectedVersion when changing the rules */
+              version: number;
             };
           };
         };
@@ -1845,7 +1912,7 @@ export interface paths {
     options?: never;
     head?: never;
     /**
-     * Change platform rules (policy window bounds, quality-claim period, after-sales deadlines and thresholds)
+     * Change platform rules (policy window bounds, quality-claim period, after-sales deadlines and thresholds) against the version read; 409 rules.version_conflict when another admin changed them meanwhile
      * @description Who: logged-in admin.
      */
     patch: {
@@ -1858,6 +1925,8 @@ export interface paths {
       requestBody: {
         content: {
           'application/json': {
+            /** @description The version read with GET; a change made since then is refused (409) */
+            expectedVersion: number;
             policyWindowMinHours?: number;
             policyWindowMaxHours?: number;
             qualityClaimDays?: number;
@@ -1905,6 +1974,8 @@ export interface paths {
               arbitrationWorkingDays: number;
               revealBudgetKeys: number;
               revealBudgetWindowMinutes: number;
+              /** @description Pass it back as expectedVersion when changing the rules */
+              version: number;
             };
           };
         };
@@ -1928,6 +1999,15 @@ export interface paths {
         };
         /** @description Default Response */
         403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        409: {
           headers: {
             [name: string]: unknown;
           };
@@ -2146,6 +2226,86 @@ export interface paths {
         };
       };
     };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/admin/calendar/years': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Loaded holiday years (bundled data and admin imports) with their holiday and 调休 workday counts, and a warning when this year or the next is not loaded
+     * @description Who: logged-in admin, support.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              currentYear: number;
+              bundledFrom: number;
+              bundledTo: number;
+              items: {
+                year: number;
+                /** @enum {string} */
+                source: 'bundled' | 'imported';
+                notice: string | null;
+                holidays: number;
+                workdays: number;
+                importedAt: string | null;
+                importedBy: string | null;
+              }[];
+              warnings: {
+                /** @enum {string} */
+                code: 'calendar.beyond_known_data';
+                year: number;
+                messages: {
+                  'zh-CN': string;
+                  en: string;
+                };
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -2847,7 +3007,60 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    get?: never;
+    /**
+     * The integration tokens admins issued (issuers, channel connectors); never their secrets
+     * @description Who: logged-in admin.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                id: string;
+                name: string;
+                prefix: string;
+                /** @enum {string} */
+                scope: 'merchant' | 'issuer' | 'channel';
+                createdAt: string;
+                lastUsedAt: string | null;
+                revokedAt: string | null;
+                merchantId: string | null;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
     put?: never;
     /**
      * Create an API token for an issuer or a channel connector (shown once)
@@ -6130,6 +6343,63 @@ export interface paths {
           };
           content: {
             'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/merchant/home': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The merchant's home page: today's sales (Asia/Shanghai day; channel orders apart), refund requests waiting for review (soonest deadline first) and products low on stock
+     * @description Who: logged-in merchant.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['MerchantHome'];
           };
         };
         /** @description Default Response */
@@ -12616,6 +12886,7 @@ export interface components {
       | 'admin.last_admin'
       | 'admin.channel_buyer'
       | 'admin.audit_cursor_invalid'
+      | 'rules.version_conflict'
       | 'clock.test_clock_disabled'
       | 'calendar.import_invalid'
       | 'evidence.empty'
@@ -13111,6 +13382,75 @@ export interface components {
         actor: string;
       }[];
     };
+    MerchantHomeInput: {
+      day: string;
+      dayStart: string;
+      dayEnd: string;
+      sales: {
+        direct: {
+          orders: number;
+          units: number;
+          amountFen: number;
+        };
+        channel: {
+          orders: number;
+          units: number;
+          amountFen: number;
+        };
+      };
+      pendingReviews: {
+        total: number;
+        items: {
+          id: string;
+          requestNo: string;
+          orderId: string;
+          orderNo: string;
+          productName: string | null;
+          /** @enum {string} */
+          scope: 'FULL' | 'PARTIAL';
+          reason: string;
+          reasonText: {
+            zh: string;
+            en: string;
+          };
+          amountFen: number;
+          /** @enum {string} */
+          state:
+            | 'PENDING_REVIEW'
+            | 'SUPPORT_REVIEW'
+            | 'AWAITING_BUYER'
+            | 'APPROVED'
+            | 'REFUNDING'
+            | 'REFUNDED'
+            | 'REFUND_ABNORMAL'
+            | 'REJECTED'
+            | 'DISPUTED'
+            | 'CANCELLED'
+            | 'CLOSED';
+          /** @enum {string} */
+          reviewer: 'MERCHANT' | 'SUPPORT';
+          reviewDueAt: string | null;
+          supplementDueAt: string | null;
+          escalationDueAt: string | null;
+          units: number;
+          large: boolean;
+          createdAt: string;
+          updatedAt: string;
+          version: number;
+        }[];
+      };
+      lowStock: {
+        defaultThreshold: number;
+        items: {
+          productId: string;
+          name: string;
+          /** @enum {string} */
+          status: 'DRAFT' | 'ON_SALE' | 'OFF_SALE';
+          available: number;
+          lowStockThreshold: number | null;
+        }[];
+      };
+    };
     DisputeSummaryInput: {
       id: string;
       disputeNo: string;
@@ -13604,6 +13944,7 @@ export interface components {
       | 'admin.last_admin'
       | 'admin.channel_buyer'
       | 'admin.audit_cursor_invalid'
+      | 'rules.version_conflict'
       | 'clock.test_clock_disabled'
       | 'calendar.import_invalid'
       | 'evidence.empty'
@@ -14098,6 +14439,75 @@ export interface components {
         action: string;
         actor: string;
       }[];
+    };
+    MerchantHome: {
+      day: string;
+      dayStart: string;
+      dayEnd: string;
+      sales: {
+        direct: {
+          orders: number;
+          units: number;
+          amountFen: number;
+        };
+        channel: {
+          orders: number;
+          units: number;
+          amountFen: number;
+        };
+      };
+      pendingReviews: {
+        total: number;
+        items: {
+          id: string;
+          requestNo: string;
+          orderId: string;
+          orderNo: string;
+          productName: string | null;
+          /** @enum {string} */
+          scope: 'FULL' | 'PARTIAL';
+          reason: string;
+          reasonText: {
+            zh: string;
+            en: string;
+          };
+          amountFen: number;
+          /** @enum {string} */
+          state:
+            | 'PENDING_REVIEW'
+            | 'SUPPORT_REVIEW'
+            | 'AWAITING_BUYER'
+            | 'APPROVED'
+            | 'REFUNDING'
+            | 'REFUNDED'
+            | 'REFUND_ABNORMAL'
+            | 'REJECTED'
+            | 'DISPUTED'
+            | 'CANCELLED'
+            | 'CLOSED';
+          /** @enum {string} */
+          reviewer: 'MERCHANT' | 'SUPPORT';
+          reviewDueAt: string | null;
+          supplementDueAt: string | null;
+          escalationDueAt: string | null;
+          units: number;
+          large: boolean;
+          createdAt: string;
+          updatedAt: string;
+          version: number;
+        }[];
+      };
+      lowStock: {
+        defaultThreshold: number;
+        items: {
+          productId: string;
+          name: string;
+          /** @enum {string} */
+          status: 'DRAFT' | 'ON_SALE' | 'OFF_SALE';
+          available: number;
+          lowStockThreshold: number | null;
+        }[];
+      };
     };
     DisputeSummary: {
       id: string;
