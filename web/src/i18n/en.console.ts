@@ -103,7 +103,8 @@ const consoleEn: ConsoleMessages = {
         payoutDelayWorkingDays: 'Support is alerted when a refund payout takes longer',
         disputeEvidenceWorkingDays: 'Each party’s deadline for statements and evidence once a dispute opens',
         arbitrationWorkingDays: 'The arbitrator’s deadline after the evidence closes (3–5 working days)',
-        revealBudgetKeys: 'How many keys one buyer may reveal within the window (a bulk reveal counts every key)',
+        revealBudgetKeys:
+          'How many keys one buyer may reveal within the window (a bulk reveal counts every key)',
         revealBudgetWindowMinutes: 'The window, in minutes, the reveal limit counts over',
       },
     },

@@ -55,7 +55,15 @@ const consoleZhCN = {
         aftersales: '售后审核期限',
         disputes: '结算与仲裁',
       },
-      unit: { hours: '小时', days: '天', workingDays: '个工作日', minutes: '分钟', yuan: '元', times: '次', keys: '个卡密' },
+      unit: {
+        hours: '小时',
+        days: '天',
+        workingDays: '个工作日',
+        minutes: '分钟',
+        yuan: '元',
+        times: '次',
+        keys: '个卡密',
+      },
       field: {
         policyWindowMinHours: '退款时限下限',
         policyWindowMaxHours: '退款时限上限',
