@@ -343,3 +343,51 @@ export const makePng = (seed: number, width = 64, height = 48): Buffer =>
     [(seed * 70) % 256, (seed * 130 + 40) % 256, 30],
     [255, 250, (seed * 50) % 256],
   );
+
+// ---- phones ----
+
+/** A phone as most 卡盟 buyers arrive: 375 × 812, touch, inside WeChat's browser. */
+export const PHONE = {
+  viewport: { width: 375, height: 812 },
+  isMobile: true,
+  hasTouch: true,
+  deviceScaleFactor: 2,
+  userAgent:
+    'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) ' +
+    'Mobile/15E148 MicroMessenger/8.0.50(0x1800322e) NetType/WIFI Language/zh_CN',
+  locale: 'zh-CN',
+} as const;
+
+/**
+ * The page does not scroll sideways: `document.documentElement.scrollWidth <= window.innerWidth`,
+ * measured after the next two frames (the layout has settled). On failure the message names the
+ * elements sticking out past the right edge, widest first.
+ */
+export async function expectNoHorizontalOverflow(page: Page, label = page.url()): Promise<void> {
+  const m = await page.evaluate(
+    () =>
+      new Promise<{ scrollWidth: number; innerWidth: number; culprits: string[] }>((resolve) => {
+        requestAnimationFrame(() =>
+          requestAnimationFrame(() => {
+            const innerWidth = window.innerWidth;
+            const culprits = [...document.querySelectorAll<HTMLElement>('body *')]
+              .map((el) => ({ el, right: el.getBoundingClientRect().right }))
+              .filter(({ el, right }) => right > innerWidth + 0.5 && el.getClientRects().length > 0)
+              .sort((a, b) => b.right - a.right)
+              .slice(0, 5)
+              .map(({ el, right }) => {
+                const id = el.getAttribute('data-testid');
+                const cls =
+                  typeof el.className === 'string' ? el.className.split(' ').slice(0, 2).join('.') : '';
+                return `${el.tagName.toLowerCase()}${id ? `[data-testid=${id}]` : ''}${cls ? `.${cls}` : ''} → ${Math.round(right)}px`;
+              });
+            resolve({ scrollWidth: document.documentElement.scrollWidth, innerWidth, culprits });
+          }),
+        );
+      }),
+  );
+  expect(
+    m.scrollWidth,
+    `${label} scrolls sideways (${m.scrollWidth} > ${m.innerWidth}): ${m.culprits.join(', ')}`,
+  ).toBeLessThanOrEqual(m.innerWidth);
+}

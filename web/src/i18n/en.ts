@@ -5,6 +5,7 @@ import conversationsEn from './en.conversations';
 import disputesEn from './en.disputes';
 import financeEn from './en.finance';
 import keysEn from './en.keys';
+import mobileEn from './en.mobile';
 import ordersEn from './en.orders';
 import type { Messages } from './zh-CN';
 
@@ -205,6 +206,7 @@ const en: Messages = {
   ...financeEn,
   ...disputesEn,
   ...channelsEn,
+  ...mobileEn,
 };
 
 export default en;

@@ -6,6 +6,7 @@ import conversationsZhCN from './zh-CN.conversations';
 import financeZhCN from './zh-CN.finance';
 import disputesZhCN from './zh-CN.disputes';
 import channelsZhCN from './zh-CN.channels';
+import mobileZhCN from './zh-CN.mobile';
 
 // Simplified Chinese (default). en.ts must have exactly the same keys (typed by `Messages`).
 // Key (卡密) strings live in zh-CN.keys.ts / en.keys.ts and are spread in at the end.
@@ -202,6 +203,7 @@ const zhCN = {
   ...financeZhCN,
   ...disputesZhCN,
   ...channelsZhCN,
+  ...mobileZhCN,
 };
 
 export type Messages = typeof zhCN;

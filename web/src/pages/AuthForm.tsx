@@ -82,7 +82,7 @@ export function AuthForm({
     );
 
   return (
-    <Flex justify="center" style={{ paddingTop: 32 }}>
+    <Flex justify="center" style={{ paddingTop: 'clamp(4px, 4vw, 32px)' }}>
       <Card style={{ width: 420, maxWidth: '100%' }}>
         <Typography.Title level={3} style={{ marginTop: 0 }}>
           {mode === 'login' ? t('auth.loginTitle') : t('auth.registerTitle')}

@@ -1,10 +1,11 @@
 import { useQuery } from '@tanstack/react-query';
-import { Card, Flex, Table, Tag, Typography, type TableColumnsType } from 'antd';
+import { Card, Flex, Tag, Typography, type TableColumnsType } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { api } from '../../api';
 import { EmptyState, ErrorResult } from '../../components/QueryState';
 import { RequireUser } from '../../components/RequireUser';
+import { ResponsiveList } from '../../components/ResponsiveList';
 import { formatTime, shortHash } from '../../format';
 import { useLang } from '../../i18n';
 import type { RefundFilter, SupportAlert } from '../../types';
@@ -84,7 +85,8 @@ function Alerts() {
     },
   ];
   return (
-    <Table<SupportAlert>
+    <ResponsiveList<SupportAlert>
+      card={{ title: 'kind', extra: 'resolved', testId: 'support-alert' }}
       data-testid="support-alerts"
       rowKey="id"
       size="small"
