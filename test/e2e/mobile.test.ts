@@ -39,6 +39,25 @@ async function viaDrawer(page: Page, testId: string, url: RegExp): Promise<void>
   await page.getByTestId('nav-drawer-menu').waitFor({ state: 'hidden' });
 }
 
+/** No sideways scroll; a screenshot (test-results/mobile-<label>.png) to look at. */
+async function fits(page: Page, label: string): Promise<void> {
+  await expectNoHorizontalOverflow(page, label);
+  await page.screenshot({
+    path: `test-results/mobile-${label.replace(/[^\p{L}\p{N}]+/gu, '-')}.png`,
+    fullPage: true,
+  });
+}
+
+/** Waits until a drawer's element has slid fully in (its right edge at the screen's). */
+async function slidIn(page: Page, testId: string): Promise<void> {
+  await expect
+    .poll(async () => {
+      const b = await page.getByTestId(testId).boundingBox();
+      return b ? Math.round(b.x + b.width) : -1;
+    })
+    .toBe(PHONE.viewport.width);
+}
+
 /** The element's box, for touch-target sizes. */
 async function box(page: Page, testId: string): Promise<{ width: number; height: number }> {
   const b = await page.getByTestId(testId).first().boundingBox();
@@ -51,7 +70,7 @@ describe.skipIf(!haveChromium)('mobile (375 × 812)', () => {
     const { context, page } = await phone();
     await phoneLogin(page, 'chaohui');
     await page.getByTestId('product-list').waitFor();
-    await expectNoHorizontalOverflow(page, 'home');
+    await fits(page, 'home');
     expect((await box(page, 'nav-menu-button')).height).toBeGreaterThanOrEqual(44);
     expect((await box(page, 'nav-menu-button')).width).toBeGreaterThanOrEqual(44);
     // the desktop menu bar is gone: the drawer holds it
@@ -61,48 +80,53 @@ describe.skipIf(!haveChromium)('mobile (375 × 812)', () => {
     await page.getByTestId('nav-menu-button').click();
     await expect.poll(() => page.getByTestId('current-user').textContent()).toContain('超会');
     expect(await page.getByTestId('nav-drawer-menu').textContent()).toMatch(/我的订单.*钱包.*会员.*我的售后/);
+    await slidIn(page, 'nav-drawer-menu');
+    await page.screenshot({ path: 'test-results/mobile-drawer.png' });
     await page.keyboard.press('Escape');
     await page.getByTestId('nav-drawer-menu').waitFor({ state: 'hidden' });
 
     await viaDrawer(page, 'nav-my-orders', /\/me\/orders$/);
     await page.getByTestId('order-link').first().waitFor();
     expect(await page.getByTestId('orders-table').getAttribute('data-layout')).toBe('cards');
-    await expectNoHorizontalOverflow(page, '我的订单');
+    await fits(page, '我的订单');
 
     await viaDrawer(page, 'nav-wallet', /\/me\/wallet$/);
     await page.getByTestId('wallet-balance').waitFor();
     await page.getByTestId('wallet-entries').waitFor();
-    await expectNoHorizontalOverflow(page, '钱包');
+    await fits(page, '钱包');
 
     await viaDrawer(page, 'nav-membership', /\/me\/membership$/);
     await page.getByTestId('membership-current-level').waitFor();
     await page.getByTestId('membership-offer-SUPER').waitFor();
-    await expectNoHorizontalOverflow(page, '会员');
+    await fits(page, '会员');
 
     await viaDrawer(page, 'nav-my-refunds', /\/me\/refunds$/);
     await page.getByTestId('refund-link').first().waitFor();
-    await expectNoHorizontalOverflow(page, '我的售后');
+    await fits(page, '我的售后');
 
     await viaDrawer(page, 'nav-my-keys', /\/me\/keys$/);
     await page.getByTestId('unit-reveals').first().waitFor();
-    await expectNoHorizontalOverflow(page, '我的卡密');
+    await fits(page, '我的卡密');
 
     await viaDrawer(page, 'nav-my-disputes', /\/me\/disputes$/);
     await page.getByTestId('my-disputes').waitFor();
-    await expectNoHorizontalOverflow(page, '我的纠纷');
+    await fits(page, '我的纠纷');
 
     await viaDrawer(page, 'nav-notifications', /\/me\/notifications$/);
     await page.getByTestId('notifications').waitFor();
     await page.getByTestId('notification-item').first().waitFor();
-    await expectNoHorizontalOverflow(page, '站内信');
+    await fits(page, '站内信');
 
     // the bell's panel fits the screen
     await page.getByTestId('notification-bell').click();
     await page.getByTestId('notification-panel').waitFor();
+    await slidIn(page, 'notification-panel');
     const panel = await box(page, 'notification-panel');
+    expect(panel.x).toBeGreaterThanOrEqual(0);
     expect(panel.width).toBeLessThanOrEqual(PHONE.viewport.width);
-    await expectNoHorizontalOverflow(page, 'the bell panel');
+    await fits(page, 'the bell panel');
     await page.keyboard.press('Escape');
+    await page.getByTestId('notification-panel').waitFor({ state: 'hidden' });
 
     // the tab bar: 订单 / 卡密 / 售后 / 首页, each a large target above the bottom edge
     const tabs = await box(page, 'tab-bar');
@@ -110,7 +134,7 @@ describe.skipIf(!haveChromium)('mobile (375 × 812)', () => {
     expect((await box(page, 'tab-orders')).width).toBeGreaterThanOrEqual(44);
     await page.getByTestId('tab-orders').click();
     await page.waitForURL(/\/me\/orders$/);
-    expect(await page.getByTestId('tab-orders').getAttribute('aria-current')).toBe('page');
+    await expect.poll(() => page.getByTestId('tab-orders').getAttribute('aria-current')).toBe('page');
     await page.getByTestId('tab-keys').click();
     await page.waitForURL(/\/me\/keys$/);
     await page.getByTestId('tab-refunds').click();
@@ -131,7 +155,7 @@ describe.skipIf(!haveChromium)('mobile (375 × 812)', () => {
     /** Pages other Stage 8 helpers make fit: reported together, after the others are checked. */
     const others = async (label: string) => {
       try {
-        await expectNoHorizontalOverflow(page, label);
+        await fits(page, label);
       } catch (err) {
         failures.push(err instanceof Error ? err.message.split('\n')[0] : String(err));
       }
@@ -154,7 +178,7 @@ describe.skipIf(!haveChromium)('mobile (375 × 812)', () => {
     await page.waitForURL(/\/sandbox\/pay\/[0-9a-f-]+$/);
     await page.getByTestId('cashier-amount').waitFor();
     await page.getByTestId('cashier-countdown').waitFor();
-    await expectNoHorizontalOverflow(page, 'cashier');
+    await fits(page, 'cashier');
     expect((await box(page, 'cashier-pay')).height).toBeGreaterThanOrEqual(40);
 
     // the seeded order: its page and its conversation
@@ -179,10 +203,10 @@ describe.skipIf(!haveChromium)('mobile (375 × 812)', () => {
     // the lookup pages (a channel buyer, not logged in here does not matter)
     await page.goto(`${e2e.base}/lookup`);
     await page.getByTestId('lookup-submit').waitFor();
-    await expectNoHorizontalOverflow(page, 'lookup');
+    await fits(page, 'lookup');
     await page.goto(`${e2e.base}/k/not-a-real-link-token`);
     await page.getByTestId('lookup-link-error').waitFor();
-    await expectNoHorizontalOverflow(page, 'key link (unknown)');
+    await fits(page, 'key link (unknown)');
     await context.close();
     if (failures.length > 0)
       process.stderr.write(`\n!! pages owned by other helpers overflow:\n  ${failures.join('\n  ')}\n`);
@@ -194,14 +218,14 @@ describe.skipIf(!haveChromium)('mobile (375 × 812)', () => {
     await page.goto(`${e2e.base}/products`);
     await page.getByTestId('product-list').waitFor();
     expect(await page.getByTestId('tab-bar').count()).toBe(0);
-    await expectNoHorizontalOverflow(page, 'home (logged out)');
+    await fits(page, 'home (logged out)');
     await viaDrawer(page, 'nav-register', /\/register$/);
     await page.getByTestId('register-submit').waitFor();
-    await expectNoHorizontalOverflow(page, 'register');
+    await fits(page, 'register');
     expect((await box(page, 'register-submit')).height).toBeGreaterThanOrEqual(40);
     await viaDrawer(page, 'nav-login', /\/login$/);
     await page.getByTestId('login-submit').waitFor();
-    await expectNoHorizontalOverflow(page, 'login');
+    await fits(page, 'login');
     await context.close();
   });
 
@@ -219,10 +243,10 @@ describe.skipIf(!haveChromium)('mobile (375 × 812)', () => {
     await page.getByTestId('review-queue-all').click();
     await page.getByTestId('refund-queue').getByTestId('refund-link').first().waitFor();
     expect(await page.getByTestId('refund-queue').getAttribute('data-layout')).toBe('cards');
-    await expectNoHorizontalOverflow(page, 'review queue');
+    await fits(page, 'review queue');
     await viaDrawer(page, 'nav-merchant-disputes', /\/merchant\/disputes$/);
     await page.getByTestId('my-disputes').waitFor();
-    await expectNoHorizontalOverflow(page, 'merchant disputes');
+    await fits(page, 'merchant disputes');
     await page.getByTestId('nav-menu-button').click();
     await page.getByTestId('logout').click();
     await page.waitForURL(/\/products$/);
@@ -232,7 +256,7 @@ describe.skipIf(!haveChromium)('mobile (375 × 812)', () => {
     await page.getByTestId('support-queue').waitFor();
     await page.getByTestId('support-refunds').waitFor();
     await page.getByTestId('support-alerts').waitFor();
-    await expectNoHorizontalOverflow(page, 'support queue');
+    await fits(page, 'support queue');
     await context.close();
   }, 120_000);
 });
@@ -254,7 +278,7 @@ describe.skipIf(!haveChromium)('desktop (1280 px)', () => {
         .poll(() => page.locator('[data-testid="nav-menu"] .ant-menu-overflow-item-rest:visible').count())
         .toBe(0);
       await page.getByTestId('nav-my-keys').waitFor();
-      await expectNoHorizontalOverflow(page, `desktop header (${username})`);
+      await fits(page, `desktop header (${username})`);
       if (username === 'xingchen') {
         await page.getByTestId('user-menu').click();
         await page.getByTestId('nav-merchant-tokens').waitFor();
