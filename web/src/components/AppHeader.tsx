@@ -435,6 +435,13 @@ function BuyerTabBar({ onMe, meActive }: { onMe: () => void; meActive: boolean }
   );
 }
 
+/**
+ * antd locks the page's scrolling under an open drawer or dialog by narrowing the body by the
+ * scrollbar's measured width; phones' scrollbars take no room, yet the measure (negative in
+ * mobile browsers) widened the page by 8 px, so the whole page slid sideways behind the drawer.
+ */
+const PHONE_CSS = `html body { width: auto !important; }`;
+
 /** Whether the buyer's tab bar shows (App.tsx pads the content's bottom for it). */
 export function useShowsTabBar(): boolean {
   const phone = useIsPhone();
@@ -454,6 +461,7 @@ export function AppHeader() {
   if (!phone) return <DesktopHeader />;
   return (
     <>
+      <style>{PHONE_CSS}</style>
       <PhoneHeader menuOpen={menuOpen} setMenuOpen={setMenuOpen} />
       {tabBar && <BuyerTabBar onMe={() => setMenuOpen(true)} meActive={menuOpen} />}
     </>
