@@ -10,7 +10,7 @@ import {
   type TableColumnsType,
   type TableProps,
 } from 'antd';
-import { useState, type CSSProperties, type Key, type ReactNode } from 'react';
+import { useState, type CSSProperties, type ReactNode } from 'react';
 
 /** antd's `md` breakpoint: below it is a phone (the compact header, cards instead of tables). */
 export const PHONE_MAX_WIDTH = 767.98;
@@ -91,7 +91,7 @@ function cellOf<T>(c: Column<T>, row: T, index: number): ReactNode {
 }
 
 const titleText = <T,>(c: Column<T>): ReactNode =>
-  typeof c.title === 'function' ? null : (c.title as ReactNode);
+  typeof c.title === 'function' ? null : c.title;
 
 /** Inside the cards every button, small ones included, is a 40-px touch target. */
 export const TOUCH_THEME = { components: { Button: { controlHeight: 40, controlHeightSM: 40 } } } as const;
@@ -138,7 +138,7 @@ export function ResponsiveList<T extends object>(props: ResponsiveListProps<T>) 
     ...(typeof card?.extra === 'string' ? [card.extra] : []),
     ...(typeof card?.footer === 'string' ? [card.footer] : []),
   ]);
-  const keyOf = (row: T): string => (typeof rowKey === 'function' ? rowKey(row) : String(row[rowKey] as Key));
+  const keyOf = (row: T): string => (typeof rowKey === 'function' ? rowKey(row) : String(row[rowKey]));
   const busy = typeof loading === 'object' ? loading.spinning : loading;
 
   return (
