@@ -5,6 +5,7 @@ import { Link } from 'react-router';
 import { api } from '../../api';
 import { EmptyState, ErrorResult } from '../../components/QueryState';
 import { RequireUser } from '../../components/RequireUser';
+import { useIsPhone } from '../../components/ResponsiveList';
 import { ResponsiveList } from '../../components/ResponsiveList';
 import { formatTime, shortHash } from '../../format';
 import { useLang } from '../../i18n';
@@ -104,6 +105,7 @@ function Alerts() {
 
 function SupportRequests() {
   const { t } = useTranslation();
+  const phone = useIsPhone();
   const query = useQuery({
     queryKey: refundListKey(SUPPORT),
     queryFn: () => api.refunds(SUPPORT),
@@ -111,7 +113,11 @@ function SupportRequests() {
     refetchInterval: 30_000,
   });
   return (
-    <Card title={t('aftersales.support.queue')} data-testid="support-queue">
+    <Card
+      title={t('aftersales.support.queue')}
+      data-testid="support-queue"
+      size={phone ? 'small' : undefined}
+    >
       <Typography.Paragraph type="secondary">{t('aftersales.support.queueHint')}</Typography.Paragraph>
       <RefundTable
         query={query}
