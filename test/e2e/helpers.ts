@@ -43,7 +43,7 @@ export interface BrowserSuite {
   readonly base: string;
   /** Fills and submits the login page, without waiting for the outcome. */
   submitLogin: (page: Page, username: string, password: string) => Promise<void>;
-  /** Logs a demo account in through the login page and waits until it is in. */
+  /** Logs a demo account in through the login page and waits until it is in (desktop or phone). */
   logIn: (page: Page, username: string) => Promise<void>;
   /** Logs a demo account in through the API. */
   apiLogin: (username: string) => Promise<Session>;
@@ -164,7 +164,13 @@ export function browserSuite(options: BrowserSuiteOptions): BrowserSuite {
 
     logIn: async (page, username) => {
       await submitLogin(page, username, DEMO_PASSWORD);
-      await page.getByTestId('current-user').waitFor();
+      // the name in the desktop header, or on a phone the menu button saying who is logged in
+      await page
+        .locator(
+          `[data-testid="current-user"]:visible, [data-testid="nav-menu-button"][data-user="${username}"]`,
+        )
+        .first()
+        .waitFor();
     },
 
     apiLogin: async (username) => {

@@ -305,6 +305,8 @@ function PhoneHeader({ menuOpen, setMenuOpen }: { menuOpen: boolean; setMenuOpen
         style={{ color: '#fff', width: 44, height: 44 }}
         onClick={() => setMenuOpen(true)}
         data-testid="nav-menu-button"
+        // who is logged in, for tests (the name itself is in the drawer on a phone)
+        data-user={user?.username}
       />
       <NavDrawer open={menuOpen} onClose={() => setMenuOpen(false)} />
     </Layout.Header>
