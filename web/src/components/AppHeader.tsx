@@ -99,20 +99,23 @@ function MenuIcon() {
   );
 }
 
-function LangSwitch({ block = false }: { block?: boolean }) {
+function LangSwitch({ variant = 'header' }: { variant?: 'header' | 'phone' | 'drawer' }) {
   const { t } = useTranslation();
   const lang = useLang();
+  const drawer = variant === 'drawer';
   return (
     <Button
-      size={block ? 'large' : 'small'}
-      ghost={!block}
-      block={block}
-      data-testid="lang-switch"
+      size={drawer ? 'large' : 'small'}
+      ghost={!drawer}
+      block={drawer}
+      style={variant === 'phone' ? { minWidth: 44, height: 32, paddingInline: 6 } : undefined}
+      data-testid={drawer ? 'drawer-lang-switch' : 'lang-switch'}
       title={t('nav.langSwitchTitle')}
+      aria-label={t('nav.langSwitchTitle')}
       lang={lang === 'en' ? 'zh-CN' : 'en'}
       onClick={() => setLang(lang === 'en' ? 'zh-CN' : 'en')}
     >
-      {t('nav.langSwitch')}
+      {variant === 'phone' ? t('mobileNav.langShort') : t('nav.langSwitch')}
     </Button>
   );
 }
@@ -263,7 +266,7 @@ function NavDrawer({ open, onClose }: { open: boolean; onClose: () => void }) {
         data-testid="nav-drawer-menu"
       />
       <Flex vertical gap={8} style={{ padding: 16 }}>
-        <LangSwitch block />
+        <LangSwitch variant="drawer" />
         {user && (
           <Button size="large" block danger onClick={onLogout} loading={pending} data-testid="logout">
             {t('nav.logout')}
@@ -295,6 +298,7 @@ function PhoneHeader({ menuOpen, setMenuOpen }: { menuOpen: boolean; setMenuOpen
     >
       <Logo compact />
       <div style={{ flex: 1 }} />
+      <LangSwitch variant="phone" />
       {!isPending && user && <NotificationBell />}
       <Button
         type="text"

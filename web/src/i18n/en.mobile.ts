@@ -16,6 +16,7 @@ const mobileEn: MobileMessages = {
     notifications: 'Notifications',
     more: 'More',
     guest: 'Not logged in',
+    langShort: '中文',
     language: 'Language',
   },
 };

@@ -16,6 +16,7 @@ const mobileZhCN = {
     notifications: '站内信',
     more: '更多',
     guest: '未登录',
+    langShort: 'EN',
     language: '语言',
   },
 };
