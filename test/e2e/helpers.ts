@@ -43,7 +43,7 @@ export interface BrowserSuite {
   readonly base: string;
   /** Fills and submits the login page, without waiting for the outcome. */
   submitLogin: (page: Page, username: string, password: string) => Promise<void>;
-  /** Logs a demo account in through the login page and waits until it is in. */
+  /** Logs a demo account in through the login page and waits until it is in (desktop or phone). */
   logIn: (page: Page, username: string) => Promise<void>;
   /** Logs a demo account in through the API. */
   apiLogin: (username: string) => Promise<Session>;
@@ -164,7 +164,13 @@ export function browserSuite(options: BrowserSuiteOptions): BrowserSuite {
 
     logIn: async (page, username) => {
       await submitLogin(page, username, DEMO_PASSWORD);
-      await page.getByTestId('current-user').waitFor();
+      // the name in the desktop header, or on a phone the menu button saying who is logged in
+      await page
+        .locator(
+          `[data-testid="current-user"]:visible, [data-testid="nav-menu-button"][data-user="${username}"]`,
+        )
+        .first()
+        .waitFor();
     },
 
     apiLogin: async (username) => {
@@ -367,4 +373,51 @@ export async function registerThroughMail(
   await page.waitForURL(/\/register\/confirm\?token=/);
   await page.getByTestId('confirm-submit').click();
   await page.waitForURL(/\/products$/);
+}
+
+// ---- phones ----
+
+/** A phone as most 卡盟 buyers arrive: 375 × 812, touch, inside WeChat's browser. */
+export const PHONE = {
+  viewport: { width: 375, height: 812 },
+  isMobile: true,
+  hasTouch: true,
+  deviceScaleFactor: 2,
+  userAgent:
+    'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) ' +
+    'Mobile/15E148 MicroMessenger/8.0.50(0x1800322e) NetType/WIFI Language/zh_CN',
+  locale: 'zh-CN',
+} as const;
+
+/**
+ * The page does not scroll sideways: `document.documentElement.scrollWidth <= window.innerWidth`,
+ * measured after the next two frames (the layout has settled). A phone browser widens its layout
+ * viewport (zooming out) to fit content that is too wide, so the width is also held to the
+ * emulated screen's. On failure the message names the elements sticking out past the right edge,
+ * widest first.
+ */
+export async function expectNoHorizontalOverflow(page: Page, label = page.url()): Promise<void> {
+  const screen = page.viewportSize()?.width ?? 100_000;
+  // a string, not a function: this file is type-checked without the DOM's types
+  const m = await page.evaluate<{ scrollWidth: number; innerWidth: number; culprits: string[] }>(`
+    new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => {
+      const innerWidth = Math.min(window.innerWidth, ${screen});
+      const culprits = [...document.querySelectorAll('body *')]
+        .map((el) => ({ el, right: el.getBoundingClientRect().right }))
+        .filter(({ el, right }) => right > innerWidth + 0.5 && el.getClientRects().length > 0)
+        .sort((a, b) => b.right - a.right)
+        .slice(0, 5)
+        .map(({ el, right }) => {
+          const id = el.getAttribute('data-testid');
+          const cls = typeof el.className === 'string' ? el.className.split(' ').slice(0, 2).join('.') : '';
+          return el.tagName.toLowerCase() + (id ? '[data-testid=' + id + ']' : '') + (cls ? '.' + cls : '') +
+            ' → ' + Math.round(right) + 'px';
+        });
+      resolve({ scrollWidth: document.documentElement.scrollWidth, innerWidth, culprits });
+    })))
+  `);
+  expect(
+    m.scrollWidth,
+    `${label} scrolls sideways (${m.scrollWidth} > ${m.innerWidth}): ${m.culprits.join(', ')}`,
+  ).toBeLessThanOrEqual(m.innerWidth);
 }

@@ -4,9 +4,10 @@ import zhCN from 'antd/es/locale/zh_CN';
 import { lazy, Suspense } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Route, Routes } from 'react-router';
-import { AppHeader } from './components/AppHeader';
+import { AppHeader, TAB_BAR_HEIGHT, useShowsTabBar } from './components/AppHeader';
 import { PageTitle } from './components/PageTitle';
 import { Loading } from './components/QueryState';
+import { useIsPhone } from './components/ResponsiveList';
 import { useLang } from './i18n';
 import { ProductListPage } from './pages/ProductList';
 
@@ -105,17 +106,32 @@ const MerchantTokensPage = lazy(() => import('./pages/merchant/MerchantTokensPag
 export function App() {
   const lang = useLang();
   const { t } = useTranslation();
+  // phones (below 768 px): 12-px margins, and room at the bottom for the buyer's tab bar
+  const phone = useIsPhone();
+  const tabBar = useShowsTabBar();
   return (
     <ConfigProvider
       locale={lang === 'en' ? enUS : zhCN}
-      theme={APP_THEME}
+      // phones: 40-px controls (buttons, inputs, selects) as touch targets
+      theme={
+        phone
+          ? { ...APP_THEME, token: { ...APP_THEME.token, controlHeight: 40, controlHeightSM: 32 } }
+          : APP_THEME
+      }
       button={{ autoInsertSpace: false }}
     >
       <AntApp>
         <PageTitle />
-        <Layout style={{ minHeight: '100vh' }}>
+        <Layout
+          style={{
+            minHeight: '100vh',
+            paddingBottom: tabBar ? `calc(${TAB_BAR_HEIGHT}px + env(safe-area-inset-bottom))` : undefined,
+          }}
+        >
           <AppHeader />
-          <Layout.Content style={{ padding: 24, maxWidth: 1200, width: '100%', margin: '0 auto' }}>
+          <Layout.Content
+            style={{ padding: phone ? 12 : 24, maxWidth: 1200, width: '100%', minWidth: 0, margin: '0 auto' }}
+          >
             <Suspense fallback={<Loading />}>
               <Routes>
                 <Route path="/" element={<ProductListPage />} />
@@ -175,7 +191,7 @@ export function App() {
               </Routes>
             </Suspense>
           </Layout.Content>
-          <Layout.Footer style={{ textAlign: 'center' }}>
+          <Layout.Footer style={{ textAlign: 'center', padding: phone ? '16px 12px' : undefined }}>
             <Typography.Text type="secondary">{t('app.footer')}</Typography.Text>
           </Layout.Footer>
         </Layout>

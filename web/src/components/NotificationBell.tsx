@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import { Badge, Button, Flex, Popover, Spin, Typography } from 'antd';
+import { Badge, Button, Drawer, Flex, Popover, Spin, Typography } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
@@ -11,6 +11,7 @@ import {
 } from '../pages/conversations/NotificationList';
 import { NOTIFICATIONS_LATEST_KEY, NOTIFICATIONS_POLL_MS } from '../pages/conversations/queries';
 import { EmptyState, useErrorText } from './QueryState';
+import { useIsPhone } from './ResponsiveList';
 
 /** Notifications shown in the bell's panel (the full page has all of them). */
 const SHOWN = 8;
@@ -31,6 +32,7 @@ export function NotificationBell() {
   const { t } = useTranslation();
   const errorText = useErrorText();
   const [open, setOpen] = useState(false);
+  const phone = useIsPhone();
   const query = useQuery({
     queryKey: NOTIFICATIONS_LATEST_KEY,
     queryFn: () => api.notifications(),
@@ -43,7 +45,7 @@ export function NotificationBell() {
   const items = query.data?.items.slice(0, SHOWN) ?? [];
 
   const content = (
-    <div style={{ width: 360, maxWidth: 'calc(100vw - 32px)' }} data-testid="notification-panel">
+    <div style={{ width: phone ? '100%' : 360, maxWidth: '100%' }} data-testid="notification-panel">
       <Flex
         justify="space-between"
         align="center"
@@ -61,7 +63,7 @@ export function NotificationBell() {
           {t('notifications.markAllRead')}
         </Button>
       </Flex>
-      <div style={{ maxHeight: 420, overflowY: 'auto' }}>
+      <div style={{ maxHeight: phone ? 'none' : 420, overflowY: 'auto' }}>
         {query.isPending ? (
           <Flex justify="center" style={{ padding: 24 }}>
             <Spin />
@@ -84,6 +86,40 @@ export function NotificationBell() {
     </div>
   );
 
+  const bell = (
+    <Badge count={unread} overflowCount={99} size="small" offset={[-4, 4]}>
+      <Button
+        type="text"
+        aria-label={t('notifications.bell')}
+        title={t('notifications.bell')}
+        icon={<BellIcon />}
+        style={{ color: '#fff', ...(phone ? { width: 44, height: 44 } : {}) }}
+        onClick={phone ? () => setOpen(true) : undefined}
+        data-testid="notification-bell"
+        data-unread={unread}
+      />
+    </Badge>
+  );
+
+  // On a phone a popover under the bell would stick out of the screen: the panel slides in instead.
+  if (phone)
+    return (
+      <>
+        {bell}
+        <Drawer
+          open={open}
+          onClose={() => setOpen(false)}
+          placement="right"
+          size={Math.min(360, window.innerWidth)}
+          title={t('notifications.bell')}
+          styles={{ body: { padding: 0 } }}
+          destroyOnHidden
+        >
+          {content}
+        </Drawer>
+      </>
+    );
+
   return (
     <Popover
       open={open}
@@ -94,17 +130,7 @@ export function NotificationBell() {
       styles={{ container: { padding: 0 } }}
       destroyOnHidden
     >
-      <Badge count={unread} overflowCount={99} size="small" offset={[-4, 4]}>
-        <Button
-          type="text"
-          aria-label={t('notifications.bell')}
-          title={t('notifications.bell')}
-          icon={<BellIcon />}
-          style={{ color: '#fff' }}
-          data-testid="notification-bell"
-          data-unread={unread}
-        />
-      </Badge>
+      {bell}
     </Popover>
   );
 }

@@ -9,6 +9,7 @@ import conversationsEn from './en.conversations';
 import disputesEn from './en.disputes';
 import financeEn from './en.finance';
 import keysEn from './en.keys';
+import mobileEn from './en.mobile';
 import ordersEn from './en.orders';
 import titlesEn from './en.titles';
 import roughEn from './en.rough';
@@ -219,6 +220,7 @@ const en: Messages = {
   ...titlesEn,
   ...roughEn,
   ...wordingEn,
+  ...mobileEn,
 };
 
 export default en;

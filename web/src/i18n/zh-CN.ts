@@ -13,6 +13,7 @@ import consolebZhCN from './zh-CN.consoleb';
 import titlesZhCN from './zh-CN.titles';
 import roughZhCN from './zh-CN.rough';
 import wordingZhCN from './zh-CN.wording';
+import mobileZhCN from './zh-CN.mobile';
 
 // Simplified Chinese (default). en.ts must have exactly the same keys (typed by `Messages`).
 // Key (卡密) strings live in zh-CN.keys.ts / en.keys.ts and are spread in at the end.
@@ -216,6 +217,7 @@ const zhCN = {
   ...titlesZhCN,
   ...roughZhCN,
   ...wordingZhCN,
+  ...mobileZhCN,
 };
 
 export type Messages = typeof zhCN;

@@ -63,7 +63,7 @@ export function AuthForm({ submit }: { submit: (v: AuthValues) => Promise<AuthRe
   );
 
   return (
-    <Flex justify="center" style={{ paddingTop: 32 }}>
+    <Flex justify="center" style={{ paddingTop: 'clamp(4px, 4vw, 32px)' }}>
       <Card style={{ width: 420, maxWidth: '100%' }}>
         <Typography.Title level={3} style={{ marginTop: 0 }}>
           {t('auth.loginTitle')}

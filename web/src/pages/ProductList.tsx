@@ -1,11 +1,12 @@
 import { useQuery } from '@tanstack/react-query';
 import { Card, Col, Flex, Input, Row, Select, Space, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
-import { Link, useSearchParams } from 'react-router';
+import { Link, useNavigate, useSearchParams } from 'react-router';
 import { api } from '../api';
 import { useMe } from '../auth';
 import { EmptyState, ErrorResult, Loading } from '../components/QueryState';
 import { StockTag } from '../components/buying';
+import { useIsPhone } from '../components/ResponsiveList';
 import { BadgeTags, ProductTypeTag } from '../components/tags';
 import { formatFen } from '../format';
 import { PRODUCT_TYPES, type Product, type ProductType } from '../types';
@@ -21,18 +22,26 @@ export function ValidityText({ days }: { days: number | null }) {
 export function ProductCard({ product }: { product: Product }) {
   const { t } = useTranslation();
   const { viewerPrice } = product;
+  const navigate = useNavigate();
+  const path = `/products/${encodeURIComponent(product.id)}`;
   return (
     <Card
       hoverable
       data-testid="product-card"
       data-product-id={product.id}
       title={
-        <Link to={`/products/${encodeURIComponent(product.id)}`} data-testid="product-link">
+        <Link to={path} data-testid="product-link">
           {product.name}
         </Link>
       }
       extra={<ProductTypeTag type={product.type} />}
-      style={{ height: '100%' }}
+      style={{ height: '100%', cursor: 'pointer' }}
+      // the whole card is the touch target (the name's link navigates by itself)
+      onClick={(e) => {
+        if (!(e.target instanceof Element && e.target.closest('a'))) void navigate(path);
+      }}
+      // long names wrap instead of being cut off
+      styles={{ title: { whiteSpace: 'normal', overflowWrap: 'anywhere', paddingBlock: 8 } }}
     >
       <Space orientation="vertical" size={8} style={{ width: '100%' }}>
         <Flex justify="space-between">
@@ -71,6 +80,7 @@ export function ProductListPage() {
   const q = params.get('q')?.trim() ?? '';
   const me = useMe();
   const user = me.user;
+  const phone = useIsPhone();
   const query = useQuery({
     enabled: !me.isPending,
     // viewer level is part of the key: prices differ per member level
@@ -97,11 +107,11 @@ export function ProductListPage() {
         <Typography.Title level={3} style={{ margin: 0 }}>
           {t('product.listTitle')}
         </Typography.Title>
-        <Space wrap>
+        <Flex wrap gap={8} style={phone ? { width: '100%' } : undefined}>
           <Select<ProductType | ''>
             data-testid="type-filter"
             aria-label={t('product.typeFilter')}
-            style={{ width: 160 }}
+            style={{ width: phone ? 120 : 160 }}
             value={type ?? ''}
             onChange={(v) => update({ type: v === '' ? null : v })}
             options={[
@@ -117,9 +127,9 @@ export function ProductListPage() {
             defaultValue={q}
             placeholder={t('product.searchPlaceholder')}
             onSearch={(v) => update({ q: v })}
-            style={{ width: 260 }}
+            style={phone ? { flex: 1, minWidth: 0 } : { width: 260 }}
           />
-        </Space>
+        </Flex>
       </Flex>
       {me.isPending || query.isPending ? (
         <Loading />
@@ -128,7 +138,7 @@ export function ProductListPage() {
       ) : query.data.items.length === 0 ? (
         <EmptyState description={t('product.empty')} />
       ) : (
-        <Row gutter={[16, 16]} data-testid="product-list">
+        <Row gutter={phone ? [12, 12] : [16, 16]} data-testid="product-list">
           {query.data.items.map((p) => (
             <Col key={p.id} xs={24} sm={12} lg={8}>
               <ProductCard product={p} />

@@ -1,8 +1,9 @@
 import type { UseQueryResult } from '@tanstack/react-query';
-import { Space, Table, Typography, type TableColumnsType } from 'antd';
+import { Space, Typography, type TableColumnsType } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { EmptyState, ErrorResult } from '../../components/QueryState';
+import { ResponsiveList } from '../../components/ResponsiveList';
 import { formatFen, formatTime } from '../../format';
 import { useLang } from '../../i18n';
 import type { RefundList, RefundSummary } from '../../types';
@@ -87,7 +88,13 @@ export function RefundTable({
     },
   ];
   return (
-    <Table<RefundSummary>
+    <ResponsiveList<RefundSummary>
+      card={{
+        title: 'no',
+        extra: 'state',
+        testId: 'refund-card',
+        attrs: (r) => ({ 'data-request-id': r.id }),
+      }}
       data-testid={testId}
       rowKey="id"
       size="middle"

@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api';
 import { RequireUser } from '../../components/RequireUser';
+import { useIsPhone } from '../../components/ResponsiveList';
 import type { RefundFilter } from '../../types';
 import { merchantRefundPath, refundListKey } from './queries';
 import { RefundTable } from './RefundTable';
@@ -13,6 +14,7 @@ const ALL: RefundFilter = { limit: 100 };
 
 function Queue() {
   const { t } = useTranslation();
+  const phone = useIsPhone();
   const [which, setWhich] = useState<'open' | 'all'>('open');
   const filter = which === 'open' ? OPEN : ALL;
   const query = useQuery({
@@ -24,6 +26,7 @@ function Queue() {
   return (
     <Card
       data-testid="review-queue"
+      size={phone ? 'small' : undefined}
       extra={
         <Segmented
           value={which}

@@ -1,10 +1,12 @@
 import { useQuery } from '@tanstack/react-query';
-import { Card, Flex, Table, Tag, Typography, type TableColumnsType } from 'antd';
+import { Card, Flex, Tag, Typography, type TableColumnsType } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { api } from '../../api';
 import { EmptyState, ErrorResult } from '../../components/QueryState';
 import { RequireUser } from '../../components/RequireUser';
+import { useIsPhone } from '../../components/ResponsiveList';
+import { ResponsiveList } from '../../components/ResponsiveList';
 import { formatTime } from '../../format';
 import { useLang } from '../../i18n';
 import type { RefundFilter, SupportAlert } from '../../types';
@@ -90,7 +92,8 @@ function Alerts() {
     },
   ];
   return (
-    <Table<SupportAlert>
+    <ResponsiveList<SupportAlert>
+      card={{ title: 'kind', extra: 'resolved', testId: 'support-alert' }}
       data-testid="support-alerts"
       rowKey="id"
       size="small"
@@ -108,6 +111,7 @@ function Alerts() {
 
 function SupportRequests() {
   const { t } = useTranslation();
+  const phone = useIsPhone();
   const query = useQuery({
     queryKey: refundListKey(SUPPORT),
     queryFn: () => api.refunds(SUPPORT),
@@ -115,7 +119,11 @@ function SupportRequests() {
     refetchInterval: 30_000,
   });
   return (
-    <Card title={t('aftersales.support.queue')} data-testid="support-queue">
+    <Card
+      title={t('aftersales.support.queue')}
+      data-testid="support-queue"
+      size={phone ? 'small' : undefined}
+    >
       <Typography.Paragraph type="secondary">{t('aftersales.support.queueHint')}</Typography.Paragraph>
       <RefundTable
         query={query}

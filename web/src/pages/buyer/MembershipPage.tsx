@@ -9,7 +9,6 @@ import {
   Modal,
   Row,
   Space,
-  Table,
   Tag,
   Tooltip,
   Typography,
@@ -23,6 +22,7 @@ import { useMe } from '../../auth';
 import { modalTestId } from '../../components/modalTestId';
 import { EmptyState, ErrorResult, Loading, useErrorText } from '../../components/QueryState';
 import { RequireUser } from '../../components/RequireUser';
+import { ResponsiveList } from '../../components/ResponsiveList';
 import { LevelTag } from '../../components/tags';
 import { formatDeadline, formatFen, formatTime } from '../../format';
 import { useIdempotencyKey } from '../../idempotency';
@@ -150,7 +150,8 @@ function PeriodsTable({ items }: { items: Membership[] }) {
     },
   ];
   return (
-    <Table<Membership>
+    <ResponsiveList<Membership>
+      card={{ title: 'level', extra: 'state', testId: 'membership-period' }}
       data-testid="membership-periods"
       rowKey="id"
       size="middle"

@@ -1,5 +1,5 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { Button, Card, Space, Table, Typography, type TableColumnsType } from 'antd';
+import { Button, Card, Space, Typography, type TableColumnsType } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
@@ -7,6 +7,7 @@ import { api } from '../../api';
 import { KeyTimelineDrawer, timelineKey, type TimelineTarget } from '../../components/KeyTimelineDrawer';
 import { EmptyState, ErrorResult, Loading } from '../../components/QueryState';
 import { RequireUser } from '../../components/RequireUser';
+import { ResponsiveList, useIsPhone } from '../../components/ResponsiveList';
 import { KeyStateTag, ProductTypeTag } from '../../components/tags';
 import { formatTime } from '../../format';
 import { useLang } from '../../i18n';
@@ -22,6 +23,7 @@ function MyKeys() {
   const qc = useQueryClient();
   const [timeline, setTimeline] = useState<TimelineTarget | null>(null);
   const query = useQuery({ queryKey: UNITS_KEY, queryFn: api.myUnits });
+  const phone = useIsPhone();
 
   const revealed = (u: Unit) => {
     // state (SEALED → REVEALED) and reveal count changed; the unit list itself carries no secret
@@ -82,7 +84,7 @@ function MyKeys() {
   ];
 
   return (
-    <Card title={t('myKeys.title')}>
+    <Card title={phone ? undefined : t('myKeys.title')} size={phone ? 'small' : undefined}>
       {query.isPending ? (
         <Loading />
       ) : query.isError ? (
@@ -94,7 +96,7 @@ function MyKeys() {
           </Link>
         </EmptyState>
       ) : (
-        <Table<Unit>
+        <ResponsiveList<Unit>
           data-testid="my-units"
           rowKey="unitId"
           size="middle"
@@ -102,6 +104,7 @@ function MyKeys() {
           dataSource={query.data.items}
           pagination={{ pageSize: 20, hideOnSinglePage: true }}
           columns={columns}
+          card={{ title: 'product', extra: 'state', footer: 'actions', testId: 'unit-card' }}
         />
       )}
       <KeyTimelineDrawer target={timeline} onClose={() => setTimeline(null)} />

@@ -7,7 +7,6 @@ import {
   Input,
   Select,
   Space,
-  Table,
   Tag,
   Typography,
   type TableColumnsType,
@@ -17,6 +16,7 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { OrderKindTag, OrderStateTag, PaymentMethodText } from '../../components/orderTags';
 import { EmptyState, ErrorResult, Loading } from '../../components/QueryState';
+import { ResponsiveList, useIsPhone } from '../../components/ResponsiveList';
 import { LevelTag } from '../../components/tags';
 import { formatDeadline, formatFen, formatTime } from '../../format';
 import { useLang } from '../../i18n';
@@ -55,8 +55,12 @@ export function OrderFilters({
   kinds?: readonly OrderKind[];
 }) {
   const { t } = useTranslation();
+  const phone = useIsPhone();
   const [form] = Form.useForm<FilterValues>();
   const range = useRef<[string, string]>(['', '']);
+  // on a phone each filter takes the whole width (no sideways scroll, large targets)
+  const item = { marginBottom: 8, ...(phone ? { width: '100%', marginInlineEnd: 0 } : {}) };
+  const full = (desktopWidth: number | undefined) => (phone ? '100%' : desktopWidth);
   const apply = () => {
     const v = form.getFieldsValue();
     const q = v.q?.trim();
@@ -70,29 +74,30 @@ export function OrderFilters({
   };
   return (
     <Form<FilterValues> form={form} layout="inline" onFinish={apply} data-testid="order-filters">
-      <Form.Item name="kind" style={{ marginBottom: 8 }}>
+      <Form.Item name="kind" style={item}>
         <Select
           allowClear
           placeholder={t('orders.kind')}
-          style={{ width: 130 }}
+          style={{ width: full(130) }}
           data-testid="order-filter-kind"
           options={kinds.map((k) => ({ value: k, label: t(`orderKind.${k}`) }))}
           onChange={apply}
         />
       </Form.Item>
-      <Form.Item name="state" style={{ marginBottom: 8 }}>
+      <Form.Item name="state" style={item}>
         <Select
           allowClear
           placeholder={t('orders.state')}
-          style={{ width: 130 }}
+          style={{ width: full(130) }}
           data-testid="order-filter-state"
           options={ORDER_STATES.map((s) => ({ value: s, label: t(`orderState.${s}`) }))}
           onChange={apply}
         />
       </Form.Item>
-      <Form.Item style={{ marginBottom: 8 }}>
+      <Form.Item style={item}>
         <DatePicker.RangePicker
           allowEmpty={[true, true]}
+          style={{ width: full(undefined) }}
           placeholder={[t('orders.from'), t('orders.to')]}
           data-testid="order-filter-dates"
           onChange={(_, strings) => {
@@ -101,11 +106,11 @@ export function OrderFilters({
           }}
         />
       </Form.Item>
-      <Form.Item name="q" style={{ marginBottom: 8 }}>
+      <Form.Item name="q" style={item}>
         <Input.Search
           allowClear
           placeholder={t('orders.searchPlaceholder')}
-          style={{ width: 240 }}
+          style={{ width: full(240) }}
           data-testid="order-filter-q"
           onSearch={apply}
         />
@@ -160,6 +165,7 @@ export function OrderTable({
 }) {
   const { t } = useTranslation();
   const lang = useLang();
+  const phone = useIsPhone();
   if (query.isPending) return <Loading />;
   if (query.isError) return <ErrorResult error={query.error} onRetry={() => void query.refetch()} />;
   const rows = query.data.pages.flatMap((p) => p.items);
@@ -250,7 +256,7 @@ export function OrderTable({
   ];
   return (
     <Space orientation="vertical" size={12} style={{ width: '100%' }}>
-      <Table<OrderSummary>
+      <ResponsiveList<OrderSummary>
         data-testid="orders-table"
         rowKey="id"
         size="middle"
@@ -258,6 +264,12 @@ export function OrderTable({
         dataSource={rows}
         pagination={false}
         columns={columns}
+        card={{
+          title: 'no',
+          extra: 'state',
+          testId: 'order-card',
+          attrs: (o) => ({ 'data-order-id': o.id }),
+        }}
       />
       <Flex justify="center">
         {query.hasNextPage ? (
@@ -265,6 +277,8 @@ export function OrderTable({
             onClick={() => void query.fetchNextPage()}
             loading={query.isFetchingNextPage}
             data-testid="orders-load-more"
+            size={phone ? 'large' : undefined}
+            block={phone}
           >
             {t('orders.loadMore')}
           </Button>

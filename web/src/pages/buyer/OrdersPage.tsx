@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { api, recordsUrl, type RecordsDataset } from '../../api';
 import { RequireUser } from '../../components/RequireUser';
 import { useLang } from '../../i18n';
+import { useIsPhone } from '../../components/ResponsiveList';
 import { allOf, type OrderFilter } from '../../types';
 import { OrderFilters, OrderTable, useOrderPages } from './OrderList';
 import { ordersListKey } from './orderQueries';
@@ -42,9 +43,17 @@ function MyOrders() {
   const { t } = useTranslation();
   const [filter, setFilter] = useState<OrderFilter>({});
   const query = useOrderPages(ordersListKey(filter), (cursor) => api.orders(filter, cursor));
+  // on a phone the downloads go under the heading: the card's header has no room beside the title
+  const phone = useIsPhone();
   return (
-    <Card title={t('orders.title')} extra={<RecordsDownload />} data-testid="my-orders">
+    <Card
+      title={phone ? undefined : t('orders.title')}
+      extra={phone ? undefined : <RecordsDownload />}
+      size={phone ? 'small' : undefined}
+      data-testid="my-orders"
+    >
       <Space orientation="vertical" size={12} style={{ width: '100%' }}>
+        {phone && <RecordsDownload />}
         <OrderFilters onChange={setFilter} />
         <Typography.Text type="secondary">{t('records.note')}</Typography.Text>
         <OrderTable query={query} emptyText={t('orders.empty')} />

@@ -10,7 +10,6 @@ import {
   Row,
   Space,
   Statistic,
-  Table,
   Typography,
   type TableColumnsType,
 } from 'antd';
@@ -20,6 +19,7 @@ import { Link, useNavigate } from 'react-router';
 import { api } from '../../api';
 import { EmptyState, ErrorResult, Loading, useErrorText } from '../../components/QueryState';
 import { RequireUser } from '../../components/RequireUser';
+import { ResponsiveList } from '../../components/ResponsiveList';
 import { formatFen, formatTime, parseYuanToFen } from '../../format';
 import { applyServerErrors } from '../../forms';
 import { useIdempotencyKey } from '../../idempotency';
@@ -232,7 +232,8 @@ function WalletView() {
               {wallet.data.entries.length === 0 ? (
                 <EmptyState description={t('wallet.empty')} />
               ) : (
-                <Table<WalletEntry>
+                <ResponsiveList<WalletEntry>
+                  card={{ title: 'kind', extra: 'amount', testId: 'wallet-entry' }}
                   data-testid="wallet-entries"
                   rowKey={(e) => `${e.at}-${e.kind}-${e.orderId ?? ''}-${e.amountFen}`}
                   size="small"

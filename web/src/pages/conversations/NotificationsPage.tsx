@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { api } from '../../api';
 import { EmptyState, ErrorResult, Loading } from '../../components/QueryState';
 import { RequireUser } from '../../components/RequireUser';
+import { useIsPhone } from '../../components/ResponsiveList';
 import { NotificationItem, useMarkNotificationsRead, useOpenNotification } from './NotificationList';
 import { notificationListKey } from './queries';
 
@@ -26,6 +27,34 @@ function Notifications() {
   const items = query.data?.pages.flatMap((p) => p.items) ?? [];
   // the newest page has the current count
   const unread = query.data?.pages[0]?.unreadCount ?? 0;
+  // on a phone the filter and 全部已读 go under the heading: beside it they would not fit
+  const phone = useIsPhone();
+  const tools = (
+    <Flex
+      wrap
+      gap={8}
+      justify={phone ? 'space-between' : undefined}
+      style={phone ? { padding: 12 } : undefined}
+    >
+      <Segmented<Filter>
+        value={filter}
+        onChange={setFilter}
+        options={[
+          { value: 'all', label: t('notifications.filter.all') },
+          { value: 'unread', label: t('notifications.filter.unread') },
+        ]}
+        data-testid="notifications-filter"
+      />
+      <Button
+        onClick={() => mark.mutate({ all: true })}
+        disabled={unread === 0}
+        loading={mark.isPending}
+        data-testid="notifications-mark-all"
+      >
+        {t('notifications.markAllRead')}
+      </Button>
+    </Flex>
+  );
 
   return (
     <Card
@@ -40,29 +69,10 @@ function Notifications() {
           )}
         </Space>
       }
-      extra={
-        <Space wrap>
-          <Segmented<Filter>
-            value={filter}
-            onChange={setFilter}
-            options={[
-              { value: 'all', label: t('notifications.filter.all') },
-              { value: 'unread', label: t('notifications.filter.unread') },
-            ]}
-            data-testid="notifications-filter"
-          />
-          <Button
-            onClick={() => mark.mutate({ all: true })}
-            disabled={unread === 0}
-            loading={mark.isPending}
-            data-testid="notifications-mark-all"
-          >
-            {t('notifications.markAllRead')}
-          </Button>
-        </Space>
-      }
+      extra={phone ? undefined : tools}
       styles={{ body: { padding: 0 } }}
     >
+      {phone && tools}
       {query.isPending ? (
         <Loading />
       ) : query.isError ? (
@@ -87,6 +97,7 @@ function Notifications() {
                 onClick={() => void query.fetchNextPage()}
                 loading={query.isFetchingNextPage}
                 data-testid="notifications-load-more"
+                block={phone}
               >
                 {t('notifications.loadMore')}
               </Button>

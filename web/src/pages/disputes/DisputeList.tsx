@@ -1,8 +1,9 @@
 import type { UseQueryResult } from '@tanstack/react-query';
-import { Card, Flex, Grid, List, Space, Table, Typography, type TableColumnsType } from 'antd';
+import { Card, Flex, List, Space, Table, Typography, type TableColumnsType } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { EmptyState, ErrorResult, Loading } from '../../components/QueryState';
+import { useIsPhone } from '../../components/ResponsiveList';
 import { formatFen, formatTime } from '../../format';
 import { useLang } from '../../i18n';
 import type { DisputeSummary } from '../../types';
@@ -42,7 +43,7 @@ export function DisputeList({
 }) {
   const { t } = useTranslation();
   const lang = useLang();
-  const screens = Grid.useBreakpoint();
+  const phone = useIsPhone();
   if (query.isError) return <ErrorResult error={query.error} onRetry={() => void query.refetch()} />;
   if (query.isPending) return <Loading minHeight={160} />;
   const items = query.data.items;
@@ -51,7 +52,7 @@ export function DisputeList({
       {d.disputeNo}
     </Link>
   );
-  if (!screens.md)
+  if (phone)
     return (
       <List<DisputeSummary>
         data-testid={testId}
