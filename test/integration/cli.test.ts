@@ -211,7 +211,8 @@ describe('kameng CLI', () => {
     const csv = path.join(dir, 'keys.csv');
     await kameng('records', 'export', '-u', 'chaohui', '-o', csv, '-f', 'csv', '-d', 'keys');
     const text = readFileSync(csv, 'utf8');
-    expect(text).toContain('DELIVERED');
+    expect(text).toContain('发货（未拆封）'); // codes read as words (Stage 8)
+    expect(text).not.toContain('DELIVERED');
     expect(text).not.toMatch(/demo\d+pw/); // demo passwords end in "pw"
     const bad = await kameng('records', 'export', '-u', 'nobody', '-o', csv);
     expect(bad.code).toBe(1);
