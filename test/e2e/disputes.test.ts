@@ -50,8 +50,12 @@ async function phoneShot(page: Page, name: string, dialog?: string): Promise<voi
   // let antd's breakpoints and the layout settle
   await page.waitForTimeout(400);
   if (dialog) {
-    const box = await page.getByTestId(dialog).boundingBox();
-    expect(box && box.x >= 0 && box.x + box.width <= PHONE.width, `${dialog} fits 375 px`).toBe(true);
+    // the dialog re-lays itself out after the resize: wait for it to settle rather than a fixed time
+    const fitsPhone = async () => {
+      const box = await page.getByTestId(dialog).boundingBox();
+      return box !== null && box.x >= 0 && box.x + box.width <= PHONE.width;
+    };
+    await expect.poll(fitsPhone, { message: `${dialog} fits 375 px`, timeout: 5000 }).toBe(true);
   } else
     expect(await contentWidth(page), `${name} scrolls sideways at 375 px`).toBeLessThanOrEqual(PHONE.width);
   await page.screenshot({ path: `test-results/disputes-${name}-375.png`, fullPage: !dialog });
