@@ -8,7 +8,7 @@ import { safeNext } from '../auth';
 import { useErrorText } from '../components/QueryState';
 import { applyServerErrors } from '../forms';
 import { useLang } from '../i18n';
-import { AccountCard, MailSent, StrengthHint } from './accountParts';
+import { AccountCard, MailSent, NewPasswordFields } from './accountParts';
 
 interface RegisterValues {
   username: string;
@@ -118,38 +118,7 @@ export function RegisterPage() {
         >
           <Input id="phone" type="tel" inputMode="numeric" autoComplete="tel" maxLength={11} size="large" />
         </Form.Item>
-        <Form.Item
-          name="password"
-          label={t('auth.password')}
-          extra={
-            <>
-              {t('accounts.passwordHelp')}
-              <StrengthHint password={password} />
-            </>
-          }
-          rules={[
-            { required: true, message: t('auth.passwordRequired') },
-            { min: 8, message: t('accounts.passwordHelp') },
-          ]}
-        >
-          <Input.Password id="password" autoComplete="new-password" size="large" />
-        </Form.Item>
-        <Form.Item
-          name="confirm"
-          label={t('accounts.confirmPassword')}
-          dependencies={['password']}
-          rules={[
-            { required: true, message: t('accounts.confirmRequired') },
-            ({ getFieldValue }) => ({
-              validator: (_, value: string | undefined) =>
-                !value || value === getFieldValue('password')
-                  ? Promise.resolve()
-                  : Promise.reject(new Error(t('accounts.mismatch'))),
-            }),
-          ]}
-        >
-          <Input.Password id="confirm" autoComplete="new-password" size="large" />
-        </Form.Item>
+        <NewPasswordFields label={t('auth.password')} password={password} />
         <Form.Item name="displayName" label={t('auth.displayNameOptional')}>
           <Input id="displayName" autoComplete="nickname" size="large" />
         </Form.Item>

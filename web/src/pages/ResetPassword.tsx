@@ -1,5 +1,5 @@
 import { useMutation } from '@tanstack/react-query';
-import { Alert, Button, Form, Input, Result } from 'antd';
+import { Alert, Button, Form, Result } from 'antd';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useSearchParams } from 'react-router';
@@ -7,7 +7,7 @@ import { api, ApiError } from '../api';
 import { useErrorText } from '../components/QueryState';
 import { applyServerErrors } from '../forms';
 import { useLang } from '../i18n';
-import { AccountCard, StrengthHint } from './accountParts';
+import { AccountCard, NewPasswordFields } from './accountParts';
 
 interface ResetValues {
   password: string;
@@ -82,38 +82,7 @@ export default function ResetPasswordPage() {
         disabled={!token}
         onFinish={(v) => mutation.mutate(v)}
       >
-        <Form.Item
-          name="password"
-          label={t('accounts.resetPage.newPassword')}
-          extra={
-            <>
-              {t('accounts.passwordHelp')}
-              <StrengthHint password={password} />
-            </>
-          }
-          rules={[
-            { required: true, message: t('auth.passwordRequired') },
-            { min: 8, message: t('accounts.passwordHelp') },
-          ]}
-        >
-          <Input.Password id="password" autoComplete="new-password" size="large" autoFocus />
-        </Form.Item>
-        <Form.Item
-          name="confirm"
-          label={t('accounts.confirmPassword')}
-          dependencies={['password']}
-          rules={[
-            { required: true, message: t('accounts.confirmRequired') },
-            ({ getFieldValue }) => ({
-              validator: (_, value: string | undefined) =>
-                !value || value === getFieldValue('password')
-                  ? Promise.resolve()
-                  : Promise.reject(new Error(t('accounts.mismatch'))),
-            }),
-          ]}
-        >
-          <Input.Password id="confirm" autoComplete="new-password" size="large" />
-        </Form.Item>
+        <NewPasswordFields label={t('accounts.resetPage.newPassword')} password={password} autoFocus />
         <Button
           type="primary"
           htmlType="submit"

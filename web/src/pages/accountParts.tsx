@@ -1,5 +1,5 @@
 /** Pieces shared by the registration and recovery pages (ADR 0009). */
-import { Alert, Card, Flex, Progress, Result, Typography } from 'antd';
+import { Alert, Card, Flex, Form, Input, Progress, Result, Typography } from 'antd';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
@@ -75,5 +75,57 @@ export function MailSent({ text, sandboxMailbox }: { text: string; sandboxMailbo
       }
       data-testid="mail-sent"
     />
+  );
+}
+
+/**
+ * The new password and its confirmation (registration and reset): the policy's length in the
+ * browser, a strength hint, and the confirm field checked here only (the server sees one password).
+ */
+export function NewPasswordFields({
+  label,
+  password,
+  autoFocus = false,
+}: {
+  label: string;
+  password: string;
+  autoFocus?: boolean;
+}) {
+  const { t } = useTranslation();
+  return (
+    <>
+      <Form.Item
+        name="password"
+        label={label}
+        extra={
+          <>
+            {t('accounts.passwordHelp')}
+            <StrengthHint password={password} />
+          </>
+        }
+        rules={[
+          { required: true, message: t('auth.passwordRequired') },
+          { min: 8, message: t('accounts.passwordHelp') },
+        ]}
+      >
+        <Input.Password id="password" autoComplete="new-password" size="large" autoFocus={autoFocus} />
+      </Form.Item>
+      <Form.Item
+        name="confirm"
+        label={t('accounts.confirmPassword')}
+        dependencies={['password']}
+        rules={[
+          { required: true, message: t('accounts.confirmRequired') },
+          ({ getFieldValue }) => ({
+            validator: (_, value: string | undefined) =>
+              !value || value === getFieldValue('password')
+                ? Promise.resolve()
+                : Promise.reject(new Error(t('accounts.mismatch'))),
+          }),
+        ]}
+      >
+        <Input.Password id="confirm" autoComplete="new-password" size="large" />
+      </Form.Item>
+    </>
   );
 }
