@@ -80,6 +80,18 @@ describe('working-day deadlines and holiday import', () => {
     });
   });
 
+  it('refuses a start the calendar cannot count from (year 0, or so late the deadline passes 9999) with 400, not 500', async () => {
+    for (const from of ['0000-01-01T00:00:00Z', '9999-12-31T12:00:00Z']) {
+      const r = await h.client().get<{ code: string }>(`/api/calendar/deadline?from=${from}&days=5`);
+      expect(r.status, from).toBe(400);
+      expect(r.body.code).toBe('request.invalid');
+    }
+    const ok = await h
+      .client()
+      .get<{ dueAt: string }>('/api/calendar/deadline?from=9998-06-01T02:00:00Z&days=5');
+    expect(ok.status).toBe(200);
+  });
+
   it('beyond the bundled data it warns and counts Mon–Fri, until an admin imports the year', async () => {
     // Wed 2030-01-02 10:00 Shanghai + 1 working day
     const url = '/api/calendar/deadline?from=2030-01-02T02:00:00Z&days=1';

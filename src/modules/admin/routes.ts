@@ -148,7 +148,13 @@ export function adminRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           tags: ['admin'],
           summary: 'Add N China working days to an instant (Asia/Shanghai)',
           querystring: z.strictObject({
-            from: z.iso.datetime().optional(),
+            // years 1970–9998: 60 working days from the end of 9998 still end before year 10000
+            from: z.iso
+              .datetime()
+              .refine((v) => Number(v.slice(0, 4)) >= 1970 && Number(v.slice(0, 4)) <= 9998, {
+                message: 'from must fall in the years 1970–9998',
+              })
+              .optional(),
             days: z.coerce.number().int().min(0).max(60),
           }),
           response: {
