@@ -61,6 +61,25 @@ describe('problem+json', () => {
     expect(byField['policy'].code).toBe('validation.required');
   });
 
+  it('a malformed page cursor is a 400 naming the cursor, not a silently different page', async () => {
+    const buyer = await h.loggedIn({ role: 'buyer' });
+    const merchant = await h.loggedIn({ role: 'merchant' });
+    for (const [who, url] of [
+      [buyer, '/api/orders?cursor=not-a-cursor'],
+      [buyer, "/api/me/notifications?cursor=zzz'--"],
+      [merchant, '/api/merchant/orders?cursor=12345'],
+      [merchant, '/api/merchant/withdrawals?cursor=abc'],
+    ] as const) {
+      const r = await who.get<{ code: string; errors?: { field: string }[] }>(url);
+      expect(r.status, url).toBe(400);
+      expect(r.body.code, url).toBe('request.invalid');
+      expect(JSON.stringify(r.body), url).toContain('cursor');
+    }
+    // a real cursor (an id) still pages
+    const ok = await buyer.get(`/api/orders?cursor=${'0190a1b2-c3d4-7e5f-8a6b-1c2d3e4f5a6b'}`);
+    expect(ok.status).toBe(200);
+  });
+
   it('malformed JSON and unknown API paths are problems too', async () => {
     const bad = await h.app.inject({
       method: 'POST',

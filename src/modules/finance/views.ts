@@ -4,6 +4,7 @@
  * and all of them for the platform's staff. Account numbers only ever appear masked.
  */
 import { z } from 'zod';
+import { cursorSchema } from '../../platform/http/schemas.js';
 import type { Actor } from '../../platform/actor.js';
 import type { Db } from '../../platform/db/dialect.js';
 import type { Row, WithdrawalState } from '../../platform/db/schema.js';
@@ -110,7 +111,7 @@ export const withdrawalListSchema = z.object({
 export const withdrawalFilterSchema = z.strictObject({
   state: z.enum(WITHDRAWAL_STATES).optional(),
   /** The id of the last row of the previous page. */
-  cursor: z.string().max(64).optional(),
+  cursor: cursorSchema.optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
 });
 

@@ -2,6 +2,7 @@
  * The notification centre (站内信): each user sees and marks only their own notifications.
  */
 import { z } from 'zod';
+import { cursorSchema } from '../../platform/http/schemas.js';
 import type { UserActor } from '../../platform/actor.js';
 import type { DataContext } from '../../platform/context.js';
 import { now, type Db } from '../../platform/db/dialect.js';
@@ -31,12 +32,7 @@ export const notificationPageSchema = z.object({
 export type NotificationPage = z.infer<typeof notificationPageSchema>;
 
 export const notificationQuerySchema = z.strictObject({
-  cursor: z
-    .string()
-    .min(1)
-    .max(64)
-    .optional()
-    .describe('The previous page’s nextCursor: older notifications'),
+  cursor: cursorSchema.optional().describe('The previous page’s nextCursor: older notifications'),
   unread: z.enum(['true', 'false']).optional().describe('true: only unread ones'),
 });
 

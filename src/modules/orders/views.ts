@@ -1,5 +1,6 @@
 /** Order views for buyers, merchants and staff: never a key secret, only masked serials and states. */
 import { z } from 'zod';
+import { cursorSchema } from '../../platform/http/schemas.js';
 import type { Actor } from '../../platform/actor.js';
 import { containsText, now, type Db } from '../../platform/db/dialect.js';
 import type { Row } from '../../platform/db/schema.js';
@@ -275,7 +276,7 @@ export const orderFilterSchema = z.strictObject({
   q: z.string().trim().max(64).optional(),
   from: z.iso.datetime().optional(),
   to: z.iso.datetime().optional(),
-  cursor: z.string().max(64).optional(),
+  cursor: cursorSchema.optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });
 export type OrderFilter = z.infer<typeof orderFilterSchema>;
