@@ -66,7 +66,7 @@ import { SandboxBank, type FinanceContext } from './modules/finance/index.js';
 import type { AppContext } from './platform/context.js';
 import type { DbHandle } from './platform/db/dialect.js';
 import { declaredAuth } from './platform/http/auth.js';
-import { registerProblemHandler, sendNotFound } from './platform/http/problem.js';
+import { registerProblemHandler, sendFrameworkError, sendNotFound } from './platform/http/problem.js';
 import { problems } from './platform/http/schemas.js';
 import { loggerOptions } from './platform/logger.js';
 import { VERSION } from './platform/version.js';
@@ -136,6 +136,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Fastify's types take no hop count, so a count becomes the equivalent trust function.
     trustProxy: typeof trust === 'number' ? (_addr: string, hop: number) => hop < trust : trust,
     bodyLimit: 1024 * 1024,
+    frameworkErrors: (_error, req, reply) => {
+      sendFrameworkError(req, reply);
+    },
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

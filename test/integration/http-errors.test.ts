@@ -80,6 +80,17 @@ describe('problem+json', () => {
     expect(ok.status).toBe(200);
   });
 
+  it('a path id past the router’s length limit, or a malformed URL component, is problem+json too', async () => {
+    const buyer = await h.loggedIn({ role: 'buyer' });
+    for (const url of [`/api/orders/${'a'.repeat(300)}`, '/api/orders/%E0%A4%A']) {
+      const r = await buyer.get<{ code: string; type: string; messages: { en: string } }>(url);
+      expect(r.status, url).toBe(400);
+      expect(r.body.code, url).toBe('request.invalid');
+      expect(r.body.type, url).toBe('https://kameng.dev/problems/request.invalid');
+      expect(r.body.messages.en, url).toBeTruthy();
+    }
+  });
+
   it('malformed JSON and unknown API paths are problems too', async () => {
     const bad = await h.app.inject({
       method: 'POST',

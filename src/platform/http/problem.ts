@@ -214,3 +214,15 @@ export function registerProblemHandler(app: FastifyInstance): void {
 export function sendNotFound(req: FastifyRequest, reply: FastifyReply): FastifyReply {
   return sendProblem(reply, problemBody(req, 'request.not_found', 404, messagesFor('request.not_found')));
 }
+
+/**
+ * What Fastify's router refuses before any route runs (a path parameter past the router's length
+ * limit, a malformed URL component) answers as problem+json like every other bad request, rather
+ * than in Fastify's own error shape.
+ */
+export function sendFrameworkError(req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return sendProblem(
+    reply,
+    problemBody(req, 'request.invalid', 400, messagesFor('request.invalid'), { field: 'path' }),
+  );
+}
