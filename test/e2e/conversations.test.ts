@@ -181,12 +181,15 @@ describe.skipIf(!haveChromium)('order conversations in the browser', () => {
         await page.getByTestId('notifications-mark-all').click();
         await expect.poll(async () => Number(await bell.getAttribute('data-unread'))).toBe(0);
       }
-      expect(
-        await page
-          .getByTestId('notifications')
-          .locator('[data-testid="notification-item"][data-read="false"]')
-          .count(),
-      ).toBe(0);
+      // the list refetches after the bell's count: wait for it rather than read it once
+      await expect
+        .poll(() =>
+          page
+            .getByTestId('notifications')
+            .locator('[data-testid="notification-item"][data-read="false"]')
+            .count(),
+        )
+        .toBe(0);
     } finally {
       await buyerContext.close();
       await merchantContext.close();
