@@ -19,8 +19,12 @@ export type Action = 'read' | 'update';
 
 const isStaff = (a: Actor): boolean => a.kind === 'user' && (a.role === 'admin' || a.role === 'support');
 
-/** Merchant identity of the actor: a merchant user's own shop or a merchant-scoped token. */
-function actingMerchant(a: Actor | null): string | null {
+/**
+ * The shop an actor acts for: a merchant user's own shop, or a merchant-kind token's. Channel and
+ * issuer tokens bound to a shop do not act for it (their purpose is the channel connector and the
+ * activation registry): every use case that asks "whose shop" asks here, never `actor.merchantId`.
+ */
+export function actingMerchant(a: Actor | null): string | null {
   if (!a) return null;
   if (a.kind === 'user') return a.role === 'merchant' ? a.merchantId : null;
   if (a.kind === 'token') return a.scope === 'merchant' ? a.merchantId : null;

@@ -22,7 +22,8 @@ declare module 'fastify' {
 export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
   app.decorateRequest('actor', null);
   app.decorateRequest('session', null);
-  app.addHook('preHandler', async (req) => {
+  // preValidation: the caller is known before the route's gate, which runs before validation.
+  app.addHook('preValidation', async (req) => {
     const auth = req.headers.authorization;
     if (typeof auth === 'string' && /^bearer /i.test(auth)) {
       const actor = await resolveApiToken(ctx, auth.slice(7).trim());

@@ -7,7 +7,7 @@ export {
   userSearchSchema,
   userStatusBodySchema,
 } from './admin-users.js';
-export { authorize } from './authz.js';
+export { actingMerchant, authorize } from './authz.js';
 export type { Action } from './authz.js';
 export { registerAuth } from './http.js';
 export { checkPassword, hashPassword, passwordProblem, verifyPassword } from './passwords.js';

@@ -208,7 +208,7 @@ export function accountRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           params: idParams,
           response: { 200: userViewSchema, ...problems(401, 404) },
         },
-        config: { auth: { users: 'any', tokens: ['merchant', 'issuer', 'channel'] } },
+        config: { auth: { users: 'any' }, owner: 'user' },
       },
       async (req) => userProfile(ctx, actorOf(req), req.params.id),
     );

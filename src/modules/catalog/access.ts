@@ -2,7 +2,7 @@ import type { Actor } from '../../platform/actor.js';
 import type { Db } from '../../platform/db/dialect.js';
 import type { Row } from '../../platform/db/schema.js';
 import { fail } from '../../platform/errors.js';
-import { authorize, type Action } from '../accounts/index.js';
+import { actingMerchant, authorize, type Action } from '../accounts/index.js';
 
 /** Loads a product the actor may `action`, or answers as the authorisation rules say (404/403). */
 export async function productFor(
@@ -22,8 +22,7 @@ export async function productFor(
   return product;
 }
 
-/** The shop the actor acts for: a merchant user's own, or a merchant token's. */
+/** The shop the actor acts for: a merchant user's own, or a merchant token's (never a channel or issuer token's). */
 export function shopOf(actor: Actor | null): string {
-  const id = actor?.kind === 'user' || actor?.kind === 'token' ? actor.merchantId : null;
-  return id ?? fail('catalog.not_merchant');
+  return actingMerchant(actor) ?? fail('catalog.not_merchant');
 }

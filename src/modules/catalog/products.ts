@@ -13,7 +13,7 @@ import { fail, fieldError } from '../../platform/errors.js';
 import { defineMachine, type Transitions } from '../../platform/fsm.js';
 import { newId } from '../../platform/ids.js';
 import { getPlatformRules } from '../../platform/settings.js';
-import { authorize } from '../accounts/index.js';
+import { actingMerchant, authorize } from '../accounts/index.js';
 import { appendAudit } from '../../platform/audit.js';
 import {
   policyContradiction,
@@ -111,14 +111,7 @@ export async function policyBounds(ctx: DataContext): Promise<z.infer<typeof pol
 }
 
 function merchantOf(actor: Actor): string {
-  const id =
-    actor.kind === 'user' && actor.role === 'merchant'
-      ? actor.merchantId
-      : actor.kind === 'token' && actor.scope === 'merchant'
-        ? actor.merchantId
-        : null;
-  if (!id) fail('catalog.not_merchant');
-  return id;
+  return actingMerchant(actor) ?? fail('catalog.not_merchant');
 }
 
 /** Inserts the next immutable policy version of `productId` and returns its id. */

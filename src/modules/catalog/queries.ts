@@ -48,8 +48,7 @@ export async function listOnSale(
 }
 
 export async function listMerchantProducts(ctx: DataContext, actor: Actor): Promise<ProductView[]> {
-  const merchantId = actor.kind === 'user' || actor.kind === 'token' ? actor.merchantId : null;
-  if (!merchantId) fail('catalog.not_merchant');
+  const merchantId = shopOf(actor);
   const rows = await ctx.db
     .selectFrom('products')
     .selectAll()

@@ -8,7 +8,7 @@ import type { DataContext } from '../../platform/context.js';
 import { now } from '../../platform/db/dialect.js';
 import type { KeyState, Row } from '../../platform/db/schema.js';
 import { fail, messagesFor, type ErrorCode } from '../../platform/errors.js';
-import { authorize } from '../accounts/index.js';
+import { actingMerchant, authorize } from '../accounts/index.js';
 import { appendAudit } from '../../platform/audit.js';
 import { unitOfWork } from '../../platform/unit-of-work.js';
 
@@ -166,8 +166,7 @@ export async function listBatches(
   actor: Actor,
   productId: string | undefined,
 ): Promise<BatchView[]> {
-  const merchantId = actor.kind === 'system' ? null : actor.merchantId;
-  if (!merchantId) fail('catalog.not_merchant');
+  const merchantId = shopOf(actor);
   let q = ctx.db.selectFrom('key_batches').selectAll().where('merchant_id', '=', merchantId);
   if (productId) q = q.where('product_id', '=', productId);
   const rows = await q.orderBy('created_at', 'desc').limit(50).execute();
@@ -301,10 +300,7 @@ export async function timeline(
   const notFound: ErrorCode = 'keyId' in where ? 'inventory.key_not_found' : 'inventory.unit_not_found';
   if (!key) fail(notFound);
   const isBuyer = actor.kind === 'user' && key.buyer_id === actor.id;
-  const isOwner =
-    actor.kind !== 'system' &&
-    actor.merchantId === key.merchant_id &&
-    !(actor.kind === 'user' && actor.role !== 'merchant');
+  const isOwner = actingMerchant(actor) === key.merchant_id;
   if (!isStaff && !isOwner && !(isBuyer && 'unitId' in where)) fail(notFound);
   const all = await ctx.db
     .selectFrom('key_events')

@@ -5,6 +5,24 @@
  *
  * The declaration is authentication and the coarse role gate (a buyer route, a merchant token
  * route); what an actor may do with a particular object is the use case's business (authz).
+ *
+ * API tokens are admitted only where their kind is named (`tokens`), each kind for its purpose:
+ * `merchant` — a shop's own systems on its back-office routes; `issuer` — the activation registry
+ * (`/api/registry/*`); `channel` — a channel connector, which has no route of its own yet (channel
+ * notifications are signed with the shop's secret and are public routes). Naming `users` never
+ * admits a token, whatever shop the token is bound to; and a use case asks `actingMerchant()`
+ * (accounts), never `actor.merchantId`, whose shop an actor acts for.
+ *
+ * `config.owner` declares, next to the gate, the second half of who may call: the route's path
+ * names an object that belongs to a party (an order to its buyer and its shop, a key to its
+ * shop …). A caller the gate admits who is neither a party to that object nor platform staff
+ * (support, admin, arbitrator — where the gate admits them) gets the object's 404, with the same
+ * body as for an id that does not exist: existence does not leak. The use case enforces it; the
+ * authorisation matrix (test/integration/authz-matrix.test.ts) reads both declarations from
+ * `routeDeclarations()` and checks every route of the OpenAPI document against them.
+ *
+ * Both are checked before the request is looked at: the gate runs before body and parameter
+ * validation, so a caller who may not call a route learns nothing of its input (401/403, not 400).
  */
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import type { Actor, UserActor } from '../actor.js';
@@ -19,6 +37,36 @@ export type RouteAuth =
   /** API clients only, with a token of one of these kinds. */
   | { tokens: readonly TokenScope[]; users?: never };
 
+/**
+ * Objects a route's path can name that belong to a party (see `config.owner` above): who the
+ * parties are — `user`: the user; `token`: its user or shop; `product`, `import`, `key`,
+ * `withdrawal`, `channelShop`, `sandboxShop`: the shop; `unit`, `order`, `refund`, `dispute`: the
+ * buyer and the shop; `evidence`: its uploader and the parties of the case it is attached to.
+ * A product on sale is public; `product` hides drafts only.
+ */
+export type Owned =
+  | 'user'
+  | 'token'
+  | 'product'
+  | 'import'
+  | 'key'
+  | 'unit'
+  | 'order'
+  | 'withdrawal'
+  | 'evidence'
+  | 'refund'
+  | 'dispute'
+  | 'channelShop'
+  | 'sandboxShop';
+
+/** A route's declarations, as the authorisation matrix reads them. */
+export interface RouteDeclaration {
+  method: string;
+  url: string;
+  auth: RouteAuth;
+  owner: Owned | null;
+}
+
 declare module 'fastify' {
   interface FastifyRequest {
     /** Who is calling: resolved from the session cookie or the bearer token (accounts module). */
@@ -26,6 +74,8 @@ declare module 'fastify' {
   }
   interface FastifyContextConfig {
     auth?: RouteAuth;
+    /** The party-owned object the route's path names (see the comment at the top of the file). */
+    owner?: Owned;
   }
 }
 
@@ -68,18 +118,31 @@ export function checkAuth(auth: RouteAuth, actor: Actor | null): void {
  * Installs the declarations: must be called before any /api route is registered. Swagger UI's own
  * assets under /api/docs are the only routes exempt.
  */
+const declarations = new WeakMap<FastifyInstance, RouteDeclaration[]>();
+
+/** Every /api route's declarations (HEAD routes Fastify adds for GETs left out). */
+export function routeDeclarations(app: FastifyInstance): readonly RouteDeclaration[] {
+  return declarations.get(app) ?? [];
+}
+
 export function declaredAuth(app: FastifyInstance): void {
+  const declared: RouteDeclaration[] = [];
+  declarations.set(app, declared);
   app.addHook('onRoute', (route: RouteOptions) => {
     if (!route.url.startsWith('/api/') || route.url === '/api/docs' || route.url.startsWith('/api/docs/'))
       return;
     const auth = route.config?.auth;
     if (!auth) throw new Error(`${String(route.method)} ${route.url}: declare who may call it (config.auth)`);
+    for (const method of [route.method].flat())
+      if (method !== 'HEAD')
+        declared.push({ method, url: route.url, auth, owner: route.config?.owner ?? null });
     const schema = route.schema ?? {};
     const description = [schema.description, whoText(auth)].filter(Boolean).join('\n\n');
     route.schema = { ...schema, security: securityOf(auth), description };
     const check = async (req: FastifyRequest): Promise<void> => checkAuth(auth, req.actor);
-    const own = route.preHandler;
-    route.preHandler = own === undefined ? [check] : [check, ...(Array.isArray(own) ? own : [own])];
+    // Before validation: a caller who may not call the route learns nothing of its input.
+    const own = route.preValidation;
+    route.preValidation = own === undefined ? [check] : [check, ...(Array.isArray(own) ? own : [own])];
   });
 }
 
