@@ -249,7 +249,7 @@ export function accountRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           params: idParams,
           response: { 204: noContent, ...problems(401, 404) },
         },
-        config: { auth: { users: 'any', tokens: ['merchant'] } },
+        config: { owner: 'token', auth: { users: 'any', tokens: ['merchant'] } },
       },
       async (req, reply) => {
         await revokeToken(ctx, actorOf(req), req.params.id);

@@ -97,7 +97,7 @@ export function aftersalesRoutes(ctx: Ctx): FastifyPluginAsyncZod {
     app.get(
       '/orders/:id/refund-draft',
       {
-        config: { auth: { users: ['buyer'] } },
+        config: { owner: 'order', auth: { users: ['buyer'] } },
         schema: {
           tags: ['aftersales'],
           summary: 'What the 退款/售后 form starts with: the units and a prefilled description',
@@ -125,7 +125,7 @@ export function aftersalesRoutes(ctx: Ctx): FastifyPluginAsyncZod {
     app.post(
       '/orders/:id/refund-precheck',
       {
-        config: { auth: { users: ['buyer'] } },
+        config: { owner: 'order', auth: { users: ['buyer'] } },
         schema: {
           tags: ['aftersales'],
           summary: 'Eligibility pre-check: per unit, eligible or not, with rule codes and plain explanations',
@@ -175,7 +175,7 @@ export function aftersalesRoutes(ctx: Ctx): FastifyPluginAsyncZod {
     app.get(
       '/evidence/files/:sha256',
       {
-        config: { auth: { users: 'any' } },
+        config: { owner: 'evidence', auth: { users: 'any' } },
         schema: {
           tags: ['aftersales'],
           summary: 'Download an evidence file of a request (or message) the viewer may see',
@@ -203,7 +203,7 @@ export function aftersalesRoutes(ctx: Ctx): FastifyPluginAsyncZod {
     app.post(
       '/orders/:id/refunds',
       {
-        config: { auth: { users: ['buyer'] } },
+        config: { owner: 'order', auth: { users: ['buyer'] } },
         schema: {
           tags: ['aftersales'],
           summary: 'Apply for a refund of chosen units (Idempotency-Key: a repeat returns the first request)',
@@ -241,7 +241,7 @@ export function aftersalesRoutes(ctx: Ctx): FastifyPluginAsyncZod {
     app.get(
       '/refunds/:id',
       {
-        config: { auth: { users: 'any' } },
+        config: { owner: 'refund', auth: { users: 'any' } },
         schema: {
           tags: ['aftersales'],
           summary: 'One refund request with deadlines, eligibility, evidence, payouts and its timeline',
@@ -255,7 +255,7 @@ export function aftersalesRoutes(ctx: Ctx): FastifyPluginAsyncZod {
     app.post(
       '/refunds/:id/decision',
       {
-        config: { auth: { users: ['merchant', 'support', 'admin'] } },
+        config: { owner: 'refund', auth: { users: ['merchant', 'support', 'admin'] } },
         schema: {
           tags: ['aftersales'],
           summary:
@@ -275,7 +275,7 @@ export function aftersalesRoutes(ctx: Ctx): FastifyPluginAsyncZod {
     app.post(
       '/refunds/:id/actions',
       {
-        config: { auth: { users: ['buyer', 'support', 'admin'] } },
+        config: { owner: 'refund', auth: { users: ['buyer', 'support', 'admin'] } },
         schema: {
           tags: ['aftersales'],
           summary:

@@ -49,7 +49,7 @@ export function catalogRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.get(
       '/products/:id',
       {
-        config: { auth: 'public' },
+        config: { owner: 'product', auth: 'public' },
         schema: {
           tags: ['catalog'],
           summary: 'One product with its prices, current refund policy and badges',
@@ -63,7 +63,7 @@ export function catalogRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.get(
       '/products/:id/policies',
       {
-        config: { auth: 'public' },
+        config: { owner: 'product', auth: 'public' },
         schema: {
           tags: ['catalog'],
           summary: 'Every refund policy version of a product, newest first',
@@ -122,7 +122,7 @@ export function catalogRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.patch(
       '/merchant/products/:id',
       {
-        config: { auth: { users: ['merchant'], tokens: ['merchant'] } },
+        config: { owner: 'product', auth: { users: ['merchant'], tokens: ['merchant'] } },
         schema: {
           tags: ['merchant'],
           summary: 'Edit a product (version-checked)',
@@ -154,7 +154,7 @@ export function catalogRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.post(
       '/merchant/products/:id/policy',
       {
-        config: { auth: { users: ['merchant'], tokens: ['merchant'] } },
+        config: { owner: 'product', auth: { users: ['merchant'], tokens: ['merchant'] } },
         schema: {
           tags: ['merchant'],
           summary: 'Publish a new immutable refund policy version for a product',
@@ -173,7 +173,7 @@ export function catalogRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.post(
       '/merchant/products/:id/status',
       {
-        config: { auth: { users: ['merchant', 'admin'], tokens: ['merchant'] } },
+        config: { owner: 'product', auth: { users: ['merchant', 'admin'], tokens: ['merchant'] } },
         schema: {
           tags: ['merchant'],
           summary: 'Put a product on sale or take it off sale (version-checked)',

@@ -123,7 +123,7 @@ export function channelRoutes(ctx: ChannelsContext): FastifyPluginAsyncZod {
     app.delete(
       '/merchant/channel-shops/:id',
       {
-        config: { auth: MERCHANT },
+        config: { owner: 'channelShop', auth: MERCHANT },
         schema: {
           tags: ['channels'],
           summary: 'Disconnect a shop (delivered orders keep their lookups)',
@@ -136,7 +136,7 @@ export function channelRoutes(ctx: ChannelsContext): FastifyPluginAsyncZod {
     app.post(
       '/merchant/channel-shops/:id/reconcile',
       {
-        config: { auth: MERCHANT, rateLimit: { max: 6, timeWindow: '1 minute' } },
+        config: { owner: 'channelShop', auth: MERCHANT, rateLimit: { max: 6, timeWindow: '1 minute' } },
         schema: {
           tags: ['channels'],
           summary: 'Ask the channel now for orders and refunds changed since the last reconciliation',
@@ -152,7 +152,7 @@ export function channelRoutes(ctx: ChannelsContext): FastifyPluginAsyncZod {
     app.get(
       '/merchant/channel-shops/:id/items',
       {
-        config: { auth: MERCHANT },
+        config: { owner: 'channelShop', auth: MERCHANT },
         schema: {
           tags: ['channels'],
           summary: 'Channel items mapped to my products',
@@ -165,7 +165,7 @@ export function channelRoutes(ctx: ChannelsContext): FastifyPluginAsyncZod {
     app.put(
       '/merchant/channel-shops/:id/items',
       {
-        config: { auth: MERCHANT },
+        config: { owner: 'channelShop', auth: MERCHANT },
         schema: {
           tags: ['channels'],
           summary:
@@ -183,7 +183,7 @@ export function channelRoutes(ctx: ChannelsContext): FastifyPluginAsyncZod {
     app.delete(
       '/merchant/channel-shops/:id/items/:itemId',
       {
-        config: { auth: MERCHANT },
+        config: { owner: 'channelShop', auth: MERCHANT },
         schema: {
           tags: ['channels'],
           summary: 'Remove a channel item mapping',
@@ -199,7 +199,7 @@ export function channelRoutes(ctx: ChannelsContext): FastifyPluginAsyncZod {
     app.get(
       '/merchant/channel-shops/:id/orders',
       {
-        config: { auth: MERCHANT },
+        config: { owner: 'channelShop', auth: MERCHANT },
         schema: {
           tags: ['channels'],
           summary: 'Channel orders of a shop: delivered, failed (why), the channel’s state, refunds',

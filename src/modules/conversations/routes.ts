@@ -28,7 +28,7 @@ export function conversationRoutes(ctx: AppContext & { files: FileStore }): Fast
     app.get(
       '/orders/:id/messages',
       {
-        config: { auth: { users: 'any', tokens: ['merchant'] } },
+        config: { owner: 'order', auth: { users: 'any', tokens: ['merchant'] } },
         schema: {
           tags: ['conversations'],
           summary: "The order's conversation, oldest first, with read receipts",
@@ -46,7 +46,7 @@ export function conversationRoutes(ctx: AppContext & { files: FileStore }): Fast
     app.post(
       '/orders/:id/messages',
       {
-        config: { auth: { users: 'any' } },
+        config: { owner: 'order', auth: { users: ['buyer', 'merchant', 'support', 'admin'] } },
         schema: {
           tags: ['conversations'],
           summary:
@@ -66,7 +66,7 @@ export function conversationRoutes(ctx: AppContext & { files: FileStore }): Fast
     app.post(
       '/orders/:id/messages/read',
       {
-        config: { auth: { users: 'any' } },
+        config: { owner: 'order', auth: { users: ['buyer', 'merchant', 'support', 'admin'] } },
         schema: {
           tags: ['conversations'],
           summary: 'Mark the conversation read up to a message (a read mark never moves back)',
@@ -81,7 +81,7 @@ export function conversationRoutes(ctx: AppContext & { files: FileStore }): Fast
     app.get(
       '/orders/:id/messages/files/:sha256',
       {
-        config: { auth: { users: 'any', tokens: ['merchant'] } },
+        config: { owner: 'order', auth: { users: 'any', tokens: ['merchant'] } },
         schema: {
           tags: ['conversations'],
           summary: 'Download an attachment of the order conversation',

@@ -50,7 +50,7 @@ export function disputeRoutes(ctx: AfterSalesContext): FastifyPluginAsyncZod {
     app.post(
       '/refunds/:id/dispute',
       {
-        config: { auth: { users: ['merchant'] } },
+        config: { owner: 'refund', auth: { users: ['merchant'] } },
         schema: {
           tags: ['disputes'],
           summary: 'The merchant takes a refund platform support approved to arbitration',
@@ -71,7 +71,7 @@ export function disputeRoutes(ctx: AfterSalesContext): FastifyPluginAsyncZod {
     app.get(
       '/disputes/:id',
       {
-        config: { auth: { users: 'any' } },
+        config: { owner: 'dispute', auth: { users: 'any' } },
         schema: {
           tags: ['disputes'],
           summary:
@@ -87,7 +87,7 @@ export function disputeRoutes(ctx: AfterSalesContext): FastifyPluginAsyncZod {
     app.put(
       '/disputes/:id/statement',
       {
-        config: { auth: { users: ['buyer', 'merchant'] } },
+        config: { owner: 'dispute', auth: { users: ['buyer', 'merchant'] } },
         schema: {
           tags: ['disputes'],
           summary:
@@ -105,7 +105,7 @@ export function disputeRoutes(ctx: AfterSalesContext): FastifyPluginAsyncZod {
     app.post(
       '/disputes/:id/statement/submit',
       {
-        config: { auth: { users: ['buyer', 'merchant'] } },
+        config: { owner: 'dispute', auth: { users: ['buyer', 'merchant'] } },
         schema: {
           tags: ['disputes'],
           summary: 'Submit the party’s statement once; it can never change afterwards',
@@ -239,7 +239,7 @@ export function disputeRoutes(ctx: AfterSalesContext): FastifyPluginAsyncZod {
     app.get(
       '/refunds/:id/case-file',
       {
-        config: { auth: { users: 'any' } },
+        config: { owner: 'refund', auth: { users: 'any' } },
         schema: {
           tags: ['aftersales'],
           summary: 'Download a refund request’s case file (with its dispute, if any) to keep',
@@ -252,7 +252,7 @@ export function disputeRoutes(ctx: AfterSalesContext): FastifyPluginAsyncZod {
     app.get(
       '/disputes/:id/case-file',
       {
-        config: { auth: { users: 'any' } },
+        config: { owner: 'dispute', auth: { users: 'any' } },
         schema: {
           tags: ['disputes'],
           summary: 'Download a dispute’s case file to keep: the request, statements, findings and decision',

@@ -158,7 +158,7 @@ export function financeRoutes(ctx: Ctx): FastifyPluginAsyncZod {
     app.get(
       '/merchant/withdrawals/:id',
       {
-        config: { auth: MERCHANT },
+        config: { owner: 'withdrawal', auth: MERCHANT },
         schema: {
           tags: ['finance'],
           summary: 'One of my shop’s withdrawals',

@@ -272,7 +272,9 @@ export async function listProductKeys(
   productId: string,
   filter: { state?: KeyState | undefined; limit: number; after?: string | undefined },
 ) {
-  await productFor(ctx.db, actor, 'update', productId);
+  // The shop's keys are its records: its owner and staff read them (masked), others get the 404.
+  const product = await productFor(ctx.db, actor, 'read', productId);
+  authorize(actor, 'read', { type: 'shop_record', merchantId: product.merchant_id }, 'catalog.product_not_found');
   let q = ctx.db.selectFrom('keys').selectAll().where('product_id', '=', productId);
   if (filter.state) q = q.where('state', '=', filter.state);
   if (filter.after) q = q.where('id', '>', filter.after);

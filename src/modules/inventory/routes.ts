@@ -98,7 +98,7 @@ export function inventoryRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.post(
       '/merchant/products/:id/imports',
       {
-        config: { auth: { users: ['merchant'], tokens: ['merchant'] } },
+        config: { owner: 'product', auth: { users: ['merchant'], tokens: ['merchant'] } },
         schema: {
           tags: ['inventory'],
           summary:
@@ -122,7 +122,7 @@ export function inventoryRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.get(
       '/merchant/imports',
       {
-        config: { auth: { users: ['merchant', 'support', 'admin'], tokens: ['merchant'] } },
+        config: { auth: { users: ['merchant'], tokens: ['merchant'] } },
         schema: {
           tags: ['inventory'],
           summary: 'The merchant’s import batches, newest first',
@@ -136,7 +136,7 @@ export function inventoryRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.get(
       '/merchant/imports/:id',
       {
-        config: { auth: { users: ['merchant', 'support', 'admin'], tokens: ['merchant'] } },
+        config: { owner: 'import', auth: { users: ['merchant', 'support', 'admin'], tokens: ['merchant'] } },
         schema: {
           tags: ['inventory'],
           summary:
@@ -164,7 +164,7 @@ export function inventoryRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.patch(
       '/merchant/products/:id/stock-settings',
       {
-        config: { auth: { users: ['merchant'], tokens: ['merchant'] } },
+        config: { owner: 'product', auth: { users: ['merchant'], tokens: ['merchant'] } },
         schema: {
           tags: ['inventory'],
           summary: 'Set the low-stock notice threshold (null turns it off)',
@@ -179,7 +179,7 @@ export function inventoryRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.get(
       '/merchant/products/:id/keys',
       {
-        config: { auth: { users: ['merchant', 'support', 'admin'], tokens: ['merchant'] } },
+        config: { owner: 'product', auth: { users: ['merchant', 'support', 'admin'], tokens: ['merchant'] } },
         schema: {
           tags: ['inventory'],
           summary: 'The product’s keys, masked, in import order',
@@ -198,7 +198,7 @@ export function inventoryRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.post(
       '/merchant/keys/:id/void',
       {
-        config: { auth: { users: ['merchant'], tokens: ['merchant'] } },
+        config: { owner: 'key', auth: { users: ['merchant'], tokens: ['merchant'] } },
         schema: {
           tags: ['inventory'],
           summary: 'Withdraw a key from stock (AVAILABLE → VOIDED)',
@@ -217,7 +217,7 @@ export function inventoryRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.post(
       '/merchant/keys/:id/invalid',
       {
-        config: { auth: { users: ['merchant'], tokens: ['merchant'] } },
+        config: { owner: 'key', auth: { users: ['merchant'], tokens: ['merchant'] } },
         schema: {
           tags: ['inventory'],
           summary: 'Confirm a key defective (→ INVALID), optionally delivering a replacement to its unit',
@@ -247,7 +247,7 @@ export function inventoryRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.get(
       '/keys/:id/timeline',
       {
-        config: { auth: { users: ['merchant', 'support', 'admin'], tokens: ['merchant'] } },
+        config: { owner: 'key', auth: { users: ['merchant', 'support', 'admin'], tokens: ['merchant'] } },
         schema: {
           tags: ['inventory'],
           summary: 'A key’s history (merchant: own keys, masked; support and admin: any)',
@@ -261,7 +261,7 @@ export function inventoryRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.get(
       '/units/:id/timeline',
       {
-        config: { auth: { users: 'any', tokens: ['merchant'] } },
+        config: { owner: 'unit', auth: { users: 'any', tokens: ['merchant'] } },
         schema: {
           tags: ['inventory'],
           summary: 'The history of the key of one of the buyer’s units',
@@ -305,7 +305,7 @@ export function inventoryRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           body: z.strictObject({}).optional(),
           response: { 200: revealedSchema, ...problems(401, 404, 409, 429) },
         },
-        config: { auth: { users: ['buyer'] } },
+        config: { owner: 'unit', auth: { users: ['buyer'] } },
       },
       async (req, reply) => {
         void reply.header('cache-control', 'no-store');
@@ -348,7 +348,7 @@ export function inventoryRoutes(ctx: AppContext): FastifyPluginAsyncZod {
             ...problems(400, 401, 404, 409, 429),
           },
         },
-        config: { auth: { users: ['buyer'] } },
+        config: { owner: 'order', auth: { users: ['buyer'] } },
       },
       async (req, reply) => {
         void reply.header('cache-control', 'no-store');

@@ -96,7 +96,7 @@ export function orderRoutes(ctx: AppContext & PaymentsContext): FastifyPluginAsy
           params: idParams,
           response: { 200: orderDetailSchema, ...problems(401, 404) },
         },
-        config: { auth: { users: 'any', tokens: ['merchant'] } },
+        config: { owner: 'order', auth: { users: 'any', tokens: ['merchant'] } },
       },
       async (req) => orderDetail(ctx.db, actorOf(req), req.params.id),
     );
@@ -110,7 +110,7 @@ export function orderRoutes(ctx: AppContext & PaymentsContext): FastifyPluginAsy
           params: idParams,
           response: { 200: orderDetailSchema, ...problems(401, 404, 409, 503) },
         },
-        config: { auth: BUYER },
+        config: { owner: 'order', auth: BUYER },
       },
       async (req) => {
         const buyer = userOf(req);
@@ -128,7 +128,7 @@ export function orderRoutes(ctx: AppContext & PaymentsContext): FastifyPluginAsy
           params: idParams,
           response: { 200: orderDetailSchema, ...problems(401, 404, 409, 503) },
         },
-        config: { auth: BUYER },
+        config: { owner: 'order', auth: BUYER },
       },
       async (req) => {
         const buyer = userOf(req);

@@ -109,7 +109,7 @@ export function sandboxChannelRoutes(_ctx: AppContext, sandbox: SandboxChannels)
     app.get(
       '/sandbox/channels/shops/:id/credentials',
       {
-        config: { auth: { users: ['merchant', 'admin'] } },
+        config: { owner: 'sandboxShop', auth: { users: ['merchant', 'admin'] } },
         schema: {
           tags: TAGS,
           summary: 'A sandbox shop’s app key, secret and session key (its owner only)',
@@ -123,7 +123,7 @@ export function sandboxChannelRoutes(_ctx: AppContext, sandbox: SandboxChannels)
     app.put(
       '/sandbox/channels/shops/:id/settings',
       {
-        config: { auth: { users: ['merchant', 'admin'] } },
+        config: { owner: 'sandboxShop', auth: { users: ['merchant', 'admin'] } },
         schema: {
           tags: TAGS,
           summary: 'A sandbox shop’s failure switches and channel-side deadlines',
@@ -139,7 +139,7 @@ export function sandboxChannelRoutes(_ctx: AppContext, sandbox: SandboxChannels)
     app.post(
       '/sandbox/channels/shops/:id/items',
       {
-        config: { auth: { users: ['merchant', 'admin'] } },
+        config: { owner: 'sandboxShop', auth: { users: ['merchant', 'admin'] } },
         schema: {
           tags: TAGS,
           summary: 'List an item in a sandbox shop (map it to a Kameng product on the connected shop)',
@@ -160,7 +160,7 @@ export function sandboxChannelRoutes(_ctx: AppContext, sandbox: SandboxChannels)
     app.get(
       '/sandbox/channels/shops/:id/orders',
       {
-        config: { auth: OWNER },
+        config: { owner: 'sandboxShop', auth: OWNER },
         schema: {
           tags: TAGS,
           summary: 'A sandbox shop’s orders with their refunds, raw channel states and delivery messages',
@@ -178,7 +178,7 @@ export function sandboxChannelRoutes(_ctx: AppContext, sandbox: SandboxChannels)
     app.get(
       '/sandbox/channels/shops/:id/messages',
       {
-        config: { auth: OWNER },
+        config: { owner: 'sandboxShop', auth: OWNER },
         schema: {
           tags: TAGS,
           summary:
