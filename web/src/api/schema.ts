@@ -625,7 +625,7 @@ export interface paths {
     };
     /**
      * A user profile (own, or any for support and admin)
-     * @description Who: logged-in users (any role); API tokens (merchant, issuer, channel).
+     * @description Who: logged-in users (any role).
      */
     get: {
       parameters: {
@@ -3236,7 +3236,7 @@ export interface paths {
     };
     /**
      * The merchant’s import batches, newest first
-     * @description Who: logged-in merchant, support, admin; API tokens (merchant).
+     * @description Who: logged-in merchant; API tokens (merchant).
      */
     get: {
       parameters: {
@@ -9067,7 +9067,7 @@ export interface paths {
      * Post a message (1–2000 characters, optionally one attachment); messages are never edited or deleted
      * @description Attach a file by uploading it first (`POST /evidence/files`) and naming its `sha256`; it is checked by content again. The other parties are notified.
      *
-     *     Who: logged-in users (any role).
+     *     Who: logged-in buyer, merchant, support, admin.
      */
     post: {
       parameters: {
@@ -9181,7 +9181,7 @@ export interface paths {
     put?: never;
     /**
      * Mark the conversation read up to a message (a read mark never moves back)
-     * @description Who: logged-in users (any role).
+     * @description Who: logged-in buyer, merchant, support, admin.
      */
     post: {
       parameters: {
