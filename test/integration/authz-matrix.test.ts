@@ -179,7 +179,7 @@ afterAll(() => h.close());
 
 // ---- who is a party to what: the meaning of each `Owned` (platform/http/auth.ts) -------------
 
-/** The staff roles that see every object of a kind, where the route's gate admits them. */
+/** The staff roles that see every object of a kind, where the gate admits them (the `Owned` comment in auth.ts). */
 const STAFF: Record<Owned, readonly Role[]> = {
   user: ['support', 'admin'],
   token: ['admin'],

@@ -38,11 +38,14 @@ export type RouteAuth =
   | { tokens: readonly TokenScope[]; users?: never };
 
 /**
- * Objects a route's path can name that belong to a party (see `config.owner` above): who the
+ * Objects a route's path can name that belong to a party (see `config.owner` above), and who the
  * parties are — `user`: the user; `token`: its user or shop; `product`, `import`, `key`,
- * `withdrawal`, `channelShop`, `sandboxShop`: the shop; `unit`, `order`, `refund`, `dispute`: the
- * buyer and the shop; `evidence`: its uploader and the parties of the case it is attached to.
- * A product on sale is public; `product` hides drafts only.
+ * `withdrawal`, `channelShop`, `sandboxShop`: the shop (its merchant and the shop's merchant
+ * tokens); `unit`, `order`: the buyer and the shop; `refund`, `dispute`: the buyer and the
+ * merchant; `evidence`: its uploader and the parties of the request it is attached to. Staff who
+ * see every object of a kind (where the gate admits them): support and admin; also arbitrators for
+ * orders, requests, disputes and evidence; only admins for tokens. A product on sale is public:
+ * `product` hides drafts only.
  */
 export type Owned =
   | 'user'
