@@ -85,7 +85,10 @@ async function main(): Promise<void> {
     // and resolves once the requests in flight have been answered.
     await Promise.race([app.close(), grace]);
     if (cut) {
-      app.log.warn({ graceMs: config.shutdownGraceMs }, 'grace period over: cutting requests still in flight');
+      app.log.warn(
+        { graceMs: config.shutdownGraceMs },
+        'grace period over: cutting requests still in flight',
+      );
       app.server.closeAllConnections();
     }
     await Promise.race([sweeping ?? Promise.resolve(), grace]);
