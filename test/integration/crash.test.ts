@@ -304,7 +304,7 @@ describe(`a real server process (${engine}, ${useBuild ? 'dist build' : 'tsx'})`
     await held.taken; // the server has the request and waits for its body
     s.child.kill('SIGTERM');
     let closed = false;
-    for (let i = 0; i < 200 && !closed; i++) {
+    for (let i = 0; i < 400 && !closed; i++) {
       closed = await refused(s.port);
       if (!closed) await new Promise((r) => setTimeout(r, 25));
     }
