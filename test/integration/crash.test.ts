@@ -527,7 +527,11 @@ describe(`a real server process (${engine}, ${useBuild ? 'dist build' : 'tsx'})`
     for (let k = 0; k < KILLS; k++) {
       const until = { dead: false };
       const running = load(until);
-      await new Promise((r) => setTimeout(r, 300 + Math.floor(rand() * 1500)));
+      // The moment is counted in requests sent (so a slow machine does not kill before any load),
+      // then a few more milliseconds so the kill lands in the middle of one.
+      const killAt = requests + 25 + Math.floor(rand() * 35);
+      while (requests < killAt) await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, Math.floor(rand() * 100)));
       await kill(s);
       until.dead = true;
       await running;
