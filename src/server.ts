@@ -6,6 +6,8 @@ import { interruptStaleBatches, sweepUploads } from './modules/inventory/index.j
 import { DEMO_LOGINS, DEMO_PASSWORD, seedDemo, seedDemoKeys } from './modules/demo/index.js';
 import { seedDemoChannels, seedDemoOrders, seedDemoRefunds } from './modules/demo/index.js';
 
+const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
+
 async function main(): Promise<void> {
   const loaded = loadConfig();
   // The sandbox channels' lookup links and push addresses need an absolute base: without
@@ -46,27 +48,70 @@ async function main(): Promise<void> {
 
   // Deadlines (order expiry, settlement, membership expiry), waiting payouts and the sandbox
   // gateways' timed work. Overlapping runs are skipped; several instances may sweep at once.
-  let sweeping = false;
+  let sweeping: Promise<void> | null = null;
   const sweeper = setInterval(() => {
     if (sweeping) return;
-    sweeping = true;
-    void app.kameng
+    sweeping = app.kameng
       .sweep()
+      .then(() => undefined)
       .catch((err: unknown) => app.log.error({ err }, 'sweep failed'))
-      .finally(() => (sweeping = false));
+      .finally(() => (sweeping = null));
   }, config.sweepIntervalMs).unref();
 
   // Refresh the shared test-clock offset so every instance sees an admin's advance.
   const refresh = booted.testClock ? setInterval(() => void booted.testClock?.refresh(), 2000).unref() : null;
-  const close = async (): Promise<void> => {
+
+  /**
+   * Graceful shutdown (SIGTERM, SIGINT): stop accepting connections and close idle ones, let the
+   * requests in flight finish — for at most KAMENG_SHUTDOWN_GRACE_MS, then they are cut — stop the
+   * timers and wait for a sweep under way, then close the database. Exit 0 when everything
+   * finished in time, 1 when requests had to be cut (their transactions roll back, as after a
+   * crash). A second signal during the grace period stops at once.
+   */
+  let stopping = false;
+  const shutdown = async (signal: string): Promise<number> => {
+    app.log.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down: finishing requests in flight');
     if (refresh) clearInterval(refresh);
     clearInterval(recovery);
     clearInterval(sweeper);
-    await app.close();
-    await booted.handle.close();
+    let cut = false;
+    const grace = new Promise<void>((resolve) =>
+      setTimeout(() => {
+        cut = true;
+        resolve();
+      }, config.shutdownGraceMs).unref(),
+    );
+    // Fastify's close stops the listener, answers 503 to new requests on kept-alive connections,
+    // and resolves once the requests in flight have been answered.
+    await Promise.race([app.close(), grace]);
+    if (cut) {
+      app.log.warn(
+        { graceMs: config.shutdownGraceMs },
+        'grace period over: cutting requests still in flight',
+      );
+      app.server.closeAllConnections();
+    }
+    await Promise.race([sweeping ?? Promise.resolve(), grace]);
+    // After a cut, a connection the database still holds for a cut request must not keep us up.
+    await (cut ? Promise.race([booted.handle.close(), delay(2000)]) : booted.handle.close());
+    return cut ? 1 : 0;
   };
-  process.once('SIGINT', () => void close().then(() => process.exit(0)));
-  process.once('SIGTERM', () => void close().then(() => process.exit(0)));
+  const onSignal = (signal: string): void => {
+    if (stopping) {
+      process.stderr.write(`${signal} again: stopping now\n`);
+      process.exit(1);
+    }
+    stopping = true;
+    void shutdown(signal).then(
+      (code) => process.exit(code),
+      (err: unknown) => {
+        app.log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
 
   const address = await app.listen({ host: config.host, port: config.port });
   const url = config.publicUrl ?? address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');

@@ -50,6 +50,8 @@ const envSchema = z.object({
   KAMENG_SANDBOX_GATEWAYS: z.enum(['on', 'off']).optional(),
   /** How often the sweeper fires due deadlines and sends waiting payouts (ms). */
   KAMENG_SWEEP_INTERVAL_MS: z.coerce.number().int().min(200).max(600_000).default(2000),
+  /** On SIGTERM/SIGINT, how long requests in flight may take to finish before they are cut (ms). */
+  KAMENG_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   /**
    * Outgoing mail server, e.g. smtps://user:pass@smtp.example.com:465. Unset: each e-mail is
    * written as an .eml file under `<dataDir>/outbox/` instead of being sent.
@@ -88,6 +90,8 @@ export interface Config {
   masterKey: string | undefined;
   importMaxBytes: number;
   sweepIntervalMs: number;
+  /** How long a graceful shutdown waits for requests in flight (KAMENG_SHUTDOWN_GRACE_MS). */
+  shutdownGraceMs: number;
   /** Whether the simulated gateways (and their public cashier) are mounted. */
   sandboxGateways: boolean;
   /** SMTP server for notification e-mail; unset: mail is written to `<dataDir>/outbox/*.eml`. */
@@ -189,6 +193,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     masterKey: e.KAMENG_MASTER_KEY,
     importMaxBytes: e.KAMENG_IMPORT_MAX_BYTES,
     sweepIntervalMs: e.KAMENG_SWEEP_INTERVAL_MS,
+    shutdownGraceMs: e.KAMENG_SHUTDOWN_GRACE_MS,
     sandboxGateways,
     smtpUrl: e.KAMENG_SMTP_URL,
   };

@@ -513,3 +513,94 @@ describe('paying what is no longer payable', () => {
     expect((res.body as { code: string }).code).toBe('order.not_payable');
   });
 });
+
+/**
+ * The sandbox payer that pays late (延迟到账): confirmed on the pay page, the money lands only
+ * after the order was closed, and the gateway's signed notification arrives through the real
+ * notify route. Nothing here touches the sandbox's records by hand.
+ */
+describe.each([
+  ['WECHAT', 'wx-pays-late'],
+  ['ALIPAY', 'ali-pays-late'],
+] as const)('a %s payment that lands after the order was closed', (method, payer) => {
+  /** Pays on the cashier, lets the order expire, then lets the money land (the sweeper's clock). */
+  async function payLateAndExpire(p: Stocked, afterExpiry: () => Promise<void> = async () => {}) {
+    const { b, order } = await pending(p, 1, method);
+    await pay(order, payer);
+    const page = await h
+      .client()
+      .get<{ state: string; payable: boolean }>(`/api/sandbox/payments/${sandboxId(order)}`);
+    expect(page.body).toMatchObject({ state: 'NOTPAY', payable: false }); // on its way, not payable twice
+    expect(
+      (await h.client().post(`/api/sandbox/payments/${sandboxId(order)}/pay`, { payerId: payer })).status,
+    ).toBe(409);
+    h.base.advance(16 * MIN);
+    await h.app.kameng.sweep(); // Kameng asks (NOTPAY), closes the trade, expires the order
+    const expired = await get(b, order.id);
+    expect(expired.state).toBe('EXPIRED');
+    expect(expired.payment.state).toBe('CLOSED');
+    await afterExpiry();
+    for (let i = 0; i < 4; i++) {
+      h.base.advance(MIN); // the money lands 2 minutes after the trade's expiry
+      await h.app.kameng.sweep();
+    }
+    return { b, order };
+  }
+
+  it('is delivered when stock allows', async () => {
+    const p = await stocked(h, 1);
+    const { b, order } = await payLateAndExpire(p);
+    const late = await get(b, order.id);
+    expect(late.state).toBe('DELIVERED');
+    expect(late.payment.state).toBe('PAID');
+    expect(late.units.map((u) => u.keyState)).toEqual(['SEALED']);
+    expect(late.payouts).toHaveLength(0);
+    const log = await notifications(order.payment.id);
+    expect(log.filter((l) => l.outcome === 'APPLIED' && l.verified === 1)).toHaveLength(1);
+    expect((await verifyLedger(h.db.db)).ok).toBe(true);
+  });
+
+  it('is paid back when the buyer cancelled while the money was on its way', async () => {
+    const p = await stocked(h, 1);
+    const { b, order } = await pending(p, 1, method);
+    await pay(order, payer);
+    expect((await b.post(`/api/orders/${order.id}/cancel`)).status).toBe(200);
+    for (let i = 0; i < 20; i++) {
+      h.base.advance(MIN);
+      await h.app.kameng.sweep();
+    }
+    const back = await get(b, order.id);
+    expect(back.state).toBe('REFUNDED');
+    expect(back.payouts.map((x) => x.state)).toEqual(['SUCCESS']);
+    expect(await stockOf(p.productId)).toBe(1);
+    expect((await verifyLedger(h.db.db)).ok).toBe(true);
+  });
+
+  it('is refunded automatically along the original path when the stock is gone', async () => {
+    const p = await stocked(h, 1);
+    const { b, order } = await payLateAndExpire(p, async () => {
+      // someone else buys the released key with balance before the late money lands
+      const other = await h.loggedIn({ role: 'buyer' });
+      const { fund } = await import('../helpers/orders.js');
+      await fund(h, other.userId, 100_000);
+      expect((await buy(other, p, 1)).status).toBe(201);
+    });
+    const back = await get(b, order.id);
+    expect(back.state).toBe('REFUNDED');
+    expect(back.payment.state).toBe('PAID');
+    expect(back.payouts.map((x) => x.state)).toEqual(['SUCCESS']);
+    expect(back.payouts[0].amountFen).toBe(back.totalFen);
+    expect(back.payouts[0].destination).toBe(method === 'WECHAT' ? '微信零钱' : '支付宝余额');
+    const log = await notifications(order.payment.id);
+    expect(log.filter((l) => l.outcome === 'APPLIED' && l.verified === 1)).toHaveLength(1);
+    // the money came in and went back out: nothing of it stays in escrow or with the merchant
+    const moves = await h.db.db
+      .selectFrom('ledger_transactions')
+      .select('kind')
+      .where('reference_id', '=', order.id)
+      .execute();
+    expect(moves.map((m) => m.kind).sort()).toEqual(['ORDER_PAYMENT', 'PAYOUT']);
+    expect((await verifyLedger(h.db.db)).ok).toBe(true);
+    expect((await verifyAuditChain(h.db.db)).ok).toBe(true);
+  });
+});

@@ -165,6 +165,9 @@ const ordersEn: OrdersMessages = {
     closed: 'Payment closed',
     expired: 'Payment time is up',
     closedHint: 'This payment can no longer be made; go back to the merchant and order again.',
+    onItsWay: 'Payment confirmed; the money is on its way',
+    onItsWayHint:
+      'The money lands after the trade has expired: the goods are delivered if still in stock, otherwise it is refunded automatically to where it came from.',
     backToOrders: 'Back to my orders',
     backToWallet: 'Go to my wallet',
   },

@@ -158,6 +158,8 @@ const ordersZhCN = {
     closed: '支付单已关闭',
     expired: '支付已超时',
     closedHint: '这笔支付已无法完成，请回到商户重新下单。',
+    onItsWay: '付款已确认，资金到账中',
+    onItsWayHint: '款项将在交易过期后到账；届时商品仍有库存则照常发货，否则原路自动退款。',
     backToOrders: '返回我的订单',
     backToWallet: '查看钱包',
   },

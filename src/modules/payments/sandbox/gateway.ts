@@ -31,7 +31,14 @@ import type {
 } from '../gateway.js';
 import { alipayWire } from './alipay.js';
 import { loadGatewayKeys, type GatewayKeys } from './credentials.js';
-import { completeAt, expectedArrival, findPayer, type RefundOutcome, type TestPayer } from './payers.js';
+import {
+  completeAt,
+  expectedArrival,
+  findPayer,
+  LATE_ARRIVAL_MS,
+  type RefundOutcome,
+  type TestPayer,
+} from './payers.js';
 import { wechatWire } from './wechat.js';
 import {
   deliverDue,
@@ -157,7 +164,8 @@ export class SandboxGateway implements PaymentGateway {
       currency: 'CNY',
       providerTradeNo: row.state === 'SUCCESS' ? row.id : null,
       paidAt: row.paid_at ? new Date(row.paid_at) : null,
-      payerRef: this.payerOf(row)?.payerRef ?? null,
+      // A late payer's money is not in until it lands: the trade has no payer before then.
+      payerRef: row.state === 'SUCCESS' ? (this.payerOf(row)?.payerRef ?? null) : null,
     };
   }
 
@@ -261,14 +269,27 @@ export class SandboxGateway implements PaymentGateway {
     return this.view(row, this.deps.clock.now());
   }
 
-  /** The payer confirms on the pay page: NOTPAY and unexpired → SUCCESS, and a notification is queued. */
+  /**
+   * The payer confirms on the pay page: NOTPAY and unexpired → SUCCESS, and a notification is
+   * queued. A late payer's money is only on its way: the trade stays NOTPAY with its payer set, and
+   * lands after the trade's expiry (`landLatePayments`).
+   */
   async pay(paymentId: string, payerId: string): Promise<SandboxPaymentView> {
     await this.assertUp();
     const payer = findPayer(this.provider, payerId) ?? fail('sandbox.unknown_payer');
     const at = this.deps.clock.now();
     const paid = await unitOfWork({ db: this.db }, async (trx) => {
       const row = (await this.paymentById(trx, paymentId, true)) ?? fail('sandbox.payment_not_found');
-      if (row.state !== 'NOTPAY' || at >= new Date(row.expires_at)) fail('sandbox.payment_not_payable');
+      if (!this.payable(row, at)) fail('sandbox.payment_not_payable');
+      if (payer.arrivesLate) {
+        const next: PaymentRow = { ...row, payer_id: payer.id, updated_at: now(at) };
+        await trx
+          .updateTable('sandbox_gateway_payments')
+          .set({ payer_id: next.payer_id, updated_at: next.updated_at })
+          .where('id', '=', row.id)
+          .execute();
+        return next;
+      }
       const next: PaymentRow = {
         ...row,
         state: 'SUCCESS',
@@ -302,6 +323,7 @@ export class SandboxGateway implements PaymentGateway {
   async tick(at: Date = this.deps.clock.now()): Promise<TickReport> {
     const report = emptyTickReport();
     report.refundsFinished = await this.finishDueRefunds(at);
+    report.latePaymentsLanded = await this.landLatePayments(at);
     if (this.wire.closesExpiredTrades) report.paymentsClosed = await this.closeExpired(at);
     if (!(await this.settings()).down) {
       await deliverDue(
@@ -356,6 +378,43 @@ export class SandboxGateway implements PaymentGateway {
       if (done) finished++;
     }
     return finished;
+  }
+
+  /**
+   * A late payer's money lands LATE_ARRIVAL_MS after the trade's expiry, whether or not Kameng
+   * closed the trade meanwhile (its close did not stop the debit): SUCCESS, and the payment
+   * notification is queued — signed and delivered like any other.
+   */
+  private async landLatePayments(at: Date): Promise<number> {
+    const due = await this.db
+      .selectFrom('sandbox_gateway_payments')
+      .select(['id', 'payer_id'])
+      .where('provider', '=', this.provider)
+      .where('state', 'in', ['NOTPAY', 'CLOSED'])
+      .where('payer_id', 'is not', null)
+      .where('expires_at', '<=', now(new Date(at.getTime() - LATE_ARRIVAL_MS)))
+      .orderBy('expires_at')
+      .limit(BATCH)
+      .execute();
+    let landed = 0;
+    for (const { id } of due) {
+      const done = await unitOfWork({ db: this.db }, async (trx) => {
+        const row = await this.paymentById(trx, id, true);
+        if (!row || row.state === 'SUCCESS') return false; // another sweeper got there first
+        const payer = this.payerOf(row);
+        if (!payer?.arrivesLate) return false;
+        const landsAt = new Date(new Date(row.expires_at).getTime() + LATE_ARRIVAL_MS);
+        await trx
+          .updateTable('sandbox_gateway_payments')
+          .set({ state: 'SUCCESS', paid_at: now(landsAt), updated_at: now(at) })
+          .where('id', '=', id)
+          .execute();
+        await this.queue(trx, 'PAYMENT', id, payer, at);
+        return true;
+      });
+      if (done) landed++;
+    }
+    return landed;
   }
 
   private async closeExpired(at: Date): Promise<number> {
@@ -419,6 +478,11 @@ export class SandboxGateway implements PaymentGateway {
     return (lock ? forUpdate(q, engineOf(db)) : q).executeTakeFirst();
   }
 
+  /** NOTPAY, unexpired, and no late payer's money already on its way. */
+  private payable(row: PaymentRow, at: Date): boolean {
+    return row.state === 'NOTPAY' && row.payer_id === null && at < new Date(row.expires_at);
+  }
+
   private payerOf(row: PaymentRow): TestPayer | undefined {
     return row.payer_id === null ? undefined : findPayer(this.provider, row.payer_id);
   }
@@ -433,7 +497,7 @@ export class SandboxGateway implements PaymentGateway {
       amountFen: row.amount_fen,
       description: row.description,
       state: row.state,
-      payable: row.state === 'NOTPAY' && at < expiresAt,
+      payable: this.payable(row, at),
       expiresAt,
       paidAt: row.paid_at ? new Date(row.paid_at) : null,
       payerId: row.payer_id,

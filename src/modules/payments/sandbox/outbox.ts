@@ -30,6 +30,8 @@ export async function readSettings(db: Db, provider: Provider): Promise<SandboxS
 
 export interface TickReport {
   refundsFinished: number;
+  /** Late payers' payments that landed (turned SUCCESS) after their trade's expiry. */
+  latePaymentsLanded: number;
   paymentsClosed: number;
   delivered: number;
   failed: number;
@@ -38,6 +40,7 @@ export interface TickReport {
 }
 export const emptyTickReport = (): TickReport => ({
   refundsFinished: 0,
+  latePaymentsLanded: 0,
   paymentsClosed: 0,
   delivered: 0,
   failed: 0,

@@ -2,7 +2,8 @@
  * The sandbox's fixed test payers. Picking one on the pay page decides where the money "came
  * from" and how a later refund of it behaves, so each refund outcome the real services produce
  * (SUCCESS in minutes or days, ABNORMAL, CLOSED, very late) and each notification hazard
- * (duplicates, lost notifications) can be produced on demand in a demo or a test.
+ * (duplicates, lost notifications, a payment that lands after the order was closed) can be
+ * produced on demand in a demo or a test.
  */
 import { createHash } from 'node:crypto';
 import type { Messages } from '../../../platform/errors.js';
@@ -31,13 +32,25 @@ export interface TestPayer {
   firstDelaySeconds: number;
   /** Notifications are never sent at all (Kameng must reconcile through the query API). */
   lost: boolean;
+  /**
+   * The payment is confirmed but the money lands only after the trade's expiry (LATE_ARRIVAL_MS
+   * past it): until then queries answer NOTPAY and Kameng may close it; then it turns SUCCESS
+   * anyway — closed or not — and its notification goes out, as real gateways' late payments do.
+   */
+  arrivesLate: boolean;
   /** The payer's opaque id: an openid (WeChat) or a 2088… buyer_id (Alipay). Never a secret. */
   payerRef: string;
   notes: Messages;
 }
 
-type PayerSpec = Omit<TestPayer, 'provider' | 'payerRef' | 'copies' | 'firstDelaySeconds' | 'lost'> &
-  Partial<Pick<TestPayer, 'copies' | 'firstDelaySeconds' | 'lost'>>;
+type PayerSpec = Omit<
+  TestPayer,
+  'provider' | 'payerRef' | 'copies' | 'firstDelaySeconds' | 'lost' | 'arrivesLate'
+> &
+  Partial<Pick<TestPayer, 'copies' | 'firstDelaySeconds' | 'lost' | 'arrivesLate'>>;
+
+/** How long after the trade's expiry a late payer's money lands. */
+export const LATE_ARRIVAL_MS = 2 * 60_000;
 
 const digest = (id: string): Buffer => createHash('sha256').update(`sandbox-payer:${id}`).digest();
 /** A stable openid-looking reference: "o" + 27 URL-safe characters. */
@@ -50,7 +63,7 @@ const minutes = (n: number): RefundTiming => ({ unit: 'minutes', n });
 const workingDays = (n: number): RefundTiming => ({ unit: 'workingDays', n });
 const days = (n: number): RefundTiming => ({ unit: 'days', n });
 
-/** The same eight behaviours for both providers; only names and destinations differ. */
+/** The same nine behaviours for both providers; only names and destinations differ. */
 function family(
   provider: Provider,
   prefix: 'wx' | 'ali',
@@ -158,11 +171,26 @@ function family(
         en: 'Payment and refunds succeed but no notification is ever sent: only the query API (reconciliation) finds out.',
       },
     },
+    {
+      id: `${prefix}-pays-late`,
+      name: { 'zh-CN': '延迟到账', en: 'Pays late' },
+      destination: w.text,
+      destinationKind: 'BALANCE',
+      refundOutcome: 'SUCCESS',
+      refundAfter: minutes(1),
+      arrivesLate: true,
+      notes: {
+        'zh-CN':
+          '付款已确认，但资金在交易过期 2 分钟后才到账：在此之前查询结果为未支付，订单会过期或可被取消；到账后仍发出支付成功通知。库存仍在则照常发货，否则原路自动退款。',
+        en: 'The payment is confirmed but the money lands 2 minutes after the trade expired: until then queries say NOTPAY and the order expires (or can be cancelled); then the success notification is sent anyway. Delivered if stock allows, otherwise refunded automatically to where it came from.',
+      },
+    },
   ];
   return specs.map((s) => ({
     copies: 1,
     firstDelaySeconds: 0,
     lost: false,
+    arrivesLate: false,
     ...s,
     provider,
     payerRef: provider === 'sandbox-wechat' ? openid(s.id) : buyerId(s.id),

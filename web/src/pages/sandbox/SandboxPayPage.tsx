@@ -81,6 +81,18 @@ function CashierBody({ payment }: { payment: SandboxPayment }) {
       />
     );
   }
+  // A late payer (延迟到账) confirmed: the money lands after the trade's expiry, closed or not.
+  if (payment.payerId !== null) {
+    return (
+      <Result
+        status="info"
+        data-testid="cashier-on-its-way"
+        title={t('cashier.onItsWay')}
+        subTitle={t('cashier.onItsWayHint')}
+        extra={<BackLinks />}
+      />
+    );
+  }
   if (payment.state === 'CLOSED' || expired) {
     return (
       <Result
