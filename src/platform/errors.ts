@@ -28,6 +28,11 @@ const catalog = {
     en: 'Too many requests; try again later',
   },
   'request.payload_too_large': { status: 413, zh: '请求内容过大', en: 'The request body is too large' },
+  'request.upload_incomplete': {
+    status: 400,
+    zh: '上传不完整：文件在传输中被截断，请重新上传',
+    en: 'The upload is incomplete: the file was cut off in transit; upload it again',
+  },
   'request.unsupported_media_type': {
     status: 415,
     zh: '不支持的内容类型',

@@ -7,7 +7,7 @@ import type { Actor } from '../../platform/actor.js';
 import type { DataContext } from '../../platform/context.js';
 import { fail } from '../../platform/errors.js';
 import { inspectBatch, type FileStore } from '../../platform/files.js';
-import { storeUpload } from '../../platform/uploads.js';
+import { evidenceForViewer, storeUpload } from '../../platform/uploads.js';
 import { loadVisibleRequest } from './views.js';
 
 /** Checks every file before any is stored: one bad file stores nothing. */
@@ -36,13 +36,17 @@ export async function uploadEvidence(
   }));
 }
 
-/** An evidence file of a request the actor may see: its bytes and the type found by content. */
+/**
+ * An evidence file of a request the actor may see: its bytes and the type found by content. The
+ * uploader gets the original; anyone else an image's shareable copy, without location and device
+ * metadata (platform/uploads.ts).
+ */
 export async function evidenceFile(
-  ctx: Pick<DataContext, 'db'> & { files: FileStore },
+  ctx: Pick<DataContext, 'db' | 'clock'> & { files: FileStore },
   actor: Actor,
   requestId: string,
   sha256: string,
-): Promise<{ bytes: Buffer; mime: string }> {
+): Promise<{ bytes: Buffer; mime: string; servedSha256: string }> {
   const { r } = await loadVisibleRequest(ctx.db, actor, requestId);
   const row = await ctx.db
     .selectFrom('refund_evidence')
@@ -50,7 +54,19 @@ export async function evidenceFile(
     .where('request_id', '=', r.id)
     .where('sha256', '=', sha256)
     .executeTakeFirst();
-  const bytes = row ? await ctx.files.get(sha256) : null;
-  if (!row || !bytes) fail('refund.not_found');
-  return { bytes, mime: row.mime ?? 'application/octet-stream' };
+  const file = row
+    ? await evidenceForViewer(
+        ctx.db,
+        ctx.files,
+        actor.kind === 'user' ? actor.id : null,
+        sha256,
+        ctx.clock.now(),
+      )
+    : null;
+  if (!row || !file) fail('refund.not_found');
+  return {
+    bytes: file.bytes,
+    mime: row.mime ?? 'application/octet-stream',
+    servedSha256: file.shareable.servedSha256,
+  };
 }

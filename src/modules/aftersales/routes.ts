@@ -6,7 +6,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../platform/context.js';
 import { fail } from '../../platform/errors.js';
-import { isSha256 } from '../../platform/files.js';
+import { defaultUploadLimits, formatBytes, isSha256, safeDisplayName } from '../../platform/files.js';
+import { rethrowUploadError } from '../../platform/http/multipart.js';
 import { idParams, problems } from '../../platform/http/schemas.js';
 import { userOf } from '../../platform/http/auth.js';
 import { idempotencyHeaders, idempotencyKeyOf } from '../../platform/http/idempotency.js';
@@ -154,19 +155,38 @@ export function aftersalesRoutes(ctx: Ctx): FastifyPluginAsyncZod {
       },
       async (req, reply) => {
         // The multipart stream is the HTTP side; checking and storing the files is the use case's.
+        // The whole body is read before anything is stored, so a refused or cut-off upload
+        // leaves nothing behind.
         const files: { bytes: Buffer; name: string }[] = [];
-        for await (const part of req.files({ limits: { files: 9, fileSize: 10 * 1024 * 1024 + 1 } })) {
-          const bytes = await part.toBuffer();
-          if (part.file.truncated)
-            fail('evidence.too_large', {
-              params: {
-                name: part.filename,
-                size: '>10 MiB',
-                kind: { zh: '文件', en: 'file' },
-                limit: '10 MiB',
-              },
-            });
-          files.push({ bytes, name: part.filename });
+        const { maxFiles, maxImageBytes, maxPdfBytes, maxTextBytes } = defaultUploadLimits;
+        const largest = Math.max(maxImageBytes, maxPdfBytes, maxTextBytes);
+        const tooLarge = (name: string): never =>
+          fail('evidence.too_large', {
+            field: `files[${files.length}]`,
+            params: {
+              name: safeDisplayName(name),
+              size: `> ${formatBytes(largest)}`,
+              kind: { zh: '证据文件', en: 'evidence files' },
+              limit: formatBytes(largest),
+            },
+          });
+        let current = '';
+        try {
+          for await (const part of req.files({ limits: { files: maxFiles + 1, fileSize: largest + 1 } })) {
+            current = part.filename;
+            if (files.length >= maxFiles) {
+              part.file.resume();
+              fail('evidence.too_many', { params: { max: maxFiles, count: `> ${maxFiles}` } });
+            }
+            const bytes = await part.toBuffer();
+            if (part.file.truncated) tooLarge(part.filename);
+            files.push({ bytes, name: part.filename });
+          }
+        } catch (err) {
+          if ((err as { code?: unknown }).code === 'FST_REQ_FILE_TOO_LARGE') tooLarge(current);
+          if ((err as { code?: unknown }).code === 'FST_FILES_LIMIT')
+            fail('evidence.too_many', { params: { max: maxFiles, count: `> ${maxFiles}` } });
+          rethrowUploadError(err, `files[${files.length}]`);
         }
         return reply.code(201).send({ files: await uploadEvidence(ctx, userOf(req), files) });
       },
@@ -190,7 +210,9 @@ export function aftersalesRoutes(ctx: Ctx): FastifyPluginAsyncZod {
         void reply
           .header('content-type', file.mime)
           .header('x-content-type-options', 'nosniff')
-          .header('content-security-policy', "default-src 'none'");
+          .header('content-security-policy', "default-src 'none'")
+          // The SHA-256 of these bytes: the original's for its uploader, the shareable copy's otherwise.
+          .header('x-content-sha256', file.servedSha256);
         if (!file.mime.startsWith('image/'))
           void reply.header(
             'content-disposition',

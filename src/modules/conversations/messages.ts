@@ -7,7 +7,7 @@
  */
 import type { Actor } from '../../platform/actor.js';
 import type { DataContext } from '../../platform/context.js';
-import { uploadedBy } from '../../platform/uploads.js';
+import { evidenceForViewer, uploadedBy } from '../../platform/uploads.js';
 import { fromJson, now, toJson, type Db } from '../../platform/db/dialect.js';
 import type { Row } from '../../platform/db/schema.js';
 import { DomainError, fail } from '../../platform/errors.js';
@@ -372,11 +372,11 @@ export async function markRead(
  * found by content when it was posted. Null when the order has no such attachment.
  */
 export async function messageFile(
-  ctx: Pick<ConversationContext, 'db' | 'files'>,
+  ctx: Pick<ConversationContext, 'db' | 'files' | 'clock'>,
   actor: Actor,
   orderId: string,
   fileSha256: string,
-): Promise<{ bytes: Buffer; mime: string; name: string } | null> {
+): Promise<{ bytes: Buffer; mime: string; name: string; servedSha256: string } | null> {
   const { order } = await participant(ctx.db, actor, orderId, true);
   const row = await ctx.db
     .selectFrom('conversation_messages')
@@ -386,7 +386,15 @@ export async function messageFile(
     .limit(1)
     .executeTakeFirst();
   if (!row) return null;
-  const bytes = await ctx.files.get(fileSha256);
-  if (!bytes) return null;
-  return { bytes, mime: row.mime ?? 'application/octet-stream', name: row.file_name ?? 'file' };
+  // The sender gets their original; the other parties an image's copy without location and
+  // device metadata (platform/uploads.ts).
+  const viewerId = actor.kind === 'user' ? actor.id : null;
+  const file = await evidenceForViewer(ctx.db, ctx.files, viewerId, fileSha256, ctx.clock.now());
+  if (!file) return null;
+  return {
+    bytes: file.bytes,
+    mime: row.mime ?? 'application/octet-stream',
+    name: row.file_name ?? 'file',
+    servedSha256: file.shareable.servedSha256,
+  };
 }

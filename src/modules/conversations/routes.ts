@@ -96,7 +96,9 @@ export function conversationRoutes(ctx: AppContext & { files: FileStore }): Fast
         void reply
           .header('content-type', file.mime === 'text/plain' ? 'text/plain; charset=utf-8' : file.mime)
           .header('x-content-type-options', 'nosniff')
-          .header('content-security-policy', "default-src 'none'");
+          .header('content-security-policy', "default-src 'none'")
+          // The SHA-256 of these bytes: the original's for its uploader, the shareable copy's otherwise.
+          .header('x-content-sha256', file.servedSha256);
         if (!file.mime.startsWith('image/'))
           void reply.header(
             'content-disposition',

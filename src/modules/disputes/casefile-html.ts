@@ -85,6 +85,12 @@ export interface EvidenceFile {
   size: number | null;
   from: string[];
   missing: string | null;
+  /**
+   * The SHA-256 of the bytes in the ZIP: `sha256` itself when they are the original; otherwise an
+   * image's shareable copy, derived from the original (`sha256`) by `derivation`.
+   */
+  fileSha256: string | null;
+  derivation: 'METADATA_REMOVED' | 'REENCODED' | null;
 }
 
 export interface AuditRecord {
@@ -494,7 +500,8 @@ export function renderSummary(m: CaseModel, lang: CaseLang): string {
             ? html`${fileLink({ path: f?.path ?? null, name: e.fileName })}${f?.missing ? html` <span class="warn">(${L('文件缺失', 'file missing')})</span>` : ''}`
             : html`<a href="records/evidence.json">${L('系统记录', 'system record')}</a>`,
           e.size === null ? '—' : `${e.size} B`,
-          html`<span class="mono">${e.sha256 ?? '—'}</span>`,
+          html`<span class="mono">${e.sha256 ?? '—'}</span
+            >${f?.derivation && f.fileSha256 ? html`<div class="note">${L('此处为去除位置与设备元数据后的副本，源自上述原件', 'This copy has location and device metadata removed; derived from the original above')}: <span class="mono">${f.fileSha256}</span></div>` : ''}`,
           e.signals.map(
             (s) =>
               html`<div>

@@ -37,6 +37,7 @@ import { isSha256, sha256Bytes, type FileStore } from '../../platform/files.js';
 import { shanghaiDateTime } from '../../platform/calendar.js';
 import { fenToYuan } from '../../platform/money.js';
 import { inert } from '../../platform/spreadsheet.js';
+import { evidenceForViewer } from '../../platform/uploads.js';
 import { requestDetail } from '../aftersales/index.js';
 import {
   renderSummary,
@@ -248,8 +249,15 @@ export function safeName(name: string): string {
   return (chars.length > 80 ? chars.slice(chars.length - 80) : chars).join('') || 'file';
 }
 
+/**
+ * The evidence files as the viewer may have them: originals the viewer uploaded, every other image
+ * as its shareable copy without location and device metadata (platform/uploads.ts). Each entry
+ * names the original's SHA-256 (the one the records and the audit log name) and, for a copy, the
+ * copy's own SHA-256 and how it was derived; the ZIP path carries the hash of the bytes it holds.
+ */
 async function packEvidence(
-  store: FileStore,
+  ctx: CaseFileContext,
+  viewerId: string,
   wanted: { sha256: string; name: string | null; from: string }[],
 ): Promise<{ files: EvidenceFile[]; bytes: Map<string, Buffer> }> {
   const bySha = new Map<string, EvidenceFile>();
@@ -260,27 +268,30 @@ async function packEvidence(
       if (!seen.from.includes(w.from)) seen.from.push(w.from);
       continue;
     }
-    const name = w.name ?? 'file';
     bySha.set(w.sha256, {
       sha256: w.sha256,
-      name,
-      path: `evidence/${w.sha256}-${safeName(name)}`,
+      name: w.name ?? 'file',
+      path: null,
       size: null,
       from: [w.from],
       missing: null,
+      fileSha256: null,
+      derivation: null,
     });
   }
   const bytes = new Map<string, Buffer>();
+  const at = ctx.clock.now();
   for (const f of bySha.values()) {
-    const b = await store.get(f.sha256);
-    if (!b) f.missing = 'not in the file store';
-    else if (sha256Bytes(b) !== f.sha256) f.missing = 'stored bytes do not match their SHA-256';
-    if (!b || f.missing) {
-      f.path = null;
-      continue;
-    }
-    f.size = b.length;
-    bytes.set(f.path!, b);
+    const got = await evidenceForViewer(ctx.db, ctx.files, viewerId, f.sha256, at);
+    if (!got) f.missing = 'not in the file store';
+    else if (sha256Bytes(got.bytes) !== got.shareable.servedSha256)
+      f.missing = 'stored bytes do not match their SHA-256';
+    if (!got || f.missing) continue;
+    f.fileSha256 = got.shareable.servedSha256;
+    f.derivation = got.shareable.method;
+    f.path = `evidence/${f.fileSha256}-${safeName(f.name)}`;
+    f.size = got.bytes.length;
+    bytes.set(f.path, got.bytes);
   }
   return { files: [...bySha.values()], bytes };
 }
@@ -368,7 +379,7 @@ async function build(
       .filter((m) => m.sha256 !== null)
       .map((m) => ({ sha256: m.sha256!, name: m.file_name, from: 'CONVERSATION' })),
   ];
-  const { files, bytes } = await packEvidence(ctx.files, wanted);
+  const { files, bytes } = await packEvidence(ctx, actor.id, wanted);
   const pathOf = new Map(files.map((f) => [f.sha256, f.path]));
 
   const chat: ConversationMessage[] = messages.map((m) => ({
@@ -453,8 +464,17 @@ async function build(
       'Amounts in JSON are integer fen; CSV and summary.html show yuan.',
       'order-snapshot and policy are the system records of the latest submission; key-timelines, payment and conversation are as of generation.',
       'No key secret, password hash, session, token or payment credential is included; serials are masked.',
+      'Evidence images the viewer did not upload are shareable copies with location and device metadata (EXIF/GPS, XMP, IPTC, make, model, serial) removed: each is listed in derivedEvidence with the SHA-256 of the original it was derived from, which is the hash the records and the audit log name. The original is kept unchanged by the platform.',
     ],
     files: entries.map((e) => ({ path: e.path, sha256: sha256Bytes(e.bytes), size: e.bytes.length })),
+    derivedEvidence: files
+      .filter((f) => f.derivation !== null)
+      .map((f) => ({
+        path: f.path,
+        sha256: f.fileSha256,
+        derivedFrom: f.sha256,
+        method: f.derivation,
+      })),
     missingEvidence: files
       .filter((f) => f.missing)
       .map((f) => ({ sha256: f.sha256, name: f.name, reason: f.missing })),

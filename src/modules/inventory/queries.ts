@@ -297,11 +297,29 @@ export async function timeline(
     .selectAll('keys')
     .select('products.type as product_type');
   q = 'keyId' in where ? q.where('keys.id', '=', where.keyId) : q.where('keys.unit_id', '=', where.unitId);
-  const keys = await q.execute();
-  const key = keys.find((k) => k.state !== 'INVALID') ?? keys[0];
+  let keys = await q.execute();
   const notFound: ErrorCode = 'keyId' in where ? 'inventory.key_not_found' : 'inventory.unit_not_found';
+  // A unit refunded while sealed (or released unpaid) no longer holds its key: the key went back
+  // to stock and may since be another buyer's. The unit's own events still name it, so the unit's
+  // buyer sees the history up to and including the return — never the key's state after it.
+  let released: { unitId: string; buyerId: string } | null = null;
+  if (keys.length === 0 && 'unitId' in where) {
+    const last = await ctx.db
+      .selectFrom('key_events')
+      .innerJoin('units', 'units.id', 'key_events.unit_id')
+      .select(['key_events.key_id', 'units.buyer_id'])
+      .where('key_events.unit_id', '=', where.unitId)
+      .orderBy('key_events.at', 'desc')
+      .orderBy('key_events.id', 'desc')
+      .executeTakeFirst();
+    if (last) {
+      released = { unitId: where.unitId, buyerId: last.buyer_id };
+      keys = await q.clearWhere().where('keys.id', '=', last.key_id).execute();
+    }
+  }
+  const key = keys.find((k) => k.state !== 'INVALID') ?? keys[0];
   if (!key) fail(notFound);
-  const isBuyer = actor.kind === 'user' && key.buyer_id === actor.id;
+  const isBuyer = actor.kind === 'user' && (released ? released.buyerId : key.buyer_id) === actor.id;
   const isOwner = actingMerchant(actor) === key.merchant_id;
   if (!isStaff && !isOwner && !(isBuyer && 'unitId' in where)) fail(notFound);
   const all = await ctx.db
@@ -315,17 +333,19 @@ export async function timeline(
   // stock and sold again), not staff break-glass reads, and IP addresses of their own actions.
   const buyerView = !isStaff && !isOwner;
   const buyerId = actor.kind === 'user' ? actor.id : null;
-  const events = buyerView
-    ? all.filter((e) => e.unit_id === key.unit_id && e.kind !== 'BREAK_GLASS_REVEAL')
-    : all;
+  const unitId = released ? released.unitId : key.unit_id;
+  const events = buyerView ? all.filter((e) => e.unit_id === unitId && e.kind !== 'BREAK_GLASS_REVEAL') : all;
+  // Released to the buyer's view: the key as it left the unit (back in stock, never activated —
+  // only a sealed key returns), not as it is now.
+  const state: KeyState = released && buyerView ? 'AVAILABLE' : key.state;
   return {
     key: {
       id: key.id,
       productId: key.product_id,
-      state: key.state,
+      state,
       serialMasked: key.serial_masked,
-      activatedBeforeDelivery: key.activated_before_delivery === 1,
-      partiallyUsed: key.state === 'ACTIVATED' && key.product_type === 'ENTITLEMENT',
+      activatedBeforeDelivery: key.activated_before_delivery === 1 && !(released && buyerView),
+      partiallyUsed: state === 'ACTIVATED' && key.product_type === 'ENTITLEMENT',
     },
     events: [
       {

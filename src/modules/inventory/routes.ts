@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../platform/context.js';
 import type { Config } from '../../platform/config.js';
 import { fail } from '../../platform/errors.js';
+import { rethrowUploadError } from '../../platform/http/multipart.js';
 import { actorOf, userOf } from '../../platform/http/auth.js';
 import { idParams, problems } from '../../platform/http/schemas.js';
 import { assertCanImport, BackgroundImports, uploadRoot } from './import.js';
@@ -80,7 +81,7 @@ async function receiveKeyFile(
   } catch (error) {
     await rm(dir, { recursive: true, force: true });
     if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') tooLarge();
-    throw error;
+    rethrowUploadError(error);
   }
 }
 

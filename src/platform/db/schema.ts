@@ -663,6 +663,16 @@ export interface EvidenceUploadsTable {
   created_at: Timestamp;
 }
 
+/** The shareable copy of an evidence image: metadata removed, its own hash (migration 0016). */
+export interface EvidenceDerivativesTable {
+  /** The original's SHA-256. */
+  sha256: string;
+  derived_sha256: string;
+  /** How it was derived: METADATA_REMOVED (same pixels, containers rewritten) or REENCODED. */
+  method: 'METADATA_REMOVED' | 'REENCODED';
+  created_at: Timestamp;
+}
+
 export interface ConversationMessagesTable {
   id: string;
   order_id: string;
@@ -1050,6 +1060,7 @@ export interface Database {
   refund_request_units: RefundRequestUnitsTable;
   refund_evidence: RefundEvidenceTable;
   evidence_uploads: EvidenceUploadsTable;
+  evidence_derivatives: EvidenceDerivativesTable;
   conversation_messages: ConversationMessagesTable;
   conversation_reads: ConversationReadsTable;
   notifications: NotificationsTable;
