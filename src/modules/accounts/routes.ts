@@ -164,7 +164,7 @@ export function accountRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         config: { auth: 'public', rateLimit: perAddress(30, '1 minute') },
       },
       async (req, reply) => {
-        const result = await login(ctx, req.body, ctx.config.sessionHours);
+        const result = await login(ctx, req.body, ctx.config.sessionHours, req.ip);
         setCookie(reply, result.token, result.expiresAt);
         return { user: result.user, csrfToken: result.csrfToken };
       },
