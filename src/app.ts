@@ -272,6 +272,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // (the build's precompressed .br/.gz files) are left alone; replies under 1 KiB are not worth it.
   await app.register(compress, { global: true, encodings: ['br', 'gzip'], threshold: 1024 });
   await app.register(cookie);
+  // Limits are declared with each route (platform/http/rate-limit.ts): per address on anonymous
+  // routes, counted on arrival; per user or token (`perUser`) after authentication — registered
+  // before declaredAuth, whose route check is then put in front of the limiter's preHandler.
   await app.register(rateLimit, { global: false });
   await app.register(multipart, { limits: { files: 1, fields: 4, fileSize: deps.config.importMaxBytes } });
   await app.register(swagger, {

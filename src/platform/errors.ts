@@ -75,6 +75,11 @@ const catalog = {
     zh: '登录失败次数过多，请 {seconds} 秒后再试',
     en: 'Too many failed logins; try again in {seconds} seconds',
   },
+  'auth.login_cooldown': {
+    status: 429,
+    zh: '该账户近期有多次来自其他地址的失败登录，已暂时保护：请在以前登录过的设备或网络上登录，或 {seconds} 秒后再试，也可以通过邮箱重置密码',
+    en: 'This account is protected for now after many failed logins from other addresses: sign in from a device or network you used before, try again in {seconds} seconds, or reset the password by e-mail',
+  },
   'auth.forbidden': { status: 403, zh: '无权执行此操作', en: 'You are not allowed to do this' },
   'auth.csrf_invalid': {
     status: 403,

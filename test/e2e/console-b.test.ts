@@ -65,6 +65,10 @@ describe.skipIf(!haveChromium)('the operator console (users, audit, dashboard) i
     await jisu.getByTestId('merchant-reinstate').click();
     await giveReason(page, '核查完毕，恢复销售');
     await expect.poll(() => jisu.getByTestId('merchant-status').textContent()).toBe('在售');
+    // an account's login throttles lifted (ADR 0010): confirmed, then told how many counters went
+    await jisu.getByTestId('user-unlock-login').click();
+    await page.getByTestId('unlock-login-confirm').click();
+    await page.getByText('已解除登录限制').waitFor();
 
     // a buyer: disabled, and their login is refused
     await search(page, 'chaohui');

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAuditChain } from '../../src/platform/audit.js';
-import { FREE_ATTEMPTS } from '../../src/modules/accounts/throttle.js';
+import { ACCOUNT_ATTEMPTS, FREE_ATTEMPTS } from '../../src/modules/accounts/throttle.js';
 import { harness, PASSWORD, type Harness } from '../helpers/app.js';
 import { registerViaMail } from '../helpers/accounts.js';
 
@@ -113,7 +113,7 @@ describe('CSRF on cookie-authenticated writes', () => {
 });
 
 describe('login back-off', () => {
-  it(`locks an account after ${FREE_ATTEMPTS} failures, doubling, even for the right password, and unlocks with time`, async () => {
+  it(`slows an address after ${FREE_ATTEMPTS} failures for a login, doubling, even for the right password, and frees it with time`, async () => {
     const acc = await h.account({ role: 'buyer' });
     const c = h.client();
     for (let i = 0; i < FREE_ATTEMPTS; i++)
@@ -131,8 +131,8 @@ describe('login back-off', () => {
     h.base.advance(2000);
     expect((await c.login(acc.username, PASSWORD)).status).toBe(200);
     // success clears the counter
-    expect((await h.client().login(acc.username, 'wrong')).status).toBe(401);
-    expect((await h.client().login(acc.username, PASSWORD)).status).toBe(200);
+    expect((await c.login(acc.username, 'wrong')).status).toBe(401);
+    expect((await c.login(acc.username, PASSWORD)).status).toBe(200);
   });
 
   it('unknown usernames are throttled the same way (no enumeration)', async () => {
@@ -186,15 +186,29 @@ describe('login back-off', () => {
     }
   });
 
-  it('parallel guesses cannot outrun the back-off: at most FREE_ATTEMPTS passwords are checked', async () => {
+  it('parallel guesses cannot outrun the back-off: at most FREE_ATTEMPTS passwords are checked per address', async () => {
     const acc = await h.account({ role: 'buyer' });
+    const ip = h.client().ip;
     const results = await Promise.all(
-      Array.from({ length: 20 }, () => h.client().login(acc.username, 'parallel-guess')),
+      Array.from({ length: 20 }, () =>
+        Object.assign(h.client(), { ip }).login(acc.username, 'parallel-guess'),
+      ),
     );
     const checked = results.filter((r) => r.status === 401).length;
     const locked = results.filter((r) => r.status === 429).length;
     expect(checked).toBe(FREE_ATTEMPTS);
     expect(locked).toBe(20 - FREE_ATTEMPTS);
+  });
+
+  it('parallel guesses from many addresses: at most ACCOUNT_ATTEMPTS passwords are checked before the cool-down', async () => {
+    const acc = await h.account({ role: 'buyer' });
+    const results = await Promise.all(
+      Array.from({ length: ACCOUNT_ATTEMPTS + 5 }, () => h.client().login(acc.username, 'parallel-guess')),
+    );
+    expect(results.filter((r) => r.status === 401)).toHaveLength(ACCOUNT_ATTEMPTS);
+    const cooling = results.filter((r) => r.status === 429);
+    expect(cooling).toHaveLength(5);
+    for (const r of cooling) expect(r.body).toMatchObject({ code: 'auth.login_cooldown' });
   });
 });
 

@@ -8,6 +8,7 @@ export {
   userStatusBodySchema,
 } from './admin-users.js';
 export { actingMerchant, authorize } from './authz.js';
+export { unlockLogin } from './login-unlock.js';
 export type { Action } from './authz.js';
 export { registerAuth } from './http.js';
 export { checkPassword, hashPassword, passwordProblem, verifyPassword } from './passwords.js';

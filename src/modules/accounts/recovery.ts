@@ -18,7 +18,7 @@ import { unitOfWork } from '../../platform/unit-of-work.js';
 import { queueEmail } from '../notifications/index.js';
 import { checkPassword, hashPassword, verifyPassword } from './passwords.js';
 import { createSession, type SessionResult } from './sessions.js';
-import { claimQuota, clearFailures } from './throttle.js';
+import { claimQuota, clearLoginThrottle } from './throttle.js';
 import { emailKey, findUserByLogin, insertUser, toUserView, usernameKey } from './users.js';
 
 export const REGISTRATION_HOURS = 24;
@@ -269,8 +269,8 @@ export async function confirmPasswordReset(
       .execute();
     await setPassword(trx, row.user_id, passwordHash, at);
     const ended = await trx.deleteFrom('sessions').where('user_id', '=', row.user_id).executeTakeFirst();
-    await clearFailures(trx, `user:${usernameKey(row.username)}`);
-    if (row.email) await clearFailures(trx, `user:${usernameKey(row.email)}`);
+    // Opening the mailed link proves control of the account: every login throttle on it lifts.
+    await clearLoginThrottle(trx, [row.username, ...(row.email ? [row.email] : [])].map(usernameKey));
     await appendAudit(trx, {
       actor: {
         kind: 'user',

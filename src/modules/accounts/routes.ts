@@ -6,6 +6,7 @@ import type { AppContext } from '../../platform/context.js';
 import { fail } from '../../platform/errors.js';
 import { actorOf, userOf } from '../../platform/http/auth.js';
 import { idParams, noContent, problems } from '../../platform/http/schemas.js';
+import { perAddress, perUser } from '../../platform/http/rate-limit.js';
 import { SESSION_COOKIE } from './http.js';
 import {
   changePassword,
@@ -64,7 +65,7 @@ export function accountRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           }),
           response: { 202: mailSent, ...problems(400, 429) },
         },
-        config: { auth: 'public', rateLimit: { max: 20, timeWindow: '1 minute' } },
+        config: { auth: 'public', rateLimit: perAddress(20, '1 minute') },
       },
       async (req, reply) => {
         await requestRegistration(ctx, req.body);
@@ -84,7 +85,7 @@ export function accountRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           body: z.strictObject({ token: linkToken, username: usernameSchema.optional() }),
           response: { 201: sessionResponse, ...problems(400, 409, 429) },
         },
-        config: { auth: 'public', rateLimit: { max: 20, timeWindow: '1 minute' } },
+        config: { auth: 'public', rateLimit: perAddress(20, '1 minute') },
       },
       async (req, reply) => {
         const session = await confirmRegistration(ctx, req.body, ctx.config.sessionHours);
@@ -102,7 +103,7 @@ export function accountRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           body: z.strictObject({ login: z.string().trim().min(1).max(254) }),
           response: { 202: mailSent, ...problems(400, 429) },
         },
-        config: { auth: 'public', rateLimit: { max: 10, timeWindow: '1 minute' } },
+        config: { auth: 'public', rateLimit: perAddress(10, '1 minute') },
       },
       async (req, reply) => {
         await requestPasswordReset(ctx, req.body);
@@ -122,7 +123,7 @@ export function accountRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           body: z.strictObject({ token: linkToken, password: passwordSchema }),
           response: { 204: noContent, ...problems(400, 429) },
         },
-        config: { auth: 'public', rateLimit: { max: 20, timeWindow: '1 minute' } },
+        config: { auth: 'public', rateLimit: perAddress(20, '1 minute') },
       },
       async (req, reply) => {
         await confirmPasswordReset(ctx, req.body);
@@ -139,7 +140,7 @@ export function accountRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           body: z.strictObject({ currentPassword: z.string().min(1).max(128), newPassword: passwordSchema }),
           response: { 204: noContent, ...problems(400, 401, 403) },
         },
-        config: { auth: { users: 'any' }, rateLimit: { max: 10, timeWindow: '1 minute' } },
+        config: { auth: { users: 'any' }, rateLimit: perUser(10, '1 minute') },
       },
       async (req, reply) => {
         const token = req.cookies[SESSION_COOKIE];
@@ -160,10 +161,10 @@ export function accountRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           }),
           response: { 200: sessionResponse, ...problems(400, 401, 403, 429) },
         },
-        config: { auth: 'public', rateLimit: { max: 30, timeWindow: '1 minute' } },
+        config: { auth: 'public', rateLimit: perAddress(30, '1 minute') },
       },
       async (req, reply) => {
-        const result = await login(ctx, req.body, ctx.config.sessionHours);
+        const result = await login(ctx, req.body, ctx.config.sessionHours, req.ip);
         setCookie(reply, result.token, result.expiresAt);
         return { user: result.user, csrfToken: result.csrfToken };
       },
@@ -220,9 +221,9 @@ export function accountRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           tags: ['accounts'],
           summary: 'Create a merchant API token (shown once)',
           body: z.strictObject({ name: z.string().trim().min(1).max(60) }),
-          response: { 201: tokenCreated, ...problems(400, 401, 403) },
+          response: { 201: tokenCreated, ...problems(400, 401, 403, 429) },
         },
-        config: { auth: { users: ['merchant'] } },
+        config: { auth: { users: ['merchant'] }, rateLimit: perUser(10, '1 minute') },
       },
       async (req, reply) => reply.code(201).send(await createMerchantToken(ctx, userOf(req), req.body.name)),
     );

@@ -14,6 +14,7 @@ import {
   searchUsers,
   setUserStatus,
   toUserView,
+  unlockLogin,
   userSearchSchema,
   userStatusBodySchema,
   usernameSchema,
@@ -254,6 +255,21 @@ export function adminRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         config: { auth: ADMIN },
       },
       async (req) => setUserStatus(ctx, userOf(req), req.params.id, req.body),
+    );
+
+    app.post(
+      '/admin/users/:id/login-unlock',
+      {
+        schema: {
+          tags: ['admin'],
+          summary:
+            'Lift every login throttle on an account (the cool-down and each address’s back-off; ADR 0010), audited',
+          params: z.strictObject({ id: z.string().max(64) }),
+          response: { 200: z.object({ cleared: z.number().int() }), ...problems(401, 403, 404) },
+        },
+        config: { auth: ADMIN },
+      },
+      async (req) => unlockLogin(ctx, userOf(req), req.params.id),
     );
 
     app.get(

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { userOf } from '../../platform/http/auth.js';
+import { perAddress, perUser } from '../../platform/http/rate-limit.js';
 import { problems } from '../../platform/http/schemas.js';
 import type { ChannelsContext } from './context.js';
 import { answerRefundCheck, receivePush, reconcileShop } from './inbox.js';
@@ -136,7 +137,7 @@ export function channelRoutes(ctx: ChannelsContext): FastifyPluginAsyncZod {
     app.post(
       '/merchant/channel-shops/:id/reconcile',
       {
-        config: { owner: 'channelShop', auth: MERCHANT, rateLimit: { max: 6, timeWindow: '1 minute' } },
+        config: { owner: 'channelShop', auth: MERCHANT, rateLimit: perUser(6, '1 minute') },
         schema: {
           tags: ['channels'],
           summary: 'Ask the channel now for orders and refunds changed since the last reconciliation',
@@ -215,7 +216,7 @@ export function channelRoutes(ctx: ChannelsContext): FastifyPluginAsyncZod {
     app.get(
       '/lookup/:token',
       {
-        config: { auth: 'public', rateLimit: { max: 60, timeWindow: '1 minute' } },
+        config: { auth: 'public', rateLimit: perAddress(60, '1 minute') },
         schema: {
           tags: ['lookup'],
           summary: 'A channel order by its lookup link (no account needed)',
@@ -241,7 +242,7 @@ export function channelRoutes(ctx: ChannelsContext): FastifyPluginAsyncZod {
     app.post(
       '/lookup/:token/reveal',
       {
-        config: { auth: 'public', rateLimit: { max: 30, timeWindow: '1 minute' } },
+        config: { auth: 'public', rateLimit: perAddress(30, '1 minute') },
         schema: {
           tags: ['lookup'],
           summary: 'Reveal (拆封) one key of the link’s order; recorded with time, IP and user agent',

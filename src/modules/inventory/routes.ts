@@ -11,6 +11,7 @@ import type { Config } from '../../platform/config.js';
 import { fail } from '../../platform/errors.js';
 import { rethrowUploadError } from '../../platform/http/multipart.js';
 import { actorOf, userOf } from '../../platform/http/auth.js';
+import { perUser } from '../../platform/http/rate-limit.js';
 import { idParams, problems } from '../../platform/http/schemas.js';
 import { assertCanImport, BackgroundImports, uploadRoot } from './import.js';
 import { confirmKeyInvalid, voidKey } from './key-admin.js';
@@ -367,10 +368,10 @@ export function inventoryRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           body: z.strictObject({ reason: z.string().max(1000) }),
           response: {
             200: z.object({ serial: z.string().nullable(), secret: z.string() }),
-            ...problems(400, 401, 403, 404),
+            ...problems(400, 401, 403, 404, 429),
           },
         },
-        config: { auth: { users: ['admin'] }, rateLimit: { max: 10, timeWindow: '1 minute' } },
+        config: { auth: { users: ['admin'] }, rateLimit: perUser(10, '1 minute') },
       },
       async (req, reply) => {
         void reply.header('cache-control', 'no-store');
@@ -380,7 +381,7 @@ export function inventoryRoutes(ctx: AppContext): FastifyPluginAsyncZod {
 
     const registry = {
       auth: { users: ['merchant'], tokens: ['issuer', 'merchant'] },
-      rateLimit: { max: 600, timeWindow: '1 minute' },
+      rateLimit: perUser(600, '1 minute'),
     } as const;
     app.post(
       '/registry/activate',

@@ -20,7 +20,8 @@ export type NotificationKind =
   | 'MESSAGE' // a new conversation message
   | 'DISPUTE_UPDATE' // parties: a dispute opened, the other side submitted, arbitration began
   | 'DISPUTE_DECIDED' // parties: the arbitrator's final decision
-  | 'MERCHANT_VIOLATION'; // merchant: a violation and its penalties, or a suspension
+  | 'MERCHANT_VIOLATION' // merchant: a violation and its penalties, or a suspension
+  | 'ACCOUNT_SECURITY'; // the owner: logins to the account cool down after failures from elsewhere
 
 export interface NotificationText {
   titleZh: string;

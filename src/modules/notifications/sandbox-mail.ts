@@ -9,6 +9,7 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import type { AppContext } from '../../platform/context.js';
 import { problems } from '../../platform/http/schemas.js';
+import { perAddress } from '../../platform/http/rate-limit.js';
 
 const mailSchema = z.object({
   id: z.string(),
@@ -29,7 +30,7 @@ export function sandboxMailRoutes(ctx: Pick<AppContext, 'db'>): FastifyPluginAsy
           querystring: z.strictObject({ to: z.string().trim().min(3).max(254) }),
           response: { 200: z.object({ items: z.array(mailSchema) }), ...problems(400) },
         },
-        config: { auth: 'public', rateLimit: { max: 60, timeWindow: '1 minute' } },
+        config: { auth: 'public', rateLimit: perAddress(60, '1 minute') },
       },
       async (req) => {
         const rows = await ctx.db

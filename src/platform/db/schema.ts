@@ -101,6 +101,13 @@ export interface LoginThrottleTable {
   updated_at: Timestamp;
 }
 
+/** Addresses a user has logged in from (ADR 0010, migration 0014). */
+export interface LoginKnownAddressesTable {
+  user_id: string;
+  address: string;
+  last_login_at: Timestamp;
+}
+
 export interface MerchantsTable {
   id: string;
   owner_user_id: string;
@@ -1027,6 +1034,7 @@ export interface Database {
   sessions: SessionsTable;
   api_tokens: ApiTokensTable;
   login_throttle: LoginThrottleTable;
+  login_known_addresses: LoginKnownAddressesTable;
   registrations: RegistrationsTable;
   password_resets: PasswordResetsTable;
   merchants: MerchantsTable;

@@ -22,6 +22,8 @@ export const consoleApi = {
   users: (q: UserSearch) => ok(client.GET('/api/admin/users', { params: { query: { ...q, q: text(q.q) } } })),
   setUserStatus: (id: string, body: UserStatusInput) =>
     ok(client.POST('/api/admin/users/{id}/status', { params: { path: { id } }, body })),
+  unlockLogin: (id: string) =>
+    ok(client.POST('/api/admin/users/{id}/login-unlock', { params: { path: { id } } })),
   audit: (q: AuditQuery) =>
     ok(
       client.GET('/api/admin/audit', {

@@ -27,6 +27,11 @@ const consolebEn: ConsoleBMessages = {
     reinstate: 'Reinstate account',
     suspend: 'Suspend shop',
     reinstateShop: 'Reinstate shop',
+    unlockLogin: 'Unlock login',
+    unlockLoginTitle: 'Lift every login throttle on {{name}}?',
+    unlockLoginHint:
+      'Clears the cool-down after failed logins from other addresses and each address’s back-off. Recorded in the audit log.',
+    unlockLoginDone: 'Login unlocked ({{count}} counters cleared)',
     sanctions: 'Sanctions',
     auditTrail: 'Audit trail',
     you: '(you)',

@@ -59,6 +59,7 @@ const conversationsEn: ConversationsMessages = {
       DISPUTE_UPDATE: 'Dispute update',
       DISPUTE_DECIDED: 'Dispute decided',
       MERCHANT_VIOLATION: 'Violation',
+      ACCOUNT_SECURITY: 'Account security',
     },
   },
 };

@@ -58,6 +58,7 @@ const conversationsZhCN = {
       DISPUTE_UPDATE: '仲裁进展',
       DISPUTE_DECIDED: '仲裁裁决',
       MERCHANT_VIOLATION: '违规处罚',
+      ACCOUNT_SECURITY: '账户安全',
     },
   },
 };

@@ -8,6 +8,7 @@ import {
   Grid,
   Input,
   Modal,
+  Popconfirm,
   Select,
   Table,
   Tag,
@@ -20,7 +21,7 @@ import { api } from '../../api';
 import { consoleApi, type AdminUser, type UserSearch } from '../../api/consoleb';
 import { useMe } from '../../auth';
 import { modalTestId } from '../../components/modalTestId';
-import { EmptyState, ErrorAlert, ErrorResult, Loading } from '../../components/QueryState';
+import { EmptyState, ErrorAlert, ErrorResult, Loading, useErrorText } from '../../components/QueryState';
 import { formatTime } from '../../format';
 import { useLang } from '../../i18n';
 import { ConsoleLayout } from './ConsoleLayout';
@@ -134,10 +135,36 @@ function Actions({
         </Button>
       ),
     );
+  if (!u.channelBuyer) buttons.push(<UnlockLoginButton key="l" u={u} />);
   return (
     <Flex gap={8} wrap>
       {buttons}
     </Flex>
+  );
+}
+
+/** Lifts every login throttle on the account (ADR 0010); the API audits it. */
+function UnlockLoginButton({ u }: { u: AdminUser }) {
+  const { t } = useTranslation();
+  const { message } = AntApp.useApp();
+  const errorText = useErrorText();
+  const unlock = useMutation({
+    mutationFn: () => consoleApi.unlockLogin(u.id),
+    onSuccess: (r) => void message.success(t('cusers.unlockLoginDone', { count: r.cleared })),
+    onError: (err) => void message.error(errorText(err)),
+  });
+  return (
+    <Popconfirm
+      title={t('cusers.unlockLoginTitle', { name: u.displayName })}
+      description={<div style={{ maxWidth: 320 }}>{t('cusers.unlockLoginHint')}</div>}
+      okText={t('cusers.confirm')}
+      okButtonProps={{ 'data-testid': 'unlock-login-confirm' }}
+      onConfirm={() => unlock.mutate()}
+    >
+      <Button style={{ minHeight: 40 }} loading={unlock.isPending} data-testid="user-unlock-login">
+        {t('cusers.unlockLogin')}
+      </Button>
+    </Popconfirm>
   );
 }
 

@@ -25,6 +25,7 @@ const KINDS = [
   'DISPUTE_UPDATE',
   'DISPUTE_DECIDED',
   'MERCHANT_VIOLATION',
+  'ACCOUNT_SECURITY',
 ] as const;
 type Kind = (typeof KINDS)[number];
 const isKind = (k: string): k is Kind => (KINDS as readonly string[]).includes(k);
