@@ -66,6 +66,7 @@ import { SandboxBank, type FinanceContext } from './modules/finance/index.js';
 import type { AppContext } from './platform/context.js';
 import type { DbHandle } from './platform/db/dialect.js';
 import { declaredAuth } from './platform/http/auth.js';
+import { refuseNulInput } from './platform/http/edge.js';
 import { registerProblemHandler, sendFrameworkError, sendNotFound } from './platform/http/problem.js';
 import { problems } from './platform/http/schemas.js';
 import { loggerOptions } from './platform/logger.js';
@@ -267,6 +268,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   registerProblemHandler(app);
+  // NUL characters are refused at the edge, for every route (PostgreSQL cannot store them).
+  refuseNulInput(app);
   // brotli/gzip for API JSON, text and the web app (when the client asks: app.inject sends no
   // accept-encoding, so tests see plain bodies). Server-sent events and already-encoded replies
   // (the build's precompressed .br/.gz files) are left alone; replies under 1 KiB are not worth it.

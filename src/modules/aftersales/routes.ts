@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../platform/context.js';
 import { fail } from '../../platform/errors.js';
 import { isSha256 } from '../../platform/files.js';
+import { assertNoNul } from '../../platform/http/edge.js';
 import { idParams, problems } from '../../platform/http/schemas.js';
 import { userOf } from '../../platform/http/auth.js';
 import { idempotencyHeaders, idempotencyKeyOf } from '../../platform/http/idempotency.js';
@@ -157,6 +158,7 @@ export function aftersalesRoutes(ctx: Ctx): FastifyPluginAsyncZod {
         const files: { bytes: Buffer; name: string }[] = [];
         for await (const part of req.files({ limits: { files: 9, fileSize: 10 * 1024 * 1024 + 1 } })) {
           const bytes = await part.toBuffer();
+          assertNoNul('files', part.filename);
           if (part.file.truncated)
             fail('evidence.too_large', {
               params: {
