@@ -34,3 +34,8 @@ const yearsIssue = {
 export const isoDateTime = () => z.iso.datetime().refine(inYears, yearsIssue);
 /** A calendar date from a client (`2026-01-05`), in the years 1970–9998 like {@link isoDateTime}. */
 export const isoDate = () => z.iso.date().refine(inYears, yearsIssue);
+
+/** The largest value an INTEGER column holds (PostgreSQL's int4; past it an insert is a 500). */
+export const INT4_MAX = 2_147_483_647;
+/** A row version a client passes back (optimistic concurrency): 1 … INT4_MAX. */
+export const versionSchema = z.number().int().min(1).max(INT4_MAX);
