@@ -20,7 +20,7 @@ const directives = (csp: unknown): Map<string, string> =>
       .split(';')
       .map((d) => d.trim())
       .filter(Boolean)
-      .map((d) => [d.split(/\s+/)[0]!, d.split(/\s+/).slice(1).join(' ')]),
+      .map((d) => [d.split(/\s+/)[0], d.split(/\s+/).slice(1).join(' ')]),
   );
 
 describe('security headers', () => {

@@ -12741,31 +12741,6 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
-    MemberLevelInput: {
-      /** @enum {string} */
-      level: 'REGULAR' | 'VIP' | 'SUPER';
-      rank: number;
-      nameZh: string;
-      nameEn: string;
-      maxQtyPerOrder: number;
-    };
-    MembershipOfferInput: {
-      /** @enum {string} */
-      level: 'VIP' | 'SUPER';
-      priceFen: number;
-      termDays: number;
-    };
-    MembershipInput: {
-      id: string;
-      orderId: string;
-      /** @enum {string} */
-      level: 'VIP' | 'SUPER';
-      startsAt: string;
-      endsAt: string;
-      /** @enum {string} */
-      state: 'ACTIVE' | 'EXPIRED' | 'REFUNDED';
-      refundable: boolean;
-    };
     /** @enum {string} */
     ErrorCodeInput:
       | 'request.invalid'
@@ -12988,6 +12963,31 @@ export interface components {
       data?: {
         [key: string]: unknown;
       };
+    };
+    MemberLevelInput: {
+      /** @enum {string} */
+      level: 'REGULAR' | 'VIP' | 'SUPER';
+      rank: number;
+      nameZh: string;
+      nameEn: string;
+      maxQtyPerOrder: number;
+    };
+    MembershipOfferInput: {
+      /** @enum {string} */
+      level: 'VIP' | 'SUPER';
+      priceFen: number;
+      termDays: number;
+    };
+    MembershipInput: {
+      id: string;
+      orderId: string;
+      /** @enum {string} */
+      level: 'VIP' | 'SUPER';
+      startsAt: string;
+      endsAt: string;
+      /** @enum {string} */
+      state: 'ACTIVE' | 'EXPIRED' | 'REFUNDED';
+      refundable: boolean;
     };
     NotificationInput: {
       id: string;
@@ -13801,31 +13801,6 @@ export interface components {
         };
       }[];
     };
-    MemberLevel: {
-      /** @enum {string} */
-      level: 'REGULAR' | 'VIP' | 'SUPER';
-      rank: number;
-      nameZh: string;
-      nameEn: string;
-      maxQtyPerOrder: number;
-    };
-    MembershipOffer: {
-      /** @enum {string} */
-      level: 'VIP' | 'SUPER';
-      priceFen: number;
-      termDays: number;
-    };
-    Membership: {
-      id: string;
-      orderId: string;
-      /** @enum {string} */
-      level: 'VIP' | 'SUPER';
-      startsAt: string;
-      endsAt: string;
-      /** @enum {string} */
-      state: 'ACTIVE' | 'EXPIRED' | 'REFUNDED';
-      refundable: boolean;
-    };
     /** @enum {string} */
     ErrorCode:
       | 'request.invalid'
@@ -14048,6 +14023,31 @@ export interface components {
       data?: {
         [key: string]: unknown;
       };
+    };
+    MemberLevel: {
+      /** @enum {string} */
+      level: 'REGULAR' | 'VIP' | 'SUPER';
+      rank: number;
+      nameZh: string;
+      nameEn: string;
+      maxQtyPerOrder: number;
+    };
+    MembershipOffer: {
+      /** @enum {string} */
+      level: 'VIP' | 'SUPER';
+      priceFen: number;
+      termDays: number;
+    };
+    Membership: {
+      id: string;
+      orderId: string;
+      /** @enum {string} */
+      level: 'VIP' | 'SUPER';
+      startsAt: string;
+      endsAt: string;
+      /** @enum {string} */
+      state: 'ACTIVE' | 'EXPIRED' | 'REFUNDED';
+      refundable: boolean;
     };
     Notification: {
       id: string;
