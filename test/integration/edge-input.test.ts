@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { harness, type Client, type Harness } from '../helpers/app.js';
+import { upload } from '../helpers/evidence.js';
 
 let h: Harness;
 let as: Record<'anon' | 'buyer' | 'merchant' | 'admin', Client>;
@@ -214,6 +215,12 @@ describe('NUL characters and out-of-range dates are refused at the edge', () => 
       expect(res.body.messages.en).toMatch(c.code ? /1970–9998/ : /NUL/);
     },
   );
+
+  it('a multipart file name holding a NUL is refused too (evidence upload)', async () => {
+    const res = await upload(as.buyer, [{ name: `shot${NUL}.txt`, bytes: Buffer.from('chat log') }]);
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ code: 'request.invalid', field: 'files' });
+  });
 
   it('the years 1970 and 9998 themselves are accepted', async () => {
     const res = await as.buyer.get('/api/orders?from=1970-01-01T00:00:00Z&to=9998-12-31T23:59:59Z');
