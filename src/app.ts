@@ -7,6 +7,7 @@ import cookie from '@fastify/cookie';
 import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
+import helmet, { type FastifyHelmetOptions } from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -66,6 +67,7 @@ import { SandboxBank, type FinanceContext } from './modules/finance/index.js';
 import type { AppContext } from './platform/context.js';
 import type { DbHandle } from './platform/db/dialect.js';
 import { declaredAuth } from './platform/http/auth.js';
+import { refuseNulInput } from './platform/http/edge.js';
 import { registerProblemHandler, sendFrameworkError, sendNotFound } from './platform/http/problem.js';
 import { problems } from './platform/http/schemas.js';
 import { loggerOptions } from './platform/logger.js';
@@ -107,6 +109,49 @@ export function webCacheControl(webDir: string, filePath: string): string {
   if (relative.startsWith('assets/')) return 'public, max-age=31536000, immutable';
   if (relative.endsWith('.html')) return 'no-cache';
   return 'public, max-age=86400';
+}
+
+/**
+ * Security headers on every response — the web app, the API's JSON and problem+json, Swagger UI:
+ * - CSP: scripts only from this origin (Vite's build has no inline script), no plugins, no base
+ *   or form target elsewhere, never framed (frame-ancestors 'none', with X-Frame-Options DENY for
+ *   old browsers: the reveal and approval pages cannot be clickjacked). style-src allows
+ *   'unsafe-inline' and nothing else inline: antd's CSS-in-JS injects <style> elements at run time
+ *   (and Swagger UI sets style attributes); a nonce would mean templating the cached, precompressed
+ *   index.html per request and threading it through antd's ConfigProvider. Inline style cannot run
+ *   script, and the app renders no user HTML. Images also from data: (antd's and Swagger UI's
+ *   icons) and blob: (a picked photo's preview before upload); ECharts draws on a canvas (no
+ *   source needed). Swagger UI works under the same policy (its scripts are files under /api/docs).
+ * - nosniff, Referrer-Policy no-referrer (lookup links carry a token in the path; nothing here
+ *   reads a Referer), Cross-Origin-Opener/Resource-Policy same-origin.
+ * - HSTS (one year, subdomains) and upgrade-insecure-requests only in production, which is served
+ *   over HTTPS; a development or test server on http://127.0.0.1 must stay reachable.
+ */
+export function securityHeaders(config: Pick<Config, 'env'>): FastifyHelmetOptions {
+  const production = config.env === 'production';
+  return {
+    global: true,
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        scriptSrcAttr: ["'none'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        fontSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        ...(production ? { upgradeInsecureRequests: [] } : {}),
+      },
+    },
+    frameguard: { action: 'deny' },
+    referrerPolicy: { policy: 'no-referrer' },
+    hsts: production ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+  };
 }
 
 declare module 'fastify' {
@@ -267,10 +312,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   registerProblemHandler(app);
+  // NUL characters are refused at the edge, for every route (PostgreSQL cannot store them).
+  refuseNulInput(app);
   // brotli/gzip for API JSON, text and the web app (when the client asks: app.inject sends no
   // accept-encoding, so tests see plain bodies). Server-sent events and already-encoded replies
   // (the build's precompressed .br/.gz files) are left alone; replies under 1 KiB are not worth it.
   await app.register(compress, { global: true, encodings: ['br', 'gzip'], threshold: 1024 });
+  await app.register(helmet, securityHeaders(deps.config));
   await app.register(cookie);
   // Limits are declared with each route (platform/http/rate-limit.ts): per address on anonymous
   // routes, counted on arrival; per user or token (`perUser`) after authentication — registered
@@ -297,7 +345,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,
   });
-  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+  // No validator badge: Swagger UI would fetch an image from validator.swagger.io (outside the CSP).
+  await app.register(swaggerUi, { routePrefix: '/api/docs', uiConfig: { validatorUrl: null } });
 
   registerAuth(app, ctx);
   declaredAuth(app);

@@ -67,6 +67,16 @@ const catalog = {
   'validation.invalid_format': { status: 400, zh: '格式不正确', en: 'Invalid format' },
   'validation.not_integer': { status: 400, zh: '必须是整数', en: 'Must be a whole number' },
   'validation.invalid': { status: 400, zh: '取值无效', en: 'Invalid value' },
+  'validation.nul_character': {
+    status: 400,
+    zh: '不能包含空字符（NUL，\\u0000）',
+    en: 'Must not contain a NUL character (\\u0000)',
+  },
+  'validation.date_range': {
+    status: 400,
+    zh: '日期须在 1970 至 9998 年之间',
+    en: 'Must be a date in the years 1970–9998',
+  },
   // auth
   'auth.unauthenticated': { status: 401, zh: '请先登录', en: 'Please log in first' },
   'auth.invalid_credentials': { status: 401, zh: '用户名或密码错误', en: 'Wrong username or password' },

@@ -11,8 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { deflateSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
-import { afterAll, beforeAll, expect } from 'vitest';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { boot, type Booted } from '../../src/boot.js';
 import { loadConfig } from '../../src/platform/config.js';
@@ -64,6 +64,24 @@ export interface BrowserSuiteOptions {
 }
 
 /**
+ * Every context the browser opens (browser.newPage opens one too) reports the Content Security
+ * Policy violations its pages log — chromium logs each one as a console error "Refused to …
+ * because it violates the following Content Security Policy directive" — into `violations`.
+ */
+function watchCsp(browser: Browser, violations: string[]): Browser {
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (...args: Parameters<Browser['newContext']>): Promise<BrowserContext> => {
+    const context = await newContext(...args);
+    context.on('console', (msg) => {
+      if (msg.type() === 'error' && /Content Security Policy/i.test(msg.text()))
+        violations.push(`${msg.page()?.url() ?? '?'}: ${msg.text()}`);
+    });
+    return context;
+  };
+  return browser;
+}
+
+/**
  * Starts the app and chromium before the file's tests and stops them after (registers the file's
  * beforeAll and afterAll). Without chromium the tests are to be skipped (`describe.skipIf(!haveChromium)`)
  * with a notice, except on CI, where that is an error.
@@ -82,6 +100,7 @@ export function browserSuite(options: BrowserSuiteOptions): BrowserSuite {
   let base: string;
   let dataDir: string;
   let sweeper: NodeJS.Timeout | undefined;
+  const cspViolations: string[] = [];
 
   beforeAll(async () => {
     if (!haveChromium) return;
@@ -118,18 +137,27 @@ export function browserSuite(options: BrowserSuiteOptions): BrowserSuite {
           .finally(() => (sweeping = false));
       }, 300);
     }
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = watchCsp(
+      await chromium.launch({
+        executablePath: CHROMIUM,
+        args: [
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-quic',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+        ],
+      }),
+      cspViolations,
+    );
+  });
+
+  // Any Content-Security-Policy violation on any page of the test fails the test.
+  afterEach(() => {
+    const seen = cspViolations.splice(0);
+    expect(seen, 'CSP violations in the browser console').toEqual([]);
   });
 
   afterAll(async () => {

@@ -7,6 +7,7 @@
  * never reinstated.
  */
 import { z } from 'zod';
+import { versionSchema } from '../../platform/http/schemas.js';
 import type { Actor, UserActor } from '../../platform/actor.js';
 import type { DataContext } from '../../platform/context.js';
 import { containsText, forUpdate, now, type Engine } from '../../platform/db/dialect.js';
@@ -127,7 +128,7 @@ export async function searchUsers(
 
 export const userStatusBodySchema = z.strictObject({
   status: z.enum(['ACTIVE', 'DISABLED']),
-  version: z.number().int().min(1),
+  version: versionSchema,
   reason: z.string().trim().min(2).max(500),
 });
 

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import type { Actor, UserActor } from '../../platform/actor.js';
 import type { AppContext } from '../../platform/context.js';
 import { fromJson } from '../../platform/db/dialect.js';
+import { isoDateTime } from '../../platform/http/schemas.js';
 import { fail } from '../../platform/errors.js';
 
 function asAdmin(actor: Actor): UserActor {
@@ -23,8 +24,8 @@ export const auditQuerySchema = z.strictObject({
   actorId: z.string().trim().min(1).max(100).optional(),
   /** An action (`user.disabled`) or a prefix ending in a dot (`refund.`). */
   action: z.string().trim().min(1).max(100).optional(),
-  from: z.iso.datetime().optional(),
-  to: z.iso.datetime().optional(),
+  from: isoDateTime().optional(),
+  to: isoDateTime().optional(),
   /** The `nextCursor` of the previous page. */
   cursor: z.string().max(20).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),

@@ -3,6 +3,7 @@
  * holiday calendar and the audit chain. Admins change them; support may read the rules.
  */
 import { z } from 'zod';
+import { INT4_MAX } from '../../platform/http/schemas.js';
 import type { Actor, UserActor } from '../../platform/actor.js';
 import { verifyAuditChain, appendAudit, type ChainReport } from '../../platform/audit.js';
 import { beyondKnownData, bundledYears, shanghaiDate } from '../../platform/calendar.js';
@@ -61,6 +62,7 @@ export const rulesPatchSchema = z.strictObject({
     .number()
     .int()
     .min(0)
+    .max(INT4_MAX)
     .meta({ description: 'The version read with GET; a change made since then is refused (409)' }),
   policyWindowMinHours: z.number().int().min(1).max(720).optional(),
   policyWindowMaxHours: z.number().int().min(1).max(720).optional(),

@@ -6,6 +6,7 @@
  * locked (buyer first) and its version checked.
  */
 import { z } from 'zod';
+import { versionSchema } from '../../platform/http/schemas.js';
 import type { UserActor } from '../../platform/actor.js';
 import { now, toJson, type Db } from '../../platform/db/dialect.js';
 import type { Row } from '../../platform/db/schema.js';
@@ -30,24 +31,24 @@ import { attachSystemEvidence } from './system-evidence.js';
 export const buyerActionSchema = z.discriminatedUnion('action', [
   z.strictObject({
     action: z.literal('SUPPLEMENT'),
-    version: z.number().int().min(1),
+    version: versionSchema,
     note: z.string().trim().min(1).max(1000),
     files: z.array(fileRefSchema).max(9).default([]),
   }),
   z.strictObject({
     action: z.literal('RESUBMIT'),
-    version: z.number().int().min(1),
+    version: versionSchema,
     description: z.string().trim().min(1).max(1000),
     files: z.array(fileRefSchema).min(1).max(9),
   }),
-  z.strictObject({ action: z.literal('CANCEL'), version: z.number().int().min(1) }),
-  z.strictObject({ action: z.literal('ACCEPT'), version: z.number().int().min(1) }),
+  z.strictObject({ action: z.literal('CANCEL'), version: versionSchema }),
+  z.strictObject({ action: z.literal('ACCEPT'), version: versionSchema }),
   z.strictObject({
     action: z.literal('ESCALATE'),
-    version: z.number().int().min(1),
+    version: versionSchema,
     note: z.string().trim().max(1000).optional(),
   }),
-  z.strictObject({ action: z.literal('CHOOSE_BALANCE'), version: z.number().int().min(1) }),
+  z.strictObject({ action: z.literal('CHOOSE_BALANCE'), version: versionSchema }),
 ]);
 export type BuyerAction = z.infer<typeof buyerActionSchema>;
 

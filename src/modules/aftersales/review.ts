@@ -6,6 +6,7 @@
  * is allowed once confirmed, and the warning stays on the request for the buyer and arbitration.
  */
 import { z } from 'zod';
+import { versionSchema } from '../../platform/http/schemas.js';
 import type { UserActor } from '../../platform/actor.js';
 import { now, toJson, type Db } from '../../platform/db/dialect.js';
 import type { Row } from '../../platform/db/schema.js';
@@ -28,7 +29,7 @@ export { REJECT_CODES, type RejectCode } from './codes.js';
 export const decisionSchema = z.discriminatedUnion('action', [
   z.strictObject({
     action: z.literal('APPROVE'),
-    version: z.number().int().min(1),
+    version: versionSchema,
     note: z.string().trim().max(500).optional(),
     /** The second confirmation a large refund needs. */
     confirmLarge: z.boolean().default(false),
@@ -37,7 +38,7 @@ export const decisionSchema = z.discriminatedUnion('action', [
   }),
   z.strictObject({
     action: z.literal('REJECT'),
-    version: z.number().int().min(1),
+    version: versionSchema,
     code: z.enum(Object.keys(REJECT_CODES) as [RejectCode, ...RejectCode[]]),
     note: z.string().trim().max(500).optional(),
     /** Reject although the order's records contradict the reason given. */
@@ -45,7 +46,7 @@ export const decisionSchema = z.discriminatedUnion('action', [
   }),
   z.strictObject({
     action: z.literal('REQUEST_INFO'),
-    version: z.number().int().min(1),
+    version: versionSchema,
     note: z.string().trim().min(2).max(500),
   }),
 ]);

@@ -8,6 +8,7 @@ import type { AppContext } from '../../platform/context.js';
 import { fail } from '../../platform/errors.js';
 import { defaultUploadLimits, formatBytes, isSha256, safeDisplayName } from '../../platform/files.js';
 import { rethrowUploadError } from '../../platform/http/multipart.js';
+import { assertNoNul } from '../../platform/http/edge.js';
 import { idParams, problems } from '../../platform/http/schemas.js';
 import { userOf } from '../../platform/http/auth.js';
 import { idempotencyHeaders, idempotencyKeyOf } from '../../platform/http/idempotency.js';
@@ -179,6 +180,7 @@ export function aftersalesRoutes(ctx: Ctx): FastifyPluginAsyncZod {
               fail('evidence.too_many', { params: { max: maxFiles, count: `> ${maxFiles}` } });
             }
             const bytes = await part.toBuffer();
+            assertNoNul('files', part.filename);
             if (part.file.truncated) tooLarge(part.filename);
             files.push({ bytes, name: part.filename });
           }

@@ -5,6 +5,7 @@
  */
 import { productFor } from './access.js';
 import { z } from 'zod';
+import { versionSchema } from '../../platform/http/schemas.js';
 import type { Actor } from '../../platform/actor.js';
 import type { DataContext } from '../../platform/context.js';
 import { now, type Db } from '../../platform/db/dialect.js';
@@ -64,10 +65,10 @@ export const productInputSchema = z.strictObject({
 });
 export type ProductInput = z.infer<typeof productInputSchema>;
 
-export const policyVersionInputSchema = policyInputSchema.extend({ version: z.number().int().min(1) });
+export const policyVersionInputSchema = policyInputSchema.extend({ version: versionSchema });
 
 export const productPatchSchema = z.strictObject({
-  version: z.number().int().min(1),
+  version: versionSchema,
   name: z.string().trim().min(1).max(120).optional(),
   description: z.string().trim().max(5000).optional(),
   faceValueFen: fen.optional(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { versionSchema } from '../../platform/http/schemas.js';
 import { productFor, shopOf } from './access.js';
 import type { Actor } from '../../platform/actor.js';
 import type { DataContext } from '../../platform/context.js';
@@ -91,7 +92,7 @@ export async function getMerchantProfile(ctx: DataContext, actor: Actor): Promis
 }
 
 export const merchantPatchSchema = z.strictObject({
-  version: z.number().int().min(1),
+  version: versionSchema,
   name: z.string().trim().min(1).max(60).optional(),
   description: z.string().trim().max(2000).optional(),
   commitments: z.strictObject({ review24h: z.boolean() }).optional(),

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../platform/context.js';
-import { idParams, problems } from '../../platform/http/schemas.js';
+import { idParams, problems, versionSchema } from '../../platform/http/schemas.js';
 import { actorOf, userOf } from '../../platform/http/auth.js';
 import { commissionRowSchema, listCommissions, setCommission } from './merchants.js';
 import {
@@ -178,7 +178,7 @@ export function catalogRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           tags: ['merchant'],
           summary: 'Put a product on sale or take it off sale (version-checked)',
           params: idParams,
-          body: z.strictObject({ version: z.number().int().min(1), status: z.enum(['ON_SALE', 'OFF_SALE']) }),
+          body: z.strictObject({ version: versionSchema, status: z.enum(['ON_SALE', 'OFF_SALE']) }),
           response: { 200: productViewSchema, ...problems(400, 401, 403, 404, 409) },
         },
       },

@@ -7,6 +7,7 @@
  * Whoever decided the request itself may not arbitrate it.
  */
 import { z } from 'zod';
+import { versionSchema } from '../../platform/http/schemas.js';
 import type { UserActor } from '../../platform/actor.js';
 import { lockUser, now, toJson, type Db } from '../../platform/db/dialect.js';
 import type { DisputeOutcome, Row } from '../../platform/db/schema.js';
@@ -30,7 +31,7 @@ import { recordViolations } from './penalties.js';
 export const RATIONALE_MIN = 10;
 
 export const decisionSchema = z.strictObject({
-  version: z.number().int().min(1),
+  version: versionSchema,
   outcome: z.enum(['BUYER', 'MERCHANT', 'SPLIT']),
   /** SPLIT: every unit of the case, each refunded or not. */
   units: z

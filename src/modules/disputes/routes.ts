@@ -6,7 +6,7 @@ import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { userOf } from '../../platform/http/auth.js';
-import { idParams, problems } from '../../platform/http/schemas.js';
+import { idParams, problems, versionSchema } from '../../platform/http/schemas.js';
 import { fail } from '../../platform/errors.js';
 import type { AfterSalesContext } from '../aftersales/index.js';
 import { merchantViewSchema } from '../catalog/index.js';
@@ -110,7 +110,7 @@ export function disputeRoutes(ctx: AfterSalesContext): FastifyPluginAsyncZod {
           tags: ['disputes'],
           summary: 'Submit the party’s statement once; it can never change afterwards',
           params: idParams,
-          body: z.strictObject({ version: z.number().int().min(1) }),
+          body: z.strictObject({ version: versionSchema }),
           response: { 204: z.null(), ...problems(400, 401, 404, 409, 422) },
         },
       },
@@ -210,7 +210,7 @@ export function disputeRoutes(ctx: AfterSalesContext): FastifyPluginAsyncZod {
           params: idParams,
           body: z.strictObject({
             status: z.enum(['ACTIVE', 'SUSPENDED']),
-            version: z.number().int().min(1),
+            version: versionSchema,
             reason: z.string().trim().min(2).max(500),
           }),
           response: {

@@ -6,6 +6,7 @@
  * begins at once; otherwise the evidence deadline starts it.
  */
 import { z } from 'zod';
+import { INT4_MAX } from '../../platform/http/schemas.js';
 import type { UserActor } from '../../platform/actor.js';
 import { fromJson, now, toJson, type Db } from '../../platform/db/dialect.js';
 import type { DisputeParty, Row } from '../../platform/db/schema.js';
@@ -28,7 +29,7 @@ export const statementDraftSchema = z.strictObject({
   text: z.string().trim().max(STATEMENT_MAX),
   files: z.array(fileRefSchema).max(9).default([]),
   /** The draft's version the party saw (0 for a statement not written yet). */
-  version: z.number().int().min(0),
+  version: z.number().int().min(0).max(INT4_MAX),
 });
 export type StatementDraft = z.infer<typeof statementDraftSchema>;
 

@@ -12,7 +12,8 @@ import { fail } from '../../platform/errors.js';
 import { rethrowUploadError } from '../../platform/http/multipart.js';
 import { actorOf, userOf } from '../../platform/http/auth.js';
 import { perUser } from '../../platform/http/rate-limit.js';
-import { idParams, problems } from '../../platform/http/schemas.js';
+import { assertNoNul } from '../../platform/http/edge.js';
+import { idParams, isoDateTime, problems } from '../../platform/http/schemas.js';
 import { assertCanImport, BackgroundImports, uploadRoot } from './import.js';
 import { confirmKeyInvalid, voidKey } from './key-admin.js';
 import { keyStateSchema } from './lifecycle.js';
@@ -71,6 +72,7 @@ async function receiveKeyFile(
         continue;
       }
       received = true;
+      assertNoNul('file', part.filename);
       fileName = part.filename ? path.basename(part.filename).slice(0, 200) : null;
       await pipeline(part.file, createWriteStream(file, { mode: 0o600 }));
       if (part.file.truncated) tooLarge();
@@ -417,7 +419,7 @@ export function inventoryRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         schema: {
           tags: ['registry'],
           summary: 'Report an activation made elsewhere, with its time',
-          body: credentialsSchema.extend({ activatedAt: z.iso.datetime() }),
+          body: credentialsSchema.extend({ activatedAt: isoDateTime() }),
           response: { 200: keyStatusSchema, ...problems(400, 401, 403, 404, 409) },
         },
         config: registry,

@@ -6,6 +6,7 @@
  * they expire.
  */
 import { z } from 'zod';
+import { versionSchema } from '../../platform/http/schemas.js';
 import type { UserActor } from '../../platform/actor.js';
 import { now, type Db } from '../../platform/db/dialect.js';
 import type { MemberLevel, Row } from '../../platform/db/schema.js';
@@ -26,7 +27,7 @@ export const checkoutSchema = z.strictObject({
   quantity: z.number().int().min(1).max(100_000),
   paymentMethod: z.enum(['BALANCE', 'WECHAT', 'ALIPAY']),
   /** The policy version the buyer read and confirmed on the checkout page. */
-  policyVersion: z.number().int().min(1),
+  policyVersion: versionSchema,
   policyConfirmed: z.boolean(),
   /** Face value and validity as the buyer confirmed them. */
   faceValueFen: z.number().int().min(0),

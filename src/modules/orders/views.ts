@@ -1,6 +1,6 @@
 /** Order views for buyers, merchants and staff: never a key secret, only masked serials and states. */
 import { z } from 'zod';
-import { cursorSchema } from '../../platform/http/schemas.js';
+import { cursorSchema, isoDateTime } from '../../platform/http/schemas.js';
 import type { Actor } from '../../platform/actor.js';
 import { containsText, now, type Db } from '../../platform/db/dialect.js';
 import type { Row } from '../../platform/db/schema.js';
@@ -274,8 +274,8 @@ export const orderFilterSchema = z.strictObject({
   kind: kinds.optional(),
   state: orderStates.optional(),
   q: z.string().trim().max(64).optional(),
-  from: z.iso.datetime().optional(),
-  to: z.iso.datetime().optional(),
+  from: isoDateTime().optional(),
+  to: isoDateTime().optional(),
   cursor: cursorSchema.optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });

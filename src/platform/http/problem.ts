@@ -138,9 +138,35 @@ function issueToFieldError(
       ];
     case 'invalid_format':
       return [fieldError(field, 'validation.invalid_format')];
+    case 'custom': {
+      // A refinement names its own field code through `params.code` (e.g. validation.date_range).
+      const own = (p as { params?: { code?: unknown } }).params?.code;
+      if (typeof own === 'string' && (ERROR_CODES as readonly string[]).includes(own))
+        return [fieldError(field, own as ErrorCode)];
+      return [fieldError(field, 'validation.invalid')];
+    }
     default:
       return [fieldError(field, 'validation.invalid')];
   }
+}
+
+/** 400 `request.invalid` naming every bad field; the message is the first field's, prefixed by its name. */
+export function sendInvalidFields(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  errors: FieldError[],
+): FastifyReply {
+  const first = errors[0];
+  const messages = first
+    ? {
+        'zh-CN': `${first.field}：${first.messages['zh-CN']}`,
+        en: `${first.field}: ${first.messages.en}`,
+      }
+    : messagesFor('request.invalid');
+  return sendProblem(
+    reply,
+    problemBody(req, 'request.invalid', 400, messages, { field: first?.field, errors }),
+  );
 }
 
 export function registerProblemHandler(app: FastifyInstance): void {
@@ -159,17 +185,7 @@ export function registerProblemHandler(app: FastifyInstance): void {
     if (hasZodFastifySchemaValidationErrors(error)) {
       const where = (error as FastifyError).validationContext ?? 'body';
       const errors = error.validation.flatMap((v) => issueToFieldError(where, v as never));
-      const first = errors[0];
-      const messages = first
-        ? {
-            'zh-CN': `${first.field}：${first.messages['zh-CN']}`,
-            en: `${first.field}: ${first.messages.en}`,
-          }
-        : messagesFor('request.invalid');
-      return sendProblem(
-        reply,
-        problemBody(req, 'request.invalid', 400, messages, { field: first?.field, errors }),
-      );
+      return sendInvalidFields(req, reply, errors);
     }
     // A database constraint that a service did not translate still means bad input, not a crash.
     const kind = constraintKind(error);

@@ -12829,31 +12829,6 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
-    MemberLevelInput: {
-      /** @enum {string} */
-      level: 'REGULAR' | 'VIP' | 'SUPER';
-      rank: number;
-      nameZh: string;
-      nameEn: string;
-      maxQtyPerOrder: number;
-    };
-    MembershipOfferInput: {
-      /** @enum {string} */
-      level: 'VIP' | 'SUPER';
-      priceFen: number;
-      termDays: number;
-    };
-    MembershipInput: {
-      id: string;
-      orderId: string;
-      /** @enum {string} */
-      level: 'VIP' | 'SUPER';
-      startsAt: string;
-      endsAt: string;
-      /** @enum {string} */
-      state: 'ACTIVE' | 'EXPIRED' | 'REFUNDED';
-      refundable: boolean;
-    };
     /** @enum {string} */
     ErrorCodeInput:
       | 'request.invalid'
@@ -12875,6 +12850,8 @@ export interface components {
       | 'validation.invalid_format'
       | 'validation.not_integer'
       | 'validation.invalid'
+      | 'validation.nul_character'
+      | 'validation.date_range'
       | 'auth.unauthenticated'
       | 'auth.invalid_credentials'
       | 'auth.login_locked'
@@ -13076,6 +13053,31 @@ export interface components {
       data?: {
         [key: string]: unknown;
       };
+    };
+    MemberLevelInput: {
+      /** @enum {string} */
+      level: 'REGULAR' | 'VIP' | 'SUPER';
+      rank: number;
+      nameZh: string;
+      nameEn: string;
+      maxQtyPerOrder: number;
+    };
+    MembershipOfferInput: {
+      /** @enum {string} */
+      level: 'VIP' | 'SUPER';
+      priceFen: number;
+      termDays: number;
+    };
+    MembershipInput: {
+      id: string;
+      orderId: string;
+      /** @enum {string} */
+      level: 'VIP' | 'SUPER';
+      startsAt: string;
+      endsAt: string;
+      /** @enum {string} */
+      state: 'ACTIVE' | 'EXPIRED' | 'REFUNDED';
+      refundable: boolean;
     };
     NotificationInput: {
       id: string;
@@ -13889,31 +13891,6 @@ export interface components {
         };
       }[];
     };
-    MemberLevel: {
-      /** @enum {string} */
-      level: 'REGULAR' | 'VIP' | 'SUPER';
-      rank: number;
-      nameZh: string;
-      nameEn: string;
-      maxQtyPerOrder: number;
-    };
-    MembershipOffer: {
-      /** @enum {string} */
-      level: 'VIP' | 'SUPER';
-      priceFen: number;
-      termDays: number;
-    };
-    Membership: {
-      id: string;
-      orderId: string;
-      /** @enum {string} */
-      level: 'VIP' | 'SUPER';
-      startsAt: string;
-      endsAt: string;
-      /** @enum {string} */
-      state: 'ACTIVE' | 'EXPIRED' | 'REFUNDED';
-      refundable: boolean;
-    };
     /** @enum {string} */
     ErrorCode:
       | 'request.invalid'
@@ -13935,6 +13912,8 @@ export interface components {
       | 'validation.invalid_format'
       | 'validation.not_integer'
       | 'validation.invalid'
+      | 'validation.nul_character'
+      | 'validation.date_range'
       | 'auth.unauthenticated'
       | 'auth.invalid_credentials'
       | 'auth.login_locked'
@@ -14136,6 +14115,31 @@ export interface components {
       data?: {
         [key: string]: unknown;
       };
+    };
+    MemberLevel: {
+      /** @enum {string} */
+      level: 'REGULAR' | 'VIP' | 'SUPER';
+      rank: number;
+      nameZh: string;
+      nameEn: string;
+      maxQtyPerOrder: number;
+    };
+    MembershipOffer: {
+      /** @enum {string} */
+      level: 'VIP' | 'SUPER';
+      priceFen: number;
+      termDays: number;
+    };
+    Membership: {
+      id: string;
+      orderId: string;
+      /** @enum {string} */
+      level: 'VIP' | 'SUPER';
+      startsAt: string;
+      endsAt: string;
+      /** @enum {string} */
+      state: 'ACTIVE' | 'EXPIRED' | 'REFUNDED';
+      refundable: boolean;
     };
     Notification: {
       id: string;
