@@ -182,7 +182,7 @@ const cases: Case[] = [
     code: 'validation.date_range',
   },
   {
-    who: 'buyer',
+    who: 'merchant',
     method: 'POST',
     url: '/api/registry/report',
     body: { cardNo: 'c', password: 'p', activatedAt: YEAR0 },
