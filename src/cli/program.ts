@@ -11,7 +11,8 @@ import { ConfigError, loadConfig, type Config } from '../platform/config.js';
 import { systemActor } from '../platform/actor.js';
 import { importCalendarYear, loadCalendar } from '../platform/calendar-store.js';
 import { DomainError, fail } from '../platform/errors.js';
-import { verifyAuditChain } from '../platform/audit.js';
+import { appendAudit, verifyAuditChain } from '../platform/audit.js';
+import { unitOfWork } from '../platform/unit-of-work.js';
 import { findUserByUsername } from '../modules/accounts/index.js';
 import { createAccount } from '../modules/catalog/index.js';
 import { seedDemo, seedDemoKeys } from '../modules/demo/index.js';
@@ -219,6 +220,28 @@ function buildCli(io: CliIo, status: { exitCode: number }): Command {
       }),
     );
   keys
+    .command('rotate-audit')
+    .description(
+      'start a new audit-chain key (HMAC, wrapped by the master key); earlier events keep theirs and stay verifiable',
+    )
+    .action(() =>
+      withPlatform(async (b) => {
+        const r = await unitOfWork(b, async (trx) => {
+          const moved = await b.vault.rotateAuditKey(trx, b.clock.now());
+          await appendAudit(trx, {
+            actor: systemActor('cli'),
+            action: 'audit.key_rotated',
+            objectType: 'audit_key',
+            objectId: moved.to,
+            data: { from: moved.from, to: moved.to },
+            at: b.clock.now(),
+          });
+          return moved;
+        });
+        out(`audit key rotated: ${r.from ?? '(unkeyed)'} → ${r.to}`);
+      }),
+    );
+  keys
     .command('recover')
     .description('mark imports whose process died (RUNNING, silent for 2 minutes) as INTERRUPTED')
     .action(() =>
@@ -231,7 +254,11 @@ function buildCli(io: CliIo, status: { exitCode: number }): Command {
     .action(() =>
       withPlatform(async (b) => {
         const r = await verifyAuditChain(b.db);
-        out(r.ok ? `audit chain OK (${r.count} events)` : `audit chain BROKEN at seq ${r.brokenAtSeq}`);
+        out(
+          r.ok
+            ? `audit chain OK (${r.count} events${r.unkeyedUpTo ? `; 1–${r.unkeyedUpTo} from before the keyed chain, unkeyed` : ''})`
+            : `audit chain BROKEN at seq ${r.brokenAtSeq}: ${r.reason ?? ''}`,
+        );
         if (!r.ok) status.exitCode = 1;
       }),
     );

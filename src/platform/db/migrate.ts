@@ -13,6 +13,7 @@ import * as m0010 from './migrations/0010_account_contact.js';
 import * as m0011 from './migrations/0011_rules_version.js';
 import * as m0012 from './migrations/0012_user_status.js';
 import * as m0013 from './migrations/0013_reveal_budget.js';
+import * as m0015 from './migrations/0015_audit_key_batch_owner.js';
 
 // Migrations are imported statically: FileMigrationProvider cannot load .ts files under vitest.
 const migrations: Record<string, Migration> = {
@@ -29,6 +30,7 @@ const migrations: Record<string, Migration> = {
   '0011_rules_version': m0011,
   '0012_user_status': m0012,
   '0013_reveal_budget': m0013,
+  '0015_audit_key_batch_owner': m0015,
 };
 
 export async function migrateToLatest<T>(db: Kysely<T>): Promise<string[]> {
