@@ -14,6 +14,7 @@ import { DomainError, fail } from '../platform/errors.js';
 import { appendAudit, verifyAuditChain } from '../platform/audit.js';
 import { unitOfWork } from '../platform/unit-of-work.js';
 import { findUserByUsername } from '../modules/accounts/index.js';
+import { formatReport, verifyDatabase } from '../modules/admin/index.js';
 import { createAccount } from '../modules/catalog/index.js';
 import { seedDemo, seedDemoKeys } from '../modules/demo/index.js';
 import { seedDemoChannels, seedDemoOrders, seedDemoRefunds } from '../modules/demo/index.js';
@@ -262,6 +263,25 @@ function buildCli(io: CliIo, status: { exitCode: number }): Command {
         if (!r.ok) status.exitCode = 1;
       }),
     );
+  program
+    .command('verify')
+    .description(
+      'check the whole database against the invariants (spec §12): ledger, escrow, keys, refunds, audit chain and exported head, states; exit 0 clean, 1 problems found, 2 could not run',
+    )
+    .option('--json', 'print the report as JSON')
+    .action(async (opts: { json?: boolean }) => {
+      try {
+        await withPlatform(async (b, config) => {
+          const report = await verifyDatabase({ ...b, dataDir: config.dataDir });
+          out(opts.json ? JSON.stringify(report, null, 2) : formatReport(report));
+          status.exitCode = report.ok ? 0 : 1;
+        });
+      } catch (error) {
+        // "could not run" is not "problems found": the crash test tells the two apart
+        io.stderr.write(`kameng: verify could not run: ${describeError(error)}\n`);
+        status.exitCode = 2;
+      }
+    });
   program
     .command('sweep')
     .description(
