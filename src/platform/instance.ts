@@ -61,8 +61,8 @@ export async function instanceAlive(db: Db, engine: Engine, id: string): Promise
   if (engine !== 'postgres') return false;
   return db.transaction().execute(async (trx) => {
     const { rows } = await sql<{
-      got: boolean;
+      got: 0 | 1;
     }>`select pg_try_advisory_xact_lock(${LOCK_CLASS}, hashtext(${id})) as got`.execute(trx);
-    return rows[0]?.got !== true;
+    return rows[0]?.got !== 1; // the dialect gives booleans as 0/1
   });
 }
