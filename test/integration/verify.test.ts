@@ -280,8 +280,24 @@ describe('kameng verify', () => {
     expect(r.checks.find((c) => c.id === 'audit.head')?.examples[0]).toMatch(/past the chain's end/);
   });
 
+  it('GET /api/admin/verify: the same report for an admin, refused to anyone else', async () => {
+    const admin = await h.loggedIn({ role: 'admin' });
+    const res = await admin.get<VerifyReport>('/api/admin/verify');
+    expect(res.status).toBe(200);
+    expect(res.body.ok).toBe(true);
+    expect(res.body.checks).toHaveLength(16);
+    expect(res.body.checks[0]).toMatchObject({
+      id: 'ledger.balanced',
+      title: { 'zh-CN': expect.any(String) },
+    });
+    const support = await h.loggedIn({ role: 'support' });
+    expect((await support.get('/api/admin/verify')).status).toBe(403);
+    expect((await h.client().get('/api/admin/verify')).status).toBe(401);
+  });
+
   it('the audit head is exported to a file outside the database and to the log', async () => {
     const { readFileSync } = await import('node:fs');
+    await h.app.kameng.sweep(); // the sweep after the accounts made above exports the new head
     const lines = readFileSync(auditHeadFile(h.config.dataDir), 'utf8').trim().split('\n');
     const last = JSON.parse(lines[lines.length - 1]) as { seq: number; hash: string };
     const head = await h.db.db.selectFrom('audit_head').select(['seq', 'hash']).executeTakeFirstOrThrow();

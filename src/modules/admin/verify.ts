@@ -27,6 +27,7 @@
  *                        deadline or decision each state requires
  */
 import { sql, type RawBuilder } from 'kysely';
+import { z } from 'zod';
 import type { Actor } from '../../platform/actor.js';
 import { verifyAuditChain } from '../../platform/audit.js';
 import { auditHeadFile, readHeadFile } from '../../platform/audit-head.js';
@@ -52,6 +53,24 @@ export interface VerifyReport {
   ms: number;
   checks: VerifyCheck[];
 }
+
+export const verifyReportSchema = z.object({
+  ok: z.boolean(),
+  engine: z.enum(['sqlite', 'postgres']),
+  at: z.string(),
+  ms: z.number(),
+  checks: z.array(
+    z.object({
+      id: z.string(),
+      title: z.object({ 'zh-CN': z.string(), en: z.string() }),
+      ok: z.boolean(),
+      problems: z.number(),
+      examples: z.array(z.string()),
+      note: z.string().optional(),
+      ms: z.number(),
+    }),
+  ),
+});
 
 export interface VerifyContext {
   db: Db;
