@@ -286,10 +286,8 @@ describe('kameng verify', () => {
     expect(res.status).toBe(200);
     expect(res.body.ok).toBe(true);
     expect(res.body.checks).toHaveLength(16);
-    expect(res.body.checks[0]).toMatchObject({
-      id: 'ledger.balanced',
-      title: { 'zh-CN': expect.any(String) },
-    });
+    expect(res.body.checks[0].id).toBe('ledger.balanced');
+    expect(res.body.checks[0].title['zh-CN']).toBe('每笔记账交易借贷平衡');
     const support = await h.loggedIn({ role: 'support' });
     expect((await support.get('/api/admin/verify')).status).toBe(403);
     expect((await h.client().get('/api/admin/verify')).status).toBe(401);
