@@ -35,6 +35,7 @@ import type { KeyVault } from './platform/vault.js';
 import { inventoryRoutes } from './modules/inventory/index.js';
 import { orderRoutes } from './modules/orders/index.js';
 import { Sweeper, type SweepReport } from './platform/sweeper.js';
+import { AuditHeadExporter } from './platform/audit-head.js';
 import { orderDeadlines } from './modules/orders/index.js';
 import { paymentReceived } from './modules/orders/index.js';
 import { paymentDeadlines } from './modules/payments/index.js';
@@ -167,6 +168,8 @@ declare module 'fastify' {
       sweeper: Sweeper;
       /** Fires due deadlines, sends waiting payouts, runs the sandbox gateways' timed work. */
       sweep(): Promise<SweepReport>;
+      /** Copies the audit chain's head outside the database (each sweep, and at shutdown). */
+      auditHead: AuditHeadExporter;
     };
   }
 }
@@ -276,6 +279,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const finance: AppContext & FinanceContext = { ...ctx, bank };
   // Notification e-mail (SMTP when configured, else .eml files in the data folder) and SMS.
   const mailer = createMailer(deps.config, { log: app.log });
+  // The keyed audit chain's keys (audit-chain.ts), loaded before any request writes an event.
+  await deps.vault.auditKeys(deps.handle.db, deps.clock.now());
+  const auditHead = new AuditHeadExporter(deps.handle.db, deps.config.dataDir, app.log);
   app.addHook('onClose', () => mailer.close());
   // Every module's deadlines, and the periodic work beside them: payouts still waiting for their
   // gateway, payouts whose notification is overdue, the sandbox gateways' timed work, e-mail.
@@ -300,7 +306,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     .every('channels.deliveries', () => resendDeliveries(channels, 50))
     .every('channels.answers', () => resendAnswers(channels, 50))
     .every('lookup.prune', () => pruneLookupThrottle(channels))
-    .every('sandbox-channels', async () => void (await sandboxChannels?.tick(ctx.clock.now())));
+    .every('sandbox-channels', async () => void (await sandboxChannels?.tick(ctx.clock.now())))
+    // last: the head after this sweep's own changes, copied outside the database (audit-head.ts)
+    .every('audit.head', async () => ((await auditHead.export(ctx.clock.now())) ? 1 : 0));
   app.decorate('kameng', {
     ctx,
     sandbox,
@@ -309,6 +317,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     channels,
     sweeper,
     sweep: () => sweeper.run(),
+    auditHead,
   });
 
   registerProblemHandler(app);

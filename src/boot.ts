@@ -8,6 +8,7 @@ import { openDatabase } from './platform/db/open.js';
 import { loadMasterKey, type MasterKey } from './platform/crypto.js';
 import { assertMasterKeyMatches, KeyVault } from './platform/vault.js';
 import { retireDemoLogins } from './modules/demo/index.js';
+import { holdInstanceLock } from './platform/instance.js';
 
 export interface Booted extends DataContext {
   handle: DbHandle;
@@ -21,7 +22,17 @@ export interface Booted extends DataContext {
 }
 
 export async function boot(config: Config, base: Clock = systemClock): Promise<Booted> {
-  const handle = await openDatabase(config);
+  const opened = await openDatabase(config);
+  // This instance's lock (PostgreSQL): held while the process lives, so others can tell it is alive
+  // (platform/instance.ts); released before the pool closes.
+  const lock = await holdInstanceLock(opened.db, opened.engine);
+  const handle = {
+    ...opened,
+    close: async () => {
+      await lock.release();
+      await opened.close();
+    },
+  };
   const testClock = config.testClock ? new TestClock(handle.db, base) : null;
   await testClock?.refresh();
   const clock = testClock ?? base;
@@ -34,6 +45,7 @@ export async function boot(config: Config, base: Clock = systemClock): Promise<B
   await assertMasterKeyMatches(handle.db, masterKey);
   const vault = new KeyVault(masterKey);
   await vault.hmacKey(handle.db, clock.now()); // created and committed once, before any request
+  await vault.auditKeys(handle.db, clock.now()); // the keyed audit chain's keys (audit-chain.ts)
   const data = { db: handle.db, engine: handle.engine, clock };
   // Published demo passwords never open a database running without the demo.
   const retiredDemoLogins = config.demo === 'off' ? await retireDemoLogins(data) : [];

@@ -2,7 +2,7 @@
 import { buildApp } from './app.js';
 import { boot } from './boot.js';
 import { ConfigError, loadConfig } from './platform/config.js';
-import { interruptStaleBatches, sweepUploads } from './modules/inventory/index.js';
+import { recoverOrphanedBatches, sweepUploads } from './modules/inventory/index.js';
 import { DEMO_LOGINS, DEMO_PASSWORD, seedDemo, seedDemoKeys } from './modules/demo/index.js';
 import { seedDemoChannels, seedDemoOrders, seedDemoRefunds } from './modules/demo/index.js';
 
@@ -34,13 +34,14 @@ async function main(): Promise<void> {
     await seedDemoRefunds(app.kameng.ctx);
     await seedDemoChannels(app.kameng.channels, app.kameng.sandboxChannels);
   }
-  // Imports left RUNNING by a process that died are marked INTERRUPTED (their chunks stay), now
-  // and every minute (another instance may die while this one runs); their uploads are removed.
+  // Imports left RUNNING by a process that died are marked INTERRUPTED (their chunks stay): at once
+  // at start (SQLite: every one; PostgreSQL: those whose instance's lock is gone), then every minute
+  // (another instance may die while this one runs); their uploads are removed.
   await sweepUploads(config.dataDir);
-  await interruptStaleBatches(booted, 2 * 60_000);
+  await recoverOrphanedBatches(booted, 2 * 60_000, { atStart: true });
   const recovery = setInterval(
     () =>
-      void interruptStaleBatches(booted, 2 * 60_000).catch((err: unknown) =>
+      void recoverOrphanedBatches(booted, 2 * 60_000, { atStart: false }).catch((err: unknown) =>
         app.log.error({ err }, 'import recovery failed'),
       ),
     60_000,
@@ -92,6 +93,11 @@ async function main(): Promise<void> {
       app.server.closeAllConnections();
     }
     await Promise.race([sweeping ?? Promise.resolve(), grace]);
+    // the head as it is at shutdown, outside the database (audit-head.ts)
+    const exported = app.kameng.auditHead
+      .export(booted.clock.now())
+      .catch((err: unknown) => app.log.error({ err }, 'audit head export failed'));
+    await (cut ? Promise.race([exported, delay(2000)]) : exported);
     // After a cut, a connection the database still holds for a cut request must not keep us up.
     await (cut ? Promise.race([booted.handle.close(), delay(2000)]) : booted.handle.close());
     return cut ? 1 : 0;

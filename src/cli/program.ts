@@ -11,8 +11,10 @@ import { ConfigError, loadConfig, type Config } from '../platform/config.js';
 import { systemActor } from '../platform/actor.js';
 import { importCalendarYear, loadCalendar } from '../platform/calendar-store.js';
 import { DomainError, fail } from '../platform/errors.js';
-import { verifyAuditChain } from '../platform/audit.js';
+import { appendAudit, verifyAuditChain } from '../platform/audit.js';
+import { unitOfWork } from '../platform/unit-of-work.js';
 import { findUserByUsername } from '../modules/accounts/index.js';
+import { formatReport, verifyDatabase } from '../modules/admin/index.js';
 import { createAccount } from '../modules/catalog/index.js';
 import { seedDemo, seedDemoKeys } from '../modules/demo/index.js';
 import { seedDemoChannels, seedDemoOrders, seedDemoRefunds } from '../modules/demo/index.js';
@@ -219,6 +221,28 @@ function buildCli(io: CliIo, status: { exitCode: number }): Command {
       }),
     );
   keys
+    .command('rotate-audit')
+    .description(
+      'start a new audit-chain key (HMAC, wrapped by the master key); earlier events keep theirs and stay verifiable',
+    )
+    .action(() =>
+      withPlatform(async (b) => {
+        const r = await unitOfWork(b, async (trx) => {
+          const moved = await b.vault.rotateAuditKey(trx, b.clock.now());
+          await appendAudit(trx, {
+            actor: systemActor('cli'),
+            action: 'audit.key_rotated',
+            objectType: 'audit_key',
+            objectId: moved.to,
+            data: { from: moved.from, to: moved.to },
+            at: b.clock.now(),
+          });
+          return moved;
+        });
+        out(`audit key rotated: ${r.from ?? '(unkeyed)'} → ${r.to}`);
+      }),
+    );
+  keys
     .command('recover')
     .description('mark imports whose process died (RUNNING, silent for 2 minutes) as INTERRUPTED')
     .action(() =>
@@ -231,10 +255,33 @@ function buildCli(io: CliIo, status: { exitCode: number }): Command {
     .action(() =>
       withPlatform(async (b) => {
         const r = await verifyAuditChain(b.db);
-        out(r.ok ? `audit chain OK (${r.count} events)` : `audit chain BROKEN at seq ${r.brokenAtSeq}`);
+        out(
+          r.ok
+            ? `audit chain OK (${r.count} events${r.unkeyedUpTo ? `; 1–${r.unkeyedUpTo} from before the keyed chain, unkeyed` : ''})`
+            : `audit chain BROKEN at seq ${r.brokenAtSeq}: ${r.reason ?? ''}`,
+        );
         if (!r.ok) status.exitCode = 1;
       }),
     );
+  program
+    .command('verify')
+    .description(
+      'check the whole database against the invariants (spec §12): ledger, escrow, keys, refunds, audit chain and exported head, states; exit 0 clean, 1 problems found, 2 could not run',
+    )
+    .option('--json', 'print the report as JSON')
+    .action(async (opts: { json?: boolean }) => {
+      try {
+        await withPlatform(async (b, config) => {
+          const report = await verifyDatabase({ ...b, dataDir: config.dataDir });
+          out(opts.json ? JSON.stringify(report, null, 2) : formatReport(report));
+          status.exitCode = report.ok ? 0 : 1;
+        });
+      } catch (error) {
+        // "could not run" is not "problems found": the crash test tells the two apart
+        io.stderr.write(`kameng: verify could not run: ${describeError(error)}\n`);
+        status.exitCode = 2;
+      }
+    });
   program
     .command('sweep')
     .description(

@@ -2,8 +2,19 @@
  * The append-only, hash-chained audit log's chain: events are written by the unit of work at its
  * end (see unit-of-work.ts). Each event's hash covers the previous hash, so any edit or deletion
  * breaks the chain and `verifyAuditChain` finds where.
+ *
+ * The chain is keyed (Stage 9, issue 14 item 8): an event's hash is HMAC-SHA256 under an audit key
+ * that the master key wraps (`crypto_keys`, id `audit-…`), and the event records that key's id. Who
+ * can write the database but does not hold the master key cannot recompute the chain after deleting
+ * or editing an event. `audit_head.key_id` names the key new events use; a rotation
+ * (`kameng keys rotate-audit`) starts a new key, and old events stay verifiable under theirs.
+ * Events written before migration 0015 have no key id and are verified under the old unkeyed rule
+ * (plain SHA-256); once a keyed event exists, an unkeyed event after it is a break.
+ * The head is also exported outside the database (audit-head.ts): a recomputed tail no longer
+ * matches the hashes written there.
  */
 import { createHash } from 'node:crypto';
+import { HmacSha256 } from './crypto.js';
 import { actorLabel, type Actor } from './actor.js';
 import { engineOf, forUpdate, now, type Db } from './db/dialect.js';
 import { newId } from './ids.js';
@@ -44,7 +55,43 @@ interface HashedFields {
   data: string;
 }
 
-function chainHash(prevHash: string, f: HashedFields): string {
+/**
+ * The audit keys this process holds, by key id (ids are random, so keys of several databases in one
+ * process — tests — never collide). Registered by the key vault when it unwraps them.
+ */
+const auditKeys = new Map<string, HmacSha256>();
+
+export function registerAuditKey(id: string, key: Buffer): void {
+  if (!auditKeys.has(id)) auditKeys.set(id, new HmacSha256(key));
+}
+
+export const hasAuditKey = (id: string): boolean => auditKeys.has(id);
+
+export class AuditKeyMissing extends Error {
+  constructor(readonly keyId: string) {
+    super(`audit key ${keyId} is not loaded in this process (start through boot with the master key)`);
+    this.name = 'AuditKeyMissing';
+  }
+}
+
+function chainHash(prevHash: string, f: HashedFields, keyId: string | null): string {
+  if (keyId !== null) {
+    const key = auditKeys.get(keyId);
+    if (!key) throw new AuditKeyMissing(keyId);
+    const body = canonicalJson([
+      f.seq,
+      f.id,
+      f.at,
+      f.actor_id,
+      f.actor_role,
+      f.action,
+      f.object_type,
+      f.object_id,
+      f.data,
+      keyId,
+    ]);
+    return key.digest(`${prevHash}\n${body}`).toString('hex');
+  }
   const body = canonicalJson([
     f.seq,
     f.id,
@@ -64,10 +111,11 @@ export async function writeAuditEvents(trx: Db, inputs: readonly AuditInput[]): 
   if (inputs.length === 0) return;
   // The head row serialises writers on PostgreSQL (row lock); SQLite has one writer anyway.
   const head = await forUpdate(
-    trx.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1),
+    trx.selectFrom('audit_head').select(['seq', 'hash', 'key_id']).where('id', '=', 1),
     engineOf(trx),
   ).executeTakeFirstOrThrow();
   let { seq, hash } = head;
+  const keyId = head.key_id;
   const rows = inputs.map((input) => {
     const actor = actorLabel(input.actor);
     const fields: HashedFields = {
@@ -81,8 +129,8 @@ export async function writeAuditEvents(trx: Db, inputs: readonly AuditInput[]): 
       object_id: input.objectId,
       data: canonicalJson(input.data ?? {}),
     };
-    const next = chainHash(hash, fields);
-    const row = { ...fields, prev_hash: hash, hash: next };
+    const next = chainHash(hash, fields, keyId);
+    const row = { ...fields, prev_hash: hash, hash: next, key_id: keyId };
     seq = fields.seq;
     hash = next;
     return row;
@@ -99,11 +147,36 @@ export interface ChainReport {
   ok: boolean;
   count: number;
   brokenAtSeq: number | null;
+  /** Why the chain is broken, when it is (zh-CN / en). */
+  reason?: string;
+  /** The last event written under the old unkeyed rule (0: the whole chain is keyed). */
+  unkeyedUpTo?: number;
+  /** The hash of the event at each requested seq, for checking an exported head (audit-head.ts). */
+  hashesAt?: Map<number, string>;
 }
 
-export async function verifyAuditChain(db: Db, batch = 1000): Promise<ChainReport> {
+/**
+ * Walks the chain in seq order, `batch` rows at a time (memory stays flat). `want`: seqs whose
+ * hash the caller wants back (the exported head's lines).
+ */
+export async function verifyAuditChain(
+  db: Db,
+  batch = 1000,
+  want: ReadonlySet<number> = new Set(),
+): Promise<ChainReport> {
   let prev = GENESIS_HASH;
   let expectedSeq = 1;
+  let keyedSeen = false;
+  let unkeyedUpTo = 0;
+  const hashesAt = new Map<number, string>();
+  const broken = (reason: string): ChainReport => ({
+    ok: false,
+    count: expectedSeq - 1,
+    brokenAtSeq: expectedSeq,
+    reason,
+    unkeyedUpTo,
+    hashesAt,
+  });
   for (;;) {
     const rows = await db
       .selectFrom('audit_events')
@@ -113,9 +186,17 @@ export async function verifyAuditChain(db: Db, batch = 1000): Promise<ChainRepor
       .limit(batch)
       .execute();
     for (const row of rows) {
-      if (row.seq !== expectedSeq || row.prev_hash !== prev || chainHash(prev, row) !== row.hash) {
-        return { ok: false, count: expectedSeq - 1, brokenAtSeq: expectedSeq };
-      }
+      if (row.seq !== expectedSeq) return broken('事件缺失 / an event is missing');
+      if (row.prev_hash !== prev) return broken('前一哈希不符 / prev_hash does not match');
+      if (row.key_id === null && keyedSeen)
+        return broken('带密钥的事件之后出现无密钥事件 / an unkeyed event after keyed ones');
+      if (row.key_id !== null && !auditKeys.has(row.key_id))
+        return broken(`审计密钥未加载 / audit key ${row.key_id} is not loaded`);
+      if (chainHash(prev, row, row.key_id) !== row.hash)
+        return broken('哈希不符（事件被修改或重算）/ hash does not match (edited or recomputed)');
+      if (row.key_id === null) unkeyedUpTo = row.seq;
+      else keyedSeen = true;
+      if (want.has(row.seq)) hashesAt.set(row.seq, row.hash);
       prev = row.hash;
       expectedSeq++;
     }
@@ -127,7 +208,14 @@ export async function verifyAuditChain(db: Db, batch = 1000): Promise<ChainRepor
     .where('id', '=', 1)
     .executeTakeFirstOrThrow();
   const headOk = head.seq === expectedSeq - 1 && head.hash === prev;
-  return { ok: headOk, count: expectedSeq - 1, brokenAtSeq: headOk ? null : expectedSeq };
+  return {
+    ok: headOk,
+    count: expectedSeq - 1,
+    brokenAtSeq: headOk ? null : expectedSeq,
+    ...(headOk ? {} : { reason: '链头不符 / audit_head does not match the last event' }),
+    unkeyedUpTo,
+    hashesAt,
+  };
 }
 
 export async function auditTrail(db: Db, objectType: string, objectId: string) {

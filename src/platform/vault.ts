@@ -5,6 +5,7 @@
  * onto another row does not decrypt.
  */
 import { CryptoError, HmacSha256, newDataKey, open, seal, type MasterKey } from './crypto.js';
+import { registerAuditKey } from './audit-chain.js';
 import { now, type Db } from './db/dialect.js';
 import { newId } from './ids.js';
 
@@ -73,6 +74,85 @@ export class KeyVault {
     // and hashes made with a key that was never stored would match nothing after a restart.
     if (!db.isTransaction) this.hmacInstance = instance;
     return instance;
+  }
+
+  /**
+   * The audit keys (audit-chain.ts): unwraps every stored one and registers it for this process, so
+   * events chained under an earlier key stay verifiable, and — at the first start after migration
+   * 0015 — creates the first and makes it the key new events are chained with. Idempotent; run at
+   * start (boot, buildApp) outside any transaction. Returns the current key id.
+   */
+  async auditKeys(db: Db, at: Date): Promise<string> {
+    const head = await db
+      .selectFrom('audit_head')
+      .select('key_id')
+      .where('id', '=', 1)
+      .executeTakeFirstOrThrow();
+    if (head.key_id === null) {
+      const id = `audit-${newId()}`;
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('crypto_keys')
+          .values({
+            id,
+            purpose: 'HMAC',
+            wrapped: this.master.wrap(id, newDataKey()),
+            master_fingerprint: this.master.fingerprint,
+            created_at: now(at),
+            rewrapped_at: null,
+          })
+          .execute();
+        // Several instances starting at once: the first to set the head's key wins, the others'
+        // keys stay unused (harmless).
+        await trx
+          .updateTable('audit_head')
+          .set({ key_id: id })
+          .where('id', '=', 1)
+          .where('key_id', 'is', null)
+          .execute();
+      });
+    }
+    await this.loadAuditKeys(db);
+    const current = await db
+      .selectFrom('audit_head')
+      .select('key_id')
+      .where('id', '=', 1)
+      .executeTakeFirstOrThrow();
+    return current.key_id ?? '';
+  }
+
+  /** Unwraps and registers every stored audit key (after a rotation too). */
+  async loadAuditKeys(db: Db): Promise<void> {
+    const rows = await db.selectFrom('crypto_keys').select('id').where('id', 'like', 'audit-%').execute();
+    for (const row of rows) registerAuditKey(row.id, await this.unwrapRow(db, row.id));
+  }
+
+  /**
+   * Starts a new audit key (`kameng keys rotate-audit`): new events are chained under it, earlier
+   * ones keep theirs. Runs in the caller's unit of work; returns the new key's id.
+   */
+  async rotateAuditKey(trx: Db, at: Date): Promise<{ from: string | null; to: string }> {
+    const id = `audit-${newId()}`;
+    const key = newDataKey();
+    await trx
+      .insertInto('crypto_keys')
+      .values({
+        id,
+        purpose: 'HMAC',
+        wrapped: this.master.wrap(id, key),
+        master_fingerprint: this.master.fingerprint,
+        created_at: now(at),
+        rewrapped_at: null,
+      })
+      .execute();
+    const head = await trx
+      .selectFrom('audit_head')
+      .select('key_id')
+      .where('id', '=', 1)
+      .executeTakeFirstOrThrow();
+    await trx.updateTable('audit_head').set({ key_id: id }).where('id', '=', 1).execute();
+    registerAuditKey(id, key); // a random id: registering a key that then rolls back harms nothing
+    return { from: head.key_id, to: id };
   }
 
   /**

@@ -4,7 +4,7 @@
  * spawns the real entry point to prove the binary itself starts, prints and exits with the code.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -227,6 +227,29 @@ describe('kameng CLI', () => {
     expect(r.err).toMatch(/100% \| \d+\/\d+ bytes \| imported 2 dup 0 rejected 0/);
     expect(r.err).toContain('\x1B[?25h'); // the bar stopped: the cursor is shown again
     expect(r.out + r.err).not.toContain('cli-secret');
+  });
+
+  it('verify: the database after all the commands above is clean (0), a deleted tail is found (1), no database is "could not run" (2); rotate-audit keeps old events verifiable', async () => {
+    const rotated = await cli(['keys', 'rotate-audit']);
+    expect(rotated.code).toBe(0);
+    expect(rotated.out).toMatch(/audit key rotated: audit-\S+ → audit-\S+/);
+    const clean = await cli(['verify']);
+    expect(clean.out).toContain('all 16 checks passed');
+    expect(clean.code).toBe(0);
+    const json = await cli(['verify', '--json']);
+    expect(JSON.parse(json.out)).toMatchObject({ ok: true });
+    // the exported head says the chain once reached far beyond its end: events were deleted
+    appendFileSync(
+      path.join(dir, 'audit-head.log'),
+      `${JSON.stringify({ seq: 999999, hash: 'f'.repeat(64), at: new Date().toISOString() })}\n`,
+    );
+    const broken = await cli(['verify']);
+    expect(broken.code).toBe(1);
+    expect(broken.out).toMatch(/\[FAIL\] audit\.head/);
+    expect(broken.out).toContain('999999');
+    const cannot = await cli(['verify'], { env: { ...env, NODE_ENV: 'production', KAMENG_MASTER_KEY: '' } });
+    expect(cannot.code).toBe(2);
+    expect(cannot.err).toContain('verify could not run');
   });
 
   it('names a bad configuration variable', async () => {

@@ -254,7 +254,11 @@ export async function workingDayDeadline(
   return { from: start.toISOString(), dueAt: result.dueAt.toISOString(), warnings: result.warnings };
 }
 
-export function verifyAudit(ctx: Pick<AppContext, 'db'>, actor: Actor): Promise<ChainReport> {
+export async function verifyAudit(
+  ctx: Pick<AppContext, 'db'>,
+  actor: Actor,
+): Promise<Pick<ChainReport, 'ok' | 'count' | 'brokenAtSeq'>> {
   asAdmin(actor);
-  return verifyAuditChain(ctx.db);
+  const { ok, count, brokenAtSeq } = await verifyAuditChain(ctx.db);
+  return { ok, count, brokenAtSeq };
 }

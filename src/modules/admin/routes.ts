@@ -43,6 +43,7 @@ import {
   searchAudit,
 } from './audit.js';
 import { dashboard, dashboardQuerySchema, dashboardSchema } from './dashboard.js';
+import { verifyForAdmin, verifyReportSchema } from './verify.js';
 
 const ADMIN = { users: ['admin'] } as const;
 
@@ -188,6 +189,20 @@ export function adminRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         config: { auth: ADMIN },
       },
       async (req) => verifyAudit(ctx, userOf(req)),
+    );
+
+    app.get(
+      '/admin/verify',
+      {
+        schema: {
+          tags: ['admin'],
+          summary:
+            'Check the whole database against the invariants (spec §12): ledger, escrow, keys, refunds, audit chain and its exported head, states; the same report as `kameng verify`',
+          response: { 200: verifyReportSchema, ...problems(401, 403) },
+        },
+        config: { auth: ADMIN },
+      },
+      async (req) => verifyForAdmin({ ...ctx, dataDir: ctx.config.dataDir }, userOf(req)),
     );
 
     app.get(

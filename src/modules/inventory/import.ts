@@ -20,6 +20,7 @@ import type { KeyVault } from '../../platform/vault.js';
 import { encodeInWorker } from './import-pool.js';
 import { encodeChunks, KEY_COLUMNS, type EncodeParams, type EncodedChunk } from './import-encode.js';
 import { unitOfWork } from '../../platform/unit-of-work.js';
+import { INSTANCE_ID, instanceAlive } from '../../platform/instance.js';
 import type { ErrorLogger } from '../../platform/logger.js';
 
 /** Rejected lines kept per batch for the report; all of them are counted. */
@@ -70,6 +71,7 @@ export async function startBatch(
       file_name: input.fileName,
       format: input.format,
       status: 'RUNNING',
+      owner_instance: INSTANCE_ID,
       bytes_total: input.bytesTotal,
       bytes_read: 0,
       lines_read: 0,
@@ -367,7 +369,7 @@ async function finishBatch(
 
 /**
  * Batches still RUNNING whose last chunk is older than `staleMs` belong to a process that died:
- * they end INTERRUPTED (their committed chunks stay). Run at start and by the CLI.
+ * they end INTERRUPTED (their committed chunks stay). Run every minute by the server and by the CLI.
  */
 export async function interruptStaleBatches(ctx: InventoryContext, staleMs: number): Promise<number> {
   const cutoff = now(new Date(ctx.clock.now().getTime() - staleMs));
@@ -377,13 +379,58 @@ export async function interruptStaleBatches(ctx: InventoryContext, staleMs: numb
     .where('status', '=', 'RUNNING')
     .where('updated_at', '<', cutoff)
     .execute();
-  for (const b of stale)
+  let count = 0;
+  for (const b of stale) if (await interrupt(ctx, b.id)) count++;
+  return count;
+}
+
+/** Ends a batch INTERRUPTED; false when it had ended meanwhile (another instance recovered it). */
+async function interrupt(ctx: InventoryContext, id: string): Promise<boolean> {
+  try {
     await finishBatch(
       ctx,
       { kind: 'system', name: 'recovery' },
-      b.id,
+      id,
       'INTERRUPTED',
       'inventory.import_failed',
     );
-  return stale.length;
+    return true;
+  } catch (error) {
+    if (error instanceof DomainError) return false;
+    throw error;
+  }
+}
+
+/**
+ * Recovery at start (issue 14 item 9), without waiting for a batch to go stale: on SQLite one
+ * process owns the file, so every RUNNING batch another process started is orphaned; on PostgreSQL
+ * the batches whose owner instance no longer holds its lock (platform/instance.ts) — a live
+ * instance's imports are left alone. Batches from before the owner was recorded fall back to the
+ * staleness rule. Also run every minute (another instance may die meanwhile; on SQLite then only the
+ * staleness rule, as a CLI import may be running beside the server).
+ */
+export async function recoverOrphanedBatches(
+  ctx: InventoryContext,
+  staleMs: number,
+  options: { atStart: boolean },
+): Promise<number> {
+  // SQLite after start: a CLI import may run beside the server on the same file; staleness only.
+  if (ctx.engine !== 'postgres' && !options.atStart) return interruptStaleBatches(ctx, staleMs);
+  const running = await ctx.db
+    .selectFrom('key_batches')
+    .select(['id', 'owner_instance'])
+    .where('status', '=', 'RUNNING')
+    .where((eb) => eb.or([eb('owner_instance', 'is', null), eb('owner_instance', '<>', INSTANCE_ID)]))
+    .execute();
+  const alive = new Map<string, boolean>();
+  let count = 0;
+  for (const { id, owner_instance: owner } of running) {
+    if (owner === null && ctx.engine === 'postgres') continue; // the staleness rule below
+    if (owner !== null) {
+      if (!alive.has(owner)) alive.set(owner, await instanceAlive(ctx.db, ctx.engine, owner));
+      if (alive.get(owner) === true) continue;
+    }
+    if (await interrupt(ctx, id)) count++;
+  }
+  return count + (await interruptStaleBatches(ctx, staleMs));
 }

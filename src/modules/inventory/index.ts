@@ -8,7 +8,13 @@ export {
   returnToStock,
   voidUnitKeys,
 } from './allocation.js';
-export { interruptStaleBatches, runImport, startBatch, sweepUploads } from './import.js';
+export {
+  interruptStaleBatches,
+  recoverOrphanedBatches,
+  runImport,
+  startBatch,
+  sweepUploads,
+} from './import.js';
 export type { InventoryContext } from './import.js';
 export { keyStateSchema } from './lifecycle.js';
 export { rewrapAll } from './master-key.js';

@@ -14,6 +14,7 @@ import * as m0011 from './migrations/0011_rules_version.js';
 import * as m0012 from './migrations/0012_user_status.js';
 import * as m0013 from './migrations/0013_reveal_budget.js';
 import * as m0014 from './migrations/0014_login_known_addresses.js';
+import * as m0015 from './migrations/0015_audit_key_batch_owner.js';
 import * as m0016 from './migrations/0016_evidence_derivatives.js';
 
 // Migrations are imported statically: FileMigrationProvider cannot load .ts files under vitest.
@@ -32,6 +33,7 @@ const migrations: Record<string, Migration> = {
   '0012_user_status': m0012,
   '0013_reveal_budget': m0013,
   '0014_login_known_addresses': m0014,
+  '0015_audit_key_batch_owner': m0015,
   '0016_evidence_derivatives': m0016,
 };
 

@@ -178,12 +178,16 @@ export interface AuditEventsTable {
   data: JsonText;
   prev_hash: string;
   hash: string;
+  /** The audit key the hash was made with; null: an event from before the keyed chain (0015). */
+  key_id: ColumnType<string | null, string | null | undefined, never>;
 }
 
 export interface AuditHeadTable {
   id: number;
   seq: number;
   hash: string;
+  /** The audit key new events are chained with (null until the first start after 0015). */
+  key_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface SettingsTable {
@@ -260,6 +264,8 @@ export interface KeyBatchesTable {
   created_at: Timestamp;
   updated_at: Timestamp;
   finished_at: Timestamp | null;
+  /** The instance (process) running the import, for recovery after its death (0015). */
+  owner_instance: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface KeyBatchRejectsTable {

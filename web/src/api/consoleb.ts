@@ -41,5 +41,6 @@ export const consoleApi = {
     ),
   reveals: () => ok(client.GET('/api/admin/audit/reveals', { params: { query: { limit: 50 } } })),
   verifyAudit: () => ok(client.GET('/api/admin/audit/verify')),
+  verifyDatabase: () => ok(client.GET('/api/admin/verify')),
   dashboard: (days: number) => ok(client.GET('/api/admin/dashboard', { params: { query: { days } } })),
 };

@@ -2444,6 +2444,81 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/admin/verify': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Check the whole database against the invariants (spec §12): ledger, escrow, keys, refunds, audit chain and its exported head, states; the same report as `kameng verify`
+     * @description Who: logged-in admin.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              ok: boolean;
+              /** @enum {string} */
+              engine: 'sqlite' | 'postgres';
+              at: string;
+              ms: number;
+              checks: {
+                id: string;
+                title: {
+                  'zh-CN': string;
+                  en: string;
+                };
+                ok: boolean;
+                problems: number;
+                examples: string[];
+                note?: string;
+                ms: number;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/admin/audit': {
     parameters: {
       query?: never;

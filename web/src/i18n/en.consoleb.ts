@@ -74,6 +74,14 @@ const consolebEn: ConsoleBMessages = {
     verifyOk: 'The chain is intact: all {{count}} events verified.',
     verifyBroken:
       'The chain breaks at event {{seq}} (of {{count}}): the log may have been tampered with; investigate at once.',
+    dbVerify: 'Database verification',
+    dbVerifyHint:
+      'Checks the whole database against the platform’s invariants (ledger, escrow, keys, refunds, audit chain and its exported head, request and dispute states) — the same report as `kameng verify`.',
+    dbVerifyPass: 'Passed',
+    dbVerifyRun: 'Run checks',
+    dbVerifyOk: 'All {{n}} checks passed ({{ms}} ms).',
+    dbVerifyFailed: '{{failed}} of {{n}} checks found problems: investigate at once.',
+    dbVerifyProblems: '{{n}} problem(s)',
     reveals: 'Break-glass key reveals',
     revealsHint: 'Every time an admin read a key’s secret for a written reason (break-glass), newest first.',
     revealsEmpty: 'No break-glass reveals',

@@ -121,6 +121,73 @@ function VerifyCard() {
   );
 }
 
+/** GET /api/admin/verify: the whole database against the invariants, check by check. */
+function DatabaseVerifyCard() {
+  const { t } = useTranslation();
+  const lang = useLang();
+  const run = useMutation({ mutationFn: consoleApi.verifyDatabase });
+  const failed = run.data?.checks.filter((c) => !c.ok).length ?? 0;
+  return (
+    <Card size="small" title={t('caudit.dbVerify')}>
+      <Flex vertical gap={8}>
+        <Typography.Text type="secondary">{t('caudit.dbVerifyHint')}</Typography.Text>
+        <div>
+          <Button
+            type="primary"
+            onClick={() => run.mutate()}
+            loading={run.isPending}
+            style={{ minHeight: 40 }}
+            data-testid="db-verify"
+          >
+            {t('caudit.dbVerifyRun')}
+          </Button>
+        </div>
+        <ErrorAlert error={run.error} />
+        {run.data && (
+          <>
+            <Alert
+              showIcon
+              type={run.data.ok ? 'success' : 'error'}
+              data-testid="db-verify-result"
+              title={
+                run.data.ok
+                  ? t('caudit.dbVerifyOk', { n: run.data.checks.length, ms: run.data.ms })
+                  : t('caudit.dbVerifyFailed', { n: run.data.checks.length, failed })
+              }
+            />
+            <List
+              size="small"
+              dataSource={run.data.checks}
+              data-testid="db-verify-checks"
+              renderItem={(c) => (
+                <List.Item>
+                  <Flex vertical gap={2} style={{ width: '100%' }}>
+                    <Flex gap={8} align="center" wrap>
+                      <Tag color={c.ok ? 'green' : 'red'}>
+                        {c.ok ? t('caudit.dbVerifyPass') : t('caudit.dbVerifyProblems', { n: c.problems })}
+                      </Tag>
+                      <Typography.Text>{c.title[lang === 'en' ? 'en' : 'zh-CN']}</Typography.Text>
+                      <Typography.Text type="secondary" code>
+                        {c.id}
+                      </Typography.Text>
+                    </Flex>
+                    {c.note && <Typography.Text type="secondary">{c.note}</Typography.Text>}
+                    {c.examples.map((e) => (
+                      <Typography.Text key={e} type="danger">
+                        {e}
+                      </Typography.Text>
+                    ))}
+                  </Flex>
+                </List.Item>
+              )}
+            />
+          </>
+        )}
+      </Flex>
+    </Card>
+  );
+}
+
 function RevealsCard() {
   const { t } = useTranslation();
   const lang = useLang();
@@ -295,6 +362,7 @@ export default function AuditPage() {
         </Card>
       )}
       <VerifyCard />
+      <DatabaseVerifyCard />
       <RevealsCard />
     </ConsoleLayout>
   );
