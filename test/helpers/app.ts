@@ -9,7 +9,7 @@ import { FixedClock, TestClock } from '../../src/platform/clock.js';
 import type { AppContext } from '../../src/platform/context.js';
 import { createAccount, type NewAccount } from '../../src/modules/catalog/merchants.js';
 import { systemActor } from '../../src/platform/actor.js';
-import { createTestDb, type TestDb } from './db.js';
+import { createTestDb, type Primer, type TestDb } from './db.js';
 import { MasterKey } from '../../src/platform/crypto.js';
 import { KeyVault } from '../../src/platform/vault.js';
 
@@ -46,8 +46,39 @@ const nextAddress = (): string => {
   return `198.18.${(n >> 8) & 255}.${n & 255}`;
 };
 
+/**
+ * What every app start writes before a test runs (the HMAC key, the sandbox gateways' and bank's
+ * RSA key pairs — a few hundred milliseconds of key generation): done once into the template
+ * database that each harness copies (test/helpers/db.ts).
+ */
+const appStarted: Primer = {
+  name: 'app-started',
+  async prime(handle) {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kameng-data-'));
+    try {
+      const config = loadConfig({ NODE_ENV: 'test', KAMENG_DATA_DIR: dataDir });
+      const vault = new KeyVault(TEST_MASTER_KEY);
+      await vault.hmacKey(handle.db, T0);
+      const clock = new TestClock(handle.db, new FixedClock(T0));
+      const app = await buildApp({
+        config,
+        handle,
+        clock,
+        vault,
+        testClock: clock,
+        logger: false,
+        webDir: '/nonexistent',
+      });
+      await app.ready();
+      await app.close();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  },
+};
+
 export async function harness(env: Record<string, string> = {}): Promise<Harness> {
-  const db = await createTestDb(T0);
+  const db = await createTestDb(T0, appStarted);
   const base = new FixedClock(T0);
   const testClock = new TestClock(db.db, base);
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kameng-data-'));
