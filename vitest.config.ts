@@ -19,6 +19,8 @@ const testCostArgon2 = {
 export default defineConfig({
   test: {
     testTimeout: 30_000,
+    // The secret scan's recordings (test/helpers/secret-record.ts) start empty on each run.
+    globalSetup: ['test/helpers/secret-scan-setup.ts'],
     hookTimeout: 60_000,
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
