@@ -118,6 +118,22 @@ const databaseUrl = (url: string, database: string): string => {
   return u.toString();
 };
 
+/**
+ * Retries while PostgreSQL says a database is still in use (55006): a pool's connections end a
+ * moment after the pool is closed.
+ */
+async function whileInUse(run: () => Promise<unknown>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await run();
+      return;
+    } catch (err) {
+      if ((err as { code?: string }).code !== '55006' || attempt === 50) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
 /** The PostgreSQL template database's name, built if missing (one builder at a time: an advisory lock). */
 async function pgTemplate(url: string, at: Date, primer: Primer | undefined): Promise<string> {
   const name = `kameng_tmpl_${templateKey(at, primer)}`;
@@ -140,7 +156,7 @@ async function pgTemplate(url: string, at: Date, primer: Primer | undefined): Pr
       const handle = openPostgres(databaseUrl(url, building), { schema: PG_SCHEMA, max: 8 });
       await fill(handle, at, primer);
       await handle.close();
-      await admin.query(`alter database ${building} rename to ${name}`);
+      await whileInUse(() => admin.query(`alter database ${building} rename to ${name}`));
       return name;
     } finally {
       await admin.query(`select pg_advisory_unlock(hashtext('kameng-test-template'))`);
@@ -159,7 +175,7 @@ export async function createTestDb(at = new Date('2026-01-05T02:00:00Z'), primer
     const admin = new pg.Client({ connectionString: url });
     await admin.connect();
     try {
-      await admin.query(`create database ${name} template ${template}`);
+      await whileInUse(() => admin.query(`create database ${name} template ${template}`));
     } finally {
       await admin.end();
     }
