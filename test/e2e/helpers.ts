@@ -77,14 +77,14 @@ export interface BrowserSuiteOptions {
  * bodies before they are serialized (and compressed), other string bodies as sent, and the
  * secrets requests carried (passwords, bearer tokens, the session cookie set).
  */
-function recordServed(app: FastifyInstance): void {
+export function recordServed(app: FastifyInstance): void {
   const where = (req: FastifyRequest, reply: FastifyReply) => `${req.method} ${req.url} ${reply.statusCode}`;
   const serialized = new WeakSet<FastifyRequest>();
   app.addHook('preSerialization', async (req, reply, payload: unknown) => {
     serialized.add(req);
     const text = JSON.stringify(payload) ?? '';
     recordTokensIn(text);
-    recordResponse(where(req, reply), { 'content-type': 'application/json' }, Buffer.from(text));
+    recordSeen('response', where(req, reply), text);
     return payload;
   });
   app.addHook('onSend', async (req, reply, payload: unknown) => {
