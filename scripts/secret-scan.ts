@@ -68,6 +68,12 @@ export interface ScanReport {
 
 const PREFIX = 8;
 
+/**
+ * A value is looked for if it is at least 8 characters and not a plain word: a test's deliberately
+ * weak password "password" is also the name of a field in every login error.
+ */
+export const worthScanning = (value: string): boolean => value.length >= PREFIX && !/^[\p{L}]+$/u.test(value);
+
 /** Finds any of many secrets in a text in one pass: secrets indexed by their first characters. */
 class Matcher {
   private readonly byPrefix = new Map<string, Secret[]>();
@@ -114,7 +120,7 @@ export async function scan(dir: string, exempt = EXEMPT): Promise<ScanReport> {
     for await (const line of jsonl(path.join(dir, name))) {
       if (!line) continue;
       const s = JSON.parse(line) as Secret;
-      if (!secrets.has(s.value)) secrets.set(s.value, s);
+      if (worthScanning(s.value) && !secrets.has(s.value)) secrets.set(s.value, s);
     }
   }
   const matcher = new Matcher(secrets.values());

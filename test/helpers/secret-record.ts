@@ -98,7 +98,14 @@ export function recordResponse(
 
 /** Password-like fields of a JSON request body (login, register, change, reset, admin create). */
 export function recordRequestSecrets(payload: unknown): void {
-  if (!scanning || payload === null || typeof payload !== 'object') return;
+  // plain JSON objects only: a multipart Buffer of 11 MiB has 11 million "entries"
+  if (
+    !scanning ||
+    payload === null ||
+    typeof payload !== 'object' ||
+    Object.getPrototypeOf(payload) !== Object.prototype
+  )
+    return;
   for (const [name, value] of Object.entries(payload as Record<string, unknown>)) {
     if (typeof value === 'string' && /password/i.test(name)) recordSecret('password', value);
   }

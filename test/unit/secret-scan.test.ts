@@ -25,6 +25,8 @@ describe('the secret scan', () => {
     rec.recordRequestSecrets({ username: 'alice', password: PASSWORD });
     rec.recordTokensIn(JSON.stringify({ token: TOKEN }));
     rec.recordSecret('password', 'short'); // under 8 characters: not a secret worth scanning for
+    rec.recordSecret('password', 'password'); // a plain word: also every login error's field name
+    rec.recordSeen('log', 'harness log', '{"field":"password","code":"auth.invalid_credentials"}');
 
     rec.recordSeen('log', 'harness log', `{"level":30,"msg":"imported ${KEY}"}`);
     rec.recordSeen('mail', 'outbox EMAIL', `Hello, your password is ${PASSWORD}`);
