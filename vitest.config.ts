@@ -1,29 +1,54 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 // The whole integration suite runs on SQLite and, when TEST_DATABASE_URL is set, again on
 // PostgreSQL. Browser tests drive Debian's chromium through playwright-core.
 const pg = process.env.TEST_DATABASE_URL;
 
+// Integration and browser tests hash passwords with argon2id at a test cost; the unit project
+// keeps the real package and asserts production's parameters (test/unit/password-hash.test.ts).
+const testCostArgon2 = {
+  alias: [
+    {
+      find: /^@node-rs\/argon2$/,
+      replacement: fileURLToPath(new URL('./test/helpers/argon2-test-cost.ts', import.meta.url)),
+    },
+  ],
+};
+
 export default defineConfig({
   test: {
     testTimeout: 30_000,
+    // The secret scan's recordings (test/helpers/secret-record.ts) start empty on each run.
+    globalSetup: ['test/helpers/secret-scan-setup.ts'],
     hookTimeout: 60_000,
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       {
         extends: true,
-        test: { name: 'sqlite', include: ['test/integration/**/*.test.ts'], env: { KAMENG_TEST_ENGINE: 'sqlite' } },
+        resolve: testCostArgon2,
+        test: {
+          name: 'sqlite',
+          include: ['test/integration/**/*.test.ts'],
+          env: { KAMENG_TEST_ENGINE: 'sqlite' },
+        },
       },
       ...(pg
         ? [
             {
               extends: true as const,
-              test: { name: 'postgres', include: ['test/integration/**/*.test.ts'], env: { KAMENG_TEST_ENGINE: 'postgres' } },
+              resolve: testCostArgon2,
+              test: {
+                name: 'postgres',
+                include: ['test/integration/**/*.test.ts'],
+                env: { KAMENG_TEST_ENGINE: 'postgres' },
+              },
             },
           ]
         : []),
       {
         extends: true,
+        resolve: testCostArgon2,
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],

@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { deflateSync } from 'node:zlib';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { buildApp } from '../../src/app.js';
@@ -18,6 +18,15 @@ import { boot, type Booted } from '../../src/boot.js';
 import { loadConfig } from '../../src/platform/config.js';
 import { seedDemoOrders, seedDemoRefunds } from '../../src/modules/demo/refunds.js';
 import { DEMO_PASSWORD, seedDemo, seedDemoKeys } from '../../src/modules/demo/seed.js';
+import {
+  recordHarnessEnd,
+  recordRequestSecrets,
+  recordResponse,
+  recordSecret,
+  recordSeen,
+  recordTokensIn,
+  scanning,
+} from '../helpers/secret-record.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const haveChromium = existsSync(CHROMIUM);
@@ -82,6 +91,38 @@ function watchCsp(browser: Browser, violations: string[]): Browser {
 }
 
 /**
+ * The secret scan's view of what the browser was served (test/helpers/secret-record.ts): JSON
+ * bodies before they are serialized (and compressed), other string bodies as sent, and the
+ * secrets requests carried (passwords, bearer tokens, the session cookie set).
+ */
+export function recordServed(app: FastifyInstance): void {
+  const where = (req: FastifyRequest, reply: FastifyReply) => `${req.method} ${req.url} ${reply.statusCode}`;
+  const serialized = new WeakSet<FastifyRequest>();
+  app.addHook('preSerialization', async (req, reply, payload: unknown) => {
+    serialized.add(req);
+    const text = JSON.stringify(payload) ?? '';
+    recordTokensIn(text);
+    recordSeen('response', where(req, reply), text);
+    return payload;
+  });
+  app.addHook('onSend', async (req, reply, payload: unknown) => {
+    recordRequestSecrets(req.body);
+    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
+    if (bearer) recordSecret('api-token', bearer[1]);
+    const cookies = reply.getHeader('set-cookie');
+    for (const c of Array.isArray(cookies) ? cookies : [String(cookies ?? '')]) {
+      const sid = /^kameng_sid=([^;]+)/.exec(c);
+      if (sid) recordSecret('session', sid[1]);
+    }
+    const headers = reply.getHeaders() as Record<string, string | string[] | number | undefined>;
+    if (serialized.has(req)) recordResponse(`${where(req, reply)} sent`, headers, Buffer.alloc(0));
+    else if (typeof payload === 'string' || Buffer.isBuffer(payload))
+      recordResponse(where(req, reply), headers, Buffer.from(payload));
+    return payload;
+  });
+}
+
+/**
  * Starts the app and chromium before the file's tests and stops them after (registers the file's
  * beforeAll and afterAll). Without chromium the tests are to be skipped (`describe.skipIf(!haveChromium)`)
  * with a notice, except on CI, where that is an error.
@@ -110,6 +151,7 @@ export function browserSuite(options: BrowserSuiteOptions): BrowserSuite {
     dataDir = mkdtempSync(path.join(os.tmpdir(), options.tmpPrefix));
     const config = loadConfig({ NODE_ENV: 'test', KAMENG_DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
     booted = await boot(config);
+    recordSecret('password', DEMO_PASSWORD);
     await seedDemo(booted);
     await seedDemoKeys(booted);
     app = await buildApp({
@@ -118,9 +160,11 @@ export function browserSuite(options: BrowserSuiteOptions): BrowserSuite {
       clock: booted.clock,
       vault: booted.vault,
       testClock: booted.testClock,
-      logger: false,
+      // Silent, unless the secret scan records what the app logs.
+      logger: scanning ? { stream: { write: (line: string) => recordSeen('log', 'e2e log', line) } } : false,
       webDir,
     });
+    if (scanning) recordServed(app);
     await seedDemoOrders(app.kameng.ctx);
     if (options.seedRefunds) await seedDemoRefunds(app.kameng.ctx);
     base = await app.listen({ host: '127.0.0.1', port: 0 });
@@ -164,6 +208,7 @@ export function browserSuite(options: BrowserSuiteOptions): BrowserSuite {
     if (sweeper) clearInterval(sweeper);
     await browser?.close();
     await app?.close();
+    if (booted) await recordHarnessEnd(booted.handle.db, booted.vault, dataDir, 'e2e');
     await booted?.handle.close();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });

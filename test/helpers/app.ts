@@ -2,16 +2,25 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/platform/config.js';
 import { FixedClock, TestClock } from '../../src/platform/clock.js';
 import type { AppContext } from '../../src/platform/context.js';
 import { createAccount, type NewAccount } from '../../src/modules/catalog/merchants.js';
 import { systemActor } from '../../src/platform/actor.js';
-import { createTestDb, type TestDb } from './db.js';
+import { createTestDb, type Primer, type TestDb } from './db.js';
 import { MasterKey } from '../../src/platform/crypto.js';
 import { KeyVault } from '../../src/platform/vault.js';
+import {
+  recordHarnessEnd,
+  recordRequestSecrets,
+  recordResponse,
+  recordSecret,
+  recordSeen,
+  recordTokensIn,
+  scanning,
+} from './secret-record.js';
 
 export const PASSWORD = 'correct-horse-1';
 /** Monday 2026-01-05 10:00 in Shanghai. */
@@ -46,8 +55,39 @@ const nextAddress = (): string => {
   return `198.18.${(n >> 8) & 255}.${n & 255}`;
 };
 
+/**
+ * What every app start writes before a test runs (the HMAC key, the sandbox gateways' and bank's
+ * RSA key pairs — a few hundred milliseconds of key generation): done once into the template
+ * database that each harness copies (test/helpers/db.ts).
+ */
+const appStarted: Primer = {
+  name: 'app-started',
+  async prime(handle) {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kameng-data-'));
+    try {
+      const config = loadConfig({ NODE_ENV: 'test', KAMENG_DATA_DIR: dataDir });
+      const vault = new KeyVault(TEST_MASTER_KEY);
+      await vault.hmacKey(handle.db, T0);
+      const clock = new TestClock(handle.db, new FixedClock(T0));
+      const app = await buildApp({
+        config,
+        handle,
+        clock,
+        vault,
+        testClock: clock,
+        logger: false,
+        webDir: '/nonexistent',
+      });
+      await app.ready();
+      await app.close();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  },
+};
+
 export async function harness(env: Record<string, string> = {}): Promise<Harness> {
-  const db = await createTestDb(T0);
+  const db = await createTestDb(T0, appStarted);
   const base = new FixedClock(T0);
   const testClock = new TestClock(db.db, base);
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kameng-data-'));
@@ -61,9 +101,17 @@ export async function harness(env: Record<string, string> = {}): Promise<Harness
     clock: testClock,
     vault,
     testClock: config.testClock ? testClock : null,
-    logger: { stream: { write: (line: string) => void logs.push(line) } },
+    logger: {
+      stream: {
+        write: (line: string) => {
+          logs.push(line);
+          recordSeen('log', 'harness log', line);
+        },
+      },
+    },
     webDir: '/nonexistent',
   });
+  if (scanning) recordInjected(app);
   await app.ready();
   const ctx = { db: db.db, engine: db.engine, clock: testClock, vault };
   const h: Harness = {
@@ -77,6 +125,7 @@ export async function harness(env: Record<string, string> = {}): Promise<Harness
     client: () => new Client(app),
     async account(input) {
       const username = input.username ?? `${input.role}${++seq}x${Math.random().toString(36).slice(2, 6)}`;
+      recordSecret('password', input.password ?? PASSWORD);
       const { user, merchantId } = await createAccount(ctx, systemActor('test'), {
         password: PASSWORD,
         ...input,
@@ -93,12 +142,51 @@ export async function harness(env: Record<string, string> = {}): Promise<Harness
     },
     async close() {
       await app.close();
+      await recordHarnessEnd(db.db, vault, dataDir, 'harness');
       await db.destroy();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
   return h;
 }
+
+/**
+ * The secret scan's view of every request injected into the app (by Client, by a test, by the
+ * sandboxes delivering their notifications): the secrets the request carried and the response.
+ */
+function recordInjected(app: FastifyInstance): void {
+  const inject = app.inject.bind(app);
+  const observed = async (opts: InjectOptions): Promise<LightMyRequestResponse> => {
+    const res = await inject(opts);
+    const payload = typeof opts.payload === 'string' ? safeJson(opts.payload) : opts.payload;
+    recordRequestSecrets(payload);
+    const headers = (opts.headers ?? {}) as Record<string, string | undefined>;
+    const bearer = /^Bearer (.+)$/.exec(headers.authorization ?? '');
+    if (bearer) recordSecret('api-token', bearer[1]);
+    for (const c of res.cookies) if (c.name === 'kameng_sid') recordSecret('session', c.value);
+    recordTokensIn(res.body);
+    recordResponse(`${opts.method ?? 'GET'} ${urlOf(opts)} ${res.statusCode}`, res.headers, res.rawPayload);
+    return res;
+  };
+  // The chained form (app.inject().get(…)) and the callback form are left as they are.
+  (app as { inject: unknown }).inject = (opts?: InjectOptions | string, cb?: unknown) =>
+    opts === undefined || cb !== undefined || typeof opts === 'string'
+      ? (inject as (...a: unknown[]) => unknown)(opts, cb)
+      : observed(opts);
+}
+
+const urlOf = (opts: InjectOptions): string => {
+  const u = opts.url ?? opts.path;
+  return typeof u === 'string' ? u : JSON.stringify(u);
+};
+
+const safeJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
+};
 
 export interface Res<T = unknown> {
   status: number;
