@@ -391,9 +391,14 @@ describe('fuzz: every route of the OpenAPI document', () => {
             { seed: SEED, numRuns: RUNS, endOnFailure: true },
           );
         } catch (error) {
-          const text = error instanceof Error ? error.message : String(error);
+          // fast-check 4 keeps the failed assertion as the error's cause: show it first
+          const cause =
+            error instanceof Error && error.cause instanceof Error ? `${error.cause.message}\n` : '';
+          const text = cause + (error instanceof Error ? error.message : String(error));
           failures.push(
-            text.slice(text.indexOf('Caused by') >= 0 ? text.indexOf('Caused by') : 0).slice(0, 700),
+            text
+              .slice(text.indexOf('Caused by') >= 0 ? text.indexOf('Caused by') : 0)
+              .slice(0, Number(process.env.FUZZ_MSG ?? 700)),
           );
         }
       }

@@ -30,7 +30,7 @@ import { sql, type RawBuilder } from 'kysely';
 import { z } from 'zod';
 import type { Actor } from '../../platform/actor.js';
 import { verifyAuditChain } from '../../platform/audit.js';
-import { auditHeadFile, readHeadFile } from '../../platform/audit-head.js';
+import { AUDIT_HEAD_FILE, auditHeadFile, readHeadFile } from '../../platform/audit-head.js';
 import { columnTypes, type Db, type Engine } from '../../platform/db/dialect.js';
 import { machines, type AggregateTable } from '../../platform/fsm.js';
 import { fail } from '../../platform/errors.js';
@@ -383,11 +383,12 @@ const CHECKS: readonly CheckDef[] = [
     zh: '导出的链头与审计链一致',
     en: 'the exported audit head matches the chain',
     run: async ({ db, dataDir }) => {
-      const file = auditHeadFile(dataDir);
-      const head = await readHeadFile(file);
-      if (!head.exists) return { problems: 0, examples: [], note: `no exported head yet (${file})` };
+      const head = await readHeadFile(auditHeadFile(dataDir));
+      // The report reaches the console over HTTP: it names the file, not the server's paths.
+      const shown = `<data dir>/${AUDIT_HEAD_FILE}`;
+      if (!head.exists) return { problems: 0, examples: [], note: `no exported head yet (${shown})` };
       const chain = await verifyAuditChain(db, 1000, new Set(head.lines.keys()));
-      const examples: string[] = head.malformed.map((n) => `line ${n} of ${file} is malformed`);
+      const examples: string[] = head.malformed.map((n) => `line ${n} of ${shown} is malformed`);
       let last = 0;
       for (const [seq, hash] of head.lines) {
         last = Math.max(last, seq);
