@@ -106,10 +106,15 @@ describe('merchants', () => {
     const detail = (await b.get<{ units: { unitId: string }[] }>(`/api/orders/${order.id}`)).body;
     const owner = h.client();
     const username = (
-      await h.db.db.selectFrom('users').select('username').where('id', '=', p.shop.userId).executeTakeFirstOrThrow()
+      await h.db.db
+        .selectFrom('users')
+        .select('username')
+        .where('id', '=', p.shop.userId)
+        .executeTakeFirstOrThrow()
     ).username;
     expect((await owner.login(username, 'correct-horse-1')).status).toBe(200);
-    const token = (await owner.post<{ token: string }>('/api/merchant/tokens', { name: 'reader' })).body.token;
+    const token = (await owner.post<{ token: string }>('/api/merchant/tokens', { name: 'reader' })).body
+      .token;
     const api = h.client();
     api.bearer = token;
     // read: the unit's key timeline (masked) and the order's conversation
@@ -122,7 +127,9 @@ describe('merchants', () => {
     // and a rival shop's token sees none of it
     const rival = await h.loggedIn({ role: 'merchant' });
     const other = h.client();
-    other.bearer = (await rival.post<{ token: string }>('/api/merchant/tokens', { name: 'rival' })).body.token;
+    other.bearer = (
+      await rival.post<{ token: string }>('/api/merchant/tokens', { name: 'rival' })
+    ).body.token;
     expect((await other.get(`/api/units/${detail.units[0].unitId}/timeline`)).status).toBe(404);
     expect((await other.get(`/api/orders/${order.id}/messages`)).status).toBe(404);
   });

@@ -26,7 +26,9 @@ describe('dispute transition table', () => {
     expect(terminalStates(disputeTransitions)).toEqual(['DECIDED']);
   });
 
-  const triples = STATES.flatMap((from) => STATES.flatMap((to) => ROLES.map((by) => [from, to, by] as const)));
+  const triples = STATES.flatMap((from) =>
+    STATES.flatMap((to) => ROLES.map((by) => [from, to, by] as const)),
+  );
   it.each(triples)('%s → %s by %s', (from, to, by) => {
     const allowed = ALLOWED[`${from}>${to}`];
     expect(checkTransition(disputeTransitions, from, to, by)).toBe(
@@ -38,8 +40,10 @@ describe('dispute transition table', () => {
 describe('statement and merchant tables', () => {
   it('a statement is submitted once by its party and never moves again', () => {
     const roles: StatementActor[] = ['buyer', 'merchant'];
-    for (const by of roles) expect(checkTransition(statementTransitions, 'DRAFT', 'SUBMITTED', by)).toBe('ok');
-    for (const by of roles) expect(checkTransition(statementTransitions, 'SUBMITTED', 'DRAFT', by)).toBe('no_edge');
+    for (const by of roles)
+      expect(checkTransition(statementTransitions, 'DRAFT', 'SUBMITTED', by)).toBe('ok');
+    for (const by of roles)
+      expect(checkTransition(statementTransitions, 'SUBMITTED', 'DRAFT', by)).toBe('no_edge');
     expect(terminalStates(statementTransitions)).toEqual(['SUBMITTED']);
   });
 

@@ -274,7 +274,12 @@ export async function listProductKeys(
 ) {
   // The shop's keys are its records: its owner and staff read them (masked), others get the 404.
   const product = await productFor(ctx.db, actor, 'read', productId);
-  authorize(actor, 'read', { type: 'shop_record', merchantId: product.merchant_id }, 'catalog.product_not_found');
+  authorize(
+    actor,
+    'read',
+    { type: 'shop_record', merchantId: product.merchant_id },
+    'catalog.product_not_found',
+  );
   let q = ctx.db.selectFrom('keys').selectAll().where('product_id', '=', productId);
   if (filter.state) q = q.where('state', '=', filter.state);
   if (filter.after) q = q.where('id', '>', filter.after);

@@ -90,8 +90,7 @@ function cellOf<T>(c: Column<T>, row: T, index: number): ReactNode {
   return value === null || value === undefined ? '—' : (value as ReactNode);
 }
 
-const titleText = <T,>(c: Column<T>): ReactNode =>
-  typeof c.title === 'function' ? null : c.title;
+const titleText = <T,>(c: Column<T>): ReactNode => (typeof c.title === 'function' ? null : c.title);
 
 /** Inside the cards every button, small ones included, is a 40-px touch target. */
 export const TOUCH_THEME = { components: { Button: { controlHeight: 40, controlHeightSM: 40 } } } as const;
