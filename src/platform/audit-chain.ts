@@ -67,6 +67,27 @@ export function registerAuditKey(id: string, key: Buffer): void {
 
 export const hasAuditKey = (id: string): boolean => auditKeys.has(id);
 
+/**
+ * Loads a stored audit key this process has not seen: another process (`kameng keys rotate-audit`,
+ * another instance) may have started a new key since this one read its keys at start. Set by the
+ * key vault; reads through the caller's transaction.
+ */
+type AuditKeyLoader = (db: Db, id: string) => Promise<Buffer | null>;
+let loader: AuditKeyLoader | null = null;
+
+export function setAuditKeyLoader(load: AuditKeyLoader): void {
+  loader = load;
+}
+
+/** Makes sure the key `id` is registered, loading it from the database if it is stored there. */
+async function ensureAuditKey(db: Db, id: string | null): Promise<void> {
+  if (id === null || auditKeys.has(id) || !loader) return;
+  // a key that cannot be unwrapped stays unloaded: writing fails with AuditKeyMissing, verify
+  // reports the key as not loaded
+  const key = await loader(db, id).catch(() => null);
+  if (key) registerAuditKey(id, key);
+}
+
 export class AuditKeyMissing extends Error {
   constructor(readonly keyId: string) {
     super(`audit key ${keyId} is not loaded in this process (start through boot with the master key)`);
@@ -116,6 +137,7 @@ export async function writeAuditEvents(trx: Db, inputs: readonly AuditInput[]): 
   ).executeTakeFirstOrThrow();
   let { seq, hash } = head;
   const keyId = head.key_id;
+  await ensureAuditKey(trx, keyId);
   const rows = inputs.map((input) => {
     const actor = actorLabel(input.actor);
     const fields: HashedFields = {
@@ -190,6 +212,7 @@ export async function verifyAuditChain(
       if (row.prev_hash !== prev) return broken('前一哈希不符 / prev_hash does not match');
       if (row.key_id === null && keyedSeen)
         return broken('带密钥的事件之后出现无密钥事件 / an unkeyed event after keyed ones');
+      await ensureAuditKey(db, row.key_id);
       if (row.key_id !== null && !auditKeys.has(row.key_id))
         return broken(`审计密钥未加载 / audit key ${row.key_id} is not loaded`);
       if (chainHash(prev, row, row.key_id) !== row.hash)

@@ -5,7 +5,7 @@
  * onto another row does not decrypt.
  */
 import { CryptoError, HmacSha256, newDataKey, open, seal, type MasterKey } from './crypto.js';
-import { registerAuditKey } from './audit-chain.js';
+import { registerAuditKey, setAuditKeyLoader } from './audit-chain.js';
 import { now, type Db } from './db/dialect.js';
 import { newId } from './ids.js';
 
@@ -123,6 +123,11 @@ export class KeyVault {
 
   /** Unwraps and registers every stored audit key (after a rotation too). */
   async loadAuditKeys(db: Db): Promise<void> {
+    // a key rotated in by another process is loaded when this one first meets it
+    setAuditKeyLoader(async (trx, id) => {
+      const row = await trx.selectFrom('crypto_keys').select('id').where('id', '=', id).executeTakeFirst();
+      return row ? this.unwrapRow(trx, id) : null;
+    });
     const rows = await db.selectFrom('crypto_keys').select('id').where('id', 'like', 'audit-%').execute();
     for (const row of rows) registerAuditKey(row.id, await this.unwrapRow(db, row.id));
   }

@@ -546,6 +546,13 @@ describe(`a real server process (${engine}, ${useBuild ? 'dist build' : 'tsx'})`
     for (const id of imports)
       expect((await merchant.req('GET', `/api/merchant/imports/${id}`)).status, `import ${id}`).toBe(200);
 
+    // Another process rotates the audit key while this server runs: the server's next audited
+    // change still goes through (it loads the new key when it first meets it) and verifies below.
+    const rotated = await cli(['keys', 'rotate-audit']);
+    expect(rotated.code, rotated.out).toBe(0);
+    const afterRotation = await merchant.req('POST', '/api/merchant/tokens', { name: 'after-rotation' });
+    expect(afterRotation.status, JSON.stringify(afterRotation.body)).toBe(201);
+
     // SIGTERM with a request that never finishes: cut after the grace period, exit 1, no hang.
     const held = heldLogin(s.port);
     await held.taken;
