@@ -95,7 +95,7 @@ async function main(): Promise<void> {
     await Promise.race([sweeping ?? Promise.resolve(), grace]);
     // the head as it is at shutdown, outside the database (audit-head.ts)
     const exported = app.kameng.auditHead
-      .export(booted.clock.now())
+      .export(booted.clock.now(), { force: true })
       .catch((err: unknown) => app.log.error({ err }, 'audit head export failed'));
     await (cut ? Promise.race([exported, delay(2000)]) : exported);
     // After a cut, a connection the database still holds for a cut request must not keep us up.

@@ -2,7 +2,7 @@
  * The audit chain's head exported outside the database (Stage 9, issue 14 item 8): an append-only
  * file in the data directory, one JSON line `{"seq":…,"hash":"…","at":"…"}` each time the head has
  * moved, plus a structured log line with the same fields (so a log shipper keeps a copy elsewhere).
- * Written by the sweeper (every sweep) and at shutdown. `kameng verify` checks every line against the
+ * Written by the sweeper (at most once a minute) and at shutdown. `kameng verify` checks every line against the
  * chain: a line naming a seq past the chain's end, or a hash the chain no longer has at that seq,
  * means the tail was deleted or recomputed.
  */
@@ -26,16 +26,23 @@ interface InfoLogger {
   info(obj: object, msg: string): void;
 }
 
-/** Appends the head when it moved since this exporter last wrote; returns the line written, if any. */
+/**
+ * Appends the head when it moved since this exporter last wrote, at most once per `everyMs` (the
+ * sweeper calls it every sweep; a line every 2 s would be ~43,000 a day) unless `force` (shutdown).
+ * Returns the line written, if any.
+ */
 export class AuditHeadExporter {
   private lastSeq = -1;
+  private lastAt = Number.NEGATIVE_INFINITY;
   constructor(
     private readonly db: Db,
     private readonly dataDir: string,
     private readonly log?: InfoLogger,
+    private readonly everyMs = 60_000,
   ) {}
 
-  async export(at: Date): Promise<HeadLine | null> {
+  async export(at: Date, opts: { force?: boolean } = {}): Promise<HeadLine | null> {
+    if (!opts.force && at.getTime() - this.lastAt < this.everyMs) return null;
     const head = await this.db
       .selectFrom('audit_head')
       .select(['seq', 'hash'])
@@ -46,6 +53,7 @@ export class AuditHeadExporter {
     await mkdir(this.dataDir, { recursive: true });
     await appendFile(auditHeadFile(this.dataDir), `${JSON.stringify(line)}\n`, { mode: 0o600 });
     this.lastSeq = head.seq;
+    this.lastAt = at.getTime();
     this.log?.info({ auditHead: line }, 'audit chain head');
     return line;
   }
