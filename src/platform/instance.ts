@@ -4,14 +4,27 @@
  * `INSTANCE_ID`. On PostgreSQL each instance holds a session advisory lock named after its id for
  * its whole life, on a connection of its own: the database releases it the moment the process's
  * connection goes (a crash, a SIGKILL), so another instance tells a dead owner from a live one at
- * once, without waiting for a heartbeat to go stale. SQLite has one process per file: whatever
- * RUNNING work a starting process finds is orphaned.
+ * once, without waiting for a heartbeat to go stale. On SQLite the processes share one machine:
+ * the pid in the id tells whether the owner still runs.
  */
 import { sql } from 'kysely';
 import type { Db, Engine } from './db/dialect.js';
 import { newId } from './ids.js';
 
-export const INSTANCE_ID = `inst-${newId()}`;
+/** `inst-<pid>-<uuid>`: the pid lets a process sharing a SQLite file tell whether the owner lives. */
+export const INSTANCE_ID = `inst-${process.pid}-${newId()}`;
+
+/** Whether the process named in an instance id runs on this machine (SQLite: one machine). */
+function processAlive(id: string): boolean {
+  const pid = /^inst-(\d+)-/.exec(id)?.[1];
+  if (!pid) return false;
+  try {
+    process.kill(Number(pid), 0); // signal 0: only asks whether the process exists
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'; // exists, someone else's
+  }
+}
 
 /** The advisory lock class of instance locks ('KM' + 1), with hashtext(instance id) as object id. */
 const LOCK_CLASS = 0x4b4d01;
@@ -54,11 +67,14 @@ export async function holdInstanceLock(db: Db, engine: Engine, id = INSTANCE_ID)
 
 /**
  * Whether the instance `id` is alive: its lock is held (PostgreSQL). Tried inside a transaction so
- * a lock this call takes ends with it. On SQLite only this process is alive.
+ * a lock this call takes ends with it. On SQLite (processes on one machine): whether the process
+ * named in the id still runs — a `kameng keys import` beside the server must not be interrupted
+ * when the server starts. (A reused pid makes a dead owner look alive; the staleness rule then
+ * recovers its batch.)
  */
 export async function instanceAlive(db: Db, engine: Engine, id: string): Promise<boolean> {
   if (id === INSTANCE_ID) return true;
-  if (engine !== 'postgres') return false;
+  if (engine !== 'postgres') return processAlive(id);
   return db.transaction().execute(async (trx) => {
     const { rows } = await sql<{
       got: 0 | 1;

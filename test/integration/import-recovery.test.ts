@@ -1,7 +1,7 @@
 /**
  * Issue 14 item 9: an import left RUNNING by a process that died is recovered when an instance
- * starts — at once, not after minutes of staleness. SQLite: one process owns the file, so every
- * batch another process left RUNNING is orphaned. PostgreSQL: only the batches of instances whose
+ * starts — at once, not after minutes of staleness. SQLite: every batch whose owner process no
+ * longer runs on this machine. PostgreSQL: only the batches of instances whose
  * advisory lock is gone (dead); a live instance's import is left alone.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -71,6 +71,25 @@ describe('import recovery at start', () => {
       await lock.release(); // the instance's connection is gone: it died
       expect(await recoverOrphanedBatches(h.ctx, 120_000, { atStart: false })).toBe(1);
       expect(await statusOf(live)).toBe('INTERRUPTED');
+    },
+  );
+
+  it.runIf(testEngine() === 'sqlite')(
+    'SQLite: a batch whose owner process still runs (a CLI import beside the server) is left alone at start',
+    async () => {
+      const { spawn } = await import('node:child_process');
+      const cli = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
+      try {
+        const live = await runningBatch(`inst-${cli.pid}-00000000-0000-4000-8000-000000000000`);
+        expect(await recoverOrphanedBatches(h.ctx, 120_000, { atStart: true })).toBe(0);
+        expect(await statusOf(live)).toBe('RUNNING');
+        cli.kill('SIGKILL');
+        await new Promise((resolve) => cli.once('exit', resolve));
+        expect(await recoverOrphanedBatches(h.ctx, 120_000, { atStart: true })).toBe(1);
+        expect(await statusOf(live)).toBe('INTERRUPTED');
+      } finally {
+        cli.kill('SIGKILL');
+      }
     },
   );
 

@@ -402,8 +402,9 @@ async function interrupt(ctx: InventoryContext, id: string): Promise<boolean> {
 }
 
 /**
- * Recovery at start (issue 14 item 9), without waiting for a batch to go stale: on SQLite one
- * process owns the file, so every RUNNING batch another process started is orphaned; on PostgreSQL
+ * Recovery at start (issue 14 item 9), without waiting for a batch to go stale: on SQLite every
+ * RUNNING batch whose owner process no longer runs on this machine (a CLI import beside the server
+ * is left alone); on PostgreSQL
  * the batches whose owner instance no longer holds its lock (platform/instance.ts) — a live
  * instance's imports are left alone. Batches from before the owner was recorded fall back to the
  * staleness rule. Also run every minute (another instance may die meanwhile; on SQLite then only the
