@@ -163,6 +163,15 @@ describe('kameng verify', () => {
       ],
     ],
     [
+      'orders.keys',
+      [
+        // a paid order closed as if its payment were late, with neither delivery nor a payout
+        `update orders set state = 'EXPIRED' where id = (select o.id from orders o
+           join payments p on p.order_id = o.id and p.state = 'PAID'
+           where o.state = 'DELIVERED' and o.kind = 'GOODS' order by o.id limit 1)`,
+      ],
+    ],
+    [
       'refunds.payout',
       [
         `update payouts set refund_request_id = null

@@ -316,6 +316,16 @@ const CHECKS: readonly CheckDef[] = [
               and not exists (select 1 from keys k where k.unit_id = u.id and k.state in ${LIVE_KEY})`,
           (r) => `order ${str(r.order_no)}: unit ${str(r.id)} holds no key`,
         ),
+        // money that arrived for a closed order (a late payment) is delivered or paid back
+        await violations(
+          db,
+          sql`select o.order_no, o.state from orders o
+            join payments p on p.order_id = o.id and p.state = 'PAID'
+            where o.state in ('EXPIRED', 'CANCELLED')
+              and not exists (select 1 from payouts po where po.payment_id = p.id and po.purpose = 'LATE_PAYMENT')`,
+          (r) =>
+            `order ${str(r.order_no)} is ${str(r.state)}: its payment arrived but was neither delivered nor paid back`,
+        ),
       ),
   },
   {
