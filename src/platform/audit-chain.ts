@@ -96,35 +96,13 @@ export class AuditKeyMissing extends Error {
 }
 
 function chainHash(prevHash: string, f: HashedFields, keyId: string | null): string {
-  if (keyId !== null) {
-    const key = auditKeys.get(keyId);
-    if (!key) throw new AuditKeyMissing(keyId);
-    const body = canonicalJson([
-      f.seq,
-      f.id,
-      f.at,
-      f.actor_id,
-      f.actor_role,
-      f.action,
-      f.object_type,
-      f.object_id,
-      f.data,
-      keyId,
-    ]);
-    return key.digest(`${prevHash}\n${body}`).toString('hex');
-  }
-  const body = canonicalJson([
-    f.seq,
-    f.id,
-    f.at,
-    f.actor_id,
-    f.actor_role,
-    f.action,
-    f.object_type,
-    f.object_id,
-    f.data,
-  ]);
-  return createHash('sha256').update(prevHash).update('\n').update(body).digest('hex');
+  const fields = [f.seq, f.id, f.at, f.actor_id, f.actor_role, f.action, f.object_type, f.object_id, f.data];
+  if (keyId === null)
+    // the rule of events written before migration 0015: plain SHA-256, no key
+    return createHash('sha256').update(prevHash).update('\n').update(canonicalJson(fields)).digest('hex');
+  const key = auditKeys.get(keyId);
+  if (!key) throw new AuditKeyMissing(keyId);
+  return key.digest(`${prevHash}\n${canonicalJson([...fields, keyId])}`).toString('hex');
 }
 
 /** Chains events onto the log: called by the unit of work at its end, in its transaction. */
