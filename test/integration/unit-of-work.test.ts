@@ -269,3 +269,20 @@ describe('the unit of work', () => {
     },
   );
 });
+
+describe('PostgreSQL connections', () => {
+  it.runIf(testEngine() === 'postgres')(
+    'a connection terminated between queries (a server restart, an admin) does not end the process; the pool opens another',
+    async () => {
+      await h.db.db.connection().execute(async (conn) => {
+        const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(conn);
+        await sql`select pg_terminate_backend(${rows[0].pid})`.execute(h.db.db);
+        // the checked-out connection hears of it while no query runs: an 'error' event
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        await expect(sql`select 1`.execute(conn)).rejects.toThrow();
+      });
+      const again = await sql<{ one: number }>`select 1 as one`.execute(h.db.db);
+      expect(Number(again.rows[0].one)).toBe(1);
+    },
+  );
+});

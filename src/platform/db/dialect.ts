@@ -145,9 +145,13 @@ const DML = /^\s*(select|insert|update|delete|with)\b/i;
  * then only binds and executes; a connection names at most 300 texts (queries with long IN
  * lists vary), the rest run unnamed.
  */
-function namedStatements(pool: pg.Pool): PostgresPool {
+function namedStatements(pool: pg.Pool, onError: (err: Error) => void): PostgresPool {
   const wrappers = new WeakMap<pg.PoolClient, PostgresPoolClient>();
   const wrap = (client: pg.PoolClient): PostgresPoolClient => {
+    // A connection checked out but between queries (a transaction's, the instance lock's) has no
+    // error listener of pg's: a server restart or a terminated backend would be an uncaught
+    // 'error' event that ends the process. The query under way, if any, still gets its error.
+    client.on('error', onError);
     const names = new Map<string, string>();
     const query = (textOrCursor: string | PostgresCursor<unknown>, values?: readonly unknown[]): unknown => {
       if (typeof textOrCursor !== 'string') return client.query(textOrCursor as never);
@@ -187,7 +191,14 @@ export function openPostgres(
     // A schema per test run keeps parallel test files apart on one database.
     ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
   });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: namedStatements(pool) }) });
+  // The pool drops a broken connection and opens another when needed; say so once per connection.
+  const onError = (err: Error): void => {
+    process.stderr.write(
+      `kameng: a PostgreSQL connection ended (${(err as { code?: string }).code ?? 'no code'}): ${err.message}\n`,
+    );
+  };
+  pool.on('error', onError);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: namedStatements(pool, onError) }) });
   return { db, engine: 'postgres', close: () => db.destroy() };
 }
 
