@@ -18,6 +18,10 @@ const testCostArgon2 = {
 
 export default defineConfig({
   test: {
+    // Vitest's default is one worker per core less one: a single worker on a 2-core CI machine, so
+    // every file ran after the other. Test files mostly wait (on PostgreSQL, on a server process,
+    // on chromium), so two run at once; browser files still run one at a time (e2e below).
+    maxWorkers: 2,
     testTimeout: 30_000,
     // The secret scan's recordings (test/helpers/secret-record.ts) start empty on each run.
     globalSetup: ['test/helpers/secret-scan-setup.ts'],
