@@ -19,8 +19,9 @@ const testCostArgon2 = {
 export default defineConfig({
   test: {
     // Vitest's default is one worker per core less one: a single worker on a 2-core CI machine, so
-    // every file ran after the other. Test files mostly wait (on PostgreSQL, on a server process,
-    // on chromium), so two run at once; browser files still run one at a time (e2e below).
+    // every file ran after the other. Unit and integration files mostly wait (on PostgreSQL, on a
+    // server process), so two run at once; the browser files run afterwards, one at a time and
+    // alone (e2e: groupOrder 1), so chromium's timing never competes with the integration suite.
     maxWorkers: 2,
     testTimeout: 30_000,
     // The secret scan's recordings (test/helpers/secret-record.ts) start empty on each run.
@@ -57,6 +58,7 @@ export default defineConfig({
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
           fileParallelism: false,
+          sequence: { groupOrder: 1 },
           // A page answers after a request, a re-fetch and a render: on a busy 2-core machine that
           // can take more than expect.poll's default second.
           expect: { poll: { timeout: 15_000 } },

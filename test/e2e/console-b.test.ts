@@ -56,9 +56,13 @@ describe.skipIf(!haveChromium)('the operator console (users, audit, dashboard) i
     await search(page, 'jisu');
     const jisu = page.getByTestId('user-row-jisu');
     await jisu.getByTestId('merchant-suspend').click();
-    // the reason is required
-    await page.getByTestId('reason-dialog').getByTestId('reason-confirm').click();
-    await page.getByText('请填写原因').waitFor();
+    // the reason is required (clicked until the opening dialog takes the click: a busy machine)
+    await expect
+      .poll(async () => {
+        await page.getByTestId('reason-dialog').getByTestId('reason-confirm').click();
+        return page.getByText('请填写原因').isVisible();
+      })
+      .toBe(true);
     await giveReason(page, '多次交付无效序列号，暂停核查');
     await expect.poll(() => jisu.getByTestId('merchant-status').textContent()).toBe('已暂停');
     expect(await jisu.textContent()).toContain('多次交付无效序列号，暂停核查');
