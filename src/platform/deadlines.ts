@@ -29,20 +29,27 @@ export async function scheduleDeadline(
   trx: Db,
   input: { kind: DeadlineKind; objectId: string; dueAt: Date; at: Date },
 ): Promise<void> {
-  await trx
-    .insertInto('deadlines')
-    .values({
-      id: newOrderedId(input.at.getTime()),
-      kind: input.kind,
-      object_id: input.objectId,
-      due_at: now(input.dueAt),
-      state: 'OPEN',
-      attempts: 0,
-      last_error: null,
-      fired_at: null,
-      created_at: now(input.at),
-    })
-    .execute();
+  await trx.insertInto('deadlines').values(deadlineRow(input)).execute();
+}
+
+/** A new open deadline, as a row (for a batched write that inserts it with other rows). */
+export function deadlineRow(input: {
+  kind: DeadlineKind;
+  objectId: string;
+  dueAt: Date;
+  at: Date;
+}): Row<'deadlines'> {
+  return {
+    id: newOrderedId(input.at.getTime()),
+    kind: input.kind,
+    object_id: input.objectId,
+    due_at: now(input.dueAt),
+    state: 'OPEN',
+    attempts: 0,
+    last_error: null,
+    fired_at: null,
+    created_at: now(input.at),
+  };
 }
 
 /** Marks a deadline fired; fails (rolling back the handler's work) if another run fired it first. */

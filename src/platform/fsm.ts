@@ -15,6 +15,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Actor } from './actor.js';
 import { appendAudit } from './unit-of-work.js';
+import type { AuditInput } from './audit-chain.js';
 import { now, type Db } from './db/dialect.js';
 import type { Row } from './db/schema.js';
 import { fail, type ErrorCode } from './errors.js';
@@ -245,6 +246,57 @@ export class Machine<T extends AggregateTable, S extends string, R extends strin
     });
     await this.def.onEnter?.[m.to]?.({ trx, row, from, by: m.by, actor: m.actor, at: m.at });
     return row;
+  }
+
+  /**
+   * A move along several edges in one statement (a balance checkout creates its order, payment and
+   * keys and takes them to their delivered states in one write): every edge is checked against the
+   * table for `by`, exactly as `transition()` would check it one by one. A path through a state
+   * with a guard or an enter hook is refused here — those need `transition()`, which runs them.
+   * Returns the final state, the version a row created in `from` has after the path (a new row
+   * starts at version 1), the stamps of the states entered and the audit events `transition()`
+   * would have written for one row (`objectId` given) — a bulk move records one event instead,
+   * with the path and the ids (see `pathEvent`).
+   */
+  planPath(m: { from: S; path: readonly S[]; by: R; at: Date }): {
+    state: S;
+    version: number;
+    stamps: Partial<RowOf<T>>;
+  } {
+    let from = m.from;
+    let stamps: Partial<RowOf<T>> = {};
+    for (const to of m.path) {
+      this.check(from, to, m.by);
+      if (this.def.transitions[from][to]?.guard !== undefined || this.def.onEnter?.[to])
+        throw new Error(`${this.def.name}: ${from} → ${to} has a guard or an enter hook; use transition()`);
+      stamps = { ...stamps, ...this.def.stamp?.[to]?.(m.at) };
+      from = to;
+    }
+    return { state: from, version: 1 + m.path.length, stamps };
+  }
+
+  /** The audit event of one row moved along `path` from `from` (as `transition()` writes per edge). */
+  pathEvents(m: {
+    objectId: string;
+    from: S;
+    path: readonly S[];
+    actor: Actor;
+    at: Date;
+    data?: (to: S) => Record<string, unknown> | undefined;
+  }): AuditInput[] {
+    let from = m.from;
+    return m.path.map((to) => {
+      const event: AuditInput = {
+        actor: m.actor,
+        action: this.actionOf(to),
+        objectType: this.def.name,
+        objectId: m.objectId,
+        data: { from, to, ...m.data?.(to) },
+        at: m.at,
+      };
+      from = to;
+      return event;
+    });
   }
 
   /**

@@ -114,5 +114,14 @@ export const DEFAULT_RULES: PlatformRules = {
 };
 
 export async function getPlatformRules(db: Db): Promise<PlatformRules> {
-  return { ...DEFAULT_RULES, ...(await getSetting<Partial<PlatformRules>>(db, 'platform_rules')) };
+  return { ...DEFAULT_RULES, ...(await getSetting<Partial<PlatformRules>>(db, PLATFORM_RULES)) };
 }
+
+/** The settings key of the platform rules (a statement that reads them with other rows selects it). */
+export const PLATFORM_RULES = 'platform_rules';
+
+/** The platform rules from the stored setting's JSON (null: never written, the defaults apply). */
+export const platformRulesFrom = (value: string | null | undefined): PlatformRules => ({
+  ...DEFAULT_RULES,
+  ...(value ? fromJson<Partial<PlatformRules>>(value) : {}),
+});

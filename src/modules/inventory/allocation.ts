@@ -3,13 +3,15 @@
  * transaction, moves keys through `moveKeys` (edge check + affected-row check + history + audit),
  * and never half-applies: a shortfall or a race throws and the caller's transaction rolls back.
  */
-import { actorLabel, type Actor } from '../../platform/actor.js';
+import { actorLabel, systemActor, type Actor } from '../../platform/actor.js';
+import { sql, type RawBuilder } from 'kysely';
+import { appendAudit, type AuditInput } from '../../platform/audit.js';
 import type { Engine } from '../../platform/config.js';
-import { now, type Db } from '../../platform/db/dialect.js';
+import { constraintKind, listTable, now, type Db } from '../../platform/db/dialect.js';
 import type { KeyEventKind, KeyState, Row } from '../../platform/db/schema.js';
 import { fail } from '../../platform/errors.js';
 import { newId, newOrderedId } from '../../platform/ids.js';
-import { LIVE_STATES, moveKeys, type KeyMove } from './lifecycle.js';
+import { keyMachine, moveKeys, type KeyMove } from './lifecycle.js';
 
 type KeyRef = Pick<Row<'keys'>, 'id' | 'state' | 'unit_id'>;
 
@@ -50,53 +52,195 @@ export async function createUnits(
   return ids;
 }
 
+/** Keys to allocate: one available key per unit, oldest first. */
+export interface KeyAllocation {
+  productId: string;
+  buyerId: string;
+  unitIds: readonly string[];
+  /**
+   * Reserved for a payment still to come (`false`), or reserved and delivered sealed at once — a
+   * balance checkout, paid in the same transaction (`true`).
+   */
+  deliver: boolean;
+}
+
+/** What one allocation writes, decided before any statement runs (both engines use it). */
+export interface AllocationPlan {
+  engine: Engine;
+  productId: string;
+  buyerId: string;
+  unitIds: readonly string[];
+  path: KeyState[];
+  state: KeyState;
+  /** The key version after the path, for a key that was AVAILABLE at version v: v + steps. */
+  steps: number;
+  at: string;
+  /** The history rows' ids, one per unit and edge. */
+  reservedEvents: string[];
+  deliveredEvents: string[];
+  reservedBy: { id: string | null; role: string };
+  deliveredBy: { id: string | null; role: string };
+  actor: Actor;
+  atDate: Date;
+}
+
+export function planAllocation(c: AllocContext, a: KeyAllocation): AllocationPlan {
+  const path: KeyState[] = a.deliver ? ['RESERVED', 'SEALED'] : ['RESERVED'];
+  // the edges are checked in the key machine, as a move one edge at a time would check them
+  const { state, version } = keyMachine.planPath({ from: 'AVAILABLE', path, by: 'system', at: c.at });
+  const t = c.at.getTime();
+  return {
+    engine: c.engine,
+    productId: a.productId,
+    buyerId: a.buyerId,
+    unitIds: a.unitIds,
+    path,
+    state,
+    steps: version - 1,
+    at: now(c.at),
+    reservedEvents: a.unitIds.map(() => newOrderedId(t)),
+    deliveredEvents: a.deliver ? a.unitIds.map(() => newOrderedId(t)) : [],
+    reservedBy: actorLabel(c.actor),
+    // delivery is the platform's automatic step, not the buyer's: the key timeline says 系统
+    deliveredBy: actorLabel(systemActor('delivery')),
+    actor: c.actor,
+    atDate: c.at,
+  };
+}
+
 /**
- * Reserves one available key per unit, oldest first. PostgreSQL skips rows other transactions
- * hold (`FOR UPDATE SKIP LOCKED`) so concurrent checkouts never wait on or take the same key;
- * SQLite's single writer transaction serialises them. All or nothing.
+ * The allocation as one set-based statement: the oldest `n` available keys (PostgreSQL skips keys
+ * other transactions hold, `FOR UPDATE SKIP LOCKED`, so concurrent checkouts never wait on or take
+ * the same key; SQLite's single writer serialises them) are paired with the units by position and
+ * moved along the plan's path in one UPDATE, conditional on their still being AVAILABLE.
+ * Returns the keys moved (`id`, `unit_id`).
  */
-export async function reserveKeys(
+export function allocationUpdate(p: AllocationPlan): RawBuilder<{ id: string; unit_id: string }> {
+  const lock = p.engine === 'postgres' ? sql` for update skip locked` : sql``;
+  const units = listTable(p.engine, 'u', { unit_id: p.unitIds });
+  const delivered = p.state === 'SEALED' ? sql`, delivered_at = ${p.at}` : sql``;
+  return sql<{ id: string; unit_id: string }>`update keys set state = ${p.state}, unit_id = a.unit_id,
+      buyer_id = ${p.buyerId}, reserved_at = ${p.at}${delivered}, updated_at = ${p.at},
+      version = keys.version + ${p.steps}
+    from (select picked.id, u.unit_id from (
+        select s.id, row_number() over (order by s.id) as rn from (
+          select id from keys where product_id = ${p.productId} and state = 'AVAILABLE'
+          order by id limit ${p.unitIds.length}${lock}) s
+      ) picked join ${units} on u.rn = picked.rn) a
+    where keys.id = a.id and keys.state = 'AVAILABLE'
+    returning keys.id, keys.unit_id`;
+}
+
+/** The history rows of an allocation: one per key and edge (reserved by the buyer, delivered by the system). */
+export function allocationEvents(p: AllocationPlan, moved: readonly { id: string; unit_id: string }[]) {
+  const position = new Map(p.unitIds.map((u, i) => [u, i]));
+  const row = (
+    id: string,
+    k: { id: string; unit_id: string },
+    kind: KeyEventKind,
+    by: { id: string | null; role: string },
+  ) => ({
+    id,
+    key_id: k.id,
+    unit_id: k.unit_id,
+    at: p.at,
+    kind,
+    actor_id: by.id,
+    actor_role: by.role,
+    ip: null,
+    user_agent: null,
+    detail: null,
+  });
+  const rows = moved.map((k) => row(p.reservedEvents[position.get(k.unit_id)!], k, 'RESERVED', p.reservedBy));
+  if (p.state === 'SEALED')
+    rows.push(
+      ...moved.map((k) => row(p.deliveredEvents[position.get(k.unit_id)!], k, 'DELIVERED', p.deliveredBy)),
+    );
+  return rows;
+}
+
+/**
+ * The same history rows as `allocationEvents`, as an `INSERT … SELECT` from a statement's
+ * `RETURNING` (PostgreSQL data-modifying CTE `moved`): the batched checkout writes them in its one
+ * statement.
+ */
+export function allocationEventsInsert(p: AllocationPlan, moved: string): RawBuilder<unknown> {
+  const ids = listTable('postgres', 'e', {
+    unit_id: p.unitIds,
+    reserved: p.reservedEvents,
+    delivered: p.state === 'SEALED' ? p.deliveredEvents : p.reservedEvents,
+  });
+  const select = (column: string, kind: KeyEventKind, by: { id: string | null; role: string }) =>
+    sql`select e.${sql.raw(column)}, k.id, k.unit_id, ${p.at}::timestamptz, ${kind}, ${by.id}::text, ${by.role}, null, null, null
+      from ${sql.table(moved)} k join ${ids} on e.unit_id = k.unit_id`;
+  const selects = [select('reserved', 'RESERVED', p.reservedBy)];
+  if (p.state === 'SEALED') selects.push(select('delivered', 'DELIVERED', p.deliveredBy));
+  return sql`insert into key_events (id, key_id, unit_id, at, kind, actor_id, actor_role, ip, user_agent, detail)
+    ${sql.join(selects, sql` union all `)}`;
+}
+
+/** The allocation's one audit event: the keys, the units they went to and the path they took. */
+export function allocationAudit(
+  p: AllocationPlan,
+  moved: readonly { id: string; unit_id: string }[],
+): AuditInput {
+  return {
+    actor: p.actor,
+    action: p.state === 'SEALED' ? 'keys.delivered' : 'keys.reserved',
+    objectType: 'keys',
+    objectId: moved.length === 1 ? moved[0].id : `${moved.length} keys`,
+    data: {
+      from: 'AVAILABLE',
+      path: p.path,
+      to: p.state,
+      ids: moved.map((k) => k.id),
+      units: moved.map((k) => k.unit_id),
+    },
+    at: p.atDate,
+  };
+}
+
+/** A shortfall: fewer keys were free than units asked for (the caller's transaction rolls back). */
+export function assertAllocated(p: AllocationPlan, moved: number): void {
+  if (moved < p.unitIds.length)
+    fail('inventory.out_of_stock', { params: { wanted: p.unitIds.length, available: moved } });
+}
+
+/** Allocates keys in the caller's transaction: one UPDATE, one multi-row history insert, one audit event. */
+export async function allocateKeys(
+  trx: Db,
+  c: AllocContext,
+  a: KeyAllocation,
+): Promise<{ unitId: string; keyId: string }[]> {
+  if (a.unitIds.length === 0) return [];
+  const plan = planAllocation(c, a);
+  const moved = (
+    await allocationUpdate(plan)
+      .execute(trx)
+      .catch((error: unknown) => {
+        // the live-unit index: this unit already holds a key
+        if (constraintKind(error) === 'unique')
+          fail('inventory.unit_already_allocated', { params: { unit: '' } });
+        throw error;
+      })
+  ).rows;
+  assertAllocated(plan, moved.length);
+  const events = allocationEvents(plan, moved);
+  for (let i = 0; i < events.length; i += 500)
+    await trx
+      .insertInto('key_events')
+      .values(events.slice(i, i + 500))
+      .execute();
+  await appendAudit(trx, allocationAudit(plan, moved));
+  return moved.map((k) => ({ unitId: k.unit_id, keyId: k.id }));
+}
+
+/** Reserves one available key per unit for a payment still to come. All or nothing. */
+export const reserveKeys = (
   trx: Db,
   c: AllocContext,
   input: { productId: string; buyerId: string; unitIds: string[] },
-): Promise<{ unitId: string; keyId: string }[]> {
-  const wanted = input.unitIds.length;
-  const held = await trx
-    .selectFrom('keys')
-    .select('unit_id')
-    .where('unit_id', 'in', input.unitIds)
-    .where('state', 'in', LIVE_STATES)
-    .executeTakeFirst();
-  if (held) fail('inventory.unit_already_allocated', { params: { unit: held.unit_id ?? '' } });
-  let q = trx
-    .selectFrom('keys')
-    .select('id')
-    .where('product_id', '=', input.productId)
-    .where('state', '=', 'AVAILABLE')
-    .orderBy('id')
-    .limit(wanted);
-  if (c.engine === 'postgres') q = q.forUpdate().skipLocked();
-  const picked = await q.execute();
-  if (picked.length < wanted)
-    fail('inventory.out_of_stock', { params: { wanted, available: picked.length } });
-  const pairs = picked.map((k, i) => ({ unitId: input.unitIds[i], keyId: k.id }));
-  // One UPDATE per key: each key gets its own unit. The live-unit unique index makes a second
-  // key for the same unit impossible, whatever the caller passes.
-  for (const p of pairs) {
-    await moveKeys(trx, {
-      keys: [{ id: p.keyId, state: 'AVAILABLE', unit_id: null }],
-      to: 'RESERVED',
-      by: 'system',
-      actor: c.actor,
-      at: c.at,
-      kind: 'RESERVED',
-      set: { unit_id: p.unitId, buyer_id: input.buyerId, reserved_at: now(c.at) },
-      action: 'keys.reserved',
-      auditData: { unitId: p.unitId },
-    });
-  }
-  return pairs;
-}
+): Promise<{ unitId: string; keyId: string }[]> => allocateKeys(trx, c, { ...input, deliver: false });
 
 async function keysOfUnits(trx: Db, unitIds: string[], states: Row<'keys'>['state'][]): Promise<KeyRef[]> {
   if (unitIds.length === 0) return [];

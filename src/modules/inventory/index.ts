@@ -1,13 +1,21 @@
 /** Card-key inventory: encrypted keys, imports, allocation to units, reveal (拆封) and the activation registry. */
 // The module's one entry: other modules and the app import only from here (lint: dependency-cruiser).
 export {
+  allocateKeys,
+  allocationAudit,
+  allocationEvents,
+  allocationEventsInsert,
+  allocationUpdate,
+  assertAllocated,
   createUnits,
   deliverKeys,
+  planAllocation,
   releaseReservation,
   reserveKeys,
   returnToStock,
   voidUnitKeys,
 } from './allocation.js';
+export type { AllocationPlan, KeyAllocation } from './allocation.js';
 export {
   interruptStaleBatches,
   recoverOrphanedBatches,

@@ -13,7 +13,7 @@ import { newNumber, newOrderedId } from '../../platform/ids.js';
 import { afterCommit } from '../../platform/unit-of-work.js';
 import { fallbackLogger } from '../../platform/logger.js';
 import type { PlatformRules } from '../../platform/settings.js';
-import { appendAudit } from '../../platform/audit.js';
+import { appendAudit, type AuditInput } from '../../platform/audit.js';
 import { BALANCE_PROVIDER, type PaymentsContext } from '../payments/index.js';
 
 async function existing(db: Db, buyerId: string, key: string, hash: string): Promise<string | null> {
@@ -29,31 +29,36 @@ async function existing(db: Db, buyerId: string, key: string, hash: string): Pro
 }
 
 /**
- * Runs `create` once per (buyer, key). Two identical requests racing each other give one order:
- * the loser hits the unique index, rolls back, and returns the winner's order as a replay. A rare
- * order-number collision is retried with a fresh number.
+ * Runs `create` once per (buyer, key). The order's unique index on (buyer, Idempotency-Key) is what
+ * catches a replay: `create` runs first (no read before it), and only when it fails — the unique
+ * index, or a refusal such as a changed price that a replay of an accepted order must not see — is
+ * the first order looked for, and returned as a replay (a different body under the same key is
+ * 422). Two identical requests racing each other give one order. A unique failure with no order
+ * behind it (an order-number collision) is retried.
  */
-export async function idempotent(
+export async function idempotent<T extends { orderId: string }>(
   ctx: PaymentsContext,
   buyerId: string,
   key: string,
   hash: string,
-  create: () => Promise<string>,
-): Promise<{ orderId: string; replayed: boolean }> {
+  create: () => Promise<T>,
+): Promise<(T | { orderId: string }) & { replayed: boolean }> {
   for (let attempt = 0; ; attempt++) {
-    const first = await existing(ctx.db, buyerId, key, hash);
-    if (first) {
-      // A replay (the buyer retried) asks again for a pay URL the gateway could not give the first
-      // time; a gateway still down leaves the order waiting, as the order page's "pay" does.
-      await ensurePayUrl(ctx, first).catch((err: unknown) =>
-        (ctx.log ?? fallbackLogger).warn({ err, orderId: first }, 'pay URL not available yet'),
-      );
-      return { orderId: first, replayed: true };
-    }
     try {
-      return { orderId: await create(), replayed: false };
+      return { ...(await create()), replayed: false };
     } catch (error) {
-      if (error instanceof DomainError || constraintKind(error) !== 'unique' || attempt >= 3) throw error;
+      const unique = !(error instanceof DomainError) && constraintKind(error) === 'unique';
+      if (!unique && !(error instanceof DomainError)) throw error;
+      const first = await existing(ctx.db, buyerId, key, hash);
+      if (first) {
+        // A replay (the buyer retried) asks again for a pay URL the gateway could not give the first
+        // time; a gateway still down leaves the order waiting, as the order page's "pay" does.
+        await ensurePayUrl(ctx, first).catch((err: unknown) =>
+          (ctx.log ?? fallbackLogger).warn({ err, orderId: first }, 'pay URL not available yet'),
+        );
+        return { orderId: first, replayed: true };
+      }
+      if (!unique || attempt >= 3) throw error;
     }
   }
 }
@@ -89,7 +94,32 @@ export async function insertOrder(
   fields: OrderFields,
   provider: string,
 ): Promise<{ order: Row<'orders'>; payment: Row<'payments'> }> {
-  const id = newOrderedId(c.at.getTime());
+  const { order, payment } = newOrderRows(c.at, fields, provider);
+  const id = order.id;
+  await trx.insertInto('orders').values(order).execute();
+  await trx.insertInto('payments').values(payment).execute();
+  if (order.expires_at)
+    await scheduleDeadline(trx, {
+      kind: 'ORDER_EXPIRY',
+      objectId: id,
+      dueAt: new Date(order.expires_at),
+      at: c.at,
+    });
+  // A gateway payment: its pay URL is asked for once the order is committed (a gateway that is
+  // down leaves the order waiting; the buyer retries from the order page until it expires).
+  if (provider !== BALANCE_PROVIDER && order.payment_method !== 'CHANNEL')
+    afterCommit(trx, `pay URL ${id}`, () => ensurePayUrl(ctx, id));
+  await appendAudit(trx, orderCreatedEvent(c, order));
+  return { order, payment };
+}
+
+/** A new order (PENDING_PAYMENT) and its payment (PENDING), as rows: the one definition of both. */
+export function newOrderRows(
+  at: Date,
+  fields: OrderFields,
+  provider: string,
+  id: string = newOrderedId(at.getTime()),
+): { order: Row<'orders'>; payment: Row<'payments'> } {
   const order: Row<'orders'> = {
     merchant_id: null,
     product_id: null,
@@ -107,7 +137,7 @@ export async function insertOrder(
     commission_bp: null,
     ...fields,
     id,
-    order_no: newNumber('KM', c.at),
+    order_no: newNumber('KM', at),
     state: 'PENDING_PAYMENT',
     paid_at: null,
     delivered_at: null,
@@ -115,12 +145,11 @@ export async function insertOrder(
     settled_at: null,
     commission_fen: null,
     version: 1,
-    created_at: now(c.at),
-    updated_at: now(c.at),
+    created_at: now(at),
+    updated_at: now(at),
   };
-  await trx.insertInto('orders').values(order).execute();
   const payment: Row<'payments'> = {
-    id: newOrderedId(c.at.getTime()),
+    id: newOrderedId(at.getTime()),
     order_id: id,
     buyer_id: order.buyer_id,
     method: order.payment_method,
@@ -133,40 +162,30 @@ export async function insertOrder(
     paid_at: null,
     closed_at: null,
     version: 1,
-    created_at: now(c.at),
-    updated_at: now(c.at),
+    created_at: now(at),
+    updated_at: now(at),
   };
-  await trx.insertInto('payments').values(payment).execute();
-  if (order.expires_at)
-    await scheduleDeadline(trx, {
-      kind: 'ORDER_EXPIRY',
-      objectId: id,
-      dueAt: new Date(order.expires_at),
-      at: c.at,
-    });
-  // A gateway payment: its pay URL is asked for once the order is committed (a gateway that is
-  // down leaves the order waiting; the buyer retries from the order page until it expires).
-  if (provider !== BALANCE_PROVIDER && order.payment_method !== 'CHANNEL')
-    afterCommit(trx, `pay URL ${id}`, () => ensurePayUrl(ctx, id));
-  await appendAudit(trx, {
-    actor: c.actor,
-    action: 'order.created',
-    objectType: 'order',
-    objectId: id,
-    data: {
-      orderNo: order.order_no,
-      kind: order.kind,
-      productId: order.product_id,
-      quantity: order.quantity,
-      totalFen: order.total_fen,
-      method: order.payment_method,
-      policyVersion: order.policy_version,
-      policyTextHash: order.policy_text_hash,
-    },
-    at: c.at,
-  });
   return { order, payment };
 }
+
+/** The audit event of an order's creation. */
+export const orderCreatedEvent = (c: { actor: Actor; at: Date }, order: Row<'orders'>): AuditInput => ({
+  actor: c.actor,
+  action: 'order.created',
+  objectType: 'order',
+  objectId: order.id,
+  data: {
+    orderNo: order.order_no,
+    kind: order.kind,
+    productId: order.product_id,
+    quantity: order.quantity,
+    totalFen: order.total_fen,
+    method: order.payment_method,
+    policyVersion: order.policy_version,
+    policyTextHash: order.policy_text_hash,
+  },
+  at: c.at,
+});
 
 /**
  * Asks the gateway for a pay URL for an unpaid order's payment (idempotent on out_trade_no, so a

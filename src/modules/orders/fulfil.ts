@@ -52,6 +52,15 @@ async function settleAfter(
           .where('id', '=', order.policy_id)
           .executeTakeFirst()
       : undefined);
+  return settlementTime(policy, rules, deliveredAt);
+}
+
+/** When a delivered order's escrow is released: after its refund window and the quality-claim period. */
+export function settlementTime(
+  policy: Pick<Row<'refund_policies'>, 'window_hours' | 'unactivated_refund'> | undefined,
+  rules: Pick<PlatformRules, 'qualityClaimDays'>,
+  deliveredAt: Date,
+): Date {
   const windowMs = policy?.unactivated_refund ? (policy.window_hours ?? 0) * HOUR : 0;
   return new Date(deliveredAt.getTime() + Math.max(windowMs, rules.qualityClaimDays * 24 * HOUR));
 }

@@ -30,8 +30,8 @@ export async function topUp(
 ): Promise<{ orderId: string; replayed: boolean }> {
   if (buyer.role !== 'buyer') fail('order.buyers_only');
   const hash = requestHash({ kind: 'TOPUP', ...input });
-  return idempotent(ctx, buyer.id, key, hash, () =>
-    unitOfWork(ctx, async (trx) => {
+  return idempotent(ctx, buyer.id, key, hash, async () => ({
+    orderId: await unitOfWork(ctx, async (trx) => {
       const at = ctx.clock.now();
       const rules = await getPlatformRules(trx);
       if (input.amountFen < rules.topupMinFen || input.amountFen > rules.topupMaxFen)
@@ -60,7 +60,7 @@ export async function topUp(
       );
       return order.id;
     }),
-  );
+  }));
 }
 
 export const membershipPurchaseSchema = z.strictObject({
@@ -78,8 +78,8 @@ export async function buyMembership(
 ): Promise<{ orderId: string; replayed: boolean }> {
   if (buyer.role !== 'buyer') fail('order.buyers_only');
   const hash = requestHash({ kind: 'MEMBERSHIP', ...input });
-  return idempotent(ctx, buyer.id, key, hash, () =>
-    unitOfWork(ctx, async (trx) => {
+  return idempotent(ctx, buyer.id, key, hash, async () => ({
+    orderId: await unitOfWork(ctx, async (trx) => {
       const at = ctx.clock.now();
       const offer =
         (await listOffers(trx)).find((o) => o.level === input.level) ?? fail('membership.offer_not_found');
@@ -119,5 +119,5 @@ export async function buyMembership(
       await startMembership(trx, c, order);
       return order.id;
     }),
-  );
+  }));
 }

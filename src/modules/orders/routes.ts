@@ -17,6 +17,7 @@ import {
   myOrders,
   orderCreated,
   orderCreatedSchema,
+  type OrderCreated,
   orderDetail,
   orderDetailSchema,
   orderFilterSchema,
@@ -31,12 +32,16 @@ const BUYER = { users: ['buyer'] } as const;
 
 export function orderRoutes(ctx: AppContext & PaymentsContext): FastifyPluginAsyncZod {
   /** 201 with the order's summary and payment (pay URL); the full detail is at `Location`. */
-  const created = async (reply: FastifyReply, r: { orderId: string; replayed: boolean }) => {
+  /** The 201: from the rows the use case wrote when it has them, else read after the commit. */
+  const created = async (
+    reply: FastifyReply,
+    r: { orderId: string; replayed: boolean; view?: OrderCreated },
+  ) => {
     if (r.replayed) void reply.header('idempotency-replayed', 'true');
     return reply
       .code(201)
       .header('location', `/api/orders/${r.orderId}`)
-      .send(await orderCreated(ctx.db, r.orderId));
+      .send(r.view ?? (await orderCreated(ctx.db, r.orderId)));
   };
 
   return async (app) => {

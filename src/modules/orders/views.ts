@@ -87,6 +87,11 @@ export async function orderCreated(db: Db, id: string): Promise<OrderCreated> {
     db.selectFrom('orders').selectAll().where('id', '=', id).executeTakeFirstOrThrow(),
     db.selectFrom('payments').selectAll().where('order_id', '=', id).executeTakeFirstOrThrow(),
   ]);
+  return orderCreatedFrom(o, payment);
+}
+
+/** The 201 of a checkout, from the rows it wrote (no read after the commit). */
+export function orderCreatedFrom(o: Row<'orders'>, payment: Row<'payments'>): OrderCreated {
   return {
     ...toOrderSummary(o),
     orderUrl: `/api/orders/${o.id}`,

@@ -6,7 +6,7 @@
 import type { Actor } from '../../platform/actor.js';
 import type { Db } from '../../platform/db/dialect.js';
 import type { Row } from '../../platform/db/schema.js';
-import { ensureAccount, postTransaction } from './ledger.js';
+import { ensureAccount, postTransaction, type MoneyMovement } from './ledger.js';
 import { BALANCE_PROVIDER } from './registry.js';
 
 /** Owner id of the platform's own accounts (revenue). */
@@ -56,16 +56,26 @@ export async function postOrderPayment(
     await sourceAccount(trx, payment, order.buyer_id, at),
     await destination(trx, order, at),
   ];
-  await postTransaction(trx, actor, at, {
+  await postTransaction(trx, actor, at, orderPaymentMovement(order, payment, from.id, to.id));
+}
+
+/** The movement of an order's payment: from the payer's wallet or gateway to escrow (goods), the wallet (top-up) or revenue (membership). */
+export function orderPaymentMovement(
+  order: Order,
+  payment: Payment,
+  fromId: string,
+  toId: string,
+): MoneyMovement {
+  return {
     idempotencyKey: `payment:${payment.id}`,
     kind:
       order.kind === 'TOPUP' ? 'TOPUP' : order.kind === 'MEMBERSHIP' ? 'MEMBERSHIP_PAYMENT' : 'ORDER_PAYMENT',
     reference: { type: 'order', id: order.id },
     postings: [
-      { accountId: from.id, amountFen: -payment.amount_fen },
-      { accountId: to.id, amountFen: payment.amount_fen },
+      { accountId: fromId, amountFen: -payment.amount_fen },
+      { accountId: toId, amountFen: payment.amount_fen },
     ],
-  });
+  };
 }
 
 /** Escrow → merchant payable, less the platform's commission. */

@@ -3,10 +3,11 @@
 export { applyPaymentNotice, markPaid } from './apply.js';
 export { lockMerchant, merchantBalances, moveToDeposit } from './deposit.js';
 export type { MerchantBalances } from './deposit.js';
-export { postOrderPayment } from './flows.js';
+export { escrowOwner, orderPaymentMovement, postOrderPayment } from './flows.js';
 export type { PaymentStatus } from './gateway.js';
-export { ensureAccount, postTransaction } from './ledger.js';
-export { closeRerouted, closeUnpaidPayment } from './lifecycle.js';
+export { applyPosting, ensureAccount, postingCtes, postTransaction, preparePosting } from './ledger.js';
+export type { PreparedPosting } from './ledger.js';
+export { closeRerouted, closeUnpaidPayment, paymentMachine } from './lifecycle.js';
 export {
   applyRefundNotice,
   createPayout,

@@ -12,7 +12,8 @@ import { now, type Db } from '../../platform/db/dialect.js';
 import type { AccountKind, Row } from '../../platform/db/schema.js';
 import { fail } from '../../platform/errors.js';
 import { newId, newOrderedId } from '../../platform/ids.js';
-import { appendAudit, canonicalJson } from '../../platform/audit.js';
+import { appendAudit, canonicalJson, type AuditInput } from '../../platform/audit.js';
+import { sql, type RawBuilder } from 'kysely';
 
 /**
  * Accounts that may run negative: money the platform is owed by an outside party — a gateway, or
@@ -101,23 +102,75 @@ const fingerprintOf = (m: MoneyMovement): string =>
     )
     .digest('hex');
 
-export async function postTransaction(trx: Db, actor: Actor, at: Date, m: MoneyMovement): Promise<Posted> {
-  if (!trx.isTransaction)
-    throw new Error('postTransaction must run inside the transaction of the change that causes it');
+/**
+ * A money movement's rows, decided before any statement runs: the transaction, its postings, the
+ * net change per account (in id order: accounts are locked in that order) and its audit event.
+ * The one definition used by `postTransaction` and by a batched write (`postingCtes`).
+ */
+export interface PreparedPosting {
+  transaction: Row<'ledger_transactions'>;
+  postings: Row<'ledger_postings'>[];
+  net: { accountId: string; amountFen: number }[];
+  audit: AuditInput;
+}
+
+export function preparePosting(actor: Actor, at: Date, m: MoneyMovement): PreparedPosting {
   assertWellFormed(m);
-  const fingerprint = fingerprintOf(m);
   const id = newOrderedId(at.getTime());
-  const inserted = await trx
-    .insertInto('ledger_transactions')
-    .values({
+  const net = new Map<string, number>();
+  for (const p of m.postings) net.set(p.accountId, (net.get(p.accountId) ?? 0) + p.amountFen);
+  return {
+    transaction: {
       id,
       idempotency_key: m.idempotencyKey,
       kind: m.kind,
       reference_type: m.reference.type,
       reference_id: m.reference.id,
-      fingerprint,
+      fingerprint: fingerprintOf(m),
       created_at: now(at),
-    })
+    },
+    postings: m.postings.map((p) => ({
+      id: newId(),
+      transaction_id: id,
+      account_id: p.accountId,
+      amount_fen: p.amountFen,
+      created_at: now(at),
+    })),
+    net: [...net.keys()]
+      .sort()
+      .map((accountId) => ({ accountId, amountFen: net.get(accountId)! }))
+      .filter((n) => n.amountFen !== 0),
+    audit: {
+      actor,
+      action: 'ledger.posted',
+      objectType: m.reference.type,
+      objectId: m.reference.id,
+      data: { transactionId: id, kind: m.kind, idempotencyKey: m.idempotencyKey, postings: m.postings },
+      at,
+    },
+  };
+}
+
+export async function postTransaction(trx: Db, actor: Actor, at: Date, m: MoneyMovement): Promise<Posted> {
+  if (!trx.isTransaction)
+    throw new Error('postTransaction must run inside the transaction of the change that causes it');
+  return applyPosting(trx, preparePosting(actor, at, m));
+}
+
+/**
+ * Writes a prepared movement in the caller's transaction (a replayed idempotency key returns the
+ * first). `audit: false`: the caller appends `prepared.audit` itself, in its place among its events.
+ */
+export async function applyPosting(
+  trx: Db,
+  prepared: PreparedPosting,
+  options: { audit?: boolean } = {},
+): Promise<Posted> {
+  const { transaction } = prepared;
+  const at = new Date(transaction.created_at);
+  const inserted = await trx
+    .insertInto('ledger_transactions')
+    .values(transaction)
     .onConflict((oc) => oc.column('idempotency_key').doNothing())
     .returning('id')
     .executeTakeFirst();
@@ -125,17 +178,13 @@ export async function postTransaction(trx: Db, actor: Actor, at: Date, m: MoneyM
     const first = await trx
       .selectFrom('ledger_transactions')
       .select(['id', 'fingerprint'])
-      .where('idempotency_key', '=', m.idempotencyKey)
+      .where('idempotency_key', '=', transaction.idempotency_key)
       .executeTakeFirstOrThrow();
-    if (first.fingerprint !== fingerprint) fail('ledger.idempotency_conflict');
+    if (first.fingerprint !== transaction.fingerprint) fail('ledger.idempotency_conflict');
     return { transactionId: first.id, replayed: true };
   }
   // Net per account, then lock (update) in id order.
-  const net = new Map<string, number>();
-  for (const p of m.postings) net.set(p.accountId, (net.get(p.accountId) ?? 0) + p.amountFen);
-  for (const accountId of [...net.keys()].sort()) {
-    const amount = net.get(accountId)!;
-    if (amount === 0) continue;
+  for (const { accountId, amountFen: amount } of prepared.net) {
     const res = await trx
       .updateTable('ledger_accounts')
       .set((eb) => ({
@@ -149,27 +198,43 @@ export async function postTransaction(trx: Db, actor: Actor, at: Date, m: MoneyM
     if (Number(res.numUpdatedRows) !== 1)
       fail('ledger.insufficient_funds', { params: { account: accountId } });
   }
-  await trx
-    .insertInto('ledger_postings')
-    .values(
-      m.postings.map((p) => ({
-        id: newId(),
-        transaction_id: id,
-        account_id: p.accountId,
-        amount_fen: p.amountFen,
-        created_at: now(at),
-      })),
-    )
-    .execute();
-  await appendAudit(trx, {
-    actor,
-    action: 'ledger.posted',
-    objectType: m.reference.type,
-    objectId: m.reference.id,
-    data: { transactionId: id, kind: m.kind, idempotencyKey: m.idempotencyKey, postings: m.postings },
-    at,
-  });
-  return { transactionId: id, replayed: false };
+  await trx.insertInto('ledger_postings').values(prepared.postings).execute();
+  if (options.audit !== false) await appendAudit(trx, prepared.audit);
+  return { transactionId: transaction.id, replayed: false };
+}
+
+/**
+ * A prepared movement as PostgreSQL data-modifying CTE bodies for a batched write (one round
+ * trip): the transaction insert, the conditional balance updates (`RETURNING` the accounts that
+ * moved: fewer than `net.length` means a balance would have gone below zero — the caller fails
+ * with `ledger.insufficient_funds`, which rolls the whole statement back) and the postings. The
+ * same rows as `postTransaction` writes; a fresh idempotency key is the caller's to guarantee (a
+ * duplicate fails the statement on the unique index instead of replaying).
+ */
+export function postingCtes(p: PreparedPosting): {
+  transaction: RawBuilder<unknown>;
+  balances: RawBuilder<unknown>;
+  postings: RawBuilder<unknown>;
+} {
+  const t = p.transaction;
+  const at = t.created_at;
+  const changes = sql.join(p.net.map((n) => sql`(${n.accountId}::text, ${n.amountFen}::bigint)`));
+  const rows = sql.join(
+    p.postings.map(
+      (r) =>
+        sql`(${r.id}, ${r.transaction_id}, ${r.account_id}, ${r.amount_fen}::bigint, ${r.created_at}::timestamptz)`,
+    ),
+  );
+  return {
+    transaction: sql`insert into ledger_transactions (id, idempotency_key, kind, reference_type, reference_id, fingerprint, created_at)
+      values (${t.id}, ${t.idempotency_key}, ${t.kind}, ${t.reference_type}, ${t.reference_id}, ${t.fingerprint}, ${at}::timestamptz)`,
+    balances: sql`update ledger_accounts set balance_fen = ledger_accounts.balance_fen + v.amount,
+        version = ledger_accounts.version + 1, updated_at = ${at}::timestamptz
+      from (values ${changes}) as v(id, amount)
+      where ledger_accounts.id = v.id and (ledger_accounts.allow_negative or ledger_accounts.balance_fen + v.amount >= 0)
+      returning ledger_accounts.id`,
+    postings: sql`insert into ledger_postings (id, transaction_id, account_id, amount_fen, created_at) values ${rows}`,
+  };
 }
 
 export interface LedgerReport {

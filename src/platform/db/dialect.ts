@@ -406,3 +406,24 @@ export function hoursBetween(engine: Engine, from: string, to: string): RawBuild
     ? sql<number>`(extract(epoch from (${sql.ref(to)} - ${sql.ref(from)})) / 3600.0)`
     : sql<number>`((julianday(${sql.ref(to)}) - julianday(${sql.ref(from)})) * 24.0)`;
 }
+
+/**
+ * A list of rows passed as one parameter per column and read as a table with a 1-based `rn`
+ * column (the row's position): `unnest(…) with ordinality` on PostgreSQL, `json_each` on SQLite.
+ * Set-based statements use it to pair generated ids with the rows they pick (one key per unit).
+ */
+export function listTable(
+  engine: Engine,
+  alias: string,
+  columns: Record<string, readonly string[]>,
+): RawBuilder<unknown> {
+  const names = Object.keys(columns);
+  if (engine === 'postgres') {
+    const arrays = names.map((n) => sql`${[...columns[n]]}::text[]`);
+    return sql`unnest(${sql.join(arrays)}) with ordinality as ${sql.raw(alias)}(${sql.raw(names.join(', '))}, rn)`;
+  }
+  const length = columns[names[0]].length;
+  const rows = Array.from({ length }, (_, i) => names.map((n) => columns[n][i]));
+  const picks = names.map((n, i) => sql`json_extract(j.value, ${`$[${i}]`}) as ${sql.raw(n)}`);
+  return sql`(select ${sql.join(picks)}, j.key + 1 as rn from json_each(${JSON.stringify(rows)}) j) as ${sql.raw(alias)}`;
+}
