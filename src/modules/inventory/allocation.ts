@@ -131,48 +131,27 @@ export function allocationUpdate(p: AllocationPlan): RawBuilder<{ id: string; un
     returning keys.id, keys.unit_id`;
 }
 
-/** The history rows of an allocation: one per key and edge (reserved by the buyer, delivered by the system). */
-export function allocationEvents(p: AllocationPlan, moved: readonly { id: string; unit_id: string }[]) {
-  const position = new Map(p.unitIds.map((u, i) => [u, i]));
-  const row = (
-    id: string,
-    k: { id: string; unit_id: string },
-    kind: KeyEventKind,
-    by: { id: string | null; role: string },
-  ) => ({
-    id,
-    key_id: k.id,
-    unit_id: k.unit_id,
-    at: p.at,
-    kind,
-    actor_id: by.id,
-    actor_role: by.role,
-    ip: null,
-    user_agent: null,
-    detail: null,
-  });
-  const rows = moved.map((k) => row(p.reservedEvents[position.get(k.unit_id)!], k, 'RESERVED', p.reservedBy));
-  if (p.state === 'SEALED')
-    rows.push(
-      ...moved.map((k) => row(p.deliveredEvents[position.get(k.unit_id)!], k, 'DELIVERED', p.deliveredBy)),
-    );
-  return rows;
-}
-
 /**
- * The same history rows as `allocationEvents`, as an `INSERT … SELECT` from a statement's
- * `RETURNING` (PostgreSQL data-modifying CTE `moved`): the batched checkout writes them in its one
- * statement.
+ * The allocation's history rows — one per key and edge (reserved by the buyer, delivered by the
+ * system) — as one `INSERT … SELECT` whatever the quantity. `moved` is where the moved keys are
+ * read: PostgreSQL's batched checkout passes its allocation CTE (the UPDATE's `RETURNING`); the
+ * portable write passes `keys` (a unit's live key is the one the allocation just moved to it).
  */
-export function allocationEventsInsert(p: AllocationPlan, moved: string): RawBuilder<unknown> {
-  const ids = listTable('postgres', 'e', {
+export function allocationEventsInsert(p: AllocationPlan, moved: 'moved' | 'keys'): RawBuilder<unknown> {
+  const ids = listTable(p.engine, 'e', {
     unit_id: p.unitIds,
     reserved: p.reservedEvents,
     delivered: p.state === 'SEALED' ? p.deliveredEvents : p.reservedEvents,
   });
+  const pg = p.engine === 'postgres';
+  const at = pg ? sql`${p.at}::timestamptz` : sql`${p.at}`;
+  const text = (v: string | null) => (pg ? sql`${v}::text` : sql`${v}`);
+  // a unit holds at most one live key (the live-unit index): the one just moved; a key it held
+  // before (invalid, replaced) is not live
+  const live = moved === 'keys' ? sql` where k.state = ${p.state}` : sql``;
   const select = (column: string, kind: KeyEventKind, by: { id: string | null; role: string }) =>
-    sql`select e.${sql.raw(column)}, k.id, k.unit_id, ${p.at}::timestamptz, ${kind}, ${by.id}::text, ${by.role}, null, null, null
-      from ${sql.table(moved)} k join ${ids} on e.unit_id = k.unit_id`;
+    sql`select e.${sql.raw(column)}, k.id, k.unit_id, ${at}, ${kind}, ${text(by.id)}, ${by.role}, null, null, null
+      from ${sql.table(moved)} k join ${ids} on e.unit_id = k.unit_id${live}`;
   const selects = [select('reserved', 'RESERVED', p.reservedBy)];
   if (p.state === 'SEALED') selects.push(select('delivered', 'DELIVERED', p.deliveredBy));
   return sql`insert into key_events (id, key_id, unit_id, at, kind, actor_id, actor_role, ip, user_agent, detail)
@@ -225,12 +204,7 @@ export async function allocateKeys(
       })
   ).rows;
   assertAllocated(plan, moved.length);
-  const events = allocationEvents(plan, moved);
-  for (let i = 0; i < events.length; i += 500)
-    await trx
-      .insertInto('key_events')
-      .values(events.slice(i, i + 500))
-      .execute();
+  await allocationEventsInsert(plan, 'keys').execute(trx);
   await appendAudit(trx, allocationAudit(plan, moved));
   return moved.map((k) => ({ unitId: k.unit_id, keyId: k.id }));
 }

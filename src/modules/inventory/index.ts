@@ -3,7 +3,6 @@
 export {
   allocateKeys,
   allocationAudit,
-  allocationEvents,
   allocationEventsInsert,
   allocationUpdate,
   assertAllocated,

@@ -18,14 +18,13 @@ import { z } from 'zod';
 import { versionSchema } from '../../platform/http/schemas.js';
 import type { UserActor } from '../../platform/actor.js';
 import { sql } from 'kysely';
-import { forUpdate, now, type Db, type Engine } from '../../platform/db/dialect.js';
+import { forUpdate, listTable, now, type Db, type Engine } from '../../platform/db/dialect.js';
 import type { MemberLevel, Row } from '../../platform/db/schema.js';
 import { fail } from '../../platform/errors.js';
 import { fenToYuan } from '../../platform/money.js';
 import { PLATFORM_RULES, platformRulesFrom, type PlatformRules } from '../../platform/settings.js';
 import {
   allocationAudit,
-  allocationEvents,
   allocationEventsInsert,
   allocationUpdate,
   assertAllocated,
@@ -421,26 +420,27 @@ function planCheckout(
   };
 }
 
-/** The plan statement by statement (multi-row inserts): SQLite's write, and PostgreSQL's fallback. */
+/** The plan statement by statement: SQLite's write (a statement is a function call there), and PostgreSQL's fallback. */
 async function writePortable(trx: Db, plan: CheckoutPlan): Promise<{ id: string; unit_id: string }[]> {
   await trx.insertInto('orders').values(plan.order).execute();
   await trx.insertInto('payments').values(plan.payment).execute();
-  for (let i = 0; i < plan.units.length; i += 500)
-    await trx
-      .insertInto('units')
-      .values(plan.units.slice(i, i + 500))
-      .execute();
+  await unitsInsert(plan).execute(trx);
   const moved = (await allocationUpdate(plan.keys).execute(trx)).rows;
   assertAllocated(plan.keys, moved.length);
-  const events = allocationEvents(plan.keys, moved);
-  for (let i = 0; i < events.length; i += 500)
-    await trx
-      .insertInto('key_events')
-      .values(events.slice(i, i + 500))
-      .execute();
+  await allocationEventsInsert(plan.keys, 'keys').execute(trx);
   await trx.insertInto('deadlines').values(plan.deadline).execute();
   if (plan.posting) await applyPosting(trx, plan.posting, { audit: false });
   return moved;
+}
+
+/** The order's units, one statement whatever their number. */
+function unitsInsert(plan: CheckoutPlan) {
+  const { order } = plan;
+  const pg = plan.keys.engine === 'postgres';
+  const at = pg ? sql`${order.created_at}::timestamptz` : sql`${order.created_at}`;
+  return sql`insert into units (id, product_id, buyer_id, policy_id, order_id, created_at)
+    select u.unit_id, ${order.product_id}, ${order.buyer_id}, ${order.policy_id}, ${order.id}, ${at}
+    from ${listTable(plan.keys.engine, 'u', { unit_id: plan.units.map((u) => u.id) })}`;
 }
 
 /**
@@ -450,14 +450,10 @@ async function writePortable(trx: Db, plan: CheckoutPlan): Promise<{ id: string;
  * fails (rolling the statement back with the transaction).
  */
 async function writeBatched(trx: Db, plan: CheckoutPlan): Promise<{ id: string; unit_id: string }[]> {
-  const units = sql`insert into units (id, product_id, buyer_id, policy_id, order_id, created_at)
-    select u.id, ${plan.order.product_id}, ${plan.order.buyer_id}, ${plan.order.policy_id}, ${plan.order.id},
-      ${plan.order.created_at}::timestamptz
-    from unnest(${plan.units.map((u) => u.id)}::text[]) as u(id)`;
   const ctes = [
     sql`o as (${trx.insertInto('orders').values(plan.order)})`,
     sql`p as (${trx.insertInto('payments').values(plan.payment)})`,
-    sql`u as (${units})`,
+    sql`u as (${unitsInsert(plan)})`,
     sql`moved as (${allocationUpdate(plan.keys)})`,
     sql`ke as (${allocationEventsInsert(plan.keys, 'moved')})`,
     sql`d as (${trx.insertInto('deadlines').values(plan.deadline)})`,
