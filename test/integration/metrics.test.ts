@@ -1,9 +1,14 @@
 /** GET /metrics: the figures move with the platform, the route is closed by default, labels carry no URLs. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { harness, type Harness } from '../helpers/app.js';
 import { disputed } from '../helpers/disputes.js';
 import { buy, fund, idem, stocked } from '../helpers/orders.js';
-import { LATE_AFTER_SECONDS } from '../../src/platform/metrics.js';
+import { LATE_AFTER_SECONDS, Metrics } from '../../src/platform/metrics.js';
+import { openSqlite } from '../../src/platform/db/dialect.js';
+import { FixedClock } from '../../src/platform/clock.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -137,6 +142,26 @@ describe('metrics', () => {
       report.fired,
     );
     expect(sum(after, 'kameng_deadlines_due')).toBeLessThan(sum(before, 'kameng_deadlines_due'));
+  });
+
+  it('answers a scrape while the database does not, and says so', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'kameng-metrics-'));
+    const gone = openSqlite(path.join(dir, 'gone.db'));
+    await gone.close(); // every query now fails
+    const warned: string[] = [];
+    const m = new Metrics({
+      ...gone,
+      clock: new FixedClock(new Date()),
+      log: { error: () => undefined, warn: (_o, msg) => void warned.push(msg) },
+    });
+    try {
+      const text = await m.scrape();
+      expect(value(text, 'kameng_metrics_db_up')).toBe(0);
+      expect(text).toMatch(/^process_cpu_user_seconds_total /m);
+      expect(warned).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('reports payouts not finished, by state', async () => {

@@ -16,9 +16,10 @@ export const REQUEST_ID_HEADER = 'x-request-id';
 export const genReqId = (req: IncomingMessage): string => requestIdFor(req.headers[REQUEST_ID_HEADER]);
 
 /**
- * The request's async context, entered in onRequest. Reading the body runs on the socket's own
- * events, outside that context, so it is entered again in preValidation (as @fastify/request-context
- * does) before the auth hooks, the route and the use cases run.
+ * The request's async context, entered in onRequest. Fastify 5 keeps it through reading the body
+ * (a test reads a 256 KiB body over a real socket); it is entered again in preValidation anyway, as
+ * @fastify/request-context does, in case a content-type parser resumes on another resource's
+ * callbacks — before the auth hooks, the route and the use cases run.
  */
 const scopes = new WeakMap<FastifyRequest, AsyncResource>();
 
