@@ -119,7 +119,7 @@ describe('request id', () => {
       expect(logged.map((l) => l.msg)).toContain('deep in a use case');
       for (const l of logged) expect(l.reqId, l.msg).toBe('sock-1');
     } finally {
-      await app.server.close();
+      await new Promise<void>((resolve) => app.server.close(() => resolve()));
     }
   });
 
