@@ -82,7 +82,7 @@ export async function backup(config: Config, opts: BackupOptions): Promise<numbe
       `backup written: ${target} (${pages} pages, ${bytes} bytes, ${Date.now() - started} ms) / 备份完成`,
     );
     opts.out(
-      `also keep: KAMENG_MASTER_KEY (or ${path.join(config.dataDir, 'master.key')}) — without it the card secrets in the copy cannot be read — and the files under ${config.dataDir} (uploads, audit head) / 另请备份主密钥和数据目录中的文件`,
+      `also keep: KAMENG_MASTER_KEY (or ${path.join(config.dataDir, 'master.key')}) — without it the card secrets in the copy cannot be read — and evidence/ and audit-head.log under ${config.dataDir} / 另请备份主密钥、evidence/ 目录和 audit-head.log`,
     );
     return 0;
   } finally {
