@@ -64,7 +64,10 @@ const envSchema = z.object({
    * Bearer token for GET /metrics. Unset: /metrics answers loopback callers only (no proxy
    * headers); set: any address with `Authorization: Bearer <token>`, and nobody without it.
    */
-  KAMENG_METRICS_TOKEN: z.string().min(16, 'at least 16 characters (openssl rand -hex 32)').optional(),
+  KAMENG_METRICS_TOKEN: z
+    .string()
+    .regex(/^\S{16,}$/, 'at least 16 characters, no spaces (openssl rand -hex 32)')
+    .optional(),
 });
 
 export type Engine = 'sqlite' | 'postgres';

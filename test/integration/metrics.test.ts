@@ -9,6 +9,7 @@ import { buy, fund, idem, stocked } from '../helpers/orders.js';
 import { LATE_AFTER_SECONDS, Metrics } from '../../src/platform/metrics.js';
 import { openSqlite } from '../../src/platform/db/dialect.js';
 import { FixedClock } from '../../src/platform/clock.js';
+import { loadConfig } from '../../src/platform/config.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -203,6 +204,11 @@ describe('who may scrape', () => {
 
   it('with KAMENG_METRICS_TOKEN: the bearer token from any address, nobody without it', async () => {
     const token = 'metrics-token-0123456789abcdef';
+    // too short, or with a space: refused at start, the value never echoed
+    for (const bad of ['short-token', 'metrics token 0123456789'])
+      expect(() => loadConfig({ KAMENG_METRICS_TOKEN: bad })).toThrow(
+        /KAMENG_METRICS_TOKEN=\(value hidden\)/,
+      );
     const t = await harness({ KAMENG_METRICS_TOKEN: token });
     try {
       const far = { method: 'GET' as const, url: '/metrics', remoteAddress: '198.18.9.9' };
