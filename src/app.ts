@@ -72,6 +72,10 @@ import { refuseNulInput } from './platform/http/edge.js';
 import { registerProblemHandler, sendFrameworkError, sendNotFound } from './platform/http/problem.js';
 import { problems } from './platform/http/schemas.js';
 import { loggerOptions } from './platform/logger.js';
+import { newRunId, withLogContext } from './platform/log-context.js';
+import { Metrics } from './platform/metrics.js';
+import { registerMetrics } from './platform/http/metrics.js';
+import { genReqId, registerRequestContext } from './platform/http/request-id.js';
 import { VERSION } from './platform/version.js';
 
 export interface AppDeps {
@@ -170,6 +174,8 @@ declare module 'fastify' {
       sweep(): Promise<SweepReport>;
       /** Copies the audit chain's head outside the database (each sweep, and at shutdown). */
       auditHead: AuditHeadExporter;
+      /** The Prometheus metrics served at /metrics (platform/metrics.ts). */
+      metrics: Metrics;
     };
   }
 }
@@ -184,12 +190,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Fastify's types take no hop count, so a count becomes the equivalent trust function.
     trustProxy: typeof trust === 'number' ? (_addr: string, hop: number) => hop < trust : trust,
     bodyLimit: 1024 * 1024,
+    // X-Request-Id: the caller's when safe, else a new one (platform/http/request-id.ts)
+    requestIdHeader: false,
+    genReqId,
     frameworkErrors: (_error, req, reply) => {
       sendFrameworkError(req, reply);
     },
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  // First of all hooks: everything after it runs with the request id in the log context.
+  registerRequestContext(app);
 
   // The sandbox gateways deliver their notifications through the real notify route (raw body,
   // signature check and all), in process: no listening socket is needed, in tests or in the demo.
@@ -285,7 +296,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onClose', () => mailer.close());
   // Every module's deadlines, and the periodic work beside them: payouts still waiting for their
   // gateway, payouts whose notification is overdue, the sandbox gateways' timed work, e-mail.
-  const sweeper = new Sweeper(ctx)
+  const metrics = new Metrics(ctx);
+  const sweeper = new Sweeper({ ...ctx, onFired: metrics.deadlineFired })
     .handle(orderDeadlines(ctx))
     .handle(paymentDeadlines(ctx))
     .handle(membershipDeadlines(ctx))
@@ -316,11 +328,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     sandboxChannels,
     channels,
     sweeper,
-    sweep: () => sweeper.run(),
+    // each sweep's log lines carry its run id (platform/log-context.ts)
+    sweep: () => withLogContext({ job: 'sweep', runId: newRunId() }, () => sweeper.run()),
+    metrics,
     auditHead,
   });
 
   registerProblemHandler(app);
+  registerMetrics(app, metrics, deps.config.metricsToken);
   // NUL characters are refused at the edge, for every route (PostgreSQL cannot store them).
   refuseNulInput(app);
   // brotli/gzip for API JSON, text and the web app (when the client asks: app.inject sends no

@@ -23,6 +23,7 @@ import { interruptStaleBatches } from '../modules/inventory/index.js';
 import { exportRecords, type Dataset } from '../modules/orders/index.js';
 import type { CliIo } from './io.js';
 import { importKeyFile, rotateMasterKey } from './keys.js';
+import { backup } from './backup.js';
 
 export type { CliIo, CliStream } from './io.js';
 
@@ -281,6 +282,23 @@ function buildCli(io: CliIo, status: { exitCode: number }): Command {
         io.stderr.write(`kameng: verify could not run: ${describeError(error)}\n`);
         status.exitCode = 2;
       }
+    });
+  program
+    .command('backup <file>')
+    .description(
+      'copy the SQLite database to <file> while the server runs (online backup API), then check the copy; on PostgreSQL print the pg_dump / pg_restore commands',
+    )
+    .option('--force', 'replace <file> if it exists')
+    .option('--verify', "also run `kameng verify`'s invariant checks on the copy")
+    .action(async (file: string, opts: { force?: boolean; verify?: boolean }) => {
+      // No boot: nothing is migrated or written; the server may be running on this database.
+      status.exitCode = await backup(loadConfig(io.env), {
+        file,
+        force: opts.force === true,
+        verify: opts.verify === true,
+        out,
+        progress: io.stderr,
+      });
     });
   program
     .command('sweep')

@@ -60,6 +60,14 @@ const envSchema = z.object({
     .string()
     .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
     .optional(),
+  /**
+   * Bearer token for GET /metrics. Unset: /metrics answers loopback callers only (no proxy
+   * headers); set: any address with `Authorization: Bearer <token>`, and nobody without it.
+   */
+  KAMENG_METRICS_TOKEN: z
+    .string()
+    .regex(/^\S{16,}$/, 'at least 16 characters, no spaces (openssl rand -hex 32)')
+    .optional(),
 });
 
 export type Engine = 'sqlite' | 'postgres';
@@ -96,10 +104,12 @@ export interface Config {
   sandboxGateways: boolean;
   /** SMTP server for notification e-mail; unset: mail is written to `<dataDir>/outbox/*.eml`. */
   smtpUrl: string | undefined;
+  /** Bearer token /metrics asks for (KAMENG_METRICS_TOKEN); unset: loopback callers only. */
+  metricsToken: string | undefined;
 }
 
 /** Variables whose values must not be echoed in an error (they can carry credentials). */
-const SECRET_VARS = new Set(['DATABASE_URL', 'KAMENG_MASTER_KEY', 'KAMENG_SMTP_URL']);
+const SECRET_VARS = new Set(['DATABASE_URL', 'KAMENG_MASTER_KEY', 'KAMENG_SMTP_URL', 'KAMENG_METRICS_TOKEN']);
 const shown = (name: string, value: string | undefined): string =>
   value === undefined ? 'unset' : SECRET_VARS.has(name) ? '(value hidden)' : JSON.stringify(value);
 
@@ -196,6 +206,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownGraceMs: e.KAMENG_SHUTDOWN_GRACE_MS,
     sandboxGateways,
     smtpUrl: e.KAMENG_SMTP_URL,
+    metricsToken: e.KAMENG_METRICS_TOKEN,
   };
 }
 

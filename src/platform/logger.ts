@@ -1,6 +1,7 @@
 import type { FastifyServerOptions } from 'fastify';
 import { pino } from 'pino';
 import type { Config } from './config.js';
+import { logContextMixin } from './log-context.js';
 
 /**
  * Paths pino censors wherever they appear in a log object: passwords, tokens, cookies, key
@@ -54,6 +55,8 @@ export function loggerOptions(
   return {
     level: config.logLevel,
     redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
+    // the request id (or background run id) on every line, whichever logger wrote it (log-context.ts)
+    mixin: logContextMixin,
     serializers: {
       req: (req: LoggedRequest) => ({
         method: req.method,
@@ -72,8 +75,13 @@ export interface ErrorLogger {
   warn(obj: object, msg: string): void;
 }
 
+/** Errors only, secrets redacted, the request or run id added: what fallbackLogger is, on any stream. */
+export function errorLogger(destination: pino.DestinationStream): ErrorLogger {
+  return pino(
+    { level: 'error', redact: { paths: REDACT_PATHS, censor: '[REDACTED]' }, mixin: logContextMixin },
+    destination,
+  );
+}
+
 /** For work without the app's logger at hand (CLI, tests): stderr, secrets redacted. */
-export const fallbackLogger: ErrorLogger = pino(
-  { level: 'error', redact: { paths: REDACT_PATHS, censor: '[REDACTED]' } },
-  pino.destination(2),
-);
+export const fallbackLogger: ErrorLogger = errorLogger(pino.destination(2));

@@ -54,6 +54,8 @@ export interface SweeperContext {
   engine: Engine;
   clock: Clock;
   log?: ErrorLogger;
+  /** Told of each deadline fired, after its commit (the metrics count fired and late ones). */
+  onFired?: (d: Row<'deadlines'>, firedAt: Date) => void;
 }
 
 /** How long a failing deadline waits before the next try. */
@@ -116,16 +118,18 @@ export class Sweeper {
     const handler = this.handlers.get(d.kind);
     if (!handler) throw new Error(`no handler for deadline kind ${d.kind}`);
     if (handler.prepare && (await handler.prepare(d)) === 'skip') return false;
-    return unitOfWork(this.ctx, async (trx) => {
+    const firedAt = await unitOfWork(this.ctx, async (trx) => {
       const claimed = await claimDeadline(trx, this.ctx.engine, d.id);
-      if (!claimed) return false; // another instance has it, or it already fired
+      if (!claimed) return null; // another instance has it, or it already fired
       const at = this.ctx.clock.now();
       // Done first: a handler may cancel the other open deadlines of its object.
       await completeDeadline(trx, claimed.id, at);
       const outcome = await handler.fire(trx, claimed, at);
       if (outcome) await reopenDeadline(trx, claimed.id, outcome.retryAt);
-      return true;
+      return at;
     });
+    if (firedAt) this.ctx.onFired?.(d, firedAt);
+    return firedAt !== null;
   }
 
   private async failed(d: Row<'deadlines'>, error: unknown): Promise<void> {

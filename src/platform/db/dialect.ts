@@ -180,6 +180,26 @@ function namedStatements(pool: pg.Pool, onError: (err: Error) => void): Postgres
   };
 }
 
+/** The pg pool behind each PostgreSQL Kysely instance, for the pool-usage metrics. */
+const pgPools = new WeakMap<object, pg.Pool>();
+
+export interface PoolUsage {
+  /** Connections open (busy or idle), at most `max`. */
+  total: number;
+  idle: number;
+  /** Callers waiting for a connection: the pool is exhausted. */
+  waiting: number;
+  max: number;
+}
+
+/** The PostgreSQL pool's usage now; null on SQLite (one connection, no pool). */
+export function poolUsage(db: Db): PoolUsage | null {
+  const pool = pgPools.get(db);
+  return pool
+    ? { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: pool.options.max }
+    : null;
+}
+
 export function openPostgres(
   connectionString: string,
   options: { max?: number; schema?: string } = {},
@@ -199,6 +219,7 @@ export function openPostgres(
   };
   pool.on('error', onError);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: namedStatements(pool, onError) }) });
+  pgPools.set(db, pool);
   return { db, engine: 'postgres', close: () => db.destroy() };
 }
 

@@ -22,6 +22,11 @@ class GroupCommitter {
   private draining = false;
   constructor(private readonly db: Db) {}
 
+  /** Write jobs waiting for their group (the running group not counted). */
+  get waiting(): number {
+    return this.queue.length;
+  }
+
   run<T>(fn: (trx: Db) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
@@ -80,4 +85,9 @@ export function writeTransaction<T>(db: Db, fn: (trx: Db) => Promise<T>): Promis
   let c = committers.get(db);
   if (!c) committers.set(db, (c = new GroupCommitter(db)));
   return c.run(fn);
+}
+
+/** SQLite write jobs queued behind the running group commit (0 on PostgreSQL or before any write). */
+export function groupCommitBacklog(db: Db): number {
+  return committers.get(db)?.waiting ?? 0;
 }

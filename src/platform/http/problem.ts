@@ -51,6 +51,14 @@ export function preferredLang(req: FastifyRequest): keyof Messages {
   return typeof header === 'string' && /^\s*en\b/i.test(header) ? 'en' : 'zh-CN';
 }
 
+/** The code each request was answered with, for the checkout metrics (read in onResponse). */
+const answeredCodes = new WeakMap<FastifyRequest, ErrorCode>();
+
+/** The problem code this request was answered with; undefined when it succeeded. */
+export function problemCodeOf(req: FastifyRequest): ErrorCode | undefined {
+  return answeredCodes.get(req);
+}
+
 export function problemBody(
   req: FastifyRequest,
   code: ErrorCode,
@@ -62,6 +70,7 @@ export function problemBody(
     data?: Record<string, unknown> | undefined;
   } = {},
 ): Problem {
+  answeredCodes.set(req, code);
   return {
     type: `https://kameng.dev/problems/${code}`,
     title: messages.en,
