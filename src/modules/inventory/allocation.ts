@@ -147,11 +147,12 @@ export function allocationEventsInsert(p: AllocationPlan, moved: 'moved' | 'keys
   const at = pg ? sql`${p.at}::timestamptz` : sql`${p.at}`;
   const text = (v: string | null) => (pg ? sql`${v}::text` : sql`${v}`);
   // a unit holds at most one live key (the live-unit index): the one just moved; a key it held
-  // before (invalid, replaced) is not live
-  const live = moved === 'keys' ? sql` where k.state = ${p.state}` : sql``;
+  // before (invalid, replaced) is not live. The units drive the join (CROSS JOIN keeps SQLite from
+  // scanning every sold key's index entry instead).
+  const live = moved === 'keys' ? sql` and k.state = ${p.state}` : sql``;
   const select = (column: string, kind: KeyEventKind, by: { id: string | null; role: string }) =>
     sql`select e.${sql.raw(column)}, k.id, k.unit_id, ${at}, ${kind}, ${text(by.id)}, ${by.role}, null, null, null
-      from ${sql.table(moved)} k join ${ids} on e.unit_id = k.unit_id${live}`;
+      from ${ids} cross join ${sql.table(moved)} k where k.unit_id = e.unit_id${live}`;
   const selects = [select('reserved', 'RESERVED', p.reservedBy)];
   if (p.state === 'SEALED') selects.push(select('delivered', 'DELIVERED', p.deliveredBy));
   return sql`insert into key_events (id, key_id, unit_id, at, kind, actor_id, actor_role, ip, user_agent, detail)
