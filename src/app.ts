@@ -340,6 +340,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     engine: deps.handle.engine,
     db: deps.handle.db,
     clock: deps.clock,
+    log: app.log,
   });
   app.addHook('onClose', () => limits.close());
   await app.register(rateLimit, { global: false, ...limits.options });

@@ -111,6 +111,7 @@ export async function rateLimitBackend(input: {
   engine: Engine;
   db: Db;
   clock: Clock;
+  log?: { warn(obj: object, msg: string): void };
 }): Promise<RateLimitBackend> {
   if (input.redisUrl) {
     const redis = new Redis(input.redisUrl, {
@@ -119,7 +120,19 @@ export async function rateLimitBackend(input: {
       maxRetriesPerRequest: 1,
       connectTimeout: 5000,
     });
-    await redis.connect();
+    // Connection errors are the client's events (it reconnects by itself): logged, never thrown.
+    let lastError: Error | null = null;
+    redis.on('error', (err: Error) => {
+      lastError = err;
+      input.log?.warn({ err }, 'rate limiter: Redis connection error');
+    });
+    try {
+      await redis.connect();
+    } catch (error) {
+      redis.disconnect(); // no retrying in the background of a start that failed
+      const reason = (lastError ?? (error as Error)).message;
+      throw new Error(`REDIS_URL: cannot connect to Redis (${reason})`, { cause: error });
+    }
     return {
       kind: 'redis',
       // Redis unreachable for a moment: requests pass unlimited rather than failing (login
