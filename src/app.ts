@@ -70,6 +70,7 @@ import type { DbHandle } from './platform/db/dialect.js';
 import { declaredAuth } from './platform/http/auth.js';
 import { refuseNulInput } from './platform/http/edge.js';
 import { registerProblemHandler, sendFrameworkError, sendNotFound } from './platform/http/problem.js';
+import { rateLimitBackend } from './platform/http/rate-limit-store.js';
 import { problems } from './platform/http/schemas.js';
 import { loggerOptions } from './platform/logger.js';
 import { newRunId, withLogContext } from './platform/log-context.js';
@@ -347,7 +348,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Limits are declared with each route (platform/http/rate-limit.ts): per address on anonymous
   // routes, counted on arrival; per user or token (`perUser`) after authentication — registered
   // before declaredAuth, whose route check is then put in front of the limiter's preHandler.
-  await app.register(rateLimit, { global: false });
+  // Their counters are shared by every instance on the database: Redis when REDIS_URL is set, else
+  // a table on PostgreSQL; SQLite (one process) counts in memory (platform/http/rate-limit-store.ts).
+  const limits = await rateLimitBackend({
+    redisUrl: deps.config.redisUrl,
+    engine: deps.handle.engine,
+    db: deps.handle.db,
+    clock: deps.clock,
+    log: app.log,
+  });
+  app.addHook('onClose', () => limits.close());
+  await app.register(rateLimit, { global: false, ...limits.options });
   await app.register(multipart, { limits: { files: 1, fields: 4, fileSize: deps.config.importMaxBytes } });
   await app.register(swagger, {
     openapi: {

@@ -2,6 +2,7 @@
 import { buildApp } from './app.js';
 import { boot } from './boot.js';
 import { ConfigError, loadConfig } from './platform/config.js';
+import { followTestClock } from './platform/clock-sync.js';
 import { recoverOrphanedBatches, sweepUploads } from './modules/inventory/index.js';
 import { DEMO_LOGINS, DEMO_PASSWORD, seedDemo, seedDemoKeys } from './modules/demo/index.js';
 import { seedDemoChannels, seedDemoOrders, seedDemoRefunds } from './modules/demo/index.js';
@@ -37,7 +38,7 @@ async function main(): Promise<void> {
   // Imports left RUNNING by a process that died are marked INTERRUPTED (their chunks stay): at once
   // at start (SQLite: every one; PostgreSQL: those whose instance's lock is gone), then every minute
   // (another instance may die while this one runs); their uploads are removed.
-  await sweepUploads(config.dataDir);
+  await sweepUploads(booted, config.dataDir);
   await recoverOrphanedBatches(booted, 2 * 60_000, { atStart: true });
   const recovery = setInterval(
     () =>
@@ -59,8 +60,17 @@ async function main(): Promise<void> {
       .finally(() => (sweeping = null));
   }, config.sweepIntervalMs).unref();
 
-  // Refresh the shared test-clock offset so every instance sees an admin's advance.
-  const refresh = booted.testClock ? setInterval(() => void booted.testClock?.refresh(), 2000).unref() : null;
+  // Every instance follows the shared test-clock offset: told at once on PostgreSQL (LISTEN/NOTIFY),
+  // re-read every KAMENG_CLOCK_REFRESH_MS as the fallback (platform/clock-sync.ts).
+  const clockFollower = booted.testClock
+    ? followTestClock({
+        testClock: booted.testClock,
+        databaseUrl: config.databaseUrl,
+        pollMs: config.clockRefreshMs,
+        log: app.log,
+      })
+    : null;
+  await clockFollower?.ready;
 
   /**
    * Graceful shutdown (SIGTERM, SIGINT): stop accepting connections and close idle ones, let the
@@ -72,7 +82,7 @@ async function main(): Promise<void> {
   let stopping = false;
   const shutdown = async (signal: string): Promise<number> => {
     app.log.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down: finishing requests in flight');
-    if (refresh) clearInterval(refresh);
+    await clockFollower?.close();
     clearInterval(recovery);
     clearInterval(sweeper);
     let cut = false;

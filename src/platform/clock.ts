@@ -4,6 +4,7 @@
  * tests can watch windows and deadlines pass. Its offset is stored in `settings` so it survives a
  * restart and is picked up by every app instance on the same database.
  */
+import { sql } from 'kysely';
 import { appendAudit } from './audit.js';
 import type { Actor } from './actor.js';
 import { engineOf, forUpdate, fromJson, now, toJson, type Db } from './db/dialect.js';
@@ -31,6 +32,8 @@ export class FixedClock implements Clock {
 }
 
 const SETTING = 'test_clock';
+/** The PostgreSQL channel an advance is announced on (platform/clock-sync.ts listens). */
+export const TEST_CLOCK_CHANNEL = 'kameng_test_clock';
 interface TestClockState {
   offsetMs: number;
 }
@@ -94,6 +97,9 @@ export class TestClock implements Clock {
         data: { ms, fromOffsetMs: from, toOffsetMs: offsetMs },
         at: new Date(at.getTime() + offsetMs),
       });
+      // Every listening instance is told when (and only if) this commits.
+      if (engineOf(trx) === 'postgres')
+        await sql`select pg_notify(${TEST_CLOCK_CHANNEL}, ${String(offsetMs)})`.execute(trx);
       return offsetMs;
     });
     return this.now();

@@ -68,6 +68,19 @@ const envSchema = z.object({
     .string()
     .regex(/^\S{16,}$/, 'at least 16 characters, no spaces (openssl rand -hex 32)')
     .optional(),
+  /**
+   * Redis for the rate limiter's counters, e.g. redis://127.0.0.1:6379/0 (rediss:// for TLS). Unset:
+   * the counters are in PostgreSQL (table rate_limit_counters) or, on SQLite, in the process.
+   */
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\/[^\s]+$/, 'must be a redis:// or rediss:// URL')
+    .optional(),
+  /**
+   * How often each instance re-reads the shared test-clock offset (ms). On PostgreSQL an advance is
+   * also pushed to every instance at once (LISTEN/NOTIFY); this poll is the fallback.
+   */
+  KAMENG_CLOCK_REFRESH_MS: z.coerce.number().int().min(100).max(600_000).default(2000),
 });
 
 export type Engine = 'sqlite' | 'postgres';
@@ -106,10 +119,20 @@ export interface Config {
   smtpUrl: string | undefined;
   /** Bearer token /metrics asks for (KAMENG_METRICS_TOKEN); unset: loopback callers only. */
   metricsToken: string | undefined;
+  /** Redis for the shared rate-limit counters (REDIS_URL); unset: PostgreSQL, or memory on SQLite. */
+  redisUrl: string | undefined;
+  /** The test clock's fallback poll (KAMENG_CLOCK_REFRESH_MS). */
+  clockRefreshMs: number;
 }
 
 /** Variables whose values must not be echoed in an error (they can carry credentials). */
-const SECRET_VARS = new Set(['DATABASE_URL', 'KAMENG_MASTER_KEY', 'KAMENG_SMTP_URL', 'KAMENG_METRICS_TOKEN']);
+const SECRET_VARS = new Set([
+  'DATABASE_URL',
+  'KAMENG_MASTER_KEY',
+  'KAMENG_SMTP_URL',
+  'KAMENG_METRICS_TOKEN',
+  'REDIS_URL',
+]);
 const shown = (name: string, value: string | undefined): string =>
   value === undefined ? 'unset' : SECRET_VARS.has(name) ? '(value hidden)' : JSON.stringify(value);
 
@@ -207,6 +230,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sandboxGateways,
     smtpUrl: e.KAMENG_SMTP_URL,
     metricsToken: e.KAMENG_METRICS_TOKEN,
+    redisUrl: e.REDIS_URL,
+    clockRefreshMs: e.KAMENG_CLOCK_REFRESH_MS,
   };
 }
 

@@ -5,7 +5,7 @@
  * large the file. Duplicates are found by the database's unique HMAC index, never by decrypting.
  */
 import { productFor } from '../catalog/index.js';
-import { rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Actor } from '../../platform/actor.js';
 import type { DataContext } from '../../platform/context.js';
@@ -32,12 +32,34 @@ export interface InventoryContext extends DataContext {
 
 export type DuplicateReason = 'DUPLICATE_IN_BATCH' | 'DUPLICATE_EXISTING';
 
-/** Where uploads wait for their import; emptied at every start (see sweepUploads). */
+/** Where uploads wait for their import, one directory per instance (see sweepUploads). */
 export const uploadRoot = (dataDir: string): string => path.join(dataDir, 'tmp', 'imports');
 
-/** Removes uploads a crashed process left behind: they hold plaintext keys. */
-export async function sweepUploads(dataDir: string): Promise<void> {
-  await rm(uploadRoot(dataDir), { recursive: true, force: true });
+/**
+ * This instance's uploads. An upload is imported by the instance that received it (its batch's
+ * `owner_instance`), so several instances sharing one data directory each keep their own.
+ */
+export const instanceUploadDir = (dataDir: string): string => path.join(uploadRoot(dataDir), INSTANCE_ID);
+
+/**
+ * Removes uploads a crashed process left behind (they hold plaintext keys), at start: every
+ * instance directory whose instance is gone (PostgreSQL: its lock is free; SQLite: its process no
+ * longer runs) and anything else directly under the root (uploads from before the per-instance
+ * directories). A live instance sharing the data directory keeps its uploads in flight.
+ */
+export async function sweepUploads(ctx: Pick<DataContext, 'db' | 'engine'>, dataDir: string): Promise<void> {
+  const root = uploadRoot(dataDir);
+  let entries: string[];
+  try {
+    entries = await readdir(root);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  for (const entry of entries) {
+    if (/^inst-\d+-/.test(entry) && (await instanceAlive(ctx.db, ctx.engine, entry))) continue;
+    await rm(path.join(root, entry), { recursive: true, force: true });
+  }
 }
 
 export async function assertCanImport(

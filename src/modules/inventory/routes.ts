@@ -14,7 +14,7 @@ import { actorOf, userOf } from '../../platform/http/auth.js';
 import { perUser } from '../../platform/http/rate-limit.js';
 import { assertNoNul } from '../../platform/http/edge.js';
 import { idParams, isoDateTime, problems } from '../../platform/http/schemas.js';
-import { assertCanImport, BackgroundImports, uploadRoot } from './import.js';
+import { assertCanImport, BackgroundImports, instanceUploadDir } from './import.js';
 import { confirmKeyInvalid, voidKey } from './key-admin.js';
 import { keyStateSchema } from './lifecycle.js';
 import type { ImportFormat } from './parse.js';
@@ -50,8 +50,8 @@ async function receiveKeyFile(
       field: 'file',
       params: { limit: `${Math.round(config.importMaxBytes / 2 ** 20)} MiB` },
     });
-  await mkdir(uploadRoot(config.dataDir), { recursive: true, mode: 0o700 });
-  const dir = await mkdtemp(path.join(uploadRoot(config.dataDir), 'import-'));
+  await mkdir(instanceUploadDir(config.dataDir), { recursive: true, mode: 0o700 });
+  const dir = await mkdtemp(path.join(instanceUploadDir(config.dataDir), 'import-'));
   const file = path.join(dir, 'upload');
   let format: ImportFormat = 'auto';
   let fileName: string | null = null;

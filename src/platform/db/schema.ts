@@ -933,6 +933,14 @@ export interface LookupThrottleTable {
   locked_until: Timestamp | null;
 }
 
+/** Shared rate-limit counters (migration 0018): hits in the window ending at `expires_ms` (epoch ms). */
+export interface RateLimitCountersTable {
+  key: string;
+  hits: number;
+  /** bigint: pg hands it back as a string */
+  expires_ms: ColumnType<string | number, number, number>;
+}
+
 export type SandboxChannelKind = 'TAOBAO' | 'PDD' | 'XIANYU';
 export type SandboxChannelOrderState = 'PAID' | 'SHIPPED' | 'FINISHED' | 'CLOSED';
 export type SandboxChannelRefundState = 'WAIT_SELLER' | 'REFUSED' | 'AGREED' | 'SUCCESS' | 'CLOSED';
@@ -1095,6 +1103,7 @@ export interface Database {
   channel_refunds: ChannelRefundsTable;
   channel_message_log: ChannelMessageLogTable;
   lookup_throttle: LookupThrottleTable;
+  rate_limit_counters: RateLimitCountersTable;
   reveal_budget: RevealBudgetTable;
   // sandbox channel tables (migration 0009)
   sandbox_channel_shops: SandboxChannelShopsTable;
