@@ -481,7 +481,7 @@ async function prepareSale(booted: Booted, app: FastifyInstance): Promise<Sale> 
     buyers,
     records: {
       productId: recordsProductId,
-      policyId: policy.current_policy_id!,
+      policyId: policy.current_policy_id,
       merchantId: shop.merchantId!,
       buyerIds,
       priceFen: PRICES.REGULAR,
