@@ -353,7 +353,7 @@ interface Sale {
   buyers: Buyer[];
   /** A second product with as many keys, sold by the records ceiling's raw route. */
   records: RecordsSale;
-  /** A third product (1,001 keys) and a 超会 buyer, for the 1-key vs 1,000-key orders. */
+  /** A third product (1,020 keys) and a 超会 buyer, for the 1-key vs 1,000-key orders. */
   probe: { productId: string; buyer: Buyer; superPrice: number };
 }
 
@@ -412,7 +412,7 @@ async function prepareSale(booted: Booted, app: FastifyInstance): Promise<Sale> 
   };
   const productId = await stock(input.name, KEYS, 'FS');
   const recordsProductId = await stock('记录上限点卡', KEYS, 'RC');
-  const probeProductId = await stock('千件点卡', 1001, 'PB');
+  const probeProductId = await stock('千件点卡', 1020, 'PB');
   // every escrow shard open before any run, as on a platform that has sold before
   await unitOfWork(booted, async (trx) => {
     for (let i = 0; i < 16; i++) await ensureAccount(trx, 'ESCROW', `escrow-${i}`, booted.clock.now());
@@ -474,7 +474,7 @@ async function prepareSale(booted: Booted, app: FastifyInstance): Promise<Sale> 
     .select('current_policy_id')
     .where('id', '=', recordsProductId)
     .executeTakeFirstOrThrow();
-  const probe = await loggedInBuyer(booted, app, 'bench-super', passwordHash, 'SUPER', 1001 * PRICES.SUPER);
+  const probe = await loggedInBuyer(booted, app, 'bench-super', passwordHash, 'SUPER', 1020 * PRICES.SUPER);
   return {
     productId,
     buyerIds,

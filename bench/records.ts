@@ -27,6 +27,27 @@ export interface RecordsSale {
   priceFen: number;
 }
 
+/** The first failure of a raw route is printed (a ceiling that fails measures nothing). */
+function reportFirstError(app: FastifyInstance): void {
+  let told = false;
+  app.setErrorHandler((error, _req, reply) => {
+    if (!told) console.error('records ceiling failed:', error);
+    told = true;
+    return reply.code(500).send({ code: 'records.failed' });
+  });
+}
+
+/** What the order snapshots of its product, shop and policy. */
+interface Snapshot {
+  name: string;
+  type: string;
+  face_value_fen: number;
+  validity_days: number | null;
+  text_hash: string;
+  commission_bp: number;
+  price_fen: number;
+}
+
 export interface RecordsCeiling {
   app: FastifyInstance;
   close(): Promise<void>;
@@ -80,14 +101,18 @@ export function recordsCeilingSqlite(file: string, sale: RecordsSale): RecordsCe
     db.prepare(`select id from ledger_accounts where kind = 'ESCROW'`).all() as { id: string }[]
   ).map((r) => r.id);
   const st = {
-    read: db.prepare(`select u.member_level, p.status, rp.version, pp.price_fen from users u
-      join products p on p.id = ? join refund_policies rp on rp.id = p.current_policy_id
+    read: db.prepare(`select u.member_level, p.status, p.name, p.type, p.face_value_fen, p.validity_days,
+        rp.version, rp.text_hash, m.commission_bp, pp.price_fen from users u
+      join products p on p.id = ? join merchants m on m.id = p.merchant_id
+      join refund_policies rp on rp.id = p.current_policy_id
       join product_prices pp on pp.product_id = p.id and pp.level = 'REGULAR' where u.id = ?`),
     order: db.prepare(`insert into orders (id, order_no, kind, buyer_id, merchant_id, product_id, quantity,
-        unit_price_fen, total_fen, buyer_level, member_price, policy_id, policy_version, policy_confirmed_at,
+        unit_price_fen, total_fen, buyer_level, member_price, product_name, product_type, face_value_fen,
+        validity_days, policy_id, policy_version, policy_text_hash, policy_confirmed_at, commission_bp,
         payment_method, state, paid_at, delivered_at, settle_after, idempotency_key, request_hash, version,
         created_at, updated_at)
-      values (?, ?, 'GOODS', ?, ?, ?, 1, ?, ?, 'REGULAR', 0, ?, 1, ?, 'BALANCE', 'DELIVERED', ?, ?, ?, ?, 'h', 2, ?, ?)`),
+      values (?, ?, 'GOODS', ?, ?, ?, 1, ?, ?, 'REGULAR', 0, ?, ?, ?, ?, ?, 1, ?, ?, ?, 'BALANCE', 'DELIVERED', ?, ?, ?,
+        ?, 'h', 2, ?, ?)`),
     payment:
       db.prepare(`insert into payments (id, order_id, buyer_id, method, provider, amount_fen, state, paid_at,
         version, created_at, updated_at) values (?, ?, ?, 'BALANCE', 'balance', ?, 'PAID', ?, 2, ?, ?)`),
@@ -117,7 +142,7 @@ export function recordsCeilingSqlite(file: string, sale: RecordsSale): RecordsCe
   let n = 0;
   /** One purchase's rows; its audit events are buffered for the group's chain. */
   function purchase(buyer: string, events: unknown[][]): boolean {
-    const ctx = st.read.get(sale.productId, buyer) as { price_fen: number } | undefined;
+    const ctx = st.read.get(sale.productId, buyer) as Snapshot | undefined;
     if (!ctx) throw new Error('no context');
     const at = new Date().toISOString();
     const [orderId, paymentId, unitId, txId] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
@@ -129,8 +154,14 @@ export function recordsCeilingSqlite(file: string, sale: RecordsSale): RecordsCe
       sale.productId,
       ctx.price_fen,
       ctx.price_fen,
+      ctx.name,
+      ctx.type,
+      ctx.face_value_fen,
+      ctx.validity_days,
       sale.policyId,
+      ctx.text_hash,
       at,
+      ctx.commission_bp,
       at,
       at,
       new Date(Date.now() + 7 * DAY).toISOString(),
@@ -217,6 +248,7 @@ export function recordsCeilingSqlite(file: string, sale: RecordsSale): RecordsCe
     }
   };
   const app = Fastify({ logger: false });
+  reportFirstError(app);
   app.post('/buy', async (req, reply) => {
     const buyer = sale.buyerIds[(req.body as { buyer: number }).buyer % sale.buyerIds.length];
     const ok = await new Promise<boolean>((resolve, reject) => {
@@ -251,6 +283,7 @@ export async function recordsCeilingPostgres(url: string, sale: RecordsSale): Pr
   ).rows.map((r) => r.id);
   let n = 0;
   const app = Fastify({ logger: false });
+  reportFirstError(app);
   app.post('/buy', async (req, reply) => {
     const buyer = sale.buyerIds[(req.body as { buyer: number }).buyer % sale.buyerIds.length];
     const at = new Date().toISOString();
@@ -260,23 +293,27 @@ export async function recordsCeilingPostgres(url: string, sale: RecordsSale): Pr
     const c = await pool.connect();
     try {
       await c.query('begin');
-      const ctx = await c.query<{ price_fen: string }>({
+      const ctx = await c.query<Snapshot>({
         name: 'records_read',
-        text: `select u.member_level, p.status, rp.version, pp.price_fen from users u
-          join products p on p.id = $1 join refund_policies rp on rp.id = p.current_policy_id
+        text: `select u.member_level, p.status, p.name, p.type, p.face_value_fen, p.validity_days, rp.version,
+            rp.text_hash, m.commission_bp, pp.price_fen from users u
+          join products p on p.id = $1 join merchants m on m.id = p.merchant_id
+          join refund_policies rp on rp.id = p.current_policy_id
           join product_prices pp on pp.product_id = p.id and pp.level = 'REGULAR' where u.id = $2
           for no key update of u`,
         values: [sale.productId, buyer],
       });
-      const price = Number(ctx.rows[0].price_fen);
+      const row = ctx.rows[0];
+      const price = Number(row.price_fen);
       const write = await c.query<{ key_id: string | null; balances: string }>({
         name: 'records_write',
         text: `with o as (insert into orders (id, order_no, kind, buyer_id, merchant_id, product_id, quantity,
-              unit_price_fen, total_fen, buyer_level, member_price, policy_id, policy_version, policy_confirmed_at,
+              unit_price_fen, total_fen, buyer_level, member_price, product_name, product_type, face_value_fen,
+              validity_days, policy_id, policy_version, policy_text_hash, policy_confirmed_at, commission_bp,
               payment_method, state, paid_at, delivered_at, settle_after, idempotency_key, request_hash, version,
               created_at, updated_at)
-            values ($1, $2, 'GOODS', $3, $4, $5, 1, $6, $6, 'REGULAR', false, $7, 1, $8, 'BALANCE', 'DELIVERED', $8, $8,
-              $9, $10, 'h', 2, $8, $8)),
+            values ($1, $2, 'GOODS', $3, $4, $5, 1, $6, $6, 'REGULAR', false, $22, $23, $24, $25, $7, 1, $26, $8, $27,
+              'BALANCE', 'DELIVERED', $8, $8, $9, $10, 'h', 2, $8, $8)),
           p as (insert into payments (id, order_id, buyer_id, method, provider, amount_fen, state, paid_at, version,
               created_at, updated_at) values ($11, $1, $3, 'BALANCE', 'balance', $6, 'PAID', $8, 2, $8, $8)),
           u as (insert into units (id, product_id, buyer_id, policy_id, order_id, created_at) values ($12, $5, $3, $7, $1, $8)),
@@ -321,6 +358,12 @@ export async function recordsCeilingPostgres(url: string, sale: RecordsSale): Pr
           shard,
           randomUUID(),
           randomUUID(),
+          row.name,
+          row.type,
+          row.face_value_fen,
+          row.validity_days,
+          row.text_hash,
+          row.commission_bp,
         ],
       });
       const keyId = write.rows[0].key_id;
