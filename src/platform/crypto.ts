@@ -90,8 +90,9 @@ export class MasterKey {
 export const newDataKey = (): Buffer => randomBytes(32);
 
 /** Node's one-shot `crypto.hash` (20.12+): no Hash object per call. */
-const oneShot = (crypto as unknown as { hash(algorithm: string, data: Buffer, encoding: 'buffer'): Buffer })
-  .hash;
+const oneShot = (
+  crypto as unknown as { hash: (algorithm: string, data: Buffer, encoding: 'buffer') => Buffer }
+).hash;
 
 /**
  * HMAC-SHA256 (RFC 2104 exactly; a test checks it against `createHmac`) computed as two one-shot

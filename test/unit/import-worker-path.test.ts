@@ -11,7 +11,13 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { decodeChunk, encodeTask, taskOf, type ParsedChunk } from '../../src/modules/inventory/import-encode.js';
+import {
+  decodeChunk,
+  encodeTask,
+  taskOf,
+  type EncodedTask,
+  type ParsedChunk,
+} from '../../src/modules/inventory/import-encode.js';
 import {
   closeImportPool,
   importPool,
@@ -33,12 +39,16 @@ function emitted(config: ts.ParsedCommandLine, source: string): string {
 describe('the import worker entry', () => {
   it('from the build: the compiled worker sits where the compiled pool looks for it', () => {
     const file = ts.findConfigFile(root, (f) => ts.sys.fileExists(f), 'tsconfig.build.json')!;
-    const config = ts.getParsedCommandLineOfConfigFile(file, {}, {
-      ...ts.sys,
-      onUnRecoverableConfigFileDiagnostic: (d) => {
-        throw new Error(String(d.messageText));
+    const config = ts.getParsedCommandLineOfConfigFile(
+      file,
+      {},
+      {
+        ...ts.sys,
+        onUnRecoverableConfigFileDiagnostic: (d) => {
+          throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+        },
       },
-    })!;
+    )!;
     const pool = emitted(config, 'src/modules/inventory/import-pool.ts');
     const worker = emitted(config, 'src/modules/inventory/import-worker.ts');
     expect(fileURLToPath(new URL('./import-worker.js', pathToFileURL(pool)))).toBe(worker);
@@ -70,13 +80,15 @@ describe('the import worker entry', () => {
       dataKey: randomBytes(32),
     };
     const task = taskOf(chunk, 0, 2, params);
-    const threaded = decodeChunk(chunk, [await importPool().run(task)], params).rows;
+    const threaded = decodeChunk(chunk, [(await importPool().run(task)) as EncodedTask], params).rows;
     const local = decodeChunk(chunk, [encodeTask(task)], params).rows;
     for (let i = 0; i < 2; i++) {
       expect(threaded[i][6]).toBe(local[i][6]); // mask
       expect(threaded[i][7]).toEqual(local[i][7]); // lookup_hmac
       expect(threaded[i][8]).toEqual(local[i][8]); // secret_hmac
-      const plain = JSON.parse(open(params.dataKey, threaded[i][10], Buffer.from(chunk.ids[i])).toString());
+      const plain: unknown = JSON.parse(
+        open(params.dataKey, threaded[i][10], Buffer.from(chunk.ids[i])).toString(),
+      );
       expect(plain).toEqual([chunk.serials[i], chunk.secrets[i]]);
     }
   });

@@ -15,9 +15,9 @@ import { lookupHmac, secretHmac } from './key-hashes.js';
 import { maskSerial, parseKeyStream, type ImportFormat, type ProductType } from './parse.js';
 
 /** Lines per transaction: each chunk's keys, rejects, counters and audit event commit together. */
-export const CHUNK_LINES = 20_000;
+export const CHUNK_LINES = 10_000;
 /** Keys per worker task: large enough that messaging is negligible, small enough to spread. */
-export const TASK_KEYS = 5_000;
+export const TASK_KEYS = 2_500;
 
 /** A key with no card number is all secret: show only its last four characters. */
 export function maskSecretOnly(secret: string): string {

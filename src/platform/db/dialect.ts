@@ -391,7 +391,7 @@ export async function insertIgnoringConflicts(
       const same =
         c !== returnColumnIndex &&
         slice.every((r) =>
-          Buffer.isBuffer(first) ? Buffer.isBuffer(r[c]) && first.equals(r[c] as Buffer) : r[c] === first,
+          Buffer.isBuffer(first) ? Buffer.isBuffer(r[c]) && first.equals(r[c]) : r[c] === first,
         );
       const type = options.pgTypes[c];
       if (same) {
