@@ -6,7 +6,7 @@ import type { Booted } from '../boot.js';
 import type { Actor } from '../platform/actor.js';
 import { MasterKey } from '../platform/crypto.js';
 import { fail } from '../platform/errors.js';
-import { runImport, startBatch } from '../modules/inventory/index.js';
+import { closeImportPool, runImport, startBatch } from '../modules/inventory/index.js';
 import { rewrapAll } from '../modules/inventory/index.js';
 import { batchView } from '../modules/inventory/index.js';
 import type { CliStream } from './io.js';
@@ -66,9 +66,10 @@ export async function importKeyFile(
   const done = await runImport(b, actor, batch, { file: opts.file }, (p) => {
     if (tty)
       bar.update(p.bytesRead, { imported: p.imported, duplicates: p.duplicates, rejected: p.rejected });
-  }).finally(() => {
+  }).finally(async () => {
     // also on failure: the bar's timer would outlive the run and the terminal's cursor stay hidden
     if (tty) bar.stop();
+    await closeImportPool();
   });
   const view = await batchView(b, done);
   const lines = [

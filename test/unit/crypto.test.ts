@@ -15,6 +15,13 @@ describe('HmacSha256', () => {
       }),
     );
   });
+  it('stays exact for messages longer than its reused buffer, and for short ones after them', () => {
+    const key = randomBytes(32);
+    const h = new HmacSha256(key);
+    for (const msg of ['a', '卡'.repeat(400), 'x'.repeat(5000), 'short again']) {
+      expect(h.digest(msg)).toEqual(createHmac('sha256', key).update(msg, 'utf8').digest());
+    }
+  });
 });
 
 describe('AES-256-GCM envelope', () => {

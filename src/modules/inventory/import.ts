@@ -17,8 +17,15 @@ import { newId } from '../../platform/ids.js';
 import { appendAudit } from '../../platform/audit.js';
 import { CsvHeaderError, NotTextFileError, type ImportFormat } from './parse.js';
 import type { KeyVault } from '../../platform/vault.js';
-import { encodeInWorker } from './import-pool.js';
-import { encodeChunks, KEY_COLUMNS, type EncodeParams, type EncodedChunk } from './import-encode.js';
+import { createReadStream } from 'node:fs';
+import { closeImportPool, encodeParallel, type TaskRunner } from './import-pool.js';
+import {
+  KEY_COLUMNS,
+  KEY_COLUMN_TYPES,
+  parseChunks,
+  type EncodeParams,
+  type EncodedChunk,
+} from './import-encode.js';
 import { unitOfWork } from '../../platform/unit-of-work.js';
 import { INSTANCE_ID, instanceAlive } from '../../platform/instance.js';
 import type { ErrorLogger } from '../../platform/logger.js';
@@ -175,15 +182,18 @@ export class BackgroundImports {
     return batch;
   }
 
+  /** Waits for the running imports, then ends the worker pool's threads (server shutdown). */
   async drain(): Promise<void> {
     await Promise.allSettled([...this.running]);
+    await closeImportPool();
   }
 }
 
 /**
- * Runs a started batch over `input` to the end: a file path (parsed and encrypted in a worker
- * thread) or an in-memory stream. Returns the finished batch row; a file-level problem (not
- * text, bad CSV header) ends it FAILED with that code rather than throwing.
+ * Runs a started batch over `input` to the end: a file path or an in-memory stream, parsed here
+ * and encrypted in the worker-thread pool (import-pool.ts) while earlier chunks are written.
+ * Returns the finished batch row; a file-level problem (not text, bad CSV header) ends it FAILED
+ * with that code rather than throwing. `options.runner` replaces the pool (tests).
  */
 export async function runImport(
   ctx: InventoryContext,
@@ -191,6 +201,7 @@ export async function runImport(
   batch: Row<'key_batches'>,
   input: AsyncIterable<Uint8Array> | { file: string },
   onProgress?: (p: ImportProgress) => void,
+  options: { runner?: TaskRunner } = {},
 ): Promise<Row<'key_batches'>> {
   const totals: ImportProgress = { bytesRead: 0, linesRead: 0, imported: 0, duplicates: 0, rejected: 0 };
   let storedRejects = 0;
@@ -213,10 +224,12 @@ export async function runImport(
       hmacKey: hmacKey.key,
       dataKey: await ctx.vault.dataKey(ctx.db, batch.data_key_id!),
     };
-    const chunks =
-      'file' in input
-        ? encodeInWorker(input.file, params, ctx.clock.now().getTime() - Date.now())
-        : encodeChunks(input, params, () => ctx.clock.now());
+    const source = 'file' in input ? createReadStream(input.file, { highWaterMark: 256 * 1024 }) : input;
+    const chunks = encodeParallel(
+      parseChunks(source, params, () => ctx.clock.now()),
+      params,
+      options,
+    );
     for await (const chunk of chunks) {
       const result = await writeChunk(ctx, actor, batch.id, chunk, storedRejects);
       storedRejects += result.stored;
@@ -261,7 +274,11 @@ async function writeChunk(
   const at = ctx.clock.now();
   const rows = chunk.rows;
   return unitOfWork(ctx, async (trx) => {
-    const inserted = await insertIgnoringConflicts(ctx.db, trx, 'keys', KEY_COLUMNS, rows, 'secret_hmac', 0);
+    const inserted = await insertIgnoringConflicts(ctx.db, trx, 'keys', KEY_COLUMNS, rows, {
+      conflictColumn: 'secret_hmac',
+      returnColumnIndex: 0,
+      pgTypes: KEY_COLUMN_TYPES,
+    });
     const dupes = rows.filter((_, i) => !inserted.has(i)).map((r) => ({ line_no: r[4], secret_hmac: r[8] }));
     const dupReasons = await classifyDuplicates(trx, batchId, dupes);
     const rejects = [...chunk.rejects, ...dupReasons.map((d) => ({ lineNo: d.lineNo, reason: d.reason }))];

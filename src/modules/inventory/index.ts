@@ -23,6 +23,7 @@ export {
   sweepUploads,
 } from './import.js';
 export type { InventoryContext } from './import.js';
+export { closeImportPool } from './import-pool.js';
 export { keyStateSchema } from './lifecycle.js';
 export { rewrapAll } from './master-key.js';
 export { batchView, DEFAULT_LOW_STOCK, lowStockOf, lowStockSchema } from './queries.js';
