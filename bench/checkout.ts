@@ -1,20 +1,24 @@
 /**
- * `npm run bench:checkout`: the Stage 3 flash sale. One product with 10,000 card keys, 50
- * concurrent buyers (one per connection, each its own logged-in account with a funded wallet)
- * paying by balance through `POST /api/orders` over HTTP, quantity 1, until the product is sold
- * out. In the same run and on the same engine, a bare ceiling: a minimal Fastify route doing only
- * insert-order + take-key in one transaction (raw driver, partial index over available keys,
- * `FOR UPDATE SKIP LOCKED` on PostgreSQL), loaded the same way.
+ * `npm run bench:checkout`: the flash sale. One product with 10,000 card keys, 50 concurrent buyers
+ * (one per connection, each its own logged-in account with a funded wallet) paying by balance
+ * through `POST /api/orders` over HTTP, quantity 1, until the product is sold out. In the same run
+ * and on the same engine, two ceilings loaded the same way: the records ceiling (bench/records.ts —
+ * the spec's rows per purchase written raw, the bound Stage 10 measures the checkout against) and
+ * the bare ceiling (a minimal route doing only insert-order + take-key). Before the sale, one
+ * checkout at a time: the statements a 1-key checkout sends and its median time, against a
+ * 1,000-key 超会 order's.
  *
- * Records orders/s (2xx only, over the whole sell-out and per tenth of the stock, to show the
- * key pick stays flat while the stock drains), p50/p99 latency, the ratio to the ceiling, and
- * checks after each run: no double delivery, no oversell, ledger balanced, wallets conserved.
- * Exits non-zero when a check fails. SQLite by default; PostgreSQL when DATABASE_URL is set (in a
- * private schema, dropped at the end). Load generator and server share this machine's cores.
- * Results in bench/results/checkout-<engine>.json.
+ * Records orders/s (2xx only, over the whole sell-out and per tenth of the stock, to show the key
+ * pick stays flat while the stock drains), p50/p99 latency, the ratios, and checks after each run:
+ * no double delivery, no oversell, ledger balanced, wallets conserved. Exits non-zero when a check
+ * fails. SQLite always; PostgreSQL too, in the same run, when DATABASE_URL is set (in a private
+ * schema, dropped at the end; BENCH_ENGINES=postgres skips SQLite). Load generator and server share
+ * this machine's cores. Results in bench/results/checkout-<engine>.json.
  *
- * BENCH_KEYS / BENCH_CONNECTIONS change the sale's size; BENCH_CEILING=0 skips the ceiling and
- * writes no results file (for profiling the checkout alone under `node --cpu-prof`).
+ * BENCH_KEYS / BENCH_CONNECTIONS change the sale's size; BENCH_CEILING=0 skips the ceilings and
+ * writes no results file (for profiling the checkout alone under `node --cpu-prof`);
+ * BENCH_INSTANCES=2 runs bench/checkout-instances.ts instead (one vs two app processes on one
+ * PostgreSQL).
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -431,50 +435,28 @@ async function prepareSale(booted: Booted, app: FastifyInstance): Promise<Sale> 
   const buyerIds: string[] = [];
   const buyers: Buyer[] = [];
   for (let i = 0; i < CONNECTIONS; i++) {
-    const username = `bench-buyer-${i}`;
-    const { user } = await createAccount(ctx, bench, {
-      username,
-      password: PASSWORD,
+    // each buyer logs in from its own address (the route allows 30 logins a minute per address)
+    const buyer = await loggedInBuyer(booted, app, {
+      username: `bench-buyer-${i}`,
       passwordHash,
-      role: 'buyer',
+      fundFen: FUND_FEN,
+      address: `198.18.0.${i + 1}`,
     });
-    buyerIds.push(user.id);
-    const at = booted.clock.now();
-    await unitOfWork(booted, async (trx) => {
-      const wallet = await ensureAccount(trx, 'WALLET', user.id, at);
-      const clearing = await ensureAccount(trx, 'GATEWAY_CLEARING', 'sandbox-wechat', at);
-      await postTransaction(trx, bench, at, {
-        idempotencyKey: `bench-fund-${newId()}`,
-        kind: 'TOPUP',
-        reference: { type: 'bench', id: user.id },
-        postings: [
-          { accountId: clearing.id, amountFen: -FUND_FEN },
-          { accountId: wallet.id, amountFen: FUND_FEN },
-        ],
-      });
-    });
-    // The real login route, in process: each buyer from its own address (the route allows
-    // 30 logins a minute per address), from the benchmarking range 198.18.0.0/15.
-    const res = await app.inject({
-      method: 'POST',
-      url: '/api/auth/login',
-      payload: { username, password: PASSWORD },
-      remoteAddress: `198.18.0.${i + 1}`,
-    });
-    const sid = res.cookies.find((c) => c.name === 'kameng_sid')?.value;
-    const csrf: unknown = res.statusCode === 200 ? res.json<{ csrfToken: unknown }>().csrfToken : undefined;
-    if (!sid || typeof csrf !== 'string') throw new Error(`login failed: ${res.statusCode} ${res.body}`);
-    buyers.push({
-      headers: { 'content-type': 'application/json', cookie: `kameng_sid=${sid}`, 'x-csrf-token': csrf },
-      body: checkoutBody,
-    });
+    buyerIds.push(buyer.userId);
+    buyers.push({ headers: buyer.headers, body: checkoutBody });
   }
   const policy = await booted.db
     .selectFrom('products')
     .select('current_policy_id')
     .where('id', '=', recordsProductId)
     .executeTakeFirstOrThrow();
-  const probe = await loggedInBuyer(booted, app, 'bench-super', passwordHash, 'SUPER', 1020 * PRICES.SUPER);
+  const probe = await loggedInBuyer(booted, app, {
+    username: 'bench-super',
+    passwordHash,
+    memberLevel: 'SUPER',
+    fundFen: 1020 * PRICES.SUPER,
+    address: '198.18.1.1',
+  });
   return {
     productId,
     buyerIds,
@@ -490,23 +472,23 @@ async function prepareSale(booted: Booted, app: FastifyInstance): Promise<Sale> 
   };
 }
 
-/** A funded, logged-in buyer of a given level (the 1,000-key order needs a 超会). */
+/**
+ * A buyer with a funded wallet (a top-up posted from the sandbox clearing account), logged in
+ * through the real login route in process, from the benchmarking range 198.18.0.0/15.
+ */
 async function loggedInBuyer(
   booted: Booted,
   app: FastifyInstance,
-  username: string,
-  passwordHash: string,
-  memberLevel: 'SUPER',
-  fundFen: number,
-): Promise<Buyer> {
+  b: { username: string; passwordHash: string; memberLevel?: 'SUPER'; fundFen: number; address: string },
+): Promise<Buyer & { userId: string }> {
   const ctx = { db: booted.db, engine: booted.engine, clock: booted.clock, vault: booted.vault };
   const bench = systemActor('bench');
   const { user } = await createAccount(ctx, bench, {
-    username,
+    username: b.username,
     password: PASSWORD,
-    passwordHash,
+    passwordHash: b.passwordHash,
     role: 'buyer',
-    memberLevel,
+    ...(b.memberLevel ? { memberLevel: b.memberLevel } : {}),
   });
   const at = booted.clock.now();
   await unitOfWork(booted, async (trx) => {
@@ -517,21 +499,22 @@ async function loggedInBuyer(
       kind: 'TOPUP',
       reference: { type: 'bench', id: user.id },
       postings: [
-        { accountId: clearing.id, amountFen: -fundFen },
-        { accountId: wallet.id, amountFen: fundFen },
+        { accountId: clearing.id, amountFen: -b.fundFen },
+        { accountId: wallet.id, amountFen: b.fundFen },
       ],
     });
   });
   const res = await app.inject({
     method: 'POST',
     url: '/api/auth/login',
-    payload: { username, password: PASSWORD },
-    remoteAddress: '198.18.1.1',
+    payload: { username: b.username, password: PASSWORD },
+    remoteAddress: b.address,
   });
   const sid = res.cookies.find((c) => c.name === 'kameng_sid')?.value;
   const csrf: unknown = res.statusCode === 200 ? res.json<{ csrfToken: unknown }>().csrfToken : undefined;
   if (!sid || typeof csrf !== 'string') throw new Error(`login failed: ${res.statusCode} ${res.body}`);
   return {
+    userId: user.id,
     headers: { 'content-type': 'application/json', cookie: `kameng_sid=${sid}`, 'x-csrf-token': csrf },
     body: '',
   };
