@@ -126,7 +126,7 @@ export async function dashboard(
 ): Promise<Dashboard> {
   if (actor.kind !== 'user' || (actor.role !== 'admin' && actor.role !== 'support')) fail('auth.forbidden');
   let bySize = slots.get(ctx.db);
-  if (!bySize) slots.set(ctx.db, (bySize = new Map()));
+  if (!bySize) slots.set(ctx.db, (bySize = new Map<number, Slot>()));
   let slot = bySize.get(query.days);
   if (!slot) bySize.set(query.days, (slot = { cached: null, running: null }));
   const s = slot;
