@@ -9,8 +9,10 @@
  * - baseline: GET /api/auth/me (the cheapest authenticated route; same session check as the others);
  * - the buyer's order list: first page, and a deep page (the cursor 5,000 orders down);
  * - the refund pre-check of one delivered order (POST /api/orders/:id/refund-precheck);
- * - the big merchant's review queue (GET /api/refunds?queue=open) and its home (GET /api/merchant/home);
- * - the admin dashboard (GET /api/admin/dashboard, 30 days).
+ * - the big merchant's review queue (GET /api/refunds?queue=open);
+ * - the admin dashboard (GET /api/admin/dashboard, 30 days);
+ * - last, the big merchant's home (GET /api/merchant/home), for information.
+ * Each endpoint is measured again with one client alone (its service time, without queueing).
  * Reports p50/p99/max latency and requests/s (2xx only; any other status fails the run) and writes
  * bench/results/scale-postgres.json and .md. Load generator and server share this machine's cores.
  * SCALE_LABEL adds a suffix to the result files (e.g. "before").
@@ -177,8 +179,10 @@ async function main(): Promise<void> {
       JSON.stringify({ reason: 'NO_LONGER_NEEDED' }),
     ],
     ['merchant review queue', merchant, 'GET', '/api/refunds?queue=open', undefined],
-    ['merchant home (pending reviews)', merchant, 'GET', '/api/merchant/home', undefined],
     ['admin dashboard (30 days)', admin, 'GET', '/api/admin/dashboard', undefined],
+    // Last: at this size it answers in seconds (the stock count of its low-stock panel reads every
+    // key of the shop), and requests still running would weigh on whatever came after.
+    ['merchant home (sales, pending reviews, low stock)', merchant, 'GET', '/api/merchant/home', undefined],
   ];
   const results: Measured[] = [];
   for (const [name, s, method, p, body] of endpoints) {
@@ -233,7 +237,7 @@ async function main(): Promise<void> {
     targetP99ms: TARGET_P99_MS,
     results: results.map((r) => ({
       ...r,
-      meetsTarget: r.latencyP99ms < TARGET_P99_MS,
+      meetsTarget: r.requests > 0 && r.latencyP99ms < TARGET_P99_MS,
       p99OverBaseline: Math.round((r.latencyP99ms / results[0].latencyP99ms) * 100) / 100,
     })),
   };
@@ -250,7 +254,7 @@ async function main(): Promise<void> {
     '|---|---:|---:|---:|---:|:---:|---:|---:|',
     ...results.map(
       (r) =>
-        `| ${r.name} | ${r.requestsPerSec} | ${r.latencyP50ms} | ${r.latencyP99ms} | ${r.latencyMaxms} | ${r.latencyP99ms < TARGET_P99_MS ? 'yes' : 'no'} | ${(r.latencyP99ms / results[0].latencyP99ms).toFixed(2)} | ${r.serial?.latencyP50ms ?? '-'} / ${r.serial?.latencyP99ms ?? '-'} |`,
+        `| ${r.name} | ${r.requestsPerSec} | ${r.latencyP50ms} | ${r.latencyP99ms} | ${r.latencyMaxms} | ${r.requests === 0 ? 'no (none answered in the window)' : r.latencyP99ms < TARGET_P99_MS ? 'yes' : 'no'} | ${(r.latencyP99ms / results[0].latencyP99ms).toFixed(2)} | ${r.serial?.latencyP50ms ?? '-'} / ${r.serial?.latencyP99ms ?? '-'} |`,
     ),
     '',
   ].join('\n');
