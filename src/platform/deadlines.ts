@@ -134,3 +134,35 @@ export async function claimDeadline(
   const q = trx.selectFrom('deadlines').selectAll().where('id', '=', id).where('state', '=', 'OPEN');
   return (engine === 'postgres' ? q.forUpdate().skipLocked() : q).executeTakeFirst();
 }
+
+/**
+ * Claims one open deadline and marks it DONE in a single statement, inside the firing transaction
+ * (one round trip where claim-then-complete took two). PostgreSQL skips a row another instance
+ * holds (`FOR UPDATE SKIP LOCKED`); SQLite's single writer needs no lock. Undefined: another run
+ * has it, or it already fired. The handler's effects commit with the mark or not at all.
+ */
+export async function claimAndComplete(
+  trx: Db,
+  engine: Engine,
+  id: string,
+  at: Date,
+): Promise<Row<'deadlines'> | undefined> {
+  return trx
+    .updateTable('deadlines')
+    .set({ state: 'DONE', fired_at: now(at) })
+    .where('state', '=', 'OPEN')
+    .$if(engine === 'postgres', (q) =>
+      q.where('id', 'in', (eb) =>
+        eb
+          .selectFrom('deadlines')
+          .select('id')
+          .where('id', '=', id)
+          .where('state', '=', 'OPEN')
+          .forUpdate()
+          .skipLocked(),
+      ),
+    )
+    .$if(engine !== 'postgres', (q) => q.where('id', '=', id))
+    .returningAll()
+    .executeTakeFirst();
+}

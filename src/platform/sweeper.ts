@@ -5,7 +5,9 @@
  *
  * Each deadline fires in its own unit of work that claims the row (`FOR UPDATE SKIP LOCKED` on
  * PostgreSQL, so several instances on one database never fire it twice) and marks it DONE before
- * the handler runs — the handler's effects and that mark commit together or not at all. A handler
+ * the handler runs — the handler's effects and that mark commit together or not at all. A sweep's
+ * due deadlines are fired side by side (see inLanes): group-committed on SQLite, a few
+ * transactions at a time on PostgreSQL. A handler
  * may ask to be looked at again later (a settlement held by an open refund request). A handler that
  * fails is retried a minute later; after a few failures support is alerted.
  */
@@ -13,8 +15,7 @@ import type { Clock } from './clock.js';
 import { raiseAlert } from './alerts.js';
 import {
   type DeadlineKind,
-  claimDeadline,
-  completeDeadline,
+  claimAndComplete,
   dueDeadlines,
   postponeDeadline,
   reopenDeadline,
@@ -93,17 +94,18 @@ export class Sweeper {
     const { ctx } = this;
     const log = ctx.log ?? fallbackLogger;
     const report: SweepReport = { fired: 0, postponed: 0, tasks: {} };
-    for (const d of await dueDeadlines(ctx.db, ctx.clock.now(), options.limit ?? 200)) {
+    const due = await dueDeadlines(ctx.db, ctx.clock.now(), options.limit ?? 200);
+    await inLanes(due, ctx.engine, async (d) => {
       try {
         if (await this.fire(d)) report.fired++;
       } catch (error) {
         // A lost race (another instance fired it first) is not an error; anything else is retried.
-        if (error instanceof DomainError && error.code === 'request.conflict') continue;
+        if (error instanceof DomainError && error.code === 'request.conflict') return;
         log.error({ err: error, deadline: d.id, kind: d.kind }, 'deadline failed; retrying later');
         await this.failed(d, error);
         report.postponed++;
       }
-    }
+    });
     for (const task of this.tasks) {
       try {
         report.tasks[task.name] = Number((await task.run()) ?? 0);
@@ -119,11 +121,11 @@ export class Sweeper {
     if (!handler) throw new Error(`no handler for deadline kind ${d.kind}`);
     if (handler.prepare && (await handler.prepare(d)) === 'skip') return false;
     const firedAt = await unitOfWork(this.ctx, async (trx) => {
-      const claimed = await claimDeadline(trx, this.ctx.engine, d.id);
-      if (!claimed) return null; // another instance has it, or it already fired
       const at = this.ctx.clock.now();
-      // Done first: a handler may cancel the other open deadlines of its object.
-      await completeDeadline(trx, claimed.id, at);
+      // Claimed and marked done first, in one statement: a handler may cancel the other open
+      // deadlines of its object.
+      const claimed = await claimAndComplete(trx, this.ctx.engine, d.id, at);
+      if (!claimed) return null; // another instance has it, or it already fired
       const outcome = await handler.fire(trx, claimed, at);
       if (outcome) await reopenDeadline(trx, claimed.id, outcome.retryAt);
       return at;
@@ -147,4 +149,36 @@ export class Sweeper {
         at,
       );
   }
+}
+
+/**
+ * Deadlines of one sweep fired at once: on SQLite one group commit's worth (db/group-commit.ts),
+ * on PostgreSQL a few transactions (each holds a connection of the pool of 10).
+ */
+const LANES = { sqlite: 64, postgres: 4 } as const;
+
+/**
+ * Fires a sweep's due deadlines without waiting for each commit in turn — each still in its own
+ * unit of work. SQLite: the group committer runs them one after another, each in its own
+ * savepoint, under one commit per group instead of one per deadline. PostgreSQL: a few
+ * transactions at a time. The deadlines of one object stay in one lane, in due order.
+ */
+async function inLanes(
+  due: readonly Row<'deadlines'>[],
+  engine: Engine,
+  fire: (d: Row<'deadlines'>) => Promise<void>,
+): Promise<void> {
+  const lanes: Row<'deadlines'>[][] = Array.from({ length: LANES[engine] }, () => []);
+  for (const d of due) lanes[laneOf(d.object_id, lanes.length)].push(d);
+  await Promise.all(
+    lanes.map(async (lane) => {
+      for (const d of lane) await fire(d);
+    }),
+  );
+}
+
+function laneOf(objectId: string, lanes: number): number {
+  let h = 0;
+  for (let i = 0; i < objectId.length; i++) h = (h * 31 + objectId.charCodeAt(i)) | 0;
+  return Math.abs(h) % lanes;
 }

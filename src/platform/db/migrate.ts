@@ -17,6 +17,7 @@ import * as m0014 from './migrations/0014_login_known_addresses.js';
 import * as m0015 from './migrations/0015_audit_key_batch_owner.js';
 import * as m0016 from './migrations/0016_evidence_derivatives.js';
 import * as m0018 from './migrations/0018_rate_limits.js';
+import * as m0019 from './migrations/0019_scale_indexes.js';
 
 // Migrations are imported statically: FileMigrationProvider cannot load .ts files under vitest.
 const migrations: Record<string, Migration> = {
@@ -37,6 +38,7 @@ const migrations: Record<string, Migration> = {
   '0015_audit_key_batch_owner': m0015,
   '0016_evidence_derivatives': m0016,
   '0018_rate_limits': m0018,
+  '0019_scale_indexes': m0019,
 };
 
 export async function migrateToLatest<T>(db: Kysely<T>): Promise<string[]> {
