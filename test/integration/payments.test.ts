@@ -249,6 +249,34 @@ describe('expiry and late payment', () => {
     expect((await verifyLedger(h.db.db)).ok).toBe(true);
   });
 
+  it('a late payment for 3 keys when only 2 are left is paid back, and the 2 stay in stock', async () => {
+    const p = await stocked(h, 3);
+    const { b, order } = await pending(p, 3);
+    h.base.advance(16 * MIN);
+    await h.app.kameng.sweep();
+    expect((await get(b, order.id)).state).toBe('EXPIRED');
+    const other = await h.loggedIn({ role: 'buyer' });
+    const { fund } = await import('../helpers/orders.js');
+    await fund(h, other.userId, 100_000);
+    expect((await buy(other, p, 1)).status).toBe(201);
+    expect(await stockOf(p.productId)).toBe(2);
+    await reopenAndPay(order, 'wx-lingqian');
+    await h.app.kameng.sweep();
+    const late = await get(b, order.id);
+    expect(late.state).toBe('REFUNDED');
+    expect(late.payouts).toHaveLength(1);
+    // nothing half-allocated: the two free keys are still free, none reserved for nobody
+    expect(await stockOf(p.productId)).toBe(2);
+    const reserved = await h.db.db
+      .selectFrom('keys')
+      .select('id')
+      .where('product_id', '=', p.productId)
+      .where('state', '=', 'RESERVED')
+      .execute();
+    expect(reserved).toHaveLength(0);
+    expect((await verifyLedger(h.db.db)).ok).toBe(true);
+  });
+
   it('a payment arriving after the buyer cancelled is paid back, not delivered', async () => {
     const p = await stocked(h, 1);
     const { b, order } = await pending(p, 1);

@@ -112,10 +112,16 @@ export function planAllocation(c: AllocContext, a: KeyAllocation): AllocationPla
  * The allocation as one set-based statement: the oldest `n` available keys (PostgreSQL skips keys
  * other transactions hold, `FOR UPDATE SKIP LOCKED`, so concurrent checkouts never wait on or take
  * the same key; SQLite's single writer serialises them) are paired with the units by position and
- * moved along the plan's path in one UPDATE, conditional on their still being AVAILABLE.
- * Returns the keys moved (`id`, `unit_id`).
+ * moved along the plan's path in one UPDATE, conditional on their still being AVAILABLE — all or
+ * none: with fewer free keys than units it moves nothing (a caller that goes on after the shortfall,
+ * as a late payment paid back does, must not leave keys reserved for nobody). Returns the keys moved
+ * (`id`, `unit_id`).
  */
-export function allocationUpdate(p: AllocationPlan): RawBuilder<{ id: string; unit_id: string }> {
+export function allocationUpdate(
+  p: AllocationPlan,
+  /** A condition the statement waits on (the batched checkout: its order row inserted first). */
+  after: RawBuilder<unknown> = sql`true`,
+): RawBuilder<{ id: string; unit_id: string }> {
   const lock = p.engine === 'postgres' ? sql` for update skip locked` : sql``;
   const units = listTable(p.engine, 'u', { unit_id: p.unitIds });
   const delivered = p.state === 'SEALED' ? sql`, delivered_at = ${p.at}` : sql``;
@@ -123,11 +129,11 @@ export function allocationUpdate(p: AllocationPlan): RawBuilder<{ id: string; un
       buyer_id = ${p.buyerId}, reserved_at = ${p.at}${delivered}, updated_at = ${p.at},
       version = keys.version + ${p.steps}
     from (select picked.id, u.unit_id from (
-        select s.id, row_number() over (order by s.id) as rn from (
+        select s.id, row_number() over (order by s.id) as rn, count(*) over () as free from (
           select id from keys where product_id = ${p.productId} and state = 'AVAILABLE'
           order by id limit ${p.unitIds.length}${lock}) s
-      ) picked join ${units} on u.rn = picked.rn) a
-    where keys.id = a.id and keys.state = 'AVAILABLE'
+      ) picked join ${units} on u.rn = picked.rn where picked.free = ${p.unitIds.length}) a
+    where keys.id = a.id and keys.state = 'AVAILABLE' and ${after}
     returning keys.id, keys.unit_id`;
 }
 
@@ -165,7 +171,8 @@ export function allocationAudit(
   moved: readonly { id: string; unit_id: string }[],
 ): AuditInput {
   return {
-    actor: p.actor,
+    // delivery is the platform's automatic step (as the key history says); a reservation the buyer's
+    actor: p.state === 'SEALED' ? systemActor('delivery') : p.actor,
     action: p.state === 'SEALED' ? 'keys.delivered' : 'keys.reserved',
     objectType: 'keys',
     objectId: moved.length === 1 ? moved[0].id : `${moved.length} keys`,
@@ -180,10 +187,16 @@ export function allocationAudit(
   };
 }
 
-/** A shortfall: fewer keys were free than units asked for (the caller's transaction rolls back). */
-export function assertAllocated(p: AllocationPlan, moved: number): void {
-  if (moved < p.unitIds.length)
-    fail('inventory.out_of_stock', { params: { wanted: p.unitIds.length, available: moved } });
+/** A shortfall: fewer keys were free than units asked for; nothing was moved. */
+export async function assertAllocated(trx: Db, p: AllocationPlan, moved: number): Promise<void> {
+  if (moved >= p.unitIds.length) return;
+  const free = await trx
+    .selectFrom('keys')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('product_id', '=', p.productId)
+    .where('state', '=', 'AVAILABLE')
+    .executeTakeFirstOrThrow();
+  fail('inventory.out_of_stock', { params: { wanted: p.unitIds.length, available: Number(free.n) } });
 }
 
 /** Allocates keys in the caller's transaction: one UPDATE, one multi-row history insert, one audit event. */
@@ -204,7 +217,7 @@ export async function allocateKeys(
         throw error;
       })
   ).rows;
-  assertAllocated(plan, moved.length);
+  await assertAllocated(trx, plan, moved.length);
   await allocationEventsInsert(plan, 'keys').execute(trx);
   await appendAudit(trx, allocationAudit(plan, moved));
   return moved.map((k) => ({ unitId: k.unit_id, keyId: k.id }));

@@ -426,7 +426,7 @@ async function writePortable(trx: Db, plan: CheckoutPlan): Promise<{ id: string;
   await trx.insertInto('payments').values(plan.payment).execute();
   await unitsInsert(plan).execute(trx);
   const moved = (await allocationUpdate(plan.keys).execute(trx)).rows;
-  assertAllocated(plan.keys, moved.length);
+  await assertAllocated(trx, plan.keys, moved.length);
   await allocationEventsInsert(plan.keys, 'keys').execute(trx);
   await trx.insertInto('deadlines').values(plan.deadline).execute();
   if (plan.posting) await applyPosting(trx, plan.posting, { audit: false });
@@ -451,10 +451,11 @@ function unitsInsert(plan: CheckoutPlan) {
  */
 async function writeBatched(trx: Db, plan: CheckoutPlan): Promise<{ id: string; unit_id: string }[]> {
   const ctes = [
-    sql`o as (${trx.insertInto('orders').values(plan.order)})`,
+    // the order first: a replayed Idempotency-Key fails on its unique index before any key is touched
+    sql`o as (${trx.insertInto('orders').values(plan.order).returning('id')})`,
     sql`p as (${trx.insertInto('payments').values(plan.payment)})`,
     sql`u as (${unitsInsert(plan)})`,
-    sql`moved as (${allocationUpdate(plan.keys)})`,
+    sql`moved as (${allocationUpdate(plan.keys, sql`exists (select 1 from o)`)})`,
     sql`ke as (${allocationEventsInsert(plan.keys, 'moved')})`,
     sql`d as (${trx.insertInto('deadlines').values(plan.deadline)})`,
   ];
@@ -473,8 +474,11 @@ async function writeBatched(trx: Db, plan: CheckoutPlan): Promise<{ id: string; 
       ${balances} as balances`.execute(trx);
   const row = result.rows[0];
   const moved = (JSON.parse(row.moved) as [string, string][]).map(([id, unit_id]) => ({ id, unit_id }));
-  assertAllocated(plan.keys, moved.length);
-  if (plan.posting && Number(row.balances) !== plan.posting.net.length)
-    fail('ledger.insufficient_funds', { params: { account: plan.posting.net[0].accountId } });
+  await assertAllocated(trx, plan.keys, moved.length);
+  if (plan.posting && Number(row.balances) !== plan.posting.net.length) {
+    // only the payer's side can fall short (escrow only receives)
+    const payer = plan.posting.net.find((n) => n.amountFen < 0) ?? plan.posting.net[0];
+    fail('ledger.insufficient_funds', { params: { account: payer.accountId } });
+  }
   return moved;
 }

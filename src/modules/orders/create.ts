@@ -48,8 +48,11 @@ export async function idempotent<T extends { orderId: string }>(
       return { ...(await create()), replayed: false };
     } catch (error) {
       const unique = !(error instanceof DomainError) && constraintKind(error) === 'unique';
-      if (!unique && !(error instanceof DomainError)) throw error;
-      const first = await existing(ctx.db, buyerId, key, hash);
+      // Whatever failed, a replay of an order that exists is answered with it (a 422 when the
+      // body differs); only when there is none does the failure stand.
+      const first = await existing(ctx.db, buyerId, key, hash).catch((lookup: unknown) => {
+        throw lookup instanceof DomainError ? lookup : error;
+      });
       if (first) {
         // A replay (the buyer retried) asks again for a pay URL the gateway could not give the first
         // time; a gateway still down leaves the order waiting, as the order page's "pay" does.
