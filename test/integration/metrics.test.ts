@@ -79,7 +79,7 @@ describe('metrics', () => {
   it('never labels with a raw URL: ids and lookup tokens stay out', async () => {
     const b = await h.loggedIn({ role: 'buyer' });
     const id = `ord${'9'.repeat(20)}`;
-    const token = 'LookupTokenSecret0123456789';
+    const token = 'LookupTokenSecretQwErTyUiOpAs';
     await b.get(`/api/orders/${id}`);
     await b.get(`/api/lookup/${token}`);
     await b.get('/api/no-such-thing-7f3a');
