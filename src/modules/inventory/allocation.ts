@@ -7,7 +7,7 @@ import { actorLabel, systemActor, type Actor } from '../../platform/actor.js';
 import { sql, type RawBuilder } from 'kysely';
 import { appendAudit, type AuditInput } from '../../platform/audit.js';
 import type { Engine } from '../../platform/config.js';
-import { constraintKind, listTable, now, type Db } from '../../platform/db/dialect.js';
+import { constraintKind, engineOf, listTable, now, type Db } from '../../platform/db/dialect.js';
 import type { KeyEventKind, KeyState, Row } from '../../platform/db/schema.js';
 import { fail } from '../../platform/errors.js';
 import { newId, newOrderedId } from '../../platform/ids.js';
@@ -34,22 +34,29 @@ export async function createUnits(
   },
 ): Promise<string[]> {
   const ids = Array.from({ length: input.count }, () => newId());
-  for (let i = 0; i < ids.length; i += 500) {
-    await trx
-      .insertInto('units')
-      .values(
-        ids.slice(i, i + 500).map((id) => ({
-          id,
-          product_id: input.productId,
-          buyer_id: input.buyerId,
-          policy_id: input.policyId,
-          order_id: input.orderId ?? null,
-          created_at: now(input.at),
-        })),
-      )
-      .execute();
-  }
+  await unitsInsert(engineOf(trx), { ...input, ids, orderId: input.orderId ?? null }).execute(trx);
   return ids;
+}
+
+/**
+ * The units of a purchase as one `INSERT … SELECT` whatever their number: run by `createUnits`,
+ * or embedded in a batched write (the checkout's one statement on PostgreSQL).
+ */
+export function unitsInsert(
+  engine: Engine,
+  u: {
+    ids: readonly string[];
+    productId: string;
+    buyerId: string;
+    policyId: string;
+    orderId: string | null;
+    at: Date;
+  },
+): RawBuilder<unknown> {
+  const at = engine === 'postgres' ? sql`${now(u.at)}::timestamptz` : sql`${now(u.at)}`;
+  return sql`insert into units (id, product_id, buyer_id, policy_id, order_id, created_at)
+    select u.unit_id, ${u.productId}, ${u.buyerId}, ${u.policyId}, ${u.orderId}, ${at}
+    from ${listTable(engine, 'u', { unit_id: u.ids })}`;
 }
 
 /** Keys to allocate: one available key per unit, oldest first. */
@@ -199,14 +206,14 @@ export async function assertAllocated(trx: Db, p: AllocationPlan, moved: number)
   fail('inventory.out_of_stock', { params: { wanted: p.unitIds.length, available: Number(free.n) } });
 }
 
-/** Allocates keys in the caller's transaction: one UPDATE, one multi-row history insert, one audit event. */
-export async function allocateKeys(
+/**
+ * Moves the planned keys (one UPDATE, all or none) and writes their history (one INSERT … SELECT):
+ * the allocation's writes, without its audit event (the caller records it where it belongs).
+ */
+export async function applyAllocation(
   trx: Db,
-  c: AllocContext,
-  a: KeyAllocation,
-): Promise<{ unitId: string; keyId: string }[]> {
-  if (a.unitIds.length === 0) return [];
-  const plan = planAllocation(c, a);
+  plan: AllocationPlan,
+): Promise<{ id: string; unit_id: string }[]> {
   const moved = (
     await allocationUpdate(plan)
       .execute(trx)
@@ -219,6 +226,18 @@ export async function allocateKeys(
   ).rows;
   await assertAllocated(trx, plan, moved.length);
   await allocationEventsInsert(plan, 'keys').execute(trx);
+  return moved;
+}
+
+/** Allocates keys in the caller's transaction: one UPDATE, one history insert, one audit event. */
+export async function allocateKeys(
+  trx: Db,
+  c: AllocContext,
+  a: KeyAllocation,
+): Promise<{ unitId: string; keyId: string }[]> {
+  if (a.unitIds.length === 0) return [];
+  const plan = planAllocation(c, a);
+  const moved = await applyAllocation(trx, plan);
   await appendAudit(trx, allocationAudit(plan, moved));
   return moved.map((k) => ({ unitId: k.unit_id, keyId: k.id }));
 }

@@ -2,6 +2,7 @@
 // The module's one entry: other modules and the app import only from here (lint: dependency-cruiser).
 export {
   allocateKeys,
+  applyAllocation,
   allocationAudit,
   allocationEventsInsert,
   allocationUpdate,
@@ -9,6 +10,7 @@ export {
   createUnits,
   deliverKeys,
   planAllocation,
+  unitsInsert,
   releaseReservation,
   reserveKeys,
   returnToStock,

@@ -18,7 +18,7 @@ import { z } from 'zod';
 import { versionSchema } from '../../platform/http/schemas.js';
 import type { UserActor } from '../../platform/actor.js';
 import { sql } from 'kysely';
-import { forUpdate, listTable, now, type Db, type Engine } from '../../platform/db/dialect.js';
+import { forUpdate, now, type Db, type Engine } from '../../platform/db/dialect.js';
 import type { MemberLevel, Row } from '../../platform/db/schema.js';
 import { fail } from '../../platform/errors.js';
 import { fenToYuan } from '../../platform/money.js';
@@ -27,8 +27,10 @@ import {
   allocationAudit,
   allocationEventsInsert,
   allocationUpdate,
+  applyAllocation,
   assertAllocated,
   planAllocation,
+  unitsInsert,
   type AllocationPlan,
 } from '../inventory/index.js';
 import { levelColumns, levelOf } from '../membership/index.js';
@@ -214,7 +216,7 @@ async function confirmPrice(
 export interface CheckoutPlan {
   order: Row<'orders'>;
   payment: Row<'payments'>;
-  units: Row<'units'>[];
+  /** The keys' allocation, which also names the order's units (`unitIds`). */
   keys: AllocationPlan;
   deadline: Row<'deadlines'>;
   /** The payment's ledger movement (a balance checkout), and whether its accounts exist yet. */
@@ -342,19 +344,10 @@ function planCheckout(
     viaGateway ? ctx.gateways.forMethod(input.paymentMethod).provider : BALANCE_PROVIDER,
     d.orderId,
   );
-  const units: Row<'units'>[] = Array.from({ length: input.quantity }, () => ({
-    id: newId(),
-    product_id: offer.id,
-    buyer_id: buyer.id,
-    policy_id: offer.policy_id,
-    order_id: d.orderId,
-    created_at: now(at),
-    refunded_at: null,
-    refund_barred_at: null,
-  }));
+  const unitIds = Array.from({ length: input.quantity }, () => newId());
   const keys = planAllocation(
     { engine: ctx.engine, actor: buyer, at },
-    { productId: offer.id, buyerId: buyer.id, unitIds: units.map((u) => u.id), deliver: !viaGateway },
+    { productId: offer.id, buyerId: buyer.id, unitIds, deliver: !viaGateway },
   );
   const created = orderCreatedEvent(c, rows.order);
   if (!d.accounts) {
@@ -364,7 +357,7 @@ function planCheckout(
       dueAt: new Date(rows.order.expires_at!),
       at,
     });
-    return { ...rows, units, keys, deadline, posting: null, before: [created], after: [] };
+    return { ...rows, keys, deadline, posting: null, before: [created], after: [] };
   }
   const settle = settlementTime(offer, d.rules, at);
   const orderPath = orderMachine.planPath({ from: 'PENDING_PAYMENT', path: ['DELIVERED'], by: 'system', at });
@@ -393,7 +386,6 @@ function planCheckout(
   return {
     order,
     payment,
-    units,
     keys,
     deadline: deadlineRow({ kind: 'SETTLEMENT', objectId: d.orderId, dueAt: settle, at }),
     posting,
@@ -413,7 +405,7 @@ function planCheckout(
         from: 'PENDING_PAYMENT',
         path: ['DELIVERED'],
         ...c,
-        data: () => ({ late: false, units: units.length }),
+        data: () => ({ late: false, units: unitIds.length }),
       }),
       posting.audit,
     ],
@@ -424,24 +416,23 @@ function planCheckout(
 async function writePortable(trx: Db, plan: CheckoutPlan): Promise<{ id: string; unit_id: string }[]> {
   await trx.insertInto('orders').values(plan.order).execute();
   await trx.insertInto('payments').values(plan.payment).execute();
-  await unitsInsert(plan).execute(trx);
-  const moved = (await allocationUpdate(plan.keys).execute(trx)).rows;
-  await assertAllocated(trx, plan.keys, moved.length);
-  await allocationEventsInsert(plan.keys, 'keys').execute(trx);
+  await orderUnits(plan).execute(trx);
+  const moved = await applyAllocation(trx, plan.keys);
   await trx.insertInto('deadlines').values(plan.deadline).execute();
   if (plan.posting) await applyPosting(trx, plan.posting, { audit: false });
   return moved;
 }
 
-/** The order's units, one statement whatever their number. */
-function unitsInsert(plan: CheckoutPlan) {
-  const { order } = plan;
-  const pg = plan.keys.engine === 'postgres';
-  const at = pg ? sql`${order.created_at}::timestamptz` : sql`${order.created_at}`;
-  return sql`insert into units (id, product_id, buyer_id, policy_id, order_id, created_at)
-    select u.unit_id, ${order.product_id}, ${order.buyer_id}, ${order.policy_id}, ${order.id}, ${at}
-    from ${listTable(plan.keys.engine, 'u', { unit_id: plan.units.map((u) => u.id) })}`;
-}
+/** The order's units (the allocation's unit ids), one statement whatever their number. */
+const orderUnits = ({ order, keys }: CheckoutPlan) =>
+  unitsInsert(keys.engine, {
+    ids: keys.unitIds,
+    productId: keys.productId,
+    buyerId: order.buyer_id,
+    policyId: order.policy_id!,
+    orderId: order.id,
+    at: keys.atDate,
+  });
 
 /**
  * The plan as one PostgreSQL statement: each insert and update a data-modifying CTE, the keys'
@@ -454,7 +445,7 @@ async function writeBatched(trx: Db, plan: CheckoutPlan): Promise<{ id: string; 
     // the order first: a replayed Idempotency-Key fails on its unique index before any key is touched
     sql`o as (${trx.insertInto('orders').values(plan.order).returning('id')})`,
     sql`p as (${trx.insertInto('payments').values(plan.payment)})`,
-    sql`u as (${unitsInsert(plan)})`,
+    sql`u as (${orderUnits(plan)})`,
     sql`moved as (${allocationUpdate(plan.keys, sql`exists (select 1 from o)`)})`,
     sql`ke as (${allocationEventsInsert(plan.keys, 'moved')})`,
     sql`d as (${trx.insertInto('deadlines').values(plan.deadline)})`,
