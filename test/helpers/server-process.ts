@@ -44,8 +44,13 @@ export const processEnv = (env: Record<string, string>): Record<string, string> 
   ...env,
 });
 
-export function startServer(env: Record<string, string>): Promise<ServerProcess> {
+export function startServer(
+  env: Record<string, string>,
+  /** Told of the process as soon as it is spawned (a suite that kills whatever is left at its end). */
+  onSpawn?: (child: ChildProcess) => void,
+): Promise<ServerProcess> {
   const child = spawn(process.execPath, entry('server'), { cwd: ROOT, env: processEnv(env) });
+  onSpawn?.(child);
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));

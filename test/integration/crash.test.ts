@@ -12,8 +12,8 @@
  * would test old code. SQLite: a file in a temp directory; PostgreSQL: a fresh database next to
  * TEST_DATABASE_URL's. Demo seeding, test clock and sandbox gateways on, sweeper every 200 ms.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
@@ -22,41 +22,22 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD } from '../../src/modules/demo/index.js';
 import { testEngine } from '../helpers/db.js';
+import { runCli, startServer, useBuild, type ServerProcess } from '../helpers/server-process.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const engine = testEngine();
 const KILLS = 4;
 /** The randomness of the kill moments and the load is seeded: a failure replays. */
 const SEED = Number(process.env.KAMENG_CRASH_SEED ?? 20261206);
 
-// ---- the server process ---------------------------------------------------------------------
-
-/** Newest modification time under a directory (the sources a build was made from). */
-function newest(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
-const BUILT = path.join(ROOT, 'dist/server/server.js');
-const useBuild = existsSync(BUILT) && statSync(BUILT).mtimeMs >= newest(path.join(ROOT, 'src'));
-const entry = (what: 'server' | 'cli'): string[] =>
-  useBuild
-    ? [path.join(ROOT, what === 'server' ? 'dist/server/server.js' : 'dist/server/cli/main.js')]
-    : ['--import', 'tsx', path.join(ROOT, what === 'server' ? 'src/server.ts' : 'src/cli/main.ts')];
+// ---- the server process (test/helpers/server-process.ts) -------------------------------------
 
 let dataDir = '';
 let databaseUrl: string | undefined;
 let dropDatabase: (() => Promise<void>) | undefined;
 
+/** What this suite's server processes get besides PATH, HOME, PORT=0 and LOG_LEVEL (processEnv). */
 function serverEnv(extra: Record<string, string> = {}): Record<string, string> {
   return {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? '',
-    PORT: '0',
-    LOG_LEVEL: 'warn',
     KAMENG_DATA_DIR: dataDir,
     KAMENG_DEMO: 'on',
     KAMENG_TEST_CLOCK: 'on',
@@ -66,41 +47,14 @@ function serverEnv(extra: Record<string, string> = {}): Record<string, string> {
   };
 }
 
-interface Server {
-  child: ChildProcess;
-  port: number;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  output(): string;
-}
+type Server = ServerProcess;
 const running = new Set<ChildProcess>();
 
-function start(extra: Record<string, string> = {}): Promise<Server> {
-  const child = spawn(process.execPath, entry('server'), { cwd: ROOT, env: serverEnv(extra) });
-  running.add(child);
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => {
-      running.delete(child);
-      resolve({ code, signal });
-    }),
-  );
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 90_000);
-    child.stdout.on('data', () => {
-      const m = /Listening on http:\/\/[^:]+:(\d+)/.exec(out);
-      if (m && out.includes('API docs')) {
-        clearTimeout(timer);
-        resolve({ child, port: Number(m[1]), exited, output: () => out });
-      }
-    });
-    void exited.then(({ code, signal }) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited (${code ?? signal}) before listening:\n${out}`));
-    });
+const start = (extra: Record<string, string> = {}): Promise<Server> =>
+  startServer(serverEnv(extra), (child) => {
+    running.add(child);
+    child.once('exit', () => running.delete(child));
   });
-}
 
 async function kill(s: Server): Promise<void> {
   s.child.kill('SIGKILL');
@@ -183,13 +137,7 @@ function mulberry32(seed: number): () => number {
 // ---- verification -----------------------------------------------------------------------------
 
 /** Runs a CLI command against the same database; resolves with its exit code and output. */
-function cli(args: string[]): Promise<{ code: number | null; out: string }> {
-  const child = spawn(process.execPath, [...entry('cli'), ...args], { cwd: ROOT, env: serverEnv() });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, out })));
-}
+const cli = (args: string[]) => runCli(args, serverEnv());
 
 /**
  * The database verifies clean: the one place the crash suite asks. `kameng verify` checks the
